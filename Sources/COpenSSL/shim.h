@@ -18,4 +18,17 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+/* ---- Helpers for the HSMMock software crypto engine (mocks/HSMMock/Engine).
+ * Function-like macros are not visible to Swift, so they are wrapped here. */
+static inline void *hpcs_openssl_memdup(const void *data, size_t len) {
+    return OPENSSL_memdup(data, len);
+}
+static inline void hpcs_openssl_free(void *ptr) {
+    OPENSSL_free(ptr);
+}
+/* EVP_PKEY_fromdata selection for a public key (with domain parameters). */
+static inline int hpcs_evp_pkey_public_key_selection(void) {
+    return EVP_PKEY_PUBLIC_KEY;
+}
+
 #endif

@@ -1,0 +1,201 @@
+import ArgumentParser
+import EP11
+import Foundation
+import HSMMock
+
+/// hpcs-bench: throughput and latency of swift-hpcs, each figure printed beside a baseline measured in the same
+/// run (`openssl speed` for the same primitive), because shared machines are noisy.
+@main
+struct HPCSBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hpcs-bench",
+        abstract: "Benchmarks for swift-hpcs against the HSM mock, with openssl speed baselines."
+    )
+
+    @Option(help: "Seconds per measurement.") var seconds: Double = 3
+    @Option(help: "Concurrent caller counts to measure.") var callers: [Int] = [1, 32]
+
+    func run() async throws {
+        print("hpcs-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per figure")
+        print("baseline: openssl speed (single core, same run)")
+        let baseline = OpenSSLBaseline.measure(seconds: max(1, Int(seconds.rounded())))
+        print(baseline.summary)
+
+        let mock = try HSMMock()
+        var rows: [Row] = []
+        try await mock.withClient { client in
+            rows += try await measureAll(client, transport: "in-process", baseline: baseline)
+        }
+        try await mock.withServer(host: "127.0.0.1", port: 0) { port in
+            var configuration = EP11Client.Configuration(host: "127.0.0.1", port: port, transportSecurity: .plaintext)
+            configuration.retryPolicy = .none
+            try await withEP11Client(configuration) { client in
+                rows += try await measureAll(client, transport: "HTTP/2 loopback", baseline: baseline)
+            }
+        }
+        print("")
+        print(Row.header)
+        for row in rows { print(row.line) }
+    }
+
+    func measureAll(_ client: EP11Client, transport: String, baseline: OpenSSLBaseline) async throws -> [Row] {
+        let aes = try await client.generateKey(.aesKeyGen, template: [.valueLength(32), .encrypt(true)])
+        let pair = try await client.generateKeyPair(
+            .ecKeyPairGen,
+            publicKeyTemplate: [.ecParameters(.p256)],
+            privateKeyTemplate: [.sign(true)]
+        )
+        let iv = [UInt8](repeating: 7, count: 16)
+        let kib = [UInt8](repeating: 0x5A, count: 1024)
+        let digest = [UInt8](repeating: 0x11, count: 32)
+        let aesKey = aes.key
+        let privateKey = pair.privateKey
+        var rows: [Row] = []
+        for count in callers {
+            let random = try await Measurement.run(seconds: seconds, callers: count) {
+                _ = try await client.generateRandom(count: 32)
+            }
+            rows.append(Row(operation: "GenerateRandom(32)", transport: transport, callers: count, result: random, baselineName: "openssl rand 32B", baseline: baseline.random32PerSecond))
+            let encrypt = try await Measurement.run(seconds: seconds, callers: count) {
+                _ = try await client.encrypt(kib, key: aesKey, mechanism: .aesCBCPad(iv: iv))
+            }
+            rows.append(Row(operation: "EncryptSingle AES-CBC-PAD 1KiB", transport: transport, callers: count, result: encrypt, baselineName: "openssl aes-256-cbc 1KiB", baseline: baseline.aes1KiBPerSecond))
+            let sign = try await Measurement.run(seconds: seconds, callers: count) {
+                _ = try await client.sign(digest, key: privateKey, mechanism: .ecdsa)
+            }
+            rows.append(Row(operation: "SignSingle ECDSA P-256", transport: transport, callers: count, result: sign, baselineName: "openssl ecdsap256 sign", baseline: baseline.ecdsaP256SignPerSecond))
+        }
+        return rows
+    }
+}
+
+struct Row {
+    var operation: String
+    var transport: String
+    var callers: Int
+    var result: Measurement
+    var baselineName: String
+    var baseline: Double?
+
+    static let header = "operation                        transport        callers      ops/s   p50 ms   p99 ms   baseline (same run)                 ratio"
+
+    var line: String {
+        let ratio = baseline.map { $0 > 0 ? String(format: "%.2fx", result.opsPerSecond / $0) : "n/a" } ?? "n/a"
+        let baselineText = baseline.map { String(format: "%@ %.0f/s", baselineName, $0) } ?? "\(baselineName) n/a"
+        return String(
+            format: "%-32@ %-16@ %7d %10.0f %8.3f %8.3f   %-35@ %@",
+            operation as NSString, transport as NSString, callers, result.opsPerSecond, result.p50Milliseconds,
+            result.p99Milliseconds, baselineText as NSString, ratio as NSString
+        )
+    }
+}
+
+struct Measurement: Sendable {
+    var operations: Int
+    var elapsed: Double
+    var p50Milliseconds: Double
+    var p99Milliseconds: Double
+    var opsPerSecond: Double { elapsed > 0 ? Double(operations) / elapsed : 0 }
+
+    static func run(
+        seconds: Double,
+        callers: Int,
+        _ operation: @escaping @Sendable () async throws -> Void
+    ) async throws -> Measurement {
+        // Warm-up: one call per caller.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<callers { group.addTask { try await operation() } }
+            try await group.waitForAll()
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start.advanced(by: .milliseconds(Int(seconds * 1000)))
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for _ in 0..<callers {
+                group.addTask {
+                    var samples: [Double] = []
+                    while clock.now < deadline {
+                        let began = clock.now
+                        try await operation()
+                        let duration = began.duration(to: clock.now)
+                        samples.append(Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
+                    }
+                    return samples
+                }
+            }
+            var all: [Double] = []
+            for try await samples in group { all += samples }
+            return all
+        }
+        let elapsed = start.duration(to: clock.now)
+        let sorted = latencies.sorted()
+        func percentile(_ p: Double) -> Double {
+            guard !sorted.isEmpty else { return 0 }
+            let index = min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))
+            return sorted[index]
+        }
+        return Measurement(
+            operations: sorted.count,
+            elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            p50Milliseconds: percentile(0.50),
+            p99Milliseconds: percentile(0.99)
+        )
+    }
+}
+
+/// `openssl speed` figures for the same primitives, measured in this run.
+struct OpenSSLBaseline {
+    var ecdsaP256SignPerSecond: Double?
+    var ecdsaP256VerifyPerSecond: Double?
+    var aes1KiBPerSecond: Double?
+    var random32PerSecond: Double?
+
+    var summary: String {
+        func text(_ value: Double?) -> String { value.map { String(format: "%.0f/s", $0) } ?? "n/a" }
+        return "openssl: ecdsap256 sign \(text(ecdsaP256SignPerSecond)), verify \(text(ecdsaP256VerifyPerSecond)); "
+            + "aes-256-cbc 1KiB \(text(aes1KiBPerSecond)); rand 32B \(text(random32PerSecond))"
+    }
+
+    static func measure(seconds: Int) -> OpenSSLBaseline {
+        var baseline = OpenSSLBaseline()
+        // Machine-readable lines: "+F4:<n>:256:<signs per second>:<verifies per second>" for ECDSA (OpenSSL 3).
+        if let output = openssl(["speed", "-mr", "-seconds", "\(seconds)", "ecdsap256"]) {
+            for line in output.split(separator: "\n") where line.hasPrefix("+F4:") {
+                let fields = line.split(separator: ":")
+                if fields.count >= 5, let sign = Double(fields[3]), let verify = Double(fields[4]), sign > 0, verify > 0 {
+                    baseline.ecdsaP256SignPerSecond = sign
+                    baseline.ecdsaP256VerifyPerSecond = verify
+                }
+            }
+        }
+        // "+F:<n>:<name>:<bytes per second>" per block size.
+        if let output = openssl(["speed", "-mr", "-seconds", "\(seconds)", "-bytes", "1024", "-evp", "aes-256-cbc"]) {
+            if let rate = lastRate(output) { baseline.aes1KiBPerSecond = rate / 1024 }
+        }
+        if let output = openssl(["speed", "-mr", "-seconds", "\(seconds)", "-bytes", "32", "rand"]) {
+            if let rate = lastRate(output) { baseline.random32PerSecond = rate / 32 }
+        }
+        return baseline
+    }
+
+    private static func lastRate(_ output: String) -> Double? {
+        for line in output.split(separator: "\n") where line.hasPrefix("+F:") {
+            if let last = line.split(separator: ":").last, let value = Double(last) { return value }
+        }
+        return nil
+    }
+
+    private static func openssl(_ arguments: [String]) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,24 @@
+# The two commands of the README: `make demo` (the main job) and `make test`.
+.PHONY: deps demo test bench soundness generate clean
+
+deps:
+	./scripts/install-deps.sh
+
+demo: deps
+	swift run hpcs-tool demo
+
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+
+bench: deps
+	swift run -c release hpcs-bench
+
+soundness:
+	./scripts/soundness.sh
+
+generate:
+	./scripts/generate-protos.sh
+
+clean:
+	rm -rf .build

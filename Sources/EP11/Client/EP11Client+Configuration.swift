@@ -1,0 +1,164 @@
+public import IAM
+
+extension EP11Client {
+    /// How to reach a GREP11 endpoint and authenticate to it.
+    ///
+    /// ```swift
+    /// var configuration = EP11Client.Configuration(host: "<uuid>.ep11.hs-crypto.appdomain.cloud", port: 443)
+    /// configuration.authentication = .apiKey(APIKey(apiKeyFromEnvironment))
+    /// ```
+    public struct Configuration: Sendable {
+        /// Host name or IP address of the GREP11 endpoint.
+        public var host: String
+        /// Port; HPCS serves 443, on-premises GREP11 containers usually 9876.
+        public var port: Int
+        /// TLS (the default, with system trust roots and full verification) or plaintext HTTP/2.
+        public var transportSecurity: TransportSecurity
+        /// How calls are authenticated. Default: none (on-premises and local mocks).
+        public var authentication: Authentication
+        /// The HPCS service instance id; when set, each call carries `bluemix-instance: <id>`.
+        public var instanceID: String?
+        public var timeouts: Timeouts
+        public var retryPolicy: RetryPolicy
+
+        public init(
+            host: String,
+            port: Int = 443,
+            transportSecurity: TransportSecurity = .tls(.defaults),
+            authentication: Authentication = .none,
+            instanceID: String? = nil,
+            timeouts: Timeouts = .defaults,
+            retryPolicy: RetryPolicy = .defaults
+        ) {
+            self.host = host
+            self.port = port
+            self.transportSecurity = transportSecurity
+            self.authentication = authentication
+            self.instanceID = instanceID
+            self.timeouts = timeouts
+            self.retryPolicy = retryPolicy
+        }
+
+        /// Parses `host:port` (as in `GREP11_ADDRESS`); a missing port means 443.
+        public init(address: String) throws {
+            var host = address
+            var port = 443
+            if let colon = address.lastIndex(of: ":"), !address.hasSuffix("]") {
+                host = String(address[..<colon])
+                guard let parsed = Int(address[address.index(after: colon)...]), (1...65535).contains(parsed) else {
+                    throw EP11Error(code: .invalidArgument, message: "invalid port in GREP11 address \(address)")
+                }
+                port = parsed
+            }
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard !host.isEmpty else {
+                throw EP11Error(code: .invalidArgument, message: "empty host in GREP11 address \(address)")
+            }
+            self.init(host: host, port: port)
+        }
+    }
+
+    /// Transport security for the HTTP/2 connection.
+    public struct TransportSecurity: Sendable {
+        package enum Mode: Sendable {
+            case plaintext
+            case tls(TLS)
+        }
+        package let mode: Mode
+
+        /// Plaintext HTTP/2 (h2c). Only for loopback mocks and trusted networks: credentials are never sent over
+        /// plaintext; the client refuses to start when authentication is configured together with plaintext.
+        public static let plaintext = TransportSecurity(mode: .plaintext)
+
+        /// TLS with the given settings.
+        public static func tls(_ tls: TLS) -> TransportSecurity { TransportSecurity(mode: .tls(tls)) }
+    }
+
+    /// TLS settings: system trust roots and full verification unless told otherwise.
+    public struct TLS: Sendable {
+        /// PEM trust roots to use instead of the system's.
+        public var trustRootsPEM: [UInt8]?
+        /// A client certificate chain (PEM) for mutual TLS.
+        public var clientCertificateChainPEM: [UInt8]?
+        /// The client certificate's private key (PEM) for mutual TLS.
+        public var clientPrivateKeyPEM: [UInt8]?
+        /// Skips hostname verification (the chain is still verified). Needed for test certificates issued to
+        /// `localhost` when connecting by IP; never use it against a real service.
+        public var insecureSkipHostnameVerification: Bool
+
+        public init(
+            trustRootsPEM: [UInt8]? = nil,
+            clientCertificateChainPEM: [UInt8]? = nil,
+            clientPrivateKeyPEM: [UInt8]? = nil,
+            insecureSkipHostnameVerification: Bool = false
+        ) {
+            self.trustRootsPEM = trustRootsPEM
+            self.clientCertificateChainPEM = clientCertificateChainPEM
+            self.clientPrivateKeyPEM = clientPrivateKeyPEM
+            self.insecureSkipHostnameVerification = insecureSkipHostnameVerification
+        }
+
+        public static var defaults: TLS { TLS() }
+    }
+
+    /// How each call is authenticated.
+    public struct Authentication: Sendable {
+        package let tokenSource: (any BearerTokenSource)?
+
+        /// No credentials (on-premises GREP11 containers, local mocks).
+        public static let none = Authentication(tokenSource: nil)
+
+        /// An IBM Cloud API key, exchanged for IAM tokens that are cached and refreshed ahead of expiry.
+        public static func apiKey(
+            _ apiKey: APIKey,
+            iam: IAMTokenProvider.Configuration = .defaults
+        ) -> Authentication {
+            Authentication(tokenSource: IAMTokenProvider(apiKey: apiKey, configuration: iam))
+        }
+
+        /// Any token source, e.g. an ``IAMTokenProvider`` shared with other clients.
+        public static func tokenSource(_ source: any BearerTokenSource) -> Authentication {
+            Authentication(tokenSource: source)
+        }
+    }
+
+    public struct Timeouts: Sendable {
+        /// Deadline for one call, covering all its attempts and the wait for a connection. Default 30 s.
+        public var call: Duration
+
+        public init(call: Duration = .seconds(30)) {
+            self.call = call
+        }
+
+        public static var defaults: Timeouts { Timeouts() }
+    }
+
+    /// Retries for calls the service marks retryable (`Grep11Error.Retry`) or that fail to reach it.
+    /// Every GREP11 call is stateless on the server, so a retry never duplicates server-side state.
+    public struct RetryPolicy: Sendable {
+        /// Attempts in total, including the first. Default 3; 1 disables retries.
+        public var maximumAttempts: Int
+        /// Wait before the second attempt. Default 100 ms.
+        public var initialBackoff: Duration
+        /// Upper bound for one wait. Default 2 s.
+        public var maximumBackoff: Duration
+        /// Growth of the wait per attempt. Default 2.
+        public var backoffMultiplier: Double
+
+        public init(
+            maximumAttempts: Int = 3,
+            initialBackoff: Duration = .milliseconds(100),
+            maximumBackoff: Duration = .seconds(2),
+            backoffMultiplier: Double = 2
+        ) {
+            self.maximumAttempts = maximumAttempts
+            self.initialBackoff = initialBackoff
+            self.maximumBackoff = maximumBackoff
+            self.backoffMultiplier = backoffMultiplier
+        }
+
+        public static var defaults: RetryPolicy { RetryPolicy() }
+        /// A single attempt.
+        public static var none: RetryPolicy { RetryPolicy(maximumAttempts: 1) }
+    }
+}

@@ -1,0 +1,523 @@
+import Foundation
+import GRPCCore
+
+// Every GREP11 RPC as a typed async method. Requests are built here from the public vocabulary; responses are
+// turned back into it. Nothing here keeps state: multi-part operations pass `OperationState` values along.
+
+extension EP11Client {
+    // MARK: Random
+
+    /// `GenerateRandom`: `count` bytes from the HSM's random number generator.
+    public func generateRandom(count: Int) async throws -> [UInt8] {
+        guard count > 0 else { throw EP11Error(code: .invalidArgument, message: "random byte count must be positive") }
+        var request = Grep11_GenerateRandomRequest()
+        request.len = UInt64(count)
+        let response = try await perform("GenerateRandom") { [request] metadata, options in
+            try await self.crypto.generateRandom(request, metadata: metadata, options: options)
+        }
+        guard response.rnd.count == count else {
+            throw EP11Error(code: .malformedResponse, message: "asked for \(count) random bytes, got \(response.rnd.count)")
+        }
+        return Array(response.rnd)
+    }
+
+    // MARK: Digest
+
+    /// `DigestSingle`: hashes `data` in one call.
+    public func digest(_ data: [UInt8], mechanism: Mechanism) async throws -> [UInt8] {
+        var request = Grep11_DigestSingleRequest()
+        request.mech = mechanism.wire
+        request.data = Data(data)
+        return Array(
+            try await perform("DigestSingle") { [request] metadata, options in
+                try await self.crypto.digestSingle(request, metadata: metadata, options: options)
+            }.digest)
+    }
+
+    /// `DigestInit`: starts a digest; continue with ``digest(state:data:)`` or ``digestUpdate(state:data:)``.
+    public func digestInit(mechanism: Mechanism) async throws -> OperationState {
+        var request = Grep11_DigestInitRequest()
+        request.mech = mechanism.wire
+        return OperationState(
+            Array(
+                try await perform("DigestInit") { [request] metadata, options in
+                    try await self.crypto.digestInit(request, metadata: metadata, options: options)
+                }.state))
+    }
+
+    /// `Digest`: PKCS#11 single-part digest after ``digestInit(mechanism:)``.
+    public func digest(state: OperationState, data: [UInt8]) async throws -> [UInt8] {
+        var request = Grep11_DigestRequest()
+        request.state = Data(state.bytes)
+        request.data = Data(data)
+        return Array(
+            try await perform("Digest") { [request] metadata, options in
+                try await self.crypto.digest(request, metadata: metadata, options: options)
+            }.digest)
+    }
+
+    /// `DigestUpdate`: feeds more data; returns the state for the next call.
+    public func digestUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
+        var request = Grep11_DigestUpdateRequest()
+        request.state = Data(state.bytes)
+        request.data = Data(data)
+        return OperationState(
+            Array(
+                try await perform("DigestUpdate") { [request] metadata, options in
+                    try await self.crypto.digestUpdate(request, metadata: metadata, options: options)
+                }.state))
+    }
+
+    /// `DigestKey`: feeds a secret key's value into the digest without revealing it.
+    public func digestKey(state: OperationState, key: KeyBlob) async throws -> OperationState {
+        var request = Grep11_DigestKeyRequest()
+        request.state = Data(state.bytes)
+        request.key = key.wire
+        return OperationState(
+            Array(
+                try await perform("DigestKey") { [request] metadata, options in
+                    try await self.crypto.digestKey(request, metadata: metadata, options: options)
+                }.state))
+    }
+
+    /// `DigestFinal`: the digest of everything fed so far.
+    public func digestFinal(state: OperationState) async throws -> [UInt8] {
+        var request = Grep11_DigestFinalRequest()
+        request.state = Data(state.bytes)
+        return Array(
+            try await perform("DigestFinal") { [request] metadata, options in
+                try await self.crypto.digestFinal(request, metadata: metadata, options: options)
+            }.digest)
+    }
+
+    // MARK: Encrypt
+
+    /// `EncryptSingle`: encrypts `plaintext` in one call.
+    public func encrypt(_ plaintext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
+        var request = Grep11_EncryptSingleRequest()
+        request.mech = mechanism.wire
+        request.key = key.wire
+        request.plain = Data(plaintext)
+        return Array(
+            try await perform("EncryptSingle") { [request] metadata, options in
+                try await self.crypto.encryptSingle(request, metadata: metadata, options: options)
+            }.ciphered)
+    }
+
+    /// `EncryptInit`: starts an encryption with `key`.
+    public func encryptInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
+        var request = Grep11_EncryptInitRequest()
+        request.mech = mechanism.wire
+        request.key = key.wire
+        return OperationState(
+            Array(
+                try await perform("EncryptInit") { [request] metadata, options in
+                    try await self.crypto.encryptInit(request, metadata: metadata, options: options)
+                }.state))
+    }
+
+    /// `Encrypt`: PKCS#11 single-part encryption after ``encryptInit(key:mechanism:)``.
+    public func encrypt(state: OperationState, plaintext: [UInt8]) async throws -> [UInt8] {
+        var request = Grep11_EncryptRequest()
+        request.state = Data(state.bytes)
+        request.plain = Data(plaintext)
+        return Array(
+            try await perform("Encrypt") { [request] metadata, options in
+                try await self.crypto.encrypt(request, metadata: metadata, options: options)
+            }.ciphered)
+    }
+
+    /// `EncryptUpdate`: encrypts another part; returns the new state and the ciphertext produced so far.
+    public func encryptUpdate(
+        state: OperationState,
+        plaintext: [UInt8]
+    ) async throws -> (state: OperationState, ciphertext: [UInt8]) {
+        var request = Grep11_EncryptUpdateRequest()
+        request.state = Data(state.bytes)
+        request.plain = Data(plaintext)
+        let response = try await perform("EncryptUpdate") { [request] metadata, options in
+            try await self.crypto.encryptUpdate(request, metadata: metadata, options: options)
+        }
+        return (OperationState(Array(response.state)), Array(response.ciphered))
+    }
+
+    /// `EncryptFinal`: the last ciphertext part (e.g. the padded final block).
+    public func encryptFinal(state: OperationState) async throws -> [UInt8] {
+        var request = Grep11_EncryptFinalRequest()
+        request.state = Data(state.bytes)
+        return Array(
+            try await perform("EncryptFinal") { [request] metadata, options in
+                try await self.crypto.encryptFinal(request, metadata: metadata, options: options)
+            }.ciphered)
+    }
+
+    // MARK: Decrypt
+
+    /// `DecryptSingle`: decrypts `ciphertext` in one call.
+    public func decrypt(_ ciphertext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
+        var request = Grep11_DecryptSingleRequest()
+        request.mech = mechanism.wire
+        request.key = key.wire
+        request.ciphered = Data(ciphertext)
+        return Array(
+            try await perform("DecryptSingle") { [request] metadata, options in
+                try await self.crypto.decryptSingle(request, metadata: metadata, options: options)
+            }.plain)
+    }
+
+    /// `DecryptInit`: starts a decryption with `key`.
+    public func decryptInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
+        var request = Grep11_DecryptInitRequest()
+        request.mech = mechanism.wire
+        request.key = key.wire
+        return OperationState(
+            Array(
+                try await perform("DecryptInit") { [request] metadata, options in
+                    try await self.crypto.decryptInit(request, metadata: metadata, options: options)
+                }.state))
+    }
+
+    /// `Decrypt`: PKCS#11 single-part decryption after ``decryptInit(key:mechanism:)``.
+    public func decrypt(state: OperationState, ciphertext: [UInt8]) async throws -> [UInt8] {
+        var request = Grep11_DecryptRequest()
+        request.state = Data(state.bytes)
+        request.ciphered = Data(ciphertext)
+        return Array(
+            try await perform("Decrypt") { [request] metadata, options in
+                try await self.crypto.decrypt(request, metadata: metadata, options: options)
+            }.plain)
+    }
+
+    /// `DecryptUpdate`: decrypts another part; returns the new state and the plaintext released so far.
+    public func decryptUpdate(
+        state: OperationState,
+        ciphertext: [UInt8]
+    ) async throws -> (state: OperationState, plaintext: [UInt8]) {
+        var request = Grep11_DecryptUpdateRequest()
+        request.state = Data(state.bytes)
+        request.ciphered = Data(ciphertext)
+        let response = try await perform("DecryptUpdate") { [request] metadata, options in
+            try await self.crypto.decryptUpdate(request, metadata: metadata, options: options)
+        }
+        return (OperationState(Array(response.state)), Array(response.plain))
+    }
+
+    /// `DecryptFinal`: the last plaintext part (padding removed).
+    public func decryptFinal(state: OperationState) async throws -> [UInt8] {
+        var request = Grep11_DecryptFinalRequest()
+        request.state = Data(state.bytes)
+        return Array(
+            try await perform("DecryptFinal") { [request] metadata, options in
+                try await self.crypto.decryptFinal(request, metadata: metadata, options: options)
+            }.plain)
+    }
+
+    /// `ReencryptSingle`: decrypts with one key and encrypts with another inside the HSM.
+    public func reencrypt(
+        _ ciphertext: [UInt8],
+        decryptionKey: KeyBlob,
+        decryptionMechanism: Mechanism,
+        encryptionKey: KeyBlob,
+        encryptionMechanism: Mechanism
+    ) async throws -> [UInt8] {
+        var request = Grep11_ReencryptSingleRequest()
+        request.decMech = decryptionMechanism.wire
+        request.encMech = encryptionMechanism.wire
+        request.decKey = decryptionKey.wire
+        request.encKey = encryptionKey.wire
+        request.ciphered = Data(ciphertext)
+        return Array(
+            try await perform("ReencryptSingle") { [request] metadata, options in
+                try await self.crypto.reencryptSingle(request, metadata: metadata, options: options)
+            }.reciphered)
+    }
+
+    // MARK: Sign
+
+    /// `SignSingle`: signs `data` in one call. ECDSA signatures are raw `r‖s`.
+    public func sign(_ data: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
+        var request = Grep11_SignSingleRequest()
+        request.mech = mechanism.wire
+        request.privKey = key.wire
+        request.data = Data(data)
+        return Array(
+            try await perform("SignSingle") { [request] metadata, options in
+                try await self.crypto.signSingle(request, metadata: metadata, options: options)
+            }.signature)
+    }
+
+    /// `SignInit`: starts a signature with a private key.
+    public func signInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
+        var request = Grep11_SignInitRequest()
+        request.mech = mechanism.wire
+        request.privKey = key.wire
+        return OperationState(
+            Array(
+                try await perform("SignInit") { [request] metadata, options in
+                    try await self.crypto.signInit(request, metadata: metadata, options: options)
+                }.state))
+    }
+
+    /// `Sign`: PKCS#11 single-part signature after ``signInit(key:mechanism:)``.
+    public func sign(state: OperationState, data: [UInt8]) async throws -> [UInt8] {
+        var request = Grep11_SignRequest()
+        request.state = Data(state.bytes)
+        request.data = Data(data)
+        return Array(
+            try await perform("Sign") { [request] metadata, options in
+                try await self.crypto.sign(request, metadata: metadata, options: options)
+            }.signature)
+    }
+
+    /// `SignUpdate`: feeds more data to a signature.
+    public func signUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
+        var request = Grep11_SignUpdateRequest()
+        request.state = Data(state.bytes)
+        request.data = Data(data)
+        return OperationState(
+            Array(
+                try await perform("SignUpdate") { [request] metadata, options in
+                    try await self.crypto.signUpdate(request, metadata: metadata, options: options)
+                }.state))
+    }
+
+    /// `SignFinal`: the signature over everything fed so far.
+    public func signFinal(state: OperationState) async throws -> [UInt8] {
+        var request = Grep11_SignFinalRequest()
+        request.state = Data(state.bytes)
+        return Array(
+            try await perform("SignFinal") { [request] metadata, options in
+                try await self.crypto.signFinal(request, metadata: metadata, options: options)
+            }.signature)
+    }
+
+    // MARK: Verify
+
+    /// `VerifySingle`: returns normally when the signature is valid; throws ``EP11Error/signatureInvalid``
+    /// when it is not.
+    public func verify(_ signature: [UInt8], for data: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws {
+        var request = Grep11_VerifySingleRequest()
+        request.mech = mechanism.wire
+        request.pubKey = key.wire
+        request.data = Data(data)
+        request.signature = Data(signature)
+        _ = try await perform("VerifySingle") { [request] metadata, options in
+            try await self.crypto.verifySingle(request, metadata: metadata, options: options)
+        }
+    }
+
+    /// `VerifyInit`: starts a verification with a public key.
+    public func verifyInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
+        var request = Grep11_VerifyInitRequest()
+        request.mech = mechanism.wire
+        request.pubKey = key.wire
+        return OperationState(
+            Array(
+                try await perform("VerifyInit") { [request] metadata, options in
+                    try await self.crypto.verifyInit(request, metadata: metadata, options: options)
+                }.state))
+    }
+
+    /// `Verify`: PKCS#11 single-part verification after ``verifyInit(key:mechanism:)``.
+    public func verify(state: OperationState, data: [UInt8], signature: [UInt8]) async throws {
+        var request = Grep11_VerifyRequest()
+        request.state = Data(state.bytes)
+        request.data = Data(data)
+        request.signature = Data(signature)
+        _ = try await perform("Verify") { [request] metadata, options in
+            try await self.crypto.verify(request, metadata: metadata, options: options)
+        }
+    }
+
+    /// `VerifyUpdate`: feeds more data to a verification.
+    public func verifyUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
+        var request = Grep11_VerifyUpdateRequest()
+        request.state = Data(state.bytes)
+        request.data = Data(data)
+        return OperationState(
+            Array(
+                try await perform("VerifyUpdate") { [request] metadata, options in
+                    try await self.crypto.verifyUpdate(request, metadata: metadata, options: options)
+                }.state))
+    }
+
+    /// `VerifyFinal`: checks `signature` over everything fed so far.
+    public func verifyFinal(state: OperationState, signature: [UInt8]) async throws {
+        var request = Grep11_VerifyFinalRequest()
+        request.state = Data(state.bytes)
+        request.signature = Data(signature)
+        _ = try await perform("VerifyFinal") { [request] metadata, options in
+            try await self.crypto.verifyFinal(request, metadata: metadata, options: options)
+        }
+    }
+
+    // MARK: Keys
+
+    /// `GenerateKey`: a new secret key (AES, DES3, generic secret) made inside the HSM.
+    public func generateKey(_ mechanism: Mechanism, template: AttributeTemplate) async throws -> GeneratedKey {
+        var request = Grep11_GenerateKeyRequest()
+        request.mech = mechanism.wire
+        request.template = template.wire
+        let response = try await perform("GenerateKey") { [request] metadata, options in
+            try await self.crypto.generateKey(request, metadata: metadata, options: options)
+        }
+        let key = KeyBlob(wire: response.key, fallbackBytes: response.keyBytes)
+        guard !key.bytes.isEmpty else {
+            throw EP11Error(code: .malformedResponse, message: "GenerateKey returned no key")
+        }
+        return GeneratedKey(key: key, checksum: Array(response.checkSum))
+    }
+
+    /// `GenerateKeyPair`: a new key pair (RSA, EC, Ed25519, ...) made inside the HSM.
+    public func generateKeyPair(
+        _ mechanism: Mechanism,
+        publicKeyTemplate: AttributeTemplate,
+        privateKeyTemplate: AttributeTemplate
+    ) async throws -> KeyPair {
+        var request = Grep11_GenerateKeyPairRequest()
+        request.mech = mechanism.wire
+        request.pubKeyTemplate = publicKeyTemplate.wire
+        request.privKeyTemplate = privateKeyTemplate.wire
+        let response = try await perform("GenerateKeyPair") { [request] metadata, options in
+            try await self.crypto.generateKeyPair(request, metadata: metadata, options: options)
+        }
+        let publicKey = KeyBlob(wire: response.pubKey, fallbackBytes: response.pubKeyBytes)
+        let privateKey = KeyBlob(wire: response.privKey, fallbackBytes: response.privKeyBytes)
+        guard !publicKey.bytes.isEmpty, !privateKey.bytes.isEmpty else {
+            throw EP11Error(code: .malformedResponse, message: "GenerateKeyPair returned no key")
+        }
+        return KeyPair(publicKey: publicKey, privateKey: privateKey)
+    }
+
+    /// `WrapKey`: exports `key` encrypted under `wrappingKey` (AES_CBC_PAD and key-wrap gives the raw key or
+    /// PKCS#8; RSA-OAEP/PKCS gives the encrypted raw key). `macKey` is for attribute-bound wrapping.
+    public func wrapKey(
+        _ key: KeyBlob,
+        wrappingKey: KeyBlob,
+        mechanism: Mechanism,
+        macKey: KeyBlob? = nil
+    ) async throws -> [UInt8] {
+        var request = Grep11_WrapKeyRequest()
+        request.mech = mechanism.wire
+        request.key = key.wire
+        request.keK = wrappingKey.wire
+        if let macKey { request.macKey = macKey.wire }
+        return Array(
+            try await perform("WrapKey") { [request] metadata, options in
+                try await self.crypto.wrapKey(request, metadata: metadata, options: options)
+            }.wrapped)
+    }
+
+    /// `UnwrapKey`: imports a wrapped key; `template` describes the new key.
+    public func unwrapKey(
+        _ wrapped: [UInt8],
+        unwrappingKey: KeyBlob,
+        mechanism: Mechanism,
+        template: AttributeTemplate,
+        macKey: KeyBlob? = nil
+    ) async throws -> GeneratedKey {
+        var request = Grep11_UnwrapKeyRequest()
+        request.mech = mechanism.wire
+        request.wrapped = Data(wrapped)
+        request.keK = unwrappingKey.wire
+        request.template = template.wire
+        if let macKey { request.macKey = macKey.wire }
+        let response = try await perform("UnwrapKey") { [request] metadata, options in
+            try await self.crypto.unwrapKey(request, metadata: metadata, options: options)
+        }
+        let key = KeyBlob(wire: response.unwrapped, fallbackBytes: response.unwrappedBytes)
+        guard !key.bytes.isEmpty else { throw EP11Error(code: .malformedResponse, message: "UnwrapKey returned no key") }
+        return GeneratedKey(key: key, checksum: Array(response.checkSum))
+    }
+
+    /// `DeriveKey`: a new key derived from `baseKey` (ECDH, BIP32/SLIP-10, ...).
+    public func deriveKey(
+        _ mechanism: Mechanism,
+        baseKey: KeyBlob,
+        template: AttributeTemplate,
+        data: [UInt8] = []
+    ) async throws -> GeneratedKey {
+        var request = Grep11_DeriveKeyRequest()
+        request.mech = mechanism.wire
+        request.baseKey = baseKey.wire
+        request.template = template.wire
+        request.data = Data(data)
+        let response = try await perform("DeriveKey") { [request] metadata, options in
+            try await self.crypto.deriveKey(request, metadata: metadata, options: options)
+        }
+        let key = KeyBlob(wire: response.newKey, fallbackBytes: response.newKeyBytes)
+        guard !key.bytes.isEmpty else { throw EP11Error(code: .malformedResponse, message: "DeriveKey returned no key") }
+        return GeneratedKey(key: key, checksum: Array(response.checkSum))
+    }
+
+    /// `RewrapKeyBlob`: re-encrypts a blob under the HSM's next (committed) master key.
+    public func rewrapKeyBlob(_ key: KeyBlob) async throws -> KeyBlob {
+        var request = Grep11_RewrapKeyBlobRequest()
+        request.wrappedKeyBytes = Data(key.bytes)
+        request.wrappedKey = key.wire
+        let response = try await perform("RewrapKeyBlob") { [request] metadata, options in
+            try await self.crypto.rewrapKeyBlob(request, metadata: metadata, options: options)
+        }
+        let blob = KeyBlob(wire: response.rewrappedKey, fallbackBytes: response.rewrappedKeyBytes)
+        guard !blob.bytes.isEmpty else {
+            throw EP11Error(code: .malformedResponse, message: "RewrapKeyBlob returned no key")
+        }
+        return blob
+    }
+
+    // MARK: Mechanisms and attributes
+
+    /// `GetMechanismList`: the mechanisms the HSM offers.
+    public func mechanismList() async throws -> [MechanismType] {
+        let response = try await perform("GetMechanismList") { metadata, options in
+            try await self.crypto.getMechanismList(Grep11_GetMechanismListRequest(), metadata: metadata, options: options)
+        }
+        return response.mechs.map { MechanismType(rawValue: $0) }
+    }
+
+    /// `GetMechanismInfo`: key-size range and capability flags of one mechanism.
+    public func mechanismInfo(_ mechanism: MechanismType) async throws -> MechanismInfo {
+        var request = Grep11_GetMechanismInfoRequest()
+        request.mech = mechanism.rawValue
+        let response = try await perform("GetMechanismInfo") { [request] metadata, options in
+            try await self.crypto.getMechanismInfo(request, metadata: metadata, options: options)
+        }
+        return MechanismInfo(
+            minKeySize: response.mechInfo.minKeySize,
+            maxKeySize: response.mechInfo.maxKeySize,
+            flags: MechanismInfo.Flags(rawValue: response.mechInfo.flags)
+        )
+    }
+
+    /// `GetAttributeValue`: the values of `types` on a key.
+    public func attributeValues(of key: KeyBlob, types: [AttributeType]) async throws -> AttributeTemplate {
+        var request = Grep11_GetAttributeValueRequest()
+        request.object = Data(key.bytes)
+        for type in types {
+            request.attributes[type.rawValue] = Grep11_AttributeValue()
+        }
+        let response = try await perform("GetAttributeValue") { [request] metadata, options in
+            try await self.crypto.getAttributeValue(request, metadata: metadata, options: options)
+        }
+        var result = AttributeTemplate(wire: response.attributes)
+        for (type, bytes) in response.attributesBytes where result[AttributeType(rawValue: type)] == nil {
+            result[AttributeType(rawValue: type)] = .bytes(Array(bytes))
+        }
+        return result
+    }
+
+    /// `SetAttributeValue`: changes attributes of a key; returns the new blob (the old one stays valid with the
+    /// old attributes, as on a real HSM).
+    public func setAttributeValues(_ attributes: AttributeTemplate, on key: KeyBlob) async throws -> KeyBlob {
+        var request = Grep11_SetAttributeValueRequest()
+        request.object = Data(key.bytes)
+        request.attributes = attributes.wire
+        let response = try await perform("SetAttributeValue") { [request] metadata, options in
+            try await self.crypto.setAttributeValue(request, metadata: metadata, options: options)
+        }
+        guard !response.object.isEmpty else {
+            throw EP11Error(code: .malformedResponse, message: "SetAttributeValue returned no key")
+        }
+        return KeyBlob(Array(response.object))
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+public import GRPCCore
+import GRPCNIOTransportHTTP2
+import GRPCProtobuf
+public import IAM
+public import Logging
+import SwiftProtobuf
+
+/// A client for an EP11 HSM over GREP11 (HPCS, an on-premises GREP11 server, or ``HSMMock``).
+///
+/// Every GREP11 RPC is an async method with typed arguments. Failures throw ``EP11Error``; the HSM's return value
+/// is in ``EP11Error/returnValue``.
+///
+/// Run the client's connections while you use it, either scoped:
+/// ```swift
+/// try await withEP11Client(configuration) { client in
+///     let key = try await client.generateKey(.aesKeyGen, template: [.valueLength(32), .encrypt(true), .decrypt(true)])
+/// }
+/// ```
+/// or with ``run()`` in a task (or a service group) and ``beginGracefulShutdown()`` when done.
+public final class EP11Client: Sendable {
+    private let stub: any Grep11_Crypto.ClientProtocol
+    private let runConnections: @Sendable () async throws -> Void
+    private let shutdown: @Sendable () -> Void
+    private let tokenSource: (any BearerTokenSource)?
+    private let instanceID: String?
+    private let timeouts: Timeouts
+    private let retryPolicy: RetryPolicy
+    private let logger: Logger
+
+    /// A client for a GREP11 endpoint over HTTP/2.
+    public convenience init(configuration: Configuration, logger: Logger = EP11Client.noOpLogger) throws {
+        let security: HTTP2ClientTransport.Posix.TransportSecurity
+        switch configuration.transportSecurity.mode {
+        case .plaintext:
+            if configuration.authentication.tokenSource != nil {
+                throw EP11Error(
+                    code: .invalidArgument,
+                    message: "refusing to send credentials over plaintext HTTP/2; use TLS or no authentication"
+                )
+            }
+            security = .plaintext
+        case .tls(let tls):
+            security = .tls { config in
+                if let roots = tls.trustRootsPEM {
+                    config.trustRoots = .certificates([.bytes(roots, format: .pem)])
+                }
+                if let chain = tls.clientCertificateChainPEM, let key = tls.clientPrivateKeyPEM {
+                    config.certificateChain = [.bytes(chain, format: .pem)]
+                    config.privateKey = .bytes(key, format: .pem)
+                }
+                if tls.insecureSkipHostnameVerification {
+                    config.serverCertificateVerification = .noHostnameVerification
+                }
+            }
+        }
+        let transport: HTTP2ClientTransport.Posix
+        do {
+            transport = try HTTP2ClientTransport.Posix(
+                target: .dns(host: configuration.host, port: configuration.port),
+                transportSecurity: security
+            )
+        } catch {
+            throw EP11Error(code: .invalidArgument, message: "cannot set up the GREP11 transport", cause: error)
+        }
+        self.init(transport: transport, configuration: configuration, logger: logger)
+    }
+
+    /// A client over any gRPC transport, e.g. an in-process transport to ``HSMMock``. `configuration` supplies
+    /// authentication, timeouts and retries; its host, port and transport security are not used.
+    public init(
+        transport: some ClientTransport,
+        configuration: Configuration = Configuration(host: "in-process"),
+        logger: Logger = EP11Client.noOpLogger
+    ) {
+        let client = GRPCClient(transport: transport)
+        self.stub = Grep11_Crypto.Client(wrapping: client)
+        self.runConnections = { try await client.runConnections() }
+        self.shutdown = { client.beginGracefulShutdown() }
+        self.tokenSource = configuration.authentication.tokenSource
+        self.instanceID = configuration.instanceID
+        self.timeouts = configuration.timeouts
+        self.retryPolicy = configuration.retryPolicy
+        self.logger = logger
+    }
+
+    /// A logger that discards everything; the default.
+    public static let noOpLogger = Logger(label: "hpcs.ep11", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Runs the client's connections until ``beginGracefulShutdown()``. Calls made before `run()` wait for it.
+    public func run() async throws {
+        do {
+            try await runConnections()
+        } catch {
+            throw EP11Error(code: .transportFailure, message: "GREP11 connections stopped", cause: error)
+        }
+    }
+
+    /// Lets calls in flight finish, then stops ``run()``.
+    public func beginGracefulShutdown() {
+        shutdown()
+    }
+
+    // MARK: - Calling
+
+    /// Runs one RPC with authentication metadata, the overall deadline and retries.
+    package func perform<Response: Sendable>(
+        _ method: String,
+        _ body: @Sendable (_ metadata: Metadata, _ options: CallOptions) async throws -> Response
+    ) async throws -> Response {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeouts.call)
+        let attempts = max(1, retryPolicy.maximumAttempts)
+        var backoff = retryPolicy.initialBackoff
+        var refreshedToken = false
+        var attempt = 1
+        while true {
+            let remaining = clock.now.duration(to: deadline)
+            guard remaining > .zero else {
+                throw EP11Error(code: .timeout, message: "\(method) did not complete within \(timeouts.call)")
+            }
+            var metadata = Metadata()
+            if let tokenSource {
+                do {
+                    let token = try await tokenSource.bearerToken()
+                    metadata.addString(token.authorizationHeaderValue, forKey: "authorization")
+                } catch {
+                    throw EP11Error(code: .unauthenticated, message: "could not obtain an IAM token", cause: error)
+                }
+            }
+            if let instanceID {
+                metadata.addString(instanceID, forKey: "bluemix-instance")
+            }
+            var options = CallOptions.defaults
+            options.timeout = remaining
+            do {
+                return try await body(metadata, options)
+            } catch {
+                let mapped = Self.mapError(error, method: method)
+                if mapped.code == .unauthenticated, let tokenSource, !refreshedToken {
+                    // The token may have been revoked or expired early: fetch a new one once.
+                    refreshedToken = true
+                    await tokenSource.invalidate()
+                    continue
+                }
+                guard mapped.isRetryable, attempt < attempts else { throw mapped }
+                logger.debug(
+                    "GREP11 call failed; retrying",
+                    metadata: ["hpcs.ep11.method": "\(method)", "hpcs.ep11.attempt": "\(attempt)"]
+                )
+                let wait = min(backoff, clock.now.duration(to: deadline))
+                if wait > .zero { try await Task.sleep(for: wait) }
+                backoff = min(backoff * retryPolicy.backoffMultiplier, retryPolicy.maximumBackoff)
+                attempt += 1
+            }
+        }
+    }
+
+    /// Turns a gRPC failure into an ``EP11Error``: the `Grep11Error` detail when the HSM answered, else a
+    /// transport-level code.
+    package static func mapError(_ error: any Error, method: String) -> EP11Error {
+        if let error = error as? EP11Error { return error }
+        guard let rpcError = error as? RPCError else {
+            if error is CancellationError {
+                return EP11Error(code: .transportFailure, message: "\(method) was cancelled", cause: error)
+            }
+            return EP11Error(code: .transportFailure, message: "\(method) failed", cause: error)
+        }
+        if let status = try? rpcError.unpackGoogleRPCStatus() {
+            let details = status.details.compactMap(\.any).filter { $0.typeURL.hasSuffix("/grep11.Grep11Error") }
+            if let any = details.first, let detail = try? Grep11_Grep11Error(serializedBytes: any.value) {
+                return EP11Error(
+                    returnValue: ReturnValue(rawValue: detail.code),
+                    detail: detail.detail,
+                    isRetryable: detail.retry
+                )
+            }
+        }
+        switch rpcError.code {
+        case .unauthenticated, .permissionDenied:
+            return EP11Error(code: .unauthenticated, message: rpcError.message, cause: rpcError)
+        case .deadlineExceeded:
+            return EP11Error(code: .timeout, message: "\(method) did not complete in time", cause: rpcError)
+        case .unavailable:
+            return EP11Error(
+                code: .transportFailure,
+                message: "GREP11 service unavailable",
+                isRetryable: true,
+                cause: rpcError
+            )
+        case .resourceExhausted:
+            return EP11Error(code: .transportFailure, message: rpcError.message, isRetryable: true, cause: rpcError)
+        default:
+            // A status without a Grep11Error detail; a real server puts the CKR name in the message.
+            if let value = ReturnValue(name: rpcError.message) {
+                return EP11Error(returnValue: value)
+            }
+            return EP11Error(code: .malformedResponse, message: "\(method): \(rpcError.code): \(rpcError.message)", cause: rpcError)
+        }
+    }
+
+    package var crypto: any Grep11_Crypto.ClientProtocol { stub }
+}
+
+/// Runs an ``EP11Client`` for the duration of `body`, then shuts it down.
+public func withEP11Client<Result: Sendable>(
+    _ configuration: EP11Client.Configuration,
+    logger: Logger = EP11Client.noOpLogger,
+    _ body: (EP11Client) async throws -> Result
+) async throws -> Result {
+    let client = try EP11Client(configuration: configuration, logger: logger)
+    return try await withEP11Client(client, body)
+}
+
+/// Runs an existing ``EP11Client`` for the duration of `body`, then shuts it down.
+public func withEP11Client<Result: Sendable>(
+    _ client: EP11Client,
+    _ body: (EP11Client) async throws -> Result
+) async throws -> Result {
+    try await withThrowingDiscardingTaskGroup { group in
+        group.addTask { try await client.run() }
+        defer { client.beginGracefulShutdown() }
+        return try await body(client)
+    }
+}

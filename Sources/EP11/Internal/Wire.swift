@@ -1,0 +1,124 @@
+import Foundation
+
+// Conversions between the public vocabulary and the generated GREP11 wire types. `package` so the HSM mock,
+// which speaks the same wire, can decode what clients send with the same vocabulary; the mock must not use the
+// client's request building, only these value conversions.
+
+extension AttributeValue {
+    package init(wire: Grep11_AttributeValue) {
+        switch wire.oneAttr {
+        case .attributeB(let data): self = .bytes(Array(data))
+        case .attributeTf(let flag): self = .bool(flag)
+        case .attributeI(let integer): self = .integer(UInt64(bitPattern: integer))
+        case nil: self = .empty
+        }
+    }
+
+    package var wire: Grep11_AttributeValue {
+        var value = Grep11_AttributeValue()
+        switch self {
+        case .bytes(let bytes): value.attributeB = Data(bytes)
+        case .bool(let flag): value.attributeTf = flag
+        case .integer(let integer): value.attributeI = Int64(bitPattern: integer)
+        case .empty: break
+        }
+        return value
+    }
+}
+
+extension AttributeTemplate {
+    /// Decodes a wire attribute map. Map order is undefined on the wire; attributes are sorted by type.
+    package init(wire: [UInt64: Grep11_AttributeValue]) {
+        var template = AttributeTemplate()
+        for key in wire.keys.sorted() {
+            if let value = wire[key] {
+                template[AttributeType(rawValue: key)] = AttributeValue(wire: value)
+            }
+        }
+        self = template
+    }
+
+    package var wire: [UInt64: Grep11_AttributeValue] {
+        var map: [UInt64: Grep11_AttributeValue] = [:]
+        for attribute in self {
+            map[attribute.type.rawValue] = attribute.value.wire
+        }
+        return map
+    }
+}
+
+extension KeyBlob {
+    package init(wire: Grep11_KeyBlob) {
+        self.init(
+            bytes: wire.keyBlobs.first.map { Array($0) } ?? [],
+            attributes: AttributeTemplate(wire: wire.attributes),
+            identifier: Array(wire.keyBlobID),
+            version: wire.version,
+            transactionID: Array(wire.txID)
+        )
+    }
+
+    /// The wire form of a key returned by a key-creating call, whose raw bytes may come in a separate field.
+    package init(wire: Grep11_KeyBlob, fallbackBytes: Data) {
+        self.init(wire: wire)
+        if bytes.isEmpty { bytes = Array(fallbackBytes) }
+    }
+
+    package var wire: Grep11_KeyBlob {
+        var blob = Grep11_KeyBlob()
+        blob.keyBlobs = [Data(bytes)]
+        blob.keyBlobID = Data(identifier)
+        blob.version = version
+        blob.txID = Data(transactionID)
+        blob.attributes = attributes.wire
+        return blob
+    }
+}
+
+extension Mechanism {
+    package var wire: Grep11_Mechanism {
+        var mechanism = Grep11_Mechanism()
+        mechanism.mechanism = type.rawValue
+        switch parameter {
+        case .none:
+            break
+        case .bytes(let bytes):
+            if !bytes.isEmpty { mechanism.parameterB = Data(bytes) }
+        case .rsaOAEP(let oaep):
+            var wire = Grep11_RSAOAEPParm()
+            wire.hashMech = oaep.hash.rawValue
+            wire.mgf = Grep11_RSAOAEPParm.Mask(rawValue: Int(truncatingIfNeeded: oaep.mgf.rawValue)) ?? .ckgMgf1None
+            if oaep.label.isEmpty {
+                wire.encodingParmType = .ckzNoDataSpecified
+            } else {
+                wire.encodingParmType = .ckzDataSpecifiied
+                wire.encodingParm = Data(oaep.label)
+            }
+            mechanism.rsaoaepparameter = wire
+        case .rsaPSS(let pss):
+            var wire = Grep11_RSAPSSParm()
+            wire.hashMech = pss.hash.rawValue
+            wire.mgf = Grep11_RSAPSSParm.Mask(rawValue: Int(truncatingIfNeeded: pss.mgf.rawValue)) ?? .ckgMgf1None
+            wire.saltByteCount = pss.saltLength
+            mechanism.rsapssparameter = wire
+        case .ecdh1Derive(let ecdh):
+            var wire = Grep11_ECDH1DeriveParm()
+            wire.kdf = Grep11_ECDH1DeriveParm.KeyDerivationFunction(rawValue: Int(truncatingIfNeeded: ecdh.kdf.rawValue)) ?? .ckdNull
+            wire.sharedData = Data(ecdh.sharedData)
+            wire.publicData = Data(ecdh.publicData)
+            mechanism.ecdh1DeriveParameter = wire
+        case .btcDerive(let btc):
+            var wire = Grep11_BTCDeriveParm()
+            wire.type = Grep11_BTCDeriveParm.BTCDeriveType(rawValue: Int(truncatingIfNeeded: btc.type.rawValue)) ?? .ckBip0032NotUsed
+            wire.childKeyIndex = btc.childKeyIndex
+            wire.chainCode = Data(btc.chainCode)
+            wire.version = btc.version
+            mechanism.btcderiveParameter = wire
+        case .ecsg(let ecsg):
+            var wire = Grep11_ECSGParm()
+            wire.type = Grep11_ECSGParm.ECSGType(rawValue: Int(truncatingIfNeeded: ecsg.type.rawValue)) ?? .ckEcsgIbmNotUsed
+            mechanism.ecsgparameter = wire
+        }
+        return mechanism
+    }
+}

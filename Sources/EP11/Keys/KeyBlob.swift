@@ -1,0 +1,93 @@
+/// A key as the HSM hands it out: an opaque blob, encrypted under the HSM's master key (secret and private
+/// keys), or a MACed SubjectPublicKeyInfo (public keys).
+///
+/// Store ``bytes`` and pass the blob back unchanged. The blob is useless without the HSM that made it, but treat
+/// it with care all the same: `description` never prints it.
+public struct KeyBlob: Sendable, Hashable, CustomStringConvertible {
+    /// The raw EP11 blob (`KeyBlobs[0]` on the wire).
+    public var bytes: [UInt8]
+    /// The key's attributes as the service reported them, when it did.
+    public var attributes: AttributeTemplate
+    /// Service bookkeeping echoed back unchanged (`KeyBlobID`, `Version`, `TxID`).
+    package var identifier: [UInt8]
+    package var version: Int64
+    package var transactionID: [UInt8]
+
+    /// A blob from its stored bytes.
+    public init(_ bytes: [UInt8], attributes: AttributeTemplate = AttributeTemplate()) {
+        self.bytes = bytes
+        self.attributes = attributes
+        self.identifier = []
+        self.version = 0
+        self.transactionID = []
+    }
+
+    package init(
+        bytes: [UInt8],
+        attributes: AttributeTemplate,
+        identifier: [UInt8],
+        version: Int64,
+        transactionID: [UInt8]
+    ) {
+        self.bytes = bytes
+        self.attributes = attributes
+        self.identifier = identifier
+        self.version = version
+        self.transactionID = transactionID
+    }
+
+    /// Whether the blob is a (MACed) public key. EP11 secret-key blobs never start with 0x30; SPKIs always do.
+    public var isPublicKey: Bool { bytes.first == 0x30 }
+
+    public var description: String {
+        "KeyBlob(\(bytes.count) bytes, \(isPublicKey ? "public key" : "opaque"))"
+    }
+
+    public static func == (lhs: KeyBlob, rhs: KeyBlob) -> Bool { lhs.bytes == rhs.bytes }
+    public func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
+}
+
+/// A public/private key pair made by the HSM.
+public struct KeyPair: Sendable, Hashable {
+    public var publicKey: KeyBlob
+    public var privateKey: KeyBlob
+
+    public init(publicKey: KeyBlob, privateKey: KeyBlob) {
+        self.publicKey = publicKey
+        self.privateKey = privateKey
+    }
+}
+
+/// A key made by `generateKey`, `unwrapKey` or `deriveKey`, with the service's checksum.
+public struct GeneratedKey: Sendable, Hashable {
+    public var key: KeyBlob
+    /// For secret keys: a 3-byte key check value followed by the 4-byte big-endian key length in bits.
+    /// For BIP32/SLIP-10 derivation: the 32-byte chain code. Other mechanisms may put other data here.
+    public var checksum: [UInt8]
+
+    public init(key: KeyBlob, checksum: [UInt8]) {
+        self.key = key
+        self.checksum = checksum
+    }
+
+    /// The PKCS#11 key check value (the first 3 checksum bytes), if present.
+    public var checkValue: [UInt8]? { checksum.count >= 3 ? Array(checksum.prefix(3)) : nil }
+
+    /// The key length in bits from a 7-byte secret-key checksum, if present.
+    public var keyBitCount: UInt32? {
+        guard checksum.count == 7 else { return nil }
+        return checksum[3...].reduce(UInt32(0)) { ($0 << 8) | UInt32($1) }
+    }
+}
+
+/// The opaque state of a multi-part operation (`*Init`, `*Update`). The service keeps nothing between calls:
+/// pass each returned state to the next call.
+public struct OperationState: Sendable, Hashable, CustomStringConvertible {
+    public var bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    public var description: String { "OperationState(\(bytes.count) bytes)" }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Crypto
+import EP11
+import Foundation
+import HSMMock
+
+/// The main job: walks through what swift-hpcs does, against the embedded mocks (or a real endpoint).
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Walk through swift-hpcs on the embedded HSM mock (or the configured endpoint)."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        print("swift-hpcs demo")
+        print(connection.endpoint == nil ? "HSM: embedded in-process mock (grep11.Crypto)" : "HSM: \(connection.endpoint ?? "")")
+        try await connection.withClient { client in
+            try await Self.ep11(client)
+        }
+        print("\ndemo complete")
+    }
+
+    static func step(_ title: String) { print("\n== \(title)") }
+
+    static func ep11(_ client: EP11Client) async throws {
+        step("EP11: mechanisms and randomness")
+        let mechanisms = try await client.mechanismList()
+        print("mechanisms offered: \(mechanisms.count), first: \(mechanisms.first?.name ?? "?")")
+        let random = try await RandomSource.hsm(client).bytes(count: 16)
+        print("16 random bytes from the HSM: \(hex(random))")
+        print("local random source (automatic choice): \(RandomSource.automatic())")
+
+        step("EP11: AES-256 key in the HSM, encrypt and decrypt (AES-CBC-PAD)")
+        let aes = try await client.generateKey(
+            .aesKeyGen,
+            template: AttributeTemplate {
+                Attribute.valueLength(32)
+                Attribute.encrypt(true)
+                Attribute.decrypt(true)
+                Attribute.extractable(true)
+            }
+        )
+        print("key blob: \(aes.key), check value \(hex(aes.checkValue ?? [])), \(aes.keyBitCount ?? 0) bits")
+        let iv = try await client.generateRandom(count: 16)
+        let message = Array("Hyper Protect: keys never leave the HSM".utf8)
+        let ciphertext = try await client.encrypt(message, key: aes.key, mechanism: .aesCBCPad(iv: iv))
+        let plaintext = try await client.decrypt(ciphertext, key: aes.key, mechanism: .aesCBCPad(iv: iv))
+        print("ciphertext: \(ciphertext.count) bytes; round trip \(plaintext == message ? "ok" : "FAILED")")
+        guard plaintext == message else { throw ValidationError("AES round trip failed") }
+
+        step("EP11: EC P-256 key pair, ECDSA-SHA256 signature verified by swift-crypto")
+        let pair = try await client.generateKeyPair(
+            .ecKeyPairGen,
+            publicKeyTemplate: [.ecParameters(.p256), .verify(true)],
+            privateKeyTemplate: [.sign(true), .extractable(false)]
+        )
+        let signature = try await client.sign(message, key: pair.privateKey, mechanism: .ecdsaSHA256)
+        try await client.verify(signature, for: message, key: pair.publicKey, mechanism: .ecdsaSHA256)
+        let publicKey = try pair.publicKey.publicKeyInfo().p256PublicKey()
+        let local = try P256.Signing.ECDSASignature(rawRepresentation: signature)
+        let locallyValid = publicKey.isValidSignature(local, for: message)
+        print("HSM verify: ok; swift-crypto verify: \(locallyValid ? "ok" : "FAILED")")
+        guard locallyValid else { throw ValidationError("local ECDSA verification failed") }
+        var forged = signature
+        forged[0] ^= 0xFF
+        do {
+            try await client.verify(forged, for: message, key: pair.publicKey, mechanism: .ecdsaSHA256)
+            throw ValidationError("a forged signature verified")
+        } catch let error as EP11Error where error == .signatureInvalid {
+            print("forged signature refused: \(error.returnValue?.name ?? "?")")
+        }
+
+        step("EP11: wrap the AES key under an RSA-3072 key (OAEP) and unwrap it again")
+        let rsa = try await client.generateKeyPair(
+            .rsaKeyPairGen,
+            publicKeyTemplate: [.modulusBits(3072), .publicExponent(65537), .wrap(true), .encrypt(true)],
+            privateKeyTemplate: [.unwrap(true), .decrypt(true)]
+        )
+        let oaep = Mechanism.rsaOAEP(hash: .sha256, mgf: .mgf1SHA256)
+        let wrapped = try await client.wrapKey(aes.key, wrappingKey: rsa.publicKey, mechanism: oaep)
+        let unwrapped = try await client.unwrapKey(
+            wrapped,
+            unwrappingKey: rsa.privateKey,
+            mechanism: oaep,
+            template: [.class(.secretKey), .keyType(.aes), .valueLength(32), .decrypt(true)]
+        )
+        let sameKey = unwrapped.checkValue == aes.checkValue
+        print("wrapped: \(wrapped.count) bytes; unwrapped key has the same check value: \(sameKey)")
+        let again = try await client.decrypt(ciphertext, key: unwrapped.key, mechanism: .aesCBCPad(iv: iv))
+        print("the unwrapped key decrypts the earlier ciphertext: \(again == message)")
+
+        step("EP11: the HSM enforces key attributes")
+        do {
+            _ = try await client.wrapKey(pair.privateKey, wrappingKey: aes.key, mechanism: .aesCBCPad(iv: iv))
+            throw ValidationError("a non-extractable key was wrapped")
+        } catch let error as EP11Error where error == .keyUnextractable {
+            print("wrapping a non-extractable key: \(error.returnValue?.name ?? "?")")
+        }
+        var tampered = aes.key
+        tampered.bytes[tampered.bytes.count / 2] ^= 0x01
+        do {
+            _ = try await client.encrypt(message, key: tampered, mechanism: .aesCBCPad(iv: iv))
+            throw ValidationError("a tampered blob was accepted")
+        } catch let error as EP11Error {
+            print("a tampered key blob: \(error.returnValue?.name ?? error.code.description)")
+        }
+    }
+}

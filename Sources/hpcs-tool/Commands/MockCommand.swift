@@ -1,0 +1,78 @@
+import ArgumentParser
+import EP11
+import Foundation
+import HSMMock
+import Logging
+import ServiceLifecycle
+
+struct MockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mock",
+        abstract: "Run a mock server.",
+        subcommands: [HSM.self]
+    )
+
+    struct HSM: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the software HSM as a GREP11 endpoint (grep11.Crypto over HTTP/2)."
+        )
+        @Option(help: "Address to listen on, HOST:PORT.") var listen = "127.0.0.1:9876"
+        @Option(help: "PEM certificate chain for TLS (plaintext h2c when absent).") var tlsCert: String?
+        @Option(help: "PEM private key for TLS.") var tlsKey: String?
+        @Option(help: "PEM roots: require client certificates issued by them (mutual TLS).") var clientCA: String?
+        @Option(help: "File holding the 32-byte master key (created when missing), so blobs survive a restart.")
+        var masterKeyFile: String?
+        @Flag(help: "Debug logging to stderr.") var verbose = false
+
+        func run() async throws {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+                (0...65535).contains(port)
+            else { throw ValidationError("--listen must be HOST:PORT") }
+            let host = String(listen[..<colon])
+            var logger = Logger(label: "hpcs.mock.hsm")
+            logger.logLevel = verbose ? .debug : .info
+            let mock = try masterKeyFile.map { try HSMMock(masterKeyFile: $0, logger: logger) } ?? HSMMock(logger: logger)
+            var tls: HSMMock.ServerTLS?
+            if let tlsCert, let tlsKey {
+                tls = HSMMock.ServerTLS(
+                    certificateChainPEM: try readFile(tlsCert),
+                    privateKeyPEM: try readFile(tlsKey),
+                    clientCertificateRootsPEM: try clientCA.map(readFile)
+                )
+            } else if tlsCert != nil || tlsKey != nil {
+                throw ValidationError("--tls-cert and --tls-key go together")
+            }
+            let server = try mock.makeServer(host: host, port: port, tls: tls)
+            let service = ServerService(server: server, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [service],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                )
+            )
+            try await group.run()
+        }
+    }
+}
+
+/// Runs the mock server as a lifecycle service: graceful shutdown on SIGTERM/SIGINT.
+struct ServerService: Service {
+    let server: HSMMockServer
+    let logger: Logger
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.run() }
+                let port = try await server.boundPort()
+                logger.info("HSM mock listening", metadata: ["hpcs.mock.port": "\(port)"])
+                print("listening on port \(port)")
+                fflush(stdout)
+                try await group.waitForAll()
+            }
+        } onGracefulShutdown: {
+            server.beginGracefulShutdown()
+        }
+    }
+}

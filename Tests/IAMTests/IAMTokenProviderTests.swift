@@ -1,0 +1,118 @@
+import AsyncHTTPClient
+import Testing
+
+@testable import IAM
+
+@Suite("IAM token provider")
+struct IAMTokenProviderTests {
+    @Test("exchanges the API key as a form body and caches the token")
+    func exchangeAndCache() async throws {
+        let server = TokenServer()
+        try await withTokenServer(server) { url in
+            let provider = IAMTokenProvider(
+                apiKey: APIKey("good-key"),
+                configuration: .init(endpoint: url),
+                clock: ManualClock()
+            )
+            let first = try await provider.bearerToken()
+            let second = try await provider.bearerToken()
+            #expect(first.secretValue == "token-1")
+            #expect(second == first)
+            #expect(first.authorizationHeaderValue == "Bearer token-1")
+            #expect(server.issuedCount == 1)
+            let recorded = try #require(server.requests.first)
+            #expect(recorded.contentType == "application/x-www-form-urlencoded")
+            #expect(recorded.body == "grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=good-key")
+        }
+    }
+
+    @Test("refreshes once 80% of the lifetime has passed, not before")
+    func refreshAheadOfExpiry() async throws {
+        let server = TokenServer()
+        try await withTokenServer(server) { url in
+            let clock = ManualClock()
+            let provider = IAMTokenProvider(apiKey: APIKey("good-key"), configuration: .init(endpoint: url), clock: clock)
+            do { let token = try await provider.bearerToken(); #expect(token.secretValue == "token-1") }
+            clock.advance(by: .seconds(2879))  // 3600 * 0.8 = 2880
+            do { let token = try await provider.bearerToken(); #expect(token.secretValue == "token-1") }
+            clock.advance(by: .seconds(1))
+            do { let token = try await provider.bearerToken(); #expect(token.secretValue == "token-2") }
+            #expect(server.issuedCount == 2)
+        }
+    }
+
+    @Test("concurrent callers share one exchange")
+    func coalescing() async throws {
+        let server = TokenServer()
+        try await withTokenServer(server) { url in
+            let provider = IAMTokenProvider(apiKey: APIKey("good-key"), configuration: .init(endpoint: url), clock: ManualClock())
+            let tokens = try await withThrowingTaskGroup(of: BearerToken.self) { group in
+                for _ in 0..<16 { group.addTask { try await provider.bearerToken() } }
+                return try await group.reduce(into: [BearerToken]()) { $0.append($1) }
+            }
+            #expect(tokens.count == 16)
+            #expect(Set(tokens.map(\.secretValue)) == ["token-1"])
+            #expect(server.issuedCount == 1)
+        }
+    }
+
+    @Test("a rejected API key is a typed error that names IAM's code and never the key")
+    func rejectedKey() async throws {
+        let server = TokenServer()
+        try await withTokenServer(server) { url in
+            let provider = IAMTokenProvider(apiKey: APIKey("wrong-secret-value"), configuration: .init(endpoint: url), clock: ManualClock())
+            let error = try await #require(throws: IAMError.self) { try await provider.bearerToken() }
+            #expect(error.code == .invalidAPIKey)
+            #expect(error.httpStatus == 400)
+            #expect(error.serviceErrorCode == "BXNIM0415E")
+            #expect(!String(describing: error).contains("wrong-secret-value"))
+        }
+    }
+
+    @Test("5xx and 429 answers are retried, bounded")
+    func retries() async throws {
+        let server = TokenServer()
+        try await withTokenServer(server) { url in
+            server.failNext(withStatuses: [503, 429])
+            let provider = IAMTokenProvider(
+                apiKey: APIKey("good-key"),
+                configuration: .init(endpoint: url, maximumAttempts: 3, retryBackoff: .milliseconds(1))
+            )
+            do { let token = try await provider.bearerToken(); #expect(token.secretValue == "token-1") }
+            #expect(server.requests.count == 3)
+
+            server.failNext(withStatuses: [500, 500, 500, 500])
+            await provider.invalidate()
+            let error = try await #require(throws: IAMError.self) { try await provider.bearerToken() }
+            #expect(error.code == .serviceError)
+            #expect(error.httpStatus == 500)
+            #expect(server.requests.count == 6)
+        }
+    }
+
+    @Test("an unreachable IAM is a transport failure")
+    func unreachable() async throws {
+        let provider = IAMTokenProvider(
+            apiKey: APIKey("good-key"),
+            configuration: .init(endpoint: "http://127.0.0.1:1", maximumAttempts: 2, retryBackoff: .milliseconds(1))
+        )
+        await #expect(throws: IAMError.transportFailure) { try await provider.bearerToken() }
+    }
+
+    @Test("a malformed token response is a typed error")
+    func malformedEndpoint() async throws {
+        let provider = IAMTokenProvider(apiKey: APIKey("k"), configuration: .init(endpoint: "ftp://example"))
+        await #expect(throws: IAMError.invalidConfiguration) { try await provider.bearerToken() }
+    }
+
+    @Test("secrets never print")
+    func redaction() {
+        let key = APIKey("super-secret-api-key")
+        let token = BearerToken("secret-token-value")
+        #expect(String(describing: key) == "APIKey(redacted)")
+        #expect(String(reflecting: token) == "BearerToken(redacted)")
+        #expect(!"\(key) \(token)".contains("secret-"))
+        #expect(APIKey("a") != APIKey("b"))
+        #expect(APIKey("same") == APIKey("same"))
+    }
+}

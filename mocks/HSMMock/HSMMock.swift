@@ -1,0 +1,177 @@
+public import EP11
+import Foundation
+public import GRPCCore
+import GRPCInProcessTransport
+import GRPCNIOTransportHTTP2
+public import Logging
+
+/// A software HSM that serves `grep11.Crypto` with EP11 semantics: sealed key blobs bound to their attributes,
+/// enforced usage flags, real cryptography (OpenSSL libcrypto) and the return values a real HSM gives.
+///
+/// Use it in process:
+/// ```swift
+/// try await HSMMock().withClient { client in
+///     let key = try await client.generateKey(.aesKeyGen, template: [.valueLength(32)])
+/// }
+/// ```
+/// or serve it over HTTP/2 with ``withServer(host:port:tls:_:)`` (and `hpcs-tool mock hsm`).
+///
+/// Blobs are sealed with the mock's master key (AES-256-GCM); give the same key (``init(masterKey:logger:)``)
+/// for blobs to survive a restart. The mock keeps no other state.
+public final class HSMMock: Sendable {
+    let core: HSMCore
+    let logger: Logger
+
+    /// A mock with the given 32-byte master key, or a random one.
+    public init(masterKey: [UInt8]? = nil, logger: Logger = EP11Client.noOpLogger) throws {
+        let key = try masterKey.map { try MasterKey(keyBytes: $0) } ?? MasterKey.random()
+        self.core = HSMCore(masterKey: key)
+        self.logger = logger
+    }
+
+    /// A mock whose master key lives in `path`: read when the file exists, else generated and written (mode 0600).
+    public convenience init(masterKeyFile path: String, logger: Logger = EP11Client.noOpLogger) throws {
+        let manager = FileManager.default
+        if manager.fileExists(atPath: path) {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard data.count == 32 else {
+                throw EP11Error(code: .invalidArgument, message: "master key file \(path) must hold exactly 32 bytes")
+            }
+            try self.init(masterKey: Array(data), logger: logger)
+        } else {
+            let key = try SoftCrypto.randomBytes(32)
+            guard manager.createFile(atPath: path, contents: Data(key), attributes: [.posixPermissions: 0o600]) else {
+                throw EP11Error(code: .invalidArgument, message: "cannot write master key file \(path)")
+            }
+            try self.init(masterKey: key, logger: logger)
+        }
+    }
+
+    /// The current master key's id (WKID), as found in every blob.
+    public var wrappingKeyID: [UInt8] { core.currentMasterKey.identifier }
+
+    /// Loads a next master key; ``EP11Client/rewrapKeyBlob(_:)`` then moves blobs to it.
+    public func loadNextMasterKey(_ keyBytes: [UInt8]) throws {
+        core.loadNextMasterKey(try MasterKey(keyBytes: keyBytes))
+    }
+
+    /// Makes the next master key current. Blobs under the old key then fail with `CKR_IBM_WKID_MISMATCH`.
+    public func commitNextMasterKey() throws {
+        do {
+            try core.commitNextMasterKey()
+        } catch {
+            throw EP11Error(returnValue: error.returnValue, detail: error.detail)
+        }
+    }
+
+    /// The gRPC service, for callers who run their own `GRPCServer`.
+    public var service: any RegistrableRPCService { CryptoService(core: core, logger: logger) }
+
+    /// Runs the mock in process for the duration of `body`, which gets a client connected to it.
+    public func withClient<Result: Sendable>(
+        configuration: EP11Client.Configuration = EP11Client.Configuration(host: "in-process"),
+        _ body: (EP11Client) async throws -> Result
+    ) async throws -> Result {
+        let transport = InProcessTransport()
+        let server = GRPCServer(transport: transport.server, services: [CryptoService(core: core, logger: logger)])
+        let client = EP11Client(transport: transport.client, configuration: configuration)
+        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+            group.addTask { try await server.serve() }
+            group.addTask { try await client.run() }
+            defer {
+                client.beginGracefulShutdown()
+                server.beginGracefulShutdown()
+            }
+            return try await body(client)
+        }
+    }
+
+    /// TLS for the standalone server: PEM certificate chain and key, and optionally client-certificate roots
+    /// (mutual TLS, as on-premises GREP11 setups use).
+    public struct ServerTLS: Sendable {
+        public var certificateChainPEM: [UInt8]
+        public var privateKeyPEM: [UInt8]
+        /// When set, clients must present a certificate issued by one of these roots.
+        public var clientCertificateRootsPEM: [UInt8]?
+
+        public init(certificateChainPEM: [UInt8], privateKeyPEM: [UInt8], clientCertificateRootsPEM: [UInt8]? = nil) {
+            self.certificateChainPEM = certificateChainPEM
+            self.privateKeyPEM = privateKeyPEM
+            self.clientCertificateRootsPEM = clientCertificateRootsPEM
+        }
+    }
+
+    /// Serves the mock over HTTP/2 on `host:port` (port 0 picks a free one) for the duration of `body`, which gets
+    /// the port actually bound.
+    public func withServer<Result: Sendable>(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        tls: ServerTLS? = nil,
+        _ body: (Int) async throws -> Result
+    ) async throws -> Result {
+        let server = try makeServer(host: host, port: port, tls: tls)
+        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+            group.addTask { try await server.run() }
+            defer { server.beginGracefulShutdown() }
+            let bound = try await server.boundPort()
+            return try await body(bound)
+        }
+    }
+
+    /// A standalone server; call ``HSMMockServer/run()`` and ``HSMMockServer/beginGracefulShutdown()``.
+    public func makeServer(host: String, port: Int, tls: ServerTLS? = nil) throws -> HSMMockServer {
+        let security: HTTP2ServerTransport.Posix.TransportSecurity
+        if let tls {
+            security = .tls(
+                certificateChain: [.bytes(tls.certificateChainPEM, format: .pem)],
+                privateKey: .bytes(tls.privateKeyPEM, format: .pem)
+            ) { config in
+                if let roots = tls.clientCertificateRootsPEM {
+                    config.trustRoots = .certificates([.bytes(roots, format: .pem)])
+                    config.clientCertificateVerification = .noHostnameVerification
+                }
+            }
+        } else {
+            security = .plaintext
+        }
+        let transport = HTTP2ServerTransport.Posix(
+            address: .ipv4(host: host, port: port),
+            transportSecurity: security
+        )
+        return HSMMockServer(transport: transport, service: CryptoService(core: core, logger: logger))
+    }
+}
+
+/// The HSM mock served over HTTP/2.
+public final class HSMMockServer: Sendable {
+    private let transport: HTTP2ServerTransport.Posix
+    private let server: GRPCServer<HTTP2ServerTransport.Posix>
+
+    init(transport: HTTP2ServerTransport.Posix, service: CryptoService) {
+        self.transport = transport
+        self.server = GRPCServer(transport: transport, services: [service])
+    }
+
+    /// Serves until ``beginGracefulShutdown()``.
+    public func run() async throws {
+        try await server.serve()
+    }
+
+    /// Stops accepting calls and lets calls in flight finish.
+    public func beginGracefulShutdown() {
+        server.beginGracefulShutdown()
+    }
+
+    /// The port the server is bound to, once it is listening.
+    public func boundPort() async throws -> Int {
+        let address = try await transport.listeningAddress
+        if let ipv4 = address.ipv4 { return ipv4.port }
+        if let ipv6 = address.ipv6 { return ipv6.port }
+        throw EP11Error(code: .transportFailure, message: "the mock is not listening on an IP address")
+    }
+}
+
+/// Runs a fresh in-process ``HSMMock`` for the duration of `body`.
+public func withMockHSM<Result: Sendable>(_ body: (EP11Client) async throws -> Result) async throws -> Result {
+    try await HSMMock().withClient(body)
+}

@@ -1,0 +1,517 @@
+import EP11
+import Foundation
+
+extension HSMCore {
+    // MARK: GenerateKey
+
+    func generateKey(_ request: Grep11_GenerateKeyRequest) throws(HSMFailure) -> Grep11_GenerateKeyResponse {
+        let template = AttributeTemplate(wire: request.template)
+        let mechanism = MechanismType(rawValue: request.mech.mechanism)
+        let keyType: KeyType
+        let length: Int
+        switch mechanism {
+        case .aesKeyGen:
+            keyType = .aes
+            guard let value = template[.valueLength] else { throw HSMFailure(.templateIncomplete, "CKA_VALUE_LEN missing") }
+            guard let bytes = value.integerValue else { throw HSMFailure(.attributeValueInvalid, "CKA_VALUE_LEN") }
+            guard bytes == 16 || bytes == 24 || bytes == 32 else { throw HSMFailure(.keySizeRange, "AES keys are 16, 24 or 32 bytes") }
+            length = Int(bytes)
+        case .genericSecretKeyGen:
+            keyType = .genericSecret
+            guard let value = template[.valueLength] else { throw HSMFailure(.templateIncomplete, "CKA_VALUE_LEN missing") }
+            guard let bytes = value.integerValue else { throw HSMFailure(.attributeValueInvalid, "CKA_VALUE_LEN") }
+            guard bytes >= 1, bytes <= 256 else { throw HSMFailure(.keySizeRange, "generic secrets are 1 to 256 bytes") }
+            length = Int(bytes)
+        default:
+            throw HSMFailure(.mechanismInvalid, "not a secret-key generation mechanism")
+        }
+        try Self.checkClassAndType(template, objectClass: .secretKey, keyType: keyType)
+        let value: [UInt8] = try Self.engine { try SoftCrypto.randomBytes(length) }
+        var attributes = template
+        attributes[.class] = .integer(ObjectClass.secretKey.rawValue)
+        attributes[.keyType] = .integer(keyType.rawValue)
+        attributes[.valueLength] = .integer(UInt64(length))
+        attributes[.local] = .bool(true)
+        attributes[.keyGenMechanism] = .integer(mechanism.rawValue)
+        let object = KeyObject(objectClass: .secretKey, keyType: keyType, attributes: attributes, material: value)
+        let blob = try sealKey(object)
+        var response = Grep11_GenerateKeyResponse()
+        response.keyBytes = Data(blob)
+        response.key = wireBlob(blob, attributes: attributes)
+        response.checkSum = Data(Self.checksum(secret: value, keyType: keyType))
+        return response
+    }
+
+    static func checkClassAndType(_ template: AttributeTemplate, objectClass: ObjectClass, keyType: KeyType?) throws(HSMFailure) {
+        if let value = template[.class] {
+            guard value.integerValue == objectClass.rawValue else {
+                throw HSMFailure(.templateInconsistent, "CKA_CLASS does not match the mechanism")
+            }
+        }
+        if let keyType, let value = template[.keyType] {
+            guard value.integerValue == keyType.rawValue else {
+                throw HSMFailure(.templateInconsistent, "CKA_KEY_TYPE does not match the mechanism")
+            }
+        }
+    }
+
+    // MARK: GenerateKeyPair
+
+    func generateKeyPair(_ request: Grep11_GenerateKeyPairRequest) throws(HSMFailure) -> Grep11_GenerateKeyPairResponse {
+        let publicTemplate = AttributeTemplate(wire: request.pubKeyTemplate)
+        let privateTemplate = AttributeTemplate(wire: request.privKeyTemplate)
+        let mechanism = MechanismType(rawValue: request.mech.mechanism)
+        var publicAttributes = publicTemplate
+        var privateAttributes = privateTemplate
+        let keyType: KeyType
+        let pkcs8: [UInt8]
+        let spki: [UInt8]
+        switch mechanism {
+        case .rsaPKCSKeyPairGen:
+            keyType = .rsa
+            try Self.checkClassAndType(publicTemplate, objectClass: .publicKey, keyType: .rsa)
+            try Self.checkClassAndType(privateTemplate, objectClass: .privateKey, keyType: .rsa)
+            guard let bitsValue = publicTemplate[.modulusBits] ?? privateTemplate[.modulusBits] else {
+                throw HSMFailure(.templateIncomplete, "CKA_MODULUS_BITS missing")
+            }
+            guard let bits = bitsValue.integerValue else { throw HSMFailure(.attributeValueInvalid, "CKA_MODULUS_BITS") }
+            guard bits >= 1024, bits <= 4096, bits % 8 == 0 else {
+                throw HSMFailure(.keySizeRange, "RSA modulus must be 1024 to 4096 bits")
+            }
+            var exponent: [UInt8] = [0x01, 0x00, 0x01]
+            if let value = publicTemplate[.publicExponent] {
+                switch value {
+                case .integer(let integer):
+                    exponent = Self.bigEndian(integer)
+                case .bytes(let bytes) where !bytes.isEmpty && bytes.count <= 8:
+                    exponent = bytes
+                default:
+                    throw HSMFailure(.attributeValueInvalid, "CKA_PUBLIC_EXPONENT")
+                }
+            }
+            let bitCount = Int(bits)
+            (pkcs8, spki) = try Self.engine { try SoftCrypto.generateRSA(bits: bitCount, publicExponent: exponent) }
+            publicAttributes[.modulusBits] = .integer(bits)
+            privateAttributes[.modulusBits] = .integer(bits)
+            publicAttributes[.publicExponent] = .bytes(exponent)
+        case .ecKeyPairGen:
+            keyType = .ec
+            try Self.checkClassAndType(publicTemplate, objectClass: .publicKey, keyType: .ec)
+            try Self.checkClassAndType(privateTemplate, objectClass: .privateKey, keyType: .ec)
+            guard let parameters = (publicTemplate[.ecParameters] ?? privateTemplate[.ecParameters])?.bytesValue else {
+                throw HSMFailure(.templateIncomplete, "CKA_EC_PARAMS missing")
+            }
+            let curve = try Self.curve(fromECParameters: parameters)
+            if curve == .ed25519 {
+                let (privateKey, rawPublic) = try Self.engine { try SoftCrypto.generateEd25519() }
+                pkcs8 = privateKey
+                spki = DER.ed25519SPKI(rawKey: rawPublic)
+            } else if let engineCurve = Self.engineCurve(curve) {
+                (pkcs8, spki) = try Self.engine { try SoftCrypto.generateEC(engineCurve) }
+            } else {
+                throw HSMFailure(.curveNotSupported, "curve \(curve) is not supported")
+            }
+            publicAttributes[.ecParameters] = .bytes(curve.ecParameters)
+            privateAttributes[.ecParameters] = .bytes(curve.ecParameters)
+        default:
+            throw HSMFailure(.mechanismInvalid, "not a key-pair generation mechanism")
+        }
+        publicAttributes[.class] = .integer(ObjectClass.publicKey.rawValue)
+        publicAttributes[.keyType] = .integer(keyType.rawValue)
+        privateAttributes[.class] = .integer(ObjectClass.privateKey.rawValue)
+        privateAttributes[.keyType] = .integer(keyType.rawValue)
+        privateAttributes[.local] = .bool(true)
+        privateAttributes[.keyGenMechanism] = .integer(mechanism.rawValue)
+        let privateBlob = try sealKey(KeyObject(objectClass: .privateKey, keyType: keyType, attributes: privateAttributes, material: pkcs8))
+        let publicBlob = try sealPublicKey(PublicKeyObject(keyType: keyType, spki: spki, attributes: publicAttributes))
+        var response = Grep11_GenerateKeyPairResponse()
+        response.privKeyBytes = Data(privateBlob)
+        response.pubKeyBytes = Data(publicBlob)
+        response.privKey = wireBlob(privateBlob, attributes: privateAttributes)
+        response.pubKey = wireBlob(publicBlob, attributes: publicAttributes)
+        return response
+    }
+
+    static func bigEndian(_ value: UInt64) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var remaining = value
+        repeat {
+            bytes.insert(UInt8(truncatingIfNeeded: remaining), at: 0)
+            remaining >>= 8
+        } while remaining > 0
+        return bytes
+    }
+
+    // MARK: WrapKey / UnwrapKey
+
+    func wrapKey(_ request: Grep11_WrapKeyRequest) throws(HSMFailure) -> Grep11_WrapKeyResponse {
+        let target: KeyObject
+        switch try openKey(request.key, hasKey: request.hasKey, role: "target") {
+        case .secret(let object), .private(let object): target = object
+        case .public: throw HSMFailure(.keyNotWrappable, "public keys are exported as SPKI, not wrapped")
+        }
+        let wrappingKey = try openKey(request.keK, hasKey: request.hasKeK, role: "wrapping")
+        guard target.permits(.extractable) else { throw HSMFailure(.keyUnextractable, "target key is not extractable") }
+        let mechanism = MechanismType(rawValue: request.mech.mechanism)
+        let wrapped: [UInt8]
+        switch wrappingKey {
+        case .secret(let kek):
+            try kek.require(.wrap, for: "wrap")
+            guard kek.keyType == .aes else { throw HSMFailure(.wrappingKeyTypeInconsistent, "wrapping key is not AES") }
+            let material = target.material
+            switch mechanism {
+            case .aesCBCPad:
+                let iv = try Self.iv(request.mech, count: 16)
+                wrapped = try Self.engine { try SoftCrypto.aesCBC(encrypt: true, key: kek.material, iv: iv, data: material, padding: true) }
+            case .aesCBC, .aesECB:
+                guard material.count % 16 == 0 else { throw HSMFailure(.keySizeRange, "key length is not a multiple of the block size") }
+                if mechanism == .aesECB {
+                    wrapped = try Self.engine { try SoftCrypto.aesECB(encrypt: true, key: kek.material, data: material) }
+                } else {
+                    let iv = try Self.iv(request.mech, count: 16)
+                    wrapped = try Self.engine { try SoftCrypto.aesCBC(encrypt: true, key: kek.material, iv: iv, data: material, padding: false) }
+                }
+            case .aesKeyWrap:
+                guard material.count % 8 == 0, material.count >= 16 else {
+                    throw HSMFailure(.keySizeRange, "AES key wrap needs a multiple of 8 bytes, at least 16")
+                }
+                wrapped = try Self.engine { try SoftCrypto.aesKeyWrap(kek: kek.material, key: material) }
+            case .aesKeyWrapPad:
+                wrapped = try Self.engine { try SoftCrypto.aesKeyWrapPad(kek: kek.material, key: material) }
+            default:
+                throw HSMFailure(.mechanismInvalid, "mechanism cannot wrap with an AES key")
+            }
+        case .public(let kek):
+            try kek.require(.wrap, for: "wrap")
+            guard kek.keyType == .rsa else { throw HSMFailure(.wrappingKeyTypeInconsistent, "wrapping key is not RSA") }
+            guard target.objectClass == .secretKey else {
+                throw HSMFailure(.keyNotWrappable, "RSA wraps only secret keys")
+            }
+            let padding = try Self.rsaPadding(request.mech)
+            let material = target.material
+            wrapped = try Self.engine { try SoftCrypto.rsaEncrypt(publicKeySPKI: kek.spki, data: material, padding: padding) }
+        case .private:
+            throw HSMFailure(.wrappingKeyTypeInconsistent, "a private key cannot wrap")
+        }
+        var response = Grep11_WrapKeyResponse()
+        response.wrapped = Data(wrapped)
+        return response
+    }
+
+    func unwrapKey(_ request: Grep11_UnwrapKeyRequest) throws(HSMFailure) -> Grep11_UnwrapKeyResponse {
+        guard !request.wrapped.isEmpty else { throw HSMFailure(.wrappedKeyInvalid, "wrapped key missing") }
+        guard request.wrapped.count <= 64 * 1024 else { throw HSMFailure(.wrappedKeyLenRange, "wrapped key too large") }
+        let wrapped = Array(request.wrapped)
+        let template = AttributeTemplate(wire: request.template)
+        let mechanism = MechanismType(rawValue: request.mech.mechanism)
+        let unwrappingKey = try openKey(request.keK, hasKey: request.hasKeK, role: "unwrapping")
+        let plain: [UInt8]
+        switch unwrappingKey {
+        case .secret(let kek):
+            try kek.require(.unwrap, for: "unwrap")
+            guard kek.keyType == .aes else { throw HSMFailure(.unwrappingKeyTypeInconsistent, "unwrapping key is not AES") }
+            do {
+                switch mechanism {
+                case .aesCBCPad:
+                    let iv = try Self.iv(request.mech, count: 16)
+                    plain = try SoftCrypto.aesCBC(encrypt: false, key: kek.material, iv: iv, data: wrapped, padding: true)
+                case .aesCBC:
+                    let iv = try Self.iv(request.mech, count: 16)
+                    plain = try SoftCrypto.aesCBC(encrypt: false, key: kek.material, iv: iv, data: wrapped, padding: false)
+                case .aesECB:
+                    plain = try SoftCrypto.aesECB(encrypt: false, key: kek.material, data: wrapped)
+                case .aesKeyWrap:
+                    plain = try SoftCrypto.aesKeyUnwrap(kek: kek.material, wrapped: wrapped)
+                case .aesKeyWrapPad:
+                    plain = try SoftCrypto.aesKeyUnwrapPad(kek: kek.material, wrapped: wrapped)
+                default:
+                    throw HSMFailure(.mechanismInvalid, "mechanism cannot unwrap with an AES key")
+                }
+            } catch let failure as HSMFailure {
+                throw failure
+            } catch {
+                throw HSMFailure(.wrappedKeyInvalid, "wrapped key does not decrypt")
+            }
+        case .private(let kek):
+            try kek.require(.unwrap, for: "unwrap")
+            guard kek.keyType == .rsa else { throw HSMFailure(.unwrappingKeyTypeInconsistent, "unwrapping key is not RSA") }
+            let padding = try Self.rsaPadding(request.mech)
+            do {
+                plain = try SoftCrypto.rsaDecrypt(privateKeyPKCS8: kek.material, data: wrapped, padding: padding)
+            } catch {
+                throw HSMFailure(.wrappedKeyInvalid, "wrapped key does not decrypt")
+            }
+        case .public:
+            throw HSMFailure(.unwrappingKeyTypeInconsistent, "a public key cannot unwrap")
+        }
+        let objectClass = template[.class]?.integerValue.map { ObjectClass(rawValue: $0) } ?? .secretKey
+        var attributes = template
+        var response = Grep11_UnwrapKeyResponse()
+        if objectClass == .secretKey {
+            guard let keyTypeRaw = template[.keyType]?.integerValue else {
+                throw HSMFailure(.templateIncomplete, "CKA_KEY_TYPE missing")
+            }
+            let keyType = KeyType(rawValue: keyTypeRaw)
+            if keyType == .aes, ![16, 24, 32].contains(plain.count) {
+                throw HSMFailure(.wrappedKeyInvalid, "unwrapped value is not an AES key")
+            }
+            guard keyType == .aes || keyType == .genericSecret else {
+                throw HSMFailure(.templateInconsistent, "unsupported secret key type")
+            }
+            if let length = template[.valueLength]?.integerValue, length != UInt64(plain.count) {
+                throw HSMFailure(.templateInconsistent, "CKA_VALUE_LEN does not match the unwrapped key")
+            }
+            attributes[.class] = .integer(ObjectClass.secretKey.rawValue)
+            attributes[.valueLength] = .integer(UInt64(plain.count))
+            attributes[.local] = .bool(false)
+            let blob = try sealKey(KeyObject(objectClass: .secretKey, keyType: keyType, attributes: attributes, material: plain))
+            response.unwrappedBytes = Data(blob)
+            response.unwrapped = wireBlob(blob, attributes: attributes)
+            response.checkSum = Data(Self.checksum(secret: plain, keyType: keyType))
+        } else if objectClass == .privateKey {
+            let kind: PrivateKeyKind
+            do { kind = try SoftCrypto.privateKeyKind(plain) } catch { throw HSMFailure(.wrappedKeyInvalid, "not a PKCS#8 private key") }
+            let keyType: KeyType
+            let publicSPKI: [UInt8]
+            var bits: UInt32
+            switch kind {
+            case .rsa:
+                keyType = .rsa
+                publicSPKI = try Self.engine { try SoftCrypto.publicKeyFromPrivate(plain) }
+                let modulusBits = try Self.engine { try SoftCrypto.rsaModulusBits(publicSPKI) }
+                bits = UInt32(truncatingIfNeeded: modulusBits)
+                attributes[.modulusBits] = .integer(UInt64(modulusBits))
+            case .ec(let curve):
+                keyType = .ec
+                publicSPKI = try Self.engine { try SoftCrypto.publicKeyFromPrivate(plain) }
+                let named = Self.namedCurve(curve)
+                attributes[.ecParameters] = .bytes(named.ecParameters)
+                bits = UInt32(truncatingIfNeeded: curve.coordinateByteCount &* 8)
+            case .ed25519:
+                keyType = .ec
+                let raw = try Self.engine { try SoftCrypto.publicKeyFromPrivate(plain) }
+                publicSPKI = DER.ed25519SPKI(rawKey: raw)
+                attributes[.ecParameters] = .bytes(NamedCurve.ed25519.ecParameters)
+                bits = 255
+            }
+            if let requested = template[.keyType]?.integerValue, requested != keyType.rawValue {
+                throw HSMFailure(.templateInconsistent, "CKA_KEY_TYPE does not match the unwrapped key")
+            }
+            attributes[.class] = .integer(ObjectClass.privateKey.rawValue)
+            attributes[.keyType] = .integer(keyType.rawValue)
+            attributes[.local] = .bool(false)
+            let blob = try sealKey(KeyObject(objectClass: .privateKey, keyType: keyType, attributes: attributes, material: plain))
+            var publicAttributes = AttributeTemplate()
+            publicAttributes[.class] = .integer(ObjectClass.publicKey.rawValue)
+            publicAttributes[.keyType] = .integer(keyType.rawValue)
+            let maced = try sealPublicKey(PublicKeyObject(keyType: keyType, spki: publicSPKI, attributes: publicAttributes))
+            response.unwrappedBytes = Data(blob)
+            response.unwrapped = wireBlob(blob, attributes: attributes)
+            response.checkSum = Data(maced + [UInt8(truncatingIfNeeded: bits >> 24), UInt8(truncatingIfNeeded: bits >> 16), UInt8(truncatingIfNeeded: bits >> 8), UInt8(truncatingIfNeeded: bits)])
+        } else {
+            throw HSMFailure(.templateInconsistent, "CKA_CLASS must be a secret or private key")
+        }
+        return response
+    }
+
+    static func namedCurve(_ curve: ECCurve) -> NamedCurve {
+        switch curve {
+        case .p256: .p256
+        case .p384: .p384
+        case .p521: .p521
+        case .secp256k1: .secp256k1
+        }
+    }
+
+    static func iv(_ mechanism: Grep11_Mechanism, count: Int) throws(HSMFailure) -> [UInt8] {
+        guard case .parameterB(let data)? = mechanism.parameter, data.count == count else {
+            throw HSMFailure(.mechanismParamInvalid, "the IV must be \(count) bytes")
+        }
+        return Array(data)
+    }
+
+    static func rsaPadding(_ mechanism: Grep11_Mechanism) throws(HSMFailure) -> RSAEncryptionPadding {
+        switch MechanismType(rawValue: mechanism.mechanism) {
+        case .rsaPKCS:
+            return .pkcs1v15
+        case .rsaPKCSOAEP:
+            guard case .rsaoaepparameter(let parameter)? = mechanism.parameter,
+                let hash = digestAlgorithm(forHashMechanism: parameter.hashMech),
+                let mgf = mgfAlgorithm(parameter.mgf.rawValue)
+            else {
+                throw HSMFailure(.mechanismParamInvalid, "OAEP needs a hash and an MGF1 hash")
+            }
+            return .oaep(hash: hash, mgf1Hash: mgf, label: Array(parameter.encodingParm))
+        default:
+            throw HSMFailure(.mechanismInvalid, "not an RSA encryption mechanism")
+        }
+    }
+
+    // MARK: DeriveKey
+
+    func deriveKey(_ request: Grep11_DeriveKeyRequest) throws(HSMFailure) -> Grep11_DeriveKeyResponse {
+        let template = AttributeTemplate(wire: request.template)
+        guard case .private(let base) = try openKey(request.baseKey, hasKey: request.hasBaseKey, role: "base") else {
+            throw HSMFailure(.keyTypeInconsistent, "ECDH needs a private EC key")
+        }
+        guard MechanismType(rawValue: request.mech.mechanism) == .ecdh1Derive else {
+            throw HSMFailure(.mechanismInvalid, "not a derivation mechanism")
+        }
+        try base.require(.derive, for: "derive")
+        let peer: [UInt8]
+        switch request.mech.parameter {
+        case .parameterB(let data)?:
+            peer = Array(data)
+        case .ecdh1DeriveParameter(let parameter)?:
+            guard parameter.kdf == .ckdNull || parameter.kdf == .ckdNotUsed0 else {
+                throw HSMFailure(.mechanismParamInvalid, "only the NULL KDF is supported")
+            }
+            peer = Array(parameter.publicData)
+        default:
+            throw HSMFailure(.mechanismParamInvalid, "ECDH needs the peer's public point")
+        }
+        guard base.keyType == .ec, let parameters = base.attributes[.ecParameters]?.bytesValue,
+            let curve = NamedCurve(ecParameters: parameters), curve != .ed25519
+        else {
+            throw HSMFailure(.keyTypeInconsistent, "ECDH needs a private EC key on a Weierstrass curve")
+        }
+        let material = base.material
+        let shared: [UInt8]
+        do {
+            shared = try SoftCrypto.ecdh(privateKeyPKCS8: material, peerPoint: peer)
+        } catch {
+            throw HSMFailure(.mechanismParamInvalid, "the peer's public point is invalid")
+        }
+        let keyType = template[.keyType]?.integerValue.map { KeyType(rawValue: $0) } ?? .genericSecret
+        let length: Int
+        if let requested = template[.valueLength]?.integerValue {
+            guard requested >= 1, requested <= UInt64(shared.count) else {
+                throw HSMFailure(.templateInconsistent, "CKA_VALUE_LEN exceeds the shared secret")
+            }
+            length = Int(requested)
+        } else {
+            length = shared.count
+        }
+        if keyType == .aes, ![16, 24, 32].contains(length) { throw HSMFailure(.keySizeRange, "AES keys are 16, 24 or 32 bytes") }
+        // CKD_NULL: the key value is the leading CKA_VALUE_LEN bytes of the shared secret (x coordinate).
+        let value = Array(shared.prefix(length))
+        var attributes = template
+        attributes[.class] = .integer(ObjectClass.secretKey.rawValue)
+        attributes[.keyType] = .integer(keyType.rawValue)
+        attributes[.valueLength] = .integer(UInt64(length))
+        attributes[.local] = .bool(false)
+        let blob = try sealKey(KeyObject(objectClass: .secretKey, keyType: keyType, attributes: attributes, material: value))
+        var response = Grep11_DeriveKeyResponse()
+        response.newKeyBytes = Data(blob)
+        response.newKey = wireBlob(blob, attributes: attributes)
+        response.checkSum = Data(Self.checksum(secret: value, keyType: keyType))
+        return response
+    }
+
+    // MARK: Attributes
+
+    func getAttributeValue(_ request: Grep11_GetAttributeValueRequest) throws(HSMFailure) -> Grep11_GetAttributeValueResponse {
+        guard !request.object.isEmpty else { throw HSMFailure(.argumentsBad, "object missing") }
+        let key = try openKey(Array(request.object))
+        let attributes: AttributeTemplate
+        var sensitive = true
+        switch key {
+        case .secret(let object), .private(let object): attributes = object.attributes
+        case .public(let object):
+            attributes = object.attributes
+            sensitive = false
+        }
+        var response = Grep11_GetAttributeValueResponse()
+        let requested = Set(request.attributes.keys).union(request.attributesBytes.keys)
+        for raw in requested.sorted() {
+            let type = AttributeType(rawValue: raw)
+            if type == .value || type == .privateExponent {
+                if sensitive { throw HSMFailure(.attributeSensitive, "key values never leave the HSM") }
+            }
+            guard let value = attributes[type] else {
+                throw HSMFailure(.attributeTypeInvalid, "the key has no \(type)")
+            }
+            response.attributes[raw] = value.wire
+        }
+        return response
+    }
+
+    func setAttributeValue(_ request: Grep11_SetAttributeValueRequest) throws(HSMFailure) -> Grep11_SetAttributeValueResponse {
+        guard !request.object.isEmpty else { throw HSMFailure(.argumentsBad, "object missing") }
+        let changes = AttributeTemplate(wire: request.attributes)
+        var response = Grep11_SetAttributeValueResponse()
+        switch try openKey(Array(request.object)) {
+        case .secret(var object), .private(var object):
+            try Self.apply(changes, to: &object.attributes)
+            response.object = Data(try sealKey(object))
+        case .public(var object):
+            try Self.apply(changes, to: &object.attributes)
+            response.object = Data(try sealPublicKey(object))
+        }
+        return response
+    }
+
+    static let readOnlyAttributes: Set<AttributeType> = [
+        .class, .keyType, .valueLength, .value, .modulusBits, .modulus, .publicExponent, .ecParameters, .ecPoint, .local,
+        .keyGenMechanism, .neverExtractable, .alwaysSensitive,
+    ]
+
+    static func apply(_ changes: AttributeTemplate, to attributes: inout AttributeTemplate) throws(HSMFailure) {
+        if attributes[.modifiable]?.boolValue == false {
+            throw HSMFailure(.attributeReadOnly, "the key is not modifiable")
+        }
+        for change in changes {
+            if readOnlyAttributes.contains(change.type) {
+                throw HSMFailure(.attributeReadOnly, "\(change.type) cannot be changed")
+            }
+            if change.type == .extractable, change.value.boolValue == true, attributes[.extractable]?.boolValue == false {
+                throw HSMFailure(.attributeReadOnly, "CKA_EXTRACTABLE cannot be turned back on")
+            }
+            if change.type == .sensitive, change.value.boolValue == false, attributes[.sensitive]?.boolValue == true {
+                throw HSMFailure(.attributeReadOnly, "CKA_SENSITIVE cannot be turned off")
+            }
+            attributes[change.type] = change.value
+        }
+    }
+
+    // MARK: RewrapKeyBlob and master keys
+
+    func rewrapKeyBlob(_ request: Grep11_RewrapKeyBlobRequest) throws(HSMFailure) -> Grep11_RewrapKeyBlobResponse {
+        let bytes: [UInt8]
+        if request.hasWrappedKey, let first = request.wrappedKey.keyBlobs.first, !first.isEmpty {
+            bytes = Array(first)
+        } else if !request.wrappedKeyBytes.isEmpty {
+            bytes = Array(request.wrappedKeyBytes)
+        } else {
+            throw HSMFailure(.argumentsBad, "key missing")
+        }
+        guard let next = masterKeys.withLock({ $0.next }) else {
+            throw HSMFailure(.ibmWKNotInitialized, "no next wrapping key is committed")
+        }
+        let rewrapped: [UInt8]
+        switch try openKey(bytes) {
+        case .secret(let object), .private(let object):
+            rewrapped = try sealer.seal(object.serialized(), kind: .key, under: next)
+        case .public(let object):
+            rewrapped = try sealer.sealPublicKey(object, under: next)
+        }
+        var response = Grep11_RewrapKeyBlobResponse()
+        response.rewrappedKeyBytes = Data(rewrapped)
+        response.rewrappedKey = wireBlob(rewrapped, attributes: AttributeTemplate())
+        return response
+    }
+
+    /// Loads a next wrapping key (the "pending" register of a real HSM's master-key ceremony).
+    func loadNextMasterKey(_ key: MasterKey) {
+        masterKeys.withLock { $0.next = key }
+    }
+
+    /// Makes the next wrapping key current; blobs under the old one then fail with CKR_IBM_WKID_MISMATCH.
+    func commitNextMasterKey() throws(HSMFailure) {
+        try masterKeys.withLock { keys throws(HSMFailure) in
+            guard let next = keys.next else { throw HSMFailure(.ibmWKNotInitialized, "no next wrapping key") }
+            keys.current = next
+            keys.next = nil
+        }
+    }
+}

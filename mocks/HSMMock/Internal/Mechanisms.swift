@@ -1,0 +1,57 @@
+import EP11
+
+/// What the mock implements: the honest capability list behind GetMechanismList and GetMechanismInfo.
+enum MockMechanisms {
+    struct Entry {
+        let type: MechanismType
+        let minKeySize: UInt64
+        let maxKeySize: UInt64
+        let flags: MechanismInfo.Flags
+    }
+
+    static let all: [Entry] = [
+        // The first entry must be CKM_RSA_PKCS, as on HPCS.
+        Entry(type: .rsaPKCS, minKeySize: 512, maxKeySize: 4096, flags: [.encrypt, .decrypt, .sign, .verify, .wrap, .unwrap]),
+        Entry(type: .rsaPKCSKeyPairGen, minKeySize: 1024, maxKeySize: 4096, flags: [.generateKeyPair]),
+        Entry(type: .rsaPKCSOAEP, minKeySize: 1024, maxKeySize: 4096, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
+        Entry(type: .rsaPKCSPSS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
+        Entry(type: .sha1RSAPKCS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
+        Entry(type: .sha224RSAPKCS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
+        Entry(type: .sha256RSAPKCS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
+        Entry(type: .sha384RSAPKCS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
+        Entry(type: .sha512RSAPKCS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
+        Entry(type: .sha1RSAPKCSPSS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
+        Entry(type: .sha224RSAPKCSPSS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
+        Entry(type: .sha256RSAPKCSPSS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
+        Entry(type: .sha384RSAPKCSPSS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
+        Entry(type: .sha512RSAPKCSPSS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
+        Entry(type: .sha1, minKeySize: 0, maxKeySize: 0, flags: [.digest]),
+        Entry(type: .sha224, minKeySize: 0, maxKeySize: 0, flags: [.digest]),
+        Entry(type: .sha256, minKeySize: 0, maxKeySize: 0, flags: [.digest]),
+        Entry(type: .sha384, minKeySize: 0, maxKeySize: 0, flags: [.digest]),
+        Entry(type: .sha512, minKeySize: 0, maxKeySize: 0, flags: [.digest]),
+        Entry(type: .sha1HMAC, minKeySize: 8, maxKeySize: 2048, flags: [.sign, .verify]),
+        Entry(type: .sha224HMAC, minKeySize: 8, maxKeySize: 2048, flags: [.sign, .verify]),
+        Entry(type: .sha256HMAC, minKeySize: 8, maxKeySize: 2048, flags: [.sign, .verify]),
+        Entry(type: .sha384HMAC, minKeySize: 8, maxKeySize: 2048, flags: [.sign, .verify]),
+        Entry(type: .sha512HMAC, minKeySize: 8, maxKeySize: 2048, flags: [.sign, .verify]),
+        Entry(type: .genericSecretKeyGen, minKeySize: 8, maxKeySize: 2048, flags: [.generate]),
+        Entry(type: .aesKeyGen, minKeySize: 16, maxKeySize: 32, flags: [.generate]),
+        Entry(type: .aesECB, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
+        Entry(type: .aesCBC, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
+        Entry(type: .aesCBCPad, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
+        Entry(type: .aesKeyWrap, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
+        Entry(type: .aesKeyWrapPad, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
+        Entry(type: .ecKeyPairGen, minKeySize: 256, maxKeySize: 521, flags: [.generateKeyPair, .ecNamedCurve, .ecUncompress]),
+        Entry(type: .ecdsa, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
+        Entry(type: .ecdsaSHA1, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
+        Entry(type: .ecdsaSHA224, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
+        Entry(type: .ecdsaSHA256, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
+        Entry(type: .ecdsaSHA384, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
+        Entry(type: .ecdsaSHA512, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
+        Entry(type: .ecdh1Derive, minKeySize: 256, maxKeySize: 521, flags: [.derive, .ecNamedCurve, .ecUncompress]),
+        Entry(type: .ibmED25519SHA512, minKeySize: 256, maxKeySize: 256, flags: [.sign, .verify]),
+    ]
+
+    static func entry(_ type: MechanismType) -> Entry? { all.first { $0.type == type } }
+}
