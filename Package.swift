@@ -85,7 +85,6 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "mocks/HSMMock",
-            exclude: ["Engine"],  // TEMP-EXCLUDE
             swiftSettings: swiftSettings
         ),
 

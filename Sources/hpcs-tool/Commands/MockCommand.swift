@@ -68,7 +68,7 @@ struct ServerService: Service {
                 let port = try await server.boundPort()
                 logger.info("HSM mock listening", metadata: ["hpcs.mock.port": "\(port)"])
                 print("listening on port \(port)")
-                fflush(stdout)
+                fflush(nil)
                 try await group.waitForAll()
             }
         } onGracefulShutdown: {

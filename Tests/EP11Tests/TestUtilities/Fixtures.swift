@@ -1,0 +1,132 @@
+import Crypto
+import EP11
+import Foundation
+import GRPCCore
+import HSMMock
+import SwiftASN1
+import X509
+
+/// How a test reaches the mock: in process, over HTTP/2 on 127.0.0.1, or over HTTP/2 with TLS.
+enum TransportKind: String, CaseIterable, CustomStringConvertible, Sendable {
+    case inProcess = "in-process"
+    case http2 = "HTTP/2"
+    case http2TLS = "HTTP/2+TLS"
+    var description: String { rawValue }
+}
+
+/// A throwaway CA and a server certificate for localhost / 127.0.0.1, made with swift-certificates.
+struct TestPKI: Sendable {
+    let caPEM: [UInt8]
+    let serverChainPEM: [UInt8]
+    let serverKeyPEM: [UInt8]
+    let clientChainPEM: [UInt8]
+    let clientKeyPEM: [UInt8]
+
+    static let shared: TestPKI = {
+        do { return try TestPKI() } catch { preconditionFailure("test PKI: \(error)") }
+    }()
+
+    init() throws {
+        let caKey = P256.Signing.PrivateKey()
+        let caName = try DistinguishedName { CommonName("swift-hpcs test CA") }
+        let now = Date()
+        let ca = try Certificate(
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: Certificate.PublicKey(caKey.publicKey),
+            notValidBefore: now - 3600,
+            notValidAfter: now + 86400,
+            issuer: caName,
+            subject: caName,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+            },
+            issuerPrivateKey: Certificate.PrivateKey(caKey)
+        )
+        func leaf(_ commonName: String, _ key: P256.Signing.PrivateKey) throws -> Certificate {
+            try Certificate(
+                version: .v3,
+                serialNumber: Certificate.SerialNumber(),
+                publicKey: Certificate.PublicKey(key.publicKey),
+                notValidBefore: now - 3600,
+                notValidAfter: now + 86400,
+                issuer: caName,
+                subject: try DistinguishedName { CommonName(commonName) },
+                signatureAlgorithm: .ecdsaWithSHA256,
+                extensions: try Certificate.Extensions {
+                    SubjectAlternativeNames([.dnsName("localhost"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))])
+                    try ExtendedKeyUsage([.serverAuth, .clientAuth])
+                    Critical(KeyUsage(digitalSignature: true))
+                },
+                issuerPrivateKey: Certificate.PrivateKey(caKey)
+            )
+        }
+        let serverKey = P256.Signing.PrivateKey()
+        let clientKey = P256.Signing.PrivateKey()
+        caPEM = Array(try ca.serializeAsPEM().pemString.utf8)
+        serverChainPEM = Array(try leaf("localhost", serverKey).serializeAsPEM().pemString.utf8)
+        serverKeyPEM = Array(serverKey.pemRepresentation.utf8)
+        clientChainPEM = Array(try leaf("swift-hpcs test client", clientKey).serializeAsPEM().pemString.utf8)
+        clientKeyPEM = Array(clientKey.pemRepresentation.utf8)
+    }
+}
+
+/// Runs `body` with a client connected to `mock` over the given transport.
+func withClient<T: Sendable>(
+    _ kind: TransportKind,
+    mock: HSMMock? = nil,
+    configure: (inout EP11Client.Configuration) -> Void = { _ in },
+    _ body: (EP11Client) async throws -> T
+) async throws -> T {
+    let mock = try mock ?? HSMMock()
+    switch kind {
+    case .inProcess:
+        var configuration = EP11Client.Configuration(host: "in-process")
+        configure(&configuration)
+        return try await mock.withClient(configuration: configuration, body)
+    case .http2:
+        return try await mock.withServer(host: "127.0.0.1", port: 0) { port in
+            var configuration = EP11Client.Configuration(host: "127.0.0.1", port: port, transportSecurity: .plaintext)
+            configure(&configuration)
+            return try await withEP11Client(configuration, body)
+        }
+    case .http2TLS:
+        let pki = TestPKI.shared
+        let tls = HSMMock.ServerTLS(certificateChainPEM: pki.serverChainPEM, privateKeyPEM: pki.serverKeyPEM)
+        return try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
+            var configuration = EP11Client.Configuration(
+                host: "localhost",
+                port: port,
+                transportSecurity: .tls(EP11Client.TLS(trustRootsPEM: pki.caPEM))
+            )
+            configure(&configuration)
+            return try await withEP11Client(configuration, body)
+        }
+    }
+}
+
+func hexBytes(_ text: String) -> [UInt8] {
+    var bytes: [UInt8] = []
+    var index = text.startIndex
+    while index < text.endIndex {
+        let next = text.index(index, offsetBy: 2)
+        bytes.append(UInt8(text[index..<next], radix: 16) ?? 0)
+        index = next
+    }
+    return bytes
+}
+
+/// Templates used across the tests.
+enum Templates {
+    static let aes256: AttributeTemplate = [.valueLength(32), .encrypt(true), .decrypt(true), .wrap(true), .unwrap(true), .extractable(true)]
+
+    static func ecPublic(_ curve: NamedCurve) -> AttributeTemplate { [.ecParameters(curve), .verify(true), .derive(true)] }
+    static let ecPrivate: AttributeTemplate = [.sign(true), .derive(true), .extractable(true)]
+
+    static func rsaPublic(bits: Int = 2048) -> AttributeTemplate {
+        [.modulusBits(bits), .publicExponent(65537), .encrypt(true), .verify(true), .wrap(true)]
+    }
+    static let rsaPrivate: AttributeTemplate = [.decrypt(true), .sign(true), .unwrap(true), .extractable(true)]
+}
