@@ -144,7 +144,10 @@ public actor IAMTokenProvider: BearerTokenSource {
         let response: HTTPClientResponse
         let bodyBuffer: ByteBuffer
         do {
-            let timeout = TimeAmount.nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000)
+            let (seconds, attoseconds) = configuration.requestTimeout.components
+            let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+            let timeout = TimeAmount.nanoseconds(
+                nanoseconds.overflow ? .max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000)
             response = try await httpClient.execute(request, timeout: timeout, logger: logger)
             bodyBuffer = try await response.body.collect(upTo: 1 << 20)
         } catch {

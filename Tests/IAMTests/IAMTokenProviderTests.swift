@@ -94,7 +94,8 @@ struct IAMTokenProviderTests {
     func unreachable() async throws {
         let provider = IAMTokenProvider(
             apiKey: APIKey("good-key"),
-            configuration: .init(endpoint: "http://127.0.0.1:1", maximumAttempts: 2, retryBackoff: .milliseconds(1))
+            configuration: .init(
+                endpoint: "http://127.0.0.1:1", requestTimeout: .seconds(1), maximumAttempts: 2, retryBackoff: .milliseconds(1))
         )
         await #expect(throws: IAMError.transportFailure) { try await provider.bearerToken() }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import Synchronization
 
@@ -79,7 +80,12 @@ func withTokenServer<T: Sendable>(
         onServerRunning: { channel in
             portContinuation.yield(channel.localAddress?.port ?? 0)
             portContinuation.finish()
-        }
+        },
+        logger: {
+            var logger = Logger(label: "test-iam-server")
+            logger.logLevel = .critical
+            return logger
+        }()
     )
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await app.runService(gracefulShutdownSignals: []) }

@@ -339,6 +339,8 @@ extension HSMCore {
                 try SoftCrypto.rsaVerify(publicKeySPKI: object.spki, message: data, signature: signature, scheme: rsa)
             }
         case (.ecdsa(let hash), .public(let object)):
+            let curve = try Self.engine { try SoftCrypto.ecPublicPoint(object.spki).curve }
+            guard signature.count == 2 * curve.coordinateByteCount else { throw HSMFailure(.signatureLenRange) }
             let digest = try hash.map { algorithm throws(HSMFailure) in try Self.engine { try SoftCrypto.digest(algorithm, data) } } ?? data
             try Self.engine(signature: true) {
                 try SoftCrypto.ecdsaVerify(publicKeySPKI: object.spki, digest: digest, signature: signature)

@@ -1,0 +1,88 @@
+extension KeyProtectClient {
+    /// How a ``KeyProtectClient`` talks to the service. Every field has a documented default.
+    public struct Configuration: Sendable {
+        /// Time limits.
+        public struct Timeouts: Sendable {
+            /// Time allowed for one attempt, from sending the request to the last byte of the answer,
+            /// measured in real time. Default 30 s (as IBM's Go client).
+            public var request: Duration
+
+            public init(request: Duration = .seconds(30)) {
+                self.request = request
+            }
+
+            public static var defaults: Timeouts { Timeouts() }
+        }
+
+        /// Which failures are retried, how often and how long to wait.
+        ///
+        /// Retried: HTTP 429 for every call (the service did not act on the request); HTTP 5xx other than 501,
+        /// timeouts and broken connections only for calls that are safe to repeat (get key, metadata, versions,
+        /// wrap, unwrap, rewrap), never for rotate, enable or disable. A 401 is retried once with a fresh token
+        /// when ``retryUnauthorizedWithFreshToken`` is set. Waits come from the clock given to the client.
+        public struct RetryPolicy: Sendable {
+            /// Attempts in all, the first included. 1 turns retries off. Default 5 (IBM's Go client: 1 + 4).
+            public var maximumAttempts: Int
+            /// Wait before the first retry. Default 1 s.
+            public var initialBackoff: Duration
+            /// Upper bound of the exponential backoff. Default 30 s.
+            public var maximumBackoff: Duration
+            /// Factor by which the wait grows after each retry. Default 2.
+            public var backoffMultiplier: Double
+            /// Fraction of each backoff wait that is random, to spread out clients retrying together
+            /// (0 = none, 1 = anywhere between zero and the full wait). Default 0.2.
+            public var jitter: Double
+            /// A `Retry-After` header is honoured up to this wait; beyond it the call fails. Default 60 s.
+            public var maximumRetryAfter: Duration
+            /// Bound on one call, all attempts and waits included; nil for none. Default 120 s.
+            public var deadline: Duration?
+            /// Whether a 401 is retried once after asking the token source for a new token. Default true.
+            public var retryUnauthorizedWithFreshToken: Bool
+
+            public init(
+                maximumAttempts: Int = 5,
+                initialBackoff: Duration = .seconds(1),
+                maximumBackoff: Duration = .seconds(30),
+                backoffMultiplier: Double = 2,
+                jitter: Double = 0.2,
+                maximumRetryAfter: Duration = .seconds(60),
+                deadline: Duration? = .seconds(120),
+                retryUnauthorizedWithFreshToken: Bool = true
+            ) {
+                self.maximumAttempts = maximumAttempts
+                self.initialBackoff = initialBackoff
+                self.maximumBackoff = maximumBackoff
+                self.backoffMultiplier = backoffMultiplier
+                self.jitter = jitter
+                self.maximumRetryAfter = maximumRetryAfter
+                self.deadline = deadline
+                self.retryUnauthorizedWithFreshToken = retryUnauthorizedWithFreshToken
+            }
+
+            public static var defaults: RetryPolicy { RetryPolicy() }
+            /// One attempt, no retries (a 401 is still retried once with a fresh token).
+            public static var none: RetryPolicy { RetryPolicy(maximumAttempts: 1) }
+        }
+
+        public var timeouts: Timeouts
+        public var retryPolicy: RetryPolicy
+        /// The key ring sent as `X-Kms-Key-Ring`; nil sends none (the service uses `default`). Default nil.
+        public var keyRing: String?
+        /// Larger answers are refused as ``KeyProtectError/malformedResponse``. Default 1 MiB.
+        public var maximumResponseBodySize: Int
+
+        public init(
+            timeouts: Timeouts = .defaults,
+            retryPolicy: RetryPolicy = .defaults,
+            keyRing: String? = nil,
+            maximumResponseBodySize: Int = 1 << 20
+        ) {
+            self.timeouts = timeouts
+            self.retryPolicy = retryPolicy
+            self.keyRing = keyRing
+            self.maximumResponseBodySize = maximumResponseBodySize
+        }
+
+        public static var defaults: Configuration { Configuration() }
+    }
+}

@@ -1,0 +1,410 @@
+import AsyncHTTPClient
+import Foundation
+public import IAM
+public import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// A client for the Key Protect / Hyper Protect Crypto Services KMS API (v2) of one service instance.
+///
+/// ```swift
+/// let crn = try CRN(parsing: rootKeyCRN)
+/// let client = try KeyProtectClient(crn: crn, apiKey: APIKey(env["HPCS_API_KEY"] ?? ""))
+/// let dek = try await client.generateDataKey(keyID: crn.keyID)
+/// // store dek.wrapped; later:
+/// let unwrapped = try await client.unwrap(dek.wrapped.ciphertext, keyID: crn.keyID)
+/// if let newer = unwrapped.rewrapped { /* the root key was rotated: store newer */ }
+/// ```
+///
+/// Every call sends `Authorization: Bearer <token>`, `Bluemix-Instance` and a fresh `Correlation-Id`, which a
+/// ``KeyProtectError`` carries. Transient failures are retried per ``Configuration/RetryPolicy``, waiting on the
+/// clock the client was given.
+public final class KeyProtectClient: Sendable {
+    /// The base URL of the KMS API (without `/api/v2`).
+    public let endpoint: String
+    /// The service instance GUID, sent as `Bluemix-Instance`.
+    public let instanceID: String
+    public let configuration: Configuration
+
+    private let tokenSource: any BearerTokenSource
+    private let httpClient: HTTPClient
+    private let clock: ErasedClock
+    private let logger: Logger
+
+    /// A client for the instance `instanceID` at `endpoint`.
+    ///
+    /// - Parameters:
+    ///   - endpoint: the KMS base URL, e.g. `https://us-south.kms.cloud.ibm.com` or a mock's `http://127.0.0.1:PORT`.
+    ///   - instanceID: the service instance GUID.
+    ///   - tokenSource: where bearer tokens come from, usually an `IAMTokenProvider`.
+    ///   - clock: the clock retries wait on; `ContinuousClock` in production, a manual clock in tests.
+    ///   - logger: receives debug messages with `hpcs.keyprotect.*` metadata; never tokens or key material.
+    /// - Throws: ``KeyProtectError/invalidConfiguration`` for an endpoint that is not an http(s) URL, or an instance
+    ///   id or key ring that cannot be sent as a header.
+    public init(
+        endpoint: String,
+        instanceID: String,
+        tokenSource: any BearerTokenSource,
+        configuration: Configuration = .defaults,
+        httpClient: HTTPClient = .shared,
+        clock: some Clock<Duration> = ContinuousClock(),
+        logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
+        var base = endpoint
+        while base.hasSuffix("/") { base.removeLast() }
+        if base.hasSuffix("/api/v2") { base.removeLast("/api/v2".count) }
+        guard base.hasPrefix("https://") || base.hasPrefix("http://"), base.count > "https://".count else {
+            throw KeyProtectError(code: .invalidConfiguration, message: "the endpoint must be an http(s) URL")
+        }
+        guard !instanceID.isEmpty, Self.isHeaderSafe(instanceID) else {
+            throw KeyProtectError(code: .invalidConfiguration, message: "the instance id cannot be sent as a header")
+        }
+        if let ring = configuration.keyRing, ring.isEmpty || !Self.isHeaderSafe(ring) {
+            throw KeyProtectError(code: .invalidConfiguration, message: "the key ring cannot be sent as a header")
+        }
+        guard configuration.retryPolicy.maximumAttempts >= 1, configuration.maximumResponseBodySize > 0 else {
+            throw KeyProtectError(
+                code: .invalidConfiguration,
+                message: "maximumAttempts and maximumResponseBodySize must be positive"
+            )
+        }
+        self.endpoint = base
+        self.instanceID = instanceID
+        self.tokenSource = tokenSource
+        self.configuration = configuration
+        self.httpClient = httpClient
+        self.clock = ErasedClock(clock)
+        self.logger = logger
+    }
+
+    /// A client for the instance a key CRN names, at the endpoint the CRN implies unless `endpoint` overrides it.
+    public convenience init(
+        crn: CRN,
+        network: CRN.Network = .public,
+        endpoint: String? = nil,
+        tokenSource: any BearerTokenSource,
+        configuration: Configuration = .defaults,
+        httpClient: HTTPClient = .shared,
+        clock: some Clock<Duration> = ContinuousClock(),
+        logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
+        try self.init(
+            endpoint: try endpoint ?? crn.endpoint(network: network),
+            instanceID: crn.instanceID,
+            tokenSource: tokenSource,
+            configuration: configuration,
+            httpClient: httpClient,
+            clock: clock,
+            logger: logger
+        )
+    }
+
+    /// A client that exchanges `apiKey` for tokens with an `IAMTokenProvider` sharing its HTTP client, clock and
+    /// logger.
+    public convenience init(
+        endpoint: String,
+        instanceID: String,
+        apiKey: APIKey,
+        iamConfiguration: IAMTokenProvider.Configuration = .defaults,
+        configuration: Configuration = .defaults,
+        httpClient: HTTPClient = .shared,
+        clock: some Clock<Duration> = ContinuousClock(),
+        logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
+        let tokens = IAMTokenProvider(
+            apiKey: apiKey,
+            configuration: iamConfiguration,
+            httpClient: httpClient,
+            clock: clock,
+            logger: logger
+        )
+        try self.init(
+            endpoint: endpoint,
+            instanceID: instanceID,
+            tokenSource: tokens,
+            configuration: configuration,
+            httpClient: httpClient,
+            clock: clock,
+            logger: logger
+        )
+    }
+
+    /// A client for the instance a key CRN names, exchanging `apiKey` for tokens.
+    public convenience init(
+        crn: CRN,
+        network: CRN.Network = .public,
+        endpoint: String? = nil,
+        apiKey: APIKey,
+        iamConfiguration: IAMTokenProvider.Configuration = .defaults,
+        configuration: Configuration = .defaults,
+        httpClient: HTTPClient = .shared,
+        clock: some Clock<Duration> = ContinuousClock(),
+        logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
+        try self.init(
+            endpoint: try endpoint ?? crn.endpoint(network: network),
+            instanceID: crn.instanceID,
+            apiKey: apiKey,
+            iamConfiguration: iamConfiguration,
+            configuration: configuration,
+            httpClient: httpClient,
+            clock: clock,
+            logger: logger
+        )
+    }
+
+    private static func isHeaderSafe(_ value: String) -> Bool {
+        value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+    }
+}
+
+// MARK: - Request execution
+
+extension KeyProtectClient {
+    /// One logical call: sent once, or several times under the retry policy.
+    struct Call {
+        var operation: String
+        var method: HTTPMethod
+        /// Path below `/api/v2`, already percent-encoded.
+        var path: String
+        var query: [(String, String)] = []
+        var body: [UInt8]?
+        var contentType: String?
+        /// Whether repeating the call after a 5xx, a timeout or a broken connection is safe.
+        var idempotent: Bool
+    }
+
+    struct Answer {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+        var correlationID: String
+    }
+
+    /// Sends `call` under the retry policy and returns the first 2xx answer.
+    func perform(_ call: Call) async throws -> Answer {
+        let policy = configuration.retryPolicy
+        let correlationID = UUID().uuidString.lowercased()
+        let start = clock.now
+        var attempt = 0
+        var backoff = policy.initialBackoff
+        var refreshedToken = false
+        var metadata: Logger.Metadata = [
+            "hpcs.keyprotect.operation": "\(call.operation)",
+            "hpcs.keyprotect.correlation_id": "\(correlationID)",
+        ]
+        while true {
+            attempt += 1
+            metadata["hpcs.keyprotect.attempt"] = "\(attempt)"
+            var timeout = configuration.timeouts.request
+            if let deadline = policy.deadline {
+                let remaining = deadline - (clock.now - start)
+                guard remaining > .zero else {
+                    throw KeyProtectError(
+                        code: .timeout,
+                        message: "the call's deadline passed before attempt \(attempt)",
+                        correlationID: correlationID,
+                        attempts: attempt - 1
+                    )
+                }
+                timeout = min(timeout, remaining)
+            }
+
+            let token: BearerToken
+            do {
+                token = try await tokenSource.bearerToken()
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                throw KeyProtectError(
+                    code: .authenticationFailed,
+                    message: "no bearer token could be obtained",
+                    correlationID: correlationID,
+                    attempts: attempt,
+                    cause: error
+                )
+            }
+
+            var failure: KeyProtectError
+            var retryAfter: Duration?
+            do {
+                let answer = try await sendOnce(call, token: token, correlationID: correlationID, timeout: timeout)
+                metadata["hpcs.keyprotect.status"] = "\(answer.status)"
+                if (200..<300).contains(answer.status) {
+                    logger.debug("Key Protect call succeeded", metadata: metadata)
+                    return answer
+                }
+                failure = Self.serviceError(from: answer, attempts: attempt)
+                retryAfter = Self.retryAfter(answer.headers)
+            } catch var error as KeyProtectError {
+                error.correlationID = correlationID
+                error.attempts = attempt
+                failure = error
+            }
+            logger.debug("Key Protect call failed", metadata: metadata.merging(["hpcs.keyprotect.error": "\(failure.code)"]) { $1 })
+
+            if failure.code == .unauthorized, policy.retryUnauthorizedWithFreshToken, !refreshedToken {
+                // The token may have expired or been revoked since it was cached: ask for a new one, once.
+                refreshedToken = true
+                await tokenSource.invalidate()
+                attempt -= 1
+                continue
+            }
+            guard attempt < policy.maximumAttempts, isRetryable(failure, call: call) else { throw failure }
+
+            var wait: Duration
+            if let retryAfter {
+                guard retryAfter <= policy.maximumRetryAfter else {
+                    failure.message += " (Retry-After exceeds the policy's maximum)"
+                    throw failure
+                }
+                wait = retryAfter
+            } else {
+                let jitter = min(max(policy.jitter, 0), 1)
+                wait = backoff * (1 - jitter * Double.random(in: 0..<1))
+                backoff = min(backoff * max(policy.backoffMultiplier, 1), policy.maximumBackoff)
+            }
+            if let deadline = policy.deadline, (clock.now - start) + wait >= deadline {
+                failure.message += " (the call's deadline leaves no time for another attempt)"
+                throw failure
+            }
+            logger.debug("Key Protect call retrying", metadata: metadata)
+            try await clock.sleep(for: wait)
+        }
+    }
+
+    private func isRetryable(_ error: KeyProtectError, call: Call) -> Bool {
+        if error.code == .rateLimited { return true }
+        return call.idempotent && error.isTransient
+    }
+
+    /// One attempt, bounded by `timeout` of real time from sending the request to the end of the answer.
+    private func sendOnce(_ call: Call, token: BearerToken, correlationID: String, timeout: Duration) async throws
+        -> Answer
+    {
+        var url = endpoint + "/api/v2" + call.path
+        if !call.query.isEmpty {
+            url += "?" + call.query.map { "\($0.0)=\(Self.percentEncode($0.1))" }.joined(separator: "&")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = call.method
+        request.headers.add(name: "Authorization", value: token.authorizationHeaderValue)
+        request.headers.add(name: "Bluemix-Instance", value: instanceID)
+        request.headers.add(name: "Correlation-Id", value: correlationID)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "swift-hpcs")
+        if let ring = configuration.keyRing { request.headers.add(name: "X-Kms-Key-Ring", value: ring) }
+        if let body = call.body {
+            request.headers.add(name: "Content-Type", value: call.contentType ?? "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let prepared = request
+        let limit = configuration.maximumResponseBodySize
+        let client = httpClient
+        let logger = logger
+        let nanoseconds = Self.nanoseconds(timeout)
+
+        return try await withThrowingTaskGroup(of: Answer?.self) { group in
+            group.addTask {
+                do {
+                    let response = try await client.execute(
+                        prepared,
+                        deadline: .now() + .nanoseconds(nanoseconds),
+                        logger: logger
+                    )
+                    let body = try await response.body.collect(upTo: limit)
+                    return Answer(
+                        status: Int(response.status.code),
+                        headers: response.headers,
+                        body: body,
+                        correlationID: correlationID
+                    )
+                } catch {
+                    throw Self.transportError(error, timeout: timeout)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let answer = first else {
+                if Task.isCancelled { throw CancellationError() }
+                throw KeyProtectError(code: .timeout, message: "no complete answer within \(timeout)")
+            }
+            return answer
+        }
+    }
+
+    private static func transportError(_ error: any Error, timeout: Duration) -> any Error {
+        if error is CancellationError { return error }
+        if error is NIOTooManyBytesError {
+            return KeyProtectError(code: .malformedResponse, message: "the answer exceeds the maximum body size")
+        }
+        if let error = error as? HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout || error == .writeTimeout {
+                return KeyProtectError(code: .timeout, message: "no complete answer within \(timeout)", cause: error)
+            }
+            if error == .cancelled, Task.isCancelled { return CancellationError() }
+        }
+        return KeyProtectError(code: .transportFailure, message: "the connection failed before a complete answer", cause: error)
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        let capped = min(max(seconds, 0), 86_400 * 365)
+        return capped * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+
+    /// Builds the error for a non-2xx answer from the service's error body, if it has a readable one.
+    static func serviceError(from answer: Answer, attempts: Int) -> KeyProtectError {
+        var message = "Key Protect answered HTTP \(answer.status)"
+        var reasons: [KeyProtectError.Reason] = []
+        if let collection = try? JSONDecoder().decode(
+            Wire.Collection<Wire.ErrorResource>.self,
+            from: Data(buffer: answer.body)
+        ), let resource = collection.resources?.first {
+            if let text = resource.errorMsg, !text.isEmpty { message = String(text.prefix(512)) }
+            reasons = (resource.reasons ?? []).compactMap { reason in
+                reason.code.map {
+                    KeyProtectError.Reason(
+                        code: String($0.prefix(128)),
+                        message: reason.message.map { String($0.prefix(512)) },
+                        target: reason.target?.name
+                    )
+                }
+            }
+        }
+        return KeyProtectError(
+            code: .forStatus(answer.status),
+            message: message,
+            httpStatus: answer.status,
+            reasons: reasons,
+            correlationID: answer.correlationID,
+            attempts: attempts
+        )
+    }
+
+    /// `Retry-After` as delta-seconds or an HTTP date; nil when absent or unreadable.
+    static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
+        guard let value = headers.first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let seconds = Int64(value) {
+            return seconds >= 0 ? .seconds(min(seconds, 86_400 * 365)) : nil
+        }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        let seconds = date.timeIntervalSinceNow
+        guard seconds.isFinite else { return nil }
+        return .milliseconds(Int64(min(max(seconds, 0), 86_400 * 365) * 1000))
+    }
+
+    /// Percent-encodes a path segment or query value (RFC 3986 unreserved characters stay).
+    static func percentEncode(_ text: String) -> String {
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+}

@@ -1,0 +1,179 @@
+import Crypto
+import EP11
+import Foundation
+import HSMMock
+import Testing
+import X509
+
+@Suite("EP11 client and HSM mock: wrap, unwrap, attributes, mechanisms, rewrap")
+struct KeyManagementTests {
+    @Test("AES keys wrapped under AES (CBC-PAD, key wrap, key wrap with padding) unwrap to the same key")
+    func wrapUnderAES() async throws {
+        try await withClient(.inProcess) { client in
+            let kek = try await client.generateKey(.aesKeyGen, template: Templates.aes256).key
+            let target = try await client.generateKey(.aesKeyGen, template: Templates.aes256)
+            let iv = [UInt8](repeating: 9, count: 16)
+            for mechanism in [Mechanism.aesCBCPad(iv: iv), .aesKeyWrap, .aesKeyWrapPad] {
+                let wrapped = try await client.wrapKey(target.key, wrappingKey: kek, mechanism: mechanism)
+                let unwrapped = try await client.unwrapKey(
+                    wrapped, unwrappingKey: kek, mechanism: mechanism,
+                    template: [.class(.secretKey), .keyType(.aes), .valueLength(32), .encrypt(true), .decrypt(true)])
+                #expect(unwrapped.checksum == target.checksum, "\(mechanism)")
+            }
+            // AES-CBC-PAD wrapping of a secret yields exactly the padded raw key: 32 bytes → 48.
+            let wrapped = try await client.wrapKey(target.key, wrappingKey: kek, mechanism: .aesCBCPad(iv: iv))
+            #expect(wrapped.count == 48)
+            var corrupted = wrapped
+            corrupted[47] ^= 0x55
+            await #expect(throws: EP11Error.wrappedKeyInvalid) {
+                try await client.unwrapKey(corrupted, unwrappingKey: kek, mechanism: .aesCBCPad(iv: iv),
+                                           template: [.class(.secretKey), .keyType(.aes)])
+            }
+            await #expect(throws: EP11Error.templateInconsistent) {
+                try await client.unwrapKey(wrapped, unwrappingKey: kek, mechanism: .aesCBCPad(iv: iv),
+                                           template: [.class(.secretKey), .keyType(.aes), .valueLength(16)])
+            }
+        }
+    }
+
+    @Test("an EC private key exported as PKCS#8 under AES-CBC-PAD, re-imported, still signs")
+    func privateKeyExport() async throws {
+        try await withClient(.inProcess) { client in
+            let kek = try await client.generateKey(.aesKeyGen, template: Templates.aes256).key
+            let pair = try await client.generateKeyPair(
+                .ecKeyPairGen, publicKeyTemplate: Templates.ecPublic(.p256), privateKeyTemplate: Templates.ecPrivate)
+            let iv = [UInt8](repeating: 4, count: 16)
+            let wrapped = try await client.wrapKey(pair.privateKey, wrappingKey: kek, mechanism: .aesCBCPad(iv: iv))
+            let unwrapped = try await client.unwrapKey(
+                wrapped, unwrappingKey: kek, mechanism: .aesCBCPad(iv: iv),
+                template: [.class(.privateKey), .keyType(.ec), .sign(true)])
+            // For a private key the checksum is the MACed SPKI of its public key followed by the bit count.
+            #expect(Array(unwrapped.checksum.suffix(4)) == [0, 0, 1, 0])
+            let publicFromChecksum = try PublicKeyInfo(parsing: unwrapped.checksum)
+            #expect(publicFromChecksum.keyBytes == (try pair.publicKey.publicKeyInfo().keyBytes))
+            let message = Array("exported and back".utf8)
+            let signature = try await client.sign(message, key: unwrapped.key, mechanism: .ecdsaSHA256)
+            try await client.verify(signature, for: message, key: pair.publicKey, mechanism: .ecdsaSHA256)
+        }
+    }
+
+    @Test("wrapping policy: non-extractable targets, KEKs without CKA_WRAP, private keys as KEKs")
+    func wrapPolicy() async throws {
+        try await withClient(.inProcess) { client in
+            let kek = try await client.generateKey(.aesKeyGen, template: Templates.aes256).key
+            let noWrap = try await client.generateKey(.aesKeyGen, template: [.valueLength(32), .wrap(false), .unwrap(false)]).key
+            let locked = try await client.generateKey(.aesKeyGen, template: [.valueLength(32), .extractable(false)]).key
+            let target = try await client.generateKey(.aesKeyGen, template: Templates.aes256).key
+            let iv = [UInt8](repeating: 0, count: 16)
+            await #expect(throws: EP11Error.keyUnextractable) {
+                try await client.wrapKey(locked, wrappingKey: kek, mechanism: .aesCBCPad(iv: iv))
+            }
+            await #expect(throws: EP11Error.keyFunctionNotPermitted) {
+                try await client.wrapKey(target, wrappingKey: noWrap, mechanism: .aesCBCPad(iv: iv))
+            }
+            let wrapped = try await client.wrapKey(target, wrappingKey: kek, mechanism: .aesCBCPad(iv: iv))
+            await #expect(throws: EP11Error.keyFunctionNotPermitted) {
+                try await client.unwrapKey(wrapped, unwrappingKey: noWrap, mechanism: .aesCBCPad(iv: iv),
+                                           template: [.class(.secretKey), .keyType(.aes)])
+            }
+            let rsa = try await client.generateKeyPair(
+                .rsaKeyPairGen, publicKeyTemplate: [.modulusBits(2048), .wrap(false)], privateKeyTemplate: [.unwrap(true)])
+            await #expect(throws: EP11Error.keyFunctionNotPermitted) {
+                try await client.wrapKey(target, wrappingKey: rsa.publicKey, mechanism: .rsaOAEP(hash: .sha256))
+            }
+        }
+    }
+
+    @Test("attributes: read what is readable, never the key value; change only in the safe direction")
+    func attributes() async throws {
+        try await withClient(.inProcess) { client in
+            let key = try await client.generateKey(.aesKeyGen, template: Templates.aes256).key
+            let values = try await client.attributeValues(of: key, types: [.valueLength, .keyType, .class, .extractable])
+            #expect(values[.valueLength]?.integerValue == 32)
+            #expect(values[.keyType]?.integerValue == KeyType.aes.rawValue)
+            #expect(values[.class]?.integerValue == ObjectClass.secretKey.rawValue)
+            #expect(values[.extractable]?.boolValue == true)
+            await #expect(throws: EP11Error.attributeSensitive) { try await client.attributeValues(of: key, types: [.value]) }
+            await #expect(throws: EP11Error(returnValue: .attributeTypeInvalid)) {
+                try await client.attributeValues(of: key, types: [.modulus])
+            }
+            let locked = try await client.setAttributeValues([.extractable(false)], on: key)
+            #expect(locked != key)
+            let lockedValues = try await client.attributeValues(of: locked, types: [.extractable])
+            #expect(lockedValues[.extractable]?.boolValue == false)
+            let kek = try await client.generateKey(.aesKeyGen, template: Templates.aes256).key
+            await #expect(throws: EP11Error.keyUnextractable) {
+                try await client.wrapKey(locked, wrappingKey: kek, mechanism: .aesKeyWrap)
+            }
+            await #expect(throws: EP11Error.attributeReadOnly) { try await client.setAttributeValues([.extractable(true)], on: locked) }
+            await #expect(throws: EP11Error.attributeReadOnly) { try await client.setAttributeValues([.valueLength(16)], on: key) }
+            // The old blob keeps its old attributes.
+            _ = try await client.wrapKey(key, wrappingKey: kek, mechanism: .aesKeyWrap)
+        }
+    }
+
+    @Test("GetMechanismList starts with CKM_RSA_PKCS; GetMechanismInfo reports ranges and flags")
+    func mechanisms() async throws {
+        try await withClient(.http2) { client in
+            let list = try await client.mechanismList()
+            #expect(list.first == .rsaPKCS)
+            #expect(list.contains(.ecdsaSHA256))
+            #expect(!list.contains(.ibmDilithium))
+            #expect(!list.contains(.ibmKyber))
+            let rsa = try await client.mechanismInfo(.rsaPKCS)
+            #expect(rsa.minKeySize == 512)
+            #expect(rsa.maxKeySize == 4096)
+            #expect(rsa.flags.contains(.encrypt))
+            #expect(rsa.flags.contains(.sign))
+            let aes = try await client.mechanismInfo(.aesKeyGen)
+            #expect(aes.minKeySize == 16 && aes.maxKeySize == 32)
+            #expect(aes.flags.contains(.generate))
+            await #expect(throws: EP11Error.mechanismInvalid) { try await client.mechanismInfo(.ibmDilithium) }
+        }
+    }
+
+    @Test("master-key rotation: RewrapKeyBlob moves blobs; after the switch old blobs are a WKID mismatch")
+    func rewrap() async throws {
+        let mock = try HSMMock()
+        try await withClient(.inProcess, mock: mock) { client in
+            let key = try await client.generateKey(.aesKeyGen, template: Templates.aes256)
+            let pair = try await client.generateKeyPair(
+                .ecKeyPairGen, publicKeyTemplate: Templates.ecPublic(.p256), privateKeyTemplate: Templates.ecPrivate)
+            await #expect(throws: EP11Error(returnValue: .ibmWKNotInitialized)) { try await client.rewrapKeyBlob(key.key) }
+            let oldWKID = mock.wrappingKeyID
+            try mock.loadNextMasterKey([UInt8](repeating: 0x42, count: 32))
+            let rewrapped = try await client.rewrapKeyBlob(key.key)
+            let rewrappedPrivate = try await client.rewrapKeyBlob(pair.privateKey)
+            let rewrappedPublic = try await client.rewrapKeyBlob(pair.publicKey)
+            try mock.commitNextMasterKey()
+            #expect(mock.wrappingKeyID != oldWKID)
+            await #expect(throws: EP11Error.wrappingKeyIDMismatch) {
+                try await client.encrypt([UInt8](repeating: 0, count: 16), key: key.key, mechanism: .aesECB)
+            }
+            let message = Array("after rotation".utf8)
+            let ciphertext = try await client.encrypt(message, key: rewrapped, mechanism: .aesCBCPad(iv: [UInt8](repeating: 0, count: 16)))
+            #expect(try await client.decrypt(ciphertext, key: rewrapped, mechanism: .aesCBCPad(iv: [UInt8](repeating: 0, count: 16))) == message)
+            let signature = try await client.sign(message, key: rewrappedPrivate, mechanism: .ecdsaSHA256)
+            try await client.verify(signature, for: message, key: rewrappedPublic, mechanism: .ecdsaSHA256)
+            // Same key value: the check value survives the rewrap.
+            let values = try await client.attributeValues(of: rewrapped, types: [.valueLength])
+            #expect(values[.valueLength]?.integerValue == 32)
+        }
+    }
+
+    @Test("blobs survive a restart of a mock that keeps its master key in a file")
+    func persistentMasterKey() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hpcs-mk-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = try HSMMock(masterKeyFile: path)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let key = try await first.withClient { try await $0.generateKey(.aesKeyGen, template: Templates.aes256).key }
+        let second = try HSMMock(masterKeyFile: path)
+        #expect(second.wrappingKeyID == first.wrappingKeyID)
+        let ciphertext = try await second.withClient { try await $0.encrypt([UInt8](repeating: 1, count: 16), key: key, mechanism: .aesECB) }
+        #expect(ciphertext.count == 16)
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
+        #expect(throws: EP11Error.invalidArgument) { try HSMMock(masterKeyFile: path) }
+    }
+}

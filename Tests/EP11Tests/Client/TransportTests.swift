@@ -1,0 +1,209 @@
+import EP11
+import Foundation
+import GRPCCore
+import GRPCInProcessTransport
+import GRPCNIOTransportHTTP2
+import GRPCProtobuf
+import HSMMock
+import IAM
+import SwiftProtobuf
+import Synchronization
+import Testing
+
+/// Records request metadata and can fail the first calls with a retryable GREP11 error.
+final class RecordingInterceptor: ServerInterceptor {
+    private let state = Mutex<(metadata: [Metadata], failuresLeft: Int, retryable: Bool)>(([], 0, true))
+
+    func failNext(_ count: Int, retryable: Bool = true) { state.withLock { $0.failuresLeft = count; $0.retryable = retryable } }
+    var recorded: [Metadata] { state.withLock { $0.metadata } }
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        let (fail, retryable) = state.withLock { state -> (Bool, Bool) in
+            state.metadata.append(request.metadata)
+            if state.failuresLeft > 0 {
+                state.failuresLeft -= 1
+                return (true, state.retryable)
+            }
+            return (false, state.retryable)
+        }
+        if fail {
+            var detail = Grep11_Grep11Error()
+            detail.code = ReturnValue.ibmInternalError.rawValue
+            detail.detail = "injected"
+            detail.retry = retryable
+            throw GoogleRPCStatus(code: .unknown, message: "CKR_IBM_INTERNAL_ERROR", details: [.any(try Google_Protobuf_Any(message: detail))])
+        }
+        return try await next(request, context)
+    }
+}
+
+/// A token source that counts how often it is asked and invalidated.
+final class CountingTokenSource: BearerTokenSource {
+    private let state = Mutex<(issued: Int, invalidated: Int)>((0, 0))
+    var issued: Int { state.withLock { $0.issued } }
+    var invalidated: Int { state.withLock { $0.invalidated } }
+    func bearerToken() async throws -> BearerToken {
+        let count = state.withLock { $0.issued += 1; return $0.issued }
+        return BearerToken("token-\(count)")
+    }
+    func invalidate() async { state.withLock { $0.invalidated += 1 } }
+}
+
+func withInterceptedMock<T: Sendable>(
+    _ interceptor: RecordingInterceptor,
+    configuration: EP11Client.Configuration = EP11Client.Configuration(host: "in-process"),
+    _ body: (EP11Client) async throws -> T
+) async throws -> T {
+    let mock = try HSMMock()
+    let transport = InProcessTransport()
+    let server = GRPCServer(transport: transport.server, services: [mock.service], interceptors: [interceptor])
+    let client = EP11Client(transport: transport.client, configuration: configuration)
+    return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+        group.addTask { try await server.serve() }
+        group.addTask { try await client.run() }
+        defer {
+            client.beginGracefulShutdown()
+            server.beginGracefulShutdown()
+        }
+        return try await body(client)
+    }
+}
+
+@Suite("EP11 client: wire errors, authentication, retries, TLS")
+struct TransportTests {
+    @Test("a failure travels as gRPC Unknown with the CKR name and exactly one Grep11Error detail")
+    func errorShapeOnTheWire() async throws {
+        let mock = try HSMMock()
+        try await mock.withServer(host: "127.0.0.1", port: 0) { port in
+            let transport = try HTTP2ClientTransportFactory.plaintext(port: port)
+            try await withGRPCClient(transport: transport) { grpc in
+                let stub = Grep11_Crypto.Client(wrapping: grpc)
+                var request = Grep11_GenerateRandomRequest()
+                request.len = 0
+                let error = await #expect(throws: RPCError.self) { try await stub.generateRandom(request) }
+                let rpcError = try #require(error)
+                #expect(rpcError.code == .unknown)
+                #expect(rpcError.message == "CKR_ARGUMENTS_BAD")
+                let status = try #require(try rpcError.unpackGoogleRPCStatus())
+                #expect(status.code == .unknown)
+                #expect(status.details.count == 1)
+                let any = try #require(status.details.first?.any)
+                #expect(any.typeURL == "type.googleapis.com/grep11.Grep11Error")
+                let detail = try Grep11_Grep11Error(serializedBytes: any.value)
+                #expect(detail.code == ReturnValue.argumentsBad.rawValue)
+            }
+        }
+    }
+
+    @Test("calls carry authorization: Bearer and bluemix-instance; a rejected token is refreshed once")
+    func authenticationMetadata() async throws {
+        let interceptor = RecordingInterceptor()
+        let tokens = CountingTokenSource()
+        var configuration = EP11Client.Configuration(host: "in-process")
+        configuration.authentication = .tokenSource(tokens)
+        configuration.instanceID = "1234-instance"
+        try await withInterceptedMock(interceptor, configuration: configuration) { client in
+            _ = try await client.generateRandom(count: 8)
+            let metadata = try #require(interceptor.recorded.last)
+            #expect(Array(metadata[stringValues: "authorization"]) == ["Bearer token-1"])
+            #expect(Array(metadata[stringValues: "bluemix-instance"]) == ["1234-instance"])
+        }
+    }
+
+    @Test("retryable GREP11 errors are retried, bounded; non-retryable ones are not")
+    func retries() async throws {
+        let interceptor = RecordingInterceptor()
+        var configuration = EP11Client.Configuration(host: "in-process")
+        configuration.retryPolicy = EP11Client.RetryPolicy(maximumAttempts: 3, initialBackoff: .milliseconds(1))
+        try await withInterceptedMock(interceptor, configuration: configuration) { client in
+            interceptor.failNext(2)
+            let before = interceptor.recorded.count
+            let bytes = try await client.generateRandom(count: 4)
+            #expect(bytes.count == 4)
+            #expect(interceptor.recorded.count - before == 3)
+
+            interceptor.failNext(5)
+            let start = interceptor.recorded.count
+            let error = await #expect(throws: EP11Error.self) { try await client.generateRandom(count: 4) }
+            #expect(error?.returnValue == .ibmInternalError)
+            #expect(error?.isRetryable == true)
+            #expect(interceptor.recorded.count - start == 3)
+
+            interceptor.failNext(1, retryable: false)
+            let once = interceptor.recorded.count
+            await #expect(throws: EP11Error(returnValue: .ibmInternalError)) { try await client.generateRandom(count: 4) }
+            #expect(interceptor.recorded.count - once == 1)
+            interceptor.failNext(0)
+        }
+    }
+
+    @Test("plaintext with credentials is refused before any call")
+    func plaintextRefusesCredentials() throws {
+        var configuration = EP11Client.Configuration(host: "127.0.0.1", port: 9, transportSecurity: .plaintext)
+        configuration.authentication = .apiKey(APIKey("never-sent"))
+        let error = #expect(throws: EP11Error.invalidArgument) { try EP11Client(configuration: configuration) }
+        #expect(!String(describing: error).contains("never-sent"))
+    }
+
+    @Test("an unreachable endpoint fails within the call deadline")
+    func unreachable() async throws {
+        var configuration = EP11Client.Configuration(host: "127.0.0.1", port: 1, transportSecurity: .plaintext)
+        configuration.timeouts = .init(call: .milliseconds(500))
+        configuration.retryPolicy = .none
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await withEP11Client(configuration) { client in
+            await #expect(throws: EP11Error.self) { try await client.generateRandom(count: 4) }
+        }
+        #expect(start.duration(to: clock.now) < .seconds(10))
+    }
+
+    @Test("TLS: a client that does not trust the server's CA fails; mutual TLS works with a client certificate")
+    func tls() async throws {
+        let pki = TestPKI.shared
+        let mock = try HSMMock()
+        let serverTLS = HSMMock.ServerTLS(
+            certificateChainPEM: pki.serverChainPEM, privateKeyPEM: pki.serverKeyPEM, clientCertificateRootsPEM: pki.caPEM)
+        try await mock.withServer(host: "127.0.0.1", port: 0, tls: serverTLS) { port in
+            // Trusted CA and a client certificate: works.
+            let mutual = EP11Client.Configuration(
+                host: "localhost", port: port,
+                transportSecurity: .tls(EP11Client.TLS(
+                    trustRootsPEM: pki.caPEM, clientCertificateChainPEM: pki.clientChainPEM, clientPrivateKeyPEM: pki.clientKeyPEM)))
+            let bytes = try await withEP11Client(mutual) { try await $0.generateRandom(count: 16) }
+            #expect(bytes.count == 16)
+            // No client certificate: the server refuses.
+            var anonymous = EP11Client.Configuration(
+                host: "localhost", port: port, transportSecurity: .tls(EP11Client.TLS(trustRootsPEM: pki.caPEM)))
+            anonymous.timeouts = .init(call: .seconds(3))
+            anonymous.retryPolicy = .none
+            await #expect(throws: EP11Error.self) { _ = try await withEP11Client(anonymous) { try await $0.generateRandom(count: 16) } }
+            // System roots do not trust the test CA.
+            var untrusted = EP11Client.Configuration(host: "localhost", port: port)
+            untrusted.timeouts = .init(call: .seconds(3))
+            untrusted.retryPolicy = .none
+            await #expect(throws: EP11Error.self) { _ = try await withEP11Client(untrusted) { try await $0.generateRandom(count: 16) } }
+        }
+    }
+
+    @Test("GREP11 addresses parse as host:port, defaulting to 443")
+    func addresses() throws {
+        let full = try EP11Client.Configuration(address: "abc.ep11.hs-crypto.appdomain.cloud:9443")
+        #expect(full.host == "abc.ep11.hs-crypto.appdomain.cloud")
+        #expect(full.port == 9443)
+        #expect(try EP11Client.Configuration(address: "example.com").port == 443)
+        #expect(throws: EP11Error.invalidArgument) { try EP11Client.Configuration(address: "host:notaport") }
+        #expect(throws: EP11Error.invalidArgument) { try EP11Client.Configuration(address: "host:70000") }
+        #expect(throws: EP11Error.invalidArgument) { try EP11Client.Configuration(address: ":443") }
+    }
+}
+
+enum HTTP2ClientTransportFactory {
+    static func plaintext(port: Int) throws -> HTTP2ClientTransport.Posix {
+        try HTTP2ClientTransport.Posix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Hummingbird
+
+/// IAM's token endpoint: `POST /identity/token` and `/oidc/token` with a form body.
+extension KeyProtectMock {
+    private struct TokenAnswer: Encodable {
+        var access_token: String
+        var refresh_token: String
+        var token_type: String
+        var expires_in: Int64
+        var expiration: Int64
+        var scope: String
+    }
+
+    private struct IAMErrorAnswer: Encodable {
+        struct Context: Encodable {
+            var requestId: String
+            var requestType: String
+            var url: String
+        }
+        var errorCode: String
+        var errorMessage: String
+        var context: Context
+    }
+
+    func handleIAM(_ request: Request) async throws -> Response {
+        guard request.method == .post else {
+            return iamError(status: 405, code: "BXNIM0405E", message: "Method not allowed.")
+        }
+        var request = request
+        guard let buffer = try? await request.collectBody(upTo: 64 * 1024) else {
+            return iamError(status: 400, code: "BXNIM0109E", message: "The request body is too large.")
+        }
+        let fields = Self.formFields(String(buffer: buffer))
+        guard fields["grant_type"] == "urn:ibm:params:oauth:grant-type:apikey" else {
+            // The mock's own code: only the API key grant is served.
+            return iamError(status: 400, code: "BXNIM0109E", message: "Provided grant type is not supported.")
+        }
+        let presented = Array((fields["apikey"] ?? "").utf8)
+        let (accepted, identity) = state.withLock { state -> (Bool, Int) in
+            var match = false
+            var identity = 0
+            for (index, key) in state.apiKeys.enumerated() where Self.constantTimeEquals(Array(key.utf8), presented) {
+                match = true
+                identity = index
+            }
+            return (match, identity)
+        }
+        guard accepted, !presented.isEmpty else {
+            return iamError(status: 400, code: "BXNIM0415E", message: "Provided API key could not be found.")
+        }
+        let now = Int64(now().timeIntervalSince1970)
+        let lifetime = max(configuration.tokenLifetime.components.seconds, 1)
+        let generation = state.withLock { state -> Int in
+            state.tokensIssued += 1
+            return state.tokenGeneration
+        }
+        let claims = MockTokens.Claims(
+            iam_id: "iam-ServiceId-kpmock-\(identity)",
+            sub: "ServiceId-kpmock-\(identity)",
+            iat: now,
+            exp: now + lifetime,
+            iss: "https://iam.cloud.ibm.com/identity",
+            grant_type: "urn:ibm:params:oauth:grant-type:apikey",
+            jti: UUID().uuidString.lowercased(),
+            kpmock_gen: generation
+        )
+        let answer = TokenAnswer(
+            access_token: MockTokens.issue(claims: claims, key: tokenSigningKey),
+            refresh_token: "not_supported",
+            token_type: "Bearer",
+            expires_in: lifetime,
+            expiration: now + lifetime,
+            scope: "ibm openid"
+        )
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: MockJSON.encode(answer)))
+        )
+    }
+
+    private func iamError(status: Int, code: String, message: String) -> Response {
+        let body = IAMErrorAnswer(
+            errorCode: code,
+            errorMessage: message,
+            context: .init(requestId: UUID().uuidString.lowercased(), requestType: "incoming.Identity_Token", url: "kp-mock")
+        )
+        return Response(
+            status: HTTPResponse.Status(code: status),
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: MockJSON.encode(body)))
+        )
+    }
+
+    static func formFields(_ body: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let rawName = parts.first else { continue }
+            let decode = { (text: Substring) in
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            fields[decode(rawName)] = parts.count == 2 ? decode(parts[1]) : ""
+        }
+        return fields
+    }
+
+    static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var difference: UInt8 = 0
+        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
+        return difference == 0
+    }
+}
