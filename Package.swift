@@ -12,7 +12,9 @@ let package = Package(
     products: [
         .library(name: "IAM", targets: ["IAM"]),
         .library(name: "EP11", targets: ["EP11"]),
+        .library(name: "KeyProtect", targets: ["KeyProtect"]),
         .library(name: "HSMMock", targets: ["HSMMock"]),
+        .library(name: "KeyProtectMock", targets: ["KeyProtectMock"]),
         .executable(name: "hpcs-tool", targets: ["hpcs-tool"]),
         .executable(name: "hpcs-bench", targets: ["hpcs-bench"]),
     ],
@@ -69,6 +71,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "KeyProtect",
+            dependencies: [
+                "IAM",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Mocks
         .target(
             name: "HSMMock",
@@ -85,6 +100,17 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "mocks/HSMMock",
+            swiftSettings: swiftSettings
+        ),
+
+        .target(
+            name: "KeyProtectMock",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "mocks/KeyProtectMock",
             swiftSettings: swiftSettings
         ),
 
@@ -142,6 +168,20 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KeyProtectTests",
+            dependencies: [
+                "IAM",
+                "KeyProtect",
+                "KeyProtectMock",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -128,8 +128,11 @@ public actor IAMTokenProvider: BearerTokenSource {
 
     private func exchangeOnce() async throws -> CachedToken {
         let base = configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
-        guard base.hasPrefix("https://") || base.hasPrefix("http://") else {
-            throw IAMError(code: .invalidConfiguration, message: "IAM endpoint must be an http(s) URL: \(base)")
+        guard base.hasPrefix("https://") || Self.isLoopbackHTTP(base) else {
+            throw IAMError(
+                code: .invalidConfiguration,
+                message: "IAM endpoint must be an https URL (plain http only on loopback): \(base)"
+            )
         }
         var request = HTTPClientRequest(url: base + "/identity/token")
         request.method = .POST
@@ -181,6 +184,25 @@ public actor IAMTokenProvider: BearerTokenSource {
             refreshAt: startedAt + lifetime * fraction,
             expiresAt: startedAt + lifetime
         )
+    }
+}
+
+extension IAMTokenProvider {
+    /// Plain HTTP would expose the API key; it is accepted only for a server on this machine (test mocks).
+    static func isLoopbackHTTP(_ url: String) -> Bool {
+        guard url.hasPrefix("http://") else { return false }
+        let authority = url.dropFirst("http://".count).prefix { $0 != "/" }
+        let host: Substring
+        if authority.hasPrefix("[") {
+            host = authority.dropFirst().prefix { $0 != "]" }
+        } else {
+            host = authority.prefix { $0 != ":" }
+        }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        let isIPv4Loopback =
+            octets.count == 4 && octets.first == "127"
+            && octets.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { $0 >= "0" && $0 <= "9" } }
+        return host == "localhost" || host == "::1" || isIPv4Loopback
     }
 }
 

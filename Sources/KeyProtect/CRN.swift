@@ -69,12 +69,15 @@ public struct CRN: Sendable, Hashable, CustomStringConvertible, LosslessStringCo
         // The resource itself may contain ':', so split into at most ten segments.
         let parts = text.split(separator: ":", maxSplits: 9, omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 10, parts[0] == "crn" else {
-            throw KeyProtectError(code: .invalidArgument, message: "a CRN has ten ':'-separated segments starting with 'crn'")
+            throw KeyProtectError(
+                code: .invalidArgument, message: "a CRN has ten ':'-separated segments starting with 'crn'")
         }
         guard parts[8] == "key" else {
-            throw KeyProtectError(code: .invalidArgument, message: "the CRN does not name a key (resource type '\(parts[8])')")
+            throw KeyProtectError(
+                code: .invalidArgument, message: "the CRN does not name a key (resource type '\(parts[8])')")
         }
-        for (index, name) in [(4, "service name"), (5, "region"), (7, "service instance"), (9, "key id")] where parts[index].isEmpty {
+        for (index, name) in [(4, "service name"), (5, "region"), (7, "service instance"), (9, "key id")]
+        where parts[index].isEmpty {
             throw KeyProtectError(code: .invalidArgument, message: "the CRN's \(name) segment is empty")
         }
         self.version = parts[1]
@@ -122,7 +125,8 @@ public struct CRN: Sendable, Hashable, CustomStringConvertible, LosslessStringCo
                 ? "https://\(region).kms.cloud.ibm.com" : "https://private.\(region).kms.cloud.ibm.com"
         case .hyperProtectCrypto:
             guard Self.isHostLabel(instanceID) else {
-                throw KeyProtectError(code: .invalidArgument, message: "the CRN's instance is not a valid host name label")
+                throw KeyProtectError(
+                    code: .invalidArgument, message: "the CRN's instance is not a valid host name label")
             }
             return network == .public
                 ? "https://\(instanceID).api.\(region).hs-crypto.appdomain.cloud"
@@ -138,7 +142,8 @@ public struct CRN: Sendable, Hashable, CustomStringConvertible, LosslessStringCo
     private static func isHostLabel(_ text: String) -> Bool {
         guard !text.isEmpty, text.utf8.count <= 63, !text.hasPrefix("-"), !text.hasSuffix("-") else { return false }
         return text.utf8.allSatisfy { byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
                 || byte == UInt8(ascii: "-")
         }
     }

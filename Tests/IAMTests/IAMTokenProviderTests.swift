@@ -106,6 +106,17 @@ struct IAMTokenProviderTests {
         await #expect(throws: IAMError.invalidConfiguration) { try await provider.bearerToken() }
     }
 
+    @Test("plain http is refused for a non-loopback IAM endpoint, so the API key never travels in the clear")
+    func plainHTTPRefused() async throws {
+        let provider = IAMTokenProvider(apiKey: APIKey("k"), configuration: .init(endpoint: "http://iam.example.com"))
+        await #expect(throws: IAMError.invalidConfiguration) { try await provider.bearerToken() }
+        #expect(IAMTokenProvider.isLoopbackHTTP("http://127.0.0.1:8080"))
+        #expect(IAMTokenProvider.isLoopbackHTTP("http://[::1]:8080/x"))
+        #expect(IAMTokenProvider.isLoopbackHTTP("http://localhost"))
+        #expect(!IAMTokenProvider.isLoopbackHTTP("http://127.0.0.1.evil.example"))
+        #expect(!IAMTokenProvider.isLoopbackHTTP("https://127.0.0.1"))
+    }
+
     @Test("secrets never print")
     func redaction() {
         let key = APIKey("super-secret-api-key")

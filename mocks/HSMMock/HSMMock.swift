@@ -24,7 +24,12 @@ public final class HSMMock: Sendable {
 
     /// A mock with the given 32-byte master key, or a random one.
     public init(masterKey: [UInt8]? = nil, logger: Logger = EP11Client.noOpLogger) throws {
-        let key = try masterKey.map { try MasterKey(keyBytes: $0) } ?? MasterKey.random()
+        let key: MasterKey
+        do {
+            key = try masterKey.map { try MasterKey(keyBytes: $0) } ?? MasterKey.random()
+        } catch {
+            throw EP11Error(code: .invalidArgument, message: "a master key is 32 bytes", cause: error)
+        }
         self.core = HSMCore(masterKey: key)
         self.logger = logger
     }
@@ -39,7 +44,10 @@ public final class HSMMock: Sendable {
             }
             try self.init(masterKey: Array(data), logger: logger)
         } else {
-            let key = try SoftCrypto.randomBytes(32)
+            let key: [UInt8]
+            do { key = try SoftCrypto.randomBytes(32) } catch {
+                throw EP11Error(code: .transportFailure, message: "no randomness for a master key", cause: error)
+            }
             guard manager.createFile(atPath: path, contents: Data(key), attributes: [.posixPermissions: 0o600]) else {
                 throw EP11Error(code: .invalidArgument, message: "cannot write master key file \(path)")
             }
@@ -52,7 +60,11 @@ public final class HSMMock: Sendable {
 
     /// Loads a next master key; ``EP11Client/rewrapKeyBlob(_:)`` then moves blobs to it.
     public func loadNextMasterKey(_ keyBytes: [UInt8]) throws {
-        core.loadNextMasterKey(try MasterKey(keyBytes: keyBytes))
+        do {
+            core.loadNextMasterKey(try MasterKey(keyBytes: keyBytes))
+        } catch {
+            throw EP11Error(code: .invalidArgument, message: "a master key is 32 bytes", cause: error)
+        }
     }
 
     /// Makes the next master key current. Blobs under the old key then fail with `CKR_IBM_WKID_MISMATCH`.
@@ -134,10 +146,12 @@ public final class HSMMock: Sendable {
         } else {
             security = .plaintext
         }
-        let transport = HTTP2ServerTransport.Posix(
-            address: .ipv4(host: host, port: port),
-            transportSecurity: security
-        )
+        let bindHost = host == "localhost" ? "127.0.0.1" : host
+        let address: GRPCNIOTransportCore.SocketAddress =
+            bindHost.contains(":")
+            ? .ipv6(host: bindHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
+            : .ipv4(host: bindHost, port: port)
+        let transport = HTTP2ServerTransport.Posix(address: address, transportSecurity: security)
         return HSMMockServer(transport: transport, service: CryptoService(core: core, logger: logger))
     }
 }

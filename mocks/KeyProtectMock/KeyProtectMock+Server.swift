@@ -1,5 +1,5 @@
-public import Hummingbird
 import Foundation
+public import Hummingbird
 import Logging
 import NIOCore
 
@@ -117,7 +117,7 @@ extension KeyProtectMock {
             try await Task.sleep(for: duration)
             return nil
         case .status(let status, let retryAfter):
-            let phrase = HTTPResponse.Status(code: status).reasonPhrase
+            let phrase = HTTPResponse.Status(code: Self.validStatus(status)).reasonPhrase
             var response = errorResponse(.init(status: status, message: phrase.isEmpty ? "Error" : phrase, reasons: []))
             if let retryAfter, let name = HTTPFields.Element.Name("Retry-After") {
                 response.headers[name] = String(retryAfter)
@@ -141,7 +141,7 @@ extension KeyProtectMock {
             var headers = HTTPFields()
             if let contentType { headers[.contentType] = contentType }
             return Response(
-                status: HTTPResponse.Status(code: status),
+                status: HTTPResponse.Status(code: Self.validStatus(status)),
                 headers: headers,
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
             )
@@ -158,9 +158,14 @@ extension KeyProtectMock {
         return response
     }
 
+    /// `status` when it is a valid HTTP status (100...599), 500 otherwise: a bad fault never crashes the mock.
+    static func validStatus(_ status: Int) -> Int {
+        (100...599).contains(status) ? status : 500
+    }
+
     func jsonResponse(status: Int, contentType: String, body: [UInt8]) -> Response {
         Response(
-            status: HTTPResponse.Status(code: status),
+            status: HTTPResponse.Status(code: Self.validStatus(status)),
             headers: [.contentType: configuration.contentTypes == .json ? "application/json" : contentType],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
         )

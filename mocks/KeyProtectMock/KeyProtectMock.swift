@@ -1,6 +1,6 @@
-public import Foundation
-public import Logging
 import Crypto
+import Foundation
+public import Logging
 import Synchronization
 
 /// An in-memory IBM Cloud IAM token endpoint and Key Protect v2 API, served over real HTTP by Hummingbird.
@@ -284,6 +284,13 @@ public final class KeyProtectMock: Sendable {
         let offset = state.withLock { $0.timeOffset }
         let (seconds, attoseconds) = offset.components
         return Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
+    }
+
+    /// The mock's clock in whole seconds since 1970, clamped so that it never traps.
+    func epochSeconds() -> Int64 {
+        let seconds = now().timeIntervalSince1970
+        guard seconds.isFinite else { return 0 }
+        return Int64(min(max(seconds, 0), 1e15))
     }
 
     func crn(for key: MockKey) -> String {

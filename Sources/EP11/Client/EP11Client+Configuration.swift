@@ -43,14 +43,29 @@ extension EP11Client {
         public init(address: String) throws {
             var host = address
             var port = 443
-            if let colon = address.lastIndex(of: ":"), !address.hasSuffix("]") {
+            if address.hasPrefix("[") {
+                // [IPv6]:port or [IPv6]
+                guard let close = address.firstIndex(of: "]") else {
+                    throw EP11Error(code: .invalidArgument, message: "unterminated [ in GREP11 address \(address)")
+                }
+                host = String(address[address.index(after: address.startIndex)..<close])
+                let rest = address[address.index(after: close)...]
+                if !rest.isEmpty {
+                    guard rest.hasPrefix(":"), let parsed = Int(rest.dropFirst()), (1...65535).contains(parsed) else {
+                        throw EP11Error(code: .invalidArgument, message: "invalid port in GREP11 address \(address)")
+                    }
+                    port = parsed
+                }
+            } else if address.filter({ $0 == ":" }).count > 1 {
+                // A bare IPv6 address: no port can be given without brackets.
+                host = address
+            } else if let colon = address.lastIndex(of: ":") {
                 host = String(address[..<colon])
                 guard let parsed = Int(address[address.index(after: colon)...]), (1...65535).contains(parsed) else {
                     throw EP11Error(code: .invalidArgument, message: "invalid port in GREP11 address \(address)")
                 }
                 port = parsed
             }
-            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
             guard !host.isEmpty else {
                 throw EP11Error(code: .invalidArgument, message: "empty host in GREP11 address \(address)")
             }
@@ -82,8 +97,8 @@ extension EP11Client {
         public var clientCertificateChainPEM: [UInt8]?
         /// The client certificate's private key (PEM) for mutual TLS.
         public var clientPrivateKeyPEM: [UInt8]?
-        /// Skips hostname verification (the chain is still verified). Needed for test certificates issued to
-        /// `localhost` when connecting by IP; never use it against a real service.
+        /// Skips hostname verification (the chain is still verified against the trust roots). Required to use TLS
+        /// with an IP address as `host`, where TLS carries no server name; never use it against a real service.
         public var insecureSkipHostnameVerification: Bool
 
         public init(

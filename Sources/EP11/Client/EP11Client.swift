@@ -54,12 +54,27 @@ public final class EP11Client: Sendable {
                 }
             }
         }
+        let isIPLiteral = IPLiteral.isIPv4(configuration.host) || IPLiteral.isIPv6(configuration.host)
+        let target: any ResolvableTarget
+        if isIPLiteral {
+            if case .tls(let tls) = configuration.transportSecurity.mode, !tls.insecureSkipHostnameVerification {
+                // TLS sends no server name for an IP address, so the name in the certificate cannot be checked.
+                throw EP11Error(
+                    code: .invalidArgument,
+                    message: "TLS to the IP address \(configuration.host) cannot verify the server name; "
+                        + "connect by host name, or set insecureSkipHostnameVerification to rely on the chain alone"
+                )
+            }
+            target =
+                IPLiteral.isIPv4(configuration.host)
+                ? .ipv4(address: configuration.host, port: configuration.port)
+                : .ipv6(address: configuration.host, port: configuration.port)
+        } else {
+            target = .dns(host: configuration.host, port: configuration.port)
+        }
         let transport: HTTP2ClientTransport.Posix
         do {
-            transport = try HTTP2ClientTransport.Posix(
-                target: .dns(host: configuration.host, port: configuration.port),
-                transportSecurity: security
-            )
+            transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: security)
         } catch {
             throw EP11Error(code: .invalidArgument, message: "cannot set up the GREP11 transport", cause: error)
         }
@@ -115,8 +130,7 @@ public final class EP11Client: Sendable {
         var refreshedToken = false
         var attempt = 1
         while true {
-            let remaining = clock.now.duration(to: deadline)
-            guard remaining > .zero else {
+            guard clock.now < deadline else {
                 throw EP11Error(code: .timeout, message: "\(method) did not complete within \(timeouts.call)")
             }
             var metadata = Metadata()
@@ -130,6 +144,11 @@ public final class EP11Client: Sendable {
             }
             if let instanceID {
                 metadata.addString(instanceID, forKey: "bluemix-instance")
+            }
+            // The deadline covers the token exchange too: what is left of it bounds the call itself.
+            let remaining = clock.now.duration(to: deadline)
+            guard remaining > .zero else {
+                throw EP11Error(code: .timeout, message: "\(method) did not complete within \(timeouts.call)")
             }
             var options = CallOptions.defaults
             options.timeout = remaining
@@ -200,6 +219,21 @@ public final class EP11Client: Sendable {
     }
 
     package var crypto: any Grep11_Crypto.ClientProtocol { stub }
+}
+
+/// Recognises IP address literals, which get an address target instead of DNS (and no TLS server name).
+enum IPLiteral {
+    static func isIPv4(_ host: String) -> Bool {
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { part in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber)
+                && (Int(part) ?? 256) <= 255
+        }
+    }
+
+    static func isIPv6(_ host: String) -> Bool {
+        host.contains(":") && host.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+    }
 }
 
 /// Runs an ``EP11Client`` for the duration of `body`, then shuts it down.

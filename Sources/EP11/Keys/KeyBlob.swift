@@ -59,7 +59,9 @@ public struct KeyPair: Sendable, Hashable {
 }
 
 /// A key made by `generateKey`, `unwrapKey` or `deriveKey`, with the service's checksum.
-public struct GeneratedKey: Sendable, Hashable {
+///
+/// `description` prints neither the blob nor the checksum (which for BIP32/SLIP-10 is the secret chain code).
+public struct GeneratedKey: Sendable, Hashable, CustomStringConvertible {
     public var key: KeyBlob
     /// For secret keys: a 3-byte key check value followed by the 4-byte big-endian key length in bits.
     /// For BIP32/SLIP-10 derivation: the 32-byte chain code. Other mechanisms may put other data here.
@@ -72,6 +74,8 @@ public struct GeneratedKey: Sendable, Hashable {
 
     /// The PKCS#11 key check value (the first 3 checksum bytes), if present.
     public var checkValue: [UInt8]? { checksum.count >= 3 ? Array(checksum.prefix(3)) : nil }
+
+    public var description: String { "GeneratedKey(\(key), checksum: \(checksum.count) bytes)" }
 
     /// The key length in bits from a 7-byte secret-key checksum, if present.
     public var keyBitCount: UInt32? {

@@ -144,7 +144,9 @@ extension KeyProtectClient {
     /// State, latest version and dates of the key `keyID`, never its material (`GET /keys/{id}/metadata`).
     public func metadata(keyID: String) async throws -> KeyMetadata {
         let answer = try await perform(
-            Call(operation: "getKeyMetadata", method: .GET, path: try Self.keyPath(keyID) + "/metadata", idempotent: true)
+            Call(
+                operation: "getKeyMetadata", method: .GET, path: try Self.keyPath(keyID) + "/metadata", idempotent: true
+            )
         )
         return KeyMetadata(wire: try Self.firstResource(Wire.Key.self, from: answer))
     }
@@ -155,7 +157,8 @@ extension KeyProtectClient {
     public func versions(keyID: String, limit: Int? = nil, offset: Int? = nil, allKeyStates: Bool = false)
         async throws -> [KeyVersion]
     {
-        var call = Call(operation: "getKeyVersions", method: .GET, path: try Self.keyPath(keyID) + "/versions", idempotent: true)
+        var call = Call(
+            operation: "getKeyVersions", method: .GET, path: try Self.keyPath(keyID) + "/versions", idempotent: true)
         if let limit { call.query.append(("limit", String(limit))) }
         if let offset { call.query.append(("offset", String(offset))) }
         if allKeyStates { call.query.append(("allKeyStates", "true")) }
@@ -204,7 +207,8 @@ extension KeyProtectClient {
         do {
             return Array(try encoder.encode(value))
         } catch {
-            throw KeyProtectError(code: .invalidArgument, message: "the request body could not be encoded", cause: error)
+            throw KeyProtectError(
+                code: .invalidArgument, message: "the request body could not be encoded", cause: error)
         }
     }
 

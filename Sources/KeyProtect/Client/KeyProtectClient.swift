@@ -242,7 +242,9 @@ extension KeyProtectClient {
                 error.attempts = attempt
                 failure = error
             }
-            logger.debug("Key Protect call failed", metadata: metadata.merging(["hpcs.keyprotect.error": "\(failure.code)"]) { $1 })
+            logger.debug(
+                "Key Protect call failed",
+                metadata: metadata.merging(["hpcs.keyprotect.error": "\(failure.code)"]) { $1 })
 
             if failure.code == .unauthorized, policy.retryUnauthorizedWithFreshToken, !refreshedToken {
                 // The token may have expired or been revoked since it was cached: ask for a new one, once.
@@ -263,7 +265,8 @@ extension KeyProtectClient {
             } else {
                 let jitter = min(max(policy.jitter, 0), 1)
                 wait = backoff * (1 - jitter * Double.random(in: 0..<1))
-                backoff = min(backoff * max(policy.backoffMultiplier, 1), policy.maximumBackoff)
+                let multiplier = policy.backoffMultiplier.isFinite ? min(max(policy.backoffMultiplier, 1), 100) : 2
+                backoff = min(backoff * multiplier, policy.maximumBackoff)
             }
             if let deadline = policy.deadline, (clock.now - start) + wait >= deadline {
                 failure.message += " (the call's deadline leaves no time for another attempt)"
@@ -325,7 +328,9 @@ extension KeyProtectClient {
                 }
             }
             group.addTask {
-                try? await Task.sleep(for: timeout)
+                // A backstop for an answer whose body stalls: HTTPClient's own deadline covers the head only.
+                // It fires a little after that deadline, so that HTTPClient reports its own cause when it can.
+                try? await Task.sleep(for: timeout + .milliseconds(50))
                 return nil
             }
             defer { group.cancelAll() }
@@ -343,12 +348,14 @@ extension KeyProtectClient {
             return KeyProtectError(code: .malformedResponse, message: "the answer exceeds the maximum body size")
         }
         if let error = error as? HTTPClientError {
-            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout || error == .writeTimeout {
+            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout || error == .writeTimeout
+            {
                 return KeyProtectError(code: .timeout, message: "no complete answer within \(timeout)", cause: error)
             }
             if error == .cancelled, Task.isCancelled { return CancellationError() }
         }
-        return KeyProtectError(code: .transportFailure, message: "the connection failed before a complete answer", cause: error)
+        return KeyProtectError(
+            code: .transportFailure, message: "the connection failed before a complete answer", cause: error)
     }
 
     private static func nanoseconds(_ duration: Duration) -> Int64 {
@@ -404,7 +411,8 @@ extension KeyProtectClient {
 
     /// Percent-encodes a path segment or query value (RFC 3986 unreserved characters stay).
     static func percentEncode(_ text: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        let unreserved = CharacterSet(
+            charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
 }

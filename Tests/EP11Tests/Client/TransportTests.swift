@@ -199,6 +199,43 @@ struct TransportTests {
         #expect(throws: EP11Error.invalidArgument) { try EP11Client.Configuration(address: "host:notaport") }
         #expect(throws: EP11Error.invalidArgument) { try EP11Client.Configuration(address: "host:70000") }
         #expect(throws: EP11Error.invalidArgument) { try EP11Client.Configuration(address: ":443") }
+        let bracketed = try EP11Client.Configuration(address: "[::1]:9876")
+        #expect(bracketed.host == "::1" && bracketed.port == 9876)
+        let bare = try EP11Client.Configuration(address: "fe80::1")
+        #expect(bare.host == "fe80::1" && bare.port == 443)
+        #expect(throws: EP11Error.invalidArgument) { try EP11Client.Configuration(address: "[::1") }
+        #expect(throws: EP11Error.invalidArgument) { try EP11Client.Configuration(address: "[::1]x") }
+    }
+
+    @Test("TLS to an IP address must opt out of name verification explicitly; then the chain alone is checked")
+    func tlsToIPAddress() async throws {
+        let pki = TestPKI.shared
+        let refused = EP11Client.Configuration(
+            host: "127.0.0.1", port: 9, transportSecurity: .tls(EP11Client.TLS(trustRootsPEM: pki.caPEM)))
+        #expect(throws: EP11Error.invalidArgument) { _ = try EP11Client(configuration: refused) }
+        let mock = try HSMMock()
+        let tls = HSMMock.ServerTLS(certificateChainPEM: pki.serverChainPEM, privateKeyPEM: pki.serverKeyPEM)
+        try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
+            let byIP = EP11Client.Configuration(
+                host: "127.0.0.1", port: port,
+                transportSecurity: .tls(EP11Client.TLS(trustRootsPEM: pki.caPEM, insecureSkipHostnameVerification: true)))
+            let bytes = try await withEP11Client(byIP) { try await $0.generateRandom(count: 8) }
+            #expect(bytes.count == 8)
+        }
+    }
+
+    @Test("the standalone mock binds IPv6 loopback and 'localhost' too")
+    func mockBinding() async throws {
+        let mock = try HSMMock()
+        for host in ["::1", "localhost"] {
+            try await mock.withServer(host: host, port: 0) { port in
+                let target = host == "::1" ? "::1" : "127.0.0.1"
+                var configuration = EP11Client.Configuration(host: target, port: port, transportSecurity: .plaintext)
+                configuration.timeouts = .init(call: .seconds(5))
+                let list = try await withEP11Client(configuration) { try await $0.mechanismList() }
+                #expect(list.first == .rsaPKCS, "\(host)")
+            }
+        }
     }
 }
 

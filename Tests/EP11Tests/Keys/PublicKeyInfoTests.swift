@@ -82,5 +82,7 @@ struct EP11ErrorTests {
         #expect(key.checkValue == [1, 2, 3])
         #expect(key.keyBitCount == 256)
         #expect(GeneratedKey(key: blob, checksum: [1]).checkValue == nil)
+        let chainCode = GeneratedKey(key: blob, checksum: [UInt8](repeating: 0xC4, count: 32))
+        #expect(String(describing: chainCode) == "GeneratedKey(KeyBlob(5 bytes, opaque), checksum: 32 bytes)")
     }
 }

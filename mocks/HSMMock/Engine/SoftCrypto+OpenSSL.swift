@@ -208,18 +208,17 @@ extension SoftCrypto {
         }
     }
 
-    /// Runs `body` with a parsed private key, freeing it afterwards.
+    /// Runs `body` with a parsed and validated private key. Parsed keys are cached (see `ParsedKeyCache`), so
+    /// parsing and the pairwise check run once per distinct key, not once per operation.
     static func withPrivateKey<R>(_ der: [UInt8], _ body: (OpaquePointer) throws -> R) throws -> R {
-        let key = try parsePrivateKey(der)
-        defer { EVP_PKEY_free(key) }
-        return try body(key)
+        let key = try ParsedKeyCache.privateKeys.key(for: der) { try parsePrivateKey(der) }
+        return try withExtendedLifetime(key) { try body(key.pointer) }
     }
 
-    /// Runs `body` with a parsed public key, freeing it afterwards.
+    /// Runs `body` with a parsed and validated public key (cached like private keys).
     static func withPublicKey<R>(_ der: [UInt8], _ body: (OpaquePointer) throws -> R) throws -> R {
-        let key = try parsePublicKey(der)
-        defer { EVP_PKEY_free(key) }
-        return try body(key)
+        let key = try ParsedKeyCache.publicKeys.key(for: der) { try parsePublicKey(der) }
+        return try withExtendedLifetime(key) { try body(key.pointer) }
     }
 
     /// PKCS#8 PrivateKeyInfo DER of `pkey`.

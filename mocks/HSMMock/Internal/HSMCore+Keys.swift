@@ -513,5 +513,6 @@ extension HSMCore {
             keys.current = next
             keys.next = nil
         }
+        openedKeys.withLock { $0.removeAll() }
     }
 }

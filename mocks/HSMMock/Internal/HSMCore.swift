@@ -13,6 +13,9 @@ final class HSMCore: Sendable {
 
     let masterKeys: Mutex<MasterKeys>
     let sealer = BlobSealer()
+    /// Blobs already opened under the current master key.
+    let openedKeys = Mutex<[[UInt8]: (wrappingKeyID: [UInt8], key: AnyKey)]>([:])
+    static let openedKeyCapacity = 4096
     /// Upper bound for data accumulated in a multi-part state blob.
     static let maximumStateData = 4 << 20
     /// Upper bound for one GenerateRandom call.
@@ -29,7 +32,7 @@ final class HSMCore: Sendable {
 
     // MARK: Key blobs
 
-    enum AnyKey {
+    enum AnyKey: Sendable {
         case secret(KeyObject)
         case `private`(KeyObject)
         case `public`(PublicKeyObject)
@@ -43,12 +46,26 @@ final class HSMCore: Sendable {
         return Array(first)
     }
 
+    /// Opens a key blob: checks its WKID and integrity and decodes it. Opened blobs are cached by their bytes
+    /// (a blob is immutable and self-authenticating, so the same bytes always open to the same key); the cache
+    /// is emptied when the master key changes, so rotation semantics are unchanged.
     func openKey(_ bytes: [UInt8]) throws(HSMFailure) -> AnyKey {
-        if bytes.first == 0x30 {
-            return .public(try sealer.openPublicKey(bytes, keys: openingKeys))
+        let current = currentMasterKey.identifier
+        if let cached = openedKeys.withLock({ $0[bytes] }), cached.wrappingKeyID == current {
+            return cached.key
         }
-        let object = try KeyObject(serialized: try sealer.open(bytes, kind: .key, keys: openingKeys))
-        return object.objectClass == .privateKey ? .private(object) : .secret(object)
+        let key: AnyKey
+        if bytes.first == 0x30 {
+            key = .public(try sealer.openPublicKey(bytes, keys: openingKeys))
+        } else {
+            let object = try KeyObject(serialized: try sealer.open(bytes, kind: .key, keys: openingKeys))
+            key = object.objectClass == .privateKey ? .private(object) : .secret(object)
+        }
+        openedKeys.withLock { cache in
+            if cache.count >= Self.openedKeyCapacity { cache.removeAll(keepingCapacity: true) }
+            cache[bytes] = (current, key)
+        }
+        return key
     }
 
     func openKey(_ blob: Grep11_KeyBlob, hasKey: Bool, role: String) throws(HSMFailure) -> AnyKey {

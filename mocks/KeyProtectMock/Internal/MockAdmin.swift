@@ -57,7 +57,9 @@ extension KeyProtectMock {
                 return adminJSON(200, keys)
             case (.post, 1) where segments[0] == "keys":
                 let spec = try JSONDecoder().decode(CreateKeyBody.self, from: body)
-                guard UUID(uuidString: spec.instanceID) != nil else { return adminError(400, "instanceID must be a UUID") }
+                guard UUID(uuidString: spec.instanceID) != nil else {
+                    return adminError(400, "instanceID must be a UUID")
+                }
                 guard let state = KeyState(rawValue: spec.state ?? 1) else { return adminError(400, "unknown state") }
                 let created = createRootKey(
                     instanceID: spec.instanceID,
@@ -105,7 +107,7 @@ extension KeyProtectMock {
                 return Response(status: .noContent)
             case (.post, 1) where segments[0] == "time":
                 let spec = try JSONDecoder().decode(TimeBody.self, from: body)
-                advanceTime(by: .seconds(max(spec.advanceSeconds, 0)))
+                advanceTime(by: .seconds(min(max(spec.advanceSeconds, 0), 100 * 365 * 86_400)))
                 return Response(status: .noContent)
             case (.get, 1) where segments[0] == "stats":
                 return adminJSON(200, Stats(tokensIssued: tokensIssued, keyProtectRequests: recordedRequests.count))
@@ -121,7 +123,7 @@ extension KeyProtectMock {
 
     private func adminJSON(_ status: Int, _ value: some Encodable) -> Response {
         Response(
-            status: HTTPResponse.Status(code: status),
+            status: HTTPResponse.Status(code: KeyProtectMock.validStatus(status)),
             headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: MockJSON.encode(value)))
         )

@@ -56,7 +56,8 @@ struct MockServiceError: Error {
     static func invalidState(action: String) -> MockServiceError {
         MockServiceError(
             status: 409,
-            message: "Conflict: Key is not in a valid state: Key could not be used for '\(action)'. Please see `reasons` for more details.",
+            message:
+                "Conflict: Key is not in a valid state: Key could not be used for '\(action)'. Please see `reasons` for more details.",
             code: "KEY_ACTION_INVALID_STATE_ERR",
             reason: "Key is not in a valid state"
         )
@@ -119,7 +120,9 @@ extension KeyProtectMock {
     func errorResponse(_ error: MockServiceError) -> Response {
         let body = MockCollection(
             metadata: MockCollectionMetadata(collectionType: "application/vnd.ibm.kms.error+json", collectionTotal: 1),
-            resources: [MockErrorResource(errorMsg: error.message, reasons: error.reasons.isEmpty ? nil : error.reasons)]
+            resources: [
+                MockErrorResource(errorMsg: error.message, reasons: error.reasons.isEmpty ? nil : error.reasons)
+            ]
         )
         return jsonResponse(
             status: error.status,

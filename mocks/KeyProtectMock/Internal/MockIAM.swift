@@ -49,8 +49,8 @@ extension KeyProtectMock {
         guard accepted, !presented.isEmpty else {
             return iamError(status: 400, code: "BXNIM0415E", message: "Provided API key could not be found.")
         }
-        let now = Int64(now().timeIntervalSince1970)
-        let lifetime = max(configuration.tokenLifetime.components.seconds, 1)
+        let now = epochSeconds()
+        let lifetime = min(max(configuration.tokenLifetime.components.seconds, 1), 10 * 365 * 86_400)
         let generation = state.withLock { state -> Int in
             state.tokensIssued += 1
             return state.tokenGeneration
@@ -84,10 +84,11 @@ extension KeyProtectMock {
         let body = IAMErrorAnswer(
             errorCode: code,
             errorMessage: message,
-            context: .init(requestId: UUID().uuidString.lowercased(), requestType: "incoming.Identity_Token", url: "kp-mock")
+            context: .init(
+                requestId: UUID().uuidString.lowercased(), requestType: "incoming.Identity_Token", url: "kp-mock")
         )
         return Response(
-            status: HTTPResponse.Status(code: status),
+            status: HTTPResponse.Status(code: KeyProtectMock.validStatus(status)),
             headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: MockJSON.encode(body)))
         )

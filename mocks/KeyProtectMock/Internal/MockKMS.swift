@@ -79,7 +79,7 @@ extension KeyProtectMock {
         guard parts.count == 2, parts[0].lowercased() == "bearer",
             let claims = MockTokens.verify(String(parts[1]), key: tokenSigningKey)
         else { throw MockServiceError.unauthorized }
-        let now = Int64(now().timeIntervalSince1970)
+        let now = epochSeconds()
         let generation = state.withLock { $0.tokenGeneration }
         guard claims.exp > now, claims.kpmock_gen == generation else { throw MockServiceError.unauthorized }
     }
@@ -96,7 +96,8 @@ extension KeyProtectMock {
             return try unwrapOrRewrap(action, keyID: keyID, instanceID: instanceID, body: parsed)
         case "rotate":
             try state.withLock { state in
-                let index = try findUsable(&state, keyID, instanceID: instanceID, action: action, allowed: [.active, .deactivated])
+                let index = try findUsable(
+                    &state, keyID, instanceID: instanceID, action: action, allowed: [.active, .deactivated])
                 guard !state.keys[index].extractable else { throw MockServiceError.rootKeyRequired }
                 if let last = state.keys[index].lastRotate,
                     now.timeIntervalSince(last) < seconds(configuration.minimumRotationInterval)
@@ -165,7 +166,8 @@ extension KeyProtectMock {
         guard let ciphertext = body.ciphertext, !ciphertext.isEmpty else { throw MockServiceError.badCiphertext }
         let aad = try checkedAAD(body.aad)
         let answer = try state.withLock { state in
-            let index = try findUsable(&state, keyID, instanceID: instanceID, action: action, allowed: [.active, .deactivated])
+            let index = try findUsable(
+                &state, keyID, instanceID: instanceID, action: action, allowed: [.active, .deactivated])
             let key = state.keys[index]
             guard !key.extractable else { throw MockServiceError.rootKeyRequired }
             guard let current = key.current else { throw MockServiceError.unprocessableCiphertext }
@@ -257,7 +259,8 @@ extension KeyProtectMock {
             creationDate: MockDate.format(key.created),
             lastUpdateDate: MockDate.format(key.lastUpdate),
             lastRotateDate: key.lastRotate.map(MockDate.format),
-            keyVersion: MockVersionRef(id: current?.id ?? "", creationDate: current.map { MockDate.format($0.created) }),
+            keyVersion: MockVersionRef(
+                id: current?.id ?? "", creationDate: current.map { MockDate.format($0.created) }),
             deleted: key.state == .destroyed,
             deletionDate: key.deletionDate.map(MockDate.format),
             payload: withPayload && key.state != .destroyed ? key.payload.map { Data($0).base64EncodedString() } : nil
@@ -286,7 +289,8 @@ extension KeyProtectMock {
                 guard let found = state.find(keyID, instanceID: instanceID) else { throw MockServiceError.notFound }
                 index = found
             } else {
-                index = try findUsable(&state, keyID, instanceID: instanceID, action: "list versions", allowed: [.active])
+                index = try findUsable(
+                    &state, keyID, instanceID: instanceID, action: "list versions", allowed: [.active])
             }
             let all = state.keys[index].versions.reversed().map {
                 MockVersionRef(id: $0.id, creationDate: MockDate.format($0.created))

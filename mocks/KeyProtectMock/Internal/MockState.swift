@@ -29,7 +29,8 @@ struct MockKey: Sendable {
     var current: MockKeyVersion? { versions.last }
 
     mutating func rotate(now: Date) -> String {
-        let version = MockKeyVersion(id: UUID().uuidString.lowercased(), created: now, material: SymmetricKey(size: .bits256))
+        let version = MockKeyVersion(
+            id: UUID().uuidString.lowercased(), created: now, material: SymmetricKey(size: .bits256))
         versions.append(version)
         lastRotate = now
         lastUpdate = now
@@ -72,7 +73,9 @@ struct MockState: Sendable {
             created: now,
             lastUpdate: now,
             lastStateChange: now,
-            versions: [MockKeyVersion(id: UUID().uuidString.lowercased(), created: now, material: SymmetricKey(size: .bits256))]
+            versions: [
+                MockKeyVersion(id: UUID().uuidString.lowercased(), created: now, material: SymmetricKey(size: .bits256))
+            ]
         )
         keys.append(key)
         return key

@@ -55,7 +55,8 @@ enum MockWrapping {
             combined.count >= 16, let nonce = try? AES.GCM.Nonce(data: iv)
         else { throw .unprocessable }
         guard
-            let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: combined.prefix(combined.count - 16), tag: combined.suffix(16)),
+            let box = try? AES.GCM.SealedBox(
+                nonce: nonce, ciphertext: combined.prefix(combined.count - 16), tag: combined.suffix(16)),
             let plaintext = try? AES.GCM.open(
                 box,
                 using: version.material,
