@@ -34,7 +34,17 @@ struct ConnectionOptions: ParsableArguments {
     func withClient<T: Sendable>(_ body: (EP11Client) async throws -> T) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
         guard let address = endpoint ?? environment["GREP11_ADDRESS"] else {
+            if plaintext || caCert != nil || clientCert != nil || apiKeyFile != nil {
+                throw ValidationError("connection options need --endpoint (or GREP11_ADDRESS)")
+            }
+            FileHandle.standardError.write(Data("hpcs-tool: no --endpoint: using the embedded in-process HSM mock\n".utf8))
             return try await HSMMock().withClient(body)
+        }
+        if plaintext, caCert != nil || clientCert != nil || clientKey != nil {
+            throw ValidationError("--ca-cert, --client-cert and --client-key need TLS; drop --plaintext")
+        }
+        if (clientCert == nil) != (clientKey == nil) {
+            throw ValidationError("--client-cert and --client-key go together")
         }
         var configuration = try EP11Client.Configuration(address: address)
         configuration.instanceID = instanceID
