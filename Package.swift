@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "KeyProtect", targets: ["KeyProtect"]),
         .library(name: "HSMMock", targets: ["HSMMock"]),
         .library(name: "KeyProtectMock", targets: ["KeyProtectMock"]),
+        .library(name: "CertificateAuthority", targets: ["CertificateAuthority"]),
         .executable(name: "hpcs-tool", targets: ["hpcs-tool"]),
         .executable(name: "hpcs-bench", targets: ["hpcs-bench"]),
     ],
@@ -33,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // MARK: Libraries
@@ -84,6 +86,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "CertificateAuthority",
+            dependencies: [
+                "EP11",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/CertificateAuthority",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Mocks
         .target(
             name: "HSMMock",
@@ -121,6 +138,8 @@ let package = Package(
                 "EP11",
                 "HSMMock",
                 "IAM",
+                "KeyProtect",
+                "KeyProtectMock",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -134,14 +153,23 @@ let package = Package(
             dependencies: [
                 "EP11",
                 "HSMMock",
+                "IAM",
+                "KeyProtect",
+                "KeyProtectMock",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
             ],
             path: "Benchmarks/hpcs-bench",
+            exclude: ["keyprotect_pairs.py"],
             swiftSettings: swiftSettings
         ),
 
         // MARK: Tests
+        .target(
+            name: "InteropSupport",
+            path: "Tests/InteropSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IAMTests",
             dependencies: [
@@ -176,6 +204,7 @@ let package = Package(
                 "IAM",
                 "KeyProtect",
                 "KeyProtectMock",
+                "InteropSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -185,11 +214,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CertificateAuthorityTests",
+            dependencies: [
+                "CertificateAuthority",
+                "EP11",
+                "HSMMock",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "HSMMockTests",
             dependencies: [
                 "HSMMock",
                 "EP11",
                 "COpenSSL",
+                "InteropSupport",
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,7 +2,7 @@
 # Installs the Debian packages swift-hpcs needs to build and test (idempotent; quick when all are present).
 # Swift itself is expected on PATH (Swift 6.1 or newer).
 set -euo pipefail
-packages=(libssl-dev pkg-config openssl)
+packages=(libssl-dev pkg-config openssl python3 python3-venv)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -15,3 +15,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
 fi
 command -v swift >/dev/null || { echo "swift not found on PATH" >&2; exit 1; }
+
+# IBM's Python Key Protect client (PyPI keyprotect 3.0.1 on ibm-cloud-sdk-core) for the interop test and the
+# benchmark baseline, in a venv at .build-python/ (Debian's system python is externally managed: pip --user is
+# refused there). Tests find it at .build-python/bin/python3 or through HPCS_PYTHON. A failure only warns here:
+# the interop test then fails in CI (CI set) with these instructions, and is skipped elsewhere.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if command -v python3 >/dev/null; then
+    "$root/.build-python/bin/python3" -c 'import keyprotect, ibm_cloud_sdk_core, grpc, grpc_tools, grpc_status, cryptography' 2>/dev/null \
+        || { python3 -m venv --clear "$root/.build-python" \
+            && "$root/.build-python/bin/python3" -m pip install -q --disable-pip-version-check \
+                'keyprotect==3.0.1' 'ibm-cloud-sdk-core>=3.24,<4' \
+                grpcio grpcio-tools grpcio-status cryptography; } \
+        || echo "warning: could not install the Python interop packages into .build-python (python3-venv and network needed)" >&2
+else
+    echo "warning: python3 not found; the Python Key Protect interop test will not run" >&2
+fi

@@ -17,8 +17,10 @@ struct HPCSBench: AsyncParsableCommand {
 
     @Option(help: "Seconds per measurement.") var seconds: Double = 3
     @Option(help: "Concurrent caller counts to measure.") var callers: [Int] = [1, 32]
+    @Flag(help: "Measure Key Protect wrap+unwrap pairs (beside IBM's Python client) instead of EP11.") var kms = false
 
     func run() async throws {
+        if kms { return try await KeyProtectBench.run(seconds: seconds, callers: callers) }
         print("hpcs-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per figure")
         print("baseline: openssl speed (single core, same run)")
         let baseline = OpenSSLBaseline.measure(seconds: max(1, Int(seconds.rounded())))

@@ -164,6 +164,9 @@ public final class KeyProtectMock: Sendable {
     let state: Mutex<MockState>
     /// Signs the mock's access tokens (HMAC-SHA256); fresh per mock.
     let tokenSigningKey = SymmetricKey(size: .bits256)
+    /// Tokens whose signature already verified, with their claims (bounded). Expiry and revocation are still
+    /// checked on every request; only the signature check and the claim decoding are saved.
+    let verifiedTokens = Mutex<[String: MockTokens.Claims]>([:])
 
     public init(
         configuration: Configuration = .defaults,

@@ -9,7 +9,7 @@ struct MockCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mock",
         abstract: "Run a mock server.",
-        subcommands: [HSM.self]
+        subcommands: [HSM.self, KMS.self]
     )
 
     struct HSM: AsyncParsableCommand {
@@ -41,6 +41,8 @@ struct MockCommand: AsyncParsableCommand {
                 )
             } else if tlsCert != nil || tlsKey != nil {
                 throw ValidationError("--tls-cert and --tls-key go together")
+            } else if clientCA != nil {
+                throw ValidationError("--client-ca needs TLS (--tls-cert and --tls-key)")
             }
             let server = try mock.makeServer(host: host, port: port, tls: tls)
             let service = ServerService(server: server, logger: logger)

@@ -76,9 +76,19 @@ extension KeyProtectMock {
     private func authorize(_ request: Request) throws {
         guard let header = request.headers.value(named: "authorization") else { throw MockServiceError.unauthorized }
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer",
-            let claims = MockTokens.verify(String(parts[1]), key: tokenSigningKey)
-        else { throw MockServiceError.unauthorized }
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw MockServiceError.unauthorized }
+        let token = String(parts[1])
+        let claims: MockTokens.Claims
+        if let cached = verifiedTokens.withLock({ $0[token] }) {
+            claims = cached
+        } else {
+            guard let verified = MockTokens.verify(token, key: tokenSigningKey) else { throw MockServiceError.unauthorized }
+            verifiedTokens.withLock { cache in
+                if cache.count >= 1024 { cache.removeAll(keepingCapacity: true) }
+                cache[token] = verified
+            }
+            claims = verified
+        }
         let now = epochSeconds()
         let generation = state.withLock { $0.tokenGeneration }
         guard claims.exp > now, claims.kpmock_gen == generation else { throw MockServiceError.unauthorized }

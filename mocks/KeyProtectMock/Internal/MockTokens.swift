@@ -3,7 +3,7 @@ import Foundation
 
 /// JWT-shaped access tokens: base64url(header).base64url(payload).base64url(HMAC-SHA256 signature).
 enum MockTokens {
-    struct Claims: Codable {
+    struct Claims: Codable, Sendable {
         var iam_id: String
         var sub: String
         var iat: Int64

@@ -1,0 +1,281 @@
+public import EP11
+public import Foundation
+import Logging
+import SwiftASN1
+public import X509
+
+/// A certificate authority whose signing key lives in the HSM.
+///
+/// The CA directory holds only what is safe to hold without the HSM:
+/// - `ca-key.blob` (mode 0600): the wrapped private key blob, useless without the HSM domain that made it;
+/// - `ca-key.pub`: the public key blob;
+/// - `ca-chain.pem`: the CA certificate followed by its issuers (just the root for a root CA);
+/// - `ca.csr.pem`: the pending request of an intermediate CA, until ``importCertificate(chain:)``;
+/// - `issued.sqlite`: every issued certificate, revocations and the CRL number;
+/// - `crl.pem`: the last CRL.
+///
+/// ```swift
+/// let ca = try CertificateAuthority(directory: url, client: client)
+/// try await ca.createRoot(subject: try DistinguishedName { CommonName("Example Root") }, keyType: .p384)
+/// let issued = try await ca.sign(csr: request, profile: .tlsServer, validity: .seconds(90 * 86_400))
+/// print(issued.pemChain)
+/// ```
+///
+/// Every input is checked before anything is written: a refused request leaves the directory unchanged.
+public actor CertificateAuthority {
+    /// The CA directory.
+    public nonisolated let directory: URL
+    /// The issuance policy.
+    public var policy: Policy
+    let client: EP11Client
+    let logger: Logger
+    let store: IssuanceStore
+    private var signingKey: HSMPrivateKey?
+    private var chain: [Certificate]
+
+    /// How long an issued certificate's `notBefore` is backdated, for clocks that run behind.
+    public static let backdate: TimeInterval = 60
+
+    var keyPath: String { directory.appendingPathComponent("ca-key.blob").path }
+    var publicKeyPath: String { directory.appendingPathComponent("ca-key.pub").path }
+    var chainPath: String { directory.appendingPathComponent("ca-chain.pem").path }
+    var csrPath: String { directory.appendingPathComponent("ca.csr.pem").path }
+    var crlPath: String { directory.appendingPathComponent("crl.pem").path }
+
+    /// Opens (or prepares) the CA in `directory`, creating the directory (mode 0700) if needed. An existing key
+    /// and chain are loaded; nothing is generated until ``createRoot(subject:keyType:validity:)`` or
+    /// ``createIntermediateCSR(subject:keyType:)``.
+    public init(
+        directory: URL,
+        client: EP11Client,
+        policy: Policy = .defaults,
+        logger: Logger = Logger(label: "hpcs.ca", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
+        self.directory = directory
+        self.client = client
+        self.policy = policy
+        self.logger = logger
+        try FileIO.createDirectory(directory.path)
+        self.store = try IssuanceStore(path: directory.appendingPathComponent("issued.sqlite").path)
+        let keyPath = directory.appendingPathComponent("ca-key.blob").path
+        let publicKeyPath = directory.appendingPathComponent("ca-key.pub").path
+        let chainPath = directory.appendingPathComponent("ca-chain.pem").path
+        if FileIO.exists(keyPath) {
+            self.signingKey = try HSMPrivateKey(
+                client: client, privateKey: KeyBlob(try FileIO.read(keyPath)),
+                publicKey: KeyBlob(try FileIO.read(publicKeyPath)))
+        } else {
+            self.signingKey = nil
+        }
+        if FileIO.exists(chainPath) {
+            self.chain = try CertificateParsing.certificates(fromPEMOrDER: try FileIO.read(chainPath))
+        } else {
+            self.chain = []
+        }
+    }
+
+    // MARK: State
+
+    /// Whether the CA has a key and a certificate for it, and so can sign.
+    public var isReady: Bool { signingKey != nil && !chain.isEmpty }
+
+    /// The CA certificate followed by its issuers.
+    public var certificateChain: [Certificate] { chain }
+
+    /// The CA certificate.
+    public func certificate() throws -> Certificate {
+        guard let first = chain.first else {
+            throw CertificateAuthorityError(code: .notInitialized, message: "the CA has no certificate yet")
+        }
+        return first
+    }
+
+    func readyKey() throws -> (HSMPrivateKey, Certificate) {
+        guard let key = signingKey else {
+            throw CertificateAuthorityError(code: .notInitialized, message: "the CA has no key in \(directory.path)")
+        }
+        guard let certificate = chain.first else {
+            throw CertificateAuthorityError(code: .notInitialized, message: "the CA key has no certificate yet")
+        }
+        return (key, certificate)
+    }
+
+    /// The request written by ``createIntermediateCSR(subject:keyType:)``, while no certificate is imported.
+    public func pendingCertificateSigningRequest() throws -> CertificateSigningRequest? {
+        guard chain.isEmpty, FileIO.exists(csrPath) else { return nil }
+        return try CertificateParsing.certificateSigningRequest(fromPEMOrDER: try FileIO.read(csrPath))
+    }
+
+    // MARK: Set-up
+
+    /// Generates the CA key in the HSM (sign only, not extractable) and a self-signed root certificate; writes the
+    /// key blob (0600), the public key and the certificate.
+    @discardableResult
+    public func createRoot(
+        subject: DistinguishedName,
+        keyType: KeyAlgorithm = .p256,
+        validity: Duration = .seconds(10 * 365 * 86_400),
+        pathLength: Int? = nil
+    ) async throws -> Certificate {
+        guard signingKey == nil, !FileIO.exists(keyPath) else {
+            throw CertificateAuthorityError(code: .alreadyInitialized, message: "\(directory.path) already holds a CA key")
+        }
+        guard !subject.isEmpty else {
+            throw CertificateAuthorityError(code: .malformedInput, message: "a root CA needs a subject name")
+        }
+        let seconds = try Self.seconds(validity)
+        let key = try await HSMPrivateKey.generate(keyType, client: client)
+        let now = Date()
+        let ski = SubjectKeyIdentifier(hash: key.publicKey)
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: pathLength))
+            Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+            ski
+        }
+        let certificate = try await Self.build(
+            serialNumber: try await SerialNumbers.draw(client: client),
+            publicKey: key.publicKey,
+            notValidBefore: now.addingTimeInterval(-Self.backdate),
+            notValidAfter: now.addingTimeInterval(seconds),
+            issuer: subject,
+            subject: subject,
+            extensions: extensions,
+            signer: key
+        )
+        try persist(key: key)
+        do {
+            try FileIO.write(Array(try CertificateParsing.pem([certificate]).utf8), to: chainPath, mode: 0o644)
+        } catch {
+            FileIO.remove(keyPath)
+            FileIO.remove(publicKeyPath)
+            throw error
+        }
+        signingKey = key
+        chain = [certificate]
+        logger.debug("created root CA", metadata: ["hpcs.ca.key_type": "\(keyType)"])
+        return certificate
+    }
+
+    /// Generates the CA key in the HSM and returns a CSR for a parent CA to sign; writes the key blob (0600) and the
+    /// CSR (`ca.csr.pem`). Finish with ``importCertificate(chain:)``.
+    public func createIntermediateCSR(
+        subject: DistinguishedName,
+        keyType: KeyAlgorithm = .p256
+    ) async throws -> CertificateSigningRequest {
+        guard signingKey == nil, !FileIO.exists(keyPath) else {
+            throw CertificateAuthorityError(code: .alreadyInitialized, message: "\(directory.path) already holds a CA key")
+        }
+        guard !subject.isEmpty else {
+            throw CertificateAuthorityError(code: .malformedInput, message: "an intermediate CA needs a subject name")
+        }
+        let key = try await HSMPrivateKey.generate(keyType, client: client)
+        let csr = try await CertificateSigningRequest(
+            version: .v1, subject: subject, asyncPrivateKey: Certificate.PrivateKey(key),
+            attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: key.defaultSignatureAlgorithm)
+        try persist(key: key)
+        do {
+            try FileIO.write(Array(try csr.serializeAsPEM().pemString.utf8) + [0x0A], to: csrPath, mode: 0o644)
+        } catch {
+            FileIO.remove(keyPath)
+            FileIO.remove(publicKeyPath)
+            throw error
+        }
+        signingKey = key
+        return csr
+    }
+
+    /// Installs the CA certificate (and its issuers) for the HSM key: PEM text with the CA certificate first.
+    /// The first certificate must carry the HSM key and `CA:TRUE`, and each must be signed by the next.
+    @discardableResult
+    public func importCertificate(chain text: String) async throws -> Certificate {
+        guard let key = signingKey else {
+            throw CertificateAuthorityError(code: .notInitialized, message: "no CA key to import a certificate for")
+        }
+        let certificates = try CertificateParsing.certificates(fromPEMOrDER: Array(text.utf8))
+        guard let first = certificates.first else {
+            throw CertificateAuthorityError(code: .malformedInput, message: "no certificate in the chain")
+        }
+        guard first.publicKey == key.publicKey else {
+            throw CertificateAuthorityError(
+                code: .certificateMismatch, message: "the certificate is not for this CA's HSM key")
+        }
+        guard case .isCertificateAuthority = try Self.basicConstraints(first) else {
+            throw CertificateAuthorityError(code: .certificateMismatch, message: "the certificate is not a CA certificate")
+        }
+        for (child, parent) in zip(certificates, certificates.dropFirst()) {
+            guard child.issuer == parent.subject, parent.publicKey.isValidSignature(child.signature, for: child) else {
+                throw CertificateAuthorityError(
+                    code: .invalidSignature, message: "'\(child.subject)' is not signed by '\(parent.subject)'")
+            }
+        }
+        try FileIO.write(Array(try CertificateParsing.pem(certificates).utf8), to: chainPath, mode: 0o644)
+        FileIO.remove(csrPath)
+        chain = certificates
+        return first
+    }
+
+    private func persist(key: HSMPrivateKey) throws {
+        try FileIO.write(key.publicKeyBlob.bytes, to: publicKeyPath, mode: 0o644)
+        do {
+            try FileIO.write(key.privateKeyBlob.bytes, to: keyPath, mode: 0o600)
+        } catch {
+            FileIO.remove(publicKeyPath)
+            throw error
+        }
+    }
+
+    // MARK: Helpers
+
+    static func seconds(_ duration: Duration) throws -> TimeInterval {
+        let (seconds, attoseconds) = duration.components
+        let value = TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+        guard value > 0 else {
+            throw CertificateAuthorityError(code: .validityNotPermitted, message: "the validity must be positive")
+        }
+        return value
+    }
+
+    static func basicConstraints(_ certificate: Certificate) throws -> BasicConstraints? {
+        do {
+            return try certificate.extensions.basicConstraints
+        } catch {
+            throw CertificateAuthorityError(code: .malformedInput, message: "bad basicConstraints", cause: error)
+        }
+    }
+
+    /// Builds and signs a certificate with the HSM key, then checks the signature with the public key.
+    static func build(
+        serialNumber: Certificate.SerialNumber,
+        publicKey: Certificate.PublicKey,
+        notValidBefore: Date,
+        notValidAfter: Date,
+        issuer: DistinguishedName,
+        subject: DistinguishedName,
+        extensions: Certificate.Extensions,
+        signer: HSMPrivateKey
+    ) async throws -> Certificate {
+        let certificate: Certificate
+        do {
+            certificate = try await Certificate(
+                version: .v3,
+                serialNumber: serialNumber,
+                publicKey: publicKey,
+                notValidBefore: notValidBefore,
+                notValidAfter: notValidAfter,
+                issuer: issuer,
+                subject: subject,
+                signatureAlgorithm: signer.defaultSignatureAlgorithm,
+                extensions: extensions,
+                issuerAsyncPrivateKey: Certificate.PrivateKey(signer)
+            )
+        } catch let error as CertificateAuthorityError {
+            throw error
+        } catch {
+            throw CertificateAuthorityError(code: .hsmFailure, message: "cannot build the certificate", cause: error)
+        }
+        guard signer.publicKey.isValidSignature(certificate.signature, for: certificate) else {
+            throw CertificateAuthorityError(code: .hsmFailure, message: "the HSM signature does not verify")
+        }
+        return certificate
+    }
+}

@@ -1,0 +1,84 @@
+public import Foundation
+import SwiftASN1
+import X509
+
+/// A CRL signed by the CA's HSM key.
+public struct CertificateRevocationList: Sendable, Hashable {
+    /// The CRL, DER.
+    public var der: [UInt8]
+    /// The CRL number (increases by one with every CRL).
+    public var number: Int64
+    public var thisUpdate: Date
+    public var nextUpdate: Date
+    /// The revoked serial numbers it lists, lower-case hex.
+    public var revokedSerialNumbers: [String]
+
+    /// The CRL as PEM text (`X509 CRL`).
+    public var pem: String {
+        PEMDocument(type: "X509 CRL", derBytes: der).pemString + "\n"
+    }
+}
+
+extension CertificateAuthority {
+    /// Every certificate this CA issued, oldest first.
+    public func issuedCertificates() throws -> [IssuedCertificateRecord] {
+        try store.all()
+    }
+
+    /// The issued certificate with `serialNumber` (hex, any case, colons allowed).
+    public func issuedCertificate(serialNumber: String) throws -> IssuedCertificateRecord {
+        guard let record = try store.find(serial: try Self.normalizedSerial(serialNumber)) else {
+            throw CertificateAuthorityError(code: .notFound, message: "no certificate with serial \(serialNumber)")
+        }
+        return record
+    }
+
+    /// Revokes the certificate with `serialNumber` (hex). Publish the change with ``generateCRL(validity:)``.
+    @discardableResult
+    public func revoke(serialNumber: String, reason: RevocationReason = .unspecified) throws -> IssuedCertificateRecord {
+        try store.revoke(serial: try Self.normalizedSerial(serialNumber), reason: reason, at: Date())
+    }
+
+    /// Signs a new CRL listing every revoked certificate, with the next CRL number, `thisUpdate` now and
+    /// `nextUpdate` after `validity`; writes it to `crl.pem`.
+    public func generateCRL(validity: Duration = .seconds(7 * 86_400)) async throws -> CertificateRevocationList {
+        let (key, caCertificate) = try readyKey()
+        let seconds = try Self.seconds(validity)
+        let (number, revoked) = try store.nextCRL()
+        var entries: [CRLBuilder.Entry] = []
+        for record in revoked {
+            let certificate: Certificate
+            do {
+                certificate = try Certificate(derEncoded: record.certificateDER)
+            } catch {
+                throw CertificateAuthorityError(
+                    code: .storageFailure, message: "stored certificate \(record.serialNumber) is unreadable", cause: error)
+            }
+            entries.append(
+                CRLBuilder.Entry(
+                    serialNumber: certificate.serialNumber, revocationDate: record.revokedAt ?? Date(),
+                    reason: record.revocationReason ?? .unspecified))
+        }
+        let now = Date()
+        let nextUpdate = now.addingTimeInterval(seconds)
+        let algorithm = key.defaultSignatureAlgorithm
+        let tbs = try CRLBuilder.tbsCertList(
+            signatureAlgorithm: algorithm, issuer: caCertificate.subject, thisUpdate: now, nextUpdate: nextUpdate,
+            entries: entries, authorityKeyIdentifier: try Self.keyIdentifier(of: caCertificate), crlNumber: number)
+        let signature = try await key.signatureValue(for: tbs, signatureAlgorithm: algorithm)
+        let der = try CRLBuilder.certificateList(tbs: tbs, signatureAlgorithm: algorithm, signature: signature)
+        let crl = CertificateRevocationList(
+            der: der, number: number, thisUpdate: now, nextUpdate: nextUpdate,
+            revokedSerialNumbers: revoked.map(\.serialNumber))
+        try FileIO.write(Array(crl.pem.utf8), to: crlPath, mode: 0o644)
+        return crl
+    }
+
+    static func normalizedSerial(_ text: String) throws -> String {
+        let hex = text.lowercased().replacingOccurrences(of: ":", with: "")
+        guard !hex.isEmpty, hex.count <= 40, hex.allSatisfy({ $0.isHexDigit }) else {
+            throw CertificateAuthorityError(code: .malformedInput, message: "'\(text)' is not a hex serial number")
+        }
+        return hex
+    }
+}

@@ -1,0 +1,293 @@
+public import EP11
+import Foundation
+import SwiftASN1
+public import X509
+
+/// A certificate the CA issued, with the chain to hand out.
+public struct IssuedCertificate: Sendable, Hashable {
+    /// The new certificate.
+    public var certificate: Certificate
+    /// The new certificate followed by the CA chain.
+    public var chain: [Certificate]
+    /// The serial number in lower-case hex.
+    public var serialNumber: String
+
+    /// The chain as PEM text, leaf first.
+    public var pemChain: String {
+        get throws { try CertificateParsing.pem(chain) }
+    }
+}
+
+/// A key generated in the HSM for a subject, with its certificate.
+public struct IssuedHSMKey: Sendable, Hashable, CustomStringConvertible {
+    /// The subject's private key blob (not extractable; store it as the CA stores its own).
+    public var privateKey: KeyBlob
+    /// The subject's public key blob.
+    public var publicKey: KeyBlob
+    public var issued: IssuedCertificate
+
+    public var description: String { "IssuedHSMKey(serial: \(issued.serialNumber))" }
+}
+
+extension CertificateAuthority {
+    /// Signs a CSR given as PEM text or DER; see ``sign(csr:profile:validity:sans:)``.
+    public func sign(
+        csrPEMOrDER bytes: [UInt8],
+        profile: Profile,
+        validity: Duration? = nil,
+        sans: [GeneralName]? = nil
+    ) async throws -> IssuedCertificate {
+        try await sign(
+            csr: try CertificateParsing.certificateSigningRequest(fromPEMOrDER: bytes), profile: profile,
+            validity: validity, sans: sans)
+    }
+
+    /// Issues a certificate for `csr` under `profile`.
+    ///
+    /// - Checks the CSR's signature (proof of possession), the key against the policy, every name (the CSR's
+    ///   requested SANs, or `sans` when given), the validity, and the profile's path length against the CA's own.
+    /// - For ``Profile/tlsServer`` a subject common name must be a DNS name or IP address; it is checked like the
+    ///   SANs and added to them when missing.
+    /// - Copies only the subject and the public key from the CSR; the extensions come from the profile.
+    /// - Draws a serial number from the HSM, reserves it in the issuance store, signs with the HSM key, and stores
+    ///   the certificate.
+    ///
+    /// - Parameters:
+    ///   - validity: from now (backdated by ``backdate``); `nil` means 90 days for leaves and the policy maximum for
+    ///     intermediates, cut to the CA certificate's end. An explicit validity must not exceed the policy nor
+    ///     outlive the CA certificate.
+    ///   - sans: replaces the CSR's requested subject alternative names.
+    public func sign(
+        csr: CertificateSigningRequest,
+        profile: Profile,
+        validity: Duration? = nil,
+        sans: [GeneralName]? = nil
+    ) async throws -> IssuedCertificate {
+        let (key, caCertificate) = try readyKey()
+        guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
+            throw CertificateAuthorityError(code: .invalidSignature, message: "the CSR signature does not verify")
+        }
+        try policy.check(publicKey: csr.publicKey)
+
+        // Names.
+        var names: [GeneralName]
+        if let sans {
+            names = sans
+        } else {
+            do {
+                names = Array(try csr.attributes.extensionRequest?.extensions.subjectAlternativeNames ?? SubjectAlternativeNames())
+            } catch {
+                throw CertificateAuthorityError(
+                    code: .malformedInput, message: "the CSR's requested extensions are malformed", cause: error)
+            }
+        }
+        for commonName in Self.commonNames(csr.subject) where profile == .tlsServer {
+            if let octets = NameMatching.ipOctets(commonName) {
+                let name = GeneralName.ipAddress(ASN1OctetString(contentBytes: octets[...]))
+                if !names.contains(name) { names.append(name) }
+            } else if NameMatching.normalizedHostname(commonName, allowingWildcard: true) != nil {
+                if !names.contains(where: { Self.sameDNSName($0, commonName) }) { names.append(.dnsName(commonName)) }
+            } else {
+                throw CertificateAuthorityError(
+                    code: .nameNotPermitted, message: "the common name '\(commonName)' is not a DNS name or IP address")
+            }
+        }
+        try policy.check(names: names)
+        try Self.checkNameConstraints(of: caCertificate, names: names)
+        if profile == .tlsServer {
+            guard names.contains(where: { if case .dnsName = $0 { true } else if case .ipAddress = $0 { true } else { false } })
+            else {
+                throw CertificateAuthorityError(
+                    code: .nameNotPermitted, message: "a TLS server certificate needs a DNS name or an IP address")
+            }
+        }
+        guard !csr.subject.isEmpty || !names.isEmpty else {
+            throw CertificateAuthorityError(
+                code: .nameNotPermitted, message: "the request has neither a subject nor alternative names")
+        }
+
+        // Profile against the CA's own constraints.
+        let caConstraints = try Self.basicConstraints(caCertificate)
+        if case .intermediate(let pathLength) = profile.kind {
+            guard pathLength >= 0, pathLength <= policy.maximumPathLength else {
+                throw CertificateAuthorityError(
+                    code: .profileNotPermitted,
+                    message: "path length \(pathLength) exceeds the policy maximum \(policy.maximumPathLength)")
+            }
+            if case .isCertificateAuthority(let caPathLength?) = caConstraints, pathLength >= caPathLength {
+                throw CertificateAuthorityError(
+                    code: .profileNotPermitted,
+                    message: "this CA's path length \(caPathLength) does not allow an intermediate with \(pathLength)")
+            }
+        }
+
+        // Validity.
+        let maximum = profile.isCertificateAuthority ? policy.maximumCAValidity : policy.maximumLeafValidity
+        let requested = validity ?? (profile.isCertificateAuthority ? maximum : min(maximum, .seconds(90 * 86_400)))
+        let seconds = try Self.seconds(requested)
+        guard requested <= maximum else {
+            throw CertificateAuthorityError(
+                code: .validityNotPermitted, message: "validity of \(requested) exceeds the policy maximum \(maximum)")
+        }
+        let now = Date()
+        let notBefore = now.addingTimeInterval(-Self.backdate)
+        var notAfter = now.addingTimeInterval(seconds)
+        if validity == nil, notAfter > caCertificate.notValidAfter {
+            // The default validity stops where the CA certificate does; an explicit one is refused below.
+            notAfter = caCertificate.notValidAfter
+        }
+        guard notAfter <= caCertificate.notValidAfter, notAfter > now else {
+            throw CertificateAuthorityError(
+                code: .validityNotPermitted, message: "the certificate would outlive the CA certificate")
+        }
+
+        // Extensions.
+        var extensions = try Certificate.Extensions(profile.extensions(subjectKey: csr.publicKey))
+        try extensions.append(Certificate.Extension(SubjectKeyIdentifier(hash: csr.publicKey), critical: false))
+        try extensions.append(
+            Certificate.Extension(
+                AuthorityKeyIdentifier(keyIdentifier: try Self.keyIdentifier(of: caCertificate)[...]), critical: false))
+        if !names.isEmpty {
+            try extensions.append(
+                Certificate.Extension(SubjectAlternativeNames(names), critical: csr.subject.isEmpty))
+        }
+
+        return try await issue(
+            publicKey: csr.publicKey, subject: csr.subject, profile: profile, notBefore: notBefore,
+            notAfter: notAfter, extensions: extensions, key: key, caCertificate: caCertificate)
+    }
+
+    /// Generates a key pair for the subject in the HSM (sign only, not extractable), requests a certificate for it
+    /// with a CSR signed by that key, and issues it under `profile`.
+    public func issueHSMKey(
+        subject: DistinguishedName,
+        keyType: KeyAlgorithm = .p256,
+        profile: Profile,
+        validity: Duration? = nil,
+        sans: [GeneralName] = []
+    ) async throws -> IssuedHSMKey {
+        _ = try readyKey()
+        let subjectKey = try await HSMPrivateKey.generate(keyType, client: client)
+        let csr: CertificateSigningRequest
+        do {
+            csr = try await CertificateSigningRequest(
+                version: .v1, subject: subject, asyncPrivateKey: Certificate.PrivateKey(subjectKey),
+                attributes: CertificateSigningRequest.Attributes(),
+                signatureAlgorithm: subjectKey.defaultSignatureAlgorithm)
+        } catch let error as CertificateAuthorityError {
+            throw error
+        } catch {
+            throw CertificateAuthorityError(code: .hsmFailure, message: "cannot build the request", cause: error)
+        }
+        let issued = try await sign(csr: csr, profile: profile, validity: validity, sans: sans)
+        return IssuedHSMKey(privateKey: subjectKey.privateKeyBlob, publicKey: subjectKey.publicKeyBlob, issued: issued)
+    }
+
+    // MARK: Internals
+
+    func issue(
+        publicKey: Certificate.PublicKey,
+        subject: DistinguishedName,
+        profile: Profile,
+        notBefore: Date,
+        notAfter: Date,
+        extensions: Certificate.Extensions,
+        key: HSMPrivateKey,
+        caCertificate: Certificate
+    ) async throws -> IssuedCertificate {
+        var serialNumber: Certificate.SerialNumber?
+        for _ in 0..<4 {
+            let candidate = try await SerialNumbers.draw(client: client)
+            if try store.reserve(
+                serial: SerialNumbers.hex(candidate.bytes), subject: String(describing: subject),
+                profile: profile.description, notBefore: notBefore, notAfter: notAfter)
+            {
+                serialNumber = candidate
+                break
+            }
+        }
+        guard let serialNumber else {
+            throw CertificateAuthorityError(code: .serialNumberCollision, message: "no unused serial number found")
+        }
+        let serial = SerialNumbers.hex(serialNumber.bytes)
+        do {
+            let certificate = try await Self.build(
+                serialNumber: serialNumber, publicKey: publicKey, notValidBefore: notBefore, notValidAfter: notAfter,
+                issuer: caCertificate.subject, subject: subject, extensions: extensions, signer: key)
+            var serializer = DER.Serializer()
+            try serializer.serialize(certificate)
+            try store.complete(serial: serial, der: serializer.serializedBytes)
+            logger.debug("issued certificate", metadata: ["hpcs.ca.serial": "\(serial)", "hpcs.ca.profile": "\(profile)"])
+            return IssuedCertificate(certificate: certificate, chain: [certificate] + certificateChain, serialNumber: serial)
+        } catch {
+            store.release(serial: serial)
+            throw error
+        }
+    }
+
+    /// Applies the CA certificate's own NameConstraints (set by its parent) to `names`, for DNS, IP, email and
+    /// URI names; directoryName constraints are not applied.
+    static func checkNameConstraints(of caCertificate: Certificate, names: [GeneralName]) throws {
+        let constraints: NameConstraints?
+        do {
+            constraints = try caCertificate.extensions.nameConstraints
+        } catch {
+            throw CertificateAuthorityError(code: .malformedInput, message: "bad nameConstraints on the CA", cause: error)
+        }
+        guard let constraints else { return }
+        func dns(_ subtrees: [GeneralName]) -> [String] {
+            subtrees.compactMap { if case .dnsName(let name) = $0 { name } else { nil } }
+        }
+        func email(_ subtrees: [GeneralName]) -> [String] {
+            subtrees.compactMap { if case .rfc822Name(let name) = $0 { name } else { nil } }
+        }
+        func uri(_ subtrees: [GeneralName]) -> [String] {
+            subtrees.compactMap { if case .uniformResourceIdentifier(let name) = $0 { name } else { nil } }
+        }
+        func ip(_ subtrees: [GeneralName]) -> [String] {
+            subtrees.compactMap {
+                guard case .ipAddress(let range) = $0 else { return nil }
+                let bytes = Array(range.bytes)
+                guard bytes.count == 8 || bytes.count == 32 else { return nil }
+                let half = bytes.count / 2
+                let prefix = bytes[half...].reduce(0) { $0 + $1.nonzeroBitCount }
+                return "\(NameMatching.ipText(Array(bytes[..<half])))/\(prefix)"
+            }
+        }
+        func permitted(_ values: [String]) -> [String]? { values.isEmpty ? nil : values }
+        let permittedSubtrees = constraints.permittedSubtrees
+        let excludedSubtrees = constraints.excludedSubtrees
+        let issuerPolicy = Policy(
+            dnsNames: .init(permitted: permitted(dns(permittedSubtrees)), excluded: dns(excludedSubtrees)),
+            ipAddresses: .init(permitted: permitted(ip(permittedSubtrees)), excluded: ip(excludedSubtrees)),
+            emailAddresses: .init(permitted: permitted(email(permittedSubtrees)), excluded: email(excludedSubtrees)),
+            uris: .init(permitted: permitted(uri(permittedSubtrees)), excluded: uri(excludedSubtrees))
+        )
+        do {
+            try issuerPolicy.check(names: names)
+        } catch let error as CertificateAuthorityError {
+            throw CertificateAuthorityError(
+                code: error.code, message: "\(error.message) (the CA certificate's name constraints)", cause: error.cause)
+        }
+    }
+
+    static func commonNames(_ name: DistinguishedName) -> [String] {
+        name.flatMap { rdn in
+            rdn.compactMap { attribute in
+                attribute.type == .RDNAttributeType.commonName ? String(attribute.value) : nil
+            }
+        }
+    }
+
+    static func sameDNSName(_ name: GeneralName, _ text: String) -> Bool {
+        if case .dnsName(let dns) = name { return dns.lowercased() == text.lowercased() }
+        return false
+    }
+
+    static func keyIdentifier(of certificate: Certificate) throws -> [UInt8] {
+        if let ski = try? certificate.extensions.subjectKeyIdentifier {
+            return Array(ski.keyIdentifier)
+        }
+        return Array(SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier)
+    }
+}

@@ -1,0 +1,523 @@
+import ArgumentParser
+import Foundation
+import IAM
+import KeyProtect
+import KeyProtectMock
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `hpcs-tool kms ...`: Key Protect / HPCS KMS operations on one root key.
+struct KMSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kms",
+        abstract: "Key Protect / HPCS KMS: wrap, unwrap, rewrap, rotate and inspect a root key.",
+        discussion: """
+            The root key comes from --crn (instance id, key id, region and endpoint derived from it) or from
+            --kms-endpoint/HPCS_KMS_ENDPOINT with --instance-id and --key-id. The API key comes from HPCS_API_KEY or
+            --api-key-file, never from a flag. With no endpoint and no CRN, the commands run against a Key Protect
+            mock started in process with a demo root key; its keys live only while the command runs (use
+            `hpcs-tool mock kms` for a mock that stays up). Wrapped keys and unwrapped plaintext are base64 on stdout.
+            """,
+        subcommands: [
+            Wrap.self, Unwrap.self, Rewrap.self, Rotate.self, Key.self, Versions.self, Enable.self,
+            Disable.self,
+        ]
+    )
+}
+
+extension CRN.Network: ExpressibleByArgument {}
+
+/// The Key Protect vocabulary shared by every `kms` subcommand.
+struct KMSOptions: ParsableArguments {
+    @Option(help: "Root key CRN; gives the instance id, key id, region and endpoint.")
+    var crn: String?
+
+    @Option(help: "KMS base URL (or HPCS_KMS_ENDPOINT), overriding the one derived from the CRN.")
+    var kmsEndpoint: String?
+
+    @Option(help: "IAM base URL (or HPCS_IAM_ENDPOINT; default https://iam.cloud.ibm.com).")
+    var iamEndpoint: String?
+
+    @Option(help: "File holding the IBM Cloud API key (otherwise HPCS_API_KEY).")
+    var apiKeyFile: String?
+
+    @Option(help: "Service instance id (UUID), when no CRN gives it.")
+    var instanceID: String?
+
+    @Option(help: "Root key id or alias, when no CRN gives it.")
+    var keyID: String?
+
+    @Option(help: "Endpoint derived from the CRN: public or private.")
+    var network: CRN.Network = .public
+
+    @Flag(help: "Allow a plain-HTTP KMS endpoint that is not on loopback.")
+    var plaintext = false
+
+    @Flag(help: "Machine-readable JSON on stdout.")
+    var json = false
+
+    @Flag(help: "Debug logging to stderr (secrets redacted).")
+    var verbose = false
+
+    /// Runs `body` with a client and the key id: the configured service, or an embedded mock.
+    func withClient<T: Sendable>(
+        _ body: @Sendable (KeyProtectClient, _ keyID: String) async throws -> T
+    ) async throws -> T {
+        let environment = ProcessInfo.processInfo.environment
+        let parsedCRN: CRN?
+        do {
+            parsedCRN = try crn.map { try CRN(parsing: $0) }
+        } catch let error as KeyProtectError {
+            throw CommandFailure("--crn: \(error.message)")
+        }
+        var logger = Logger(label: "hpcs.kms")
+        logger.logLevel = verbose ? .debug : .error
+
+        let configured = kmsEndpoint ?? environment["HPCS_KMS_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+        guard configured != nil || parsedCRN != nil else {
+            return try await withEmbeddedMock(logger: logger, body)
+        }
+        let endpoint: String
+        do {
+            endpoint = try configured ?? (parsedCRN?.endpoint(network: network) ?? "")
+        } catch let error as KeyProtectError {
+            throw CommandFailure("--crn: \(error.message); pass --kms-endpoint")
+        }
+        try checkTransport(endpoint)
+        let instance = try agreeing("--instance-id", instanceID, parsedCRN?.instanceID)
+        let key = try agreeing("--key-id", keyID, parsedCRN?.keyID)
+        guard
+            let apiKey = try readSecretFile(apiKeyFile)
+                ?? environment["HPCS_API_KEY"].flatMap({ $0.isEmpty ? nil : $0 })
+        else {
+            throw CommandFailure("no API key: set HPCS_API_KEY or pass --api-key-file FILE")
+        }
+        let iam = iamEndpoint ?? environment["HPCS_IAM_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+        let client = try KeyProtectClient(
+            endpoint: endpoint,
+            instanceID: instance,
+            apiKey: APIKey(apiKey),
+            iamConfiguration: .init(endpoint: iam ?? IAMTokenProvider.Configuration.defaults.endpoint),
+            logger: logger
+        )
+        return try await body(client, key)
+    }
+
+    /// A KeyProtectMock on 127.0.0.1 (a free port) with a demo root key, for as long as `body` runs.
+    private func withEmbeddedMock<T: Sendable>(
+        logger: Logger,
+        _ body: @Sendable (KeyProtectClient, _ keyID: String) async throws -> T
+    ) async throws -> T {
+        if let instanceID, UUID(uuidString: instanceID) == nil {
+            throw CommandFailure("--instance-id must be a UUID")
+        }
+        if let keyID, keyID.isEmpty || keyID.contains("/") {
+            throw CommandFailure("--key-id must not be empty or contain '/'")
+        }
+        let apiKey = "embedded-" + UUID().uuidString.lowercased()
+        let mock = KeyProtectMock(configuration: .init(apiKeys: [apiKey], enableDelay: .zero))
+        let instance = (instanceID ?? UUID().uuidString).lowercased()
+        let key = mock.createRootKey(instanceID: instance, name: "demo-root-key", id: keyID)
+        printError(
+            "note: no KMS endpoint or CRN configured: using an embedded Key Protect mock with demo root key \(key.id); "
+                + "its keys exist only while this command runs")
+        return try await mock.withServer(host: "127.0.0.1", port: 0) { baseURL in
+            let client = try KeyProtectClient(
+                endpoint: baseURL,
+                instanceID: instance,
+                apiKey: APIKey(apiKey),
+                iamConfiguration: .init(endpoint: baseURL),
+                logger: logger
+            )
+            return try await body(client, key.id)
+        }
+    }
+
+    /// The flag's value or the CRN's; both must agree when both are given.
+    private func agreeing(_ flag: String, _ explicit: String?, _ fromCRN: String?) throws -> String {
+        switch (explicit, fromCRN) {
+        case (let value?, let other?) where value != other:
+            throw CommandFailure("\(flag) \(value) disagrees with the CRN's \(other)")
+        case (let value?, _), (nil, let value?):
+            guard !value.isEmpty else { throw CommandFailure("\(flag) is empty") }
+            return value
+        case (nil, nil):
+            throw CommandFailure("\(flag) or --crn is required with a KMS endpoint")
+        }
+    }
+
+    /// Plain HTTP only to loopback, unless --plaintext says otherwise.
+    private func checkTransport(_ endpoint: String) throws {
+        let lowered = endpoint.lowercased()
+        if lowered.hasPrefix("https://") { return }
+        guard lowered.hasPrefix("http://") else {
+            throw CommandFailure("the KMS endpoint must be an http(s) URL")
+        }
+        let authority = lowered.dropFirst("http://".count).prefix { $0 != "/" }
+        let host: Substring
+        if authority.hasPrefix("[") {
+            host = authority.dropFirst().prefix { $0 != "]" }
+        } else {
+            host = authority.prefix { $0 != ":" }
+        }
+        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        guard loopback || plaintext else {
+            throw CommandFailure("refusing plain HTTP to \(host): use https, or --plaintext for a trusted network")
+        }
+    }
+}
+
+// MARK: - Input and output
+
+/// A failure at run time (bad input, unusable configuration): printed as `Error: <description>`, exit status 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Additional authenticated data, shared by wrap, unwrap and rewrap.
+struct AADOptions: ParsableArguments {
+    @Option(name: .customLong("aad"), help: "Additional authenticated data (repeatable; unwrap must repeat it).")
+    var values: [String] = []
+}
+
+/// Reads all of standard input, refusing an interactive terminal; at most `limit` bytes.
+func readStandardInput(what: String, flag: String, limit: Int) throws -> [UInt8] {
+    if isatty(STDIN_FILENO) == 1 {
+        throw CommandFailure("no \(what): pass \(flag) or pipe it on standard input")
+    }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+        let count = read(STDIN_FILENO, &buffer, buffer.count)
+        if count < 0, errno == EINTR { continue }
+        guard count >= 0 else { throw CommandFailure("cannot read standard input") }
+        if count == 0 { break }
+        bytes += buffer[0..<count]
+        guard bytes.count <= limit else { throw CommandFailure("\(what) is larger than \(limit) bytes") }
+    }
+    return bytes
+}
+
+/// A wrapped key from --ciphertext or standard input (base64 text, surrounding whitespace ignored).
+func readCiphertext(_ option: String?) throws -> String {
+    let text =
+        try option
+        ?? String(decoding: readStandardInput(what: "ciphertext", flag: "--ciphertext", limit: 1 << 20), as: UTF8.self)
+    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !trimmed.isEmpty else { throw CommandFailure("the ciphertext is empty") }
+    guard Data(base64Encoded: trimmed) != nil else { throw CommandFailure("the ciphertext is not base64") }
+    return trimmed
+}
+
+/// Fails before any call when an output file for key material already exists (it is never replaced).
+func refuseExisting(_ path: String?) throws {
+    if let path, FileManager.default.fileExists(atPath: path) {
+        throw CommandFailure("\(path) exists; key material is only written to a new file")
+    }
+}
+
+/// Writes key material to a new file readable by its owner only; never replaces an existing file.
+func writeSecretFile(_ path: String, _ bytes: [UInt8]) throws {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else {
+        throw CommandFailure("cannot create \(path)" + (errno == EEXIST ? ": it exists" : ""))
+    }
+    defer { close(descriptor) }
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        if written < 0, errno == EINTR { continue }
+        guard written > 0 else { throw CommandFailure("cannot write \(path)") }
+        offset += written
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+private func iso8601(_ date: Date?) -> Any {
+    guard let date else { return NSNull() }
+    return ISO8601DateFormatter().string(from: date)
+}
+
+private func jsonValue(_ text: String?) -> Any { text.map { $0 as Any } ?? NSNull() }
+
+private func metadataObject(_ metadata: KeyMetadata) -> [String: Any] {
+    [
+        "id": metadata.id,
+        "name": jsonValue(metadata.name),
+        "aliases": metadata.aliases,
+        "state": metadata.state.rawValue,
+        "stateName": metadata.state.description,
+        "extractable": metadata.extractable,
+        "crn": jsonValue(metadata.crn),
+        "keyVersion": jsonValue(metadata.keyVersion?.id),
+        "creationDate": iso8601(metadata.creationDate),
+        "lastUpdateDate": iso8601(metadata.lastUpdateDate),
+        "lastRotateDate": iso8601(metadata.lastRotateDate),
+        "deleted": metadata.deleted,
+    ]
+}
+
+// MARK: - Subcommands
+
+extension KMSCommand {
+    struct Wrap: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Wrap a data encryption key with the root key; prints the wrapped key (base64).",
+            discussion: """
+                The key to wrap is read as raw bytes from --plaintext-file or standard input. With --generate the
+                service makes a 32-byte key instead: it is written only to --plaintext-out, never printed.
+                """
+        )
+        @OptionGroup var options: KMSOptions
+        @OptionGroup var aad: AADOptions
+        @Option(help: "File with the raw key bytes to wrap (otherwise standard input).") var plaintextFile: String?
+        @Flag(help: "Let the service generate the key (a wrap without plaintext).") var generate = false
+        @Option(help: "With --generate: a new file (mode 0600) to receive the generated key's raw bytes.")
+        var plaintextOut: String?
+
+        static let maximumPlaintext = 64 * 1024
+
+        func validate() throws {
+            if generate, plaintextFile != nil {
+                throw ValidationError("--generate and --plaintext-file exclude each other")
+            }
+            if plaintextOut != nil, !generate { throw ValidationError("--plaintext-out goes with --generate") }
+        }
+
+        func run() async throws {
+            try refuseExisting(plaintextOut)
+            var plaintext: [UInt8] = []
+            if !generate {
+                plaintext =
+                    try plaintextFile.map(readFile)
+                    ?? readStandardInput(what: "plaintext", flag: "--plaintext-file", limit: Self.maximumPlaintext)
+                guard !plaintext.isEmpty else { throw CommandFailure("the plaintext to wrap is empty") }
+                guard plaintext.count <= Self.maximumPlaintext else {
+                    throw CommandFailure("the plaintext is larger than \(Self.maximumPlaintext) bytes")
+                }
+            }
+            let toWrap = plaintext
+            let generate = generate
+            let aad = aad.values
+            let (wrapped, generated) = try await options.withClient { client, keyID -> (WrappedKey, [UInt8]?) in
+                if generate {
+                    let key = try await client.generateDataKey(keyID: keyID, additionalAuthenticatedData: aad)
+                    return (key.wrapped, key.plaintext)
+                }
+                let wrapped = try await client.wrap(toWrap, keyID: keyID, additionalAuthenticatedData: aad)
+                return (wrapped, nil)
+            }
+            if let generated, let plaintextOut { try writeSecretFile(plaintextOut, generated) }
+            if options.json {
+                var object: [String: Any] = [
+                    "ciphertext": wrapped.ciphertext, "keyVersion": jsonValue(wrapped.keyVersionID),
+                ]
+                if generate { object["plaintextFile"] = jsonValue(plaintextOut) }
+                printJSON(object)
+            } else {
+                print(wrapped.ciphertext)
+                if let version = wrapped.keyVersionID { printError("wrapped with key version \(version)") }
+                if generate, plaintextOut == nil {
+                    printError("the generated key was not kept (pass --plaintext-out FILE); unwrap recovers it")
+                }
+            }
+        }
+    }
+
+    struct Unwrap: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Unwrap a wrapped key; prints the plaintext key (base64) or writes it to --output.",
+            discussion: """
+                The wrapped key comes from --ciphertext or standard input. If the root key was rotated since the
+                wrap, the key wrapped by the latest version is reported too (stderr, or "rewrapped" in --json):
+                store it.
+                """
+        )
+        @OptionGroup var options: KMSOptions
+        @OptionGroup var aad: AADOptions
+        @Option(help: "The wrapped key (base64; otherwise standard input).") var ciphertext: String?
+        @Option(help: "A new file (mode 0600) for the raw plaintext key, instead of base64 on stdout.")
+        var output: String?
+
+        func run() async throws {
+            try refuseExisting(output)
+            let ciphertext = try readCiphertext(ciphertext)
+            let aad = aad.values
+            let result = try await options.withClient { client, keyID in
+                try await client.unwrap(ciphertext, keyID: keyID, additionalAuthenticatedData: aad)
+            }
+            if let output { try writeSecretFile(output, result.plaintext) }
+            let encoded = Data(result.plaintext).base64EncodedString()
+            if options.json {
+                var object: [String: Any] = [
+                    "keyVersion": jsonValue(result.keyVersionID),
+                    "rewrapped": result.rewrapped.map {
+                        ["ciphertext": $0.ciphertext, "keyVersion": jsonValue($0.keyVersionID)] as Any
+                    } ?? NSNull(),
+                ]
+                if let output { object["plaintextFile"] = output } else { object["plaintext"] = encoded }
+                printJSON(object)
+            } else {
+                if output == nil { print(encoded) }
+                if let rewrapped = result.rewrapped {
+                    printError(
+                        "the root key was rotated: store the key wrapped by version "
+                            + "\(rewrapped.keyVersionID ?? "?"):\n\(rewrapped.ciphertext)")
+                }
+            }
+        }
+    }
+
+    struct Rewrap: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-wrap a wrapped key with the latest root key version, without exposing it."
+        )
+        @OptionGroup var options: KMSOptions
+        @OptionGroup var aad: AADOptions
+        @Option(help: "The wrapped key (base64; otherwise standard input).") var ciphertext: String?
+
+        func run() async throws {
+            let ciphertext = try readCiphertext(ciphertext)
+            let aad = aad.values
+            let result = try await options.withClient { client, keyID in
+                try await client.rewrap(ciphertext, keyID: keyID, additionalAuthenticatedData: aad)
+            }
+            if options.json {
+                printJSON([
+                    "ciphertext": result.wrapped.ciphertext,
+                    "keyVersion": jsonValue(result.wrapped.keyVersionID),
+                    "previousKeyVersion": jsonValue(result.previousKeyVersionID),
+                ])
+            } else {
+                print(result.wrapped.ciphertext)
+                printError(
+                    "rewrapped from key version \(result.previousKeyVersionID ?? "?") "
+                        + "to \(result.wrapped.keyVersionID ?? "?")")
+            }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rotate the root key: a new version wraps from now on (the service allows one per hour)."
+        )
+        @OptionGroup var options: KMSOptions
+
+        func run() async throws {
+            let (before, after) = try await options.withClient { client, keyID in
+                let before = try await client.metadata(keyID: keyID)
+                try await client.rotate(keyID: keyID)
+                return (before, try await client.metadata(keyID: keyID))
+            }
+            if options.json {
+                printJSON([
+                    "id": after.id,
+                    "previousKeyVersion": jsonValue(before.keyVersion?.id),
+                    "keyVersion": jsonValue(after.keyVersion?.id),
+                    "lastRotateDate": iso8601(after.lastRotateDate),
+                ])
+            } else {
+                print(
+                    "rotated \(after.id): key version \(before.keyVersion?.id ?? "?") -> \(after.keyVersion?.id ?? "?")"
+                )
+            }
+        }
+    }
+
+    struct Key: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the key: state, latest version, dates, CRN (never its material)."
+        )
+        @OptionGroup var options: KMSOptions
+
+        func run() async throws {
+            let key = try await options.withClient { client, keyID in try await client.key(keyID: keyID) }
+            let metadata = key.metadata
+            if options.json {
+                var object = metadataObject(metadata)
+                object["payloadBytes"] = key.payload.map { $0.count as Any } ?? NSNull()
+                printJSON(object)
+                return
+            }
+            let date = { (value: Date?) in value.map { ISO8601DateFormatter().string(from: $0) } ?? "-" }
+            print("id:           \(metadata.id)")
+            print("name:         \(metadata.name ?? "-")")
+            if !metadata.aliases.isEmpty { print("aliases:      \(metadata.aliases.joined(separator: ", "))") }
+            print("state:        \(metadata.state) (\(metadata.state.rawValue))")
+            print("type:         \(metadata.extractable ? "standard key" : "root key")")
+            print("crn:          \(metadata.crn ?? "-")")
+            print("key version:  \(metadata.keyVersion?.id ?? "-")")
+            print("created:      \(date(metadata.creationDate))")
+            print("updated:      \(date(metadata.lastUpdateDate))")
+            print("last rotated: \(date(metadata.lastRotateDate))")
+            if metadata.deleted { print("deleted:      yes") }
+            if let payload = key.payload { print("payload:      \(payload.count) bytes (not shown)") }
+        }
+    }
+
+    struct Versions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the root key's versions, newest first.")
+        @OptionGroup var options: KMSOptions
+        @Flag(help: "Also for a key that is not Active (otherwise the service answers 409).") var allKeyStates = false
+
+        func run() async throws {
+            let all = allKeyStates
+            let versions = try await options.withClient { client, keyID in
+                try await client.versions(keyID: keyID, allKeyStates: all)
+            }
+            if options.json {
+                printJSON(versions.map { ["id": $0.id, "creationDate": iso8601($0.creationDate)] as [String: Any] })
+            } else {
+                for version in versions {
+                    let created = version.creationDate.map { ISO8601DateFormatter().string(from: $0) } ?? "-"
+                    print("\(version.id)  \(created)")
+                }
+            }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enable a disabled (Suspended) key; the service refuses within 30 s of the last change."
+        )
+        @OptionGroup var options: KMSOptions
+
+        func run() async throws {
+            let metadata = try await options.withClient { client, keyID in
+                try await client.enable(keyID: keyID)
+                return try await client.metadata(keyID: keyID)
+            }
+            printStateChange("enabled", metadata, json: options.json)
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable the key (Suspended): wrap and unwrap are refused until it is enabled."
+        )
+        @OptionGroup var options: KMSOptions
+
+        func run() async throws {
+            let metadata = try await options.withClient { client, keyID in
+                try await client.disable(keyID: keyID)
+                return try await client.metadata(keyID: keyID)
+            }
+            printStateChange("disabled", metadata, json: options.json)
+        }
+    }
+}
+
+private func printStateChange(_ verb: String, _ metadata: KeyMetadata, json: Bool) {
+    if json {
+        printJSON(["id": metadata.id, "state": metadata.state.rawValue, "stateName": metadata.state.description])
+    } else {
+        print("\(verb) \(metadata.id): state \(metadata.state) (\(metadata.state.rawValue))")
+    }
+}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import KeyProtectMock
+import Logging
+import ServiceLifecycle
+
+extension MockCommand {
+    /// `hpcs-tool mock kms`: the Key Protect + IAM mock as a standalone server.
+    struct KMS: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the Key Protect mock: IAM token endpoint and Key Protect v2 API over HTTP.",
+            discussion: """
+                Creates an Active root key and prints the port, the API key IAM accepts, the instance id and the
+                root key id. The same URL serves IAM (/identity/token, /oidc/token) and Key Protect (/api/v2).
+                Unauthenticated /admin endpoints control the mock: loopback use only. Stops on SIGTERM or SIGINT.
+                """
+        )
+
+        enum ContentTypeChoice: String, ExpressibleByArgument, CaseIterable {
+            case vendor, json
+        }
+
+        @Option(help: "Address to listen on, HOST:PORT (port 0: a free port).") var listen = "127.0.0.1:9877"
+        @Option(help: "File holding the API key IAM accepts (otherwise HPCS_API_KEY, else a random one is printed).")
+        var apiKeyFile: String?
+        @Option(help: "Instance id (UUID) of the root key the mock creates (default: random).")
+        var instanceID: String?
+        @Option(help: "Id of the root key the mock creates (default: a random UUID).") var keyID: String?
+        @Option(help: "Seconds before a key may be rotated again (the service: 3600).") var rotationInterval = 3600
+        @Option(help: "Seconds after a state change before enable is allowed (the service: 30).") var enableDelay = 30
+        @Option(help: "Content types of the answers: vendor (application/vnd.ibm.kms.*) or json.")
+        var contentType: ContentTypeChoice = .vendor
+        @Flag(help: "Print the start-up details as one JSON object.") var json = false
+        @Flag(help: "Debug logging to stderr.") var verbose = false
+
+        func validate() throws {
+            guard rotationInterval >= 0, enableDelay >= 0 else {
+                throw ValidationError("--rotation-interval and --enable-delay must not be negative")
+            }
+            if let instanceID, UUID(uuidString: instanceID) == nil {
+                throw ValidationError("--instance-id must be a UUID (Key Protect requires one in Bluemix-Instance)")
+            }
+            if let keyID, keyID.isEmpty || keyID.utf8.count > 512 || keyID.contains("/") {
+                throw ValidationError("--key-id must be 1 to 512 characters without '/'")
+            }
+        }
+
+        func run() async throws {
+            let (host, port) = try parseListen(listen)
+            var logger = Logger(label: "hpcs.mock.kms", factory: { StreamLogHandler.standardError(label: $0) })
+            logger.logLevel = verbose ? .debug : .info
+
+            let environment = ProcessInfo.processInfo.environment
+            let suppliedKey =
+                try readSecretFile(apiKeyFile) ?? environment["HPCS_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+            let apiKey = suppliedKey ?? "kpmock-" + UUID().uuidString.lowercased()
+            let apiKeySource = apiKeyFile.map { "from \($0)" } ?? (suppliedKey == nil ? nil : "from HPCS_API_KEY")
+
+            let mock = KeyProtectMock(
+                configuration: .init(
+                    apiKeys: [apiKey],
+                    minimumRotationInterval: .seconds(rotationInterval),
+                    enableDelay: .seconds(enableDelay),
+                    contentTypes: contentType == .json ? .json : .vendor
+                ),
+                logger: logger
+            )
+            let instance = (instanceID ?? UUID().uuidString).lowercased()
+            let key = mock.createRootKey(instanceID: instance, name: "mock-root-key", id: keyID)
+            let startup = Startup(
+                host: host, apiKey: apiKey, apiKeySource: apiKeySource, key: key, json: json)
+            let server = mock.makeServer(host: host, port: port) { boundPort in
+                startup.announce(port: boundPort)
+            }
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [server],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                )
+            )
+            try await group.run()
+        }
+    }
+}
+
+/// What `mock kms` prints once the port is known. The API key is printed only when the mock made it up.
+private struct Startup: Sendable {
+    var host: String
+    var apiKey: String
+    var apiKeySource: String?
+    var key: KeyProtectMock.KeyInfo
+    var json: Bool
+
+    func announce(port: Int) {
+        let hostPart = host.contains(":") ? "[\(host)]" : host
+        let url = "http://\(hostPart):\(port)"
+        if json {
+            var object: [String: Any] = [
+                "port": port, "url": url, "instanceID": key.instanceID, "keyID": key.id, "crn": key.crn,
+            ]
+            if let apiKeySource { object["apiKeySource"] = apiKeySource } else { object["apiKey"] = apiKey }
+            printJSON(object)
+        } else {
+            print("Key Protect mock listening on \(url) (IAM on the same URL)")
+            print("port:        \(port)")
+            print("api key:     \(apiKeySource ?? apiKey)")
+            print("instance id: \(key.instanceID)")
+            print("root key id: \(key.id)")
+            print("root key crn: \(key.crn)")
+            let keyPart = apiKeySource == nil ? "HPCS_API_KEY=\(apiKey) " : ""
+            print(
+                "try: \(keyPart)hpcs-tool kms wrap --kms-endpoint \(url) --iam-endpoint \(url) "
+                    + "--instance-id \(key.instanceID) --key-id \(key.id) --plaintext-file FILE"
+            )
+        }
+        fflush(nil)
+    }
+}
+
+/// `HOST:PORT` (IPv6 hosts in brackets or bare) into its parts.
+func parseListen(_ listen: String) throws -> (host: String, port: Int) {
+    guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+        (0...65535).contains(port)
+    else { throw ValidationError("--listen must be HOST:PORT") }
+    var host = String(listen[..<colon])
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    guard !host.isEmpty else { throw ValidationError("--listen must be HOST:PORT") }
+    return (host, port)
+}
+
+/// The trimmed content of a file holding a secret, or nil when no file was named.
+func readSecretFile(_ path: String?) throws -> String? {
+    guard let path else { return nil }
+    let text = String(decoding: try readFile(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !text.isEmpty else { throw CommandFailure("API key file \(path) is empty") }
+    return text
+}
+
+/// One JSON object or array on stdout, keys sorted.
+func printJSON(_ object: Any) {
+    guard
+        let data = try? JSONSerialization.data(
+            withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    else {
+        print("{}")
+        return
+    }
+    print(String(decoding: data, as: UTF8.self))
+}

@@ -1,0 +1,37 @@
+import CertificateAuthority
+import Foundation
+import Testing
+import X509
+
+/// Whether DigiCert's pkilint is installed (`pip install pkilint`); the lint tests are skipped otherwise.
+let pkilintInstalled: Bool = {
+    guard let result = try? run("/usr/bin/env", ["python3", "-c", "import pkilint"], in: FileManager.default.temporaryDirectory)
+    else { return false }
+    return result.status == 0
+}()
+
+@Suite("pkilint on issued certificates and CRLs (when pkilint is installed)", .enabled(if: pkilintInstalled))
+struct LintTests {
+    func lint(_ module: String, _ arguments: [String], in directory: URL) throws -> CommandResult {
+        try run("/usr/bin/env", ["python3", "-m", "pkilint.bin.\(module)", "lint"] + arguments, in: directory)
+    }
+
+    @Test("RFC 5280 lint of a TLS server certificate, a root, and a CRL: no errors", arguments: [KeyAlgorithm.p256, .rsa2048])
+    func pkixLint(caKey: KeyAlgorithm) async throws {
+        try await withRootCA(keyType: caKey) { ca, _, directory in
+            let csr = try opensslCSR(.p256, sans: ["DNS:www.example.com"], in: directory)
+            let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
+            let leafPath = try write(try CertificateParsing.pem([issued.certificate]), to: "leaf.pem", in: directory)
+            let rootPath = try write(try CertificateParsing.pem([try await ca.certificate()]), to: "root.pem", in: directory)
+            _ = try await ca.revoke(serialNumber: issued.serialNumber, reason: .superseded)
+            let crlPath = try write(try await ca.generateCRL().pem, to: "crl.pem", in: directory)
+
+            for path in [leafPath, rootPath] {
+                let result = try lint("lint_pkix_cert", ["-s", "ERROR", path], in: directory)
+                #expect(result.status == 0, "\(path): \(result.output)")
+            }
+            let crl = try lint("lint_crl", ["-t", "CRL", "-p", "PKIX", "-s", "ERROR", crlPath], in: directory)
+            #expect(crl.status == 0, "\(crl.output)")
+        }
+    }
+}

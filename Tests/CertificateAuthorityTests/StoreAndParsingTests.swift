@@ -1,0 +1,133 @@
+import CertificateAuthority
+import EP11
+import Foundation
+import HSMMock
+import SwiftASN1
+import Testing
+import X509
+
+@Suite("CertificateAuthority persistence, HSM failures and CLI-facing parsers")
+struct StoreAndParsingTests {
+    @Test("Issued certificates and revocations survive reopening the CA directory")
+    func persistence() async throws {
+        try await withRootCA { ca, client, directory in
+            let csr = try opensslCSR(.p256, in: directory)
+            let first = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
+            let second = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
+            try await ca.revoke(serialNumber: second.serialNumber, reason: .superseded)
+            #expect(try await ca.generateCRL().number == 1)
+
+            let reopened = try CertificateAuthority(directory: directory.appendingPathComponent("root"), client: client)
+            let records = try await reopened.issuedCertificates()
+            #expect(Set(records.map(\.serialNumber)) == [first.serialNumber, second.serialNumber])
+            let record = try await reopened.issuedCertificate(serialNumber: second.serialNumber)
+            #expect(record.revocationReason == .superseded)
+            #expect(record.profile == "tls-server")
+            #expect(record.subject == "CN=www.example.com")
+            #expect(try await reopened.issuedCertificate(serialNumber: first.serialNumber).isRevoked == false)
+            let crl = try await reopened.generateCRL()
+            #expect(crl.number == 2)
+            #expect(crl.revokedSerialNumbers == [second.serialNumber])
+        }
+    }
+
+    @Test("A tampered key blob fails in the HSM: hsmFailure, and no certificate is recorded")
+    func tamperedBlob() async throws {
+        try await withRootCA { _, client, directory in
+            let root = directory.appendingPathComponent("root")
+            let keyURL = root.appendingPathComponent("ca-key.blob")
+            var blob = Array(try Data(contentsOf: keyURL))
+            blob[blob.count / 2] ^= 0xFF
+            try Data(blob).write(to: keyURL)
+            let ca = try CertificateAuthority(directory: root, client: client)
+            let csr = try opensslCSR(.p256, in: directory)
+            await #expect(throws: CertificateAuthorityError.hsmFailure) {
+                try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
+            }
+            #expect(try await ca.issuedCertificates().isEmpty)
+        }
+    }
+
+    @Test("A pending intermediate request is kept until its certificate is imported")
+    func pendingRequest() async throws {
+        try await withMockHSM { client in
+            try await withTemporaryDirectory { directory in
+                let ca = try CertificateAuthority(directory: directory, client: client)
+                let csr = try await ca.createIntermediateCSR(
+                    subject: try CertificateParsing.distinguishedName("CN=Issuing CA,O=Example"), keyType: .p384)
+                let reopened = try CertificateAuthority(directory: directory, client: client)
+                #expect(try await reopened.pendingCertificateSigningRequest() == csr)
+                #expect(await !reopened.isReady)
+                await #expect(throws: CertificateAuthorityError.alreadyInitialized) {
+                    try await reopened.createIntermediateCSR(subject: try DistinguishedName { CommonName("again") })
+                }
+                // openssl reads the request and its HSM signature.
+                let result = try openssl(["req", "-in", "ca.csr.pem", "-verify", "-noout"], in: directory)
+                #expect(result.status == 0, "\(result.output)")
+            }
+        }
+    }
+
+    @Test("Distinguished names and SANs parse from CLI text")
+    func parsers() throws {
+        let name = try CertificateParsing.distinguishedName("CN=Example Root,O=Example\\, Inc.,C=DE")
+        let expected = try DistinguishedName {
+            CountryName("DE")
+            OrganizationName("Example, Inc.")
+            CommonName("Example Root")
+        }
+        #expect(name == expected)
+        #expect(try CertificateParsing.distinguishedName("/C=DE/O=Example, Inc./CN=Example Root") == expected)
+        #expect(try CertificateParsing.distinguishedName("").isEmpty)
+        for bad in ["CN", "XX=1", "C=Germany", "CN=", "CN=a\\"] {
+            #expect(throws: CertificateAuthorityError.malformedInput) { try CertificateParsing.distinguishedName(bad) }
+        }
+        #expect(try CertificateParsing.generalName("DNS:www.example.com") == .dnsName("www.example.com"))
+        #expect(
+            try CertificateParsing.generalName("IP:2001:db8::1")
+                == .ipAddress(ASN1OctetString(contentBytes: [0x20, 0x01, 0x0D, 0xB8] + Array(repeating: 0, count: 11) + [1])))
+        #expect(try CertificateParsing.generalName("email:a@example.com") == .rfc822Name("a@example.com"))
+        #expect(try CertificateParsing.generalName("URI:https://example.com") == .uniformResourceIdentifier("https://example.com"))
+        for bad in ["www.example.com", "IP:300.1.1.1", "RID:1.2.3", "DNS:"] {
+            #expect(throws: CertificateAuthorityError.malformedInput) { try CertificateParsing.generalName(bad) }
+        }
+        #expect(try Profile(parsing: "tls-server") == .tlsServer)
+        #expect(try RevocationReason(parsing: "key-compromise") == .keyCompromise)
+        #expect(throws: CertificateAuthorityError.malformedInput) { try Profile(parsing: "email") }
+    }
+}
+
+@Suite("Policy JSON")
+struct PolicyJSONTests {
+    @Test("A policy file decodes, keeps defaults for missing members and round-trips")
+    func decode() throws {
+        let json = """
+            {
+              "dnsNames": { "permitted": ["example.com"], "excluded": ["secret.example.com"], "allowsWildcards": false },
+              "ipAddresses": { "permitted": ["192.0.2.0/24"] },
+              "maximumLeafValiditySeconds": 86400,
+              "allowedKeyTypes": ["p-256", "RSA"],
+              "minimumRSAKeySize": 3072
+            }
+            """
+        let policy = try Policy(json: Data(json.utf8))
+        #expect(policy.dnsNames == Policy.DNSNames(permitted: ["example.com"], excluded: ["secret.example.com"], allowsWildcards: false))
+        #expect(policy.ipAddresses.permitted == ["192.0.2.0/24"])
+        #expect(policy.emailAddresses.permitted == nil)
+        #expect(policy.maximumLeafValidity == .seconds(86_400))
+        #expect(policy.maximumCAValidity == Policy.defaults.maximumCAValidity)
+        #expect(policy.allowedKeyTypes == [.p256, .rsa])
+        #expect(policy.minimumRSAKeySize == 3072)
+        #expect(policy.maximumPathLength == 0)
+        let again = try Policy(json: try JSONEncoder().encode(policy))
+        #expect(again == policy)
+    }
+
+    @Test("Malformed policies are refused", arguments: [
+        "{", "{\"allowedKeyTypes\": [\"DSA\"]}", "{\"ipAddresses\": {\"permitted\": [\"10.0.0.0/33\"]}}",
+        "{\"maximumLeafValiditySeconds\": \"long\"}",
+    ])
+    func malformed(json: String) {
+        #expect(throws: CertificateAuthorityError.malformedInput) { try Policy(json: Data(json.utf8)) }
+    }
+}

@@ -1,0 +1,114 @@
+import CertificateAuthority
+import EP11
+import Foundation
+import HSMMock
+import Testing
+import X509
+
+/// A fresh temporary directory, removed after `body`.
+func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("ca-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: url) }
+    return try await body(url)
+}
+
+/// An in-process HSM, a temporary directory and a CA with a root already created in it.
+func withRootCA<T: Sendable>(
+    keyType: KeyAlgorithm = .p256,
+    policy: Policy = .defaults,
+    pathLength: Int? = nil,
+    _ body: (CertificateAuthority, EP11Client, URL) async throws -> T
+) async throws -> T {
+    try await withMockHSM { client in
+        try await withTemporaryDirectory { directory in
+            let ca = try CertificateAuthority(directory: directory.appendingPathComponent("root"), client: client, policy: policy)
+            try await ca.createRoot(
+                subject: try DistinguishedName {
+                    OrganizationName("swift-hpcs tests")
+                    CommonName("Test Root \(keyType)")
+                },
+                keyType: keyType, validity: .seconds(5 * 365 * 86_400), pathLength: pathLength)
+            return try await body(ca, client, directory)
+        }
+    }
+}
+
+/// The result of running a command.
+struct CommandResult {
+    var status: Int32
+    var output: String
+}
+
+/// Runs `openssl` with `arguments` in `directory`, capturing stdout and stderr together.
+@discardableResult
+func openssl(_ arguments: [String], in directory: URL) throws -> CommandResult {
+    try run("/usr/bin/env", ["openssl"] + arguments, in: directory)
+}
+
+func run(_ executable: String, _ arguments: [String], in directory: URL) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+}
+
+/// Kinds of key `openssl req` makes CSRs with.
+enum OpenSSLKey: String, CaseIterable, Sendable, CustomStringConvertible {
+    case rsa2048, rsa1024, p256, p384, ed25519
+
+    var arguments: [String] {
+        switch self {
+        case .rsa2048: ["-newkey", "rsa:2048"]
+        case .rsa1024: ["-newkey", "rsa:1024"]
+        case .p256: ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+        case .p384: ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"]
+        case .ed25519: ["-newkey", "ed25519"]
+        }
+    }
+
+    var description: String { rawValue }
+}
+
+/// A CSR made by `openssl req` in `directory`, as PEM bytes.
+func opensslCSR(
+    _ key: OpenSSLKey,
+    subject: String = "/CN=www.example.com",
+    sans: [String] = ["DNS:www.example.com"],
+    in directory: URL
+) throws -> [UInt8] {
+    let name = "req-\(UUID().uuidString)"
+    var arguments = ["req", "-new", "-nodes"] + key.arguments + [
+        "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", subject,
+    ]
+    if !sans.isEmpty { arguments += ["-addext", "subjectAltName=" + sans.joined(separator: ",")] }
+    let result = try openssl(arguments, in: directory)
+    try #require(result.status == 0, "openssl req failed: \(result.output)")
+    return Array(try Data(contentsOf: directory.appendingPathComponent("\(name).csr")))
+}
+
+/// Writes `text` to `name` in `directory` and returns the path.
+@discardableResult
+func write(_ text: String, to name: String, in directory: URL) throws -> String {
+    let url = directory.appendingPathComponent(name)
+    try Data(text.utf8).write(to: url)
+    return url.path
+}
+
+/// Verifies `leaf` up to `root` with swift-certificates' RFC 5280 verifier.
+func verifyWithSwiftCertificates(leaf: Certificate, intermediates: [Certificate] = [], root: Certificate) async -> Bool {
+    var verifier = Verifier(rootCertificates: CertificateStore([root])) {
+        RFC5280Policy(validationTime: Date())
+    }
+    let result = await verifier.validate(leafCertificate: leaf, intermediates: CertificateStore(intermediates))
+    if case .validCertificate = result { return true }
+    return false
+}
