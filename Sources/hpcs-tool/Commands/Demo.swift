@@ -3,6 +3,9 @@ import Crypto
 import EP11
 import Foundation
 import HSMMock
+import IAM
+import KeyProtect
+import KeyProtectMock
 
 /// The main job: walks through what swift-hpcs does, against the embedded mocks (or a real endpoint).
 struct Demo: AsyncParsableCommand {
@@ -18,10 +21,44 @@ struct Demo: AsyncParsableCommand {
         try await connection.withClient { client in
             try await Self.ep11(client)
         }
+        try await Self.keyProtect()
         print("\ndemo complete")
     }
 
     static func step(_ title: String) { print("\n== \(title)") }
+
+    /// Key Protect on the embedded Key Protect + IAM mock over loopback HTTP: a data key generated and wrapped
+    /// under a root key, the root key rotated, the old ciphertext rewrapped, and the key disabled.
+    static func keyProtect() async throws {
+        step("Key Protect: a root key in the KMS (embedded Key Protect + IAM mock on 127.0.0.1)")
+        let apiKey = "demo-" + UUID().uuidString.lowercased()
+        let instance = UUID().uuidString.lowercased()
+        let mock = KeyProtectMock(configuration: .init(apiKeys: [apiKey], minimumRotationInterval: .zero, enableDelay: .zero))
+        let root = mock.createRootKey(instanceID: instance, name: "demo-root-key")
+        try await mock.withServer(host: "127.0.0.1", port: 0) { baseURL in
+            let kms = try KeyProtectClient(
+                endpoint: baseURL, instanceID: instance, apiKey: APIKey(apiKey), iamConfiguration: .init(endpoint: baseURL))
+            let dek = try await kms.generateDataKey(keyID: root.id)
+            print("data key generated and wrapped by the KMS: \(dek.plaintext.count) bytes, ciphertext \(dek.wrapped.ciphertext.count) characters")
+            let before = try await kms.metadata(keyID: root.id)
+            try await kms.rotate(keyID: root.id)
+            let after = try await kms.metadata(keyID: root.id)
+            print("root key rotated: version \(before.keyVersion?.id.prefix(8) ?? "?")… -> \(after.keyVersion?.id.prefix(8) ?? "?")…")
+            let unwrapped = try await kms.unwrap(dek.wrapped.ciphertext, keyID: root.id)
+            let same = unwrapped.plaintext == dek.plaintext
+            print("old ciphertext unwraps to the same key: \(same); rewrapped under the new version: \(unwrapped.rewrapped != nil)")
+            guard same else { throw ValidationError("unwrap returned another key") }
+            try await kms.disable(keyID: root.id)
+            do {
+                _ = try await kms.unwrap(dek.wrapped.ciphertext, keyID: root.id)
+                throw ValidationError("a disabled key unwrapped")
+            } catch let error as KeyProtectError {
+                print("key disabled: unwrap refused with HTTP \(error.httpStatus ?? 0) \(error.reasonCode ?? "")")
+            }
+            try await kms.enable(keyID: root.id)
+            print("key enabled again: state \(try await kms.metadata(keyID: root.id).state)")
+        }
+    }
 
     static func ep11(_ client: EP11Client) async throws {
         step("EP11: mechanisms and randomness")
