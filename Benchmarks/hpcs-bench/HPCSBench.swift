@@ -1,10 +1,11 @@
 import ArgumentParser
 import EP11
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import HSMMock
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// hpcs-bench: throughput and latency of swift-hpcs, each figure printed beside a baseline measured in the same
 /// run (`openssl speed` for the same primitive), because shared machines are noisy.
@@ -60,15 +61,24 @@ struct HPCSBench: AsyncParsableCommand {
             let random = try await Measurement.run(seconds: seconds, callers: count) {
                 _ = try await client.generateRandom(count: 32)
             }
-            rows.append(Row(operation: "GenerateRandom(32)", transport: transport, callers: count, result: random, baselineName: "openssl rand 32B", baseline: baseline.random32PerSecond))
+            rows.append(
+                Row(
+                    operation: "GenerateRandom(32)", transport: transport, callers: count, result: random,
+                    baselineName: "openssl rand 32B", baseline: baseline.random32PerSecond))
             let encrypt = try await Measurement.run(seconds: seconds, callers: count) {
                 _ = try await client.encrypt(kib, key: aesKey, mechanism: .aesCBCPad(iv: iv))
             }
-            rows.append(Row(operation: "EncryptSingle AES-CBC-PAD 1KiB", transport: transport, callers: count, result: encrypt, baselineName: "openssl aes-256-cbc 1KiB", baseline: baseline.aes1KiBPerSecond))
+            rows.append(
+                Row(
+                    operation: "EncryptSingle AES-CBC-PAD 1KiB", transport: transport, callers: count, result: encrypt,
+                    baselineName: "openssl aes-256-cbc 1KiB", baseline: baseline.aes1KiBPerSecond))
             let sign = try await Measurement.run(seconds: seconds, callers: count) {
                 _ = try await client.sign(digest, key: privateKey, mechanism: .ecdsa)
             }
-            rows.append(Row(operation: "SignSingle ECDSA P-256", transport: transport, callers: count, result: sign, baselineName: "openssl ecdsap256 sign", baseline: baseline.ecdsaP256SignPerSecond))
+            rows.append(
+                Row(
+                    operation: "SignSingle ECDSA P-256", transport: transport, callers: count, result: sign,
+                    baselineName: "openssl ecdsap256 sign", baseline: baseline.ecdsaP256SignPerSecond))
         }
         return rows
     }
@@ -82,7 +92,8 @@ struct Row {
     var baselineName: String
     var baseline: Double?
 
-    static let header = "operation                        transport        callers      ops/s   p50 ms   p99 ms   baseline (same run)                 ratio"
+    static let header =
+        "operation                        transport        callers      ops/s   p50 ms   p99 ms   baseline (same run)                 ratio"
 
     var line: String {
         let ratio = baseline.map { $0 > 0 ? String(format: "%.2fx", result.opsPerSecond / $0) : "n/a" } ?? "n/a"
@@ -123,7 +134,8 @@ struct Measurement: Sendable {
                         let began = clock.now
                         try await operation()
                         let duration = began.duration(to: clock.now)
-                        samples.append(Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
+                        samples.append(
+                            Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
                     }
                     return samples
                 }
@@ -167,7 +179,8 @@ struct OpenSSLBaseline {
         if let output = openssl(["speed", "-mr", "-seconds", "\(seconds)", "ecdsap256"]) {
             for line in output.split(separator: "\n") where line.hasPrefix("+F4:") {
                 let fields = line.split(separator: ":")
-                if fields.count >= 5, let sign = Double(fields[3]), let verify = Double(fields[4]), sign > 0, verify > 0 {
+                if fields.count >= 5, let sign = Double(fields[3]), let verify = Double(fields[4]), sign > 0, verify > 0
+                {
                     baseline.ecdsaP256SignPerSecond = sign
                     baseline.ecdsaP256VerifyPerSecond = verify
                 }

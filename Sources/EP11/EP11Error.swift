@@ -54,7 +54,8 @@ public struct EP11Error: Error, Sendable, Hashable, CustomStringConvertible {
     /// The underlying error, if any.
     public var cause: (any Error)?
 
-    public init(code: Code, message: String, detail: String = "", isRetryable: Bool = false, cause: (any Error)? = nil) {
+    public init(code: Code, message: String, detail: String = "", isRetryable: Bool = false, cause: (any Error)? = nil)
+    {
         self.code = code
         self.message = message
         self.detail = detail

@@ -127,7 +127,8 @@ public actor IAMTokenProvider: BearerTokenSource {
     }
 
     private func exchangeOnce() async throws -> CachedToken {
-        let base = configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
+        let base =
+            configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
         guard base.hasPrefix("https://") || Self.isLoopbackHTTP(base) else {
             throw IAMError(
                 code: .invalidConfiguration,
@@ -174,7 +175,8 @@ public actor IAMTokenProvider: BearerTokenSource {
         if let expiresIn = json["expires_in"] as? NSNumber, expiresIn.int64Value > 0 {
             lifetimeSeconds = expiresIn.int64Value
         } else {
-            throw IAMError(code: .malformedResponse, message: "IAM response has no positive expires_in", httpStatus: status)
+            throw IAMError(
+                code: .malformedResponse, message: "IAM response has no positive expires_in", httpStatus: status)
         }
         let lifetime = Duration.seconds(min(lifetimeSeconds, 365 * 24 * 3600))
         let fraction = min(max(configuration.refreshAfterFraction, 0), 1)

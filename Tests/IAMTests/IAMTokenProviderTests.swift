@@ -31,7 +31,8 @@ struct IAMTokenProviderTests {
         let server = TokenServer()
         try await withTokenServer(server) { url in
             let clock = ManualClock()
-            let provider = IAMTokenProvider(apiKey: APIKey("good-key"), configuration: .init(endpoint: url), clock: clock)
+            let provider = IAMTokenProvider(
+                apiKey: APIKey("good-key"), configuration: .init(endpoint: url), clock: clock)
             do { let token = try await provider.bearerToken(); #expect(token.secretValue == "token-1") }
             clock.advance(by: .seconds(2879))  // 3600 * 0.8 = 2880
             do { let token = try await provider.bearerToken(); #expect(token.secretValue == "token-1") }
@@ -45,7 +46,8 @@ struct IAMTokenProviderTests {
     func coalescing() async throws {
         let server = TokenServer()
         try await withTokenServer(server) { url in
-            let provider = IAMTokenProvider(apiKey: APIKey("good-key"), configuration: .init(endpoint: url), clock: ManualClock())
+            let provider = IAMTokenProvider(
+                apiKey: APIKey("good-key"), configuration: .init(endpoint: url), clock: ManualClock())
             let tokens = try await withThrowingTaskGroup(of: BearerToken.self) { group in
                 for _ in 0..<16 { group.addTask { try await provider.bearerToken() } }
                 return try await group.reduce(into: [BearerToken]()) { $0.append($1) }
@@ -60,7 +62,8 @@ struct IAMTokenProviderTests {
     func rejectedKey() async throws {
         let server = TokenServer()
         try await withTokenServer(server) { url in
-            let provider = IAMTokenProvider(apiKey: APIKey("wrong-secret-value"), configuration: .init(endpoint: url), clock: ManualClock())
+            let provider = IAMTokenProvider(
+                apiKey: APIKey("wrong-secret-value"), configuration: .init(endpoint: url), clock: ManualClock())
             let error = try await #require(throws: IAMError.self) { try await provider.bearerToken() }
             #expect(error.code == .invalidAPIKey)
             #expect(error.httpStatus == 400)
@@ -95,7 +98,8 @@ struct IAMTokenProviderTests {
         let provider = IAMTokenProvider(
             apiKey: APIKey("good-key"),
             configuration: .init(
-                endpoint: "http://127.0.0.1:1", requestTimeout: .seconds(1), maximumAttempts: 2, retryBackoff: .milliseconds(1))
+                endpoint: "http://127.0.0.1:1", requestTimeout: .seconds(1), maximumAttempts: 2,
+                retryBackoff: .milliseconds(1))
         )
         await #expect(throws: IAMError.transportFailure) { try await provider.bearerToken() }
     }

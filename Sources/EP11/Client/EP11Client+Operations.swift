@@ -16,7 +16,8 @@ extension EP11Client {
             try await self.crypto.generateRandom(request, metadata: metadata, options: options)
         }
         guard response.rnd.count == count else {
-            throw EP11Error(code: .malformedResponse, message: "asked for \(count) random bytes, got \(response.rnd.count)")
+            throw EP11Error(
+                code: .malformedResponse, message: "asked for \(count) random bytes, got \(response.rnd.count)")
         }
         return Array(response.rnd)
     }
@@ -426,7 +427,9 @@ extension EP11Client {
             try await self.crypto.unwrapKey(request, metadata: metadata, options: options)
         }
         let key = KeyBlob(wire: response.unwrapped, fallbackBytes: response.unwrappedBytes)
-        guard !key.bytes.isEmpty else { throw EP11Error(code: .malformedResponse, message: "UnwrapKey returned no key") }
+        guard !key.bytes.isEmpty else {
+            throw EP11Error(code: .malformedResponse, message: "UnwrapKey returned no key")
+        }
         return GeneratedKey(key: key, checksum: Array(response.checkSum))
     }
 
@@ -446,7 +449,9 @@ extension EP11Client {
             try await self.crypto.deriveKey(request, metadata: metadata, options: options)
         }
         let key = KeyBlob(wire: response.newKey, fallbackBytes: response.newKeyBytes)
-        guard !key.bytes.isEmpty else { throw EP11Error(code: .malformedResponse, message: "DeriveKey returned no key") }
+        guard !key.bytes.isEmpty else {
+            throw EP11Error(code: .malformedResponse, message: "DeriveKey returned no key")
+        }
         return GeneratedKey(key: key, checksum: Array(response.checkSum))
     }
 
@@ -470,7 +475,8 @@ extension EP11Client {
     /// `GetMechanismList`: the mechanisms the HSM offers.
     public func mechanismList() async throws -> [MechanismType] {
         let response = try await perform("GetMechanismList") { metadata, options in
-            try await self.crypto.getMechanismList(Grep11_GetMechanismListRequest(), metadata: metadata, options: options)
+            try await self.crypto.getMechanismList(
+                Grep11_GetMechanismListRequest(), metadata: metadata, options: options)
         }
         return response.mechs.map { MechanismType(rawValue: $0) }
     }

@@ -214,7 +214,8 @@ public final class EP11Client: Sendable {
             if let value = ReturnValue(name: rpcError.message) {
                 return EP11Error(returnValue: value)
             }
-            return EP11Error(code: .malformedResponse, message: "\(method): \(rpcError.code): \(rpcError.message)", cause: rpcError)
+            return EP11Error(
+                code: .malformedResponse, message: "\(method): \(rpcError.code): \(rpcError.message)", cause: rpcError)
         }
     }
 
@@ -225,10 +226,11 @@ public final class EP11Client: Sendable {
 enum IPLiteral {
     static func isIPv4(_ host: String) -> Bool {
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in
-            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber)
-                && (Int(part) ?? 256) <= 255
-        }
+        return parts.count == 4
+            && parts.allSatisfy { part in
+                !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber)
+                    && (Int(part) ?? 256) <= 255
+            }
     }
 
     static func isIPv6(_ host: String) -> Bool {

@@ -103,20 +103,25 @@ extension Mechanism {
             mechanism.rsapssparameter = wire
         case .ecdh1Derive(let ecdh):
             var wire = Grep11_ECDH1DeriveParm()
-            wire.kdf = Grep11_ECDH1DeriveParm.KeyDerivationFunction(rawValue: Int(truncatingIfNeeded: ecdh.kdf.rawValue)) ?? .ckdNull
+            wire.kdf =
+                Grep11_ECDH1DeriveParm.KeyDerivationFunction(rawValue: Int(truncatingIfNeeded: ecdh.kdf.rawValue))
+                ?? .ckdNull
             wire.sharedData = Data(ecdh.sharedData)
             wire.publicData = Data(ecdh.publicData)
             mechanism.ecdh1DeriveParameter = wire
         case .btcDerive(let btc):
             var wire = Grep11_BTCDeriveParm()
-            wire.type = Grep11_BTCDeriveParm.BTCDeriveType(rawValue: Int(truncatingIfNeeded: btc.type.rawValue)) ?? .ckBip0032NotUsed
+            wire.type =
+                Grep11_BTCDeriveParm.BTCDeriveType(rawValue: Int(truncatingIfNeeded: btc.type.rawValue))
+                ?? .ckBip0032NotUsed
             wire.childKeyIndex = btc.childKeyIndex
             wire.chainCode = Data(btc.chainCode)
             wire.version = btc.version
             mechanism.btcderiveParameter = wire
         case .ecsg(let ecsg):
             var wire = Grep11_ECSGParm()
-            wire.type = Grep11_ECSGParm.ECSGType(rawValue: Int(truncatingIfNeeded: ecsg.type.rawValue)) ?? .ckEcsgIbmNotUsed
+            wire.type =
+                Grep11_ECSGParm.ECSGType(rawValue: Int(truncatingIfNeeded: ecsg.type.rawValue)) ?? .ckEcsgIbmNotUsed
             mechanism.ecsgparameter = wire
         }
         return mechanism

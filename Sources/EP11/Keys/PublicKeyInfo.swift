@@ -1,7 +1,7 @@
 public import Crypto
-public import _CryptoExtras
-public import X509
 import SwiftASN1
+public import X509
+public import _CryptoExtras
 
 /// A public key read from an EP11 public-key blob.
 ///
@@ -28,7 +28,9 @@ public struct PublicKeyInfo: Sendable, Hashable {
         do {
             let root = try DER.parse(spki)
             (algorithmOID, parameterOID, key) = try DER.sequence(root, identifier: .sequence) { nodes in
-                guard let algorithmNode = nodes.next() else { throw ASN1Error.invalidASN1Object(reason: "no algorithm") }
+                guard let algorithmNode = nodes.next() else {
+                    throw ASN1Error.invalidASN1Object(reason: "no algorithm")
+                }
                 let (algorithm, parameter) = try DER.sequence(algorithmNode, identifier: .sequence) { inner in
                     let oid = try ASN1ObjectIdentifier(derEncoded: &inner)
                     var parameter: ASN1ObjectIdentifier?
@@ -41,7 +43,8 @@ public struct PublicKeyInfo: Sendable, Hashable {
                 return (algorithm, parameter, Array(bits.bytes))
             }
         } catch {
-            throw EP11Error(code: .invalidArgument, message: "public key is not a valid SubjectPublicKeyInfo", cause: error)
+            throw EP11Error(
+                code: .invalidArgument, message: "public key is not a valid SubjectPublicKeyInfo", cause: error)
         }
         self.subjectPublicKeyInfo = spki
         self.keyBytes = key

@@ -37,7 +37,8 @@ struct ConnectionOptions: ParsableArguments {
             if plaintext || caCert != nil || clientCert != nil || apiKeyFile != nil {
                 throw ValidationError("connection options need --endpoint (or GREP11_ADDRESS)")
             }
-            FileHandle.standardError.write(Data("hpcs-tool: no --endpoint: using the embedded in-process HSM mock\n".utf8))
+            FileHandle.standardError.write(
+                Data("hpcs-tool: no --endpoint: using the embedded in-process HSM mock\n".utf8))
             return try await HSMMock().withClient(body)
         }
         if plaintext, caCert != nil || clientCert != nil || clientKey != nil {

@@ -17,7 +17,9 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         print("swift-hpcs demo")
-        print(connection.endpoint == nil ? "HSM: embedded in-process mock (grep11.Crypto)" : "HSM: \(connection.endpoint ?? "")")
+        print(
+            connection.endpoint == nil
+                ? "HSM: embedded in-process mock (grep11.Crypto)" : "HSM: \(connection.endpoint ?? "")")
         try await connection.withClient { client in
             try await Self.ep11(client)
         }
@@ -33,20 +35,28 @@ struct Demo: AsyncParsableCommand {
         step("Key Protect: a root key in the KMS (embedded Key Protect + IAM mock on 127.0.0.1)")
         let apiKey = "demo-" + UUID().uuidString.lowercased()
         let instance = UUID().uuidString.lowercased()
-        let mock = KeyProtectMock(configuration: .init(apiKeys: [apiKey], minimumRotationInterval: .zero, enableDelay: .zero))
+        let mock = KeyProtectMock(
+            configuration: .init(apiKeys: [apiKey], minimumRotationInterval: .zero, enableDelay: .zero))
         let root = mock.createRootKey(instanceID: instance, name: "demo-root-key")
         try await mock.withServer(host: "127.0.0.1", port: 0) { baseURL in
             let kms = try KeyProtectClient(
-                endpoint: baseURL, instanceID: instance, apiKey: APIKey(apiKey), iamConfiguration: .init(endpoint: baseURL))
+                endpoint: baseURL, instanceID: instance, apiKey: APIKey(apiKey),
+                iamConfiguration: .init(endpoint: baseURL))
             let dek = try await kms.generateDataKey(keyID: root.id)
-            print("data key generated and wrapped by the KMS: \(dek.plaintext.count) bytes, ciphertext \(dek.wrapped.ciphertext.count) characters")
+            print(
+                "data key generated and wrapped by the KMS: \(dek.plaintext.count) bytes, ciphertext \(dek.wrapped.ciphertext.count) characters"
+            )
             let before = try await kms.metadata(keyID: root.id)
             try await kms.rotate(keyID: root.id)
             let after = try await kms.metadata(keyID: root.id)
-            print("root key rotated: version \(before.keyVersion?.id.prefix(8) ?? "?")… -> \(after.keyVersion?.id.prefix(8) ?? "?")…")
+            print(
+                "root key rotated: version \(before.keyVersion?.id.prefix(8) ?? "?")… -> \(after.keyVersion?.id.prefix(8) ?? "?")…"
+            )
             let unwrapped = try await kms.unwrap(dek.wrapped.ciphertext, keyID: root.id)
             let same = unwrapped.plaintext == dek.plaintext
-            print("old ciphertext unwraps to the same key: \(same); rewrapped under the new version: \(unwrapped.rewrapped != nil)")
+            print(
+                "old ciphertext unwraps to the same key: \(same); rewrapped under the new version: \(unwrapped.rewrapped != nil)"
+            )
             guard same else { throw ValidationError("unwrap returned another key") }
             try await kms.disable(keyID: root.id)
             do {

@@ -31,7 +31,8 @@ struct MockCommand: AsyncParsableCommand {
             let host = String(listen[..<colon])
             var logger = Logger(label: "hpcs.mock.hsm")
             logger.logLevel = verbose ? .debug : .info
-            let mock = try masterKeyFile.map { try HSMMock(masterKeyFile: $0, logger: logger) } ?? HSMMock(logger: logger)
+            let mock =
+                try masterKeyFile.map { try HSMMock(masterKeyFile: $0, logger: logger) } ?? HSMMock(logger: logger)
             var tls: HSMMock.ServerTLS?
             if let tlsCert, let tlsKey {
                 tls = HSMMock.ServerTLS(

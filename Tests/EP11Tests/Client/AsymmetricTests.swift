@@ -26,7 +26,9 @@ struct AsymmetricTests {
             _ = local
             let encryptionKey = try _RSA.Encryption.PublicKey(derRepresentation: info.subjectPublicKeyInfo)
             let external = try encryptionKey.encrypt(message, padding: .PKCS1_OAEP_SHA256)
-            #expect(try await client.decrypt(Array(external), key: pair.privateKey, mechanism: .rsaOAEP(hash: .sha256)) == message)
+            #expect(
+                try await client.decrypt(Array(external), key: pair.privateKey, mechanism: .rsaOAEP(hash: .sha256))
+                    == message)
             // Decrypting with the public key is a key-type error.
             await #expect(throws: EP11Error.keyTypeInconsistent) {
                 try await client.decrypt(Array(external), key: pair.publicKey, mechanism: .rsaPKCS)
@@ -40,7 +42,9 @@ struct AsymmetricTests {
         }
     }
 
-    @Test("RSA signatures: PKCS#1 v1.5 and PSS, verified by the HSM and by swift-crypto", arguments: TransportKind.allCases)
+    @Test(
+        "RSA signatures: PKCS#1 v1.5 and PSS, verified by the HSM and by swift-crypto",
+        arguments: TransportKind.allCases)
     func rsaSignatures(kind: TransportKind) async throws {
         try await withClient(kind) { client in
             let pair = try await client.generateKeyPair(
@@ -50,16 +54,23 @@ struct AsymmetricTests {
 
             let pkcs1 = try await client.sign(message, key: pair.privateKey, mechanism: .sha256RSAPKCS)
             try await client.verify(pkcs1, for: message, key: pair.publicKey, mechanism: .sha256RSAPKCS)
-            #expect(local.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: pkcs1), for: message, padding: .insecurePKCS1v1_5))
+            #expect(
+                local.isValidSignature(
+                    _RSA.Signing.RSASignature(rawRepresentation: pkcs1), for: message, padding: .insecurePKCS1v1_5))
 
             let pss = try await client.sign(message, key: pair.privateKey, mechanism: .sha256RSAPSS(saltLength: 32))
             try await client.verify(pss, for: message, key: pair.publicKey, mechanism: .sha256RSAPSS(saltLength: 32))
-            #expect(local.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: pss), for: message, padding: .PSS))
+            #expect(
+                local.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: pss), for: message, padding: .PSS))
 
             // Raw PSS over a digest the caller computed.
             let digest = Array(SHA256.hash(data: message))
-            let rawPSS = try await client.sign(digest, key: pair.privateKey, mechanism: .rsaPSS(hash: .sha256, saltLength: 32))
-            #expect(local.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: rawPSS), for: SHA256.hash(data: message), padding: .PSS))
+            let rawPSS = try await client.sign(
+                digest, key: pair.privateKey, mechanism: .rsaPSS(hash: .sha256, saltLength: 32))
+            #expect(
+                local.isValidSignature(
+                    _RSA.Signing.RSASignature(rawRepresentation: rawPSS), for: SHA256.hash(data: message), padding: .PSS
+                ))
 
             var forged = pkcs1
             forged[10] ^= 0x40
@@ -92,15 +103,18 @@ struct AsymmetricTests {
             switch curve {
             case .p256:
                 let key = try info.p256PublicKey()
-                #expect(key.isValidSignature(try P256.Signing.ECDSASignature(rawRepresentation: signature), for: message))
+                #expect(
+                    key.isValidSignature(try P256.Signing.ECDSASignature(rawRepresentation: signature), for: message))
             case .p384:
                 let key = try info.p384PublicKey()
                 let digest = SHA256.hash(data: message)
-                #expect(key.isValidSignature(try P384.Signing.ECDSASignature(rawRepresentation: signature), for: digest))
+                #expect(
+                    key.isValidSignature(try P384.Signing.ECDSASignature(rawRepresentation: signature), for: digest))
             default:
                 let key = try info.p521PublicKey()
                 let digest = SHA256.hash(data: message)
-                #expect(key.isValidSignature(try P521.Signing.ECDSASignature(rawRepresentation: signature), for: digest))
+                #expect(
+                    key.isValidSignature(try P521.Signing.ECDSASignature(rawRepresentation: signature), for: digest))
             }
             // CKM_ECDSA signs a caller-supplied digest as is.
             let digest = Array(SHA256.hash(data: message))
@@ -120,8 +134,18 @@ struct AsymmetricTests {
     }
 
     static let corruptions: [(String, @Sendable ([UInt8]) -> [UInt8])] = [
-        ("first byte flipped", { var s = $0; s[0] ^= 0xFF; return s }),
-        ("last byte flipped", { var s = $0; s[s.count - 1] ^= 0x01; return s }),
+        (
+            "first byte flipped",
+            {
+                var s = $0; s[0] ^= 0xFF; return s
+            }
+        ),
+        (
+            "last byte flipped",
+            {
+                var s = $0; s[s.count - 1] ^= 0x01; return s
+            }
+        ),
         ("all zero", { [UInt8](repeating: 0, count: $0.count) }),
         ("r and s at maximum (≥ n)", { [UInt8](repeating: 0xFF, count: $0.count) }),
         ("r and s swapped", { Array($0.suffix($0.count / 2) + $0.prefix($0.count / 2)) }),
@@ -139,7 +163,8 @@ struct AsymmetricTests {
                 try await client.verify(corrupt(signature), for: message, key: pair.publicKey, mechanism: .ecdsaSHA256)
             }
             await #expect(throws: EP11Error.signatureLengthRange) {
-                try await client.verify(Array(signature.prefix(63)), for: message, key: pair.publicKey, mechanism: .ecdsaSHA256)
+                try await client.verify(
+                    Array(signature.prefix(63)), for: message, key: pair.publicKey, mechanism: .ecdsaSHA256)
             }
         }
     }
@@ -161,16 +186,19 @@ struct AsymmetricTests {
                 try await client.sign(message, key: aes, mechanism: .ecdsaSHA256)
             }
             await #expect(throws: EP11Error.keyTypeInconsistent) {
-                try await client.encrypt(message, key: ec.publicKey, mechanism: .aesCBCPad(iv: [UInt8](repeating: 0, count: 16)))
+                try await client.encrypt(
+                    message, key: ec.publicKey, mechanism: .aesCBCPad(iv: [UInt8](repeating: 0, count: 16)))
             }
             await #expect(throws: EP11Error.mechanismInvalid) {
-                try await client.sign(message, key: ec.privateKey, mechanism: Mechanism(MechanismType(rawValue: 0x7777)))
+                try await client.sign(
+                    message, key: ec.privateKey, mechanism: Mechanism(MechanismType(rawValue: 0x7777)))
             }
             await #expect(throws: EP11Error.mechanismParameterInvalid) {
                 try await client.encrypt(message, key: aes, mechanism: .aesCBCPad(iv: [1, 2, 3]))
             }
             let noSign = try await client.generateKeyPair(
-                .ecKeyPairGen, publicKeyTemplate: [.ecParameters(.p256), .verify(false)], privateKeyTemplate: [.sign(false)])
+                .ecKeyPairGen, publicKeyTemplate: [.ecParameters(.p256), .verify(false)],
+                privateKeyTemplate: [.sign(false)])
             await #expect(throws: EP11Error.keyFunctionNotPermitted) {
                 try await client.sign(message, key: noSign.privateKey, mechanism: .ecdsaSHA256)
             }
@@ -178,7 +206,8 @@ struct AsymmetricTests {
                 try await client.verify(signature, for: message, key: noSign.publicKey, mechanism: .ecdsaSHA256)
             }
             await #expect(throws: EP11Error(returnValue: .curveNotSupported)) {
-                try await client.generateKeyPair(.ecKeyPairGen, publicKeyTemplate: [.ecParameters(.brainpoolP256r1)], privateKeyTemplate: [])
+                try await client.generateKeyPair(
+                    .ecKeyPairGen, publicKeyTemplate: [.ecParameters(.brainpoolP256r1)], privateKeyTemplate: [])
             }
         }
     }
@@ -187,7 +216,8 @@ struct AsymmetricTests {
     func ed25519() async throws {
         try await withClient(.inProcess) { client in
             let pair = try await client.generateKeyPair(
-                .ecKeyPairGen, publicKeyTemplate: [.ecParameters(.ed25519), .verify(true)], privateKeyTemplate: [.sign(true)])
+                .ecKeyPairGen, publicKeyTemplate: [.ecParameters(.ed25519), .verify(true)],
+                privateKeyTemplate: [.sign(true)])
             let info = try pair.publicKey.publicKeyInfo()
             #expect(info.algorithm == .ed25519)
             #expect(Array(info.subjectPublicKeyInfo.prefix(16)) == hexBytes("3033300e06072a8648ce3d020106032b"))
@@ -216,11 +246,15 @@ struct AsymmetricTests {
             let bob = P256.KeyAgreement.PrivateKey()
             let bobPoint = Array(bob.publicKey.x963Representation)
             let alicePoint = try alice.publicKey.publicKeyInfo().keyBytes
-            let template: AttributeTemplate = [.class(.secretKey), .keyType(.genericSecret), .valueLength(32), .sign(true), .verify(true)]
-            let derived = try await client.deriveKey(.ecdh1Derive(peerPublicKey: bobPoint), baseKey: alice.privateKey, template: template)
+            let template: AttributeTemplate = [
+                .class(.secretKey), .keyType(.genericSecret), .valueLength(32), .sign(true), .verify(true),
+            ]
+            let derived = try await client.deriveKey(
+                .ecdh1Derive(peerPublicKey: bobPoint), baseKey: alice.privateKey, template: template)
             #expect(derived.keyBitCount == 256)
             // Bob computes the same secret locally; an HMAC under the derived key proves the HSM holds it.
-            let shared = try bob.sharedSecretFromKeyAgreement(with: P256.KeyAgreement.PublicKey(x963Representation: alicePoint))
+            let shared = try bob.sharedSecretFromKeyAgreement(
+                with: P256.KeyAgreement.PublicKey(x963Representation: alicePoint))
             let sharedBytes = shared.withUnsafeBytes { Array($0) }
             let data = Array("agreed".utf8)
             let hsmMAC = try await client.sign(data, key: derived.key, mechanism: .sha256HMAC)
@@ -233,7 +267,9 @@ struct AsymmetricTests {
             #expect(viaParameter.checkValue == derived.checkValue)
             // An invalid peer point is a parameter error.
             await #expect(throws: EP11Error.mechanismParameterInvalid) {
-                try await client.deriveKey(.ecdh1Derive(peerPublicKey: [0x04] + [UInt8](repeating: 1, count: 64)), baseKey: alice.privateKey, template: template)
+                try await client.deriveKey(
+                    .ecdh1Derive(peerPublicKey: [0x04] + [UInt8](repeating: 1, count: 64)), baseKey: alice.privateKey,
+                    template: template)
             }
         }
     }

@@ -26,12 +26,14 @@ struct KeyManagementTests {
             var corrupted = wrapped
             corrupted[47] ^= 0x55
             await #expect(throws: EP11Error.wrappedKeyInvalid) {
-                try await client.unwrapKey(corrupted, unwrappingKey: kek, mechanism: .aesCBCPad(iv: iv),
-                                           template: [.class(.secretKey), .keyType(.aes)])
+                try await client.unwrapKey(
+                    corrupted, unwrappingKey: kek, mechanism: .aesCBCPad(iv: iv),
+                    template: [.class(.secretKey), .keyType(.aes)])
             }
             await #expect(throws: EP11Error.templateInconsistent) {
-                try await client.unwrapKey(wrapped, unwrappingKey: kek, mechanism: .aesCBCPad(iv: iv),
-                                           template: [.class(.secretKey), .keyType(.aes), .valueLength(16)])
+                try await client.unwrapKey(
+                    wrapped, unwrappingKey: kek, mechanism: .aesCBCPad(iv: iv),
+                    template: [.class(.secretKey), .keyType(.aes), .valueLength(16)])
             }
         }
     }
@@ -61,7 +63,9 @@ struct KeyManagementTests {
     func wrapPolicy() async throws {
         try await withClient(.inProcess) { client in
             let kek = try await client.generateKey(.aesKeyGen, template: Templates.aes256).key
-            let noWrap = try await client.generateKey(.aesKeyGen, template: [.valueLength(32), .wrap(false), .unwrap(false)]).key
+            let noWrap = try await client.generateKey(
+                .aesKeyGen, template: [.valueLength(32), .wrap(false), .unwrap(false)]
+            ).key
             let locked = try await client.generateKey(.aesKeyGen, template: [.valueLength(32), .extractable(false)]).key
             let target = try await client.generateKey(.aesKeyGen, template: Templates.aes256).key
             let iv = [UInt8](repeating: 0, count: 16)
@@ -73,11 +77,13 @@ struct KeyManagementTests {
             }
             let wrapped = try await client.wrapKey(target, wrappingKey: kek, mechanism: .aesCBCPad(iv: iv))
             await #expect(throws: EP11Error.keyFunctionNotPermitted) {
-                try await client.unwrapKey(wrapped, unwrappingKey: noWrap, mechanism: .aesCBCPad(iv: iv),
-                                           template: [.class(.secretKey), .keyType(.aes)])
+                try await client.unwrapKey(
+                    wrapped, unwrappingKey: noWrap, mechanism: .aesCBCPad(iv: iv),
+                    template: [.class(.secretKey), .keyType(.aes)])
             }
             let rsa = try await client.generateKeyPair(
-                .rsaKeyPairGen, publicKeyTemplate: [.modulusBits(2048), .wrap(false)], privateKeyTemplate: [.unwrap(true)])
+                .rsaKeyPairGen, publicKeyTemplate: [.modulusBits(2048), .wrap(false)],
+                privateKeyTemplate: [.unwrap(true)])
             await #expect(throws: EP11Error.keyFunctionNotPermitted) {
                 try await client.wrapKey(target, wrappingKey: rsa.publicKey, mechanism: .rsaOAEP(hash: .sha256))
             }
@@ -88,12 +94,15 @@ struct KeyManagementTests {
     func attributes() async throws {
         try await withClient(.inProcess) { client in
             let key = try await client.generateKey(.aesKeyGen, template: Templates.aes256).key
-            let values = try await client.attributeValues(of: key, types: [.valueLength, .keyType, .class, .extractable])
+            let values = try await client.attributeValues(
+                of: key, types: [.valueLength, .keyType, .class, .extractable])
             #expect(values[.valueLength]?.integerValue == 32)
             #expect(values[.keyType]?.integerValue == KeyType.aes.rawValue)
             #expect(values[.class]?.integerValue == ObjectClass.secretKey.rawValue)
             #expect(values[.extractable]?.boolValue == true)
-            await #expect(throws: EP11Error.attributeSensitive) { try await client.attributeValues(of: key, types: [.value]) }
+            await #expect(throws: EP11Error.attributeSensitive) {
+                try await client.attributeValues(of: key, types: [.value])
+            }
             await #expect(throws: EP11Error(returnValue: .attributeTypeInvalid)) {
                 try await client.attributeValues(of: key, types: [.modulus])
             }
@@ -105,8 +114,12 @@ struct KeyManagementTests {
             await #expect(throws: EP11Error.keyUnextractable) {
                 try await client.wrapKey(locked, wrappingKey: kek, mechanism: .aesKeyWrap)
             }
-            await #expect(throws: EP11Error.attributeReadOnly) { try await client.setAttributeValues([.extractable(true)], on: locked) }
-            await #expect(throws: EP11Error.attributeReadOnly) { try await client.setAttributeValues([.valueLength(16)], on: key) }
+            await #expect(throws: EP11Error.attributeReadOnly) {
+                try await client.setAttributeValues([.extractable(true)], on: locked)
+            }
+            await #expect(throws: EP11Error.attributeReadOnly) {
+                try await client.setAttributeValues([.valueLength(16)], on: key)
+            }
             // The old blob keeps its old attributes.
             _ = try await client.wrapKey(key, wrappingKey: kek, mechanism: .aesKeyWrap)
         }
@@ -139,7 +152,9 @@ struct KeyManagementTests {
             let key = try await client.generateKey(.aesKeyGen, template: Templates.aes256)
             let pair = try await client.generateKeyPair(
                 .ecKeyPairGen, publicKeyTemplate: Templates.ecPublic(.p256), privateKeyTemplate: Templates.ecPrivate)
-            await #expect(throws: EP11Error(returnValue: .ibmWKNotInitialized)) { try await client.rewrapKeyBlob(key.key) }
+            await #expect(throws: EP11Error(returnValue: .ibmWKNotInitialized)) {
+                try await client.rewrapKeyBlob(key.key)
+            }
             let oldWKID = mock.wrappingKeyID
             try mock.loadNextMasterKey([UInt8](repeating: 0x42, count: 32))
             let rewrapped = try await client.rewrapKeyBlob(key.key)
@@ -151,8 +166,11 @@ struct KeyManagementTests {
                 try await client.encrypt([UInt8](repeating: 0, count: 16), key: key.key, mechanism: .aesECB)
             }
             let message = Array("after rotation".utf8)
-            let ciphertext = try await client.encrypt(message, key: rewrapped, mechanism: .aesCBCPad(iv: [UInt8](repeating: 0, count: 16)))
-            #expect(try await client.decrypt(ciphertext, key: rewrapped, mechanism: .aesCBCPad(iv: [UInt8](repeating: 0, count: 16))) == message)
+            let ciphertext = try await client.encrypt(
+                message, key: rewrapped, mechanism: .aesCBCPad(iv: [UInt8](repeating: 0, count: 16)))
+            #expect(
+                try await client.decrypt(
+                    ciphertext, key: rewrapped, mechanism: .aesCBCPad(iv: [UInt8](repeating: 0, count: 16))) == message)
             let signature = try await client.sign(message, key: rewrappedPrivate, mechanism: .ecdsaSHA256)
             try await client.verify(signature, for: message, key: rewrappedPublic, mechanism: .ecdsaSHA256)
             // Same key value: the check value survives the rewrap.
@@ -171,7 +189,9 @@ struct KeyManagementTests {
         let key = try await first.withClient { try await $0.generateKey(.aesKeyGen, template: Templates.aes256).key }
         let second = try HSMMock(masterKeyFile: path)
         #expect(second.wrappingKeyID == first.wrappingKeyID)
-        let ciphertext = try await second.withClient { try await $0.encrypt([UInt8](repeating: 1, count: 16), key: key, mechanism: .aesECB) }
+        let ciphertext = try await second.withClient {
+            try await $0.encrypt([UInt8](repeating: 1, count: 16), key: key, mechanism: .aesECB)
+        }
         #expect(ciphertext.count == 16)
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
         #expect(throws: EP11Error.invalidArgument) { try HSMMock(masterKeyFile: path) }

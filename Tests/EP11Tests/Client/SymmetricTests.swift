@@ -112,16 +112,20 @@ struct SymmetricTests {
             #expect(multi == single)
             // Multi-part decryption holds back the last block until Final.
             var decrypting = try await client.decryptInit(key: key, mechanism: .aesCBCPad(iv: iv))
-            let (afterFirst, firstPlain) = try await client.decryptUpdate(state: decrypting, ciphertext: Array(single[0..<32]))
+            let (afterFirst, firstPlain) = try await client.decryptUpdate(
+                state: decrypting, ciphertext: Array(single[0..<32]))
             #expect(firstPlain.count == 16)
             decrypting = afterFirst
-            let (afterRest, restPlain) = try await client.decryptUpdate(state: decrypting, ciphertext: Array(single[32...]))
+            let (afterRest, restPlain) = try await client.decryptUpdate(
+                state: decrypting, ciphertext: Array(single[32...]))
             let tail = try await client.decryptFinal(state: afterRest)
             #expect(firstPlain + restPlain + tail == message)
             #expect(try await client.decrypt(single, key: key, mechanism: .aesCBCPad(iv: iv)) == message)
             // An empty update is refused, as on HPCS.
             let fresh = try await client.encryptInit(key: key, mechanism: .aesCBCPad(iv: iv))
-            await #expect(throws: EP11Error.argumentsBad) { try await client.encryptUpdate(state: fresh, plaintext: []) }
+            await #expect(throws: EP11Error.argumentsBad) {
+                try await client.encryptUpdate(state: fresh, plaintext: [])
+            }
         }
     }
 
@@ -133,7 +137,8 @@ struct SymmetricTests {
             let localKey = SymmetricKey(size: .bits256)
             let keyBytes = localKey.withUnsafeBytes { Array($0) }
             // Encrypt the key locally with the HSM's public key, then import it into the HSM.
-            let publicKey = try _RSA.Encryption.PublicKey(derRepresentation: rsa.publicKey.publicKeyInfo().subjectPublicKeyInfo)
+            let publicKey = try _RSA.Encryption.PublicKey(
+                derRepresentation: rsa.publicKey.publicKeyInfo().subjectPublicKeyInfo)
             let wrapped = try publicKey.encrypt(keyBytes, padding: .PKCS1_OAEP_SHA256)
             let imported = try await client.unwrapKey(
                 Array(wrapped), unwrappingKey: rsa.privateKey,
@@ -147,7 +152,9 @@ struct SymmetricTests {
             let local = try AES._CBC.encrypt(message, using: localKey, iv: AES._CBC.IV(ivBytes: iv))
             #expect(hsm == Array(local))
             // The check value is AES-ECB of a zero block under the key: the first CBC block with a zero IV.
-            let zeroBlock = try AES._CBC.encrypt([UInt8](repeating: 0, count: 16), using: localKey, iv: AES._CBC.IV(ivBytes: [UInt8](repeating: 0, count: 16)), noPadding: true)
+            let zeroBlock = try AES._CBC.encrypt(
+                [UInt8](repeating: 0, count: 16), using: localKey,
+                iv: AES._CBC.IV(ivBytes: [UInt8](repeating: 0, count: 16)), noPadding: true)
             #expect(imported.checkValue == Array(zeroBlock.prefix(3)))
         }
     }
@@ -155,7 +162,9 @@ struct SymmetricTests {
     @Test("usage flags set to false are enforced; a tampered blob is refused")
     func attributePolicy() async throws {
         try await withClient(.inProcess) { client in
-            let decryptOnly = try await client.generateKey(.aesKeyGen, template: [.valueLength(16), .encrypt(false), .decrypt(true)]).key
+            let decryptOnly = try await client.generateKey(
+                .aesKeyGen, template: [.valueLength(16), .encrypt(false), .decrypt(true)]
+            ).key
             await #expect(throws: EP11Error.keyFunctionNotPermitted) {
                 try await client.encrypt([UInt8](repeating: 0, count: 16), key: decryptOnly, mechanism: .aesECB)
             }
@@ -180,9 +189,11 @@ struct SymmetricTests {
             }
             // A blob from another HSM names another wrapping key.
             await #expect(throws: EP11Error.wrappingKeyIDMismatch) {
-                try await client.encrypt([0], key: try HSMMock().withClient { other in
-                    try await other.generateKey(.aesKeyGen, template: [.valueLength(16)]).key
-                }, mechanism: .aesECB)
+                try await client.encrypt(
+                    [0],
+                    key: try HSMMock().withClient { other in
+                        try await other.generateKey(.aesKeyGen, template: [.valueLength(16)]).key
+                    }, mechanism: .aesECB)
             }
         }
     }
@@ -190,7 +201,9 @@ struct SymmetricTests {
     @Test("HMAC with a generic secret: sign, verify, and a wrong MAC")
     func hmac() async throws {
         try await withClient(.inProcess) { client in
-            let secret = try await client.generateKey(.genericSecretKeyGen, template: [.valueLength(32), .sign(true), .verify(true)]).key
+            let secret = try await client.generateKey(
+                .genericSecretKeyGen, template: [.valueLength(32), .sign(true), .verify(true)]
+            ).key
             let data = Array("authenticate me".utf8)
             let mac = try await client.sign(data, key: secret, mechanism: .sha256HMAC)
             #expect(mac.count == 32)
@@ -207,7 +220,9 @@ struct SymmetricTests {
             var state = try await client.signInit(key: secret, mechanism: .sha512HMAC)
             state = try await client.signUpdate(state: state, data: Array(data.prefix(4)))
             state = try await client.signUpdate(state: state, data: Array(data.dropFirst(4)))
-            #expect(try await client.signFinal(state: state) == (try await client.sign(data, key: secret, mechanism: .sha512HMAC)))
+            #expect(
+                try await client.signFinal(state: state)
+                    == (try await client.sign(data, key: secret, mechanism: .sha512HMAC)))
         }
     }
 

@@ -14,7 +14,11 @@ import Testing
 final class RecordingInterceptor: ServerInterceptor {
     private let state = Mutex<(metadata: [Metadata], failuresLeft: Int, retryable: Bool)>(([], 0, true))
 
-    func failNext(_ count: Int, retryable: Bool = true) { state.withLock { $0.failuresLeft = count; $0.retryable = retryable } }
+    func failNext(_ count: Int, retryable: Bool = true) {
+        state.withLock {
+            $0.failuresLeft = count; $0.retryable = retryable
+        }
+    }
     var recorded: [Metadata] { state.withLock { $0.metadata } }
 
     func intercept<Input: Sendable, Output: Sendable>(
@@ -35,7 +39,9 @@ final class RecordingInterceptor: ServerInterceptor {
             detail.code = ReturnValue.ibmInternalError.rawValue
             detail.detail = "injected"
             detail.retry = retryable
-            throw GoogleRPCStatus(code: .unknown, message: "CKR_IBM_INTERNAL_ERROR", details: [.any(try Google_Protobuf_Any(message: detail))])
+            throw GoogleRPCStatus(
+                code: .unknown, message: "CKR_IBM_INTERNAL_ERROR",
+                details: [.any(try Google_Protobuf_Any(message: detail))])
         }
         return try await next(request, context)
     }
@@ -47,7 +53,9 @@ final class CountingTokenSource: BearerTokenSource {
     var issued: Int { state.withLock { $0.issued } }
     var invalidated: Int { state.withLock { $0.invalidated } }
     func bearerToken() async throws -> BearerToken {
-        let count = state.withLock { $0.issued += 1; return $0.issued }
+        let count = state.withLock {
+            $0.issued += 1; return $0.issued
+        }
         return BearerToken("token-\(count)")
     }
     func invalidate() async { state.withLock { $0.invalidated += 1 } }
@@ -135,7 +143,9 @@ struct TransportTests {
 
             interceptor.failNext(1, retryable: false)
             let once = interceptor.recorded.count
-            await #expect(throws: EP11Error(returnValue: .ibmInternalError)) { try await client.generateRandom(count: 4) }
+            await #expect(throws: EP11Error(returnValue: .ibmInternalError)) {
+                try await client.generateRandom(count: 4)
+            }
             #expect(interceptor.recorded.count - once == 1)
             interceptor.failNext(0)
         }
@@ -167,13 +177,16 @@ struct TransportTests {
         let pki = TestPKI.shared
         let mock = try HSMMock()
         let serverTLS = HSMMock.ServerTLS(
-            certificateChainPEM: pki.serverChainPEM, privateKeyPEM: pki.serverKeyPEM, clientCertificateRootsPEM: pki.caPEM)
+            certificateChainPEM: pki.serverChainPEM, privateKeyPEM: pki.serverKeyPEM,
+            clientCertificateRootsPEM: pki.caPEM)
         try await mock.withServer(host: "127.0.0.1", port: 0, tls: serverTLS) { port in
             // Trusted CA and a client certificate: works.
             let mutual = EP11Client.Configuration(
                 host: "localhost", port: port,
-                transportSecurity: .tls(EP11Client.TLS(
-                    trustRootsPEM: pki.caPEM, clientCertificateChainPEM: pki.clientChainPEM, clientPrivateKeyPEM: pki.clientKeyPEM)))
+                transportSecurity: .tls(
+                    EP11Client.TLS(
+                        trustRootsPEM: pki.caPEM, clientCertificateChainPEM: pki.clientChainPEM,
+                        clientPrivateKeyPEM: pki.clientKeyPEM)))
             let bytes = try await withEP11Client(mutual) { try await $0.generateRandom(count: 16) }
             #expect(bytes.count == 16)
             // No client certificate: the server refuses.
@@ -181,12 +194,16 @@ struct TransportTests {
                 host: "localhost", port: port, transportSecurity: .tls(EP11Client.TLS(trustRootsPEM: pki.caPEM)))
             anonymous.timeouts = .init(call: .seconds(3))
             anonymous.retryPolicy = .none
-            await #expect(throws: EP11Error.self) { _ = try await withEP11Client(anonymous) { try await $0.generateRandom(count: 16) } }
+            await #expect(throws: EP11Error.self) {
+                _ = try await withEP11Client(anonymous) { try await $0.generateRandom(count: 16) }
+            }
             // System roots do not trust the test CA.
             var untrusted = EP11Client.Configuration(host: "localhost", port: port)
             untrusted.timeouts = .init(call: .seconds(3))
             untrusted.retryPolicy = .none
-            await #expect(throws: EP11Error.self) { _ = try await withEP11Client(untrusted) { try await $0.generateRandom(count: 16) } }
+            await #expect(throws: EP11Error.self) {
+                _ = try await withEP11Client(untrusted) { try await $0.generateRandom(count: 16) }
+            }
         }
     }
 
@@ -218,7 +235,8 @@ struct TransportTests {
         try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
             let byIP = EP11Client.Configuration(
                 host: "127.0.0.1", port: port,
-                transportSecurity: .tls(EP11Client.TLS(trustRootsPEM: pki.caPEM, insecureSkipHostnameVerification: true)))
+                transportSecurity: .tls(
+                    EP11Client.TLS(trustRootsPEM: pki.caPEM, insecureSkipHostnameVerification: true)))
             let bytes = try await withEP11Client(byIP) { try await $0.generateRandom(count: 8) }
             #expect(bytes.count == 8)
         }

@@ -8,7 +8,8 @@ struct PublicKeyInfoTests {
     func trailerIgnored() throws {
         let key = P256.Signing.PrivateKey().publicKey
         let spki = Array(key.derRepresentation)
-        let trailer: [UInt8] = [0x04, 0x10] + [UInt8](repeating: 0xAB, count: 16) + [0x04, 0x20] + [UInt8](repeating: 0xCD, count: 32)
+        let trailer: [UInt8] =
+            [0x04, 0x10] + [UInt8](repeating: 0xAB, count: 16) + [0x04, 0x20] + [UInt8](repeating: 0xCD, count: 32)
         let info = try PublicKeyInfo(parsing: spki + trailer)
         #expect(info.algorithm == .ec(.p256))
         #expect(info.subjectPublicKeyInfo == spki)
@@ -24,7 +25,11 @@ struct PublicKeyInfoTests {
         let key = Curve25519.Signing.PrivateKey().publicKey
         let raw = Array(key.rawRepresentation)
         let rfc8410: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00] + raw
-        let ep11: [UInt8] = [0x30, 0x33, 0x30, 0x0E, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00] + raw
+        let ep11: [UInt8] =
+            [
+                0x30, 0x33, 0x30, 0x0E, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x03, 0x2B, 0x65,
+                0x70, 0x03, 0x21, 0x00,
+            ] + raw
         for bytes in [rfc8410, ep11] {
             let info = try PublicKeyInfo(parsing: bytes)
             #expect(info.algorithm == .ed25519)

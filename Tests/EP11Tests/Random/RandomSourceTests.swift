@@ -19,7 +19,9 @@ struct RandomSourceTests {
     @Test("a missing device is a clear error naming it, never a silent fallback")
     func missingDevice() async throws {
         let path = "/dev/hpcs-no-such-device-\(UUID().uuidString)"
-        let error = await #expect(throws: EP11Error.unsupported) { try await RandomSource.device(path: path).bytes(count: 8) }
+        let error = await #expect(throws: EP11Error.unsupported) {
+            try await RandomSource.device(path: path).bytes(count: 8)
+        }
         #expect(error?.message.contains(path) == true)
         #expect(throws: EP11Error.unsupported) { try RandomSource.device(path: path).makeGenerator() }
         if !FileManager.default.fileExists(atPath: "/dev/trng") {

@@ -56,7 +56,9 @@ struct TestPKI: Sendable {
                 subject: try DistinguishedName { CommonName(commonName) },
                 signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try Certificate.Extensions {
-                    SubjectAlternativeNames([.dnsName("localhost"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))])
+                    SubjectAlternativeNames([
+                        .dnsName("localhost"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
+                    ])
                     try ExtendedKeyUsage([.serverAuth, .clientAuth])
                     Critical(KeyUsage(digitalSignature: true))
                 },
@@ -120,9 +122,13 @@ func hexBytes(_ text: String) -> [UInt8] {
 
 /// Templates used across the tests.
 enum Templates {
-    static let aes256: AttributeTemplate = [.valueLength(32), .encrypt(true), .decrypt(true), .wrap(true), .unwrap(true), .extractable(true)]
+    static let aes256: AttributeTemplate = [
+        .valueLength(32), .encrypt(true), .decrypt(true), .wrap(true), .unwrap(true), .extractable(true),
+    ]
 
-    static func ecPublic(_ curve: NamedCurve) -> AttributeTemplate { [.ecParameters(curve), .verify(true), .derive(true)] }
+    static func ecPublic(_ curve: NamedCurve) -> AttributeTemplate {
+        [.ecParameters(curve), .verify(true), .derive(true)]
+    }
     static let ecPrivate: AttributeTemplate = [.sign(true), .derive(true), .extractable(true)]
 
     static func rsaPublic(bits: Int = 2048) -> AttributeTemplate {

@@ -35,7 +35,8 @@ final class TokenServer: Sendable {
             return (nil, state.issued, state.lifetime)
         }
         if let failure = outcome.0 {
-            return Self.json(status: HTTPResponse.Status(code: failure), #"{"errorCode":"BXNIM0999E","errorMessage":"try later"}"#)
+            return Self.json(
+                status: HTTPResponse.Status(code: failure), #"{"errorCode":"BXNIM0999E","errorMessage":"try later"}"#)
         }
         var fields: [String: String] = [:]
         for pair in body.split(separator: "&") {

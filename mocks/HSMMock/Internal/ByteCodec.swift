@@ -6,7 +6,9 @@ struct ByteWriter {
     mutating func write(_ value: UInt8) { bytes.append(value) }
 
     mutating func write(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
+        }
     }
 
     mutating func write(_ value: [UInt8]) {

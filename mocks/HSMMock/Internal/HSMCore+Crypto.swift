@@ -81,17 +81,23 @@ extension HSMCore {
         switch (mechanism, key) {
         case (.aesECB, .secret(let object)), (.aesCBC, .secret(let object)), (.aesCBCPad, .secret(let object)):
             try object.require(usage, for: encrypt ? "encrypt" : "decrypt")
-            guard object.keyType == .aes else { throw HSMFailure(.keyTypeInconsistent, "AES mechanism with a non-AES key") }
+            guard object.keyType == .aes else {
+                throw HSMFailure(.keyTypeInconsistent, "AES mechanism with a non-AES key")
+            }
             return .aes(object.material)
         case (.rsaPKCS, .public(let object)), (.rsaPKCSOAEP, .public(let object)):
             guard encrypt else { throw HSMFailure(.keyTypeInconsistent, "decryption needs the private key") }
             try object.require(.encrypt, for: "encrypt")
-            guard object.keyType == .rsa else { throw HSMFailure(.keyTypeInconsistent, "RSA mechanism with a non-RSA key") }
+            guard object.keyType == .rsa else {
+                throw HSMFailure(.keyTypeInconsistent, "RSA mechanism with a non-RSA key")
+            }
             return .rsaPublic(object.spki)
         case (.rsaPKCS, .private(let object)), (.rsaPKCSOAEP, .private(let object)):
             guard !encrypt else { throw HSMFailure(.keyTypeInconsistent, "encryption needs the public key") }
             try object.require(.decrypt, for: "decrypt")
-            guard object.keyType == .rsa else { throw HSMFailure(.keyTypeInconsistent, "RSA mechanism with a non-RSA key") }
+            guard object.keyType == .rsa else {
+                throw HSMFailure(.keyTypeInconsistent, "RSA mechanism with a non-RSA key")
+            }
             return .rsaPrivate(object.material)
         case (.aesECB, _), (.aesCBC, _), (.aesCBCPad, _), (.rsaPKCS, _), (.rsaPKCSOAEP, _):
             throw HSMFailure(.keyTypeInconsistent, "the key does not fit \(mechanism)")
@@ -100,7 +106,9 @@ extension HSMCore {
         }
     }
 
-    func cipherSingle(mechanism: Grep11_Mechanism, key: AnyKey, data: [UInt8], encrypt: Bool) throws(HSMFailure) -> [UInt8] {
+    func cipherSingle(mechanism: Grep11_Mechanism, key: AnyKey, data: [UInt8], encrypt: Bool) throws(HSMFailure)
+        -> [UInt8]
+    {
         let type = MechanismType(rawValue: mechanism.mechanism)
         let cipherKey = try cipherKey(key, mechanism: type, encrypt: encrypt)
         let decrypting = !encrypt
@@ -108,7 +116,9 @@ extension HSMCore {
         case .aes(let value):
             switch type {
             case .aesECB:
-                return try Self.engine(decrypting: decrypting) { try SoftCrypto.aesECB(encrypt: encrypt, key: value, data: data) }
+                return try Self.engine(decrypting: decrypting) {
+                    try SoftCrypto.aesECB(encrypt: encrypt, key: value, data: data)
+                }
             case .aesCBC:
                 let iv = try Self.iv(mechanism, count: 16)
                 return try Self.engine(decrypting: decrypting) {
@@ -128,11 +138,15 @@ extension HSMCore {
             return try Self.engine { try SoftCrypto.rsaEncrypt(publicKeySPKI: spki, data: data, padding: padding) }
         case .rsaPrivate(let pkcs8):
             let padding = try Self.rsaPadding(mechanism)
-            return try Self.engine(decrypting: true) { try SoftCrypto.rsaDecrypt(privateKeyPKCS8: pkcs8, data: data, padding: padding) }
+            return try Self.engine(decrypting: true) {
+                try SoftCrypto.rsaDecrypt(privateKeyPKCS8: pkcs8, data: data, padding: padding)
+            }
         }
     }
 
-    func cipherInit(mechanism: Grep11_Mechanism, key: Grep11_KeyBlob, hasKey: Bool, encrypt: Bool) throws(HSMFailure) -> Data {
+    func cipherInit(mechanism: Grep11_Mechanism, key: Grep11_KeyBlob, hasKey: Bool, encrypt: Bool) throws(HSMFailure)
+        -> Data
+    {
         let raw = try rawBlob(key, hasKey: hasKey, role: encrypt ? "encryption" : "decryption")
         let type = MechanismType(rawValue: mechanism.mechanism)
         _ = try cipherKey(try openKey(raw), mechanism: type, encrypt: encrypt)
@@ -147,7 +161,9 @@ extension HSMCore {
     func cipherWithState(_ data: Data, input: Data, encrypt: Bool) throws(HSMFailure) -> Data {
         let state = try openState(data, expecting: encrypt ? .encrypt : .decrypt)
         guard !state.updated else { throw HSMFailure(.operationActive, "single-part call after an update") }
-        return Data(try cipherSingle(mechanism: state.mechanism, key: try openKey(state.key), data: Array(input), encrypt: encrypt))
+        return Data(
+            try cipherSingle(
+                mechanism: state.mechanism, key: try openKey(state.key), data: Array(input), encrypt: encrypt))
     }
 
     func cipherUpdate(_ data: Data, input: Data, encrypt: Bool) throws(HSMFailure) -> (Data, Data) {
@@ -167,7 +183,9 @@ extension HSMCore {
         guard !chunk.isEmpty else { return (try sealState(state), Data()) }
         let output: [UInt8]
         if type == .aesECB {
-            output = try Self.engine(decrypting: !encrypt) { try SoftCrypto.aesECB(encrypt: encrypt, key: value, data: chunk) }
+            output = try Self.engine(decrypting: !encrypt) {
+                try SoftCrypto.aesECB(encrypt: encrypt, key: value, data: chunk)
+            }
         } else {
             let iv = state.chainingValue
             output = try Self.engine(decrypting: !encrypt) {
@@ -190,9 +208,10 @@ extension HSMCore {
                 throw HSMFailure(.encryptedDataLenRange, "ciphertext is not a whole number of blocks")
             }
             let iv = state.chainingValue
-            return Data(try Self.engine(decrypting: !encrypt) {
-                try SoftCrypto.aesCBC(encrypt: encrypt, key: value, iv: iv, data: rest, padding: true)
-            })
+            return Data(
+                try Self.engine(decrypting: !encrypt) {
+                    try SoftCrypto.aesCBC(encrypt: encrypt, key: value, iv: iv, data: rest, padding: true)
+                })
         }
         guard rest.isEmpty else {
             throw HSMFailure(encrypt ? .dataLenRange : .encryptedDataLenRange, "data is not a whole number of blocks")
@@ -203,7 +222,8 @@ extension HSMCore {
     func reencrypt(_ request: Grep11_ReencryptSingleRequest) throws(HSMFailure) -> Data {
         let decryptionKey = try openKey(request.decKey, hasKey: request.hasDecKey, role: "decryption")
         let encryptionKey = try openKey(request.encKey, hasKey: request.hasEncKey, role: "encryption")
-        let plain = try cipherSingle(mechanism: request.decMech, key: decryptionKey, data: Array(request.ciphered), encrypt: false)
+        let plain = try cipherSingle(
+            mechanism: request.decMech, key: decryptionKey, data: Array(request.ciphered), encrypt: false)
         return Data(try cipherSingle(mechanism: request.encMech, key: encryptionKey, data: plain, encrypt: true))
     }
 
@@ -233,7 +253,9 @@ extension HSMCore {
             var salt = 0
             if case .rsapssparameter(let parameter)? = mechanism.parameter {
                 if let named = digestAlgorithm(forHashMechanism: parameter.hashMech) {
-                    if let hash, hash != named { throw HSMFailure(.mechanismParamInvalid, "PSS hash differs from the mechanism") }
+                    if let hash, hash != named {
+                        throw HSMFailure(.mechanismParamInvalid, "PSS hash differs from the mechanism")
+                    }
                     hashAlgorithm = named
                 }
                 if let named = mgfAlgorithm(parameter.mgf.rawValue) { mgf = named }
@@ -299,13 +321,20 @@ extension HSMCore {
         }
     }
 
-    static func checkAsymmetric(scheme: SignatureScheme, keyType: KeyType, attributes: AttributeTemplate) throws(HSMFailure) {
+    static func checkAsymmetric(scheme: SignatureScheme, keyType: KeyType, attributes: AttributeTemplate)
+        throws(HSMFailure)
+    {
         switch scheme {
-        case .rsa: guard keyType == .rsa else { throw HSMFailure(.keyTypeInconsistent, "RSA mechanism with a non-RSA key") }
+        case .rsa:
+            guard keyType == .rsa else { throw HSMFailure(.keyTypeInconsistent, "RSA mechanism with a non-RSA key") }
         case .ecdsa:
-            guard keyType == .ec, !isEd25519(attributes) else { throw HSMFailure(.keyTypeInconsistent, "ECDSA needs an EC key") }
+            guard keyType == .ec, !isEd25519(attributes) else {
+                throw HSMFailure(.keyTypeInconsistent, "ECDSA needs an EC key")
+            }
         case .ed25519:
-            guard keyType == .ec, isEd25519(attributes) else { throw HSMFailure(.keyTypeInconsistent, "Ed25519 needs an Ed25519 key") }
+            guard keyType == .ec, isEd25519(attributes) else {
+                throw HSMFailure(.keyTypeInconsistent, "Ed25519 needs an Ed25519 key")
+            }
         case .hmac: throw HSMFailure(.keyTypeInconsistent, "HMAC needs a secret key")
         }
     }
@@ -316,9 +345,14 @@ extension HSMCore {
         case (.hmac(let algorithm), .secret(let object)):
             return try Self.engine { try SoftCrypto.hmac(algorithm, key: object.material, data: data) }
         case (.rsa(let rsa), .private(let object)):
-            return try Self.engine { try SoftCrypto.rsaSign(privateKeyPKCS8: object.material, message: data, scheme: rsa) }
+            return try Self.engine {
+                try SoftCrypto.rsaSign(privateKeyPKCS8: object.material, message: data, scheme: rsa)
+            }
         case (.ecdsa(let hash), .private(let object)):
-            let digest = try hash.map { algorithm throws(HSMFailure) in try Self.engine { try SoftCrypto.digest(algorithm, data) } } ?? data
+            let digest =
+                try hash.map { algorithm throws(HSMFailure) in
+                    try Self.engine { try SoftCrypto.digest(algorithm, data) }
+                } ?? data
             return try Self.engine { try SoftCrypto.ecdsaSign(privateKeyPKCS8: object.material, digest: digest) }
         case (.ed25519, .private(let object)):
             return try Self.engine { try SoftCrypto.ed25519Sign(privateKeyPKCS8: object.material, message: data) }
@@ -341,20 +375,27 @@ extension HSMCore {
         case (.ecdsa(let hash), .public(let object)):
             let curve = try Self.engine { try SoftCrypto.ecPublicPoint(object.spki).curve }
             guard signature.count == 2 * curve.coordinateByteCount else { throw HSMFailure(.signatureLenRange) }
-            let digest = try hash.map { algorithm throws(HSMFailure) in try Self.engine { try SoftCrypto.digest(algorithm, data) } } ?? data
+            let digest =
+                try hash.map { algorithm throws(HSMFailure) in
+                    try Self.engine { try SoftCrypto.digest(algorithm, data) }
+                } ?? data
             try Self.engine(signature: true) {
                 try SoftCrypto.ecdsaVerify(publicKeySPKI: object.spki, digest: digest, signature: signature)
             }
         case (.ed25519, .public(let object)):
             guard let info = try? PublicKeyInfo(parsing: object.spki) else { throw HSMFailure(.publicKeyInvalid) }
             let raw = info.keyBytes
-            try Self.engine(signature: true) { try SoftCrypto.ed25519Verify(publicKeyRaw: raw, message: data, signature: signature) }
+            try Self.engine(signature: true) {
+                try SoftCrypto.ed25519Verify(publicKeyRaw: raw, message: data, signature: signature)
+            }
         default:
             throw HSMFailure(.keyTypeInconsistent, "the key does not fit the mechanism")
         }
     }
 
-    func signInit(mechanism: Grep11_Mechanism, key: Grep11_KeyBlob, hasKey: Bool, signing: Bool) throws(HSMFailure) -> Data {
+    func signInit(mechanism: Grep11_Mechanism, key: Grep11_KeyBlob, hasKey: Bool, signing: Bool) throws(HSMFailure)
+        -> Data
+    {
         let raw = try rawBlob(key, hasKey: hasKey, role: signing ? "signing" : "verification")
         let scheme = try Self.signatureScheme(mechanism)
         try checkSigningKey(try openKey(raw), scheme: scheme, signing: signing)
@@ -395,7 +436,8 @@ extension HSMCore {
         return response
     }
 
-    func mechanismInfo(_ request: Grep11_GetMechanismInfoRequest) throws(HSMFailure) -> Grep11_GetMechanismInfoResponse {
+    func mechanismInfo(_ request: Grep11_GetMechanismInfoRequest) throws(HSMFailure) -> Grep11_GetMechanismInfoResponse
+    {
         guard let entry = MockMechanisms.entry(MechanismType(rawValue: request.mech)) else {
             throw HSMFailure(.mechanismInvalid, "mechanism not supported")
         }

@@ -12,15 +12,23 @@ extension HSMCore {
         switch mechanism {
         case .aesKeyGen:
             keyType = .aes
-            guard let value = template[.valueLength] else { throw HSMFailure(.templateIncomplete, "CKA_VALUE_LEN missing") }
+            guard let value = template[.valueLength] else {
+                throw HSMFailure(.templateIncomplete, "CKA_VALUE_LEN missing")
+            }
             guard let bytes = value.integerValue else { throw HSMFailure(.attributeValueInvalid, "CKA_VALUE_LEN") }
-            guard bytes == 16 || bytes == 24 || bytes == 32 else { throw HSMFailure(.keySizeRange, "AES keys are 16, 24 or 32 bytes") }
+            guard bytes == 16 || bytes == 24 || bytes == 32 else {
+                throw HSMFailure(.keySizeRange, "AES keys are 16, 24 or 32 bytes")
+            }
             length = Int(bytes)
         case .genericSecretKeyGen:
             keyType = .genericSecret
-            guard let value = template[.valueLength] else { throw HSMFailure(.templateIncomplete, "CKA_VALUE_LEN missing") }
+            guard let value = template[.valueLength] else {
+                throw HSMFailure(.templateIncomplete, "CKA_VALUE_LEN missing")
+            }
             guard let bytes = value.integerValue else { throw HSMFailure(.attributeValueInvalid, "CKA_VALUE_LEN") }
-            guard bytes >= 1, bytes <= 256 else { throw HSMFailure(.keySizeRange, "generic secrets are 1 to 256 bytes") }
+            guard bytes >= 1, bytes <= 256 else {
+                throw HSMFailure(.keySizeRange, "generic secrets are 1 to 256 bytes")
+            }
             length = Int(bytes)
         default:
             throw HSMFailure(.mechanismInvalid, "not a secret-key generation mechanism")
@@ -42,7 +50,9 @@ extension HSMCore {
         return response
     }
 
-    static func checkClassAndType(_ template: AttributeTemplate, objectClass: ObjectClass, keyType: KeyType?) throws(HSMFailure) {
+    static func checkClassAndType(_ template: AttributeTemplate, objectClass: ObjectClass, keyType: KeyType?)
+        throws(HSMFailure)
+    {
         if let value = template[.class] {
             guard value.integerValue == objectClass.rawValue else {
                 throw HSMFailure(.templateInconsistent, "CKA_CLASS does not match the mechanism")
@@ -57,7 +67,8 @@ extension HSMCore {
 
     // MARK: GenerateKeyPair
 
-    func generateKeyPair(_ request: Grep11_GenerateKeyPairRequest) throws(HSMFailure) -> Grep11_GenerateKeyPairResponse {
+    func generateKeyPair(_ request: Grep11_GenerateKeyPairRequest) throws(HSMFailure) -> Grep11_GenerateKeyPairResponse
+    {
         let publicTemplate = AttributeTemplate(wire: request.pubKeyTemplate)
         let privateTemplate = AttributeTemplate(wire: request.privKeyTemplate)
         let mechanism = MechanismType(rawValue: request.mech.mechanism)
@@ -74,7 +85,9 @@ extension HSMCore {
             guard let bitsValue = publicTemplate[.modulusBits] ?? privateTemplate[.modulusBits] else {
                 throw HSMFailure(.templateIncomplete, "CKA_MODULUS_BITS missing")
             }
-            guard let bits = bitsValue.integerValue else { throw HSMFailure(.attributeValueInvalid, "CKA_MODULUS_BITS") }
+            guard let bits = bitsValue.integerValue else {
+                throw HSMFailure(.attributeValueInvalid, "CKA_MODULUS_BITS")
+            }
             guard bits >= 1024, bits <= 4096, bits % 8 == 0 else {
                 throw HSMFailure(.keySizeRange, "RSA modulus must be 1024 to 4096 bits")
             }
@@ -122,7 +135,8 @@ extension HSMCore {
         privateAttributes[.keyType] = .integer(keyType.rawValue)
         privateAttributes[.local] = .bool(true)
         privateAttributes[.keyGenMechanism] = .integer(mechanism.rawValue)
-        let privateBlob = try sealKey(KeyObject(objectClass: .privateKey, keyType: keyType, attributes: privateAttributes, material: pkcs8))
+        let privateBlob = try sealKey(
+            KeyObject(objectClass: .privateKey, keyType: keyType, attributes: privateAttributes, material: pkcs8))
         let publicBlob = try sealPublicKey(PublicKeyObject(keyType: keyType, spki: spki, attributes: publicAttributes))
         var response = Grep11_GenerateKeyPairResponse()
         response.privKeyBytes = Data(privateBlob)
@@ -162,14 +176,22 @@ extension HSMCore {
             switch mechanism {
             case .aesCBCPad:
                 let iv = try Self.iv(request.mech, count: 16)
-                wrapped = try Self.engine { try SoftCrypto.aesCBC(encrypt: true, key: kek.material, iv: iv, data: material, padding: true) }
+                wrapped = try Self.engine {
+                    try SoftCrypto.aesCBC(encrypt: true, key: kek.material, iv: iv, data: material, padding: true)
+                }
             case .aesCBC, .aesECB:
-                guard material.count % 16 == 0 else { throw HSMFailure(.keySizeRange, "key length is not a multiple of the block size") }
+                guard material.count % 16 == 0 else {
+                    throw HSMFailure(.keySizeRange, "key length is not a multiple of the block size")
+                }
                 if mechanism == .aesECB {
-                    wrapped = try Self.engine { try SoftCrypto.aesECB(encrypt: true, key: kek.material, data: material) }
+                    wrapped = try Self.engine {
+                        try SoftCrypto.aesECB(encrypt: true, key: kek.material, data: material)
+                    }
                 } else {
                     let iv = try Self.iv(request.mech, count: 16)
-                    wrapped = try Self.engine { try SoftCrypto.aesCBC(encrypt: true, key: kek.material, iv: iv, data: material, padding: false) }
+                    wrapped = try Self.engine {
+                        try SoftCrypto.aesCBC(encrypt: true, key: kek.material, iv: iv, data: material, padding: false)
+                    }
                 }
             case .aesKeyWrap:
                 guard material.count % 8 == 0, material.count >= 16 else {
@@ -189,7 +211,9 @@ extension HSMCore {
             }
             let padding = try Self.rsaPadding(request.mech)
             let material = target.material
-            wrapped = try Self.engine { try SoftCrypto.rsaEncrypt(publicKeySPKI: kek.spki, data: material, padding: padding) }
+            wrapped = try Self.engine {
+                try SoftCrypto.rsaEncrypt(publicKeySPKI: kek.spki, data: material, padding: padding)
+            }
         case .private:
             throw HSMFailure(.wrappingKeyTypeInconsistent, "a private key cannot wrap")
         }
@@ -209,15 +233,19 @@ extension HSMCore {
         switch unwrappingKey {
         case .secret(let kek):
             try kek.require(.unwrap, for: "unwrap")
-            guard kek.keyType == .aes else { throw HSMFailure(.unwrappingKeyTypeInconsistent, "unwrapping key is not AES") }
+            guard kek.keyType == .aes else {
+                throw HSMFailure(.unwrappingKeyTypeInconsistent, "unwrapping key is not AES")
+            }
             do {
                 switch mechanism {
                 case .aesCBCPad:
                     let iv = try Self.iv(request.mech, count: 16)
-                    plain = try SoftCrypto.aesCBC(encrypt: false, key: kek.material, iv: iv, data: wrapped, padding: true)
+                    plain = try SoftCrypto.aesCBC(
+                        encrypt: false, key: kek.material, iv: iv, data: wrapped, padding: true)
                 case .aesCBC:
                     let iv = try Self.iv(request.mech, count: 16)
-                    plain = try SoftCrypto.aesCBC(encrypt: false, key: kek.material, iv: iv, data: wrapped, padding: false)
+                    plain = try SoftCrypto.aesCBC(
+                        encrypt: false, key: kek.material, iv: iv, data: wrapped, padding: false)
                 case .aesECB:
                     plain = try SoftCrypto.aesECB(encrypt: false, key: kek.material, data: wrapped)
                 case .aesKeyWrap:
@@ -234,7 +262,9 @@ extension HSMCore {
             }
         case .private(let kek):
             try kek.require(.unwrap, for: "unwrap")
-            guard kek.keyType == .rsa else { throw HSMFailure(.unwrappingKeyTypeInconsistent, "unwrapping key is not RSA") }
+            guard kek.keyType == .rsa else {
+                throw HSMFailure(.unwrappingKeyTypeInconsistent, "unwrapping key is not RSA")
+            }
             let padding = try Self.rsaPadding(request.mech)
             do {
                 plain = try SoftCrypto.rsaDecrypt(privateKeyPKCS8: kek.material, data: wrapped, padding: padding)
@@ -264,13 +294,16 @@ extension HSMCore {
             attributes[.class] = .integer(ObjectClass.secretKey.rawValue)
             attributes[.valueLength] = .integer(UInt64(plain.count))
             attributes[.local] = .bool(false)
-            let blob = try sealKey(KeyObject(objectClass: .secretKey, keyType: keyType, attributes: attributes, material: plain))
+            let blob = try sealKey(
+                KeyObject(objectClass: .secretKey, keyType: keyType, attributes: attributes, material: plain))
             response.unwrappedBytes = Data(blob)
             response.unwrapped = wireBlob(blob, attributes: attributes)
             response.checkSum = Data(Self.checksum(secret: plain, keyType: keyType))
         } else if objectClass == .privateKey {
             let kind: PrivateKeyKind
-            do { kind = try SoftCrypto.privateKeyKind(plain) } catch { throw HSMFailure(.wrappedKeyInvalid, "not a PKCS#8 private key") }
+            do { kind = try SoftCrypto.privateKeyKind(plain) } catch {
+                throw HSMFailure(.wrappedKeyInvalid, "not a PKCS#8 private key")
+            }
             let keyType: KeyType
             let publicSPKI: [UInt8]
             var bits: UInt32
@@ -300,14 +333,20 @@ extension HSMCore {
             attributes[.class] = .integer(ObjectClass.privateKey.rawValue)
             attributes[.keyType] = .integer(keyType.rawValue)
             attributes[.local] = .bool(false)
-            let blob = try sealKey(KeyObject(objectClass: .privateKey, keyType: keyType, attributes: attributes, material: plain))
+            let blob = try sealKey(
+                KeyObject(objectClass: .privateKey, keyType: keyType, attributes: attributes, material: plain))
             var publicAttributes = AttributeTemplate()
             publicAttributes[.class] = .integer(ObjectClass.publicKey.rawValue)
             publicAttributes[.keyType] = .integer(keyType.rawValue)
-            let maced = try sealPublicKey(PublicKeyObject(keyType: keyType, spki: publicSPKI, attributes: publicAttributes))
+            let maced = try sealPublicKey(
+                PublicKeyObject(keyType: keyType, spki: publicSPKI, attributes: publicAttributes))
             response.unwrappedBytes = Data(blob)
             response.unwrapped = wireBlob(blob, attributes: attributes)
-            response.checkSum = Data(maced + [UInt8(truncatingIfNeeded: bits >> 24), UInt8(truncatingIfNeeded: bits >> 16), UInt8(truncatingIfNeeded: bits >> 8), UInt8(truncatingIfNeeded: bits)])
+            response.checkSum = Data(
+                maced + [
+                    UInt8(truncatingIfNeeded: bits >> 24), UInt8(truncatingIfNeeded: bits >> 16),
+                    UInt8(truncatingIfNeeded: bits >> 8), UInt8(truncatingIfNeeded: bits),
+                ])
         } else {
             throw HSMFailure(.templateInconsistent, "CKA_CLASS must be a secret or private key")
         }
@@ -392,7 +431,9 @@ extension HSMCore {
         } else {
             length = shared.count
         }
-        if keyType == .aes, ![16, 24, 32].contains(length) { throw HSMFailure(.keySizeRange, "AES keys are 16, 24 or 32 bytes") }
+        if keyType == .aes, ![16, 24, 32].contains(length) {
+            throw HSMFailure(.keySizeRange, "AES keys are 16, 24 or 32 bytes")
+        }
         // CKD_NULL: the key value is the leading CKA_VALUE_LEN bytes of the shared secret (x coordinate).
         let value = Array(shared.prefix(length))
         var attributes = template
@@ -400,7 +441,8 @@ extension HSMCore {
         attributes[.keyType] = .integer(keyType.rawValue)
         attributes[.valueLength] = .integer(UInt64(length))
         attributes[.local] = .bool(false)
-        let blob = try sealKey(KeyObject(objectClass: .secretKey, keyType: keyType, attributes: attributes, material: value))
+        let blob = try sealKey(
+            KeyObject(objectClass: .secretKey, keyType: keyType, attributes: attributes, material: value))
         var response = Grep11_DeriveKeyResponse()
         response.newKeyBytes = Data(blob)
         response.newKey = wireBlob(blob, attributes: attributes)
@@ -410,7 +452,9 @@ extension HSMCore {
 
     // MARK: Attributes
 
-    func getAttributeValue(_ request: Grep11_GetAttributeValueRequest) throws(HSMFailure) -> Grep11_GetAttributeValueResponse {
+    func getAttributeValue(_ request: Grep11_GetAttributeValueRequest) throws(HSMFailure)
+        -> Grep11_GetAttributeValueResponse
+    {
         guard !request.object.isEmpty else { throw HSMFailure(.argumentsBad, "object missing") }
         let key = try openKey(Array(request.object))
         let attributes: AttributeTemplate
@@ -436,7 +480,9 @@ extension HSMCore {
         return response
     }
 
-    func setAttributeValue(_ request: Grep11_SetAttributeValueRequest) throws(HSMFailure) -> Grep11_SetAttributeValueResponse {
+    func setAttributeValue(_ request: Grep11_SetAttributeValueRequest) throws(HSMFailure)
+        -> Grep11_SetAttributeValueResponse
+    {
         guard !request.object.isEmpty else { throw HSMFailure(.argumentsBad, "object missing") }
         let changes = AttributeTemplate(wire: request.attributes)
         var response = Grep11_SetAttributeValueResponse()
@@ -452,7 +498,8 @@ extension HSMCore {
     }
 
     static let readOnlyAttributes: Set<AttributeType> = [
-        .class, .keyType, .valueLength, .value, .modulusBits, .modulus, .publicExponent, .ecParameters, .ecPoint, .local,
+        .class, .keyType, .valueLength, .value, .modulusBits, .modulus, .publicExponent, .ecParameters, .ecPoint,
+        .local,
         .keyGenMechanism, .neverExtractable, .alwaysSensitive,
     ]
 
@@ -464,7 +511,8 @@ extension HSMCore {
             if readOnlyAttributes.contains(change.type) {
                 throw HSMFailure(.attributeReadOnly, "\(change.type) cannot be changed")
             }
-            if change.type == .extractable, change.value.boolValue == true, attributes[.extractable]?.boolValue == false {
+            if change.type == .extractable, change.value.boolValue == true, attributes[.extractable]?.boolValue == false
+            {
                 throw HSMFailure(.attributeReadOnly, "CKA_EXTRACTABLE cannot be turned back on")
             }
             if change.type == .sensitive, change.value.boolValue == false, attributes[.sensitive]?.boolValue == true {

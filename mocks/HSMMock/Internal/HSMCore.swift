@@ -128,7 +128,9 @@ final class HSMCore: Sendable {
             guard let operation = Operation(rawValue: try reader.readByte()) else { throw HSMFailure.malformed }
             self.operation = operation
             let mechanismBytes = try reader.readBytes()
-            do { mechanism = try Grep11_Mechanism(serializedBytes: mechanismBytes) } catch { throw HSMFailure.malformed }
+            do { mechanism = try Grep11_Mechanism(serializedBytes: mechanismBytes) } catch {
+                throw HSMFailure.malformed
+            }
             key = try reader.readBytes()
             buffer = try reader.readBytes()
             chainingValue = try reader.readBytes()
@@ -146,7 +148,8 @@ final class HSMCore: Sendable {
         do {
             bytes = try sealer.open(Array(data), kind: .state, keys: openingKeys)
         } catch {
-            throw HSMFailure(error.returnValue == .ibmWKIDMismatch ? .ibmWKIDMismatch : .savedStateInvalid, "state blob rejected")
+            throw HSMFailure(
+                error.returnValue == .ibmWKIDMismatch ? .ibmWKIDMismatch : .savedStateInvalid, "state blob rejected")
         }
         let state = try OperationStateObject(serialized: bytes)
         guard state.operation == operation else {
@@ -182,13 +185,18 @@ final class HSMCore: Sendable {
     /// The 7-byte EP11 checksum of a secret key: 3-byte check value and the 4-byte big-endian bit length.
     static func checksum(secret value: [UInt8], keyType: KeyType) -> [UInt8] {
         let checkValue: [UInt8]
-        if keyType == .aes, let encrypted = try? SoftCrypto.aesECB(encrypt: true, key: value, data: [UInt8](repeating: 0, count: 16)) {
+        if keyType == .aes,
+            let encrypted = try? SoftCrypto.aesECB(encrypt: true, key: value, data: [UInt8](repeating: 0, count: 16))
+        {
             checkValue = Array(encrypted.prefix(3))
         } else {
             checkValue = Array(((try? SoftCrypto.digest(.sha1, value)) ?? [0, 0, 0]).prefix(3))
         }
         let bits = UInt32(truncatingIfNeeded: value.count &* 8)
-        return checkValue + [UInt8(truncatingIfNeeded: bits >> 24), UInt8(truncatingIfNeeded: bits >> 16), UInt8(truncatingIfNeeded: bits >> 8), UInt8(truncatingIfNeeded: bits)]
+        return checkValue + [
+            UInt8(truncatingIfNeeded: bits >> 24), UInt8(truncatingIfNeeded: bits >> 16),
+            UInt8(truncatingIfNeeded: bits >> 8), UInt8(truncatingIfNeeded: bits),
+        ]
     }
 
     static func curve(fromECParameters bytes: [UInt8]) throws(HSMFailure) -> NamedCurve {
@@ -209,7 +217,9 @@ final class HSMCore: Sendable {
     }
 
     /// Runs an engine call, turning its failure into the HSM's return value for the role.
-    static func engine<T>(signature: Bool = false, decrypting: Bool = false, _ body: () throws -> T) throws(HSMFailure) -> T {
+    static func engine<T>(signature: Bool = false, decrypting: Bool = false, _ body: () throws -> T) throws(HSMFailure)
+        -> T
+    {
         do {
             return try body()
         } catch let error as SoftCryptoError {

@@ -45,7 +45,8 @@ struct BlobSealer: Sendable {
         header += Self.version
         do {
             let nonce = try SoftCrypto.randomBytes(12)
-            let (ciphertext, tag) = try SoftCrypto.aesGCMSeal(key: master.keyBytes, nonce: nonce, aad: header, plaintext: payload)
+            let (ciphertext, tag) = try SoftCrypto.aesGCMSeal(
+                key: master.keyBytes, nonce: nonce, aad: header, plaintext: payload)
             return header + nonce + ciphertext + tag
         } catch {
             throw HSMFailure(.generalError, "sealing failed")
@@ -75,7 +76,8 @@ struct BlobSealer: Sendable {
         let ciphertext = Array(body.dropLast(16))
         let tag = Array(body.suffix(16))
         do {
-            return try SoftCrypto.aesGCMOpen(key: master.keyBytes, nonce: nonce, aad: header, ciphertext: ciphertext, tag: tag)
+            return try SoftCrypto.aesGCMOpen(
+                key: master.keyBytes, nonce: nonce, aad: header, ciphertext: ciphertext, tag: tag)
         } catch {
             throw HSMFailure(.ibmBlobError, "blob failed its integrity check")
         }

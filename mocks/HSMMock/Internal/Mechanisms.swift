@@ -11,7 +11,9 @@ enum MockMechanisms {
 
     static let all: [Entry] = [
         // The first entry must be CKM_RSA_PKCS, as on HPCS.
-        Entry(type: .rsaPKCS, minKeySize: 512, maxKeySize: 4096, flags: [.encrypt, .decrypt, .sign, .verify, .wrap, .unwrap]),
+        Entry(
+            type: .rsaPKCS, minKeySize: 512, maxKeySize: 4096,
+            flags: [.encrypt, .decrypt, .sign, .verify, .wrap, .unwrap]),
         Entry(type: .rsaPKCSKeyPairGen, minKeySize: 1024, maxKeySize: 4096, flags: [.generateKeyPair]),
         Entry(type: .rsaPKCSOAEP, minKeySize: 1024, maxKeySize: 4096, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
         Entry(type: .rsaPKCSPSS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
@@ -42,13 +44,20 @@ enum MockMechanisms {
         Entry(type: .aesCBCPad, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
         Entry(type: .aesKeyWrap, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
         Entry(type: .aesKeyWrapPad, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
-        Entry(type: .ecKeyPairGen, minKeySize: 256, maxKeySize: 521, flags: [.generateKeyPair, .ecNamedCurve, .ecUncompress]),
+        Entry(
+            type: .ecKeyPairGen, minKeySize: 256, maxKeySize: 521,
+            flags: [.generateKeyPair, .ecNamedCurve, .ecUncompress]),
         Entry(type: .ecdsa, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
-        Entry(type: .ecdsaSHA1, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
-        Entry(type: .ecdsaSHA224, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
-        Entry(type: .ecdsaSHA256, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
-        Entry(type: .ecdsaSHA384, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
-        Entry(type: .ecdsaSHA512, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
+        Entry(
+            type: .ecdsaSHA1, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
+        Entry(
+            type: .ecdsaSHA224, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
+        Entry(
+            type: .ecdsaSHA256, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
+        Entry(
+            type: .ecdsaSHA384, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
+        Entry(
+            type: .ecdsaSHA512, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
         Entry(type: .ecdh1Derive, minKeySize: 256, maxKeySize: 521, flags: [.derive, .ecNamedCurve, .ecUncompress]),
         Entry(type: .ibmED25519SHA512, minKeySize: 256, maxKeySize: 256, flags: [.sign, .verify]),
     ]

@@ -59,7 +59,9 @@ enum DER {
 
     /// EP11's SPKI for an Ed25519 key: `id-ecPublicKey` with the Ed25519 OID as the curve (not RFC 8410).
     static func ed25519SPKI(rawKey: [UInt8]) -> [UInt8] {
-        let algorithm: [UInt8] = [0x30, 0x0E, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x03, 0x2B, 0x65, 0x70]
+        let algorithm: [UInt8] = [
+            0x30, 0x0E, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x03, 0x2B, 0x65, 0x70,
+        ]
         let bitString: [UInt8] = [0x03] + length(rawKey.count + 1) + [0x00] + rawKey
         let content = algorithm + bitString
         return [0x30] + length(content.count) + content
@@ -70,7 +72,8 @@ extension BlobSealer {
     func sealPublicKey(_ key: PublicKeyObject, under master: MasterKey) throws(HSMFailure) -> [UInt8] {
         var attributeWriter = ByteWriter()
         attributeWriter.write(key.keyType.rawValue)
-        let attributesObject = KeyObject(objectClass: .publicKey, keyType: key.keyType, attributes: key.attributes, material: [])
+        let attributesObject = KeyObject(
+            objectClass: .publicKey, keyType: key.keyType, attributes: key.attributes, material: [])
         attributeWriter.write(attributesObject.serialized())
         let salt: [UInt8]
         do { salt = try SoftCrypto.randomBytes(8) } catch { throw HSMFailure(.generalError, "random failure") }

@@ -33,11 +33,14 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         return GoogleRPCStatus(code: .unknown, message: name, details: [.any(any)])
     }
 
-    func generateRandom(request: Grep11_GenerateRandomRequest, context: ServerContext) async throws -> Grep11_GenerateRandomResponse {
+    func generateRandom(request: Grep11_GenerateRandomRequest, context: ServerContext) async throws
+        -> Grep11_GenerateRandomResponse
+    {
         try run("GenerateRandom") { () throws(HSMFailure) in try core.generateRandom(request) }
     }
 
-    func digestInit(request: Grep11_DigestInitRequest, context: ServerContext) async throws -> Grep11_DigestInitResponse {
+    func digestInit(request: Grep11_DigestInitRequest, context: ServerContext) async throws -> Grep11_DigestInitResponse
+    {
         try run("DigestInit") { () throws(HSMFailure) in
             var response = Grep11_DigestInitResponse()
             response.state = try core.digestInit(mechanism: request.mech)
@@ -53,7 +56,9 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func digestUpdate(request: Grep11_DigestUpdateRequest, context: ServerContext) async throws -> Grep11_DigestUpdateResponse {
+    func digestUpdate(request: Grep11_DigestUpdateRequest, context: ServerContext) async throws
+        -> Grep11_DigestUpdateResponse
+    {
         try run("DigestUpdate") { () throws(HSMFailure) in
             var response = Grep11_DigestUpdateResponse()
             response.state = try core.digestUpdate(state: request.state, data: request.data)
@@ -69,7 +74,9 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func digestFinal(request: Grep11_DigestFinalRequest, context: ServerContext) async throws -> Grep11_DigestFinalResponse {
+    func digestFinal(request: Grep11_DigestFinalRequest, context: ServerContext) async throws
+        -> Grep11_DigestFinalResponse
+    {
         try run("DigestFinal") { () throws(HSMFailure) in
             var response = Grep11_DigestFinalResponse()
             response.digest = try core.digestFinal(state: request.state, extra: nil)
@@ -77,7 +84,9 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func digestSingle(request: Grep11_DigestSingleRequest, context: ServerContext) async throws -> Grep11_DigestSingleResponse {
+    func digestSingle(request: Grep11_DigestSingleRequest, context: ServerContext) async throws
+        -> Grep11_DigestSingleResponse
+    {
         try run("DigestSingle") { () throws(HSMFailure) in
             var response = Grep11_DigestSingleResponse()
             response.digest = try core.digestSingle(mechanism: request.mech, data: request.data)
@@ -85,23 +94,31 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func encryptInit(request: Grep11_EncryptInitRequest, context: ServerContext) async throws -> Grep11_EncryptInitResponse {
+    func encryptInit(request: Grep11_EncryptInitRequest, context: ServerContext) async throws
+        -> Grep11_EncryptInitResponse
+    {
         try run("EncryptInit") { () throws(HSMFailure) in
             var response = Grep11_EncryptInitResponse()
-            response.state = try core.cipherInit(mechanism: request.mech, key: request.key, hasKey: request.hasKey, encrypt: true)
+            response.state = try core.cipherInit(
+                mechanism: request.mech, key: request.key, hasKey: request.hasKey, encrypt: true)
             return response
         }
     }
 
-    func decryptInit(request: Grep11_DecryptInitRequest, context: ServerContext) async throws -> Grep11_DecryptInitResponse {
+    func decryptInit(request: Grep11_DecryptInitRequest, context: ServerContext) async throws
+        -> Grep11_DecryptInitResponse
+    {
         try run("DecryptInit") { () throws(HSMFailure) in
             var response = Grep11_DecryptInitResponse()
-            response.state = try core.cipherInit(mechanism: request.mech, key: request.key, hasKey: request.hasKey, encrypt: false)
+            response.state = try core.cipherInit(
+                mechanism: request.mech, key: request.key, hasKey: request.hasKey, encrypt: false)
             return response
         }
     }
 
-    func encryptUpdate(request: Grep11_EncryptUpdateRequest, context: ServerContext) async throws -> Grep11_EncryptUpdateResponse {
+    func encryptUpdate(request: Grep11_EncryptUpdateRequest, context: ServerContext) async throws
+        -> Grep11_EncryptUpdateResponse
+    {
         try run("EncryptUpdate") { () throws(HSMFailure) in
             let (state, output) = try core.cipherUpdate(request.state, input: request.plain, encrypt: true)
             var response = Grep11_EncryptUpdateResponse()
@@ -111,7 +128,9 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func decryptUpdate(request: Grep11_DecryptUpdateRequest, context: ServerContext) async throws -> Grep11_DecryptUpdateResponse {
+    func decryptUpdate(request: Grep11_DecryptUpdateRequest, context: ServerContext) async throws
+        -> Grep11_DecryptUpdateResponse
+    {
         try run("DecryptUpdate") { () throws(HSMFailure) in
             let (state, output) = try core.cipherUpdate(request.state, input: request.ciphered, encrypt: false)
             var response = Grep11_DecryptUpdateResponse()
@@ -137,7 +156,9 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func encryptFinal(request: Grep11_EncryptFinalRequest, context: ServerContext) async throws -> Grep11_EncryptFinalResponse {
+    func encryptFinal(request: Grep11_EncryptFinalRequest, context: ServerContext) async throws
+        -> Grep11_EncryptFinalResponse
+    {
         try run("EncryptFinal") { () throws(HSMFailure) in
             var response = Grep11_EncryptFinalResponse()
             response.ciphered = try core.cipherFinal(request.state, encrypt: true)
@@ -145,7 +166,9 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func decryptFinal(request: Grep11_DecryptFinalRequest, context: ServerContext) async throws -> Grep11_DecryptFinalResponse {
+    func decryptFinal(request: Grep11_DecryptFinalRequest, context: ServerContext) async throws
+        -> Grep11_DecryptFinalResponse
+    {
         try run("DecryptFinal") { () throws(HSMFailure) in
             var response = Grep11_DecryptFinalResponse()
             response.plain = try core.cipherFinal(request.state, encrypt: false)
@@ -153,20 +176,26 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func encryptSingle(request: Grep11_EncryptSingleRequest, context: ServerContext) async throws -> Grep11_EncryptSingleResponse {
+    func encryptSingle(request: Grep11_EncryptSingleRequest, context: ServerContext) async throws
+        -> Grep11_EncryptSingleResponse
+    {
         try run("EncryptSingle") { () throws(HSMFailure) in
             let key = try core.openKey(request.key, hasKey: request.hasKey, role: "encryption")
             var response = Grep11_EncryptSingleResponse()
-            response.ciphered = Data(try core.cipherSingle(mechanism: request.mech, key: key, data: Array(request.plain), encrypt: true))
+            response.ciphered = Data(
+                try core.cipherSingle(mechanism: request.mech, key: key, data: Array(request.plain), encrypt: true))
             return response
         }
     }
 
-    func decryptSingle(request: Grep11_DecryptSingleRequest, context: ServerContext) async throws -> Grep11_DecryptSingleResponse {
+    func decryptSingle(request: Grep11_DecryptSingleRequest, context: ServerContext) async throws
+        -> Grep11_DecryptSingleResponse
+    {
         try run("DecryptSingle") { () throws(HSMFailure) in
             let key = try core.openKey(request.key, hasKey: request.hasKey, role: "decryption")
             var response = Grep11_DecryptSingleResponse()
-            response.plain = Data(try core.cipherSingle(mechanism: request.mech, key: key, data: Array(request.ciphered), encrypt: false))
+            response.plain = Data(
+                try core.cipherSingle(mechanism: request.mech, key: key, data: Array(request.ciphered), encrypt: false))
             return response
         }
     }
@@ -174,20 +203,24 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func signInit(request: Grep11_SignInitRequest, context: ServerContext) async throws -> Grep11_SignInitResponse {
         try run("SignInit") { () throws(HSMFailure) in
             var response = Grep11_SignInitResponse()
-            response.state = try core.signInit(mechanism: request.mech, key: request.privKey, hasKey: request.hasPrivKey, signing: true)
+            response.state = try core.signInit(
+                mechanism: request.mech, key: request.privKey, hasKey: request.hasPrivKey, signing: true)
             return response
         }
     }
 
-    func verifyInit(request: Grep11_VerifyInitRequest, context: ServerContext) async throws -> Grep11_VerifyInitResponse {
+    func verifyInit(request: Grep11_VerifyInitRequest, context: ServerContext) async throws -> Grep11_VerifyInitResponse
+    {
         try run("VerifyInit") { () throws(HSMFailure) in
             var response = Grep11_VerifyInitResponse()
-            response.state = try core.signInit(mechanism: request.mech, key: request.pubKey, hasKey: request.hasPubKey, signing: false)
+            response.state = try core.signInit(
+                mechanism: request.mech, key: request.pubKey, hasKey: request.hasPubKey, signing: false)
             return response
         }
     }
 
-    func signUpdate(request: Grep11_SignUpdateRequest, context: ServerContext) async throws -> Grep11_SignUpdateResponse {
+    func signUpdate(request: Grep11_SignUpdateRequest, context: ServerContext) async throws -> Grep11_SignUpdateResponse
+    {
         try run("SignUpdate") { () throws(HSMFailure) in
             var response = Grep11_SignUpdateResponse()
             response.state = try core.signUpdate(request.state, input: request.data, signing: true)
@@ -195,7 +228,9 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func verifyUpdate(request: Grep11_VerifyUpdateRequest, context: ServerContext) async throws -> Grep11_VerifyUpdateResponse {
+    func verifyUpdate(request: Grep11_VerifyUpdateRequest, context: ServerContext) async throws
+        -> Grep11_VerifyUpdateResponse
+    {
         try run("VerifyUpdate") { () throws(HSMFailure) in
             var response = Grep11_VerifyUpdateResponse()
             response.state = try core.signUpdate(request.state, input: request.data, signing: false)
@@ -211,7 +246,9 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func verifyFinal(request: Grep11_VerifyFinalRequest, context: ServerContext) async throws -> Grep11_VerifyFinalResponse {
+    func verifyFinal(request: Grep11_VerifyFinalRequest, context: ServerContext) async throws
+        -> Grep11_VerifyFinalResponse
+    {
         try run("VerifyFinal") { () throws(HSMFailure) in
             try core.verifyWithState(request.state, input: nil, signature: request.signature)
             return Grep11_VerifyFinalResponse()
@@ -233,7 +270,8 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func signSingle(request: Grep11_SignSingleRequest, context: ServerContext) async throws -> Grep11_SignSingleResponse {
+    func signSingle(request: Grep11_SignSingleRequest, context: ServerContext) async throws -> Grep11_SignSingleResponse
+    {
         try run("SignSingle") { () throws(HSMFailure) in
             let key = try core.openKey(request.privKey, hasKey: request.hasPrivKey, role: "signing")
             let scheme = try HSMCore.signatureScheme(request.mech)
@@ -243,7 +281,9 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func verifySingle(request: Grep11_VerifySingleRequest, context: ServerContext) async throws -> Grep11_VerifySingleResponse {
+    func verifySingle(request: Grep11_VerifySingleRequest, context: ServerContext) async throws
+        -> Grep11_VerifySingleResponse
+    {
         try run("VerifySingle") { () throws(HSMFailure) in
             let key = try core.openKey(request.pubKey, hasKey: request.hasPubKey, role: "verification")
             let scheme = try HSMCore.signatureScheme(request.mech)
@@ -252,7 +292,9 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func reencryptSingle(request: Grep11_ReencryptSingleRequest, context: ServerContext) async throws -> Grep11_ReencryptSingleResponse {
+    func reencryptSingle(request: Grep11_ReencryptSingleRequest, context: ServerContext) async throws
+        -> Grep11_ReencryptSingleResponse
+    {
         try run("ReencryptSingle") { () throws(HSMFailure) in
             var response = Grep11_ReencryptSingleResponse()
             response.reciphered = try core.reencrypt(request)
@@ -260,11 +302,15 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
     }
 
-    func generateKey(request: Grep11_GenerateKeyRequest, context: ServerContext) async throws -> Grep11_GenerateKeyResponse {
+    func generateKey(request: Grep11_GenerateKeyRequest, context: ServerContext) async throws
+        -> Grep11_GenerateKeyResponse
+    {
         try run("GenerateKey") { () throws(HSMFailure) in try core.generateKey(request) }
     }
 
-    func generateKeyPair(request: Grep11_GenerateKeyPairRequest, context: ServerContext) async throws -> Grep11_GenerateKeyPairResponse {
+    func generateKeyPair(request: Grep11_GenerateKeyPairRequest, context: ServerContext) async throws
+        -> Grep11_GenerateKeyPairResponse
+    {
         try run("GenerateKeyPair") { () throws(HSMFailure) in try core.generateKeyPair(request) }
     }
 
@@ -280,31 +326,45 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         try run("DeriveKey") { () throws(HSMFailure) in try core.deriveKey(request) }
     }
 
-    func getMechanismList(request: Grep11_GetMechanismListRequest, context: ServerContext) async throws -> Grep11_GetMechanismListResponse {
+    func getMechanismList(request: Grep11_GetMechanismListRequest, context: ServerContext) async throws
+        -> Grep11_GetMechanismListResponse
+    {
         core.mechanismList()
     }
 
-    func getMechanismInfo(request: Grep11_GetMechanismInfoRequest, context: ServerContext) async throws -> Grep11_GetMechanismInfoResponse {
+    func getMechanismInfo(request: Grep11_GetMechanismInfoRequest, context: ServerContext) async throws
+        -> Grep11_GetMechanismInfoResponse
+    {
         try run("GetMechanismInfo") { () throws(HSMFailure) in try core.mechanismInfo(request) }
     }
 
-    func getAttributeValue(request: Grep11_GetAttributeValueRequest, context: ServerContext) async throws -> Grep11_GetAttributeValueResponse {
+    func getAttributeValue(request: Grep11_GetAttributeValueRequest, context: ServerContext) async throws
+        -> Grep11_GetAttributeValueResponse
+    {
         try run("GetAttributeValue") { () throws(HSMFailure) in try core.getAttributeValue(request) }
     }
 
-    func setAttributeValue(request: Grep11_SetAttributeValueRequest, context: ServerContext) async throws -> Grep11_SetAttributeValueResponse {
+    func setAttributeValue(request: Grep11_SetAttributeValueRequest, context: ServerContext) async throws
+        -> Grep11_SetAttributeValueResponse
+    {
         try run("SetAttributeValue") { () throws(HSMFailure) in try core.setAttributeValue(request) }
     }
 
     func login(request: Grep11_LoginRequest, context: ServerContext) async throws -> Grep11_LoginResponse {
-        try run("Login") { () throws(HSMFailure) in throw HSMFailure(.functionNotSupported, "the mock has no login sessions") }
+        try run("Login") { () throws(HSMFailure) in
+            throw HSMFailure(.functionNotSupported, "the mock has no login sessions")
+        }
     }
 
     func logout(request: Grep11_LogoutRequest, context: ServerContext) async throws -> Grep11_LogoutResponse {
-        try run("Logout") { () throws(HSMFailure) in throw HSMFailure(.functionNotSupported, "the mock has no login sessions") }
+        try run("Logout") { () throws(HSMFailure) in
+            throw HSMFailure(.functionNotSupported, "the mock has no login sessions")
+        }
     }
 
-    func rewrapKeyBlob(request: Grep11_RewrapKeyBlobRequest, context: ServerContext) async throws -> Grep11_RewrapKeyBlobResponse {
+    func rewrapKeyBlob(request: Grep11_RewrapKeyBlobRequest, context: ServerContext) async throws
+        -> Grep11_RewrapKeyBlobResponse
+    {
         try run("RewrapKeyBlob") { () throws(HSMFailure) in try core.rewrapKeyBlob(request) }
     }
 }
