@@ -217,6 +217,7 @@ let package = Package(
             name: "CertificateAuthorityTests",
             dependencies: [
                 "CertificateAuthority",
+                "InteropSupport",
                 "EP11",
                 "HSMMock",
                 .product(name: "X509", package: "swift-certificates"),

@@ -22,11 +22,11 @@ command -v swift >/dev/null || { echo "swift not found on PATH" >&2; exit 1; }
 # the interop test then fails in CI (CI set) with these instructions, and is skipped elsewhere.
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if command -v python3 >/dev/null; then
-    "$root/.build-python/bin/python3" -c 'import keyprotect, ibm_cloud_sdk_core, grpc, grpc_tools, grpc_status, cryptography' 2>/dev/null \
+    "$root/.build-python/bin/python3" -c 'import keyprotect, ibm_cloud_sdk_core, grpc, grpc_tools, grpc_status, cryptography, pkilint' 2>/dev/null \
         || { python3 -m venv --clear "$root/.build-python" \
             && "$root/.build-python/bin/python3" -m pip install -q --disable-pip-version-check \
                 'keyprotect==3.0.1' 'ibm-cloud-sdk-core>=3.24,<4' \
-                grpcio grpcio-tools grpcio-status cryptography; } \
+                grpcio grpcio-tools grpcio-status cryptography pkilint; } \
         || echo "warning: could not install the Python interop packages into .build-python (python3-venv and network needed)" >&2
 else
     echo "warning: python3 not found; the Python Key Protect interop test will not run" >&2

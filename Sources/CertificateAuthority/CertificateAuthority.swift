@@ -12,7 +12,8 @@ public import X509
 /// - `ca-chain.pem`: the CA certificate followed by its issuers (just the root for a root CA);
 /// - `ca.csr.pem`: the pending request of an intermediate CA, until ``importCertificate(chain:)``;
 /// - `issued.sqlite`: every issued certificate, revocations and the CRL number;
-/// - `crl.pem`: the last CRL.
+/// - `publication.json`: CRL and issuer URLs and certificate policies for issued certificates (``Publication``);
+/// - `crl.pem`, `crl.der`: the last CRL.
 ///
 /// ```swift
 /// let ca = try CertificateAuthority(directory: url, client: client)
@@ -32,6 +33,8 @@ public actor CertificateAuthority {
     let store: IssuanceStore
     private var signingKey: HSMPrivateKey?
     private var chain: [Certificate]
+    /// CRL and issuer URLs and policies put into issued certificates (`publication.json`).
+    public private(set) var publication: Publication
 
     /// How long an issued certificate's `notBefore` is backdated, for clocks that run behind.
     public static let backdate: TimeInterval = 60
@@ -41,6 +44,7 @@ public actor CertificateAuthority {
     var chainPath: String { directory.appendingPathComponent("ca-chain.pem").path }
     var csrPath: String { directory.appendingPathComponent("ca.csr.pem").path }
     var crlPath: String { directory.appendingPathComponent("crl.pem").path }
+    var publicationPath: String { directory.appendingPathComponent("publication.json").path }
 
     /// Opens (or prepares) the CA in `directory`, creating the directory (mode 0700) if needed. An existing key
     /// and chain are loaded; nothing is generated until ``createRoot(subject:keyType:validity:)`` or
@@ -66,6 +70,20 @@ public actor CertificateAuthority {
                 publicKey: KeyBlob(try FileIO.read(publicKeyPath)))
         } else {
             self.signingKey = nil
+        }
+        let publicationPath = directory.appendingPathComponent("publication.json").path
+        if FileIO.exists(publicationPath) {
+            do {
+                self.publication = try JSONDecoder().decode(
+                    Publication.self, from: Data(try FileIO.read(publicationPath)))
+            } catch let error as CertificateAuthorityError {
+                throw error
+            } catch {
+                throw CertificateAuthorityError(
+                    code: .malformedInput, message: "publication.json is malformed", cause: error)
+            }
+        } else {
+            self.publication = Publication()
         }
         if FileIO.exists(chainPath) {
             self.chain = try CertificateParsing.certificates(fromPEMOrDER: try FileIO.read(chainPath))
@@ -106,6 +124,27 @@ public actor CertificateAuthority {
         return try CertificateParsing.certificateSigningRequest(fromPEMOrDER: try FileIO.read(csrPath))
     }
 
+    /// Replaces the issuance policy for requests from now on.
+    public func setPolicy(_ policy: Policy) {
+        self.policy = policy
+    }
+
+    /// Sets (and stores) the URLs and policies put into certificates issued from now on.
+    public func setPublication(_ publication: Publication) throws {
+        try publication.validate()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data: Data
+        do {
+            data = try encoder.encode(publication)
+        } catch {
+            throw CertificateAuthorityError(
+                code: .malformedInput, message: "cannot encode the publication", cause: error)
+        }
+        try FileIO.write(Array(data), to: publicationPath, mode: 0o644)
+        self.publication = publication
+    }
+
     // MARK: Set-up
 
     /// Generates the CA key in the HSM (sign only, not extractable) and a self-signed root certificate; writes the
@@ -118,7 +157,8 @@ public actor CertificateAuthority {
         pathLength: Int? = nil
     ) async throws -> Certificate {
         guard signingKey == nil, !FileIO.exists(keyPath) else {
-            throw CertificateAuthorityError(code: .alreadyInitialized, message: "\(directory.path) already holds a CA key")
+            throw CertificateAuthorityError(
+                code: .alreadyInitialized, message: "\(directory.path) already holds a CA key")
         }
         guard !subject.isEmpty else {
             throw CertificateAuthorityError(code: .malformedInput, message: "a root CA needs a subject name")
@@ -163,7 +203,8 @@ public actor CertificateAuthority {
         keyType: KeyAlgorithm = .p256
     ) async throws -> CertificateSigningRequest {
         guard signingKey == nil, !FileIO.exists(keyPath) else {
-            throw CertificateAuthorityError(code: .alreadyInitialized, message: "\(directory.path) already holds a CA key")
+            throw CertificateAuthorityError(
+                code: .alreadyInitialized, message: "\(directory.path) already holds a CA key")
         }
         guard !subject.isEmpty else {
             throw CertificateAuthorityError(code: .malformedInput, message: "an intermediate CA needs a subject name")
@@ -200,7 +241,8 @@ public actor CertificateAuthority {
                 code: .certificateMismatch, message: "the certificate is not for this CA's HSM key")
         }
         guard case .isCertificateAuthority = try Self.basicConstraints(first) else {
-            throw CertificateAuthorityError(code: .certificateMismatch, message: "the certificate is not a CA certificate")
+            throw CertificateAuthorityError(
+                code: .certificateMismatch, message: "the certificate is not a CA certificate")
         }
         for (child, parent) in zip(certificates, certificates.dropFirst()) {
             guard child.issuer == parent.subject, parent.publicKey.isValidSignature(child.signature, for: child) else {

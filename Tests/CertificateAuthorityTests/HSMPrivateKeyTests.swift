@@ -50,13 +50,17 @@ struct HSMPrivateKeyTests {
             let rsa = try #require(_RSA.Signing.PublicKey(key.publicKey))
             let message = Array("to be signed".utf8)
             let pss = try await key.pssSignature(for: message, hash: .sha256)
-            #expect(rsa.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: pss), for: message, padding: .PSS))
+            #expect(
+                rsa.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: pss), for: message, padding: .PSS))
             let pkcs1 = try await key.signatureValue(for: message, signatureAlgorithm: .sha384WithRSAEncryption)
             #expect(
                 rsa.isValidSignature(
                     _RSA.Signing.RSASignature(rawRepresentation: pkcs1), for: SHA384.hash(data: message),
                     padding: .insecurePKCS1v1_5))
-            #expect(!rsa.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: pkcs1), for: message + [0], padding: .insecurePKCS1v1_5))
+            #expect(
+                !rsa.isValidSignature(
+                    _RSA.Signing.RSASignature(rawRepresentation: pkcs1), for: message + [0], padding: .insecurePKCS1v1_5
+                ))
         }
     }
 

@@ -1,28 +1,37 @@
 import CertificateAuthority
 import Foundation
+import InteropSupport
 import Testing
 import X509
 
-/// Whether DigiCert's pkilint is installed (`pip install pkilint`); the lint tests are skipped otherwise.
-let pkilintInstalled: Bool = {
-    guard let result = try? run("/usr/bin/env", ["python3", "-c", "import pkilint"], in: FileManager.default.temporaryDirectory)
-    else { return false }
-    return result.status == 0
-}()
+/// DigiCert's pkilint (PyPI), found in the project's venv (scripts/install-deps.sh) or on PATH. Elsewhere the lint
+/// tests are skipped; in CI a missing pkilint is a failure.
+let pkilint = PythonInterpreter.find(importCheck: "import pkilint")
 
-@Suite("pkilint on issued certificates and CRLs (when pkilint is installed)", .enabled(if: pkilintInstalled))
+@Suite(
+    "pkilint on issued certificates and CRLs",
+    .enabled(if: pkilint.interpreter != nil || PythonInterpreter.isCI, "pkilint is not installed")
+)
 struct LintTests {
     func lint(_ module: String, _ arguments: [String], in directory: URL) throws -> CommandResult {
-        try run("/usr/bin/env", ["python3", "-m", "pkilint.bin.\(module)", "lint"] + arguments, in: directory)
+        guard let python = pkilint.interpreter else {
+            throw CommandError("pkilint not found (run scripts/install-deps.sh); tried: \(pkilint.reasons.joined(separator: "; "))")
+        }
+        return try run(
+            python.executable, python.leadingArguments + ["-m", "pkilint.bin.\(module)", "lint"] + arguments,
+            in: directory)
     }
 
-    @Test("RFC 5280 lint of a TLS server certificate, a root, and a CRL: no errors", arguments: [KeyAlgorithm.p256, .rsa2048])
+    @Test(
+        "RFC 5280 lint of a TLS server certificate, a root, and a CRL: no errors",
+        arguments: [KeyAlgorithm.p256, .rsa2048])
     func pkixLint(caKey: KeyAlgorithm) async throws {
         try await withRootCA(keyType: caKey) { ca, _, directory in
             let csr = try opensslCSR(.p256, sans: ["DNS:www.example.com"], in: directory)
             let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             let leafPath = try write(try CertificateParsing.pem([issued.certificate]), to: "leaf.pem", in: directory)
-            let rootPath = try write(try CertificateParsing.pem([try await ca.certificate()]), to: "root.pem", in: directory)
+            let rootPath = try write(
+                try CertificateParsing.pem([try await ca.certificate()]), to: "root.pem", in: directory)
             _ = try await ca.revoke(serialNumber: issued.serialNumber, reason: .superseded)
             let crlPath = try write(try await ca.generateCRL().pem, to: "crl.pem", in: directory)
 
@@ -34,4 +43,9 @@ struct LintTests {
             #expect(crl.status == 0, "\(crl.output)")
         }
     }
+}
+
+struct CommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -76,23 +76,29 @@ struct PolicyTests {
         var policy = Policy()
         policy.dnsNames = .init(permitted: ["example.com"], allowsWildcards: false)
         try await withRootCA(policy: policy) { ca, _, directory in
-            let wildcard = try opensslCSR(.p256, subject: "/CN=*.example.com", sans: ["DNS:*.example.com"], in: directory)
+            let wildcard = try opensslCSR(
+                .p256, subject: "/CN=*.example.com", sans: ["DNS:*.example.com"], in: directory)
             await #expect(throws: CertificateAuthorityError.nameNotPermitted) {
                 try await ca.sign(csrPEMOrDER: wildcard, profile: .tlsServer)
             }
-            let foreignCN = try opensslCSR(.p256, subject: "/CN=www.example.org", sans: ["DNS:www.example.com"], in: directory)
+            let foreignCN = try opensslCSR(
+                .p256, subject: "/CN=www.example.org", sans: ["DNS:www.example.com"], in: directory)
             await #expect(throws: CertificateAuthorityError.nameNotPermitted) {
                 try await ca.sign(csrPEMOrDER: foreignCN, profile: .tlsServer)
             }
             // A CN that is not in the SANs is added to them.
             let cnOnly = try opensslCSR(.p256, subject: "/CN=app.example.com", sans: [], in: directory)
             let issued = try await ca.sign(csrPEMOrDER: cnOnly, profile: .tlsServer)
-            #expect(try issued.certificate.extensions.subjectAlternativeNames.map(Array.init) == [.dnsName("app.example.com")])
+            #expect(
+                try issued.certificate.extensions.subjectAlternativeNames.map(Array.init) == [
+                    .dnsName("app.example.com")
+                ])
         }
     }
 
-    @Test("Keys: RSA-1024 and (here) Ed25519 are refused; RSA-2048, P-256, P-384 accepted",
-          arguments: [(OpenSSLKey.rsa1024, false), (.ed25519, false), (.rsa2048, true), (.p256, true), (.p384, true)])
+    @Test(
+        "Keys: RSA-1024 and (here) Ed25519 are refused; RSA-2048, P-256, P-384 accepted",
+        arguments: [(OpenSSLKey.rsa1024, false), (.ed25519, false), (.rsa2048, true), (.p256, true), (.p384, true)])
     func keyPolicy(key: OpenSSLKey, accepted: Bool) async throws {
         try await withRootCA(policy: Self.policy) { ca, _, directory in
             let csr = try opensslCSR(key, in: directory)
@@ -129,7 +135,9 @@ struct PolicyTests {
     @Test("Malformed PEM/DER and a bad CSR signature are refused with typed errors; nothing is written")
     func badInput() async throws {
         try await withRootCA { ca, _, directory in
-            let before = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("root").path).sorted()
+            let before = try FileManager.default.contentsOfDirectory(
+                atPath: directory.appendingPathComponent("root").path
+            ).sorted()
             let garbage: [[UInt8]] = [
                 [],
                 Array("not a csr".utf8),
@@ -158,7 +166,9 @@ struct PolicyTests {
                 try await ca.sign(csrPEMOrDER: rsaDER, profile: .tlsServer)
             }
             #expect(try await ca.issuedCertificates().isEmpty)
-            let after = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("root").path).sorted()
+            let after = try FileManager.default.contentsOfDirectory(
+                atPath: directory.appendingPathComponent("root").path
+            ).sorted()
             #expect(before == after)
             await #expect(throws: CertificateAuthorityError.malformedInput) { try await ca.revoke(serialNumber: "xyz") }
             await #expect(throws: CertificateAuthorityError.notFound) { try await ca.revoke(serialNumber: "01ab") }
@@ -172,8 +182,4 @@ struct PolicyTests {
         #expect(error != .malformedInput)
         #expect(error.description == "CertificateAuthorityError.nameNotPermitted: \"'x' is not permitted\"")
     }
-}
-
-extension CertificateAuthority {
-    func setPolicy(_ policy: Policy) { self.policy = policy }
 }

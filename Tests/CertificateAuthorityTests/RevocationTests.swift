@@ -7,8 +7,9 @@ import X509
 
 @Suite("CertificateAuthority revocation: issuance store and HSM-signed CRLs")
 struct RevocationTests {
-    @Test("A revoked serial appears in a CRL that openssl accepts; openssl -crl_check rejects the certificate",
-          arguments: [KeyAlgorithm.p256, .p384, .rsa2048])
+    @Test(
+        "A revoked serial appears in a CRL that openssl accepts; openssl -crl_check rejects the certificate",
+        arguments: [KeyAlgorithm.p256, .p384, .rsa2048])
     func crl(caKey: KeyAlgorithm) async throws {
         try await withRootCA(keyType: caKey) { ca, _, directory in
             let csr = try opensslCSR(.p256, in: directory)
@@ -30,11 +31,13 @@ struct RevocationTests {
             #expect(crl.revokedSerialNumbers == [revoked.serialNumber])
             #expect(abs(crl.nextUpdate.timeIntervalSince(crl.thisUpdate) - 86_400) < 1)
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("root/crl.pem").path))
+            #expect(Array(try Data(contentsOf: directory.appendingPathComponent("root/crl.der"))) == crl.der)
 
             let root = try await ca.certificate()
             let rootPath = try write(try CertificateParsing.pem([root]), to: "root.pem", in: directory)
             let crlPath = try write(crl.pem, to: "crl.pem", in: directory)
-            let verified = try openssl(["crl", "-in", crlPath, "-CAfile", rootPath, "-verify", "-noout"], in: directory)
+            let verified = try openssl(
+                ["crl", "-in", crlPath, "-CAfile", rootPath, "-verify", "-noout"], in: directory)
             #expect(verified.status == 0, "\(verified.output)")
             #expect(verified.output.contains("verify OK"))
             let text = try openssl(["crl", "-in", crlPath, "-noout", "-text"], in: directory)
@@ -43,12 +46,15 @@ struct RevocationTests {
             #expect(text.output.contains("X509v3 CRL Number"))
             #expect(text.output.contains("Key Compromise"))
 
-            let revokedPath = try write(try CertificateParsing.pem([revoked.certificate]), to: "revoked.pem", in: directory)
+            let revokedPath = try write(
+                try CertificateParsing.pem([revoked.certificate]), to: "revoked.pem", in: directory)
             let keptPath = try write(try CertificateParsing.pem([kept.certificate]), to: "kept.pem", in: directory)
-            let rejected = try openssl(["verify", "-crl_check", "-CAfile", rootPath, "-CRLfile", crlPath, revokedPath], in: directory)
+            let rejected = try openssl(
+                ["verify", "-crl_check", "-CAfile", rootPath, "-CRLfile", crlPath, revokedPath], in: directory)
             #expect(rejected.status != 0)
             #expect(rejected.output.contains("revoked"))
-            let accepted = try openssl(["verify", "-crl_check", "-CAfile", rootPath, "-CRLfile", crlPath, keptPath], in: directory)
+            let accepted = try openssl(
+                ["verify", "-crl_check", "-CAfile", rootPath, "-CRLfile", crlPath, keptPath], in: directory)
             #expect(accepted.status == 0, "\(accepted.output)")
 
             // The CRL number increases.
@@ -61,9 +67,11 @@ struct RevocationTests {
         try await withRootCA { ca, _, directory in
             let crl = try await ca.generateCRL()
             #expect(crl.revokedSerialNumbers.isEmpty)
-            let rootPath = try write(try CertificateParsing.pem([try await ca.certificate()]), to: "root.pem", in: directory)
+            let rootPath = try write(
+                try CertificateParsing.pem([try await ca.certificate()]), to: "root.pem", in: directory)
             let crlPath = try write(crl.pem, to: "crl.pem", in: directory)
-            let verified = try openssl(["crl", "-in", crlPath, "-CAfile", rootPath, "-verify", "-noout"], in: directory)
+            let verified = try openssl(
+                ["crl", "-in", crlPath, "-CAfile", rootPath, "-verify", "-noout"], in: directory)
             #expect(verified.status == 0, "\(verified.output)")
         }
     }

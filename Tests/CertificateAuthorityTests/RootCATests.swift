@@ -7,7 +7,9 @@ import X509
 
 @Suite("CertificateAuthority set-up: root, intermediate CSR, certificate import")
 struct RootCATests {
-    @Test("A root CA keeps only the wrapped key blob (0600) and its certificate", arguments: [KeyAlgorithm.p256, .p384, .rsa2048, .rsa3072])
+    @Test(
+        "A root CA keeps only the wrapped key blob (0600) and its certificate",
+        arguments: [KeyAlgorithm.p256, .p384, .rsa2048, .rsa3072])
     func createRoot(keyType: KeyAlgorithm) async throws {
         try await withRootCA(keyType: keyType) { ca, client, directory in
             let root = try await ca.certificate()
@@ -20,7 +22,8 @@ struct RootCATests {
             let keyPath = directory.appendingPathComponent("root/ca-key.blob").path
             let attributes = try FileManager.default.attributesOfItem(atPath: keyPath)
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
-            let files = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("root").path)
+            let files = try FileManager.default.contentsOfDirectory(
+                atPath: directory.appendingPathComponent("root").path)
             #expect(!files.contains { $0.hasSuffix(".key") || $0.contains("private") })
 
             // The key in the HSM refuses to be wrapped out.
@@ -80,7 +83,8 @@ struct RootCATests {
                 try await intermediate.importCertificate(chain: try CertificateParsing.pem([other]))
             }
             await #expect(throws: CertificateAuthorityError.malformedInput) {
-                try await intermediate.importCertificate(chain: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+                try await intermediate.importCertificate(
+                    chain: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
             }
             try await intermediate.importCertificate(chain: try issued.pemChain)
             #expect(await intermediate.isReady)
@@ -103,7 +107,10 @@ struct RootCATests {
             let chainPath = try write(try CertificateParsing.pem([issued.certificate]), to: "inter.pem", in: directory)
             let leafPath = try write(try CertificateParsing.pem([leaf.certificate]), to: "leaf.pem", in: directory)
             let result = try openssl(
-                ["verify", "-x509_strict", "-CAfile", rootPath, "-untrusted", chainPath, "-purpose", "sslserver", leafPath],
+                [
+                    "verify", "-x509_strict", "-CAfile", rootPath, "-untrusted", chainPath, "-purpose", "sslserver",
+                    leafPath,
+                ],
                 in: directory)
             #expect(result.status == 0, "\(result.output)")
         }
@@ -126,7 +133,8 @@ struct ExternalRootTests {
                     [
                         "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                         "-keyout", "root.key", "-out", "root.pem", "-subj", "/CN=OpenSSL Root", "-days", "30",
-                        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+                        "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+                        "keyUsage=critical,keyCertSign,cRLSign",
                     ], in: directory)
                 try #require(result.status == 0, "\(result.output)")
                 try write(
@@ -150,10 +158,12 @@ struct ExternalRootTests {
                 #expect(await ca.isReady)
                 #expect(try await ca.pendingCertificateSigningRequest() == nil)
 
-                let good = try opensslCSR(.p256, subject: "/CN=www.example.com", sans: ["DNS:www.example.com"], in: directory)
+                let good = try opensslCSR(
+                    .p256, subject: "/CN=www.example.com", sans: ["DNS:www.example.com"], in: directory)
                 let issued = try await ca.sign(csrPEMOrDER: good, profile: .tlsServer, validity: .seconds(86_400))
                 #expect(issued.chain.count == 3)
-                let leafPath = try write(try CertificateParsing.pem([issued.certificate]), to: "leaf.pem", in: directory)
+                let leafPath = try write(
+                    try CertificateParsing.pem([issued.certificate]), to: "leaf.pem", in: directory)
                 result = try openssl(
                     ["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", leafPath], in: directory)
                 #expect(result.status == 0, "\(result.output)")

@@ -10,11 +10,13 @@ import X509
 struct SigningTests {
     static let acceptedKeys: [OpenSSLKey] = [.rsa2048, .p256, .p384, .ed25519]
 
-    @Test("openssl CSRs (RSA, P-256, P-384, Ed25519) are signed; swift-certificates and openssl verify the chain",
-          arguments: acceptedKeys, [KeyAlgorithm.p256, .rsa2048])
+    @Test(
+        "openssl CSRs (RSA, P-256, P-384, Ed25519) are signed; swift-certificates and openssl verify the chain",
+        arguments: acceptedKeys, [KeyAlgorithm.p256, .rsa2048])
     func signOpenSSLCSR(key: OpenSSLKey, caKey: KeyAlgorithm) async throws {
         try await withRootCA(keyType: caKey) { ca, _, directory in
-            let csr = try opensslCSR(key, sans: ["DNS:www.example.com", "DNS:api.example.com", "IP:192.0.2.10"], in: directory)
+            let csr = try opensslCSR(
+                key, sans: ["DNS:www.example.com", "DNS:api.example.com", "IP:192.0.2.10"], in: directory)
             let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer, validity: .seconds(30 * 86_400))
             let root = try await ca.certificate()
             let leaf = issued.certificate
@@ -31,7 +33,9 @@ struct SigningTests {
             #expect(!keyUsage.keyCertSign)
             #expect(try extensions.extendedKeyUsage.map(Array.init) == [.serverAuth])
             #expect(try extensions.subjectKeyIdentifier == SubjectKeyIdentifier(hash: leaf.publicKey))
-            #expect(try extensions.authorityKeyIdentifier?.keyIdentifier == (try root.extensions.subjectKeyIdentifier)?.keyIdentifier)
+            #expect(
+                try extensions.authorityKeyIdentifier?.keyIdentifier
+                    == (try root.extensions.subjectKeyIdentifier)?.keyIdentifier)
             let san = try #require(extensions[oid: .X509ExtensionID.subjectAlternativeName])
             #expect(!san.critical)
             let names = try #require(try extensions.subjectAlternativeNames)
@@ -126,7 +130,10 @@ struct SigningTests {
             #expect(issued.certificate.subject.isEmpty)
             let san = try #require(issued.certificate.extensions[oid: .X509ExtensionID.subjectAlternativeName])
             #expect(san.critical)
-            #expect(try issued.certificate.extensions.subjectAlternativeNames.map(Array.init) == [.dnsName("svc.example.com")])
+            #expect(
+                try issued.certificate.extensions.subjectAlternativeNames.map(Array.init) == [
+                    .dnsName("svc.example.com")
+                ])
             let root = try await ca.certificate()
             let rootPath = try write(try CertificateParsing.pem([root]), to: "root.pem", in: directory)
             let leafPath = try write(try issued.pemChain, to: "leaf.pem", in: directory)
@@ -143,7 +150,10 @@ struct SigningTests {
                 profile: .tlsServer)
             let info = try issued.publicKey.publicKeyInfo()
             #expect(try info.certificatePublicKey() == issued.issued.certificate.publicKey)
-            #expect(try issued.issued.certificate.extensions.subjectAlternativeNames.map(Array.init) == [.dnsName("device-1.example.com")])
+            #expect(
+                try issued.issued.certificate.extensions.subjectAlternativeNames.map(Array.init) == [
+                    .dnsName("device-1.example.com")
+                ])
             let attributes = try await client.attributeValues(of: issued.privateKey, types: [.extractable])
             #expect(attributes[.extractable] == .bool(false))
             #expect(!issued.description.contains("\(issued.privateKey.bytes.count)"))

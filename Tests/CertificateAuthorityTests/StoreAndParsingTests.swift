@@ -1,6 +1,7 @@
 import CertificateAuthority
 import EP11
 import Foundation
+import InteropSupport
 import HSMMock
 import SwiftASN1
 import Testing
@@ -28,6 +29,23 @@ struct StoreAndParsingTests {
             let crl = try await reopened.generateCRL()
             #expect(crl.number == 2)
             #expect(crl.revokedSerialNumbers == [second.serialNumber])
+        }
+    }
+
+    @Test("Two CA instances on one directory (two CLI runs) share the issuance store safely")
+    func twoInstances() async throws {
+        try await withRootCA { first, client, directory in
+            let second = try CertificateAuthority(directory: directory.appendingPathComponent("root"), client: client)
+            let csr = try opensslCSR(.p256, in: directory)
+            let serials = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<8 {
+                    let ca = index.isMultiple(of: 2) ? first : second
+                    group.addTask { try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer).serialNumber }
+                }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(serials.count == 8)
+            #expect(Set(try await first.issuedCertificates().map(\.serialNumber)) == serials)
         }
     }
 
@@ -85,9 +103,12 @@ struct StoreAndParsingTests {
         #expect(try CertificateParsing.generalName("DNS:www.example.com") == .dnsName("www.example.com"))
         #expect(
             try CertificateParsing.generalName("IP:2001:db8::1")
-                == .ipAddress(ASN1OctetString(contentBytes: [0x20, 0x01, 0x0D, 0xB8] + Array(repeating: 0, count: 11) + [1])))
+                == .ipAddress(
+                    ASN1OctetString(contentBytes: [0x20, 0x01, 0x0D, 0xB8] + Array(repeating: 0, count: 11) + [1])))
         #expect(try CertificateParsing.generalName("email:a@example.com") == .rfc822Name("a@example.com"))
-        #expect(try CertificateParsing.generalName("URI:https://example.com") == .uniformResourceIdentifier("https://example.com"))
+        #expect(
+            try CertificateParsing.generalName("URI:https://example.com")
+                == .uniformResourceIdentifier("https://example.com"))
         for bad in ["www.example.com", "IP:300.1.1.1", "RID:1.2.3", "DNS:"] {
             #expect(throws: CertificateAuthorityError.malformedInput) { try CertificateParsing.generalName(bad) }
         }
@@ -111,7 +132,10 @@ struct PolicyJSONTests {
             }
             """
         let policy = try Policy(json: Data(json.utf8))
-        #expect(policy.dnsNames == Policy.DNSNames(permitted: ["example.com"], excluded: ["secret.example.com"], allowsWildcards: false))
+        #expect(
+            policy.dnsNames
+                == Policy.DNSNames(permitted: ["example.com"], excluded: ["secret.example.com"], allowsWildcards: false)
+        )
         #expect(policy.ipAddresses.permitted == ["192.0.2.0/24"])
         #expect(policy.emailAddresses.permitted == nil)
         #expect(policy.maximumLeafValidity == .seconds(86_400))
@@ -123,11 +147,68 @@ struct PolicyJSONTests {
         #expect(again == policy)
     }
 
-    @Test("Malformed policies are refused", arguments: [
-        "{", "{\"allowedKeyTypes\": [\"DSA\"]}", "{\"ipAddresses\": {\"permitted\": [\"10.0.0.0/33\"]}}",
-        "{\"maximumLeafValiditySeconds\": \"long\"}",
-    ])
+    @Test(
+        "Malformed policies are refused",
+        arguments: [
+            "{", "{\"allowedKeyTypes\": [\"DSA\"]}", "{\"ipAddresses\": {\"permitted\": [\"10.0.0.0/33\"]}}",
+            "{\"maximumLeafValiditySeconds\": \"long\"}",
+        ])
     func malformed(json: String) {
         #expect(throws: CertificateAuthorityError.malformedInput) { try Policy(json: Data(json.utf8)) }
+    }
+}
+
+@Suite("Publication: CRL distribution points, AIA and certificate policies")
+struct PublicationTests {
+    static let publication = Publication(
+        crlDistributionPoints: ["http://ca.example.com/crl.der"],
+        caIssuers: ["http://ca.example.com/ca.der"],
+        leafPolicies: ["2.23.140.1.2.1"]
+    )
+
+    @Test("Issued leaves carry the CRL URL, the issuer URL and the policy; the settings persist")
+    func extensions() async throws {
+        try await withRootCA { ca, client, directory in
+            try await ca.setPublication(Self.publication)
+            let csr = try opensslCSR(.p256, in: directory)
+            let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
+            let leafPath = try write(try CertificateParsing.pem([issued.certificate]), to: "leaf.pem", in: directory)
+            let text = try openssl(["x509", "-in", leafPath, "-noout", "-text"], in: directory).output
+            #expect(text.contains("X509v3 CRL Distribution Points"))
+            #expect(text.contains("URI:http://ca.example.com/crl.der"))
+            #expect(text.contains("CA Issuers - URI:http://ca.example.com/ca.der"))
+            #expect(text.contains("Policy: 2.23.140.1.2.1"))
+            let aia = try #require(try issued.certificate.extensions.authorityInformationAccess)
+            #expect(Array(aia).map(\.location) == [.uniformResourceIdentifier("http://ca.example.com/ca.der")])
+
+            let rootPath = try write(
+                try CertificateParsing.pem([try await ca.certificate()]), to: "root.pem", in: directory)
+            let verified = try openssl(["verify", "-x509_strict", "-CAfile", rootPath, leafPath], in: directory)
+            #expect(verified.status == 0, "\(verified.output)")
+
+            if let python = pkilint.interpreter {
+                // With revocation information and a policy, the CA/B Forum DV linter finds no errors.
+                let lint = try run(
+                    python.executable,
+                    python.leadingArguments + [
+                        "-m", "pkilint.bin.lint_cabf_serverauth_cert", "lint", "-t", "DV-FINAL-CERTIFICATE",
+                        "-s", "ERROR", leafPath,
+                    ],
+                    in: directory)
+                #expect(lint.status == 0, "\(lint.output)")
+            } else if PythonInterpreter.isCI {
+                Issue.record("pkilint is missing in CI: run scripts/install-deps.sh")
+            }
+
+            let reopened = try CertificateAuthority(directory: directory.appendingPathComponent("root"), client: client)
+            #expect(await reopened.publication == Self.publication)
+            await #expect(throws: CertificateAuthorityError.malformedInput) {
+                try await ca.setPublication(Publication(crlDistributionPoints: ["not a url"]))
+            }
+            await #expect(throws: CertificateAuthorityError.malformedInput) {
+                try await ca.setPublication(Publication(leafPolicies: ["2.x.1"]))
+            }
+            #expect(await ca.publication == Self.publication)
+        }
     }
 }

@@ -93,6 +93,20 @@ struct IAMTokenProviderTests {
         }
     }
 
+    @Test(
+        "a 200 answer without a usable token is a typed error",
+        arguments: ["not json", "{}", #"{"access_token":""}"#, #"{"access_token":"t"}"#,
+                    #"{"access_token":"t","expires_in":-5}"#, #"{"access_token":7,"expires_in":60}"#, "[1,2,3]"]
+    )
+    func malformedTokenResponse(body: String) async throws {
+        let server = TokenServer()
+        try await withTokenServer(server) { url in
+            server.garbleNext(withBodies: [body])
+            let provider = IAMTokenProvider(apiKey: APIKey("good-key"), configuration: .init(endpoint: url))
+            await #expect(throws: IAMError.malformedResponse) { try await provider.bearerToken() }
+        }
+    }
+
     @Test("an unreachable IAM is a transport failure")
     func unreachable() async throws {
         let provider = IAMTokenProvider(

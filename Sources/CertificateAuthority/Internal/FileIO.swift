@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Small file helpers: atomic writes with an explicit mode, created with that mode (no chmod window).
@@ -25,7 +25,8 @@ enum FileIO {
         let temporary = path + ".tmp-\(getpid())-\(UUID().uuidString.prefix(8))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
-            throw CertificateAuthorityError(code: .storageFailure, message: "cannot create \(temporary) (errno \(errno))")
+            throw CertificateAuthorityError(
+                code: .storageFailure, message: "cannot create \(temporary) (errno \(errno))")
         }
         var written = 0
         var failed = false
@@ -64,10 +65,10 @@ enum FileIO {
 
 private func Glibc_write(_ fd: Int32, _ pointer: UnsafeRawPointer?, _ count: Int) -> Int {
     #if canImport(Darwin)
-    return Darwin.write(fd, pointer, count)
+        return Darwin.write(fd, pointer, count)
     #elseif canImport(Musl)
-    return Musl.write(fd, pointer, count)
+        return Musl.write(fd, pointer, count)
     #else
-    return Glibc.write(fd, pointer, count)
+        return Glibc.write(fd, pointer, count)
     #endif
 }

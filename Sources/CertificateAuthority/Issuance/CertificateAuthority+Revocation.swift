@@ -35,12 +35,13 @@ extension CertificateAuthority {
 
     /// Revokes the certificate with `serialNumber` (hex). Publish the change with ``generateCRL(validity:)``.
     @discardableResult
-    public func revoke(serialNumber: String, reason: RevocationReason = .unspecified) throws -> IssuedCertificateRecord {
+    public func revoke(serialNumber: String, reason: RevocationReason = .unspecified) throws -> IssuedCertificateRecord
+    {
         try store.revoke(serial: try Self.normalizedSerial(serialNumber), reason: reason, at: Date())
     }
 
     /// Signs a new CRL listing every revoked certificate, with the next CRL number, `thisUpdate` now and
-    /// `nextUpdate` after `validity`; writes it to `crl.pem`.
+    /// `nextUpdate` after `validity`; writes it to `crl.pem` and `crl.der` (the form CRL distribution points serve).
     public func generateCRL(validity: Duration = .seconds(7 * 86_400)) async throws -> CertificateRevocationList {
         let (key, caCertificate) = try readyKey()
         let seconds = try Self.seconds(validity)
@@ -52,7 +53,8 @@ extension CertificateAuthority {
                 certificate = try Certificate(derEncoded: record.certificateDER)
             } catch {
                 throw CertificateAuthorityError(
-                    code: .storageFailure, message: "stored certificate \(record.serialNumber) is unreadable", cause: error)
+                    code: .storageFailure, message: "stored certificate \(record.serialNumber) is unreadable",
+                    cause: error)
             }
             entries.append(
                 CRLBuilder.Entry(
@@ -71,6 +73,7 @@ extension CertificateAuthority {
             der: der, number: number, thisUpdate: now, nextUpdate: nextUpdate,
             revokedSerialNumbers: revoked.map(\.serialNumber))
         try FileIO.write(Array(crl.pem.utf8), to: crlPath, mode: 0o644)
+        try FileIO.write(der, to: directory.appendingPathComponent("crl.der").path, mode: 0o644)
         return crl
     }
 

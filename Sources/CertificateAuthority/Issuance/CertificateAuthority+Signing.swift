@@ -75,7 +75,9 @@ extension CertificateAuthority {
             names = sans
         } else {
             do {
-                names = Array(try csr.attributes.extensionRequest?.extensions.subjectAlternativeNames ?? SubjectAlternativeNames())
+                names = Array(
+                    try csr.attributes.extensionRequest?.extensions.subjectAlternativeNames ?? SubjectAlternativeNames()
+                )
             } catch {
                 throw CertificateAuthorityError(
                     code: .malformedInput, message: "the CSR's requested extensions are malformed", cause: error)
@@ -95,7 +97,10 @@ extension CertificateAuthority {
         try policy.check(names: names)
         try Self.checkNameConstraints(of: caCertificate, names: names)
         if profile == .tlsServer {
-            guard names.contains(where: { if case .dnsName = $0 { true } else if case .ipAddress = $0 { true } else { false } })
+            guard
+                names.contains(where: {
+                    if case .dnsName = $0 { true } else if case .ipAddress = $0 { true } else { false }
+                })
             else {
                 throw CertificateAuthorityError(
                     code: .nameNotPermitted, message: "a TLS server certificate needs a DNS name or an IP address")
@@ -147,6 +152,9 @@ extension CertificateAuthority {
         try extensions.append(
             Certificate.Extension(
                 AuthorityKeyIdentifier(keyIdentifier: try Self.keyIdentifier(of: caCertificate)[...]), critical: false))
+        for publicationExtension in try publication.extensions(isLeaf: !profile.isCertificateAuthority) {
+            try extensions.append(publicationExtension)
+        }
         if !names.isEmpty {
             try extensions.append(
                 Certificate.Extension(SubjectAlternativeNames(names), critical: csr.subject.isEmpty))
@@ -217,8 +225,10 @@ extension CertificateAuthority {
             var serializer = DER.Serializer()
             try serializer.serialize(certificate)
             try store.complete(serial: serial, der: serializer.serializedBytes)
-            logger.debug("issued certificate", metadata: ["hpcs.ca.serial": "\(serial)", "hpcs.ca.profile": "\(profile)"])
-            return IssuedCertificate(certificate: certificate, chain: [certificate] + certificateChain, serialNumber: serial)
+            logger.debug(
+                "issued certificate", metadata: ["hpcs.ca.serial": "\(serial)", "hpcs.ca.profile": "\(profile)"])
+            return IssuedCertificate(
+                certificate: certificate, chain: [certificate] + certificateChain, serialNumber: serial)
         } catch {
             store.release(serial: serial)
             throw error
@@ -232,7 +242,8 @@ extension CertificateAuthority {
         do {
             constraints = try caCertificate.extensions.nameConstraints
         } catch {
-            throw CertificateAuthorityError(code: .malformedInput, message: "bad nameConstraints on the CA", cause: error)
+            throw CertificateAuthorityError(
+                code: .malformedInput, message: "bad nameConstraints on the CA", cause: error)
         }
         guard let constraints else { return }
         func dns(_ subtrees: [GeneralName]) -> [String] {
@@ -267,7 +278,8 @@ extension CertificateAuthority {
             try issuerPolicy.check(names: names)
         } catch let error as CertificateAuthorityError {
             throw CertificateAuthorityError(
-                code: error.code, message: "\(error.message) (the CA certificate's name constraints)", cause: error.cause)
+                code: error.code, message: "\(error.message) (the CA certificate's name constraints)",
+                cause: error.cause)
         }
     }
 

@@ -1,4 +1,5 @@
 import X509
+import _CryptoExtras
 
 /// What an issued certificate is for: its key usage, extended key usage and basic constraints.
 public struct Profile: Sendable, Hashable, CustomStringConvertible {
@@ -20,7 +21,9 @@ public struct Profile: Sendable, Hashable, CustomStringConvertible {
     /// Code signing: `digitalSignature` (critical), EKU `codeSigning`.
     public static let codeSigning = Profile(kind: .codeSigning)
     /// A subordinate CA: `keyCertSign` and `cRLSign` (critical), `CA:TRUE` with `pathLenConstraint`.
-    public static func intermediate(pathLength: Int = 0) -> Profile { Profile(kind: .intermediate(pathLength: pathLength)) }
+    public static func intermediate(pathLength: Int = 0) -> Profile {
+        Profile(kind: .intermediate(pathLength: pathLength))
+    }
     /// ``intermediate(pathLength:)`` with path length 0.
     public static let intermediate = Profile.intermediate(pathLength: 0)
 
@@ -77,7 +80,5 @@ public struct Profile: Sendable, Hashable, CustomStringConvertible {
         return result
     }
 }
-
-import _CryptoExtras
 
 private func _RSAKey(_ key: Certificate.PublicKey) -> Bool { _RSA.Signing.PublicKey(key) != nil }

@@ -37,7 +37,8 @@ public struct HSMPrivateKey: CustomPrivateKey, CustomStringConvertible {
         do {
             info = try publicKey.publicKeyInfo()
         } catch {
-            throw CertificateAuthorityError(code: .malformedInput, message: "the public key blob is unusable", cause: error)
+            throw CertificateAuthorityError(
+                code: .malformedInput, message: "the public key blob is unusable", cause: error)
         }
         switch info.algorithm {
         case .ec(.p256), .ec(.p384), .rsa: break
@@ -160,7 +161,8 @@ public struct HSMPrivateKey: CustomPrivateKey, CustomStringConvertible {
     /// An RSASSA-PSS signature over `bytes` (the HSM hashes; MGF1 with the same hash; salt = digest length).
     public func pssSignature(for bytes: [UInt8], hash: PSSHash = .sha256) async throws -> [UInt8] {
         guard info.algorithm == .rsa else {
-            throw CertificateAuthorityError(code: .keyNotPermitted, message: "PSS needs an RSA key, not \(info.algorithm)")
+            throw CertificateAuthorityError(
+                code: .keyNotPermitted, message: "PSS needs an RSA key, not \(info.algorithm)")
         }
         return try await hsm("RSA-PSS signature") {
             try await client.sign(bytes, key: privateKeyBlob, mechanism: hash.mechanism)

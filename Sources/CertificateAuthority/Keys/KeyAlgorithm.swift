@@ -1,7 +1,7 @@
+import Crypto
 import EP11
 public import X509
 import _CryptoExtras
-import Crypto
 
 /// The kind of key the CA generates in the HSM: EC P-256 or P-384, or RSA of 2048-4096 bits.
 public struct KeyAlgorithm: Sendable, Hashable, CustomStringConvertible {
@@ -35,7 +35,8 @@ public struct KeyAlgorithm: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `p256`, `p384`, `rsa2048`, `rsa3072`, `rsa4096` (also `ec-p256`, `rsa-2048`, ...), for a CLI.
     public init(parsing text: String) throws {
-        let normalized = text.lowercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "")
+        let normalized = text.lowercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(
+            of: "_", with: "")
         switch normalized {
         case "p256", "ecp256", "secp256r1", "prime256v1": self = .p256
         case "p384", "ecp384", "secp384r1": self = .p384

@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// RFC 5280-style matching of names against permitted and excluded constraints.
@@ -173,7 +173,8 @@ enum NameMatching {
         else {
             throw refuse("'\(requested)' is not an absolute URI with a host")
         }
-        guard let host = normalizedHostname(rawHost, allowingWildcard: false) ?? (ipOctets(rawHost).map { _ in rawHost })
+        guard
+            let host = normalizedHostname(rawHost, allowingWildcard: false) ?? (ipOctets(rawHost).map { _ in rawHost })
         else {
             throw refuse("'\(requested)' has an invalid host")
         }

@@ -146,7 +146,8 @@ extension Policy: Codable {
         } catch let error as CertificateAuthorityError {
             throw error
         } catch {
-            throw CertificateAuthorityError(code: .malformedInput, message: "the policy JSON is malformed", cause: error)
+            throw CertificateAuthorityError(
+                code: .malformedInput, message: "the policy JSON is malformed", cause: error)
         }
     }
 }

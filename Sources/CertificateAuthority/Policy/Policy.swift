@@ -1,4 +1,6 @@
+import Crypto
 import X509
+import _CryptoExtras
 
 /// What the CA agrees to sign: names, validity, keys and CA depth.
 ///
@@ -129,7 +131,8 @@ extension Policy {
             throw CertificateAuthorityError(code: .keyNotPermitted, message: "unsupported subject key type")
         }
         guard allowedKeyTypes.contains(type) else {
-            throw CertificateAuthorityError(code: .keyNotPermitted, message: "\(type) keys are not allowed by the policy")
+            throw CertificateAuthorityError(
+                code: .keyNotPermitted, message: "\(type) keys are not allowed by the policy")
         }
     }
 
@@ -151,9 +154,6 @@ extension Policy {
         }
     }
 }
-
-import Crypto
-import _CryptoExtras
 
 private func _RSAPublicKeyBits(_ key: Certificate.PublicKey) -> Int? {
     _RSA.Signing.PublicKey(key).map { $0.keySizeInBits }

@@ -69,7 +69,10 @@ final class IssuanceStore: Sendable {
 
     init(path: String) throws {
         do {
-            queue = try DatabaseQueue(path: path)
+            var configuration = Configuration()
+            // Another process (a second CLI run) may hold the write lock for a moment.
+            configuration.busyMode = .timeout(10)
+            queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.write { db in
                 try db.execute(
                     sql: """
@@ -91,7 +94,8 @@ final class IssuanceStore: Sendable {
                         """)
             }
         } catch {
-            throw CertificateAuthorityError(code: .storageFailure, message: "cannot open the issuance database", cause: error)
+            throw CertificateAuthorityError(
+                code: .storageFailure, message: "cannot open the issuance database", cause: error)
         }
     }
 
@@ -101,7 +105,8 @@ final class IssuanceStore: Sendable {
         } catch let error as CertificateAuthorityError {
             throw error
         } catch {
-            throw CertificateAuthorityError(code: .storageFailure, message: "issuance database: \(what) failed", cause: error)
+            throw CertificateAuthorityError(
+                code: .storageFailure, message: "issuance database: \(what) failed", cause: error)
         }
     }
 
@@ -109,7 +114,9 @@ final class IssuanceStore: Sendable {
     func reserve(serial: String, subject: String, profile: String, notBefore: Date, notAfter: Date) throws -> Bool {
         try storage("reserve serial") {
             try queue.write { db in
-                let existing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM certificate WHERE serial = ?", arguments: [serial]) ?? 0
+                let existing =
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM certificate WHERE serial = ?", arguments: [serial])
+                    ?? 0
                 guard existing == 0 else { return false }
                 try db.execute(
                     sql: """
@@ -170,8 +177,10 @@ final class IssuanceStore: Sendable {
     func find(serial: String) throws -> IssuedCertificateRecord? {
         try storage("find") {
             try queue.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM certificate WHERE serial = ? AND der IS NOT NULL", arguments: [serial])
-                    .map(Self.record)
+                try Row.fetchOne(
+                    db, sql: "SELECT * FROM certificate WHERE serial = ? AND der IS NOT NULL", arguments: [serial]
+                )
+                .map(Self.record)
             }
         }
     }
@@ -188,7 +197,8 @@ final class IssuanceStore: Sendable {
                 }
                 var record = Self.record(row)
                 guard record.revokedAt == nil else {
-                    throw CertificateAuthorityError(code: .alreadyRevoked, message: "serial \(serial) is already revoked")
+                    throw CertificateAuthorityError(
+                        code: .alreadyRevoked, message: "serial \(serial) is already revoked")
                 }
                 try db.execute(
                     sql: "UPDATE certificate SET revoked_at = ?, reason = ? WHERE serial = ?",
@@ -208,7 +218,9 @@ final class IssuanceStore: Sendable {
                 let next = current + 1
                 try db.execute(sql: "INSERT OR REPLACE INTO crl_state (id, number) VALUES (1, ?)", arguments: [next])
                 let revoked = try Row.fetchAll(
-                    db, sql: "SELECT * FROM certificate WHERE revoked_at IS NOT NULL AND der IS NOT NULL ORDER BY revoked_at, serial"
+                    db,
+                    sql:
+                        "SELECT * FROM certificate WHERE revoked_at IS NOT NULL AND der IS NOT NULL ORDER BY revoked_at, serial"
                 ).map(Self.record)
                 return (next, revoked)
             }

@@ -22,7 +22,8 @@ func withRootCA<T: Sendable>(
 ) async throws -> T {
     try await withMockHSM { client in
         try await withTemporaryDirectory { directory in
-            let ca = try CertificateAuthority(directory: directory.appendingPathComponent("root"), client: client, policy: policy)
+            let ca = try CertificateAuthority(
+                directory: directory.appendingPathComponent("root"), client: client, policy: policy)
             try await ca.createRoot(
                 subject: try DistinguishedName {
                     OrganizationName("swift-hpcs tests")
@@ -86,9 +87,10 @@ func opensslCSR(
     in directory: URL
 ) throws -> [UInt8] {
     let name = "req-\(UUID().uuidString)"
-    var arguments = ["req", "-new", "-nodes"] + key.arguments + [
-        "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", subject,
-    ]
+    var arguments =
+        ["req", "-new", "-nodes"] + key.arguments + [
+            "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", subject,
+        ]
     if !sans.isEmpty { arguments += ["-addext", "subjectAltName=" + sans.joined(separator: ",")] }
     let result = try openssl(arguments, in: directory)
     try #require(result.status == 0, "openssl req failed: \(result.output)")
@@ -104,7 +106,8 @@ func write(_ text: String, to name: String, in directory: URL) throws -> String 
 }
 
 /// Verifies `leaf` up to `root` with swift-certificates' RFC 5280 verifier.
-func verifyWithSwiftCertificates(leaf: Certificate, intermediates: [Certificate] = [], root: Certificate) async -> Bool {
+func verifyWithSwiftCertificates(leaf: Certificate, intermediates: [Certificate] = [], root: Certificate) async -> Bool
+{
     var verifier = Verifier(rootCertificates: CertificateStore([root])) {
         RFC5280Policy(validationTime: Date())
     }

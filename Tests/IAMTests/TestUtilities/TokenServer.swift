@@ -16,6 +16,7 @@ final class TokenServer: Sendable {
         var requests: [Recorded] = []
         var failuresToSend: [Int] = []
         var lifetime = 3600
+        var garbledBodies: [String] = []
     }
     private let state = Mutex(State())
 
@@ -23,11 +24,16 @@ final class TokenServer: Sendable {
     var requests: [Recorded] { state.withLock { $0.requests } }
     func failNext(withStatuses statuses: [Int]) { state.withLock { $0.failuresToSend = statuses } }
     func setLifetime(seconds: Int) { state.withLock { $0.lifetime = seconds } }
+    /// The next answers are HTTP 200 with these bodies instead of a token.
+    func garbleNext(withBodies bodies: [String]) { state.withLock { $0.garbledBodies = bodies } }
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
         let buffer = try await request.body.collect(upTo: 65536)
         let body = String(buffer: buffer)
         let contentType = request.headers[.contentType]
+        if let garbled = state.withLock({ $0.garbledBodies.isEmpty ? nil : $0.garbledBodies.removeFirst() }) {
+            return Self.json(status: .ok, garbled)
+        }
         let outcome = state.withLock { state -> (Int?, Int, Int) in
             state.requests.append(Recorded(contentType: contentType, body: body))
             if !state.failuresToSend.isEmpty { return (state.failuresToSend.removeFirst(), 0, 0) }
