@@ -1,4 +1,5 @@
 import ArgumentParser
+import CertificateAuthority
 import Crypto
 import EP11
 import Foundation
@@ -6,6 +7,7 @@ import HSMMock
 import IAM
 import KeyProtect
 import KeyProtectMock
+import X509
 
 /// The main job: walks through what swift-hpcs does, against the embedded mocks (or a real endpoint).
 struct Demo: AsyncParsableCommand {
@@ -22,12 +24,60 @@ struct Demo: AsyncParsableCommand {
                 ? "HSM: embedded in-process mock (grep11.Crypto)" : "HSM: \(connection.endpoint ?? "")")
         try await connection.withClient { client in
             try await Self.ep11(client)
+            try await Self.certificateAuthority(client)
         }
         try await Self.keyProtect()
         print("\ndemo complete")
     }
 
     static func step(_ title: String) { print("\n== \(title)") }
+
+    /// A CA whose key never leaves the HSM: a root, a TLS server leaf with its key in the HSM too, checked by
+    /// `openssl verify`; then the leaf revoked and a CRL that makes `openssl verify -crl_check` refuse it.
+    static func certificateAuthority(_ client: EP11Client) async throws {
+        step("Certificate authority: the CA key lives in the HSM")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hpcs-demo-ca-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ca = try CertificateAuthority(directory: directory.appendingPathComponent("ca"), client: client)
+        let root = try await ca.createRoot(subject: try DistinguishedName { CommonName("swift-hpcs demo root CA") })
+        print("root CA created: \(root.subject), key type P-256, key blob stored with mode 0600")
+        let leaf = try await ca.issueHSMKey(
+            subject: try DistinguishedName { CommonName("demo.example") },
+            profile: .tlsServer,
+            sans: [.dnsName("demo.example")]
+        )
+        print("TLS server certificate issued, serial \(leaf.issued.serialNumber); its key is an HSM blob too")
+        let rootPath = directory.appendingPathComponent("root.pem").path
+        let leafPath = directory.appendingPathComponent("leaf.pem").path
+        try Data(try CertificateParsing.pem([root]).utf8).write(to: URL(fileURLWithPath: rootPath))
+        try Data(try CertificateParsing.pem([leaf.issued.certificate]).utf8).write(to: URL(fileURLWithPath: leafPath))
+        let verified = try runOpenSSL(["verify", "-x509_strict", "-CAfile", rootPath, leafPath])
+        print("openssl verify: \(verified.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+        guard verified.status == 0 else { throw ValidationError("openssl rejected the issued certificate") }
+        _ = try await ca.revoke(serialNumber: leaf.issued.serialNumber, reason: .keyCompromise)
+        let crl = try await ca.generateCRL()
+        let crlPath = directory.appendingPathComponent("crl.pem").path
+        try Data(crl.pem.utf8).write(to: URL(fileURLWithPath: crlPath))
+        let checked = try runOpenSSL(["verify", "-crl_check", "-CAfile", rootPath, "-CRLfile", crlPath, leafPath])
+        let lines = checked.output.split(separator: "\n").map(String.init)
+        let verdict = lines.first { $0.contains("revoked") }.map { $0.components(separatedBy: "lookup: ").last ?? $0 }
+            ?? lines.last ?? ""
+        print("after revocation, openssl verify -crl_check: \(checked.status == 0 ? "accepted (WRONG)" : "refused: \(verdict)")")
+        guard checked.status != 0 else { throw ValidationError("a revoked certificate passed the CRL check") }
+    }
+
+    static func runOpenSSL(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
 
     /// Key Protect on the embedded Key Protect + IAM mock over loopback HTTP: a data key generated and wrapped
     /// under a root key, the root key rotated, the old ciphertext rewrapped, and the key disabled.
