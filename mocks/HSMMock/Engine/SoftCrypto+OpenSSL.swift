@@ -124,36 +124,25 @@ extension SoftCrypto {
     /// Parses a DER private key (PKCS#8, or a traditional form OpenSSL recognises).
     /// The caller frees the result with `EVP_PKEY_free`.
     static func parsePrivateKey(_ der: [UInt8]) throws -> OpaquePointer {
-        guard !der.isEmpty, let length = Int(exactly: der.count) else { throw fail(.invalidKey) }
-        let parsed: (OpaquePointer?, Int) = der.withUnsafeBufferPointer { buf in
-            guard let base = buf.baseAddress else { return (nil, 0) }
-            var cursor: UnsafePointer<UInt8>? = base
-            let key = d2i_AutoPrivateKey(nil, &cursor, length)
-            let consumed = cursor.map { base.distance(to: $0) } ?? 0
-            return (key, consumed)
-        }
-        guard let key = parsed.0 else { throw fail(.invalidKey) }
-        guard parsed.1 == der.count else {
-            EVP_PKEY_free(key)
-            throw fail(.invalidKey)
-        }
-        do {
-            try validateParsedKey(key, isPrivate: true)
-        } catch {
-            EVP_PKEY_free(key)
-            throw error
-        }
-        ERR_clear_error()
-        return key
+        try parseKey(der, isPrivate: true) { cursor, length in d2i_AutoPrivateKey(nil, &cursor, length) }
     }
 
     /// Parses a DER SubjectPublicKeyInfo. The caller frees the result with `EVP_PKEY_free`.
     static func parsePublicKey(_ der: [UInt8]) throws -> OpaquePointer {
+        try parseKey(der, isPrivate: false) { cursor, length in d2i_PUBKEY(nil, &cursor, length) }
+    }
+
+    /// Decodes `der` with `decode`, requires it to consume every byte, and validates the key.
+    private static func parseKey(
+        _ der: [UInt8],
+        isPrivate: Bool,
+        decode: (inout UnsafePointer<UInt8>?, Int) -> OpaquePointer?
+    ) throws -> OpaquePointer {
         guard !der.isEmpty, let length = Int(exactly: der.count) else { throw fail(.invalidKey) }
         let parsed: (OpaquePointer?, Int) = der.withUnsafeBufferPointer { buf in
             guard let base = buf.baseAddress else { return (nil, 0) }
             var cursor: UnsafePointer<UInt8>? = base
-            let key = d2i_PUBKEY(nil, &cursor, length)
+            let key = decode(&cursor, length)
             let consumed = cursor.map { base.distance(to: $0) } ?? 0
             return (key, consumed)
         }
@@ -163,7 +152,7 @@ extension SoftCrypto {
             throw fail(.invalidKey)
         }
         do {
-            try validateParsedKey(key, isPrivate: false)
+            try validateParsedKey(key, isPrivate: isPrivate)
         } catch {
             EVP_PKEY_free(key)
             throw error
