@@ -43,8 +43,19 @@ extension Mechanism {
 
     // MARK: Triple DES
 
+    /// `CKM_AES_CMAC`: a 16-byte AES-CMAC (NIST SP 800-38B) over the data, as a sign/verify mechanism.
+    public static let aesCMAC = Mechanism(.aesCMAC)
+
     /// `CKM_DES3_KEY_GEN`: Triple DES is a legacy 64-bit block cipher.
     public static let insecureDES3KeyGen = Mechanism(.des3KeyGen)
+
+    /// `CKM_DES3_ECB`: Triple DES on whole 8-byte blocks, a legacy 64-bit block cipher without chaining.
+    public static let insecureDES3ECB = Mechanism(.des3ECB)
+
+    /// `CKM_DES3_CBC`: Triple DES in CBC mode on whole blocks; `iv` is 8 bytes.
+    public static func insecureDES3CBC(iv: [UInt8]) -> Mechanism {
+        Mechanism(.des3CBC, parameter: .bytes(iv))
+    }
 
     /// `CKM_DES3_CBC_PAD`: Triple DES in CBC mode with padding, a legacy 64-bit block cipher.
     /// - Parameter iv: the 8-byte initialization vector.

@@ -71,20 +71,24 @@ extension HSMCore {
     // MARK: Encrypt / decrypt
 
     enum CipherKey {
-        case aes([UInt8])
+        case block(BlockCipher)
         case rsaPublic([UInt8])
         case rsaPrivate([UInt8])
     }
 
     func cipherKey(_ key: AnyKey, mechanism: MechanismType, encrypt: Bool) throws(HSMFailure) -> CipherKey {
         let usage: AttributeType = encrypt ? .encrypt : .decrypt
-        switch (mechanism, key) {
-        case (.aesECB, .secret(let object)), (.aesCBC, .secret(let object)), (.aesCBCPad, .secret(let object)):
-            try object.require(usage, for: encrypt ? "encrypt" : "decrypt")
-            guard object.keyType == .aes else {
-                throw HSMFailure(.keyTypeInconsistent, "AES mechanism with a non-AES key")
+        if let (algorithm, mode) = BlockCipher.parts(of: mechanism) {
+            guard case .secret(let object) = key else {
+                throw HSMFailure(.keyTypeInconsistent, "the key does not fit \(mechanism)")
             }
-            return .aes(object.material)
+            try object.require(usage, for: encrypt ? "encrypt" : "decrypt")
+            guard object.keyType == algorithm.keyType else {
+                throw HSMFailure(.keyTypeInconsistent, "\(mechanism) with a \(object.keyType) key")
+            }
+            return .block(BlockCipher(algorithm: algorithm, mode: mode, key: object.material))
+        }
+        switch (mechanism, key) {
         case (.rsaPKCS, .public(let object)), (.rsaPKCSOAEP, .public(let object)):
             guard encrypt else { throw HSMFailure(.keyTypeInconsistent, "decryption needs the private key") }
             try object.require(.encrypt, for: "encrypt")
@@ -99,7 +103,7 @@ extension HSMCore {
                 throw HSMFailure(.keyTypeInconsistent, "RSA mechanism with a non-RSA key")
             }
             return .rsaPrivate(object.material)
-        case (.aesECB, _), (.aesCBC, _), (.aesCBCPad, _), (.rsaPKCS, _), (.rsaPKCSOAEP, _):
+        case (.rsaPKCS, _), (.rsaPKCSOAEP, _):
             throw HSMFailure(.keyTypeInconsistent, "the key does not fit \(mechanism)")
         default:
             throw HSMFailure(.mechanismInvalid, "\(mechanism) is not an encryption mechanism")
@@ -110,29 +114,10 @@ extension HSMCore {
         -> [UInt8]
     {
         let type = MechanismType(rawValue: mechanism.mechanism)
-        let cipherKey = try cipherKey(key, mechanism: type, encrypt: encrypt)
-        let decrypting = !encrypt
-        switch cipherKey {
-        case .aes(let value):
-            switch type {
-            case .aesECB:
-                return try Self.engine(decrypting: decrypting) {
-                    try SoftCrypto.aesECB(encrypt: encrypt, key: value, data: data)
-                }
-            case .aesCBC:
-                let iv = try Self.iv(mechanism, count: 16)
-                return try Self.engine(decrypting: decrypting) {
-                    try SoftCrypto.aesCBC(encrypt: encrypt, key: value, iv: iv, data: data, padding: false)
-                }
-            default:
-                let iv = try Self.iv(mechanism, count: 16)
-                if decrypting, data.isEmpty || data.count % 16 != 0 {
-                    throw HSMFailure(.encryptedDataLenRange, "ciphertext is not a whole number of blocks")
-                }
-                return try Self.engine(decrypting: decrypting) {
-                    try SoftCrypto.aesCBC(encrypt: encrypt, key: value, iv: iv, data: data, padding: true)
-                }
-            }
+        switch try cipherKey(key, mechanism: type, encrypt: encrypt) {
+        case .block(let cipher):
+            let iv = try cipher.initialChainingValue(mechanism)
+            return try cipher.single(encrypt: encrypt, chainingValue: iv, data: data)
         case .rsaPublic(let spki):
             let padding = try Self.rsaPadding(mechanism)
             return try Self.engine { try SoftCrypto.rsaEncrypt(publicKeySPKI: spki, data: data, padding: padding) }
@@ -149,10 +134,10 @@ extension HSMCore {
     {
         let raw = try rawBlob(key, hasKey: hasKey, role: encrypt ? "encryption" : "decryption")
         let type = MechanismType(rawValue: mechanism.mechanism)
-        _ = try cipherKey(try openKey(raw), mechanism: type, encrypt: encrypt)
+        let cipherKey = try cipherKey(try openKey(raw), mechanism: type, encrypt: encrypt)
         var state = OperationStateObject(operation: encrypt ? .encrypt : .decrypt, mechanism: mechanism, key: raw)
-        if type == .aesCBC || type == .aesCBCPad {
-            state.chainingValue = try Self.iv(mechanism, count: 16)
+        if case .block(let cipher) = cipherKey {
+            state.chainingValue = try cipher.initialChainingValue(mechanism)
         }
         return try sealState(state)
     }
@@ -166,52 +151,44 @@ extension HSMCore {
                 mechanism: state.mechanism, key: try openKey(state.key), data: Array(input), encrypt: encrypt))
     }
 
+    /// The block cipher of a multi-part state; RSA mechanisms have no multi-part form.
+    private func blockCipher(of state: OperationStateObject, encrypt: Bool) throws(HSMFailure) -> BlockCipher {
+        let type = MechanismType(rawValue: state.mechanism.mechanism)
+        guard case .block(let cipher) = try cipherKey(try openKey(state.key), mechanism: type, encrypt: encrypt) else {
+            throw HSMFailure(.mechanismInvalid, "\(type) is single-part only")
+        }
+        return cipher
+    }
+
     func cipherUpdate(_ data: Data, input: Data, encrypt: Bool) throws(HSMFailure) -> (Data, Data) {
         var state = try openState(data, expecting: encrypt ? .encrypt : .decrypt)
         guard !input.isEmpty else { throw HSMFailure(.argumentsBad, "empty update") }
-        let type = MechanismType(rawValue: state.mechanism.mechanism)
-        guard case .aes(let value) = try cipherKey(try openKey(state.key), mechanism: type, encrypt: encrypt) else {
-            throw HSMFailure(.mechanismInvalid, "\(type) is single-part only")
-        }
+        let cipher = try blockCipher(of: state, encrypt: encrypt)
         try Self.append(input, to: &state)
-        var take = state.buffer.count / 16 * 16
-        if !encrypt, type == .aesCBCPad, take == state.buffer.count, take > 0 {
-            take -= 16  // hold back the last block: it carries the padding
+        let block = cipher.blockSize
+        var take = state.buffer.count / block * block
+        if !encrypt, cipher.mode == .cbcPad, take == state.buffer.count, take > 0 {
+            take -= block  // hold back the last block: it carries the padding
         }
         let chunk = Array(state.buffer[0..<take])
         state.buffer.removeFirst(take)
         guard !chunk.isEmpty else { return (try sealState(state), Data()) }
-        let output: [UInt8]
-        if type == .aesECB {
-            output = try Self.engine(decrypting: !encrypt) {
-                try SoftCrypto.aesECB(encrypt: encrypt, key: value, data: chunk)
-            }
-        } else {
-            let iv = state.chainingValue
-            output = try Self.engine(decrypting: !encrypt) {
-                try SoftCrypto.aesCBC(encrypt: encrypt, key: value, iv: iv, data: chunk, padding: false)
-            }
-            state.chainingValue = Array((encrypt ? output : chunk).suffix(16))
+        let output = try cipher.blocks(encrypt: encrypt, chainingValue: state.chainingValue, data: chunk)
+        if cipher.mode != .ecb {
+            state.chainingValue = Array((encrypt ? output : chunk).suffix(block))
         }
         return (try sealState(state), Data(output))
     }
 
     func cipherFinal(_ data: Data, encrypt: Bool) throws(HSMFailure) -> Data {
         let state = try openState(data, expecting: encrypt ? .encrypt : .decrypt)
-        let type = MechanismType(rawValue: state.mechanism.mechanism)
-        guard case .aes(let value) = try cipherKey(try openKey(state.key), mechanism: type, encrypt: encrypt) else {
-            throw HSMFailure(.mechanismInvalid, "\(type) is single-part only")
-        }
+        let cipher = try blockCipher(of: state, encrypt: encrypt)
         let rest = state.buffer
-        if type == .aesCBCPad {
-            if !encrypt, rest.count != 16 {
+        if cipher.mode == .cbcPad {
+            if !encrypt, rest.count != cipher.blockSize {
                 throw HSMFailure(.encryptedDataLenRange, "ciphertext is not a whole number of blocks")
             }
-            let iv = state.chainingValue
-            return Data(
-                try Self.engine(decrypting: !encrypt) {
-                    try SoftCrypto.aesCBC(encrypt: encrypt, key: value, iv: iv, data: rest, padding: true)
-                })
+            return Data(try cipher.single(encrypt: encrypt, chainingValue: state.chainingValue, data: rest))
         }
         guard rest.isEmpty else {
             throw HSMFailure(encrypt ? .dataLenRange : .encryptedDataLenRange, "data is not a whole number of blocks")
@@ -234,6 +211,7 @@ extension HSMCore {
         case ecdsa(hash: DigestAlgorithm?)
         case ed25519
         case hmac(DigestAlgorithm)
+        case cmac
 
         /// Raw mechanisms sign one block of input and have no multi-part form.
         var isSinglePartOnly: Bool {
@@ -290,6 +268,7 @@ extension HSMCore {
         case .sha256HMAC: return .hmac(.sha256)
         case .sha384HMAC: return .hmac(.sha384)
         case .sha512HMAC: return .hmac(.sha512)
+        case .aesCMAC: return .cmac
         default: throw HSMFailure(.mechanismInvalid, "\(type) is not a signature mechanism")
         }
     }
@@ -308,6 +287,9 @@ extension HSMCore {
             guard object.keyType == .genericSecret || object.keyType == .aes else {
                 throw HSMFailure(.keyTypeInconsistent, "HMAC needs a secret key")
             }
+        case (.cmac, .secret(let object)):
+            try object.require(usage, for: operation)
+            guard object.keyType == .aes else { throw HSMFailure(.keyTypeInconsistent, "AES-CMAC needs an AES key") }
         case (.rsa, .private(let object)) where signing, (.ecdsa, .private(let object)) where signing,
             (.ed25519, .private(let object)) where signing:
             try object.require(.sign, for: "sign")
@@ -335,15 +317,24 @@ extension HSMCore {
             guard keyType == .ec, isEd25519(attributes) else {
                 throw HSMFailure(.keyTypeInconsistent, "Ed25519 needs an Ed25519 key")
             }
-        case .hmac: throw HSMFailure(.keyTypeInconsistent, "HMAC needs a secret key")
+        case .hmac, .cmac: throw HSMFailure(.keyTypeInconsistent, "a MAC needs a secret key")
+        }
+    }
+
+    /// HMAC or CMAC of `data` under a secret key's value; the caller has checked the key's usage.
+    static func mac(_ scheme: SignatureScheme, key: [UInt8], data: [UInt8]) throws(HSMFailure) -> [UInt8] {
+        switch scheme {
+        case .hmac(let algorithm): return try engine { try SoftCrypto.hmac(algorithm, key: key, data: data) }
+        case .cmac: return try engine { try SoftCrypto.cmacAES(key: key, data: data) }
+        default: throw HSMFailure(.mechanismInvalid, "not a MAC mechanism")
         }
     }
 
     func signData(_ data: [UInt8], key: AnyKey, scheme: SignatureScheme) throws(HSMFailure) -> [UInt8] {
         try checkSigningKey(key, scheme: scheme, signing: true)
         switch (scheme, key) {
-        case (.hmac(let algorithm), .secret(let object)):
-            return try Self.engine { try SoftCrypto.hmac(algorithm, key: object.material, data: data) }
+        case (.hmac, .secret(let object)), (.cmac, .secret(let object)):
+            return try Self.mac(scheme, key: object.material, data: data)
         case (.rsa(let rsa), .private(let object)):
             return try Self.engine {
                 try SoftCrypto.rsaSign(privateKeyPKCS8: object.material, message: data, scheme: rsa)
@@ -364,8 +355,8 @@ extension HSMCore {
     func verifyData(_ data: [UInt8], signature: [UInt8], key: AnyKey, scheme: SignatureScheme) throws(HSMFailure) {
         try checkSigningKey(key, scheme: scheme, signing: false)
         switch (scheme, key) {
-        case (.hmac(let algorithm), .secret(let object)):
-            let expected = try Self.engine { try SoftCrypto.hmac(algorithm, key: object.material, data: data) }
+        case (.hmac, .secret(let object)), (.cmac, .secret(let object)):
+            let expected = try Self.mac(scheme, key: object.material, data: data)
             guard signature.count == expected.count else { throw HSMFailure(.signatureLenRange) }
             guard constantTimeEquals(expected, signature) else { throw HSMFailure(.signatureInvalid) }
         case (.rsa(let rsa), .public(let object)):

@@ -20,6 +20,14 @@ extension HSMCore {
                 throw HSMFailure(.keySizeRange, "AES keys are 16, 24 or 32 bytes")
             }
             length = Int(bytes)
+        case .des3KeyGen:
+            keyType = .des3
+            // Three-key Triple DES. EP11 callers send CKA_VALUE_LEN 24, or 32 (IBM's Go examples), or none.
+            if let value = template[.valueLength] {
+                guard let bytes = value.integerValue else { throw HSMFailure(.attributeValueInvalid, "CKA_VALUE_LEN") }
+                guard bytes == 24 || bytes == 32 else { throw HSMFailure(.keySizeRange, "DES3 keys are 24 bytes") }
+            }
+            length = 24
         case .genericSecretKeyGen:
             keyType = .genericSecret
             guard let value = template[.valueLength] else {
@@ -34,7 +42,14 @@ extension HSMCore {
             throw HSMFailure(.mechanismInvalid, "not a secret-key generation mechanism")
         }
         try Self.checkClassAndType(template, objectClass: .secretKey, keyType: keyType)
-        let value: [UInt8] = try Self.engine { try SoftCrypto.randomBytes(length) }
+        var value: [UInt8] = try Self.engine { try SoftCrypto.randomBytes(length) }
+        if keyType == .des3 {
+            // DES keys carry odd parity in the low bit of each byte.
+            value = value.map { byte in
+                let high = byte & 0xFE
+                return high.nonzeroBitCount % 2 == 0 ? high | 1 : high
+            }
+        }
         var attributes = template
         attributes[.class] = .integer(ObjectClass.secretKey.rawValue)
         attributes[.keyType] = .integer(keyType.rawValue)
@@ -285,7 +300,10 @@ extension HSMCore {
             if keyType == .aes, ![16, 24, 32].contains(plain.count) {
                 throw HSMFailure(.wrappedKeyInvalid, "unwrapped value is not an AES key")
             }
-            guard keyType == .aes || keyType == .genericSecret else {
+            if keyType == .des3, plain.count != 24 {
+                throw HSMFailure(.wrappedKeyInvalid, "unwrapped value is not a DES3 key")
+            }
+            guard keyType == .aes || keyType == .genericSecret || keyType == .des3 else {
                 throw HSMFailure(.templateInconsistent, "unsupported secret key type")
             }
             if let length = template[.valueLength]?.integerValue, length != UInt64(plain.count) {

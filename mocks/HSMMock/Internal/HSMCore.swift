@@ -189,6 +189,8 @@ final class HSMCore: Sendable {
             let encrypted = try? SoftCrypto.aesECB(encrypt: true, key: value, data: [UInt8](repeating: 0, count: 16))
         {
             checkValue = Array(encrypted.prefix(3))
+        } else if keyType == .des3, let des3 = try? SoftCrypto.des3CheckValue(value) {
+            checkValue = des3
         } else {
             checkValue = Array(((try? SoftCrypto.digest(.sha1, value)) ?? [0, 0, 0]).prefix(3))
         }

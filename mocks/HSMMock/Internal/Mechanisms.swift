@@ -42,8 +42,13 @@ enum MockMechanisms {
         Entry(type: .aesECB, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
         Entry(type: .aesCBC, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
         Entry(type: .aesCBCPad, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
+        Entry(type: .aesCMAC, minKeySize: 16, maxKeySize: 32, flags: [.sign, .verify]),
         Entry(type: .aesKeyWrap, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
         Entry(type: .aesKeyWrapPad, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
+        Entry(type: .des3KeyGen, minKeySize: 24, maxKeySize: 24, flags: [.generate]),
+        Entry(type: .des3ECB, minKeySize: 24, maxKeySize: 24, flags: [.encrypt, .decrypt]),
+        Entry(type: .des3CBC, minKeySize: 24, maxKeySize: 24, flags: [.encrypt, .decrypt]),
+        Entry(type: .des3CBCPad, minKeySize: 24, maxKeySize: 24, flags: [.encrypt, .decrypt]),
         Entry(
             type: .ecKeyPairGen, minKeySize: 256, maxKeySize: 521,
             flags: [.generateKeyPair, .ecNamedCurve, .ecUncompress]),
