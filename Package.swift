@@ -160,6 +160,8 @@ let package = Package(
                 "CertificateAuthority",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Benchmarks/hpcs-bench",
             exclude: ["keyprotect_pairs.py"],

@@ -19,9 +19,11 @@ struct HPCSBench: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.") var seconds: Double = 3
     @Option(help: "Concurrent caller counts to measure.") var callers: [Int] = [1, 32]
     @Flag(help: "Measure Key Protect wrap+unwrap pairs (beside IBM's Python client) instead of EP11.") var kms = false
+    @Flag(help: "Measure certificates issued per second by the CA (1 and 8 callers) instead of EP11.") var ca = false
 
     func run() async throws {
         if kms { return try await KeyProtectBench.run(seconds: seconds, callers: callers) }
+        if ca { return try await CABench.run(seconds: seconds) }
         print("hpcs-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per figure")
         print("baseline: openssl speed (single core, same run)")
         let baseline = OpenSSLBaseline.measure(seconds: max(1, Int(seconds.rounded())))
@@ -205,7 +207,7 @@ struct OpenSSLBaseline {
 
     /// Runs `openssl` with an empty signal mask: `openssl speed` times itself with SIGALRM, and a child of a
     /// Swift process inherits the runtime's blocked signals, so a plain `Process` would never stop.
-    private static func openssl(_ arguments: [String]) -> String? {
+    static func openssl(_ arguments: [String]) -> String? {
         var pipe: [Int32] = [0, 0]
         guard Glibc.pipe(&pipe) == 0 else { return nil }
         var actions = posix_spawn_file_actions_t()

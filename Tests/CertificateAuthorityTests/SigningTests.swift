@@ -156,7 +156,10 @@ struct SigningTests {
                 ])
             let attributes = try await client.attributeValues(of: issued.privateKey, types: [.extractable])
             #expect(attributes[.extractable] == .bool(false))
-            #expect(!issued.description.contains("\(issued.privateKey.bytes.count)"))
+            // The description names the serial only: no blob bytes, no blob size.
+            #expect(issued.description == "IssuedHSMKey(serial: \(issued.issued.serialNumber))")
+            let blobHex = issued.privateKey.bytes.prefix(48).map { String(format: "%02x", $0) }.joined()
+            #expect(!issued.description.contains(blobHex))
         }
     }
 }

@@ -30,16 +30,38 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "HPCS service instance id, sent as bluemix-instance.")
     var instanceID: String?
 
+    /// Whether no endpoint is configured, so commands run against the embedded in-process HSM mock.
+    var usesEmbeddedMock: Bool {
+        (endpoint ?? ProcessInfo.processInfo.environment["GREP11_ADDRESS"]) == nil
+    }
+
     /// Runs `body` with a client: a real endpoint when configured, else the in-process mock.
     func withClient<T: Sendable>(_ body: (EP11Client) async throws -> T) async throws -> T {
+        try await withClient(embeddedMasterKeyFile: nil, body)
+    }
+
+    /// Like ``withClient(_:)``; with `embeddedMasterKeyFile`, the embedded mock keeps its master key in that file
+    /// (created, mode 0600, when missing), so key blobs it makes stay usable in later runs. For testing only: the
+    /// file unwraps every blob the mock made.
+    func withClient<T: Sendable>(
+        embeddedMasterKeyFile: String?,
+        _ body: (EP11Client) async throws -> T
+    ) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
         guard let address = endpoint ?? environment["GREP11_ADDRESS"] else {
             if plaintext || caCert != nil || clientCert != nil || apiKeyFile != nil {
                 throw ValidationError("connection options need --endpoint (or GREP11_ADDRESS)")
             }
+            guard let embeddedMasterKeyFile else {
+                FileHandle.standardError.write(
+                    Data("hpcs-tool: no --endpoint: using the embedded in-process HSM mock\n".utf8))
+                return try await HSMMock().withClient(body)
+            }
             FileHandle.standardError.write(
-                Data("hpcs-tool: no --endpoint: using the embedded in-process HSM mock\n".utf8))
-            return try await HSMMock().withClient(body)
+                Data(
+                    ("hpcs-tool: no --endpoint: using the embedded in-process HSM mock; its master key is stored in "
+                        + "\(embeddedMasterKeyFile) (for testing only)\n").utf8))
+            return try await HSMMock(masterKeyFile: embeddedMasterKeyFile).withClient(body)
         }
         if plaintext, caCert != nil || clientCert != nil || clientKey != nil {
             throw ValidationError("--ca-cert, --client-cert and --client-key need TLS; drop --plaintext")

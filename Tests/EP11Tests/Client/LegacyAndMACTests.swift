@@ -116,6 +116,21 @@ struct LegacyAndMACTests {
         }
     }
 
+    @Test("raw RSA (CKM_RSA_X_509) round trips a full-width block, matching the textbook operation")
+    func rawRSA() async throws {
+        try await withClient(.inProcess) { client in
+            let pair = try await client.generateKeyPair(
+                .rsaKeyPairGen, publicKeyTemplate: Templates.rsaPublic(), privateKeyTemplate: Templates.rsaPrivate)
+            var block = try await client.generateRandom(count: 256)
+            block[0] = 0x00  // below the modulus
+            let ciphertext = try await client.encrypt(block, key: pair.publicKey, mechanism: .insecureRSAX509Raw)
+            #expect(ciphertext.count == 256)
+            #expect(try await client.decrypt(ciphertext, key: pair.privateKey, mechanism: .insecureRSAX509Raw) == block)
+            // Raw RSA is deterministic, unlike PKCS#1 v1.5 and OAEP.
+            #expect(try await client.encrypt(block, key: pair.publicKey, mechanism: .insecureRSAX509Raw) == ciphertext)
+        }
+    }
+
     @Test("secp256k1 key pairs sign and verify; the public key names its curve")
     func secp256k1() async throws {
         try await withClient(.inProcess) { client in

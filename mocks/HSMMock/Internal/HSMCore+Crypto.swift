@@ -89,21 +89,21 @@ extension HSMCore {
             return .block(BlockCipher(algorithm: algorithm, mode: mode, key: object.material))
         }
         switch (mechanism, key) {
-        case (.rsaPKCS, .public(let object)), (.rsaPKCSOAEP, .public(let object)):
+        case (.rsaPKCS, .public(let object)), (.rsaPKCSOAEP, .public(let object)), (.rsaX509, .public(let object)):
             guard encrypt else { throw HSMFailure(.keyTypeInconsistent, "decryption needs the private key") }
             try object.require(.encrypt, for: "encrypt")
             guard object.keyType == .rsa else {
                 throw HSMFailure(.keyTypeInconsistent, "RSA mechanism with a non-RSA key")
             }
             return .rsaPublic(object.spki)
-        case (.rsaPKCS, .private(let object)), (.rsaPKCSOAEP, .private(let object)):
+        case (.rsaPKCS, .private(let object)), (.rsaPKCSOAEP, .private(let object)), (.rsaX509, .private(let object)):
             guard !encrypt else { throw HSMFailure(.keyTypeInconsistent, "encryption needs the public key") }
             try object.require(.decrypt, for: "decrypt")
             guard object.keyType == .rsa else {
                 throw HSMFailure(.keyTypeInconsistent, "RSA mechanism with a non-RSA key")
             }
             return .rsaPrivate(object.material)
-        case (.rsaPKCS, _), (.rsaPKCSOAEP, _):
+        case (.rsaPKCS, _), (.rsaPKCSOAEP, _), (.rsaX509, _):
             throw HSMFailure(.keyTypeInconsistent, "the key does not fit \(mechanism)")
         default:
             throw HSMFailure(.mechanismInvalid, "\(mechanism) is not an encryption mechanism")

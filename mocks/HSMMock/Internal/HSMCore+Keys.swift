@@ -391,6 +391,8 @@ extension HSMCore {
         switch MechanismType(rawValue: mechanism.mechanism) {
         case .rsaPKCS:
             return .pkcs1v15
+        case .rsaX509:
+            return .none
         case .rsaPKCSOAEP:
             guard case .rsaoaepparameter(let parameter)? = mechanism.parameter,
                 let hash = digestAlgorithm(forHashMechanism: parameter.hashMech),

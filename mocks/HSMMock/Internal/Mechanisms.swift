@@ -17,6 +17,7 @@ enum MockMechanisms {
         Entry(type: .rsaPKCSKeyPairGen, minKeySize: 1024, maxKeySize: 4096, flags: [.generateKeyPair]),
         Entry(type: .rsaPKCSOAEP, minKeySize: 1024, maxKeySize: 4096, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
         Entry(type: .rsaPKCSPSS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
+        Entry(type: .rsaX509, minKeySize: 1024, maxKeySize: 4096, flags: [.encrypt, .decrypt]),
         Entry(type: .sha1RSAPKCS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
         Entry(type: .sha224RSAPKCS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
         Entry(type: .sha256RSAPKCS, minKeySize: 1024, maxKeySize: 4096, flags: [.sign, .verify]),
