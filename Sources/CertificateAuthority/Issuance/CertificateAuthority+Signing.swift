@@ -203,36 +203,28 @@ extension CertificateAuthority {
         key: HSMPrivateKey,
         caCertificate: Certificate
     ) async throws -> IssuedCertificate {
-        var serialNumber: Certificate.SerialNumber?
+        // Sign first, then record: the certificate and its serial enter the store in one transaction that also
+        // checks the serial is unused, and the certificate leaves this function only once that has committed. A
+        // collision (a 2^-126 event) costs one more HSM signature under a fresh serial.
         for _ in 0..<4 {
-            let candidate = try await SerialNumbers.draw(client: client)
-            if try store.reserve(
-                serial: SerialNumbers.hex(candidate.bytes), subject: String(describing: subject),
-                profile: profile.description, notBefore: notBefore, notAfter: notAfter)
-            {
-                serialNumber = candidate
-                break
-            }
-        }
-        guard let serialNumber else {
-            throw CertificateAuthorityError(code: .serialNumberCollision, message: "no unused serial number found")
-        }
-        let serial = SerialNumbers.hex(serialNumber.bytes)
-        do {
+            let serialNumber = try await SerialNumbers.draw(client: client)
+            let serial = SerialNumbers.hex(serialNumber.bytes)
             let certificate = try await Self.build(
                 serialNumber: serialNumber, publicKey: publicKey, notValidBefore: notBefore, notValidAfter: notAfter,
                 issuer: caCertificate.subject, subject: subject, extensions: extensions, signer: key)
             var serializer = DER.Serializer()
             try serializer.serialize(certificate)
-            try store.complete(serial: serial, der: serializer.serializedBytes)
+            guard
+                try store.record(
+                    serial: serial, subject: String(describing: subject), profile: profile.description,
+                    notBefore: notBefore, notAfter: notAfter, der: serializer.serializedBytes)
+            else { continue }
             logger.debug(
                 "issued certificate", metadata: ["hpcs.ca.serial": "\(serial)", "hpcs.ca.profile": "\(profile)"])
             return IssuedCertificate(
                 certificate: certificate, chain: [certificate] + certificateChain, serialNumber: serial)
-        } catch {
-            store.release(serial: serial)
-            throw error
         }
+        throw CertificateAuthorityError(code: .serialNumberCollision, message: "no unused serial number found")
     }
 
     /// Applies the CA certificate's own NameConstraints (set by its parent) to `names`, for DNS, IP, email and

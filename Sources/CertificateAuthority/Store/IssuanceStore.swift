@@ -115,9 +115,11 @@ final class IssuanceStore: Sendable {
         }
     }
 
-    /// Reserves `serial` in one transaction; returns false if it is already used.
-    func reserve(serial: String, subject: String, profile: String, notBefore: Date, notAfter: Date) throws -> Bool {
-        try storage("reserve serial") {
+    /// Records an issued certificate in one transaction; returns false, writing nothing, if `serial` is already used.
+    func record(
+        serial: String, subject: String, profile: String, notBefore: Date, notAfter: Date, der: [UInt8]
+    ) throws -> Bool {
+        try storage("record certificate") {
             try queue.write { db in
                 let existing =
                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM certificate WHERE serial = ?", arguments: [serial])
@@ -125,31 +127,15 @@ final class IssuanceStore: Sendable {
                 guard existing == 0 else { return false }
                 try db.execute(
                     sql: """
-                        INSERT INTO certificate (serial, subject, profile, not_before, not_after, issued_at)
-                        VALUES (?, ?, ?, ?, ?, ?)
+                        INSERT INTO certificate (serial, subject, profile, not_before, not_after, issued_at, der)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         serial, subject, profile, notBefore.timeIntervalSince1970, notAfter.timeIntervalSince1970,
-                        Date().timeIntervalSince1970,
+                        Date().timeIntervalSince1970, Data(der),
                     ])
                 return true
             }
-        }
-    }
-
-    /// Stores the signed certificate for a reserved serial.
-    func complete(serial: String, der: [UInt8]) throws {
-        try storage("store certificate") {
-            try queue.write { db in
-                try db.execute(sql: "UPDATE certificate SET der = ? WHERE serial = ?", arguments: [Data(der), serial])
-            }
-        }
-    }
-
-    /// Drops a reservation whose signing failed.
-    func release(serial: String) {
-        _ = try? queue.write { db in
-            try db.execute(sql: "DELETE FROM certificate WHERE serial = ? AND der IS NULL", arguments: [serial])
         }
     }
 
