@@ -170,14 +170,15 @@ let package = Package(
 
         // MARK: Tests
         .target(
-            name: "InteropSupport",
-            path: "Tests/InteropSupport",
+            name: "TestSupport",
+            path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IAMTests",
             dependencies: [
                 "IAM",
+                "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -208,7 +209,7 @@ let package = Package(
                 "IAM",
                 "KeyProtect",
                 "KeyProtectMock",
-                "InteropSupport",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -221,7 +222,7 @@ let package = Package(
             name: "CertificateAuthorityTests",
             dependencies: [
                 "CertificateAuthority",
-                "InteropSupport",
+                "TestSupport",
                 "EP11",
                 "HSMMock",
                 .product(name: "X509", package: "swift-certificates"),
@@ -237,7 +238,7 @@ let package = Package(
                 "HSMMock",
                 "EP11",
                 "COpenSSL",
-                "InteropSupport",
+                "TestSupport",
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,5 @@
 import Foundation
-import InteropSupport
+import TestSupport
 import Testing
 
 /// The built `hpcs-tool` (`swift build --build-tests` builds it too), run like a user would: set up a CA, sign an

@@ -1,6 +1,6 @@
 import CertificateAuthority
 import Foundation
-import InteropSupport
+import TestSupport
 import Testing
 import X509
 

@@ -1,7 +1,7 @@
 import CertificateAuthority
 import EP11
 import Foundation
-import InteropSupport
+import TestSupport
 import HSMMock
 import SwiftASN1
 import Testing

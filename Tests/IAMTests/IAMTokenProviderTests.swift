@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import TestSupport
 import Testing
 
 @testable import IAM

@@ -1,7 +1,7 @@
 import EP11
 import Foundation
 import HSMMock
-import InteropSupport
+import TestSupport
 import Testing
 
 /// A GREP11 client written in Python from nothing but protos/ (grpcio + grpcio-tools) against the mock's

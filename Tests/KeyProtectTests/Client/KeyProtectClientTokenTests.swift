@@ -2,6 +2,7 @@ import Foundation
 import IAM
 import KeyProtect
 import KeyProtectMock
+import TestSupport
 import Testing
 
 @Suite("KeyProtectClient tokens")

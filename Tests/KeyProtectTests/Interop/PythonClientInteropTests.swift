@@ -1,5 +1,5 @@
 import Foundation
-import InteropSupport
+import TestSupport
 import KeyProtectMock
 import Testing
 

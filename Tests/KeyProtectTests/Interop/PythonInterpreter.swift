@@ -1,5 +1,5 @@
 import Foundation
-import InteropSupport
+import TestSupport
 
 /// IBM's Python Key Protect client (PyPI keyprotect 3.x), found through ``PythonInterpreter``.
 struct PythonKeyProtect: Sendable {

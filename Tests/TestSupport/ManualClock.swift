@@ -2,12 +2,12 @@ import Synchronization
 
 /// A test clock that moves only when told to. It records every sleep it is asked for, so tests can assert the
 /// exact backoff sequence, and `drive` advances it whenever someone sleeps.
-final class ManualClock: Clock, Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+package final class ManualClock: Clock, Sendable {
+    package struct Instant: InstantProtocol {
+        package var offset: Duration
+        package func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        package func duration(to other: Instant) -> Duration { other.offset - offset }
+        package static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
     }
 
     private struct Sleeper {
@@ -21,14 +21,16 @@ final class ManualClock: Clock, Sendable {
     }
     private let state = Mutex(State())
 
-    var now: Instant { state.withLock { $0.now } }
-    var minimumResolution: Duration { .zero }
+    package init() {}
+
+    package var now: Instant { state.withLock { $0.now } }
+    package var minimumResolution: Duration { .zero }
 
     /// The durations of the sleeps asked for so far, in order.
-    var requestedSleeps: [Duration] { state.withLock { $0.requested } }
-    var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+    package var requestedSleeps: [Duration] { state.withLock { $0.requested } }
+    package var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
-    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+    package func sleep(until deadline: Instant, tolerance: Duration?) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let resumeNow = state.withLock { state -> Bool in
                 state.requested.append(state.now.duration(to: deadline))
@@ -40,7 +42,7 @@ final class ManualClock: Clock, Sendable {
         }
     }
 
-    func advance(by duration: Duration) {
+    package func advance(by duration: Duration) {
         let due = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
             state.now = state.now.advanced(by: duration)
             let now = state.now
@@ -52,7 +54,7 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// Moves the clock to the earliest sleeper's deadline, waking it.
-    func advanceToNextDeadline() {
+    package func advanceToNextDeadline() {
         let step = state.withLock { state -> Duration? in
             state.sleepers.map(\.deadline).min().map { state.now.duration(to: $0) }
         }
@@ -60,7 +62,7 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// Runs `operation`, advancing the clock to each sleeper's deadline as soon as it starts sleeping.
-    func drive<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    package func drive<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await operation() }
             group.addTask {
