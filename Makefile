@@ -12,7 +12,10 @@ test: deps
 	swift test --skip-build
 
 bench: deps
-	swift run -c release hpcs-bench
+	swift build -c release --product hpcs-bench
+	.build/release/hpcs-bench
+	.build/release/hpcs-bench --kms
+	.build/release/hpcs-bench --ca
 
 soundness:
 	./scripts/soundness.sh
