@@ -4,6 +4,7 @@ import Foundation
 import HSMMock
 import Testing
 import X509
+import _CryptoExtras
 
 @Suite("EP11 client and HSM mock: wrap, unwrap, attributes, mechanisms, rewrap")
 struct KeyManagementTests {
@@ -195,5 +196,57 @@ struct KeyManagementTests {
         #expect(ciphertext.count == 16)
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
         #expect(throws: EP11Error.invalidArgument) { try HSMMock(masterKeyFile: path) }
+    }
+}
+
+@Suite("EP11 client and HSM mock: public-key import through the transport-key mechanism")
+struct TransportKeyImportTests {
+    @Test("P-256, Ed25519 (RFC 8410) and RSA public keys from swift-crypto import and verify local signatures")
+    func importAndVerify() async throws {
+        try await withClient(.inProcess) { client in
+            let kek = try await client.generateKey(.aesKeyGen, template: Templates.aes256).key
+            let message = Array("signed outside the HSM".utf8)
+
+            let p256 = P256.Signing.PrivateKey()
+            let imported = try await client.unwrapKey(
+                Array(p256.publicKey.derRepresentation), unwrappingKey: kek, mechanism: .transportKey,
+                template: [.verify(true)])
+            #expect(imported.key.isPublicKey)
+            #expect(try imported.key.publicKeyInfo().algorithm == .ec(.p256))
+            let signature = try p256.signature(for: message)
+            try await client.verify(Array(signature.rawRepresentation), for: message, key: imported.key, mechanism: .ecdsaSHA256)
+
+            let ed = Curve25519.Signing.PrivateKey()
+            let rfc8410: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00] + Array(ed.publicKey.rawRepresentation)
+            let edKey = try await client.unwrapKey(rfc8410, unwrappingKey: kek, mechanism: .transportKey, template: [])
+            #expect(try edKey.key.publicKeyInfo().algorithm == .ed25519)
+            let edSignature = try ed.signature(for: message)
+            try await client.verify(Array(edSignature), for: message, key: edKey.key, mechanism: .ed25519)
+
+            let rsa = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+            let rsaKey = try await client.unwrapKey(
+                Array(rsa.publicKey.derRepresentation), unwrappingKey: kek, mechanism: .transportKey, template: [.verify(true)])
+            let rsaSignature = try rsa.signature(for: message, padding: .insecurePKCS1v1_5)
+            try await client.verify(Array(rsaSignature.rawRepresentation), for: message, key: rsaKey.key, mechanism: .sha256RSAPKCS)
+            await #expect(throws: EP11Error.signatureInvalid) {
+                try await client.verify(Array(rsaSignature.rawRepresentation), for: message + [1], key: rsaKey.key, mechanism: .sha256RSAPKCS)
+            }
+        }
+    }
+
+    @Test("garbage, trailing bytes and a wrong key type are refused")
+    func badInput() async throws {
+        try await withClient(.inProcess) { client in
+            let kek = try await client.generateKey(.aesKeyGen, template: Templates.aes256).key
+            let spki = Array(P256.Signing.PrivateKey().publicKey.derRepresentation)
+            for bytes in [[0x30, 0x03, 0x01, 0x02, 0x03], spki + [0x00], Array(spki.prefix(20)), [0x04, 0x00]] {
+                await #expect(throws: EP11Error.wrappedKeyInvalid) {
+                    try await client.unwrapKey(bytes, unwrappingKey: kek, mechanism: .transportKey, template: [])
+                }
+            }
+            await #expect(throws: EP11Error.templateInconsistent) {
+                try await client.unwrapKey(spki, unwrappingKey: kek, mechanism: .transportKey, template: [.keyType(.rsa)])
+            }
+        }
     }
 }

@@ -243,6 +243,11 @@ extension HSMCore {
         let wrapped = Array(request.wrapped)
         let template = AttributeTemplate(wire: request.template)
         let mechanism = MechanismType(rawValue: request.mech.mechanism)
+        if mechanism == .ibmTransportKey {
+            // Public-key import: `Wrapped` is a plain SPKI. The KeK must be sent but is not used.
+            _ = try rawBlob(request.keK, hasKey: request.hasKeK, role: "unwrapping")
+            return try importPublicKey(wrapped, template: template)
+        }
         let unwrappingKey = try openKey(request.keK, hasKey: request.hasKeK, role: "unwrapping")
         let plain: [UInt8]
         switch unwrappingKey {
@@ -368,6 +373,63 @@ extension HSMCore {
         } else {
             throw HSMFailure(.templateInconsistent, "CKA_CLASS must be a secret or private key")
         }
+        return response
+    }
+
+    /// `CKM_IBM_TRANSPORTKEY` unwrap: turns a plain DER SPKI (RSA, EC named curve, or Ed25519 in RFC 8410 or EP11
+    /// form) into a MACed-SPKI public key object. The template may lack CKA_CLASS and CKA_KEY_TYPE.
+    func importPublicKey(_ spki: [UInt8], template: AttributeTemplate) throws(HSMFailure) -> Grep11_UnwrapKeyResponse {
+        guard let elements = DER.elements(spki), elements.count == 1, elements[0].tag == 0x30 else {
+            throw HSMFailure(.wrappedKeyInvalid, "not a single DER SubjectPublicKeyInfo")
+        }
+        var attributes = template
+        let keyType: KeyType
+        let stored: [UInt8]
+        let bits: Int
+        let ed25519RFC8410Prefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]
+        let ed25519EP11Prefix = Array(DER.ed25519SPKI(rawKey: [UInt8](repeating: 0, count: 32)).prefix(21))
+        if spki.count == 44, Array(spki.prefix(12)) == ed25519RFC8410Prefix {
+            keyType = .ec
+            stored = DER.ed25519SPKI(rawKey: Array(spki.suffix(32)))
+            attributes[.ecParameters] = .bytes(NamedCurve.ed25519.ecParameters)
+            bits = 255
+        } else if spki.count == 53, Array(spki.prefix(21)) == ed25519EP11Prefix {
+            keyType = .ec
+            stored = spki
+            attributes[.ecParameters] = .bytes(NamedCurve.ed25519.ecParameters)
+            bits = 255
+        } else if let modulusBits = try? SoftCrypto.rsaModulusBits(spki) {
+            keyType = .rsa
+            stored = spki
+            attributes[.modulusBits] = .integer(UInt64(modulusBits))
+            bits = modulusBits
+        } else if let (curve, _) = try? SoftCrypto.ecPublicPoint(spki) {
+            keyType = .ec
+            stored = spki
+            attributes[.ecParameters] = .bytes(Self.namedCurve(curve).ecParameters)
+            bits = curve.coordinateByteCount &* 8
+        } else {
+            throw HSMFailure(.wrappedKeyInvalid, "the SPKI holds no supported public key")
+        }
+        if let requested = template[.keyType]?.integerValue, requested != keyType.rawValue {
+            throw HSMFailure(.templateInconsistent, "CKA_KEY_TYPE does not match the public key")
+        }
+        if let requested = template[.class]?.integerValue, requested != ObjectClass.publicKey.rawValue {
+            throw HSMFailure(.templateInconsistent, "CKA_CLASS must be a public key")
+        }
+        attributes[.class] = .integer(ObjectClass.publicKey.rawValue)
+        attributes[.keyType] = .integer(keyType.rawValue)
+        let maced = try sealPublicKey(PublicKeyObject(keyType: keyType, spki: stored, attributes: attributes))
+        let bitCount = UInt32(truncatingIfNeeded: bits)
+        let digest = (try? SoftCrypto.digest(.sha1, stored)) ?? [0, 0, 0]
+        var response = Grep11_UnwrapKeyResponse()
+        response.unwrappedBytes = Data(maced)
+        response.unwrapped = wireBlob(maced, attributes: attributes)
+        response.checkSum = Data(
+            Array(digest.prefix(3)) + [
+                UInt8(truncatingIfNeeded: bitCount >> 24), UInt8(truncatingIfNeeded: bitCount >> 16),
+                UInt8(truncatingIfNeeded: bitCount >> 8), UInt8(truncatingIfNeeded: bitCount),
+            ])
         return response
     }
 
