@@ -13,9 +13,11 @@ test: deps
 
 bench: deps
 	swift build -c release --product hpcs-bench
+	swift build -c release --product hpcs-tool
 	.build/release/hpcs-bench
 	.build/release/hpcs-bench --kms
 	.build/release/hpcs-bench --ca
+	.build/release/hpcs-bench --load
 
 soundness:
 	./scripts/soundness.sh

@@ -20,10 +20,14 @@ struct HPCSBench: AsyncParsableCommand {
     @Option(help: "Concurrent caller counts to measure.") var callers: [Int] = [1, 32]
     @Flag(help: "Measure Key Protect wrap+unwrap pairs (beside IBM's Python client) instead of EP11.") var kms = false
     @Flag(help: "Measure certificates issued per second by the CA (1 and 8 callers) instead of EP11.") var ca = false
+    @Flag(help: "Load the standalone `hpcs-tool mock hsm` server with 256 callers and track its memory.")
+    var load = false
+    @Option(help: "Seconds of load for --load.") var loadSeconds: Double = 60
 
     func run() async throws {
         if kms { return try await KeyProtectBench.run(seconds: seconds, callers: callers) }
         if ca { return try await CABench.run(seconds: seconds) }
+        if load { return try await LoadBench.run(seconds: loadSeconds, callers: 256) }
         print("hpcs-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per figure")
         print("baseline: openssl speed (single core, same run)")
         let baseline = OpenSSLBaseline.measure(seconds: max(1, Int(seconds.rounded())))

@@ -1,0 +1,148 @@
+import EP11
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 3's load check: the standalone `hpcs-tool mock hsm` (a child process, so its memory is its own) answers
+/// 256 concurrent callers over HTTP/2 for a while; the bench reports ops/s and the server's resident memory
+/// after warm-up, at the end and at its peak, beside openssl's single-core ECDSA P-256 sign rate.
+enum LoadBench {
+    static func run(seconds: Double, callers: Int) async throws {
+        let tool = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("hpcs-tool").path
+        guard FileManager.default.isExecutableFile(atPath: tool) else {
+            print("load: n/a: \(tool) not found (build it: swift build -c release --product hpcs-tool)")
+            return
+        }
+        let baseline = OpenSSLBaseline.measure(seconds: 2)
+        let server = try ChildServer(tool, ["mock", "hsm", "--listen", "127.0.0.1:0"])
+        defer { server.stop() }
+        var configuration = EP11Client.Configuration(host: "127.0.0.1", port: server.port, transportSecurity: .plaintext)
+        configuration.retryPolicy = .none
+        print("load: \(callers) callers for \(Int(seconds)) s against hpcs-tool mock hsm (pid \(server.pid), port \(server.port))")
+        try await withEP11Client(configuration) { client in
+            let pair = try await client.generateKeyPair(
+                .ecKeyPairGen, publicKeyTemplate: [.ecParameters(.p256)], privateKeyTemplate: [.sign(true)])
+            let aes = try await client.generateKey(.aesKeyGen, template: [.valueLength(32), .encrypt(true)])
+            let privateKey = pair.privateKey
+            let key = aes.key
+            let digest = [UInt8](repeating: 0x22, count: 32)
+            let iv = [UInt8](repeating: 1, count: 16)
+            let data = [UInt8](repeating: 0x33, count: 1024)
+            // Warm-up, then the measured window with a memory sample every second.
+            _ = try await Measurement.run(seconds: 3, callers: callers) {
+                _ = try await client.sign(digest, key: privateKey, mechanism: .ecdsa)
+            }
+            let warm = server.memory()
+            let sampler = Task {
+                var samples: [Int] = []
+                while !Task.isCancelled {
+                    samples.append(server.memory().residentKiB)
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                return samples
+            }
+            let operation: @Sendable () async throws -> Void = {
+                // A mix: two signatures for each encryption.
+                if Int.random(in: 0..<3) == 0 {
+                    _ = try await client.encrypt(data, key: key, mechanism: .aesCBCPad(iv: iv))
+                } else {
+                    _ = try await client.sign(digest, key: privateKey, mechanism: .ecdsa)
+                }
+            }
+            let result = try await Measurement.run(seconds: seconds, callers: callers, operation)
+            sampler.cancel()
+            let samples = await sampler.value
+            let end = server.memory()
+            let growth = end.residentKiB - warm.residentKiB
+            let sign = baseline.ecdsaP256SignPerSecond.map { String(format: "%.0f/s", $0) } ?? "n/a"
+            print(
+                String(
+                    format: "load: %.0f ops/s (p50 %.2f ms, p99 %.2f ms); openssl ecdsap256 sign %@ (same run)",
+                    result.opsPerSecond, result.p50Milliseconds, result.p99Milliseconds, sign as NSString))
+            print(
+                "load: server RSS after warm-up \(warm.residentKiB / 1024) MiB, at end \(end.residentKiB / 1024) MiB, "
+                    + "peak \(end.peakKiB / 1024) MiB; growth over the window \(growth / 1024) MiB; "
+                    + "samples (MiB): \(samples.map { String($0 / 1024) }.joined(separator: " "))")
+            print("load: server still answering at the end: \(try await client.generateRandom(count: 8).count == 8)")
+        }
+    }
+}
+
+/// A child server process: started with an empty signal mask, its stdout read until it reports its port.
+final class ChildServer: Sendable {
+    let pid: pid_t
+    let port: Int
+
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    init(_ executable: String, _ arguments: [String]) throws {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw Failure(description: "pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let spawned = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        close(fds[1])
+        guard spawned == 0 else {
+            close(fds[0])
+            throw Failure(description: "cannot start \(executable)")
+        }
+        var text = ""
+        var byte: UInt8 = 0
+        var found: Int?
+        while found == nil, read(fds[0], &byte, 1) == 1 {
+            if byte == 0x0A {
+                if text.hasPrefix("listening on port "), let value = Int(text.dropFirst("listening on port ".count)) {
+                    found = value
+                }
+                text = ""
+            } else {
+                text.append(Character(UnicodeScalar(byte)))
+            }
+        }
+        close(fds[0])
+        guard let found else {
+            kill(child, SIGKILL)
+            var status: Int32 = 0
+            waitpid(child, &status, 0)
+            throw Failure(description: "the server did not report its port")
+        }
+        self.pid = child
+        self.port = found
+    }
+
+    /// Resident and peak resident memory from /proc/<pid>/status, in KiB.
+    func memory() -> (residentKiB: Int, peakKiB: Int) {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
+        func field(_ name: String) -> Int {
+            for line in text.split(separator: "\n") where line.hasPrefix(name) {
+                return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+            }
+            return 0
+        }
+        return (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// SIGTERM (the server shuts down gracefully), then reaps it.
+    func stop() {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+}
