@@ -250,3 +250,52 @@ struct TransportKeyImportTests {
         }
     }
 }
+
+@Suite("EP11 client and HSM mock: attribute-bound wrapping")
+struct AttributeBoundWrapTests {
+    @Test("a key wrapped with its attributes comes back with exactly them; tampering and wrong keys are refused")
+    func roundTrip() async throws {
+        try await withClient(.inProcess) { client in
+            let kek = try await client.generateKey(
+                .aesKeyGen, template: [.valueLength(32), .wrap(true), .unwrap(true), .attributeBound(true)]).key
+            let macKey = try await client.generateKey(
+                .genericSecretKeyGen, template: [.valueLength(32), .attributeBound(true)]).key
+            let target = try await client.generateKey(
+                .aesKeyGen,
+                template: [.valueLength(32), .encrypt(true), .decrypt(true), .extractable(true), .attributeBound(true),
+                           .label("bound-key")])
+            let wrapped = try await client.wrapKey(target.key, wrappingKey: kek, mechanism: .attributeBoundWrap, macKey: macKey)
+            // The unwrap template is ignored: the attributes come from the wrapped data.
+            let unwrapped = try await client.unwrapKey(
+                wrapped, unwrappingKey: kek, mechanism: .attributeBoundWrap, template: [.label("ignored")], macKey: macKey)
+            #expect(unwrapped.checksum == target.checksum)
+            let attributes = try await client.attributeValues(of: unwrapped.key, types: [.label, .ibmAttributeBound])
+            #expect(attributes[.label] == .bytes(Array("bound-key".utf8)))
+            #expect(attributes[.ibmAttributeBound] == .bool(true))
+            let iv = [UInt8](repeating: 5, count: 16)
+            let ciphertext = try await client.encrypt(Array("bound".utf8), key: target.key, mechanism: .aesCBCPad(iv: iv))
+            #expect(try await client.decrypt(ciphertext, key: unwrapped.key, mechanism: .aesCBCPad(iv: iv)) == Array("bound".utf8))
+
+            var tampered = wrapped
+            tampered[20] ^= 0x10
+            await #expect(throws: EP11Error.wrappedKeyInvalid) {
+                try await client.unwrapKey(tampered, unwrappingKey: kek, mechanism: .attributeBoundWrap, template: [], macKey: macKey)
+            }
+            let otherMAC = try await client.generateKey(.genericSecretKeyGen, template: [.valueLength(32), .attributeBound(true)]).key
+            await #expect(throws: EP11Error.wrappedKeyInvalid) {
+                try await client.unwrapKey(wrapped, unwrappingKey: kek, mechanism: .attributeBoundWrap, template: [], macKey: otherMAC)
+            }
+            let unbound = try await client.generateKey(.aesKeyGen, template: [.valueLength(32), .extractable(true)]).key
+            await #expect(throws: EP11Error(returnValue: .keyNotWrappable)) {
+                try await client.wrapKey(unbound, wrappingKey: kek, mechanism: .attributeBoundWrap, macKey: macKey)
+            }
+            let plainKEK = try await client.generateKey(.aesKeyGen, template: [.valueLength(32), .wrap(true)]).key
+            await #expect(throws: EP11Error.keyFunctionNotPermitted) {
+                try await client.wrapKey(target.key, wrappingKey: plainKEK, mechanism: .attributeBoundWrap, macKey: macKey)
+            }
+            await #expect(throws: EP11Error.argumentsBad) {
+                try await client.wrapKey(target.key, wrappingKey: kek, mechanism: .attributeBoundWrap)
+            }
+        }
+    }
+}

@@ -182,6 +182,12 @@ extension HSMCore {
         let wrappingKey = try openKey(request.keK, hasKey: request.hasKeK, role: "wrapping")
         guard target.permits(.extractable) else { throw HSMFailure(.keyUnextractable, "target key is not extractable") }
         let mechanism = MechanismType(rawValue: request.mech.mechanism)
+        if mechanism == .ibmAttributeBoundWrap {
+            let macKey = try openKey(request.macKey, hasKey: request.hasMacKey, role: "MAC")
+            var response = Grep11_WrapKeyResponse()
+            response.wrapped = Data(try attributeBoundWrap(target, kek: wrappingKey, macKey: macKey))
+            return response
+        }
         let wrapped: [UInt8]
         switch wrappingKey {
         case .secret(let kek):
@@ -243,6 +249,11 @@ extension HSMCore {
         let wrapped = Array(request.wrapped)
         let template = AttributeTemplate(wire: request.template)
         let mechanism = MechanismType(rawValue: request.mech.mechanism)
+        if mechanism == .ibmAttributeBoundWrap {
+            let kek = try openKey(request.keK, hasKey: request.hasKeK, role: "unwrapping")
+            let macKey = try openKey(request.macKey, hasKey: request.hasMacKey, role: "MAC")
+            return try attributeBoundUnwrap(wrapped, kek: kek, macKey: macKey)
+        }
         if mechanism == .ibmTransportKey {
             // Public-key import: `Wrapped` is a plain SPKI. The KeK must be sent but is not used.
             _ = try rawBlob(request.keK, hasKey: request.hasKeK, role: "unwrapping")
