@@ -340,20 +340,20 @@ extension HSMCore {
             }
             let keyType: KeyType
             let publicSPKI: [UInt8]
-            var bits: UInt32
+            let bits: Int
             switch kind {
             case .rsa:
                 keyType = .rsa
                 publicSPKI = try Self.engine { try SoftCrypto.publicKeyFromPrivate(plain) }
                 let modulusBits = try Self.engine { try SoftCrypto.rsaModulusBits(publicSPKI) }
-                bits = UInt32(truncatingIfNeeded: modulusBits)
+                bits = modulusBits
                 attributes[.modulusBits] = .integer(UInt64(modulusBits))
             case .ec(let curve):
                 keyType = .ec
                 publicSPKI = try Self.engine { try SoftCrypto.publicKeyFromPrivate(plain) }
                 let named = Self.namedCurve(curve)
                 attributes[.ecParameters] = .bytes(named.ecParameters)
-                bits = UInt32(truncatingIfNeeded: curve.coordinateByteCount &* 8)
+                bits = curve.coordinateByteCount &* 8
             case .ed25519:
                 keyType = .ec
                 let raw = try Self.engine { try SoftCrypto.publicKeyFromPrivate(plain) }
@@ -376,11 +376,7 @@ extension HSMCore {
                 PublicKeyObject(keyType: keyType, spki: publicSPKI, attributes: publicAttributes))
             response.unwrappedBytes = Data(blob)
             response.unwrapped = wireBlob(blob, attributes: attributes)
-            response.checkSum = Data(
-                maced + [
-                    UInt8(truncatingIfNeeded: bits >> 24), UInt8(truncatingIfNeeded: bits >> 16),
-                    UInt8(truncatingIfNeeded: bits >> 8), UInt8(truncatingIfNeeded: bits),
-                ])
+            response.checkSum = Data(maced + Self.bitCountField(bits))
         } else {
             throw HSMFailure(.templateInconsistent, "CKA_CLASS must be a secret or private key")
         }
@@ -431,16 +427,11 @@ extension HSMCore {
         attributes[.class] = .integer(ObjectClass.publicKey.rawValue)
         attributes[.keyType] = .integer(keyType.rawValue)
         let maced = try sealPublicKey(PublicKeyObject(keyType: keyType, spki: stored, attributes: attributes))
-        let bitCount = UInt32(truncatingIfNeeded: bits)
         let digest = (try? SoftCrypto.digest(.sha1, stored)) ?? [0, 0, 0]
         var response = Grep11_UnwrapKeyResponse()
         response.unwrappedBytes = Data(maced)
         response.unwrapped = wireBlob(maced, attributes: attributes)
-        response.checkSum = Data(
-            Array(digest.prefix(3)) + [
-                UInt8(truncatingIfNeeded: bitCount >> 24), UInt8(truncatingIfNeeded: bitCount >> 16),
-                UInt8(truncatingIfNeeded: bitCount >> 8), UInt8(truncatingIfNeeded: bitCount),
-            ])
+        response.checkSum = Data(Array(digest.prefix(3)) + Self.bitCountField(bits))
         return response
     }
 

@@ -194,10 +194,15 @@ final class HSMCore: Sendable {
         } else {
             checkValue = Array(((try? SoftCrypto.digest(.sha1, value)) ?? [0, 0, 0]).prefix(3))
         }
-        let bits = UInt32(truncatingIfNeeded: value.count &* 8)
-        return checkValue + [
-            UInt8(truncatingIfNeeded: bits >> 24), UInt8(truncatingIfNeeded: bits >> 16),
-            UInt8(truncatingIfNeeded: bits >> 8), UInt8(truncatingIfNeeded: bits),
+        return checkValue + bitCountField(value.count &* 8)
+    }
+
+    /// The 4-byte big-endian key length in bits that ends every EP11 checksum.
+    static func bitCountField(_ bits: Int) -> [UInt8] {
+        let value = UInt32(truncatingIfNeeded: bits)
+        return [
+            UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+            UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value),
         ]
     }
 
