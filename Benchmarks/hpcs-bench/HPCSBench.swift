@@ -212,42 +212,15 @@ struct OpenSSLBaseline {
     /// Runs `openssl` with an empty signal mask: `openssl speed` times itself with SIGALRM, and a child of a
     /// Swift process inherits the runtime's blocked signals, so a plain `Process` would never stop.
     static func openssl(_ arguments: [String]) -> String? {
-        var pipe: [Int32] = [0, 0]
-        guard Glibc.pipe(&pipe) == 0 else { return nil }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
-        posix_spawn_file_actions_addclose(&actions, pipe[0])
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGALRM)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = (["openssl"] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/usr/bin/openssl", &actions, &attributes, argv, environ)
-        close(pipe[1])
-        guard spawned == 0 else {
-            close(pipe[0])
-            return nil
-        }
+        guard let (pid, stdout) = try? Spawn.start("/usr/bin/openssl", arguments) else { return nil }
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let count = read(pipe[0], &buffer, buffer.count)
+            let count = read(stdout, &buffer, buffer.count)
             if count <= 0 { break }
             output += buffer[0..<count]
         }
-        close(pipe[0])
+        close(stdout)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         return String(decoding: output, as: UTF8.self)

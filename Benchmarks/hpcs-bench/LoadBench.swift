@@ -71,7 +71,7 @@ enum LoadBench {
     }
 }
 
-/// A child server process: started with an empty signal mask, its stdout read until it reports its port.
+/// A child server process (started by ``Spawn``), its stdout read until it reports its port.
 final class ChildServer: Sendable {
     let pid: pid_t
     let port: Int
@@ -79,34 +79,11 @@ final class ChildServer: Sendable {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
     init(_ executable: String, _ arguments: [String]) throws {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw Failure(description: "pipe failed") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let spawned = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
-        close(fds[1])
-        guard spawned == 0 else {
-            close(fds[0])
-            throw Failure(description: "cannot start \(executable)")
-        }
+        let (child, stdout) = try Spawn.start(executable, arguments)
         var text = ""
         var byte: UInt8 = 0
         var found: Int?
-        while found == nil, read(fds[0], &byte, 1) == 1 {
+        while found == nil, read(stdout, &byte, 1) == 1 {
             if byte == 0x0A {
                 if text.hasPrefix("listening on port "), let value = Int(text.dropFirst("listening on port ".count)) {
                     found = value
@@ -116,7 +93,7 @@ final class ChildServer: Sendable {
                 text.append(Character(UnicodeScalar(byte)))
             }
         }
-        close(fds[0])
+        close(stdout)
         guard let found else {
             kill(child, SIGKILL)
             var status: Int32 = 0
