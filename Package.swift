@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "HSMMock", targets: ["HSMMock"]),
         .library(name: "KeyProtectMock", targets: ["KeyProtectMock"]),
         .library(name: "CertificateAuthority", targets: ["CertificateAuthority"]),
+        .library(name: "KeyDaemon", targets: ["KeyDaemon"]),
         .executable(name: "hpcs-tool", targets: ["hpcs-tool"]),
         .executable(name: "hpcs-bench", targets: ["hpcs-bench"]),
     ],
@@ -35,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // MARK: Libraries
@@ -101,6 +103,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "KeyDaemon",
+            dependencies: [
+                "IAM",
+                "KeyProtect",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Mocks
         .target(
             name: "HSMMock",
@@ -141,6 +157,7 @@ let package = Package(
                 "KeyProtect",
                 "KeyProtectMock",
                 "CertificateAuthority",
+                "KeyDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -229,6 +246,19 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KeyDaemonTests",
+            dependencies: [
+                "KeyDaemon",
+                "KeyProtect",
+                "KeyProtectMock",
+                "IAM",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

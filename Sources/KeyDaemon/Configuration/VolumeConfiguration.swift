@@ -1,0 +1,313 @@
+import Foundation
+public import IAM
+public import KeyProtect
+import Yams
+
+/// One `kms` entry of a volume: the API key, the root key's CRN and the network the KMS is reached over.
+public struct KMSEntry: Sendable, Hashable, CustomStringConvertible {
+    /// The API key of a service ID that may wrap and unwrap with the root key. Never printed.
+    public var apiKey: APIKey
+    /// The customer root key.
+    public var crn: CRN
+    /// `type: public|private` of the contract: which endpoint of the KMS to use.
+    public var network: CRN.Network
+
+    public init(apiKey: APIKey, crn: CRN, network: CRN.Network) {
+        self.apiKey = apiKey
+        self.crn = crn
+        self.network = network
+    }
+
+    public var description: String { "KMSEntry(crn: \(crn), type: \(network.rawValue))" }
+}
+
+/// One data volume as the contract describes it: `seed` in both `env` and `workload`, and in `env` the `kms`
+/// entries and `kmsTimeout`.
+public struct VolumeConfiguration: Sendable, CustomStringConvertible {
+    /// The volume's name: the key under `volumes:` in both sections. Also the device-mapper name.
+    public var name: String
+    /// `env.volumes.<name>.seed`. Never printed.
+    public var envSeed: SecretBytes
+    /// `workload.volumes.<name>.seed`. Never printed.
+    public var workloadSeed: SecretBytes
+    /// `env.volumes.<name>.kms`: 0 entries for a two-seed volume, else 1 to 5; the first one wraps.
+    public var kms: [KMSEntry]
+    /// `env.volumes.<name>.kmsTimeout`, in minutes in the contract (default 10).
+    public var kmsTimeout: Duration
+    /// `mount` (either section): where the opened volume is mounted.
+    public var mount: String?
+    /// `filesystem` (either section): the filesystem made on the opened volume.
+    public var filesystem: String?
+
+    public init(
+        name: String,
+        envSeed: SecretBytes,
+        workloadSeed: SecretBytes,
+        kms: [KMSEntry] = [],
+        kmsTimeout: Duration = .seconds(600),
+        mount: String? = nil,
+        filesystem: String? = nil
+    ) {
+        self.name = name
+        self.envSeed = envSeed
+        self.workloadSeed = workloadSeed
+        self.kms = kms
+        self.kmsTimeout = kmsTimeout
+        self.mount = mount
+        self.filesystem = filesystem
+    }
+
+    /// Whether the volume takes a third seed from a KMS.
+    public var usesKMS: Bool { !kms.isEmpty }
+
+    public var description: String {
+        "VolumeConfiguration(name: \(name), kms: \(kms.count) entries, kmsTimeout: \(kmsTimeout))"
+    }
+}
+
+/// The key daemon's configuration: the volumes of a contract's `env` and `workload` sections.
+///
+/// ```yaml
+/// # workload                      # env
+/// volumes:                        volumes:
+///   data:                           data:
+///     seed: "workload seed"           seed: "env seed"
+///     mount: /mnt/data                kmsTimeout: 10
+///     filesystem: ext4                kms:
+///                                       - apiKey: "..."
+///                                         crn: "crn:v1:bluemix:public:hs-crypto:us-south:a/...:...:key:..."
+///                                         type: public
+/// ```
+///
+/// ``parse(env:workload:)`` refuses an invalid configuration before anything is touched, with an error that names
+/// the field (`env.volumes.data.kms[1].crn: ...`).
+public struct KeyDaemonConfiguration: Sendable {
+    /// At most this many `kms` entries per volume (the contract schema's `maxItems`).
+    public static let maximumKMSEntries = 5
+    /// The documented range of `kmsTimeout`, in minutes. IBM's JSON schema caps it at 20; the documentation
+    /// allows 0 to 1000, and that is what is accepted here.
+    public static let kmsTimeoutMinutes: ClosedRange<Int> = 0...1000
+    /// `kmsTimeout` when the contract gives none: 10 minutes.
+    public static let defaultKMSTimeoutMinutes = 10
+
+    public var volumes: [VolumeConfiguration]
+
+    public init(volumes: [VolumeConfiguration]) {
+        self.volumes = volumes
+    }
+
+    /// The volume named `name`, or the only volume when `name` is nil.
+    public func volume(named name: String?) throws -> VolumeConfiguration {
+        if let name {
+            guard let volume = volumes.first(where: { $0.name == name }) else {
+                throw KeyDaemonError.invalid("volumes", "no volume named '\(name)' in the contract")
+            }
+            return volume
+        }
+        guard volumes.count == 1, let only = volumes.first else {
+            throw KeyDaemonError.invalid(
+                "volumes", "the contract has \(volumes.count) volumes; name one (\(volumes.map(\.name).joined(separator: ", ")))")
+        }
+        return only
+    }
+
+    /// Parses the plaintext YAML of the `env` and `workload` sections (the section bodies, without the top-level
+    /// `env:`/`workload:` key).
+    ///
+    /// - Throws: ``KeyDaemonError`` with code `invalidConfiguration` naming the field: YAML that does not parse, a
+    ///   volume missing from one section, a missing or empty `seed`, more than five `kms` entries, a malformed CRN,
+    ///   a `type` other than public or private, a `kmsTimeout` outside 0...1000, `kms` in `workload`.
+    public static func parse(env: String, workload: String) throws -> KeyDaemonConfiguration {
+        let envVolumes = try volumesMapping(env, section: "env")
+        let workloadVolumes = try volumesMapping(workload, section: "workload")
+
+        let envNames = Set(envVolumes.map(\.name))
+        let workloadNames = Set(workloadVolumes.map(\.name))
+        if let missing = envNames.subtracting(workloadNames).sorted().first {
+            throw KeyDaemonError.invalid(
+                "workload.volumes", "volume '\(missing)' is in env but not in workload; the names must match")
+        }
+        if let missing = workloadNames.subtracting(envNames).sorted().first {
+            throw KeyDaemonError.invalid(
+                "env.volumes", "volume '\(missing)' is in workload but not in env; the names must match")
+        }
+
+        var volumes: [VolumeConfiguration] = []
+        for envVolume in envVolumes {
+            guard let workloadVolume = workloadVolumes.first(where: { $0.name == envVolume.name }) else { continue }
+            volumes.append(try volume(name: envVolume.name, env: envVolume.node, workload: workloadVolume.node))
+        }
+        return KeyDaemonConfiguration(volumes: volumes)
+    }
+
+    // MARK: Parsing helpers
+
+    private struct NamedNode {
+        var name: String
+        var node: Node
+    }
+
+    private static func volumesMapping(_ text: String, section: String) throws -> [NamedNode] {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw KeyDaemonError.invalid(section, "not valid YAML (\(yamlProblem(error)))")
+        }
+        guard let root, let mapping = root.mapping else {
+            throw KeyDaemonError.invalid(section, "must be a YAML mapping with a 'volumes' key")
+        }
+        guard let volumesNode = mapping["volumes"] else {
+            throw KeyDaemonError.invalid("\(section).volumes", "missing")
+        }
+        guard let volumes = volumesNode.mapping else {
+            throw KeyDaemonError.invalid("\(section).volumes", "must be a mapping of volume names")
+        }
+        var result: [NamedNode] = []
+        for (key, value) in volumes {
+            guard let name = key.scalar?.string else {
+                throw KeyDaemonError.invalid("\(section).volumes", "volume names must be strings")
+            }
+            try validateVolumeName(name, field: "\(section).volumes")
+            if result.contains(where: { $0.name == name }) {
+                throw KeyDaemonError.invalid("\(section).volumes", "volume '\(name)' appears twice")
+            }
+            result.append(NamedNode(name: name, node: value))
+        }
+        if result.isEmpty {
+            throw KeyDaemonError.invalid("\(section).volumes", "names no volume")
+        }
+        return result
+    }
+
+    private static func validateVolumeName(_ name: String, field: String) throws {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard !name.isEmpty, name.count <= 64, name.allSatisfy({ allowed.contains($0) }), !name.hasPrefix(".") else {
+            throw KeyDaemonError.invalid(
+                field, "volume name '\(name.prefix(64))' must be 1 to 64 letters, digits, '.', '_' or '-'")
+        }
+    }
+
+    private static func volume(name: String, env: Node, workload: Node) throws -> VolumeConfiguration {
+        let envField = "env.volumes.\(name)"
+        let workloadField = "workload.volumes.\(name)"
+        guard let envMap = env.mapping else { throw KeyDaemonError.invalid(envField, "must be a mapping") }
+        guard let workloadMap = workload.mapping else {
+            throw KeyDaemonError.invalid(workloadField, "must be a mapping")
+        }
+        let known = Set(["seed", "kms", "kmsTimeout", "mount", "filesystem"])
+        for (map, field) in [(envMap, envField), (workloadMap, workloadField)] {
+            for key in map.keys {
+                let keyName = key.scalar?.string ?? "?"
+                if !known.contains(keyName) {
+                    throw KeyDaemonError.invalid("\(field).\(keyName)", "unknown field")
+                }
+            }
+        }
+        for key in ["kms", "kmsTimeout"] where workloadMap[key] != nil {
+            throw KeyDaemonError.invalid(
+                "\(workloadField).\(key)", "belongs in the env section (the deployer's), not in workload")
+        }
+
+        let envSeed = try seed(envMap["seed"], field: "\(envField).seed")
+        let workloadSeed = try seed(workloadMap["seed"], field: "\(workloadField).seed")
+
+        var entries: [KMSEntry] = []
+        if let kmsNode = envMap["kms"] {
+            guard let sequence = kmsNode.sequence else {
+                throw KeyDaemonError.invalid("\(envField).kms", "must be a list of entries")
+            }
+            guard !sequence.isEmpty else {
+                throw KeyDaemonError.invalid("\(envField).kms", "is empty; give 1 to 5 entries or leave it out")
+            }
+            guard sequence.count <= maximumKMSEntries else {
+                throw KeyDaemonError.invalid(
+                    "\(envField).kms", "has \(sequence.count) entries; at most \(maximumKMSEntries) are allowed")
+            }
+            for (index, entryNode) in sequence.enumerated() {
+                entries.append(try kmsEntry(entryNode, field: "\(envField).kms[\(index)]"))
+            }
+        }
+
+        var timeoutMinutes = defaultKMSTimeoutMinutes
+        if let timeoutNode = envMap["kmsTimeout"] {
+            guard let text = timeoutNode.scalar?.string, let minutes = Int(text) else {
+                throw KeyDaemonError.invalid("\(envField).kmsTimeout", "must be a whole number of minutes")
+            }
+            guard kmsTimeoutMinutes.contains(minutes) else {
+                throw KeyDaemonError.invalid(
+                    "\(envField).kmsTimeout",
+                    "\(minutes) is outside \(kmsTimeoutMinutes.lowerBound)...\(kmsTimeoutMinutes.upperBound) minutes")
+            }
+            timeoutMinutes = minutes
+        }
+
+        func optionalString(_ key: String) throws -> String? {
+            let fromEnv = envMap[key]
+            let fromWorkload = workloadMap[key]
+            guard let node = fromWorkload ?? fromEnv else { return nil }
+            guard let text = node.scalar?.string, !text.isEmpty else {
+                throw KeyDaemonError.invalid(
+                    "\(fromWorkload != nil ? workloadField : envField).\(key)", "must be a non-empty string")
+            }
+            return text
+        }
+
+        return VolumeConfiguration(
+            name: name,
+            envSeed: envSeed,
+            workloadSeed: workloadSeed,
+            kms: entries,
+            kmsTimeout: .seconds(timeoutMinutes * 60),
+            mount: try optionalString("mount"),
+            filesystem: try optionalString("filesystem")
+        )
+    }
+
+    private static func seed(_ node: Node?, field: String) throws -> SecretBytes {
+        guard let node else { throw KeyDaemonError.invalid(field, "missing; every volume needs a seed in both sections") }
+        guard let text = node.scalar?.string else { throw KeyDaemonError.invalid(field, "must be a string") }
+        guard !text.isEmpty else { throw KeyDaemonError.invalid(field, "is empty") }
+        return SecretBytes(utf8: text)
+    }
+
+    private static func kmsEntry(_ node: Node, field: String) throws -> KMSEntry {
+        guard let map = node.mapping else { throw KeyDaemonError.invalid(field, "must be a mapping") }
+        for key in map.keys {
+            let name = key.scalar?.string ?? "?"
+            if !["apiKey", "crn", "type"].contains(name) {
+                throw KeyDaemonError.invalid("\(field).\(name)", "unknown field")
+            }
+        }
+        guard let apiKey = map["apiKey"]?.scalar?.string, !apiKey.isEmpty else {
+            throw KeyDaemonError.invalid("\(field).apiKey", "missing or empty")
+        }
+        guard let crnText = map["crn"]?.scalar?.string, !crnText.isEmpty else {
+            throw KeyDaemonError.invalid("\(field).crn", "missing or empty")
+        }
+        let crn: CRN
+        do {
+            crn = try CRN(parsing: crnText)
+        } catch let error as KeyProtectError {
+            throw KeyDaemonError.invalid("\(field).crn", "not a root-key CRN (\(error.message))")
+        }
+        let typeText = map["type"]?.scalar?.string ?? "public"
+        guard let network = CRN.Network(rawValue: typeText) else {
+            throw KeyDaemonError.invalid("\(field).type", "'\(typeText.prefix(32))' is neither public nor private")
+        }
+        return KMSEntry(apiKey: APIKey(apiKey), crn: crn, network: network)
+    }
+
+    /// The parser's complaint without echoing the document (which holds seeds and API keys).
+    private static func yamlProblem(_ error: any Error) -> String {
+        if let yamlError = error as? YamlError {
+            switch yamlError {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+                return "\(problem) at line \(mark.line), column \(mark.column)"
+            default:
+                return "malformed document"
+            }
+        }
+        return "malformed document"
+    }
+}

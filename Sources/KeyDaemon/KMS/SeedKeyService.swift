@@ -1,0 +1,112 @@
+public import AsyncHTTPClient
+import Foundation
+import IAM
+public import KeyProtect
+public import Logging
+
+/// The state of a volume's root key as the monitor sees it.
+public struct RootKeyStatus: Sendable, Hashable {
+    public var state: KeyState
+    /// The id of the key's latest version; a change means the key was rotated.
+    public var latestVersionID: String?
+
+    public init(state: KeyState, latestVersionID: String?) {
+        self.state = state
+        self.latestVersionID = latestVersionID
+    }
+}
+
+/// What the key daemon needs of one `kms` entry: make, wrap, unwrap and rewrap the third seed, and read the root
+/// key's state. ``KeyProtectSeedService`` is the real one.
+public protocol SeedKeyService: Sendable {
+    /// The root key's CRN, as it is written into the keyfile.
+    var crnText: String { get }
+    /// A new seed from the KMS ("wrap without plaintext"): the seed and its wrapped form.
+    func generateSeed() async throws -> (seed: SecretBytes, wrapped: WrappedSeed)
+    /// Wraps a seed obtained elsewhere (another entry) under this root key.
+    func wrap(_ seed: SecretBytes) async throws -> WrappedSeed
+    /// Unwraps; `rewrapped` is set when the KMS also rewrapped it under the key's latest version.
+    func unwrap(_ wrapped: WrappedSeed) async throws -> (seed: SecretBytes, rewrapped: WrappedSeed?)
+    /// Rewraps under the key's latest version without exposing the seed.
+    func rewrap(_ wrapped: WrappedSeed) async throws -> WrappedSeed
+    /// The root key's state and latest version.
+    func status() async throws -> RootKeyStatus
+}
+
+/// A ``SeedKeyService`` over the Key Protect / HPCS KMS API, one per `kms` entry, each with its own IAM token cache.
+///
+/// The third seed is the base64 text of the data key as the KMS returns it (see ``LUKSPassphrase``).
+public struct KeyProtectSeedService: SeedKeyService {
+    public let entry: KMSEntry
+    public let client: KeyProtectClient
+
+    public var crnText: String { entry.crn.description }
+
+    /// - Parameters:
+    ///   - entry: the contract's `kms` entry.
+    ///   - kmsEndpoint: overrides the endpoint derived from the CRN and `type` (a mock, a private gateway).
+    ///   - iamEndpoint: the IAM base URL; `https://iam.cloud.ibm.com` by default.
+    public init(
+        entry: KMSEntry,
+        kmsEndpoint: String? = nil,
+        iamEndpoint: String = "https://iam.cloud.ibm.com",
+        configuration: KeyProtectClient.Configuration = .defaults,
+        httpClient: HTTPClient = .shared,
+        clock: some Clock<Duration> = ContinuousClock(),
+        logger: Logger = Logger(label: "hpcs.keyd", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
+        self.entry = entry
+        let tokens = IAMTokenProvider(
+            apiKey: entry.apiKey,
+            configuration: .init(endpoint: iamEndpoint),
+            httpClient: httpClient,
+            clock: clock,
+            logger: logger
+        )
+        self.client = try KeyProtectClient(
+            endpoint: try kmsEndpoint ?? entry.crn.endpoint(network: entry.network),
+            instanceID: entry.crn.instanceID,
+            tokenSource: tokens,
+            configuration: configuration,
+            httpClient: httpClient,
+            clock: clock,
+            logger: logger
+        )
+    }
+
+    public func generateSeed() async throws -> (seed: SecretBytes, wrapped: WrappedSeed) {
+        let key = try await client.generateDataKey(keyID: entry.crn.keyID)
+        return (Self.seedText(key.plaintext), wrappedSeed(key.wrapped))
+    }
+
+    public func wrap(_ seed: SecretBytes) async throws -> WrappedSeed {
+        guard let dataKey = Data(base64Encoded: Data(seed.bytes)) else {
+            throw KeyDaemonError(code: .seedMismatch, message: "the seed is not the base64 text of a data key")
+        }
+        let wrapped = try await client.wrap(Array(dataKey), keyID: entry.crn.keyID)
+        return wrappedSeed(wrapped)
+    }
+
+    public func unwrap(_ wrapped: WrappedSeed) async throws -> (seed: SecretBytes, rewrapped: WrappedSeed?) {
+        let result = try await client.unwrap(wrapped.ciphertext, keyID: entry.crn.keyID)
+        return (Self.seedText(result.plaintext), result.rewrapped.map(wrappedSeed))
+    }
+
+    public func rewrap(_ wrapped: WrappedSeed) async throws -> WrappedSeed {
+        let result = try await client.rewrap(wrapped.ciphertext, keyID: entry.crn.keyID)
+        return wrappedSeed(result.wrapped)
+    }
+
+    public func status() async throws -> RootKeyStatus {
+        let metadata = try await client.metadata(keyID: entry.crn.keyID)
+        return RootKeyStatus(state: metadata.state, latestVersionID: metadata.keyVersion?.id)
+    }
+
+    private func wrappedSeed(_ key: WrappedKey) -> WrappedSeed {
+        WrappedSeed(crn: crnText, keyVersionID: key.keyVersionID, ciphertext: key.ciphertext)
+    }
+
+    private static func seedText(_ dataKey: [UInt8]) -> SecretBytes {
+        SecretBytes(utf8: Data(dataKey).base64EncodedString())
+    }
+}

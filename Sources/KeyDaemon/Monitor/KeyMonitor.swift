@@ -1,0 +1,168 @@
+import Foundation
+import IAM
+import KeyProtect
+public import Logging
+public import ServiceLifecycle
+
+/// Watches a volume's root key while the server runs, as a `Service` of a `ServiceGroup`.
+///
+/// - **At boot** it polls the first `kms` entry's key until the key is Active. While the key is not Active or
+///   cannot be reached it keeps polling, and once `kmsTimeout` has passed it asks for a **shutdown**.
+/// - **Running**, it polls every ``interval``. A key that is not Active (disabled, deactivated, deleted) →
+///   **restart**. A key that cannot be reached for longer than `kmsTimeout` since the last good answer →
+///   **restart**.
+/// - **Rotation**: when the key's latest version differs from the version in the keyfile, the seed is rewrapped
+///   (KMS `rewrap`, never exposing it), the new wrap is unwrapped back and compared, and only then does it
+///   atomically replace the keyfile. A failed rewrap is retried at the next poll; the old keyfile still opens.
+///
+/// After asking for a restart or shutdown, ``run()`` returns. Time runs on the injected clock.
+public final class KeyMonitor: Service, Sendable {
+    public let volume: VolumeConfiguration
+    public let device: any VolumeDevice
+    /// The first `kms` entry's service (the one that wraps).
+    public let service: any SeedKeyService
+    public let power: any PowerControl
+    public let interval: Duration
+    private let clock: ErasedClock
+    private let logger: Logger
+    private let afterStep: @Sendable (ProvisioningStep) async throws -> Void
+
+    public init(
+        volume: VolumeConfiguration,
+        device: any VolumeDevice,
+        service: any SeedKeyService,
+        power: any PowerControl,
+        interval: Duration = .seconds(60),
+        clock: some Clock<Duration> = ContinuousClock(),
+        logger: Logger = Logger(label: "hpcs.keyd", factory: { _ in SwiftLogNoOpLogHandler() }),
+        afterStep: @escaping @Sendable (ProvisioningStep) async throws -> Void = { _ in }
+    ) {
+        self.volume = volume
+        self.device = device
+        self.service = service
+        self.power = power
+        self.interval = interval
+        self.clock = ErasedClock(clock)
+        self.logger = logger
+        self.afterStep = afterStep
+    }
+
+    /// How the monitor ended.
+    public enum Ending: Sendable, Hashable {
+        case restartRequested
+        case shutdownRequested
+        case stopped
+    }
+
+    public func run() async throws {
+        _ = try await monitor()
+    }
+
+    /// Runs until a restart or shutdown was asked for, or the task is cancelled or the service group shuts down.
+    public func monitor() async throws -> Ending {
+        log(.monitorStarted, "monitoring the root key of volume \(volume.name) every \(interval)")
+        do {
+            return try await cancelWhenGracefulShutdown {
+                guard try await self.bootPhase() else { return .shutdownRequested }
+                return try await self.runningPhase()
+            }
+        } catch is CancellationError {
+            log(.monitorStopped, "stopped monitoring volume \(volume.name)")
+            return .stopped
+        }
+    }
+
+    /// Polls until the key is Active; false once `kmsTimeout` passed (shutdown asked for).
+    private func bootPhase() async throws -> Bool {
+        let start = clock.now
+        while true {
+            do {
+                let status = try await service.status()
+                if status.state == .active {
+                    log(.keyActive, "the root key of volume \(volume.name) is Active")
+                    try await rewrapIfRotated(status)
+                    return true
+                }
+                log(.keyNotActiveAtBoot, "the root key of volume \(volume.name) is \(status.state) at boot; waiting")
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                log(.kmsUnreachableAtBoot, "the KMS of volume \(volume.name) cannot be reached at boot: \(VolumeProvisioner.summary(error))")
+            }
+            let elapsed = clock.now - start
+            if elapsed >= volume.kmsTimeout {
+                let reason = "the root key of volume \(volume.name) was not usable within kmsTimeout (\(volume.kmsTimeout))"
+                log(.shutdownAtBoot, reason + "; shutting down")
+                await power.shutdown(reason: reason)
+                return false
+            }
+            try await clock.sleep(for: min(interval, volume.kmsTimeout - elapsed))
+        }
+    }
+
+    private func runningPhase() async throws -> Ending {
+        var lastGoodAnswer = clock.now
+        while true {
+            try await clock.sleep(for: interval)
+            do {
+                let status = try await service.status()
+                lastGoodAnswer = clock.now
+                guard status.state == .active else {
+                    let reason = "the root key of volume \(volume.name) is \(status.state)"
+                    log(.keyNotActive, reason + "; restarting")
+                    await power.restart(reason: reason)
+                    return .restartRequested
+                }
+                try await rewrapIfRotated(status)
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                let silent = clock.now - lastGoodAnswer
+                log(.kmsUnreachable, "the KMS of volume \(volume.name) cannot be reached (for \(silent)): \(VolumeProvisioner.summary(error))")
+                if silent > volume.kmsTimeout {
+                    let reason = "the KMS of volume \(volume.name) was unreachable for longer than kmsTimeout (\(volume.kmsTimeout))"
+                    log(.restartUnreachable, reason + "; restarting")
+                    await power.restart(reason: reason)
+                    return .restartRequested
+                }
+            }
+        }
+    }
+
+    /// Rewraps the stored seed when the key's latest version is not the keyfile's. Failures are logged and retried
+    /// at the next poll.
+    private func rewrapIfRotated(_ status: RootKeyStatus) async throws {
+        do {
+            guard let bytes = try await device.readKeyfile() else { return }
+            let stored = try WrappedSeed(decoding: bytes)
+            guard stored.crn == service.crnText, let latest = status.latestVersionID, stored.keyVersionID != latest
+            else { return }
+            log(.rotationDetected, "the root key of volume \(volume.name) has a new version; rewrapping the seed")
+            let rewrapped = try await service.rewrap(stored)
+            try await afterStep(.seedRewrapped)
+            let before = try await service.unwrap(stored)
+            let after = try await service.unwrap(rewrapped)
+            guard before.seed == after.seed else {
+                throw KeyDaemonError(code: .seedMismatch, message: "the rewrapped seed unwraps to a different seed")
+            }
+            try await afterStep(.seedVerified)
+            try await device.replaceKeyfile(rewrapped.encoded())
+            log(.seedRewrapped, "stored the rewrapped seed of volume \(volume.name) (\(rewrapped))")
+            try await afterStep(.keyfileWritten)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            log(.rewrapFailed, "could not rewrap the seed of volume \(volume.name): \(VolumeProvisioner.summary(error)); will retry")
+        }
+    }
+
+    private func log(_ id: MessageID, _ message: String) {
+        let level: Logger.Level =
+            switch id.rawValue.last {
+            case "E": .error
+            case "W": .warning
+            default: .info
+            }
+        logger.log(level: level, "[\(id.rawValue)] \(message)", metadata: ["msgid": "\(id.rawValue)", "volume": "\(volume.name)"])
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import KeyDaemon
+import Testing
+
+@Suite("Volume configuration from the contract's env and workload")
+struct ConfigurationTests {
+    static let crn = "crn:v1:bluemix:public:hs-crypto:us-south:a/acct42:1f2e3d4c-0000-4000-8000-00000000abcd:key:02fd6835-6001-4482-a892-13bd2085f75d"
+
+    static let workload = """
+        volumes:
+          data:
+            seed: "workload seed"
+            mount: /mnt/data
+            filesystem: ext4
+        """
+
+    static func env(kms: String = "", timeout: String = "") -> String {
+        """
+        volumes:
+          data:
+            seed: "env seed"
+        \(timeout)
+        \(kms)
+        """
+    }
+
+    static func kmsList(_ count: Int, crn: String = crn, type: String = "public") -> String {
+        var text = "    kms:\n"
+        for index in 0..<count {
+            text += "      - apiKey: \"key-\(index)\"\n        crn: \"\(crn)\"\n        type: \(type)\n"
+        }
+        return text
+    }
+
+    @Test("a full volume parses: seeds, up to five entries, timeout in minutes, mount and filesystem")
+    func parsesAFullVolume() throws {
+        let env = Self.env(kms: Self.kmsList(5, type: "private"), timeout: "    kmsTimeout: 7")
+        let configuration = try KeyDaemonConfiguration.parse(env: env, workload: Self.workload)
+        let volume = try configuration.volume(named: nil)
+        #expect(volume.name == "data")
+        #expect(volume.envSeed == SecretBytes(utf8: "env seed"))
+        #expect(volume.workloadSeed == SecretBytes(utf8: "workload seed"))
+        #expect(volume.kms.count == 5)
+        #expect(volume.kms.allSatisfy { $0.network == .private && $0.crn.keyID == "02fd6835-6001-4482-a892-13bd2085f75d" })
+        #expect(volume.kms.map(\.apiKey.secretValue) == ["key-0", "key-1", "key-2", "key-3", "key-4"])
+        #expect(volume.kmsTimeout == .seconds(7 * 60))
+        #expect(volume.mount == "/mnt/data")
+        #expect(volume.filesystem == "ext4")
+    }
+
+    @Test("without kms it is a two-seed volume with the default timeout of 10 minutes")
+    func twoSeedVolume() throws {
+        let volume = try KeyDaemonConfiguration.parse(env: Self.env(), workload: Self.workload).volume(named: "data")
+        #expect(!volume.usesKMS)
+        #expect(volume.kmsTimeout == .seconds(600))
+    }
+
+    @Test(
+        "invalid configurations are refused with the field named",
+        arguments: [
+            (env(kms: kmsList(6)), workload, "env.volumes.data.kms"),
+            (env(kms: "    kms: []"), workload, "env.volumes.data.kms"),
+            (env(kms: kmsList(1, crn: "crn:v1:bluemix:public:kms:us-south")), workload, "env.volumes.data.kms[0].crn"),
+            (env(kms: kmsList(2, type: "internal")), workload, "env.volumes.data.kms[0].type"),
+            (env(timeout: "    kmsTimeout: 1001"), workload, "env.volumes.data.kmsTimeout"),
+            (env(timeout: "    kmsTimeout: -1"), workload, "env.volumes.data.kmsTimeout"),
+            (env(timeout: "    kmsTimeout: soon"), workload, "env.volumes.data.kmsTimeout"),
+            ("volumes:\n  data:\n    kmsTimeout: 3\n", workload, "env.volumes.data.seed"),
+            (env(), "volumes:\n  data:\n    mount: /mnt\n", "workload.volumes.data.seed"),
+            (env(), "volumes:\n  data:\n    seed: \"\"\n", "workload.volumes.data.seed"),
+            (env(), "volumes:\n  other:\n    seed: x\n", "workload.volumes"),
+            ("volumes:\n  data:\n    seed: a\n  more:\n    seed: b\n", workload, "workload.volumes"),
+            (env(), "volumes:\n  data:\n    seed: x\n    kms: []\n", "workload.volumes.data.kms"),
+            (env(), "volumes: [1, 2]\n", "workload.volumes"),
+            ("volumes:\n  data:\n    seed: x\n    sed: y\n", workload, "env.volumes.data.sed"),
+            ("not: [valid", workload, "env"),
+            ("just a string", workload, "env"),
+            (env(), "{}", "workload.volumes"),
+            (env(kms: "    kms:\n      - crn: \"\(crn)\"\n"), workload, "env.volumes.data.kms[0].apiKey"),
+        ])
+    func refusesInvalidConfiguration(env: String, workload: String, field: String) throws {
+        let error = try #require(throws: KeyDaemonError.self) {
+            try KeyDaemonConfiguration.parse(env: env, workload: workload)
+        }
+        #expect(error.code == .invalidConfiguration)
+        #expect(error.message.hasPrefix(field + ":"), "\(error.message)")
+    }
+
+    @Test("no error or description shows a seed or an API key")
+    func errorsCarryNoSecrets() throws {
+        let env = """
+            volumes:
+              data:
+                seed: "top-secret-env-seed"
+                kms:
+                  - apiKey: "top-secret-api-key"
+                    crn: "not-a-crn"
+            """
+        let error = try #require(throws: KeyDaemonError.self) {
+            try KeyDaemonConfiguration.parse(env: env, workload: Self.workload)
+        }
+        #expect(!"\(error)".contains("top-secret"))
+        let good = try KeyDaemonConfiguration.parse(env: Self.env(kms: Self.kmsList(1)), workload: Self.workload)
+        let volume = try good.volume(named: "data")
+        let printed = "\(volume) \(volume.kms) \(volume.envSeed) \(String(reflecting: volume.workloadSeed))"
+        #expect(!printed.contains("env seed") && !printed.contains("workload seed") && !printed.contains("key-0"))
+    }
+
+    @Test("a YAML error names the line without echoing the document")
+    func yamlErrorsDoNotEcho() throws {
+        let error = try #require(throws: KeyDaemonError.self) {
+            try KeyDaemonConfiguration.parse(env: "volumes:\n  data:\n    seed: \"secret-seed-x\n", workload: Self.workload)
+        }
+        #expect(!error.message.contains("secret-seed-x"))
+    }
+}
+
+@Suite("The LUKS passphrase")
+struct PassphraseTests {
+    /// `printf %s <text> | sha256sum`, run for real.
+    static func sha256sum(_ text: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["sha256sum"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+    }
+
+    @Test("two seeds: the hex SHA-256 of env seed then workload seed, as sha256sum computes it")
+    func twoSeeds() throws {
+        let passphrase = LUKSPassphrase.derive(
+            envSeed: SecretBytes(utf8: "seed1"), workloadSeed: SecretBytes(utf8: "seed2"), thirdSeed: nil)
+        #expect(String(decoding: passphrase.bytes, as: UTF8.self) == (try Self.sha256sum("seed1seed2")))
+        #expect(passphrase.count == 64)
+    }
+
+    @Test("three seeds: env, workload, then the third seed's base64 text; the order matters")
+    func threeSeeds() throws {
+        let third = "q83vEjRWeJA+/w=="
+        let passphrase = LUKSPassphrase.derive(
+            envSeed: SecretBytes(utf8: "é env"), workloadSeed: SecretBytes(utf8: "wörk"), thirdSeed: SecretBytes(utf8: third))
+        #expect(String(decoding: passphrase.bytes, as: UTF8.self) == (try Self.sha256sum("é envwörk" + third)))
+        let swapped = LUKSPassphrase.derive(
+            envSeed: SecretBytes(utf8: "wörk"), workloadSeed: SecretBytes(utf8: "é env"), thirdSeed: SecretBytes(utf8: third))
+        #expect(swapped != passphrase)
+        #expect("\(passphrase)" == "SecretBytes(redacted, 64 bytes)")
+    }
+}
