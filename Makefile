@@ -18,6 +18,7 @@ bench: deps
 	.build/release/hpcs-bench --kms
 	.build/release/hpcs-bench --ca
 	.build/release/hpcs-bench --load
+	.build/release/hpcs-bench --keyd
 
 soundness:
 	./scripts/soundness.sh

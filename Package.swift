@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "KeyProtectMock", targets: ["KeyProtectMock"]),
         .library(name: "CertificateAuthority", targets: ["CertificateAuthority"]),
         .library(name: "KeyDaemon", targets: ["KeyDaemon"]),
+        .library(name: "Contract", targets: ["Contract"]),
         .executable(name: "hpcs-tool", targets: ["hpcs-tool"]),
         .executable(name: "hpcs-bench", targets: ["hpcs-bench"]),
     ],
@@ -117,6 +118,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "Contract",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Mocks
         .target(
             name: "HSMMock",
@@ -158,6 +170,7 @@ let package = Package(
                 "KeyProtectMock",
                 "CertificateAuthority",
                 "KeyDaemon",
+                "Contract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -175,6 +188,7 @@ let package = Package(
                 "KeyProtect",
                 "KeyProtectMock",
                 "CertificateAuthority",
+                "KeyDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -253,6 +267,7 @@ let package = Package(
             name: "KeyDaemonTests",
             dependencies: [
                 "KeyDaemon",
+                "Contract",
                 "KeyProtect",
                 "KeyProtectMock",
                 "IAM",
@@ -260,6 +275,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ContractTests",
+            dependencies: ["Contract"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,7 +2,7 @@
 # Installs the Debian packages swift-hpcs needs to build and test (idempotent; quick when all are present).
 # Swift itself is expected on PATH (Swift 6.1 or newer).
 set -euo pipefail
-packages=(libssl-dev pkg-config openssl python3 python3-venv)
+packages=(libssl-dev pkg-config openssl python3 python3-venv cryptsetup-bin fdisk e2fsprogs util-linux curl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -23,11 +23,16 @@ struct HPCSBench: AsyncParsableCommand {
     @Flag(help: "Load the standalone `hpcs-tool mock hsm` server with 256 callers and track its memory.")
     var load = false
     @Option(help: "Seconds of load for --load.") var loadSeconds: Double = 60
+    @Flag(help: "Measure the key daemon: boot to passphrase, and the monitor's CPU and memory while polling.")
+    var keyd = false
+    @Option(help: "Boots measured by --keyd.") var keydRounds = 20
+    @Option(help: "Seconds of polling at 1 s measured by --keyd.") var keydMonitorSeconds: Double = 60
 
     func run() async throws {
         if kms { return try await KeyProtectBench.run(seconds: seconds, callers: callers) }
         if ca { return try await CABench.run(seconds: seconds) }
         if load { return try await LoadBench.run(seconds: loadSeconds, callers: 256) }
+        if keyd { return try await KeyDaemonBench.run(rounds: keydRounds, monitorSeconds: keydMonitorSeconds) }
         print("hpcs-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per figure")
         print("baseline: openssl speed (single core, same run)")
         let baseline = OpenSSLBaseline.measure(seconds: max(1, Int(seconds.rounded())))

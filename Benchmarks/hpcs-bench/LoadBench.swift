@@ -78,14 +78,17 @@ final class ChildServer: Sendable {
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    init(_ executable: String, _ arguments: [String]) throws {
+    /// Starts the server and reads its stdout until a line `<portPrefix><port>` (spaces after the prefix allowed).
+    init(_ executable: String, _ arguments: [String], portPrefix: String = "listening on port ") throws {
         let (child, stdout) = try Spawn.start(executable, arguments)
         var text = ""
         var byte: UInt8 = 0
         var found: Int?
         while found == nil, read(stdout, &byte, 1) == 1 {
             if byte == 0x0A {
-                if text.hasPrefix("listening on port "), let value = Int(text.dropFirst("listening on port ".count)) {
+                if text.hasPrefix(portPrefix),
+                    let value = Int(text.dropFirst(portPrefix.count).trimmingCharacters(in: .whitespaces))
+                {
                     found = value
                 }
                 text = ""

@@ -40,4 +40,20 @@ enum Spawn {
         }
         return (pid, fds[0])
     }
+
+    /// Runs a child to completion; its exit status and stdout (at most `limit` bytes kept).
+    static func run(_ executable: String, _ arguments: [String], limit: Int = 1 << 20) throws -> (status: Int32, stdout: [UInt8]) {
+        let (pid, stdout) = try start(executable, arguments)
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(stdout, &buffer, buffer.count)
+            if count <= 0 { break }
+            if output.count < limit { output += buffer[0..<min(count, limit - output.count)] }
+        }
+        close(stdout)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return ((status >> 8) & 0xFF, output)
+    }
 }

@@ -27,6 +27,7 @@ struct Demo: AsyncParsableCommand {
             try await Self.certificateAuthority(client)
         }
         try await Self.keyProtect()
+        try await Self.contractAndKeyDaemon()
         print("\ndemo complete")
     }
 

@@ -149,24 +149,28 @@ struct KMSOptions: ParsableArguments {
         }
     }
 
-    /// Plain HTTP only to loopback, unless --plaintext says otherwise.
     private func checkTransport(_ endpoint: String) throws {
-        let lowered = endpoint.lowercased()
-        if lowered.hasPrefix("https://") { return }
-        guard lowered.hasPrefix("http://") else {
-            throw CommandFailure("the KMS endpoint must be an http(s) URL")
-        }
-        let authority = lowered.dropFirst("http://".count).prefix { $0 != "/" }
-        let host: Substring
-        if authority.hasPrefix("[") {
-            host = authority.dropFirst().prefix { $0 != "]" }
-        } else {
-            host = authority.prefix { $0 != ":" }
-        }
-        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
-        guard loopback || plaintext else {
-            throw CommandFailure("refusing plain HTTP to \(host): use https, or --plaintext for a trusted network")
-        }
+        try checkHTTPTransport(endpoint, allowPlaintext: plaintext, what: "KMS endpoint")
+    }
+}
+
+/// Plain HTTP only to loopback, unless `allowPlaintext` (--plaintext) says otherwise.
+func checkHTTPTransport(_ endpoint: String, allowPlaintext: Bool, what: String) throws {
+    let lowered = endpoint.lowercased()
+    if lowered.hasPrefix("https://") { return }
+    guard lowered.hasPrefix("http://") else {
+        throw CommandFailure("the \(what) must be an http(s) URL")
+    }
+    let authority = lowered.dropFirst("http://".count).prefix { $0 != "/" }
+    let host: Substring
+    if authority.hasPrefix("[") {
+        host = authority.dropFirst().prefix { $0 != "]" }
+    } else {
+        host = authority.prefix { $0 != ":" }
+    }
+    let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    guard loopback || allowPlaintext else {
+        throw CommandFailure("refusing plain HTTP to \(host): use https, or --plaintext for a trusted network")
     }
 }
 

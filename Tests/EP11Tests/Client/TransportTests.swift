@@ -249,7 +249,7 @@ struct TransportTests {
             try await mock.withServer(host: host, port: 0) { port in
                 let target = host == "::1" ? "::1" : "127.0.0.1"
                 var configuration = EP11Client.Configuration(host: target, port: port, transportSecurity: .plaintext)
-                configuration.timeouts = .init(call: .seconds(5))
+                configuration.timeouts = .init(call: .seconds(30))
                 let list = try await withEP11Client(configuration) { try await $0.mechanismList() }
                 #expect(list.first == .rsaPKCS, "\(host)")
             }

@@ -1,0 +1,150 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A file that exists only as an open descriptor: an anonymous memory file (`memfd_create`), or where that is
+/// missing, a 0600 file in a private 0700 folder of the scratch directory (a tmpfs) unlinked right after creation.
+///
+/// A child reaches it as `/dev/fd/3`; opening that path reopens the same file from its start, so tools that
+/// insist on a file name (debugfs `write`, cryptsetup's new key file) read or write it without a name on disk.
+/// The contents are overwritten with zeros before the descriptor closes.
+final class MemoryFile: Sendable {
+    let descriptor: Int32
+
+    private init(descriptor: Int32) { self.descriptor = descriptor }
+
+    static func make(contents: [UInt8], scratchDirectory: String) throws(VolumeError) -> MemoryFile {
+        let file: MemoryFile
+        if let fd = SystemSupport.makeMemoryFileDescriptor(name: "hpcs-volume") {
+            file = MemoryFile(descriptor: fd)
+        } else {
+            let folder = try ScratchDirectory.forKeyMaterial(in: scratchDirectory)
+            defer { folder.remove() }
+            let path = folder.path + "/memory"
+            let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            let code = errno
+            guard fd >= 0 else {
+                throw VolumeError(
+                    code: .ioFailed, message: "cannot create a scratch file: \(SystemSupport.errorText(code))")
+            }
+            unlink(path)
+            file = MemoryFile(descriptor: try SystemSupport.moveAboveStandardDescriptors(fd))
+        }
+        try file.write(contents)
+        return file
+    }
+
+    private func write(_ contents: [UInt8]) throws(VolumeError) {
+        var written = 0
+        while written < contents.count {
+            let count = contents.withUnsafeBytes { buffer in
+                pwrite(descriptor, buffer.baseAddress.map { $0 + written }, contents.count - written, off_t(written))
+            }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else {
+                throw VolumeError(
+                    code: .ioFailed, message: "cannot write a memory file: \(SystemSupport.errorText(errno))")
+            }
+            written += count
+        }
+    }
+
+    /// The file's contents from its start, at most `limit` bytes; nil when it holds more.
+    func contents(limit: Int) throws(VolumeError) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: limit + 1)
+        var total = 0
+        while total < buffer.count {
+            let count = buffer.withUnsafeMutableBytes { raw in
+                pread(descriptor, raw.baseAddress.map { $0 + total }, raw.count - total, off_t(total))
+            }
+            if count < 0, errno == EINTR { continue }
+            if count < 0 {
+                throw VolumeError(
+                    code: .ioFailed, message: "cannot read a memory file: \(SystemSupport.errorText(errno))")
+            }
+            if count == 0 { break }
+            total += count
+        }
+        if total > limit { return nil }
+        return Array(buffer[0..<total])
+    }
+
+    deinit {
+        var info = stat()
+        if fstat(descriptor, &info) == 0, info.st_size > 0 {
+            let zeros = [UInt8](repeating: 0, count: Int(min(info.st_size, 1 << 20)))
+            var offset: off_t = 0
+            while offset < info.st_size {
+                let count = zeros.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, zeros.count, offset) }
+                if count <= 0 { break }
+                offset += off_t(count)
+            }
+            _ = ftruncate(descriptor, 0)
+        }
+        close(descriptor)
+    }
+}
+
+/// A private folder (mode 0700, from `mkdtemp`) in the scratch directory, removed with everything in it.
+struct ScratchDirectory: Sendable {
+    let path: String
+
+    init(in base: String) throws(VolumeError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: base, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw VolumeError(code: .ioFailed, message: "scratch directory \(base) does not exist")
+        }
+        var template = Array((base.hasSuffix("/") ? base : base + "/").utf8CString.dropLast())
+        template.append(contentsOf: Array("hpcs-volume.XXXXXX".utf8CString))
+        let created = template.withUnsafeMutableBufferPointer { buffer -> Bool in
+            guard let address = buffer.baseAddress else { return false }
+            return mkdtemp(address) != nil
+        }
+        guard created else {
+            throw VolumeError(
+                code: .ioFailed, message: "cannot create a folder in \(base): \(SystemSupport.errorText(errno))")
+        }
+        self.path = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        chmod(path, 0o700)
+    }
+
+    /// Whether `path` lies on a memory filesystem (tmpfs or ramfs), by the longest matching mount point in
+    /// `/proc/self/mounts`. False when that cannot be told.
+    static func isMemoryBacked(_ path: String) -> Bool {
+        guard let resolved = realpath(path, nil) else { return false }
+        let target = String(cString: resolved)
+        free(resolved)
+        guard let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return false }
+        var best: (length: Int, type: String)? = nil
+        for line in mounts.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count >= 3 else { continue }
+            let mountPoint = String(fields[1]).replacingOccurrences(of: "\\040", with: " ")
+            let inside = mountPoint == "/" || target == mountPoint || target.hasPrefix(mountPoint + "/")
+            if inside, mountPoint.count >= (best?.length ?? -1) {
+                best = (mountPoint.count, String(fields[2]))
+            }
+        }
+        return best.map { $0.type == "tmpfs" || $0.type == "ramfs" } ?? false
+    }
+
+    /// A private folder for key material: the scratch directory must be a memory filesystem.
+    static func forKeyMaterial(in base: String) throws(VolumeError) -> ScratchDirectory {
+        guard isMemoryBacked(base) else {
+            throw VolumeError(
+                code: .invalidArgument,
+                message: "the scratch directory \(base) is not a tmpfs; key material may not be written to a disk")
+        }
+        return try ScratchDirectory(in: base)
+    }
+
+    /// Removes the folder and its contents. Files that may hold key material are overwritten first by their
+    /// owners (``MemoryFile``, the volume-key read); this only unlinks.
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}

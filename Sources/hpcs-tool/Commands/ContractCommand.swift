@@ -1,0 +1,575 @@
+import ArgumentParser
+import Contract
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `hpcs-tool contract ...`: Hyper Protect contracts: section tokens, signature, attestation checksums.
+struct ContractCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contract",
+        abstract: "Hyper Protect contracts: encrypt and decrypt sections, build, sign and verify, checksums.",
+        discussion: """
+            Sections are encrypted into `hyper-protect-basic.<A>.<B>` tokens (RSA PKCS#1 v1.5 for a 32-byte password,
+            `openssl enc -aes-256-cbc -pbkdf2` for the data), byte-compatible with IBM's tooling; use --prefix
+            contract-basic for CCRT/CCRV. Private keys and passphrases come from files, never from flags.
+            Errors go to stderr with a non-zero exit status.
+            """,
+        subcommands: [Encrypt.self, Decrypt.self, Build.self, Sign.self, Verify.self, Checksums.self]
+    )
+}
+
+/// `hpcs-tool attestation ...`: open and check an HPVS/HPCR attestation record.
+struct AttestationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attestation",
+        abstract:
+            "Attestation records: decrypt se-checksums.txt.enc, verify se-signature.bin and the contract checksums.",
+        subcommands: [Decrypt.self, Verify.self]
+    )
+}
+
+// MARK: - Shared options
+
+extension ContractCommand {
+    /// A private key file and its optional passphrase file.
+    struct PrivateKeyOptions: ParsableArguments {
+        @Option(name: .customLong("key-passphrase-file"), help: "File holding the private key's passphrase.")
+        var passphraseFile: String?
+
+        func decryptor(keyFile: String) throws -> ContractDecryptor {
+            let pem = try contractCLIReadText(keyFile, what: "private key")
+            if let passphrase = try contractCLIReadPassphrase(passphraseFile) {
+                return try ContractDecryptor(privateKeyPEM: pem, passphrase: passphrase)
+            }
+            return try ContractDecryptor(privateKeyPEM: pem)
+        }
+    }
+
+    /// The token prefix.
+    struct PrefixOption: ParsableArguments {
+        @Option(help: "Token prefix: hyper-protect-basic (HPVS, HPCR) or contract-basic (CCRT, CCRV).")
+        var prefix: String = TokenPrefix.hyperProtectBasic.rawValue
+
+        func validate() throws { _ = try tokenPrefix() }
+
+        func tokenPrefix() throws -> TokenPrefix {
+            guard let prefix = TokenPrefix(rawValue: prefix) else {
+                throw ValidationError("--prefix must be letters, digits and '-', e.g. contract-basic")
+            }
+            return prefix
+        }
+    }
+
+    /// The inputs of a whole-contract build.
+    struct BuildOptions: ParsableArguments {
+        @Option(help: "The image's encryption certificate (PEM), or a PEM public key.")
+        var cert: String
+
+        @Option(help: "The workload section body (YAML, without the top-level `workload:` key).")
+        var workload: String
+
+        @Option(help: "The env section body (YAML, without the top-level `env:` key).")
+        var env: String
+
+        @Option(help: "The auditor's PEM public key, encrypted into attestationPublicKey.")
+        var attestationKey: String?
+
+        @OptionGroup var prefix: PrefixOption
+
+        @Option(help: "Write the contract to this new file instead of stdout.")
+        var output: String?
+
+        @Flag(help: "Machine-readable JSON on stdout (the contract and its checksums).")
+        var json = false
+    }
+}
+
+// MARK: - contract subcommands
+
+extension ContractCommand {
+    struct Encrypt: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Encrypt a section file into a token for the encryption certificate; prints the token.",
+            discussion: """
+                The file's bytes are encrypted exactly, as IBM's documented shell pipeline does; --trim first strips
+                surrounding whitespace, as contract-go does. An expired certificate is refused; fewer than 180 days
+                left gives a warning on stderr.
+                """
+        )
+        @Option(help: "The encryption certificate (PEM), or a PEM public key.") var cert: String
+        @OptionGroup var prefix: PrefixOption
+        @Flag(help: "Trim surrounding whitespace of the section before encrypting.") var trim = false
+        @Flag(help: "Machine-readable JSON on stdout.") var json = false
+        @Argument(help: "The section file (YAML body), or - for standard input.") var sectionFile: String
+
+        func run() async throws {
+            let encryptor = try ContractEncryptor(
+                encryptionKeyPEM: contractCLIReadText(cert, what: "encryption certificate"),
+                prefix: prefix.tokenPrefix())
+            if let warning = encryptor.expiryWarning { contractCLIPrintError(warning) }
+            var plaintext = try contractCLIReadInput(sectionFile, what: "section")
+            if trim { plaintext = Array(String(decoding: plaintext, as: UTF8.self).contractCLITrimmed().utf8) }
+            guard !plaintext.isEmpty else { throw ContractCLIFailure("the section is empty") }
+            let token = try encryptor.encrypt(plaintext)
+            if json {
+                contractCLIPrintJSON([
+                    "token": token,
+                    "sha256": ContractChecksums.sha256Hex(token),
+                    "certificateNotAfter": contractCLIJSONDate(encryptor.certificateValidity?.notAfter),
+                ])
+            } else {
+                print(token)
+            }
+        }
+    }
+
+    struct Decrypt: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decrypt a token (or one section of a contract) with the private key; prints the plaintext.",
+            discussion: """
+                The input file holds one token, or a contract when --section names the section to open. The
+                password is read as openssl does (cut at the first 0x0A or 0x00 byte), so tokens made by IBM's shell
+                pipeline and contract-go open too.
+                """
+        )
+        @Option(help: "The private key (PEM, PKCS#1 or PKCS#8) of the encryption certificate.") var key: String
+        @OptionGroup var keyOptions: PrivateKeyOptions
+        @Option(help: "With a contract file: the section to decrypt (workload, env, attestationPublicKey).")
+        var section: String?
+        @Option(help: "Write the plaintext to this new file (mode 0600) instead of stdout.") var output: String?
+        @Argument(help: "A file holding a token, or a contract with --section; - for standard input.")
+        var inputFile: String
+
+        func run() async throws {
+            try contractCLIRefuseExisting(output)
+            let decryptor = try keyOptions.decryptor(keyFile: key)
+            let input = String(decoding: try contractCLIReadInput(inputFile, what: "token"), as: UTF8.self)
+            let plaintext: [UInt8]
+            if let section {
+                let contract = try HyperProtectContract.parse(yaml: input)
+                let field = ContractField(rawValue: section)
+                guard let value = contract.section(field) else {
+                    throw ContractCLIFailure("the contract has no \(section) section")
+                }
+                plaintext = Array(try contract.sectionText(value, decryptor: decryptor).utf8)
+            } else {
+                plaintext = try decryptor.decrypt(token: input)
+            }
+            if let output {
+                try contractCLIWriteNewFile(output, plaintext)
+            } else {
+                FileHandle.standardOutput.write(Data(plaintext))
+            }
+        }
+    }
+
+    struct Build: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build an encrypted contract from workload and env files; signed when --key is given.",
+            discussion: """
+                Order of operations as in IBM's contract-go: encrypt workload; put signingKey (base64 of the PEM public
+                key or of --signing-cert) into env; encrypt env; sign workload+env; encrypt attestationPublicKey.
+                Every value is written as one single-line scalar.
+                """
+        )
+        @OptionGroup var build: BuildOptions
+        @Option(help: "The signer's PEM RSA private key (omit for an unsigned contract).") var key: String?
+        @OptionGroup var keyOptions: PrivateKeyOptions
+        @Option(help: "A certificate for the signer's key; its notAfter is the contract's expiry.")
+        var signingCert: String?
+
+        func run() async throws {
+            try ContractCommand.runBuild(
+                cert: build.cert, workload: build.workload, env: build.env, attestationKey: build.attestationKey,
+                prefix: build.prefix.tokenPrefix(), output: build.output, json: build.json,
+                signerKeyFile: key, keyOptions: keyOptions, signingCert: signingCert)
+        }
+    }
+
+    struct Sign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign a contract: build a signed contract, or (re)sign an existing CONTRACT_FILE.",
+            discussion: """
+                With --cert, --workload and --env: as `contract build` with a signer (signingKey is injected into env
+                before env is encrypted). With CONTRACT_FILE: envWorkloadSignature is set over the file's exact
+                workload and env strings, which must already carry the matching signingKey in env.
+                """
+        )
+        @Option(help: "The signer's PEM RSA private key.") var key: String
+        @OptionGroup var keyOptions: PrivateKeyOptions
+        @Option(help: "A certificate for the signer's key; its notAfter is the contract's expiry.")
+        var signingCert: String?
+        @Option(help: "The image's encryption certificate (PEM) for a new contract.") var cert: String?
+        @Option(help: "The workload section body (YAML) for a new contract.") var workload: String?
+        @Option(help: "The env section body (YAML) for a new contract.") var env: String?
+        @Option(help: "The auditor's PEM public key, encrypted into attestationPublicKey.") var attestationKey: String?
+        @OptionGroup var prefix: PrefixOption
+        @Option(help: "Write the contract to this new file instead of stdout.") var output: String?
+        @Flag(help: "Machine-readable JSON on stdout (the contract and its checksums).") var json = false
+        @Argument(help: "An existing contract whose workload and env are strings (usually tokens).")
+        var contractFile: String?
+
+        func validate() throws {
+            let building = cert != nil || workload != nil || env != nil
+            if building, contractFile != nil {
+                throw ValidationError("give either CONTRACT_FILE or --cert, --workload and --env")
+            }
+            if !building, contractFile == nil {
+                throw ValidationError("give CONTRACT_FILE, or --cert, --workload and --env to build a new contract")
+            }
+            if building, cert == nil || workload == nil || env == nil {
+                throw ValidationError("building a contract needs --cert, --workload and --env")
+            }
+        }
+
+        func run() async throws {
+            if let cert, let workload, let env {
+                try ContractCommand.runBuild(
+                    cert: cert, workload: workload, env: env, attestationKey: attestationKey,
+                    prefix: prefix.tokenPrefix(), output: output, json: json,
+                    signerKeyFile: key, keyOptions: keyOptions, signingCert: signingCert)
+                return
+            }
+            guard let contractFile else { return }
+            try contractCLIRefuseExisting(output)
+            let contract = try HyperProtectContract.parse(
+                yaml: contractCLIReadText(contractFile, what: "contract"))
+            if !contract.ignoredKeys.isEmpty {
+                contractCLIPrintError(
+                    "warning: dropping unknown top-level keys: \(contract.ignoredKeys.joined(separator: ", "))")
+            }
+            let signer = try ContractSigner(
+                privateKeyPEM: contractCLIReadText(key, what: "signing key"),
+                passphrase: contractCLIReadPassphrase(keyOptions.passphraseFile),
+                certificatePEM: signingCert.map { try contractCLIReadText($0, what: "signing certificate") })
+            let signed = try contract.signed(by: signer)
+            if !contract.env.isEncrypted {
+                // The plaintext env can be checked right away.
+                do {
+                    let inEnv = try signed.signingKey(decryptor: nil)
+                    if inEnv.publicKeyPEM != signer.publicKeyPEM {
+                        contractCLIPrintError("warning: env.signingKey is not the signer's key; verification will fail")
+                    }
+                } catch {
+                    contractCLIPrintError("warning: env has no usable signingKey: \(error)")
+                }
+            } else {
+                contractCLIPrintError(
+                    "note: env is encrypted; its signingKey must be this signer's key (check with `contract verify`)")
+            }
+            try contractCLIEmitContract(signed, output: output, json: json)
+        }
+    }
+
+    /// The body of `build` and of `sign` with --workload/--env.
+    fileprivate static func runBuild(
+        cert: String, workload: String, env: String, attestationKey: String?, prefix: TokenPrefix, output: String?,
+        json: Bool, signerKeyFile: String?, keyOptions: PrivateKeyOptions, signingCert: String?
+    ) throws {
+        try contractCLIRefuseExisting(output)
+        let encryptor = try ContractEncryptor(
+            encryptionKeyPEM: contractCLIReadText(cert, what: "encryption certificate"), prefix: prefix)
+        if let warning = encryptor.expiryWarning { contractCLIPrintError(warning) }
+        var signer: ContractSigner?
+        if let signerKeyFile {
+            signer = try ContractSigner(
+                privateKeyPEM: contractCLIReadText(signerKeyFile, what: "signing key"),
+                passphrase: contractCLIReadPassphrase(keyOptions.passphraseFile),
+                certificatePEM: signingCert.map { try contractCLIReadText($0, what: "signing certificate") })
+        } else if signingCert != nil {
+            throw ValidationError("--signing-cert needs --key")
+        }
+        let builder = try ContractBuilder(
+            encryptor: encryptor, signer: signer,
+            attestationPublicKeyPEM: attestationKey.map {
+                try contractCLIReadText($0, what: "attestation public key")
+            })
+        let built = try builder.build(
+            workload: contractCLIReadText(workload, what: "workload"),
+            env: contractCLIReadText(env, what: "env"))
+        if let validity = signer?.certificateValidity {
+            contractCLIPrintError(
+                "the contract expires with the signing certificate on \(contractCLIDate(validity.notAfter))")
+        }
+        try contractCLIEmitContract(built.contract, yaml: built.yaml, output: output, json: json)
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a contract's envWorkloadSignature against the signingKey inside env.",
+            discussion: """
+                An encrypted env is opened with --key, the private key of the encryption certificate. A signingKey
+                that is a certificate is refused when expired or not yet valid (its notAfter is the contract's
+                expiry). The certificate's chain is not checked: HPCR receives no CA either.
+                """
+        )
+        @Option(help: "The private key of the encryption certificate (needed when env is encrypted).")
+        var key: String?
+        @OptionGroup var keyOptions: PrivateKeyOptions
+        @Flag(help: "Machine-readable JSON on stdout.") var json = false
+        @Argument(help: "The contract file.") var contractFile: String
+
+        func run() async throws {
+            let contract = try HyperProtectContract.parse(yaml: contractCLIReadText(contractFile, what: "contract"))
+            let decryptor = try key.map { try keyOptions.decryptor(keyFile: $0) }
+            let verification = try contract.verifySignature(decryptor: decryptor)
+            let validity = verification.certificateValidity
+            if json {
+                contractCLIPrintJSON([
+                    "signatureValid": true,
+                    "signingKey": validity == nil ? "publicKey" : "certificate",
+                    "certificateSubject": validity.map { $0.subject as Any } ?? NSNull(),
+                    "contractExpiry": contractCLIJSONDate(validity?.notAfter),
+                ])
+                return
+            }
+            if let validity {
+                print("signature valid: signingKey is a certificate (\(validity.subject))")
+                print("contract expires on \(contractCLIDate(validity.notAfter))")
+                if validity.remaining(at: Date()) < 30 * 86_400 {
+                    contractCLIPrintError("warning: the contract expires in less than 30 days")
+                }
+            } else {
+                print("signature valid: signingKey is a public key (the contract does not expire)")
+            }
+        }
+    }
+
+    struct Checksums: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the contract:* lines expected in the attestation record (sha256 of each section string)."
+        )
+        @Flag(help: "Machine-readable JSON on stdout.") var json = false
+        @Argument(help: "The contract file.") var contractFile: String
+
+        func run() async throws {
+            let contract = try HyperProtectContract.parse(yaml: contractCLIReadText(contractFile, what: "contract"))
+            let checksums = contract.checksums
+            for field in checksums.undetermined {
+                contractCLIPrintError(
+                    "note: \(field) is a plaintext YAML map; the digest HPCR records for it is undocumented")
+            }
+            if json {
+                var object: [String: Any] = [:]
+                for entry in checksums.entries { object[entry.field.attestationLabel] = entry.sha256 }
+                contractCLIPrintJSON(object)
+            } else {
+                for line in checksums.lines { print(line) }
+            }
+        }
+    }
+}
+
+// MARK: - attestation subcommands
+
+extension AttestationCommand {
+    struct Decrypt: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decrypt se-checksums.txt.enc with the auditor's private key; prints the record's exact bytes."
+        )
+        @Option(help: "The auditor's private key (PEM) matching the contract's attestationPublicKey.") var key: String
+        @OptionGroup var keyOptions: ContractCommand.PrivateKeyOptions
+        @Option(help: "Write the record to this new file instead of stdout.") var output: String?
+        @Argument(help: "The encrypted record (se-checksums.txt.enc).") var recordFile: String
+
+        func run() async throws {
+            try contractCLIRefuseExisting(output)
+            let decryptor = try keyOptions.decryptor(keyFile: key)
+            let record = try AttestationRecord.decrypt(
+                token: contractCLIReadText(recordFile, what: "encrypted record"), decryptor: decryptor)
+            if let output {
+                try contractCLIWriteNewFile(output, record.bytes)
+            } else {
+                FileHandle.standardOutput.write(Data(record.bytes))
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify an attestation record's signature, then compare its contract:* lines with a contract.",
+            discussion: """
+                The signature (se-signature.bin) is RSASSA-PKCS1-v1_5/SHA-256 over the exact decrypted record bytes,
+                under the attestation certificate's key; the certificate's chain to IBM is not checked here. An
+                encrypted record (se-checksums.txt.enc) is opened with --key first. Labels contract:workload,
+                contract: workload and bare workload (24.3.3) are all understood. Exit status 1 on any mismatch.
+                """
+        )
+        @Option(help: "The attestation certificate (PEM) of the image, or a PEM public key.") var cert: String
+        @Option(help: "The record signature (se-signature.bin).") var signature: String
+        @Option(help: "The contract the instance was started with.") var contract: String
+        @Option(help: "The auditor's private key, when RECORD is encrypted.") var key: String?
+        @OptionGroup var keyOptions: ContractCommand.PrivateKeyOptions
+        @Flag(help: "Machine-readable JSON on stdout.") var json = false
+        @Argument(help: "The record: se-checksums.txt, or se-checksums.txt.enc with --key.") var recordFile: String
+
+        func run() async throws {
+            let raw = try contractCLIReadInput(recordFile, what: "record")
+            let text = String(decoding: raw, as: UTF8.self).contractCLITrimmed()
+            let record: AttestationRecord
+            if TokenPrefix.known.contains(where: { text.hasPrefix($0.rawValue + ".") }) {
+                guard let key else {
+                    throw ContractCLIFailure("the record is encrypted: pass the auditor's private key with --key")
+                }
+                record = try AttestationRecord.decrypt(token: text, decryptor: keyOptions.decryptor(keyFile: key))
+            } else {
+                record = AttestationRecord(bytes: raw)
+            }
+            let signatureBytes = try contractCLIReadInput(signature, what: "signature")
+            let validity = try record.verifySignature(
+                signatureBytes, attestationCertificatePEM: contractCLIReadText(cert, what: "attestation certificate"))
+            let parsed = try HyperProtectContract.parse(yaml: contractCLIReadText(contract, what: "contract"))
+            let comparison = record.compare(with: parsed.checksums)
+            if json {
+                contractCLIPrintJSON([
+                    "signatureValid": true,
+                    "version": record.version.map { $0 as Any } ?? NSNull(),
+                    "attestationCertificateNotAfter": contractCLIJSONDate(validity?.notAfter),
+                    "match": comparison.isMatch,
+                    "matched": comparison.matched.map(\.rawValue),
+                    "mismatched": comparison.mismatched.map {
+                        ["field": $0.field.rawValue, "expected": $0.expected, "found": $0.found] as [String: Any]
+                    },
+                    "missing": comparison.missing.map(\.rawValue),
+                    "unexpected": comparison.unexpected.map(\.rawValue),
+                    "undetermined": comparison.undetermined.map(\.rawValue),
+                ])
+            } else {
+                print("record signature valid\(record.version.map { " (image \($0))" } ?? "")")
+                if let validity, !validity.contains(Date()) {
+                    contractCLIPrintError("warning: the attestation certificate is outside its validity: \(validity)")
+                }
+                print(comparison.description)
+                print(comparison.isMatch ? "the record matches the contract" : "the record does NOT match the contract")
+            }
+            if !comparison.isMatch { throw ExitCode.failure }
+        }
+    }
+}
+
+// MARK: - Input and output (file-private: hpcs-tool has its own helpers with other names)
+
+/// A failure at run time: printed as `Error: <description>`, exit status 1.
+private struct ContractCLIFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Files larger than this are refused (contracts, keys and records are small).
+private let contractCLIMaximumInput = 16 << 20
+
+/// A file's bytes, or standard input for `-`.
+private func contractCLIReadInput(_ path: String, what: String) throws -> [UInt8] {
+    if path == "-" {
+        var bytes: [UInt8] = []
+        while let chunk = try FileHandle.standardInput.read(upToCount: 64 * 1024), !chunk.isEmpty {
+            bytes += chunk
+            guard bytes.count <= contractCLIMaximumInput else {
+                throw ContractCLIFailure(
+                    "the \(what) on standard input is larger than \(contractCLIMaximumInput) bytes")
+            }
+        }
+        return bytes
+    }
+    guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+        let data = FileManager.default.contents(atPath: path)
+    else {
+        throw ContractCLIFailure("cannot read the \(what) file \(path)")
+    }
+    if let size = attributes[.size] as? Int, size > contractCLIMaximumInput {
+        throw ContractCLIFailure("the \(what) file \(path) is larger than \(contractCLIMaximumInput) bytes")
+    }
+    return Array(data)
+}
+
+/// A file's text (UTF-8).
+private func contractCLIReadText(_ path: String, what: String) throws -> String {
+    let bytes = try contractCLIReadInput(path, what: what)
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw ContractCLIFailure("the \(what) file \(path) is not UTF-8 text")
+    }
+    return text
+}
+
+/// A passphrase file's bytes without the final line break, or nil when no file was named.
+private func contractCLIReadPassphrase(_ path: String?) throws -> [UInt8]? {
+    guard let path else { return nil }
+    var bytes = try contractCLIReadInput(path, what: "passphrase")
+    while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+    guard !bytes.isEmpty else { throw ContractCLIFailure("the passphrase file \(path) is empty") }
+    return bytes
+}
+
+/// Fails before any work when an output file already exists (it is never replaced).
+private func contractCLIRefuseExisting(_ path: String?) throws {
+    if let path, FileManager.default.fileExists(atPath: path) {
+        throw ContractCLIFailure("\(path) exists; output is only written to a new file")
+    }
+}
+
+/// Writes to a new file readable by its owner only; never replaces an existing file.
+private func contractCLIWriteNewFile(_ path: String, _ bytes: [UInt8]) throws {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else {
+        throw ContractCLIFailure("cannot create \(path)" + (errno == EEXIST ? ": it exists" : ""))
+    }
+    defer { close(descriptor) }
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        if written < 0, errno == EINTR { continue }
+        guard written > 0 else { throw ContractCLIFailure("cannot write \(path)") }
+        offset += written
+    }
+}
+
+/// Prints (or writes) a contract and, with --json, its checksums.
+private func contractCLIEmitContract(
+    _ contract: HyperProtectContract, yaml: String? = nil, output: String?, json: Bool
+) throws {
+    let text = try yaml ?? contract.yamlText()
+    if let output { try contractCLIWriteNewFile(output, Array(text.utf8)) }
+    if json {
+        var object: [String: Any] = [
+            "checksums": Dictionary(
+                uniqueKeysWithValues: contract.checksums.entries.map { ($0.field.attestationLabel, $0.sha256) })
+        ]
+        if let output { object["file"] = output } else { object["contract"] = text }
+        contractCLIPrintJSON(object)
+    } else if output == nil {
+        print(text, terminator: "")
+    }
+}
+
+private func contractCLIPrintError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// One JSON object on stdout, keys sorted.
+private func contractCLIPrintJSON(_ object: Any) {
+    guard
+        let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    else {
+        print("{}")
+        return
+    }
+    print(String(decoding: data, as: UTF8.self))
+}
+
+private func contractCLIDate(_ date: Date) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    return formatter.string(from: date)
+}
+
+private func contractCLIJSONDate(_ date: Date?) -> Any { date.map { contractCLIDate($0) as Any } ?? NSNull() }
+
+extension String {
+    /// Without surrounding spaces, tabs and line breaks.
+    fileprivate func contractCLITrimmed() -> String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}

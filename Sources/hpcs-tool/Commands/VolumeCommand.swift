@@ -1,0 +1,345 @@
+import ArgumentParser
+import Contract
+import Foundation
+import KeyDaemon
+import KeyProtect
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `hpcs-tool volume ...`: the third LUKS seed of a Hyper Protect data volume, once.
+struct VolumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "volume",
+        abstract: "Provision, open or inspect a LUKS data volume whose third seed is wrapped by a KMS root key.",
+        discussion: """
+            The contract file is YAML with `env` and `workload` sections, each plaintext or encrypted
+            (hyper-protect-basic tokens, decrypted with --contract-key). Their `volumes` give the seeds and the `kms`
+            entries (API key, root key CRN, public|private). --device is a block device or a disk image file.
+            Every decision is logged to stderr with a message id (KDnnnX); no seed, passphrase or API key is ever
+            printed. Activation (cryptsetup open) needs device-mapper; without it that step is reported as skipped.
+            """,
+        subcommands: [Provision.self, Open.self, Status.self]
+    )
+
+    struct Provision: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the decision table: partition, make or unwrap the seed, format or migrate, open.")
+
+        @OptionGroup var options: VolumeOptions
+
+        @Flag(help: "Print the decision without acting.")
+        var dryRun = false
+
+        func run() async throws {
+            try await options.withProvisioner { provisioner, logger in
+                if dryRun {
+                    let (inspection, decision) = try await provisioner.plan()
+                    options.print(decision: decision, inspection: inspection)
+                    return
+                }
+                let outcome = try await options.provisionOrShutDown(provisioner)
+                options.print(outcome: outcome)
+            }
+        }
+    }
+
+    struct Open: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open an existing volume; refuses any row that would partition, format or migrate.")
+
+        @OptionGroup var options: VolumeOptions
+
+        func run() async throws {
+            try await options.withProvisioner { provisioner, _ in
+                let (_, decision) = try await provisioner.plan()
+                switch decision {
+                case .unwrapAndOpen, .openTwoSeedVolume:
+                    options.print(outcome: try await options.provisionOrShutDown(provisioner))
+                default:
+                    throw CommandFailure("the volume is not ready to open (\(decision)); run `volume provision`")
+                }
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the device's layout, the decision, and each kms entry's root key state.")
+
+        @OptionGroup var options: VolumeOptions
+
+        func run() async throws {
+            try await options.withProvisioner { provisioner, _ in
+                let (inspection, decision) = try await provisioner.plan()
+                var stored: WrappedSeed?
+                if let keyfile = inspection.keyfile { stored = try? WrappedSeed(decoding: keyfile) }
+                var entries: [[String: Any]] = []
+                for (index, service) in provisioner.services.enumerated() {
+                    var entry: [String: Any] = ["index": index, "crn": service.crnText]
+                    do {
+                        let status = try await service.status()
+                        entry["state"] = "\(status.state)"
+                        entry["latestVersion"] = status.latestVersionID ?? NSNull()
+                        if let stored, stored.crn == service.crnText {
+                            entry["keyfileIsCurrent"] = stored.keyVersionID == status.latestVersionID
+                        }
+                    } catch {
+                        entry["error"] = "\(error)"
+                    }
+                    entries.append(entry)
+                }
+                if options.json {
+                    printJSON([
+                        "device": options.device, "partitions": inspection.partitions.map(\.name),
+                        "decision": "\(decision)", "messageId": decision.messageID.rawValue,
+                        "keyfile": stored.map { seed -> [String: Any] in ["crn": seed.crn, "keyVersion": seed.keyVersionID ?? NSNull()] }
+                            ?? NSNull(),
+                        "kms": entries,
+                    ])
+                } else {
+                    options.print(decision: decision, inspection: inspection)
+                    if let stored { Swift.print("keyfile: wrapped by \(stored.crn), version \(stored.keyVersionID ?? "unknown")") }
+                    for entry in entries {
+                        let state = entry["state"] as? String ?? "unreachable (\(entry["error"] ?? ""))"
+                        Swift.print("kms[\(entry["index"] ?? "")]: \(entry["crn"] ?? "") — \(state)")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `hpcs-tool keyd run`: the key daemon beside a running server.
+struct KeydCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyd",
+        abstract: "The key daemon: provision and open the volume, then watch its root key.",
+        subcommands: [Run.self]
+    )
+
+    enum PowerMode: String, ExpressibleByArgument, CaseIterable {
+        case systemd, container, log
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Provision and open the volume, then poll its root key until SIGTERM.",
+            discussion: """
+                A key that is not Active, or a KMS unreachable for longer than kmsTimeout, restarts the server; at
+                boot, a key not usable within kmsTimeout shuts it down. A rotated key is rewrapped into the keyfile.
+                --power systemd runs `systemctl reboot|poweroff`; container exits with 75 (restart) or 76 (shutdown);
+                log only logs the action and exits with the same codes.
+                """)
+
+        @OptionGroup var options: VolumeOptions
+
+        @Option(help: "Seconds between polls of the root key.")
+        var interval: Int = 60
+
+        @Option(help: "What restart and shutdown do: systemd, container or log.")
+        var power: PowerMode = .systemd
+
+        func run() async throws {
+            guard interval >= 1, interval <= 86_400 else { throw CommandFailure("--interval must be 1...86400 seconds") }
+            let control: any PowerControl =
+                switch power {
+                case .systemd: SystemPowerControl()
+                case .container: ContainerPowerControl()
+                case .log: LoggingPowerControl()
+                }
+            try await options.withProvisioner(power: control) { provisioner, logger in
+                let outcome = try await options.provisionOrShutDown(provisioner, power: control)
+                options.print(outcome: outcome)
+                guard let first = provisioner.services.first else {
+                    logger.info("volume \(provisioner.volume.name) has no kms entries; nothing to monitor")
+                    return
+                }
+                let monitor = KeyMonitor(
+                    volume: provisioner.volume, device: provisioner.device, service: first, power: control,
+                    interval: .seconds(interval), logger: logger, afterStep: VolumeOptions.faultInjection)
+                let group = ServiceGroup(
+                    configuration: .init(
+                        services: [.init(service: monitor, successTerminationBehavior: .gracefullyShutdownGroup)],
+                        gracefulShutdownSignals: [.sigterm, .sigint],
+                        logger: logger))
+                try await group.run()
+                if let mode = (control as? LoggingPowerControl)?.requested {
+                    throw ExitCode(mode == .restart ? ContainerPowerControl.restartExitCode : ContainerPowerControl.shutdownExitCode)
+                }
+            }
+        }
+    }
+}
+
+/// Logs restart and shutdown requests; the command then exits with the container codes.
+final class LoggingPowerControl: PowerControl, @unchecked Sendable {
+    private let lock = NSLock()
+    private var action: PowerAction?
+
+    var requested: PowerAction? { lock.withLock { action } }
+
+    func restart(reason: String) async {
+        lock.withLock { action = .restart }
+        printError("power: restart requested: \(reason)")
+    }
+
+    func shutdown(reason: String) async {
+        lock.withLock { action = .shutdown }
+        printError("power: shutdown requested: \(reason)")
+    }
+}
+
+/// The options every `volume` and `keyd` command shares.
+struct VolumeOptions: ParsableArguments {
+    @Option(help: "The contract (YAML with env and workload sections).")
+    var contract: String
+
+    @Option(help: "PEM private key that decrypts encrypted contract sections.")
+    var contractKey: String?
+
+    @Option(help: "Block device or disk image file of the volume.")
+    var device: String
+
+    @Option(help: "The volume's name in the contract, when it has several.")
+    var volume: String?
+
+    @Option(help: "KMS base URL (or HPCS_KMS_ENDPOINT), overriding the one derived from each entry's CRN.")
+    var kmsEndpoint: String?
+
+    @Option(help: "IAM base URL (or HPCS_IAM_ENDPOINT; default https://iam.cloud.ibm.com).")
+    var iamEndpoint: String?
+
+    @Flag(help: "Allow a plain-HTTP KMS or IAM endpoint that is not on loopback.")
+    var plaintext = false
+
+    @Flag(help: "Do not activate (cryptsetup open) the volume; only check that the passphrase opens it.")
+    var noActivate = false
+
+    @Option(help: ArgumentHelp("PBKDF2 iterations for new keyslots instead of cryptsetup's argon2id default.", visibility: .hidden))
+    var luksPbkdf2Iterations: Int?
+
+    @Flag(help: "Machine-readable JSON on stdout.")
+    var json = false
+
+    @Flag(help: "Debug logging to stderr (secrets redacted).")
+    var verbose = false
+
+    /// `HPCS_KEYD_KILL_AFTER_STEP=<step>` kills the process with SIGKILL right after that durable step: the
+    /// crash-safety tests use it. Unset, it does nothing.
+    static let faultInjection: @Sendable (ProvisioningStep) async throws -> Void = { step in
+        guard let target = ProcessInfo.processInfo.environment["HPCS_KEYD_KILL_AFTER_STEP"], target == step.rawValue
+        else { return }
+        kill(getpid(), SIGKILL)
+    }
+
+    func makeLogger() -> Logger {
+        var logger = Logger(label: "hpcs.keyd") { label in StreamLogHandler.standardError(label: label) }
+        logger.logLevel = verbose ? .debug : .info
+        return logger
+    }
+
+    /// Reads the contract (decrypting sections with --contract-key) and the volume's configuration.
+    func loadVolume() throws -> VolumeConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: contract, encoding: .utf8)
+        } catch {
+            throw CommandFailure("cannot read --contract \(contract)")
+        }
+        let decryptor: ContractDecryptor?
+        if let contractKey {
+            guard let pem = try? String(contentsOfFile: contractKey, encoding: .utf8) else {
+                throw CommandFailure("cannot read --contract-key \(contractKey)")
+            }
+            decryptor = try ContractDecryptor(privateKeyPEM: pem)
+        } else {
+            decryptor = nil
+        }
+        let parsed = try HyperProtectContract.parse(yaml: text)
+        let env = try parsed.sectionText(parsed.env, decryptor: decryptor)
+        let workload = try parsed.sectionText(parsed.workload, decryptor: decryptor)
+        return try KeyDaemonConfiguration.parse(env: env, workload: workload).volume(named: volume)
+    }
+
+    func withProvisioner(
+        power: (any PowerControl)? = nil,
+        _ body: @Sendable (VolumeProvisioner, Logger) async throws -> Void
+    ) async throws {
+        let logger = makeLogger()
+        let volume = try loadVolume()
+        let environment = ProcessInfo.processInfo.environment
+        let kms = kmsEndpoint ?? environment["HPCS_KMS_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+        let iam = iamEndpoint ?? environment["HPCS_IAM_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://iam.cloud.ibm.com"
+        if let kms { try checkHTTPTransport(kms, allowPlaintext: plaintext, what: "KMS endpoint") }
+        try checkHTTPTransport(iam, allowPlaintext: plaintext, what: "IAM endpoint")
+        let services: [any SeedKeyService] = try volume.kms.map {
+            try KeyProtectSeedService(entry: $0, kmsEndpoint: kms, iamEndpoint: iam, logger: logger)
+        }
+        if let iterations = luksPbkdf2Iterations, iterations < 1000 || iterations > 100_000_000 {
+            throw CommandFailure("--luks-pbkdf2-iterations must be 1000...100000000")
+        }
+        let provisioner = VolumeProvisioner(
+            volume: volume,
+            device: DiskVolume(path: device, logger: logger),
+            services: services,
+            options: .init(
+                keyDerivation: luksPbkdf2Iterations.map { .pbkdf2(iterations: $0) } ?? .cryptsetupDefault,
+                activate: !noActivate),
+            logger: logger,
+            afterStep: Self.faultInjection
+        )
+        try await body(provisioner, logger)
+    }
+
+    /// Provisions; a refusal asks `power` for a shutdown (when given) and fails the command.
+    func provisionOrShutDown(_ provisioner: VolumeProvisioner, power: (any PowerControl)? = nil) async throws
+        -> ProvisioningOutcome
+    {
+        do {
+            return try await provisioner.provision()
+        } catch let error as KeyDaemonError {
+            if let power, error.code == .refused || error.code == .kmsUnavailable {
+                await power.shutdown(reason: error.message)
+            }
+            throw CommandFailure("\(error)")
+        }
+    }
+
+    func print(decision: ProvisioningDecision, inspection: DeviceInspection) {
+        if json {
+            printJSON([
+                "device": device, "partitions": inspection.partitions.map(\.name), "decision": "\(decision)",
+                "messageId": decision.messageID.rawValue, "hasKeyfile": inspection.keyfile != nil,
+            ])
+        } else {
+            let layout = inspection.partitions.isEmpty ? "no partitions" : inspection.partitions.map(\.name).joined(separator: ", ")
+            Swift.print("device: \(device) (\(layout))")
+            Swift.print("decision [\(decision.messageID.rawValue)]: \(decision)")
+        }
+    }
+
+    func print(outcome: ProvisioningOutcome) {
+        let activation: String =
+            switch outcome.activation {
+            case .opened(let path): "opened at \(path)"
+            case .skipped(let reason): "skipped (\(reason))"
+            case nil: "not requested"
+            }
+        if json {
+            printJSON([
+                "device": device, "decision": "\(outcome.decision)", "messageId": outcome.decision.messageID.rawValue,
+                "target": "\(outcome.target)", "activation": activation, "keyfileWritten": outcome.keyfileWritten,
+                "migrated": outcome.migrated, "unwrappedByEntry": outcome.unwrappedByEntry ?? NSNull(),
+            ])
+        } else {
+            Swift.print("decision [\(outcome.decision.messageID.rawValue)]: \(outcome.decision)")
+            Swift.print("volume: \(outcome.target); keyfile written: \(outcome.keyfileWritten); migrated: \(outcome.migrated)")
+            if let entry = outcome.unwrappedByEntry { Swift.print("seed unwrapped by kms entry \(entry)") }
+            Swift.print("activation: \(activation)")
+        }
+    }
+}
