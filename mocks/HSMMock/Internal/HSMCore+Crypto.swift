@@ -116,8 +116,7 @@ extension HSMCore {
         let type = MechanismType(rawValue: mechanism.mechanism)
         switch try cipherKey(key, mechanism: type, encrypt: encrypt) {
         case .block(let cipher):
-            let iv = try cipher.initialChainingValue(mechanism)
-            return try cipher.single(encrypt: encrypt, chainingValue: iv, data: data)
+            return try cipher.single(encrypt: encrypt, mechanism: mechanism, data: data)
         case .rsaPublic(let spki):
             let padding = try Self.rsaPadding(mechanism)
             return try Self.engine { try SoftCrypto.rsaEncrypt(publicKeySPKI: spki, data: data, padding: padding) }
@@ -165,6 +164,30 @@ extension HSMCore {
         guard !input.isEmpty else { throw HSMFailure(.argumentsBad, "empty update") }
         let cipher = try blockCipher(of: state, encrypt: encrypt)
         try Self.append(input, to: &state)
+        switch cipher.mode {
+        case .gcm:
+            // GCM releases nothing before the final call: decryption must not hand out unauthenticated plaintext,
+            // and the mock keeps encryption symmetric with it.
+            return (try sealState(state), Data())
+        case .ctr:
+            // The buffer holds the bytes of the current partial block already processed; the chaining value is
+            // the counter block of that block.
+            // A 17th byte marks a counter that has used up all its values.
+            guard state.chainingValue.count == 16 else { throw HSMFailure(.dataLenRange, "the CTR counter is used up") }
+            let parameters = try CTRParameterBlock(state.mechanism)
+            let consumed = state.buffer.count - input.count
+            let output = try cipher.counter(
+                state.chainingValue, counterBits: parameters.counterBits, data: state.buffer)
+            let whole = state.buffer.count / 16
+            let usedUp = CTRParameterBlock.wouldWrap(
+                state.chainingValue, counterBits: parameters.counterBits, blocks: UInt64(whole) + 1)
+            state.chainingValue =
+                CTRParameterBlock.advance(state.chainingValue, by: UInt64(whole)) + (usedUp ? [0xFF] : [])
+            state.buffer.removeFirst(whole * 16)
+            return (try sealState(state), Data(output[consumed...]))
+        case .ecb, .cbc, .cbcPad:
+            break
+        }
         let block = cipher.blockSize
         var take = state.buffer.count / block * block
         if !encrypt, cipher.mode == .cbcPad, take == state.buffer.count, take > 0 {
@@ -184,6 +207,15 @@ extension HSMCore {
         let state = try openState(data, expecting: encrypt ? .encrypt : .decrypt)
         let cipher = try blockCipher(of: state, encrypt: encrypt)
         let rest = state.buffer
+        switch cipher.mode {
+        case .gcm:
+            return Data(
+                try cipher.gcm(encrypt: encrypt, parameters: try GCMParameterBlock(state.mechanism), data: rest))
+        case .ctr:
+            return Data()  // every byte went out in its update
+        case .ecb, .cbc, .cbcPad:
+            break
+        }
         if cipher.mode == .cbcPad {
             if !encrypt, rest.count != cipher.blockSize {
                 throw HSMFailure(.encryptedDataLenRange, "ciphertext is not a whole number of blocks")

@@ -43,6 +43,8 @@ enum MockMechanisms {
         Entry(type: .aesECB, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
         Entry(type: .aesCBC, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
         Entry(type: .aesCBCPad, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
+        Entry(type: .aesCTR, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt]),
+        Entry(type: .aesGCM, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt]),
         Entry(type: .aesCMAC, minKeySize: 16, maxKeySize: 32, flags: [.sign, .verify]),
         Entry(type: .aesKeyWrap, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
         Entry(type: .aesKeyWrapPad, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
