@@ -67,6 +67,8 @@ enum MockMechanisms {
         Entry(
             type: .ecdsaSHA512, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
         Entry(type: .ecdh1Derive, minKeySize: 256, maxKeySize: 521, flags: [.derive, .ecNamedCurve, .ecUncompress]),
+        // BIP-32 on secp256k1; SLIP-10 on secp256k1, P-256 and Ed25519: all 256-bit curves.
+        Entry(type: .ibmBTCDerive, minKeySize: 256, maxKeySize: 256, flags: [.derive]),
         Entry(type: .ibmAttributeBoundWrap, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
         Entry(type: .ibmTransportKey, minKeySize: 0, maxKeySize: 0, flags: [.unwrap]),
         Entry(type: .ibmED25519SHA512, minKeySize: 256, maxKeySize: 256, flags: [.sign, .verify]),
