@@ -132,6 +132,65 @@ extension SoftCrypto {
         }
     }
 
+    /// A big-endian byte string reduced modulo n, as `coordinateByteCount` bytes.
+    package static func ecReduce(_ curve: ECCurve, _ bytes: [UInt8]) throws -> [UInt8] {
+        try withGroup(curve) { _, order, context in
+            let value = try bignum(bytes)
+            defer { BN_clear_free(value) }
+            guard let result = BN_new() else { throw osslFailure("BN_new") }
+            defer { BN_clear_free(result) }
+            guard BN_nnmod(result, value, order, context) == 1 else { throw osslFailure("BN_nnmod") }
+            return try paddedBytes(of: result, count: curve.coordinateByteCount)
+        }
+    }
+
+    /// (c + a·b) mod n, or (c − a·b) mod n with `subtract`, as `coordinateByteCount` bytes.
+    package static func ecScalarMulAdd(_ curve: ECCurve, _ a: [UInt8], _ b: [UInt8], _ c: [UInt8], subtract: Bool)
+        throws -> [UInt8]
+    {
+        try withGroup(curve) { _, order, context in
+            let left = try bignum(a)
+            defer { BN_clear_free(left) }
+            let right = try bignum(b)
+            defer { BN_clear_free(right) }
+            let addend = try bignum(c)
+            defer { BN_clear_free(addend) }
+            guard let product = BN_new(), let result = BN_new() else { throw osslFailure("BN_new") }
+            defer {
+                BN_clear_free(product)
+                BN_clear_free(result)
+            }
+            guard BN_mod_mul(product, left, right, order, context) == 1 else { throw osslFailure("BN_mod_mul") }
+            let ok =
+                subtract
+                ? BN_mod_sub(result, addend, product, order, context)
+                : BN_mod_add(result, addend, product, order, context)
+            guard ok == 1 else { throw osslFailure("BN_mod_add") }
+            return try paddedBytes(of: result, count: curve.coordinateByteCount)
+        }
+    }
+
+    /// g·G + p·P for an uncompressed point P, uncompressed; `nil` at infinity. Scalars may be any value < n.
+    package static func ecLinearCombination(_ curve: ECCurve, g: [UInt8], point bytes: [UInt8], p: [UInt8]) throws
+        -> [UInt8]?
+    {
+        try withGroup(curve) { group, _, context in
+            let point = try decode(bytes, group: group, context: context, curve: curve)
+            defer { EC_POINT_free(point) }
+            let gScalar = try bignum(g)
+            defer { BN_clear_free(gScalar) }
+            let pScalar = try bignum(p)
+            defer { BN_clear_free(pScalar) }
+            guard let result = EC_POINT_new(group) else { throw osslFailure("EC_POINT_new") }
+            defer { EC_POINT_free(result) }
+            guard EC_POINT_mul(group, result, gScalar, point, pScalar, context) == 1 else {
+                throw osslFailure("EC_POINT_mul")
+            }
+            if EC_POINT_is_at_infinity(group, result) != 0 { return nil }
+            return try encode(result, group: group, context: context, compressed: false, curve: curve)
+        }
+    }
+
     // MARK: Helpers
 
     private static func der(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {

@@ -242,6 +242,7 @@ extension HSMCore {
         case rsa(RSASignatureScheme)
         case ecdsa(hash: DigestAlgorithm?)
         case ed25519
+        case schnorr(SchnorrVariant)
         case hmac(DigestAlgorithm)
         case cmac
 
@@ -295,6 +296,7 @@ extension HSMCore {
         case .ecdsaSHA384: return .ecdsa(hash: .sha384)
         case .ecdsaSHA512: return .ecdsa(hash: .sha512)
         case .ibmED25519SHA512: return .ed25519
+        case .ibmECDSAOther: return .schnorr(try schnorrVariant(mechanism))
         case .sha1HMAC: return .hmac(.sha1)
         case .sha224HMAC: return .hmac(.sha224)
         case .sha256HMAC: return .hmac(.sha256)
@@ -323,11 +325,11 @@ extension HSMCore {
             try object.require(usage, for: operation)
             guard object.keyType == .aes else { throw HSMFailure(.keyTypeInconsistent, "AES-CMAC needs an AES key") }
         case (.rsa, .private(let object)) where signing, (.ecdsa, .private(let object)) where signing,
-            (.ed25519, .private(let object)) where signing:
+            (.ed25519, .private(let object)) where signing, (.schnorr, .private(let object)) where signing:
             try object.require(.sign, for: "sign")
             try Self.checkAsymmetric(scheme: scheme, keyType: object.keyType, attributes: object.attributes)
         case (.rsa, .public(let object)) where !signing, (.ecdsa, .public(let object)) where !signing,
-            (.ed25519, .public(let object)) where !signing:
+            (.ed25519, .public(let object)) where !signing, (.schnorr, .public(let object)) where !signing:
             try object.require(.verify, for: "verify")
             try Self.checkAsymmetric(scheme: scheme, keyType: object.keyType, attributes: object.attributes)
         default:
@@ -349,6 +351,9 @@ extension HSMCore {
             guard keyType == .ec, isEd25519(attributes) else {
                 throw HSMFailure(.keyTypeInconsistent, "Ed25519 needs an Ed25519 key")
             }
+        case .schnorr:
+            guard keyType == .ec else { throw HSMFailure(.keyTypeInconsistent, "Schnorr needs an EC key") }
+            _ = try schnorrCurve(attributes)
         case .hmac, .cmac: throw HSMFailure(.keyTypeInconsistent, "a MAC needs a secret key")
         }
     }
@@ -379,6 +384,8 @@ extension HSMCore {
             return try Self.engine { try SoftCrypto.ecdsaSign(privateKeyPKCS8: object.material, digest: digest) }
         case (.ed25519, .private(let object)):
             return try Self.engine { try SoftCrypto.ed25519Sign(privateKeyPKCS8: object.material, message: data) }
+        case (.schnorr(let variant), .private(let object)):
+            return try Self.schnorrSign(variant, key: object, message: data)
         default:
             throw HSMFailure(.keyTypeInconsistent, "the key does not fit the mechanism")
         }
@@ -405,6 +412,8 @@ extension HSMCore {
             try Self.engine(signature: true) {
                 try SoftCrypto.ecdsaVerify(publicKeySPKI: object.spki, digest: digest, signature: signature)
             }
+        case (.schnorr(let variant), .public(let object)):
+            try Self.schnorrVerify(variant, key: object, message: data, signature: signature)
         case (.ed25519, .public(let object)):
             guard let info = try? PublicKeyInfo(parsing: object.spki) else { throw HSMFailure(.publicKeyInvalid) }
             let raw = info.keyBytes

@@ -71,6 +71,8 @@ enum MockMechanisms {
         Entry(type: .ibmBTCDerive, minKeySize: 256, maxKeySize: 256, flags: [.derive]),
         Entry(type: .ibmAttributeBoundWrap, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
         Entry(type: .ibmTransportKey, minKeySize: 0, maxKeySize: 0, flags: [.unwrap]),
+        // Schnorr (ECSG_IBM_ECSDSA_S256 and ECSG_IBM_ECSDSA_COMPR_MULTI) on secp256k1 and P-256.
+        Entry(type: .ibmECDSAOther, minKeySize: 256, maxKeySize: 256, flags: [.sign, .verify, .ecNamedCurve]),
         Entry(type: .ibmED25519SHA512, minKeySize: 256, maxKeySize: 256, flags: [.sign, .verify]),
     ]
 
