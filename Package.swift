@@ -221,6 +221,7 @@ let package = Package(
                 "EP11",
                 "HSMMock",
                 "IAM",
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

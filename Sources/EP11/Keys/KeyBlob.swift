@@ -75,6 +75,10 @@ public struct GeneratedKey: Sendable, Hashable, CustomStringConvertible {
     /// The PKCS#11 key check value (the first 3 checksum bytes), if present.
     public var checkValue: [UInt8]? { checksum.count >= 3 ? Array(checksum.prefix(3)) : nil }
 
+    /// The chain code of a BIP-32/SLIP-10 derivation (`CKM_IBM_BTC_DERIVE` returns it as the 32-byte checksum),
+    /// to pass to the next step in ``BTCDeriveParameters/chainCode``; `nil` when the checksum is not 32 bytes.
+    public var chainCode: [UInt8]? { checksum.count == BTCDeriveParameters.chainCodeByteCount ? checksum : nil }
+
     public var description: String { "GeneratedKey(\(key), checksum: \(checksum.count) bytes)" }
 
     /// The key length in bits from a 7-byte secret-key checksum, if present.

@@ -22,4 +22,9 @@ enum BigEndianInteger {
         } while rest != 0
         return bytes.reversed()
     }
+
+    /// Exactly 8 big-endian bytes of `value`, as a 64-bit big-endian `CK_ULONG` is laid out.
+    static func bytes(_ value: UInt64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * UInt64($0))) }
+    }
 }

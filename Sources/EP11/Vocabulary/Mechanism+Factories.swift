@@ -35,6 +35,33 @@ extension Mechanism {
         Mechanism(.aesCBCPad, parameter: .bytes(iv))
     }
 
+    /// `CKM_AES_CTR`: AES in counter mode, single-part or multi-part, on data of any length.
+    /// - Parameters:
+    ///   - counterBlock: the 16-byte initial counter block. Never reuse a counter block under the same key.
+    ///   - counterBits: how many low bits of the block are the counter (128: the whole block).
+    public static func aesCTR(counterBlock: [UInt8], counterBits: UInt64 = 128) -> Mechanism {
+        Mechanism(
+            .aesCTR, parameter: .bytes(AESCTRParameters(counterBlock: counterBlock, counterBits: counterBits).encoded))
+    }
+
+    /// `CKM_AES_GCM`: authenticated encryption. Encryption returns the ciphertext followed by the tag; decryption
+    /// takes the same and fails with `CKR_ENCRYPTED_DATA_INVALID` if the tag does not verify.
+    ///
+    /// The parameter encoding is this library's reading of `CK_GCM_PARAMS` (see ``GCMParameters``); it has not
+    /// been checked against HPCS.
+    /// - Parameters:
+    ///   - iv: the IV (12 bytes recommended). Never reuse an IV under the same key.
+    ///   - additionalData: data that is authenticated but not encrypted.
+    ///   - tagBits: the tag length in bits.
+    public static func aesGCM(iv: [UInt8], additionalData: [UInt8] = [], tagBits: UInt64 = 128) -> Mechanism {
+        aesGCM(GCMParameters(iv: iv, additionalData: additionalData, tagBits: tagBits))
+    }
+
+    /// `CKM_AES_GCM` with explicit parameters.
+    public static func aesGCM(_ parameters: GCMParameters) -> Mechanism {
+        Mechanism(.aesGCM, parameter: .bytes(parameters.encoded))
+    }
+
     /// `CKM_AES_KEY_WRAP` (RFC 3394), for wrapping keys whose length is a multiple of 8 bytes.
     public static let aesKeyWrap = Mechanism(.aesKeyWrap)
 

@@ -11,7 +11,7 @@
 /// ```
 ///
 /// Any other combination can be built directly: `Mechanism(.ibmSHA3_256)`,
-/// `Mechanism(.aesCTR, parameter: .bytes(counterBlock))`.
+/// `Mechanism(.aesOFB, parameter: .bytes(iv))`.
 public struct Mechanism: Hashable, Sendable {
     /// The parameter of a mechanism: the `oneof Parameter` of the GREP11 `Mechanism` message.
     public enum Parameter: Hashable, Sendable {

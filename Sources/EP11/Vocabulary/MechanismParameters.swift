@@ -157,3 +157,71 @@ extension MechanismType {
         }
     }
 }
+
+/// Parameters of `CKM_AES_GCM` (`CK_GCM_PARAMS`): the IV, the additional authenticated data and the tag length.
+///
+/// The GREP11 proto has no GCM message, so the parameter travels as `ParameterB`. How HPCS encodes
+/// `CK_GCM_PARAMS` there is not documented and has not been checked against a real server. This library sends
+/// the structure flattened the way a 64-bit big-endian EP11 host lays out `CK_ULONG`s, with each pointer
+/// replaced by the bytes it points to (see ``encoded``):
+///
+/// ```
+/// ivLength (8, big-endian) || iv || ivBits (8) || aadLength (8) || aad || tagBits (8)
+/// ```
+///
+/// `HSMMock` parses exactly this form. If HPCS turns out to expect another one, only ``encoded`` changes.
+public struct GCMParameters: Hashable, Sendable {
+    /// The initialization vector (nonce); 12 bytes is the recommended length. 1 to 128 bytes.
+    public var iv: [UInt8]
+
+    /// Additional authenticated data: authenticated, not encrypted.
+    public var additionalData: [UInt8]
+
+    /// The length of the authentication tag in bits: 128, 120, 112, 104, 96, 64 or 32 (NIST SP 800-38D).
+    public var tagBits: UInt64
+
+    /// GCM parameters. The tag is 128 bits unless `tagBits` says otherwise.
+    public init(iv: [UInt8], additionalData: [UInt8] = [], tagBits: UInt64 = 128) {
+        self.iv = iv
+        self.additionalData = additionalData
+        self.tagBits = tagBits
+    }
+
+    /// The `ParameterB` bytes: `ivLength || iv || ivBits || aadLength || aad || tagBits`, every length an
+    /// 8-byte big-endian integer, `ivBits` = 8 × `ivLength`.
+    public var encoded: [UInt8] {
+        var bytes = BigEndianInteger.bytes(UInt64(iv.count))
+        bytes += iv
+        bytes += BigEndianInteger.bytes(UInt64(iv.count) &* 8)
+        bytes += BigEndianInteger.bytes(UInt64(additionalData.count))
+        bytes += additionalData
+        bytes += BigEndianInteger.bytes(tagBits)
+        return bytes
+    }
+}
+
+/// Parameters of `CKM_AES_CTR` (`CK_AES_CTR_PARAMS`): the initial counter block and how many of its low bits
+/// form the counter.
+///
+/// As for GCM, the GREP11 encoding is not documented. ``encoded`` sends the bare 16-byte counter block when
+/// the whole block counts (128 bits, what most callers mean), and `counterBits (8, big-endian) || counterBlock`
+/// otherwise. `HSMMock` accepts both forms.
+public struct AESCTRParameters: Hashable, Sendable {
+    /// The initial counter block (16 bytes), incremented as a big-endian integer in its low ``counterBits`` bits.
+    public var counterBlock: [UInt8]
+
+    /// How many low bits of the block are the counter (1 to 128). Running past their end is an error
+    /// (`CKR_DATA_LEN_RANGE`), never a silent wrap.
+    public var counterBits: UInt64
+
+    /// CTR parameters; the whole block is the counter unless `counterBits` says otherwise.
+    public init(counterBlock: [UInt8], counterBits: UInt64 = 128) {
+        self.counterBlock = counterBlock
+        self.counterBits = counterBits
+    }
+
+    /// The `ParameterB` bytes: the counter block alone for 128 counter bits, else the bit count first.
+    public var encoded: [UInt8] {
+        counterBits == 128 ? counterBlock : BigEndianInteger.bytes(counterBits) + counterBlock
+    }
+}

@@ -116,8 +116,7 @@ extension HSMCore {
         let type = MechanismType(rawValue: mechanism.mechanism)
         switch try cipherKey(key, mechanism: type, encrypt: encrypt) {
         case .block(let cipher):
-            let iv = try cipher.initialChainingValue(mechanism)
-            return try cipher.single(encrypt: encrypt, chainingValue: iv, data: data)
+            return try cipher.single(encrypt: encrypt, mechanism: mechanism, data: data)
         case .rsaPublic(let spki):
             let padding = try Self.rsaPadding(mechanism)
             return try Self.engine { try SoftCrypto.rsaEncrypt(publicKeySPKI: spki, data: data, padding: padding) }
@@ -165,6 +164,30 @@ extension HSMCore {
         guard !input.isEmpty else { throw HSMFailure(.argumentsBad, "empty update") }
         let cipher = try blockCipher(of: state, encrypt: encrypt)
         try Self.append(input, to: &state)
+        switch cipher.mode {
+        case .gcm:
+            // GCM releases nothing before the final call: decryption must not hand out unauthenticated plaintext,
+            // and the mock keeps encryption symmetric with it.
+            return (try sealState(state), Data())
+        case .ctr:
+            // The buffer holds the bytes of the current partial block already processed; the chaining value is
+            // the counter block of that block.
+            // A 17th byte marks a counter that has used up all its values.
+            guard state.chainingValue.count == 16 else { throw HSMFailure(.dataLenRange, "the CTR counter is used up") }
+            let parameters = try CTRParameterBlock(state.mechanism)
+            let consumed = state.buffer.count - input.count
+            let output = try cipher.counter(
+                state.chainingValue, counterBits: parameters.counterBits, data: state.buffer)
+            let whole = state.buffer.count / 16
+            let usedUp = CTRParameterBlock.wouldWrap(
+                state.chainingValue, counterBits: parameters.counterBits, blocks: UInt64(whole) + 1)
+            state.chainingValue =
+                CTRParameterBlock.advance(state.chainingValue, by: UInt64(whole)) + (usedUp ? [0xFF] : [])
+            state.buffer.removeFirst(whole * 16)
+            return (try sealState(state), Data(output[consumed...]))
+        case .ecb, .cbc, .cbcPad:
+            break
+        }
         let block = cipher.blockSize
         var take = state.buffer.count / block * block
         if !encrypt, cipher.mode == .cbcPad, take == state.buffer.count, take > 0 {
@@ -184,6 +207,15 @@ extension HSMCore {
         let state = try openState(data, expecting: encrypt ? .encrypt : .decrypt)
         let cipher = try blockCipher(of: state, encrypt: encrypt)
         let rest = state.buffer
+        switch cipher.mode {
+        case .gcm:
+            return Data(
+                try cipher.gcm(encrypt: encrypt, parameters: try GCMParameterBlock(state.mechanism), data: rest))
+        case .ctr:
+            return Data()  // every byte went out in its update
+        case .ecb, .cbc, .cbcPad:
+            break
+        }
         if cipher.mode == .cbcPad {
             if !encrypt, rest.count != cipher.blockSize {
                 throw HSMFailure(.encryptedDataLenRange, "ciphertext is not a whole number of blocks")
@@ -210,6 +242,7 @@ extension HSMCore {
         case rsa(RSASignatureScheme)
         case ecdsa(hash: DigestAlgorithm?)
         case ed25519
+        case schnorr(SchnorrVariant)
         case hmac(DigestAlgorithm)
         case cmac
 
@@ -263,6 +296,7 @@ extension HSMCore {
         case .ecdsaSHA384: return .ecdsa(hash: .sha384)
         case .ecdsaSHA512: return .ecdsa(hash: .sha512)
         case .ibmED25519SHA512: return .ed25519
+        case .ibmECDSAOther: return .schnorr(try schnorrVariant(mechanism))
         case .sha1HMAC: return .hmac(.sha1)
         case .sha224HMAC: return .hmac(.sha224)
         case .sha256HMAC: return .hmac(.sha256)
@@ -291,11 +325,11 @@ extension HSMCore {
             try object.require(usage, for: operation)
             guard object.keyType == .aes else { throw HSMFailure(.keyTypeInconsistent, "AES-CMAC needs an AES key") }
         case (.rsa, .private(let object)) where signing, (.ecdsa, .private(let object)) where signing,
-            (.ed25519, .private(let object)) where signing:
+            (.ed25519, .private(let object)) where signing, (.schnorr, .private(let object)) where signing:
             try object.require(.sign, for: "sign")
             try Self.checkAsymmetric(scheme: scheme, keyType: object.keyType, attributes: object.attributes)
         case (.rsa, .public(let object)) where !signing, (.ecdsa, .public(let object)) where !signing,
-            (.ed25519, .public(let object)) where !signing:
+            (.ed25519, .public(let object)) where !signing, (.schnorr, .public(let object)) where !signing:
             try object.require(.verify, for: "verify")
             try Self.checkAsymmetric(scheme: scheme, keyType: object.keyType, attributes: object.attributes)
         default:
@@ -317,6 +351,9 @@ extension HSMCore {
             guard keyType == .ec, isEd25519(attributes) else {
                 throw HSMFailure(.keyTypeInconsistent, "Ed25519 needs an Ed25519 key")
             }
+        case .schnorr:
+            guard keyType == .ec else { throw HSMFailure(.keyTypeInconsistent, "Schnorr needs an EC key") }
+            _ = try schnorrCurve(attributes)
         case .hmac, .cmac: throw HSMFailure(.keyTypeInconsistent, "a MAC needs a secret key")
         }
     }
@@ -347,6 +384,8 @@ extension HSMCore {
             return try Self.engine { try SoftCrypto.ecdsaSign(privateKeyPKCS8: object.material, digest: digest) }
         case (.ed25519, .private(let object)):
             return try Self.engine { try SoftCrypto.ed25519Sign(privateKeyPKCS8: object.material, message: data) }
+        case (.schnorr(let variant), .private(let object)):
+            return try Self.schnorrSign(variant, key: object, message: data)
         default:
             throw HSMFailure(.keyTypeInconsistent, "the key does not fit the mechanism")
         }
@@ -373,6 +412,8 @@ extension HSMCore {
             try Self.engine(signature: true) {
                 try SoftCrypto.ecdsaVerify(publicKeySPKI: object.spki, digest: digest, signature: signature)
             }
+        case (.schnorr(let variant), .public(let object)):
+            try Self.schnorrVerify(variant, key: object, message: data, signature: signature)
         case (.ed25519, .public(let object)):
             guard let info = try? PublicKeyInfo(parsing: object.spki) else { throw HSMFailure(.publicKeyInvalid) }
             let raw = info.keyBytes

@@ -474,6 +474,9 @@ extension HSMCore {
 
     func deriveKey(_ request: Grep11_DeriveKeyRequest) throws(HSMFailure) -> Grep11_DeriveKeyResponse {
         let template = AttributeTemplate(wire: request.template)
+        if MechanismType(rawValue: request.mech.mechanism) == .ibmBTCDerive {
+            return try btcDerive(request, template: template)
+        }
         guard case .private(let base) = try openKey(request.baseKey, hasKey: request.hasBaseKey, role: "base") else {
             throw HSMFailure(.keyTypeInconsistent, "ECDH needs a private EC key")
         }

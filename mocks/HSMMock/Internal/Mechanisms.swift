@@ -43,6 +43,8 @@ enum MockMechanisms {
         Entry(type: .aesECB, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
         Entry(type: .aesCBC, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
         Entry(type: .aesCBCPad, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt, .wrap, .unwrap]),
+        Entry(type: .aesCTR, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt]),
+        Entry(type: .aesGCM, minKeySize: 16, maxKeySize: 32, flags: [.encrypt, .decrypt]),
         Entry(type: .aesCMAC, minKeySize: 16, maxKeySize: 32, flags: [.sign, .verify]),
         Entry(type: .aesKeyWrap, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
         Entry(type: .aesKeyWrapPad, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
@@ -65,8 +67,12 @@ enum MockMechanisms {
         Entry(
             type: .ecdsaSHA512, minKeySize: 256, maxKeySize: 521, flags: [.sign, .verify, .ecNamedCurve, .ecUncompress]),
         Entry(type: .ecdh1Derive, minKeySize: 256, maxKeySize: 521, flags: [.derive, .ecNamedCurve, .ecUncompress]),
+        // BIP-32 on secp256k1; SLIP-10 on secp256k1, P-256 and Ed25519: all 256-bit curves.
+        Entry(type: .ibmBTCDerive, minKeySize: 256, maxKeySize: 256, flags: [.derive]),
         Entry(type: .ibmAttributeBoundWrap, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
         Entry(type: .ibmTransportKey, minKeySize: 0, maxKeySize: 0, flags: [.unwrap]),
+        // Schnorr (ECSG_IBM_ECSDSA_S256 and ECSG_IBM_ECSDSA_COMPR_MULTI) on secp256k1 and P-256.
+        Entry(type: .ibmECDSAOther, minKeySize: 256, maxKeySize: 256, flags: [.sign, .verify, .ecNamedCurve]),
         Entry(type: .ibmED25519SHA512, minKeySize: 256, maxKeySize: 256, flags: [.sign, .verify]),
     ]
 
