@@ -26,6 +26,8 @@ public enum MessageID: String, Sendable, CaseIterable {
     case activationSkipped = "KD131W"
     case kmsRetry = "KD132W"
     case firstEntryRewrapFailed = "KD133W"
+    case volumeMounted = "KD134I"
+    case mountSkipped = "KD135W"
     // Monitor (2xx).
     case monitorStarted = "KD200I"
     case keyActive = "KD201I"

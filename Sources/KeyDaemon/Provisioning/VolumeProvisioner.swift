@@ -12,6 +12,8 @@ public struct ProvisioningOutcome: Sendable, CustomStringConvertible {
     public var target: LUKSTarget
     /// What activation did (nil when activation was not asked for).
     public var activation: ActivationResult?
+    /// What mounting did (nil when the volume has no `mount`).
+    public var mount: MountResult?
     /// The index of the `kms` entry that unwrapped the seed (nil for new seeds and two-seed volumes).
     public var unwrappedByEntry: Int?
     /// Whether the keyfile was written (new seed, migration, move to the first entry, rewrap by unwrap).
@@ -44,19 +46,23 @@ public struct VolumeProvisioner: Sendable {
         public var mappingName: String?
         /// Wait between passes over the `kms` entries while they are unreachable (bounded by `kmsTimeout`).
         public var retryInterval: Duration
+        /// After activation, make the volume's `filesystem` when it is empty and mount it at its `mount`.
+        public var mount: Bool
 
         public init(
             metadataSize: UInt64 = 100 * 1024 * 1024,
             keyDerivation: LUKSKeyDerivation = .cryptsetupDefault,
             activate: Bool = true,
             mappingName: String? = nil,
-            retryInterval: Duration = .seconds(5)
+            retryInterval: Duration = .seconds(5),
+            mount: Bool = true
         ) {
             self.metadataSize = metadataSize
             self.keyDerivation = keyDerivation
             self.activate = activate
             self.mappingName = mappingName
             self.retryInterval = retryInterval
+            self.mount = mount
         }
     }
 
@@ -316,11 +322,29 @@ public struct VolumeProvisioner: Sendable {
             }
             activation = result
         }
+        var mount: MountResult?
+        if let mountPoint = volume.mount, options.mount {
+            if case .opened(let mapperPath)? = activation {
+                let filesystem = volume.filesystem ?? "ext4"
+                let result = try await volumeStep {
+                    try await VolumeMounter().mount(device: mapperPath, at: mountPoint, filesystem: filesystem)
+                }
+                if case .mounted(_, let formatted) = result {
+                    log(.volumeMounted, "mounted volume \(volume.name) at \(mountPoint) (\(filesystem)\(formatted ? ", made now" : ""))")
+                }
+                mount = result
+            } else {
+                let reason = "the volume was not activated"
+                log(.mountSkipped, "volume \(volume.name): mounting at \(mountPoint) skipped (\(reason))")
+                mount = .skipped(reason: reason)
+            }
+        }
         return ProvisioningOutcome(
             decision: decision,
             passphrase: passphrase,
             target: target,
             activation: activation,
+            mount: mount,
             unwrappedByEntry: nil,
             keyfileWritten: false,
             migrated: false

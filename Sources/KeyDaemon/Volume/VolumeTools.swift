@@ -15,7 +15,7 @@ import Foundation
 /// if !missing.isEmpty { print("install: \(Set(missing.map(\.debianPackage)).sorted())") }
 /// ```
 public struct VolumeTools: Sendable, Hashable {
-    /// A tool this layer runs (or, for `blkid` and `losetup`, that deployments and tests use beside it).
+    /// A tool this layer runs (`blkid` and `mount` for ``VolumeMounter``; `losetup` for deployments and tests).
     public enum Tool: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
         case sfdisk
         case mkfsExt4 = "mkfs.ext4"
@@ -23,6 +23,7 @@ public struct VolumeTools: Sendable, Hashable {
         case cryptsetup
         case blkid
         case losetup
+        case mount
 
         /// The executable's file name.
         public var executableName: String { rawValue }
@@ -34,7 +35,7 @@ public struct VolumeTools: Sendable, Hashable {
             case .sfdisk: "fdisk"
             case .mkfsExt4, .debugfs: "e2fsprogs"
             case .cryptsetup: "cryptsetup-bin"
-            case .blkid, .losetup: "util-linux"
+            case .blkid, .losetup, .mount: "util-linux"
             }
         }
 

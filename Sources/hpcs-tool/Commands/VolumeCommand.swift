@@ -329,10 +329,17 @@ struct VolumeOptions: ParsableArguments {
             case .skipped(let reason): "skipped (\(reason))"
             case nil: "not requested"
             }
+        let mount: String =
+            switch outcome.mount {
+            case .mounted(let point, let formatted)?: "mounted at \(point)\(formatted ? " (filesystem made)" : "")"
+            case .skipped(let reason)?: "skipped (\(reason))"
+            case nil: "no mount point"
+            }
         if json {
             printJSON([
                 "device": device, "decision": "\(outcome.decision)", "messageId": outcome.decision.messageID.rawValue,
-                "target": "\(outcome.target)", "activation": activation, "keyfileWritten": outcome.keyfileWritten,
+                "target": "\(outcome.target)", "activation": activation, "mount": mount,
+                "keyfileWritten": outcome.keyfileWritten,
                 "migrated": outcome.migrated, "unwrappedByEntry": outcome.unwrappedByEntry ?? NSNull(),
             ])
         } else {
@@ -340,6 +347,7 @@ struct VolumeOptions: ParsableArguments {
             Swift.print("volume: \(outcome.target); keyfile written: \(outcome.keyfileWritten); migrated: \(outcome.migrated)")
             if let entry = outcome.unwrappedByEntry { Swift.print("seed unwrapped by kms entry \(entry)") }
             Swift.print("activation: \(activation)")
+            Swift.print("mount: \(mount)")
         }
     }
 }
