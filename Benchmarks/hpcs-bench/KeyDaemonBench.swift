@@ -48,7 +48,8 @@ enum KeyDaemonBench {
         let baseURL = "http://127.0.0.1:\(server.port)"
         let crn = try CRN(parsing: "crn:v1:bluemix:public:kms:us-south:a/mock-account:\(instance):key:\(keyID)")
         let volume = VolumeConfiguration(
-            name: "bench", envSeed: SecretBytes(utf8: "bench env seed"), workloadSeed: SecretBytes(utf8: "bench workload seed"),
+            name: "bench", envSeed: SecretBytes(utf8: "bench env seed"),
+            workloadSeed: SecretBytes(utf8: "bench workload seed"),
             kms: [KMSEntry(apiKey: APIKey(apiKey), crn: crn, network: .public)], kmsTimeout: .seconds(60))
         func service() throws -> KeyProtectSeedService {
             try KeyProtectSeedService(entry: volume.kms[0], kmsEndpoint: baseURL, iamEndpoint: baseURL)
@@ -65,8 +66,9 @@ enum KeyDaemonBench {
             volume: volume, device: device, services: [try service()],
             options: .init(keyDerivation: .cryptsetupDefault, activate: false)
         ).provision()
-        print("keyd: provisioned a 160 MiB image (\(outcome.decision)) in \(milliseconds(ContinuousClock.now - setupStart)) ms, "
-            + "cryptsetup default KDF included; mock kms pid \(server.pid), port \(server.port)")
+        print(
+            "keyd: provisioned a 160 MiB image (\(outcome.decision)) in \(milliseconds(ContinuousClock.now - setupStart)) ms, "
+                + "cryptsetup default KDF included; mock kms pid \(server.pid), port \(server.port)")
 
         // Boot to passphrase, KDF excluded.
         var inspect: [Double] = []
@@ -114,8 +116,13 @@ enum KeyDaemonBench {
         print(row("hpcs-keyd: inspect + token + unwrap + derive", total))
         print(row("  of which device inspection (sfdisk, debugfs, cryptsetup isLuks)", inspect))
         print(row("  of which IAM token + unwrap", unwrap))
-        print(curlTimes.isEmpty ? "| baseline: curl token + unwrap | n/a | n/a | n/a |" : row("baseline: curl token + unwrap (same server)", curlTimes))
-        print(String(format: "| LUKS KDF, reported apart: cryptsetup --test-passphrase, argon2id default | %.0f | | |", kdf))
+        print(
+            curlTimes.isEmpty
+                ? "| baseline: curl token + unwrap | n/a | n/a | n/a |"
+                : row("baseline: curl token + unwrap (same server)", curlTimes))
+        print(
+            String(
+                format: "| LUKS KDF, reported apart: cryptsetup --test-passphrase, argon2id default | %.0f | | |", kdf))
         print("target: p50 under 50 ms; passphrase opens the volume: \(opens)")
 
         // The monitor over the window, beside a curl poller.
@@ -143,13 +150,16 @@ enum KeyDaemonBench {
         print("")
         print("| polling at 1 s for \(Int(seconds)) s | CPU s | % of a core | memory |")
         print("|---|---|---|---|")
-        print(String(
-            format: "| hpcs-keyd monitor (whole bench process) | %.3f | %.2f%% | RSS %d MiB, peak %d MiB (process; %d MiB before the window) |",
-            monitorCPU, 100 * monitorCPU / wallSeconds, memoryAfter.residentKiB / 1024, memoryAfter.peakKiB / 1024,
-            memoryBefore.residentKiB / 1024))
-        print(String(
-            format: "| baseline: curl per second (%d polls, same server) | %.3f | %.2f%% | |",
-            poller.polls, curlCPU, 100 * curlCPU / wallSeconds))
+        print(
+            String(
+                format:
+                    "| hpcs-keyd monitor (whole bench process) | %.3f | %.2f%% | RSS %d MiB, peak %d MiB (process; %d MiB before the window) |",
+                monitorCPU, 100 * monitorCPU / wallSeconds, memoryAfter.residentKiB / 1024, memoryAfter.peakKiB / 1024,
+                memoryBefore.residentKiB / 1024))
+        print(
+            String(
+                format: "| baseline: curl per second (%d polls, same server) | %.3f | %.2f%% | |",
+                poller.polls, curlCPU, 100 * curlCPU / wallSeconds))
         print("target: monitor under 1% of a core and under 40 MB; power actions during the window: \(power.actions)")
     }
 
@@ -163,7 +173,8 @@ enum KeyDaemonBench {
             guard !sorted.isEmpty else { return 0 }
             return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * q))]
         }
-        return String(format: "| %@ | %.1f | %.1f | %.1f |", name as NSString, quantile(0.5), quantile(0.9), sorted.last ?? 0)
+        return String(
+            format: "| %@ | %.1f | %.1f | %.1f |", name as NSString, quantile(0.5), quantile(0.9), sorted.last ?? 0)
     }
 
     static func usage() -> (selfSeconds: Double, childrenSeconds: Double) {
@@ -188,7 +199,9 @@ enum KeyDaemonBench {
     }
 
     static func curl(_ arguments: [String]) -> [UInt8]? {
-        guard let result = try? Spawn.run("/usr/bin/curl", ["-s", "-f"] + arguments), result.status == 0 else { return nil }
+        guard let result = try? Spawn.run("/usr/bin/curl", ["-s", "-f"] + arguments), result.status == 0 else {
+            return nil
+        }
         return result.stdout
     }
 
@@ -196,7 +209,8 @@ enum KeyDaemonBench {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"),
             let body = curl([
                 "-X", "POST", "-H", "content-type: application/x-www-form-urlencoded", "--data",
-                "grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=\(apiKey)", "\(baseURL)/identity/token",
+                "grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=\(apiKey)",
+                "\(baseURL)/identity/token",
             ]),
             let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
         else { return nil }

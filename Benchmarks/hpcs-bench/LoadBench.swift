@@ -2,7 +2,7 @@ import EP11
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue 3's load check: the standalone `hpcs-tool mock hsm` (a child process, so its memory is its own) answers
@@ -19,9 +19,12 @@ enum LoadBench {
         let baseline = OpenSSLBaseline.measure(seconds: 2)
         let server = try ChildServer(tool, ["mock", "hsm", "--listen", "127.0.0.1:0"])
         defer { server.stop() }
-        var configuration = EP11Client.Configuration(host: "127.0.0.1", port: server.port, transportSecurity: .plaintext)
+        var configuration = EP11Client.Configuration(
+            host: "127.0.0.1", port: server.port, transportSecurity: .plaintext)
         configuration.retryPolicy = .none
-        print("load: \(callers) callers for \(Int(seconds)) s against hpcs-tool mock hsm (pid \(server.pid), port \(server.port))")
+        print(
+            "load: \(callers) callers for \(Int(seconds)) s against hpcs-tool mock hsm (pid \(server.pid), port \(server.port))"
+        )
         try await withEP11Client(configuration) { client in
             let pair = try await client.generateKeyPair(
                 .ecKeyPairGen, publicKeyTemplate: [.ecParameters(.p256)], privateKeyTemplate: [.sign(true)])

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts a child process with its stdout on a pipe and stderr discarded, with an empty signal mask and SIGALRM at
@@ -42,7 +42,9 @@ enum Spawn {
     }
 
     /// Runs a child to completion; its exit status and stdout (at most `limit` bytes kept).
-    static func run(_ executable: String, _ arguments: [String], limit: Int = 1 << 20) throws -> (status: Int32, stdout: [UInt8]) {
+    static func run(_ executable: String, _ arguments: [String], limit: Int = 1 << 20) throws -> (
+        status: Int32, stdout: [UInt8]
+    ) {
         let (pid, stdout) = try start(executable, arguments)
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)

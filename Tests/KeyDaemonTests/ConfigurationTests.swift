@@ -4,7 +4,8 @@ import Testing
 
 @Suite("Volume configuration from the contract's env and workload")
 struct ConfigurationTests {
-    static let crn = "crn:v1:bluemix:public:hs-crypto:us-south:a/acct42:1f2e3d4c-0000-4000-8000-00000000abcd:key:02fd6835-6001-4482-a892-13bd2085f75d"
+    static let crn =
+        "crn:v1:bluemix:public:hs-crypto:us-south:a/acct42:1f2e3d4c-0000-4000-8000-00000000abcd:key:02fd6835-6001-4482-a892-13bd2085f75d"
 
     static let workload = """
         volumes:
@@ -41,7 +42,8 @@ struct ConfigurationTests {
         #expect(volume.envSeed == SecretBytes(utf8: "env seed"))
         #expect(volume.workloadSeed == SecretBytes(utf8: "workload seed"))
         #expect(volume.kms.count == 5)
-        #expect(volume.kms.allSatisfy { $0.network == .private && $0.crn.keyID == "02fd6835-6001-4482-a892-13bd2085f75d" })
+        #expect(
+            volume.kms.allSatisfy { $0.network == .private && $0.crn.keyID == "02fd6835-6001-4482-a892-13bd2085f75d" })
         #expect(volume.kms.map(\.apiKey.secretValue) == ["key-0", "key-1", "key-2", "key-3", "key-4"])
         #expect(volume.kmsTimeout == .seconds(7 * 60))
         #expect(volume.mount == "/mnt/data")
@@ -109,7 +111,8 @@ struct ConfigurationTests {
     @Test("a YAML error names the line without echoing the document")
     func yamlErrorsDoNotEcho() throws {
         let error = try #require(throws: KeyDaemonError.self) {
-            try KeyDaemonConfiguration.parse(env: "volumes:\n  data:\n    seed: \"secret-seed-x\n", workload: Self.workload)
+            try KeyDaemonConfiguration.parse(
+                env: "volumes:\n  data:\n    seed: \"secret-seed-x\n", workload: Self.workload)
         }
         #expect(!error.message.contains("secret-seed-x"))
     }
@@ -146,10 +149,12 @@ struct PassphraseTests {
     func threeSeeds() throws {
         let third = "q83vEjRWeJA+/w=="
         let passphrase = LUKSPassphrase.derive(
-            envSeed: SecretBytes(utf8: "é env"), workloadSeed: SecretBytes(utf8: "wörk"), thirdSeed: SecretBytes(utf8: third))
+            envSeed: SecretBytes(utf8: "é env"), workloadSeed: SecretBytes(utf8: "wörk"),
+            thirdSeed: SecretBytes(utf8: third))
         #expect(String(decoding: passphrase.bytes, as: UTF8.self) == (try Self.sha256sum("é envwörk" + third)))
         let swapped = LUKSPassphrase.derive(
-            envSeed: SecretBytes(utf8: "wörk"), workloadSeed: SecretBytes(utf8: "é env"), thirdSeed: SecretBytes(utf8: third))
+            envSeed: SecretBytes(utf8: "wörk"), workloadSeed: SecretBytes(utf8: "é env"),
+            thirdSeed: SecretBytes(utf8: third))
         #expect(swapped != passphrase)
         #expect("\(passphrase)" == "SecretBytes(redacted, 64 bytes)")
     }

@@ -103,10 +103,14 @@ struct DecisionTableScenarios {
         let first = try await provisioner(twoSeedVolume, device).provision()
         #expect(first.decision == .formatTwoSeedVolume(.wholeDevice))
         let volume = testVolume(kms: [try kms.entry(crn: kms.makeRootKey())])
-        let error = try await #require(throws: KeyDaemonError.self) { try await provisioner(volume, device).provision() }
+        let error = try await #require(throws: KeyDaemonError.self) {
+            try await provisioner(volume, device).provision()
+        }
         #expect(error.code == .refused)
         #expect(try await device.partitions().isEmpty)
-        #expect(try await device.testPassphrase(.wholeDevice, passphrase: LUKSPassphrase.derive(for: twoSeedVolume, thirdSeed: nil)))
+        #expect(
+            try await device.testPassphrase(
+                .wholeDevice, passphrase: LUKSPassphrase.derive(for: twoSeedVolume, thirdSeed: nil)))
     }
 
     func singlePartitionIsRefused() async throws {
@@ -124,7 +128,8 @@ struct DecisionTableScenarios {
         try await device.createLayout(metadataSize: 100 * 1024 * 1024)
         let outcome = try await provisioner(volume, device).provision()
         #expect(outcome.decision == .formatWithNewSeed)
-        #expect(try await device.testPassphrase(.dataPartition, passphrase: try await expectedPassphrase(device, volume)))
+        #expect(
+            try await device.testPassphrase(.dataPartition, passphrase: try await expectedPassphrase(device, volume)))
     }
 
     func migrationFromTwoSeeds() async throws {
@@ -160,7 +165,8 @@ struct DecisionTableScenarios {
         #expect(try await !device.isLUKS(.dataPartition))
         let outcome = try await provisioner(volume, device).provision()
         #expect(outcome.decision == .unwrapAndFormat)
-        #expect(try await device.testPassphrase(.dataPartition, passphrase: try await expectedPassphrase(device, volume)))
+        #expect(
+            try await device.testPassphrase(.dataPartition, passphrase: try await expectedPassphrase(device, volume)))
     }
 
     func laterEntryUnwrapsAndTheFirstRewraps() async throws {
@@ -189,7 +195,9 @@ struct DecisionTableScenarios {
         let (device, _) = try await provisioned(volume)
         let keyfile = try await device.readKeyfile()
         let strangers = testVolume(kms: [try kms.entry(crn: kms.makeRootKey()), try kms.entry(crn: kms.makeRootKey())])
-        let error = try await #require(throws: KeyDaemonError.self) { try await provisioner(strangers, device).provision() }
+        let error = try await #require(throws: KeyDaemonError.self) {
+            try await provisioner(strangers, device).provision()
+        }
         #expect(error.code == .refused)
         #expect(try await device.readKeyfile() == keyfile)
     }
@@ -243,7 +251,8 @@ struct DecisionTableScenarios {
             }
             var keyBefore: SecretBytes?
             if try await device.isLUKS(.dataPartition) {
-                keyBefore = try await device.volumeKey(.dataPartition, passphrase: try await expectedPassphrase(device, volume))
+                keyBefore = try await device.volumeKey(
+                    .dataPartition, passphrase: try await expectedPassphrase(device, volume))
             }
             let outcome = try await provisioner(volume, device).provision()
             let passphrase = try await expectedPassphrase(device, volume)
@@ -268,7 +277,8 @@ struct DecisionTableScenarios {
             let outcome = try await provisioner(volume, device).provision()
             #expect(outcome.migrated || step == .passphraseReplaced, "after a crash at \(step)")
             let passphrase = try await expectedPassphrase(device, volume)
-            #expect(try await device.volumeKey(.dataPartition, passphrase: passphrase) == key, "after a crash at \(step)")
+            #expect(
+                try await device.volumeKey(.dataPartition, passphrase: passphrase) == key, "after a crash at \(step)")
             #expect(try await !device.testPassphrase(.dataPartition, passphrase: twoSeed), "after a crash at \(step)")
         }
     }
@@ -281,16 +291,26 @@ struct DecisionTableTests {
     }
 
     @Test func blankDeviceWithKMS() async throws { try await run { try await $0.blankDeviceWithKMS() } }
-    @Test func wholeDeviceLUKSWithKMSIsRefused() async throws { try await run { try await $0.wholeDeviceLUKSWithKMSIsRefused() } }
+    @Test func wholeDeviceLUKSWithKMSIsRefused() async throws {
+        try await run { try await $0.wholeDeviceLUKSWithKMSIsRefused() }
+    }
     @Test func singlePartitionIsRefused() async throws { try await run { try await $0.singlePartitionIsRefused() } }
-    @Test func twoPartitionsWithoutSeedAndBlankData() async throws { try await run { try await $0.twoPartitionsWithoutSeedAndBlankData() } }
+    @Test func twoPartitionsWithoutSeedAndBlankData() async throws {
+        try await run { try await $0.twoPartitionsWithoutSeedAndBlankData() }
+    }
     @Test func migrationFromTwoSeeds() async throws { try await run { try await $0.migrationFromTwoSeeds() } }
     @Test func wrappedSeedAndBlankData() async throws { try await run { try await $0.wrappedSeedAndBlankData() } }
-    @Test func laterEntryUnwrapsAndTheFirstRewraps() async throws { try await run { try await $0.laterEntryUnwrapsAndTheFirstRewraps() } }
+    @Test func laterEntryUnwrapsAndTheFirstRewraps() async throws {
+        try await run { try await $0.laterEntryUnwrapsAndTheFirstRewraps() }
+    }
     @Test func allEntriesFailing() async throws { try await run { try await $0.allEntriesFailing() } }
-    @Test func wrappedSeedWithoutKMSIsADowngrade() async throws { try await run { try await $0.wrappedSeedWithoutKMSIsADowngrade() } }
+    @Test func wrappedSeedWithoutKMSIsADowngrade() async throws {
+        try await run { try await $0.wrappedSeedWithoutKMSIsADowngrade() }
+    }
     @Test func twoSeedVolume() async throws { try await run { try await $0.twoSeedVolume() } }
-    @Test func rotationSeenAtUnwrapRewritesTheKeyfile() async throws { try await run { try await $0.rotationSeenAtUnwrapRewritesTheKeyfile() } }
+    @Test func rotationSeenAtUnwrapRewritesTheKeyfile() async throws {
+        try await run { try await $0.rotationSeenAtUnwrapRewritesTheKeyfile() }
+    }
     @Test func crashDuringProvisioning() async throws { try await run { try await $0.crashDuringProvisioning() } }
     @Test func crashDuringMigration() async throws { try await run { try await $0.crashDuringMigration() } }
 

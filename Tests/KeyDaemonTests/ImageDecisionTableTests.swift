@@ -59,16 +59,26 @@ struct ImageDecisionTableTests {
     }
 
     @Test func blankDeviceWithKMS() async throws { try await run { try await $0.blankDeviceWithKMS() } }
-    @Test func wholeDeviceLUKSWithKMSIsRefused() async throws { try await run { try await $0.wholeDeviceLUKSWithKMSIsRefused() } }
+    @Test func wholeDeviceLUKSWithKMSIsRefused() async throws {
+        try await run { try await $0.wholeDeviceLUKSWithKMSIsRefused() }
+    }
     @Test func singlePartitionIsRefused() async throws { try await run { try await $0.singlePartitionIsRefused() } }
-    @Test func twoPartitionsWithoutSeedAndBlankData() async throws { try await run { try await $0.twoPartitionsWithoutSeedAndBlankData() } }
+    @Test func twoPartitionsWithoutSeedAndBlankData() async throws {
+        try await run { try await $0.twoPartitionsWithoutSeedAndBlankData() }
+    }
     @Test func migrationFromTwoSeeds() async throws { try await run { try await $0.migrationFromTwoSeeds() } }
     @Test func wrappedSeedAndBlankData() async throws { try await run { try await $0.wrappedSeedAndBlankData() } }
-    @Test func laterEntryUnwrapsAndTheFirstRewraps() async throws { try await run { try await $0.laterEntryUnwrapsAndTheFirstRewraps() } }
+    @Test func laterEntryUnwrapsAndTheFirstRewraps() async throws {
+        try await run { try await $0.laterEntryUnwrapsAndTheFirstRewraps() }
+    }
     @Test func allEntriesFailing() async throws { try await run { try await $0.allEntriesFailing() } }
-    @Test func wrappedSeedWithoutKMSIsADowngrade() async throws { try await run { try await $0.wrappedSeedWithoutKMSIsADowngrade() } }
+    @Test func wrappedSeedWithoutKMSIsADowngrade() async throws {
+        try await run { try await $0.wrappedSeedWithoutKMSIsADowngrade() }
+    }
     @Test func twoSeedVolume() async throws { try await run { try await $0.twoSeedVolume() } }
-    @Test func rotationSeenAtUnwrapRewritesTheKeyfile() async throws { try await run { try await $0.rotationSeenAtUnwrapRewritesTheKeyfile() } }
+    @Test func rotationSeenAtUnwrapRewritesTheKeyfile() async throws {
+        try await run { try await $0.rotationSeenAtUnwrapRewritesTheKeyfile() }
+    }
     @Test func crashDuringProvisioning() async throws { try await run { try await $0.crashDuringProvisioning() } }
     @Test func crashDuringMigration() async throws { try await run { try await $0.crashDuringMigration() } }
 
@@ -84,12 +94,18 @@ struct ImageDecisionTableTests {
             let copy = disk.path + ".data"
             let cut = try await ChildProcess.run(
                 "/bin/sh",
-                ["-c", "dd if='\(disk.path)' of='\(copy)' bs=1M skip=\(data.offset >> 20) count=\(data.size >> 20) status=none"],
+                [
+                    "-c",
+                    "dd if='\(disk.path)' of='\(copy)' bs=1M skip=\(data.offset >> 20) count=\(data.size >> 20) status=none",
+                ],
                 timeout: .seconds(60))
             #expect(cut.status == 0, "\(cut.text)")
             let good = try await ChildProcess.run(
                 "/bin/sh",
-                ["-c", "printf %s '\(String(decoding: passphrase.bytes, as: UTF8.self))' | cryptsetup open --test-passphrase --key-file=- '\(copy)'"],
+                [
+                    "-c",
+                    "printf %s '\(String(decoding: passphrase.bytes, as: UTF8.self))' | cryptsetup open --test-passphrase --key-file=- '\(copy)'",
+                ],
                 timeout: .seconds(60))
             #expect(good.status == 0, "\(good.text)")
             let bad = try await ChildProcess.run(

@@ -58,7 +58,8 @@ struct KeyMonitorTests {
                 volume: volume, device: device, services: try kms.services(for: volume),
                 options: .init(keyDerivation: .pbkdf2(iterations: 1000))
             ).provision()
-            try await body(Setup(kms: kms, volume: volume, device: device, keyID: String(crn.split(separator: ":").last ?? "")))
+            try await body(
+                Setup(kms: kms, volume: volume, device: device, keyID: String(crn.split(separator: ":").last ?? "")))
         }
     }
 
@@ -124,7 +125,9 @@ struct KeyMonitorTests {
             for _ in 0..<3 { try await step(setup.clock) }
             #expect(setup.power.actions.isEmpty)
             try setup.kms.mock.setState(.suspended, keyID: setup.keyID)
-            for _ in 0..<5 where setup.power.actions.isEmpty { try? await step(setup.clock, timeout: .milliseconds(500)) }
+            for _ in 0..<5 where setup.power.actions.isEmpty {
+                try? await step(setup.clock, timeout: .milliseconds(500))
+            }
             #expect(try await task.value == .restartRequested)
             #expect(setup.power.actions == [.restart])
         }
@@ -149,7 +152,9 @@ struct KeyMonitorTests {
             #expect(setup.power.actions.isEmpty)
 
             setup.kms.mock.injectFault(.init(.status(500), target: .keyProtect, times: nil))
-            for _ in 0..<40 where setup.power.actions.isEmpty { try? await step(setup.clock, timeout: .milliseconds(500)) }
+            for _ in 0..<40 where setup.power.actions.isEmpty {
+                try? await step(setup.clock, timeout: .milliseconds(500))
+            }
             #expect(try await task.value == .restartRequested)
             #expect(setup.power.actions == [.restart])
             #expect(setup.power.reasons.first?.contains("unreachable") == true)
@@ -178,7 +183,9 @@ struct KeyMonitorTests {
                 let task = Task { try await monitor.monitor() }
                 #expect(try await eventually { try await setup.keyfileVersion() == newVersion })
                 try setup.kms.mock.setState(.suspended, keyID: setup.keyID)
-                for _ in 0..<5 where setup.power.actions.isEmpty { try? await step(setup.clock, timeout: .milliseconds(500)) }
+                for _ in 0..<5 where setup.power.actions.isEmpty {
+                    try? await step(setup.clock, timeout: .milliseconds(500))
+                }
                 #expect(try await task.value == .restartRequested)
             }
         }

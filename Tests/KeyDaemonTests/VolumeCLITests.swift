@@ -39,12 +39,15 @@ struct VolumeCLITests {
 
         func passphrase(_ image: String) async throws -> SecretBytes? {
             guard let keyfile = try await devices.device(image).readKeyfile() else { return nil }
-            return try await kms.expectedPassphrase(keyfile: keyfile, envSeed: "cli env seed", workloadSeed: "cli workload seed")
+            return try await kms.expectedPassphrase(
+                keyfile: keyfile, envSeed: "cli env seed", workloadSeed: "cli workload seed")
         }
 
         func volumeKey(_ image: String) async throws -> SecretBytes? {
             let device = devices.device(image)
-            guard try await device.isLUKS(.dataPartition), let passphrase = try await passphrase(image) else { return nil }
+            guard try await device.isLUKS(.dataPartition), let passphrase = try await passphrase(image) else {
+                return nil
+            }
             return try await device.volumeKey(.dataPartition, passphrase: passphrase)
         }
 
@@ -76,7 +79,9 @@ struct VolumeCLITests {
 
     static func plaintextContract(crn: String) -> String {
         let (env, workload) = contract(crn: crn)
-        func indented(_ text: String) -> String { text.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") }
+        func indented(_ text: String) -> String {
+            text.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+        }
         return "env: |\n\(indented(env))\nworkload: |\n\(indented(workload))\n"
     }
 
@@ -133,7 +138,9 @@ struct VolumeCLITests {
     @Test("killed with SIGKILL after each step of provisioning, the next run completes and keeps the volume key")
     func killedDuringProvisioning() async throws {
         try await withSetup { setup in
-            for step in [ProvisioningStep.layoutCreated, .seedGenerated, .seedVerified, .keyfileWritten, .luksFormatted] {
+            for step in [
+                ProvisioningStep.layoutCreated, .seedGenerated, .seedVerified, .keyfileWritten, .luksFormatted,
+            ] {
                 let image = try setup.newImage()
                 let killed = try await setup.tool(["volume", "provision"], image: image, killAfter: step)
                 #expect(killed.status != 0, "the run should have been killed after \(step)")
@@ -182,10 +189,11 @@ struct VolumeCLITests {
             }
             #expect(try await eventually(timeout: .seconds(60)) { polls() > 0 })
             let version = try setup.kms.mock.rotate(keyID: setup.keyID)
-            #expect(try await eventually(timeout: .seconds(30)) {
-                guard let bytes = try await setup.devices.device(image).readKeyfile() else { return false }
-                return (try? WrappedSeed(decoding: bytes))?.keyVersionID == version
-            })
+            #expect(
+                try await eventually(timeout: .seconds(30)) {
+                    guard let bytes = try await setup.devices.device(image).readKeyfile() else { return false }
+                    return (try? WrappedSeed(decoding: bytes))?.keyVersionID == version
+                })
             try setup.kms.mock.setState(.suspended, keyID: setup.keyID)
             let ended = try await daemon.value
             #expect(ended.status == 75, "\(ended.text)")
@@ -200,7 +208,10 @@ struct VolumeCLITests {
             let cert = setup.devices.directory + "/contract.crt"
             let made = try await ChildProcess.run(
                 "/usr/bin/openssl",
-                ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=test"],
+                [
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=test",
+                ],
                 timeout: .seconds(60))
             #expect(made.status == 0, "\(made.text)")
             let (env, workload) = Self.contract(crn: setup.crn)
@@ -214,15 +225,21 @@ struct VolumeCLITests {
             let image = try setup.newImage()
             let without = try await ChildProcess.run(
                 hpcsTool,
-                ["volume", "provision", "--contract", encrypted, "--device", image, "--kms-endpoint", setup.kms.baseURL,
-                 "--iam-endpoint", setup.kms.baseURL, "--luks-pbkdf2-iterations", "1000"],
+                [
+                    "volume", "provision", "--contract", encrypted, "--device", image, "--kms-endpoint",
+                    setup.kms.baseURL,
+                    "--iam-endpoint", setup.kms.baseURL, "--luks-pbkdf2-iterations", "1000",
+                ],
                 timeout: .seconds(60))
             #expect(without.status != 0)
             let with = try await ChildProcess.run(
                 hpcsTool,
-                ["volume", "provision", "--contract", encrypted, "--contract-key", key, "--device", image,
-                 "--kms-endpoint", setup.kms.baseURL, "--iam-endpoint", setup.kms.baseURL, "--luks-pbkdf2-iterations",
-                 "1000"],
+                [
+                    "volume", "provision", "--contract", encrypted, "--contract-key", key, "--device", image,
+                    "--kms-endpoint", setup.kms.baseURL, "--iam-endpoint", setup.kms.baseURL,
+                    "--luks-pbkdf2-iterations",
+                    "1000",
+                ],
                 timeout: .seconds(120))
             #expect(with.status == 0, "\(with.text)")
             let passphrase = try #require(try await setup.passphrase(image))

@@ -37,7 +37,9 @@ struct VolumeMounterTests {
             #expect(VolumeMounter.mountedSource(at: mountPoint) == loop)
             try Data("kept".utf8).write(to: URL(fileURLWithPath: mountPoint + "/file"))
             // Mounting again while mounted is a no-op.
-            #expect(try await mounter.mount(device: loop, at: mountPoint) == .mounted(mountPoint: mountPoint, formatted: false))
+            #expect(
+                try await mounter.mount(device: loop, at: mountPoint)
+                    == .mounted(mountPoint: mountPoint, formatted: false))
             let unmounted = try await ChildProcess.run("/bin/umount", [mountPoint], timeout: .seconds(30))
             #expect(unmounted.status == 0, "\(unmounted.text)")
             let second = try await mounter.mount(device: loop, at: mountPoint)
@@ -58,7 +60,10 @@ struct VolumeMounterTests {
         try await withLoopDevice { loop, directory in
             let formatted = try await ChildProcess.run(
                 "/bin/sh",
-                ["-c", "printf %s pass | cryptsetup luksFormat --batch-mode --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file=- \(loop)"],
+                [
+                    "-c",
+                    "printf %s pass | cryptsetup luksFormat --batch-mode --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file=- \(loop)",
+                ],
                 timeout: .seconds(60))
             try #require(formatted.status == 0, "\(formatted.text)")
             await #expect(throws: VolumeError.invalidArgument) {

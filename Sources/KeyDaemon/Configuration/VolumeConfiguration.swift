@@ -106,7 +106,8 @@ public struct KeyDaemonConfiguration: Sendable {
         }
         guard volumes.count == 1, let only = volumes.first else {
             throw KeyDaemonError.invalid(
-                "volumes", "the contract has \(volumes.count) volumes; name one (\(volumes.map(\.name).joined(separator: ", ")))")
+                "volumes",
+                "the contract has \(volumes.count) volumes; name one (\(volumes.map(\.name).joined(separator: ", ")))")
         }
         return only
     }
@@ -265,7 +266,9 @@ public struct KeyDaemonConfiguration: Sendable {
     }
 
     private static func seed(_ node: Node?, field: String) throws -> SecretBytes {
-        guard let node else { throw KeyDaemonError.invalid(field, "missing; every volume needs a seed in both sections") }
+        guard let node else {
+            throw KeyDaemonError.invalid(field, "missing; every volume needs a seed in both sections")
+        }
         guard let text = node.scalar?.string else { throw KeyDaemonError.invalid(field, "must be a string") }
         guard !text.isEmpty else { throw KeyDaemonError.invalid(field, "is empty") }
         return SecretBytes(utf8: text)

@@ -59,7 +59,8 @@ public struct WrappedSeed: Sendable, Hashable, CustomStringConvertible {
         }
         guard document.format == Self.format else {
             throw KeyDaemonError(
-                code: .malformedKeyfile, message: "the keyfile has format '\(document.format.prefix(40))', not \(Self.format)")
+                code: .malformedKeyfile,
+                message: "the keyfile has format '\(document.format.prefix(40))', not \(Self.format)")
         }
         guard !document.ciphertext.isEmpty, !document.crn.isEmpty else {
             throw KeyDaemonError(code: .malformedKeyfile, message: "the keyfile lacks the wrapped seed or its CRN")

@@ -87,11 +87,14 @@ public final class KeyMonitor: Service, Sendable {
             } catch let error as CancellationError {
                 throw error
             } catch {
-                log(.kmsUnreachableAtBoot, "the KMS of volume \(volume.name) cannot be reached at boot: \(VolumeProvisioner.summary(error))")
+                log(
+                    .kmsUnreachableAtBoot,
+                    "the KMS of volume \(volume.name) cannot be reached at boot: \(VolumeProvisioner.summary(error))")
             }
             let elapsed = clock.now - start
             if elapsed >= volume.kmsTimeout {
-                let reason = "the root key of volume \(volume.name) was not usable within kmsTimeout (\(volume.kmsTimeout))"
+                let reason =
+                    "the root key of volume \(volume.name) was not usable within kmsTimeout (\(volume.kmsTimeout))"
                 log(.shutdownAtBoot, reason + "; shutting down")
                 await power.shutdown(reason: reason)
                 return false
@@ -118,9 +121,13 @@ public final class KeyMonitor: Service, Sendable {
                 throw error
             } catch {
                 let silent = clock.now - lastGoodAnswer
-                log(.kmsUnreachable, "the KMS of volume \(volume.name) cannot be reached (for \(silent)): \(VolumeProvisioner.summary(error))")
+                log(
+                    .kmsUnreachable,
+                    "the KMS of volume \(volume.name) cannot be reached (for \(silent)): \(VolumeProvisioner.summary(error))"
+                )
                 if silent > volume.kmsTimeout {
-                    let reason = "the KMS of volume \(volume.name) was unreachable for longer than kmsTimeout (\(volume.kmsTimeout))"
+                    let reason =
+                        "the KMS of volume \(volume.name) was unreachable for longer than kmsTimeout (\(volume.kmsTimeout))"
                     log(.restartUnreachable, reason + "; restarting")
                     await power.restart(reason: reason)
                     return .restartRequested
@@ -152,7 +159,9 @@ public final class KeyMonitor: Service, Sendable {
         } catch let error as CancellationError {
             throw error
         } catch {
-            log(.rewrapFailed, "could not rewrap the seed of volume \(volume.name): \(VolumeProvisioner.summary(error)); will retry")
+            log(
+                .rewrapFailed,
+                "could not rewrap the seed of volume \(volume.name): \(VolumeProvisioner.summary(error)); will retry")
         }
     }
 
@@ -163,6 +172,8 @@ public final class KeyMonitor: Service, Sendable {
             case "W": .warning
             default: .info
             }
-        logger.log(level: level, "[\(id.rawValue)] \(message)", metadata: ["msgid": "\(id.rawValue)", "volume": "\(volume.name)"])
+        logger.log(
+            level: level, "[\(id.rawValue)] \(message)",
+            metadata: ["msgid": "\(id.rawValue)", "volume": "\(volume.name)"])
     }
 }

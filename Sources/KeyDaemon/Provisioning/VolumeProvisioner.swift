@@ -118,7 +118,9 @@ public struct VolumeProvisioner: Sendable {
             throw refused(refusal)
         case .formatTwoSeedVolume(let target):
             let passphrase = LUKSPassphrase.derive(for: volume, thirdSeed: nil)
-            try await volumeStep { try await device.luksFormat(target, passphrase: passphrase, keyDerivation: options.keyDerivation) }
+            try await volumeStep {
+                try await device.luksFormat(target, passphrase: passphrase, keyDerivation: options.keyDerivation)
+            }
             log(.luksFormatted, "formatted the \(target) of volume \(volume.name) (two seeds)")
             try await afterStep(.luksFormatted)
             return try await finish(decision, passphrase: passphrase, target: target)
@@ -140,7 +142,8 @@ public struct VolumeProvisioner: Sendable {
             let seed = try await storeNewSeed()
             let passphrase = LUKSPassphrase.derive(for: volume, thirdSeed: seed)
             try await volumeStep {
-                try await device.luksFormat(.dataPartition, passphrase: passphrase, keyDerivation: options.keyDerivation)
+                try await device.luksFormat(
+                    .dataPartition, passphrase: passphrase, keyDerivation: options.keyDerivation)
             }
             log(.luksFormatted, "formatted the data partition of volume \(volume.name) (three seeds)")
             try await afterStep(.luksFormatted)
@@ -175,11 +178,13 @@ public struct VolumeProvisioner: Sendable {
             var migrated = false
             if decision == .unwrapAndFormat {
                 try await volumeStep {
-                    try await device.luksFormat(.dataPartition, passphrase: passphrase, keyDerivation: options.keyDerivation)
+                    try await device.luksFormat(
+                        .dataPartition, passphrase: passphrase, keyDerivation: options.keyDerivation)
                 }
                 log(.luksFormatted, "formatted the data partition of volume \(volume.name) (three seeds)")
                 try await afterStep(.luksFormatted)
-            } else if try await !volumeStep({ try await device.testPassphrase(.dataPartition, passphrase: passphrase) }) {
+            } else if try await !volumeStep({ try await device.testPassphrase(.dataPartition, passphrase: passphrase) })
+            {
                 // An interrupted migration leaves the keyfile written and the two-seed keyslot in place.
                 let twoSeed = LUKSPassphrase.derive(for: volume, thirdSeed: nil)
                 guard try await volumeStep({ try await device.testPassphrase(.dataPartition, passphrase: twoSeed) })
@@ -236,7 +241,9 @@ public struct VolumeProvisioner: Sendable {
                 } catch {
                     lastProblem = Self.summary(error)
                     if !Self.isTransient(error) { refusedBy.insert(index) }
-                    log(.seedUnwrapFailedForEntry, "kms entry \(index) could not unwrap the seed of volume \(volume.name): \(lastProblem)")
+                    log(
+                        .seedUnwrapFailedForEntry,
+                        "kms entry \(index) could not unwrap the seed of volume \(volume.name): \(lastProblem)")
                 }
             }
             if refusedBy.count == services.count {
@@ -247,7 +254,9 @@ public struct VolumeProvisioner: Sendable {
             guard elapsed < volume.kmsTimeout else {
                 throw KeyDaemonError(
                     code: .kmsUnavailable,
-                    message: "the kms entries stayed unreachable for kmsTimeout (\(volume.kmsTimeout)); last: \(lastProblem)")
+                    message:
+                        "the kms entries stayed unreachable for kmsTimeout (\(volume.kmsTimeout)); last: \(lastProblem)"
+                )
             }
             let wait = min(options.retryInterval, volume.kmsTimeout - elapsed)
             log(.kmsRetry, "retrying the kms entries of volume \(volume.name) in \(wait)")
@@ -264,13 +273,17 @@ public struct VolumeProvisioner: Sendable {
                 let moved = try await first.wrap(unwrapped.seed)
                 try await verify(moved, holds: unwrapped.seed, with: first)
                 try await writeKeyfile(moved)
-                log(.seedMovedToFirstEntry, "moved the seed of volume \(volume.name) from kms entry \(unwrapped.entry) to entry 0")
+                log(
+                    .seedMovedToFirstEntry,
+                    "moved the seed of volume \(volume.name) from kms entry \(unwrapped.entry) to entry 0")
                 return true
             } catch let error as KeyDaemonError where error.code == .seedMismatch {
                 throw error
             } catch {
                 // The volume still opens with the seed entry N gave; the keyfile keeps the wrap that worked.
-                log(.firstEntryRewrapFailed, "could not rewrap the seed of volume \(volume.name) with kms entry 0: \(Self.summary(error))")
+                log(
+                    .firstEntryRewrapFailed,
+                    "could not rewrap the seed of volume \(volume.name) with kms entry 0: \(Self.summary(error))")
                 return false
             }
         }
@@ -283,11 +296,13 @@ public struct VolumeProvisioner: Sendable {
     }
 
     /// Unwraps `wrapped` with `service` and compares with `seed`; nothing is stored unless they agree.
-    private func verify(_ wrapped: WrappedSeed, holds seed: SecretBytes, with service: any SeedKeyService) async throws {
+    private func verify(_ wrapped: WrappedSeed, holds seed: SecretBytes, with service: any SeedKeyService) async throws
+    {
         let check = try await kmsCall("unwrap the new wrapped seed") { try await service.unwrap(wrapped) }
         guard check.seed == seed else {
             throw KeyDaemonError(
-                code: .seedMismatch, message: "the new wrapped seed of volume \(volume.name) unwraps to a different seed")
+                code: .seedMismatch,
+                message: "the new wrapped seed of volume \(volume.name) unwraps to a different seed")
         }
         try await afterStep(.seedVerified)
     }
@@ -315,10 +330,15 @@ public struct VolumeProvisioner: Sendable {
         var activation: ActivationResult?
         if options.activate {
             let name = options.mappingName ?? volume.name
-            let result = try await volumeStep { try await device.open(target, passphrase: passphrase, mappingName: name) }
+            let result = try await volumeStep {
+                try await device.open(target, passphrase: passphrase, mappingName: name)
+            }
             switch result {
             case .opened(let mapperPath): log(.volumeOpened, "opened volume \(volume.name) at \(mapperPath)")
-            case .skipped(let reason): log(.activationSkipped, "volume \(volume.name): activation skipped (\(reason)); the passphrase opens it")
+            case .skipped(let reason):
+                log(
+                    .activationSkipped, "volume \(volume.name): activation skipped (\(reason)); the passphrase opens it"
+                )
             }
             activation = result
         }
@@ -330,7 +350,10 @@ public struct VolumeProvisioner: Sendable {
                     try await VolumeMounter().mount(device: mapperPath, at: mountPoint, filesystem: filesystem)
                 }
                 if case .mounted(_, let formatted) = result {
-                    log(.volumeMounted, "mounted volume \(volume.name) at \(mountPoint) (\(filesystem)\(formatted ? ", made now" : ""))")
+                    log(
+                        .volumeMounted,
+                        "mounted volume \(volume.name) at \(mountPoint) (\(filesystem)\(formatted ? ", made now" : ""))"
+                    )
                 }
                 mount = result
             } else {
@@ -394,7 +417,9 @@ public struct VolumeProvisioner: Sendable {
             case "W": .warning
             default: .info
             }
-        logger.log(level: level, "[\(id.rawValue)] \(message)", metadata: ["msgid": "\(id.rawValue)", "volume": "\(volume.name)"])
+        logger.log(
+            level: level, "[\(id.rawValue)] \(message)",
+            metadata: ["msgid": "\(id.rawValue)", "volume": "\(volume.name)"])
     }
 
     /// Whether a KMS failure may pass (outage, throttling, IAM unreachable) rather than being a refusal.

@@ -32,11 +32,13 @@ public struct VolumeMounter: Sendable {
         -> MountResult
     {
         guard mountPoint.hasPrefix("/"), !mountPoint.contains("\0"), mountPoint.utf8.count < 4096 else {
-            throw VolumeError(code: .invalidArgument, message: "the mount point must be an absolute path", device: device)
+            throw VolumeError(
+                code: .invalidArgument, message: "the mount point must be an absolute path", device: device)
         }
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789")
         guard !filesystem.isEmpty, filesystem.count <= 16, filesystem.allSatisfy({ allowed.contains($0) }) else {
-            throw VolumeError(code: .invalidArgument, message: "the filesystem name is not a plain name", device: device)
+            throw VolumeError(
+                code: .invalidArgument, message: "the filesystem name is not a plain name", device: device)
         }
         if let source = Self.mountedSource(at: mountPoint) {
             let resolved = URL(fileURLWithPath: device).resolvingSymlinksInPath().path
@@ -88,7 +90,8 @@ public struct VolumeMounter: Sendable {
     }
 
     private func run(_ tool: VolumeTools.Tool, _ arguments: [String]) async throws(VolumeError) -> ToolResult {
-        try await ToolRunner.run(ToolRequest(executable: try tools.path(for: tool), arguments: arguments, timeout: timeout))
+        try await ToolRunner.run(
+            ToolRequest(executable: try tools.path(for: tool), arguments: arguments, timeout: timeout))
     }
 
     private func failure(_ result: ToolResult, _ tool: VolumeTools.Tool, _ device: String, _ message: String)

@@ -28,7 +28,9 @@ extension Demo {
                 "req", "-x509", "-newkey", "rsa:\(bits)", "-nodes", "-keyout", path("\(name).key"), "-out",
                 path("\(name).crt"), "-days", "30", "-subj", "/CN=hpcs-demo-\(name)",
             ])
-            guard made.status == 0 else { throw ValidationError("openssl could not make the \(name) key: \(made.output)") }
+            guard made.status == 0 else {
+                throw ValidationError("openssl could not make the \(name) key: \(made.output)")
+            }
         }
 
         let apiKey = "demo-" + UUID().uuidString.lowercased()
@@ -75,7 +77,9 @@ extension Demo {
                     contract: contract, decryptor: decryptor, mock: mock, rootKeyID: root.id, baseURL: baseURL,
                     image: path("data-volume.img"))
             } else {
-                step("Key daemon: skipped (missing \(missing.joined(separator: ", ")); scripts/install-deps.sh installs them)")
+                step(
+                    "Key daemon: skipped (missing \(missing.joined(separator: ", ")); scripts/install-deps.sh installs them)"
+                )
             }
 
             step("Attestation: the record's contract checksums against the contract")
@@ -93,8 +97,12 @@ extension Demo {
             let signature = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path("se-signature.bin"))))
             _ = try parsed.verifySignature(signature, attestationCertificatePEM: try read("attestation.crt"))
             let comparison = parsed.compare(with: contract.checksums)
-            print("record signature verified; contract lines matched: \(comparison.matched.count), mismatched: \(comparison.mismatched.count), missing: \(comparison.missing.count)")
-            guard comparison.isMatch else { throw ValidationError("the attestation record does not match: \(comparison)") }
+            print(
+                "record signature verified; contract lines matched: \(comparison.matched.count), mismatched: \(comparison.mismatched.count), missing: \(comparison.missing.count)"
+            )
+            guard comparison.isMatch else {
+                throw ValidationError("the attestation record does not match: \(comparison)")
+            }
         }
     }
 
@@ -108,7 +116,8 @@ extension Demo {
             workload: try contract.sectionText(contract.workload, decryptor: decryptor)
         ).volume(named: nil)
         print("contract volume '\(volume.name)': \(volume.kms.count) kms entry, kmsTimeout \(volume.kmsTimeout)")
-        guard FileManager.default.createFile(atPath: image, contents: nil), truncate(image, 160 * 1024 * 1024) == 0 else {
+        guard FileManager.default.createFile(atPath: image, contents: nil), truncate(image, 160 * 1024 * 1024) == 0
+        else {
             throw ValidationError("cannot create \(image)")
         }
         let device = DiskVolume(path: image)
@@ -127,7 +136,9 @@ extension Demo {
         print("layout: \(layout.joined(separator: ", ")); keyfile written: \(first.keyfileWritten)")
         if case .skipped(let reason) = first.activation { print("activation: skipped (\(reason))") }
         let second = try await provisioner().provision()
-        print("second boot [\(second.decision.messageID.rawValue)]: \(second.decision); same passphrase: \(second.passphrase == first.passphrase)")
+        print(
+            "second boot [\(second.decision.messageID.rawValue)]: \(second.decision); same passphrase: \(second.passphrase == first.passphrase)"
+        )
 
         step("Key daemon: the root key is rotated, the monitor rewraps the seed; then the key is disabled")
         func keyfileVersion() async throws -> String? {
@@ -145,7 +156,9 @@ extension Demo {
             try await Task.sleep(for: .milliseconds(50))
             after = try await keyfileVersion()
         }
-        print("keyfile key version: \(before?.prefix(8) ?? "?")… -> \(after?.prefix(8) ?? "?")… (rotated to \(rotated.prefix(8))…)")
+        print(
+            "keyfile key version: \(before?.prefix(8) ?? "?")… -> \(after?.prefix(8) ?? "?")… (rotated to \(rotated.prefix(8))…)"
+        )
         guard after == rotated else {
             running.cancel()
             throw ValidationError("the monitor did not rewrap the seed")
@@ -154,7 +167,8 @@ extension Demo {
         print("boot after the rotation: same passphrase: \(third.passphrase == first.passphrase)")
         try mock.setState(.suspended, keyID: rootKeyID)
         let ending = try await running.value
-        print("key disabled: the monitor asked for \(power.actions.map(\.rawValue).joined(separator: ", ")) (\(ending))")
+        print(
+            "key disabled: the monitor asked for \(power.actions.map(\.rawValue).joined(separator: ", ")) (\(ending))")
         guard power.actions == [.restart] else { throw ValidationError("the monitor did not ask for a restart") }
     }
 }

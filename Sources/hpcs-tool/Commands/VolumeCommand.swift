@@ -96,13 +96,17 @@ struct VolumeCommand: AsyncParsableCommand {
                     printJSON([
                         "device": options.device, "partitions": inspection.partitions.map(\.name),
                         "decision": "\(decision)", "messageId": decision.messageID.rawValue,
-                        "keyfile": stored.map { seed -> [String: Any] in ["crn": seed.crn, "keyVersion": seed.keyVersionID ?? NSNull()] }
+                        "keyfile": stored.map { seed -> [String: Any] in
+                            ["crn": seed.crn, "keyVersion": seed.keyVersionID ?? NSNull()]
+                        }
                             ?? NSNull(),
                         "kms": entries,
                     ])
                 } else {
                     options.print(decision: decision, inspection: inspection)
-                    if let stored { Swift.print("keyfile: wrapped by \(stored.crn), version \(stored.keyVersionID ?? "unknown")") }
+                    if let stored {
+                        Swift.print("keyfile: wrapped by \(stored.crn), version \(stored.keyVersionID ?? "unknown")")
+                    }
                     for entry in entries {
                         let state = entry["state"] as? String ?? "unreachable (\(entry["error"] ?? ""))"
                         Swift.print("kms[\(entry["index"] ?? "")]: \(entry["crn"] ?? "") — \(state)")
@@ -144,7 +148,9 @@ struct KeydCommand: AsyncParsableCommand {
         var power: PowerMode = .systemd
 
         func run() async throws {
-            guard interval >= 1, interval <= 86_400 else { throw CommandFailure("--interval must be 1...86400 seconds") }
+            guard interval >= 1, interval <= 86_400 else {
+                throw CommandFailure("--interval must be 1...86400 seconds")
+            }
             let control: any PowerControl =
                 switch power {
                 case .systemd: SystemPowerControl()
@@ -168,7 +174,9 @@ struct KeydCommand: AsyncParsableCommand {
                         logger: logger))
                 try await group.run()
                 if let mode = (control as? LoggingPowerControl)?.requested {
-                    throw ExitCode(mode == .restart ? ContainerPowerControl.restartExitCode : ContainerPowerControl.shutdownExitCode)
+                    throw ExitCode(
+                        mode == .restart
+                            ? ContainerPowerControl.restartExitCode : ContainerPowerControl.shutdownExitCode)
                 }
             }
         }
@@ -219,7 +227,9 @@ struct VolumeOptions: ParsableArguments {
     @Flag(help: "Do not activate (cryptsetup open) the volume; only check that the passphrase opens it.")
     var noActivate = false
 
-    @Option(help: ArgumentHelp("PBKDF2 iterations for new keyslots instead of cryptsetup's argon2id default.", visibility: .hidden))
+    @Option(
+        help: ArgumentHelp(
+            "PBKDF2 iterations for new keyslots instead of cryptsetup's argon2id default.", visibility: .hidden))
     var luksPbkdf2Iterations: Int?
 
     @Flag(help: "Machine-readable JSON on stdout.")
@@ -273,7 +283,9 @@ struct VolumeOptions: ParsableArguments {
         let volume = try loadVolume()
         let environment = ProcessInfo.processInfo.environment
         let kms = kmsEndpoint ?? environment["HPCS_KMS_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
-        let iam = iamEndpoint ?? environment["HPCS_IAM_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://iam.cloud.ibm.com"
+        let iam =
+            iamEndpoint ?? environment["HPCS_IAM_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "https://iam.cloud.ibm.com"
         if let kms { try checkHTTPTransport(kms, allowPlaintext: plaintext, what: "KMS endpoint") }
         try checkHTTPTransport(iam, allowPlaintext: plaintext, what: "IAM endpoint")
         let services: [any SeedKeyService] = try volume.kms.map {
@@ -316,7 +328,9 @@ struct VolumeOptions: ParsableArguments {
                 "messageId": decision.messageID.rawValue, "hasKeyfile": inspection.keyfile != nil,
             ])
         } else {
-            let layout = inspection.partitions.isEmpty ? "no partitions" : inspection.partitions.map(\.name).joined(separator: ", ")
+            let layout =
+                inspection.partitions.isEmpty
+                ? "no partitions" : inspection.partitions.map(\.name).joined(separator: ", ")
             Swift.print("device: \(device) (\(layout))")
             Swift.print("decision [\(decision.messageID.rawValue)]: \(decision)")
         }
@@ -344,7 +358,8 @@ struct VolumeOptions: ParsableArguments {
             ])
         } else {
             Swift.print("decision [\(outcome.decision.messageID.rawValue)]: \(outcome.decision)")
-            Swift.print("volume: \(outcome.target); keyfile written: \(outcome.keyfileWritten); migrated: \(outcome.migrated)")
+            Swift.print(
+                "volume: \(outcome.target); keyfile written: \(outcome.keyfileWritten); migrated: \(outcome.migrated)")
             if let entry = outcome.unwrappedByEntry { Swift.print("seed unwrapped by kms entry \(entry)") }
             Swift.print("activation: \(activation)")
             Swift.print("mount: \(mount)")

@@ -80,7 +80,9 @@ final class InMemoryVolumeDevice: VolumeDevice {
         async throws
     {
         try state.withLock {
-            guard var volume = $0.luks[target], volume.keyslots.contains(old) else { throw FakeDeviceError.wrongPassphrase }
+            guard var volume = $0.luks[target], volume.keyslots.contains(old) else {
+                throw FakeDeviceError.wrongPassphrase
+            }
             volume.keyslots.append(new)
             volume.keyslots.removeAll { $0 == old && $0 != new }
             $0.luks[target] = volume
