@@ -45,73 +45,75 @@ let volumeToolsPresent = VolumeTools().check([.sfdisk, .mkfsExt4, .debugfs, .cry
 
 /// Every row of the decision table on real LUKS2 image files against the Key Protect mock: the passphrase the
 /// daemon derives is checked by `cryptsetup open --test-passphrase`, and volume keys by `luksDump`.
-@Suite(
-    "The decision table on real LUKS2 image files",
-    .enabled(if: volumeToolsPresent || PythonInterpreter.isCI, "sfdisk, mkfs.ext4, debugfs or cryptsetup missing")
-)
-struct ImageDecisionTableTests {
-    func run(_ body: @escaping @Sendable (DecisionTableScenarios) async throws -> Void) async throws {
-        try await withKMS { kms in
-            try await ImageFileDevices.with { devices in
-                try await body(DecisionTableScenarios(factory: devices, kms: kms))
+extension RealDevices {
+    @Suite(
+        "The decision table on real LUKS2 image files",
+        .enabled(if: volumeToolsPresent || PythonInterpreter.isCI, "sfdisk, mkfs.ext4, debugfs or cryptsetup missing")
+    )
+    struct ImageDecisionTableTests {
+        func run(_ body: @escaping @Sendable (DecisionTableScenarios) async throws -> Void) async throws {
+            try await withKMS { kms in
+                try await ImageFileDevices.with { devices in
+                    try await body(DecisionTableScenarios(factory: devices, kms: kms))
+                }
             }
         }
-    }
 
-    @Test func blankDeviceWithKMS() async throws { try await run { try await $0.blankDeviceWithKMS() } }
-    @Test func wholeDeviceLUKSWithKMSIsRefused() async throws {
-        try await run { try await $0.wholeDeviceLUKSWithKMSIsRefused() }
-    }
-    @Test func singlePartitionIsRefused() async throws { try await run { try await $0.singlePartitionIsRefused() } }
-    @Test func twoPartitionsWithoutSeedAndBlankData() async throws {
-        try await run { try await $0.twoPartitionsWithoutSeedAndBlankData() }
-    }
-    @Test func migrationFromTwoSeeds() async throws { try await run { try await $0.migrationFromTwoSeeds() } }
-    @Test func wrappedSeedAndBlankData() async throws { try await run { try await $0.wrappedSeedAndBlankData() } }
-    @Test func laterEntryUnwrapsAndTheFirstRewraps() async throws {
-        try await run { try await $0.laterEntryUnwrapsAndTheFirstRewraps() }
-    }
-    @Test func allEntriesFailing() async throws { try await run { try await $0.allEntriesFailing() } }
-    @Test func wrappedSeedWithoutKMSIsADowngrade() async throws {
-        try await run { try await $0.wrappedSeedWithoutKMSIsADowngrade() }
-    }
-    @Test func twoSeedVolume() async throws { try await run { try await $0.twoSeedVolume() } }
-    @Test func rotationSeenAtUnwrapRewritesTheKeyfile() async throws {
-        try await run { try await $0.rotationSeenAtUnwrapRewritesTheKeyfile() }
-    }
-    @Test func crashDuringProvisioning() async throws { try await run { try await $0.crashDuringProvisioning() } }
-    @Test func crashDuringMigration() async throws { try await run { try await $0.crashDuringMigration() } }
+        @Test func blankDeviceWithKMS() async throws { try await run { try await $0.blankDeviceWithKMS() } }
+        @Test func wholeDeviceLUKSWithKMSIsRefused() async throws {
+            try await run { try await $0.wholeDeviceLUKSWithKMSIsRefused() }
+        }
+        @Test func singlePartitionIsRefused() async throws { try await run { try await $0.singlePartitionIsRefused() } }
+        @Test func twoPartitionsWithoutSeedAndBlankData() async throws {
+            try await run { try await $0.twoPartitionsWithoutSeedAndBlankData() }
+        }
+        @Test func migrationFromTwoSeeds() async throws { try await run { try await $0.migrationFromTwoSeeds() } }
+        @Test func wrappedSeedAndBlankData() async throws { try await run { try await $0.wrappedSeedAndBlankData() } }
+        @Test func laterEntryUnwrapsAndTheFirstRewraps() async throws {
+            try await run { try await $0.laterEntryUnwrapsAndTheFirstRewraps() }
+        }
+        @Test func allEntriesFailing() async throws { try await run { try await $0.allEntriesFailing() } }
+        @Test func wrappedSeedWithoutKMSIsADowngrade() async throws {
+            try await run { try await $0.wrappedSeedWithoutKMSIsADowngrade() }
+        }
+        @Test func twoSeedVolume() async throws { try await run { try await $0.twoSeedVolume() } }
+        @Test func rotationSeenAtUnwrapRewritesTheKeyfile() async throws {
+            try await run { try await $0.rotationSeenAtUnwrapRewritesTheKeyfile() }
+        }
+        @Test func crashDuringProvisioning() async throws { try await run { try await $0.crashDuringProvisioning() } }
+        @Test func crashDuringMigration() async throws { try await run { try await $0.crashDuringMigration() } }
 
-    @Test("the daemon's passphrase is what cryptsetup itself accepts, given on stdin by the test")
-    func cryptsetupAcceptsThePassphrase() async throws {
-        try await run { scenarios in
-            let volume = testVolume(kms: [try scenarios.kms.entry(crn: scenarios.kms.makeRootKey())])
-            let (device, _) = try await scenarios.provisioned(volume)
-            let passphrase = try await scenarios.expectedPassphrase(device, volume)
-            guard let disk = device as? DiskVolume else { throw FixtureError("not a DiskVolume") }
-            // Cut the data partition out of the image and ask cryptsetup directly (no window code involved).
-            let data = try #require(try await disk.partitions().last)
-            let copy = disk.path + ".data"
-            let cut = try await ChildProcess.run(
-                "/bin/sh",
-                [
-                    "-c",
-                    "dd if='\(disk.path)' of='\(copy)' bs=1M skip=\(data.offset >> 20) count=\(data.size >> 20) status=none",
-                ],
-                timeout: .seconds(60))
-            #expect(cut.status == 0, "\(cut.text)")
-            let good = try await ChildProcess.run(
-                "/bin/sh",
-                [
-                    "-c",
-                    "printf %s '\(String(decoding: passphrase.bytes, as: UTF8.self))' | cryptsetup open --test-passphrase --key-file=- '\(copy)'",
-                ],
-                timeout: .seconds(60))
-            #expect(good.status == 0, "\(good.text)")
-            let bad = try await ChildProcess.run(
-                "/bin/sh", ["-c", "printf %s 'not it' | cryptsetup open --test-passphrase --key-file=- '\(copy)'"],
-                timeout: .seconds(60))
-            #expect(bad.status != 0)
+        @Test("the daemon's passphrase is what cryptsetup itself accepts, given on stdin by the test")
+        func cryptsetupAcceptsThePassphrase() async throws {
+            try await run { scenarios in
+                let volume = testVolume(kms: [try scenarios.kms.entry(crn: scenarios.kms.makeRootKey())])
+                let (device, _) = try await scenarios.provisioned(volume)
+                let passphrase = try await scenarios.expectedPassphrase(device, volume)
+                guard let disk = device as? DiskVolume else { throw FixtureError("not a DiskVolume") }
+                // Cut the data partition out of the image and ask cryptsetup directly (no window code involved).
+                let data = try #require(try await disk.partitions().last)
+                let copy = disk.path + ".data"
+                let cut = try await ChildProcess.run(
+                    "/bin/sh",
+                    [
+                        "-c",
+                        "dd if='\(disk.path)' of='\(copy)' bs=1M skip=\(data.offset >> 20) count=\(data.size >> 20) status=none",
+                    ],
+                    timeout: .seconds(60))
+                #expect(cut.status == 0, "\(cut.text)")
+                let good = try await ChildProcess.run(
+                    "/bin/sh",
+                    [
+                        "-c",
+                        "printf %s '\(String(decoding: passphrase.bytes, as: UTF8.self))' | cryptsetup open --test-passphrase --key-file=- '\(copy)'",
+                    ],
+                    timeout: .seconds(60))
+                #expect(good.status == 0, "\(good.text)")
+                let bad = try await ChildProcess.run(
+                    "/bin/sh", ["-c", "printf %s 'not it' | cryptsetup open --test-passphrase --key-file=- '\(copy)'"],
+                    timeout: .seconds(60))
+                #expect(bad.status != 0)
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// Steps a manual clock: waits (in real time) until someone sleeps on it, then wakes the earliest sleeper.
-func step(_ clock: ManualClock, timeout: Duration = .seconds(10)) async throws {
+func step(_ clock: ManualClock, timeout: Duration = .seconds(30)) async throws {
     let start = ContinuousClock.now
     while clock.sleeperCount == 0 {
         guard ContinuousClock.now - start < timeout else { throw FixtureError("nobody slept on the clock") }
@@ -15,7 +15,7 @@ func step(_ clock: ManualClock, timeout: Duration = .seconds(10)) async throws {
 }
 
 /// Waits in real time until `condition` holds.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
+func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
     let start = ContinuousClock.now
     while ContinuousClock.now - start < timeout {
         if try await condition() { return true }

@@ -24,62 +24,66 @@ private let loopDevicesWork: Bool = {
     return (try? ChildProcess.runBlocking("/sbin/losetup", ["-f"], timeout: .seconds(10)).status) == 0
 }()
 
-@Suite("VolumeMounter on a loop device", .enabled(if: loopDevicesWork, "no loop devices here"))
-struct VolumeMounterTests {
-    @Test("an empty volume gets ext4 and is mounted; the next mount keeps its files; other content is never formatted")
-    func formatsOnceAndMounts() async throws {
-        try await withLoopDevice { loop, directory in
-            let mountPoint = directory + "/mnt/data"
-            let mounter = VolumeMounter()
-            #expect(try await mounter.existingType(of: loop) == nil)
-            let first = try await mounter.mount(device: loop, at: mountPoint)
-            #expect(first == .mounted(mountPoint: mountPoint, formatted: true))
-            #expect(VolumeMounter.mountedSource(at: mountPoint) == loop)
-            try Data("kept".utf8).write(to: URL(fileURLWithPath: mountPoint + "/file"))
-            // Mounting again while mounted is a no-op.
-            #expect(
-                try await mounter.mount(device: loop, at: mountPoint)
-                    == .mounted(mountPoint: mountPoint, formatted: false))
-            let unmounted = try await ChildProcess.run("/bin/umount", [mountPoint], timeout: .seconds(30))
-            #expect(unmounted.status == 0, "\(unmounted.text)")
-            let second = try await mounter.mount(device: loop, at: mountPoint)
-            #expect(second == .mounted(mountPoint: mountPoint, formatted: false))
-            #expect(try String(contentsOfFile: mountPoint + "/file", encoding: .utf8) == "kept")
-            _ = try await ChildProcess.run("/bin/umount", [mountPoint], timeout: .seconds(30))
+extension RealDevices {
+    @Suite("VolumeMounter on a loop device", .enabled(if: loopDevicesWork, "no loop devices here"))
+    struct VolumeMounterTests {
+        @Test(
+            "an empty volume gets ext4 and is mounted; the next mount keeps its files; other content is never formatted"
+        )
+        func formatsOnceAndMounts() async throws {
+            try await withLoopDevice { loop, directory in
+                let mountPoint = directory + "/mnt/data"
+                let mounter = VolumeMounter()
+                #expect(try await mounter.existingType(of: loop) == nil)
+                let first = try await mounter.mount(device: loop, at: mountPoint)
+                #expect(first == .mounted(mountPoint: mountPoint, formatted: true))
+                #expect(VolumeMounter.mountedSource(at: mountPoint) == loop)
+                try Data("kept".utf8).write(to: URL(fileURLWithPath: mountPoint + "/file"))
+                // Mounting again while mounted is a no-op.
+                #expect(
+                    try await mounter.mount(device: loop, at: mountPoint)
+                        == .mounted(mountPoint: mountPoint, formatted: false))
+                let unmounted = try await ChildProcess.run("/bin/umount", [mountPoint], timeout: .seconds(30))
+                #expect(unmounted.status == 0, "\(unmounted.text)")
+                let second = try await mounter.mount(device: loop, at: mountPoint)
+                #expect(second == .mounted(mountPoint: mountPoint, formatted: false))
+                #expect(try String(contentsOfFile: mountPoint + "/file", encoding: .utf8) == "kept")
+                _ = try await ChildProcess.run("/bin/umount", [mountPoint], timeout: .seconds(30))
 
-            // An ext4 volume configured as xfs is left untouched.
-            await #expect(throws: VolumeError.invalidArgument) {
-                try await mounter.mount(device: loop, at: mountPoint, filesystem: "xfs")
+                // An ext4 volume configured as xfs is left untouched.
+                await #expect(throws: VolumeError.invalidArgument) {
+                    try await mounter.mount(device: loop, at: mountPoint, filesystem: "xfs")
+                }
+                #expect(try await mounter.existingType(of: loop) == "ext4")
             }
-            #expect(try await mounter.existingType(of: loop) == "ext4")
         }
-    }
 
-    @Test("a LUKS header is never formatted over")
-    func refusesForeignContent() async throws {
-        try await withLoopDevice { loop, directory in
-            let formatted = try await ChildProcess.run(
-                "/bin/sh",
-                [
-                    "-c",
-                    "printf %s pass | cryptsetup luksFormat --batch-mode --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file=- \(loop)",
-                ],
-                timeout: .seconds(60))
-            try #require(formatted.status == 0, "\(formatted.text)")
-            await #expect(throws: VolumeError.invalidArgument) {
-                try await VolumeMounter().mount(device: loop, at: directory + "/mnt")
+        @Test("a LUKS header is never formatted over")
+        func refusesForeignContent() async throws {
+            try await withLoopDevice { loop, directory in
+                let formatted = try await ChildProcess.run(
+                    "/bin/sh",
+                    [
+                        "-c",
+                        "printf %s pass | cryptsetup luksFormat --batch-mode --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file=- \(loop)",
+                    ],
+                    timeout: .seconds(60))
+                try #require(formatted.status == 0, "\(formatted.text)")
+                await #expect(throws: VolumeError.invalidArgument) {
+                    try await VolumeMounter().mount(device: loop, at: directory + "/mnt")
+                }
+                #expect(try await VolumeMounter().existingType(of: loop) == "crypto_LUKS")
             }
-            #expect(try await VolumeMounter().existingType(of: loop) == "crypto_LUKS")
         }
-    }
 
-    @Test("bad mount points and filesystem names are refused before any tool runs")
-    func refusesBadArguments() async throws {
-        await #expect(throws: VolumeError.invalidArgument) {
-            try await VolumeMounter().mount(device: "/dev/null", at: "relative/path")
-        }
-        await #expect(throws: VolumeError.invalidArgument) {
-            try await VolumeMounter().mount(device: "/dev/null", at: "/mnt/x", filesystem: "ext4; rm")
+        @Test("bad mount points and filesystem names are refused before any tool runs")
+        func refusesBadArguments() async throws {
+            await #expect(throws: VolumeError.invalidArgument) {
+                try await VolumeMounter().mount(device: "/dev/null", at: "relative/path")
+            }
+            await #expect(throws: VolumeError.invalidArgument) {
+                try await VolumeMounter().mount(device: "/dev/null", at: "/mnt/x", filesystem: "ext4; rm")
+            }
         }
     }
 }

@@ -11,49 +11,54 @@ import Testing
 /// driver); CI containers often cannot, and then the suite is skipped. Partition nodes (`/dev/loopNp1`) need
 /// partition scanning and udev, which a container usually lacks: then the partitions are reached at their offsets
 /// of the block device, which is the path tested here when the nodes are missing.
-@Suite(
-    "DiskVolume: a loop block device", .enabled("needs root and a usable loop driver") { await LoopDevice.isUsable() })
-struct DiskVolumeBlockDeviceTests {
-    @Test("layout, keyfile, LUKS on the data partition and activation on a loop device")
-    func loopDevice() async throws {
-        try await VolumeFixture.with { fixture async throws in
-            let loop = try await LoopDevice.attach(fixture.imagePath)
-            do {
-                let volume = DiskVolume(path: loop, configuration: fixture.volume.configuration)
-                try await volume.createLayout(metadataSize: VolumeFixture.metadataSize)
-                #expect(try await volume.partitions().map(\.name) == ["metadata", "data"])
-                try await volume.replaceKeyfile(Array("wrapped on a block device".utf8))
-                #expect(try await volume.readKeyfile() == Array("wrapped on a block device".utf8))
-                try await volume.luksFormat(.dataPartition, passphrase: .first, keyDerivation: VolumeFixture.fastKDF)
-                #expect(try await volume.isLUKS(.dataPartition))
-                #expect(try await volume.testPassphrase(.dataPartition, passphrase: .first))
-                try await volume.replacePassphrase(
-                    .dataPartition, old: .first, new: .second, keyDerivation: VolumeFixture.fastKDF)
-                #expect(try await volume.testPassphrase(.dataPartition, passphrase: .second))
-                #expect(try await volume.testPassphrase(.dataPartition, passphrase: .first) == false)
+extension RealDevices {
+    @Suite(
+        "DiskVolume: a loop block device",
+        .enabled("needs root and a usable loop driver") { await LoopDevice.isUsable() })
+    struct DiskVolumeBlockDeviceTests {
+        @Test("layout, keyfile, LUKS on the data partition and activation on a loop device")
+        func loopDevice() async throws {
+            try await VolumeFixture.with { fixture async throws in
+                let loop = try await LoopDevice.attach(fixture.imagePath)
+                do {
+                    let volume = DiskVolume(path: loop, configuration: fixture.volume.configuration)
+                    try await volume.createLayout(metadataSize: VolumeFixture.metadataSize)
+                    #expect(try await volume.partitions().map(\.name) == ["metadata", "data"])
+                    try await volume.replaceKeyfile(Array("wrapped on a block device".utf8))
+                    #expect(try await volume.readKeyfile() == Array("wrapped on a block device".utf8))
+                    try await volume.luksFormat(
+                        .dataPartition, passphrase: .first, keyDerivation: VolumeFixture.fastKDF)
+                    #expect(try await volume.isLUKS(.dataPartition))
+                    #expect(try await volume.testPassphrase(.dataPartition, passphrase: .first))
+                    try await volume.replacePassphrase(
+                        .dataPartition, old: .first, new: .second, keyDerivation: VolumeFixture.fastKDF)
+                    #expect(try await volume.testPassphrase(.dataPartition, passphrase: .second))
+                    #expect(try await volume.testPassphrase(.dataPartition, passphrase: .first) == false)
 
-                // Through the loop device, the image file holds the header at the partition's offset.
-                let data = try await volume.partitions()[1]
-                #expect(try fixture.bytes(at: data.offset, count: 6) == DiskVolumeLUKSTests.luksMagic)
+                    // Through the loop device, the image file holds the header at the partition's offset.
+                    let data = try await volume.partitions()[1]
+                    #expect(try fixture.bytes(at: data.offset, count: 6) == DiskVolumeLUKSTests.luksMagic)
 
-                let result = try await volume.open(.dataPartition, passphrase: .second, mappingName: "hpcs-loop-test")
-                switch result {
-                case .opened(let mapperPath):
-                    #expect(mapperPath == "/dev/mapper/hpcs-loop-test")
-                    let closed = try await fixture.run(.cryptsetup, ["close", "hpcs-loop-test"])
-                    #expect(closed.status == 0)
-                case .skipped(let reason):
-                    #expect(reason.contains("device node") || reason.contains("device-mapper"))
+                    let result = try await volume.open(
+                        .dataPartition, passphrase: .second, mappingName: "hpcs-loop-test")
+                    switch result {
+                    case .opened(let mapperPath):
+                        #expect(mapperPath == "/dev/mapper/hpcs-loop-test")
+                        let closed = try await fixture.run(.cryptsetup, ["close", "hpcs-loop-test"])
+                        #expect(closed.status == 0)
+                    case .skipped(let reason):
+                        #expect(reason.contains("device node") || reason.contains("device-mapper"))
+                    }
+                    await #expect(throws: VolumeError.wrongPassphrase) {
+                        try await volume.open(.dataPartition, passphrase: .wrong, mappingName: "hpcs-loop-test")
+                    }
+                    #expect(try fixture.scratchIsEmpty())
+                } catch {
+                    await LoopDevice.detach(loop)
+                    throw error
                 }
-                await #expect(throws: VolumeError.wrongPassphrase) {
-                    try await volume.open(.dataPartition, passphrase: .wrong, mappingName: "hpcs-loop-test")
-                }
-                #expect(try fixture.scratchIsEmpty())
-            } catch {
                 await LoopDevice.detach(loop)
-                throw error
             }
-            await LoopDevice.detach(loop)
         }
     }
 }
