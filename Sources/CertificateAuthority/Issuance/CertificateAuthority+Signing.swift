@@ -4,17 +4,25 @@ import SwiftASN1
 public import X509
 
 /// A certificate the CA issued, with the chain to hand out.
+///
+/// Hand certificates out as ``der``, ``chainDER`` or ``pemChain``: for an RSASSA-PSS-signed certificate
+/// (``RSASignatureScheme/pss``), which swift-certificates 1.21 cannot represent, ``certificate`` and ``chain``
+/// carry every field but the signature algorithm, and serializing them does not give the certificate.
 public struct IssuedCertificate: Sendable, Hashable {
-    /// The new certificate.
+    /// The new certificate's fields.
     public var certificate: Certificate
-    /// The new certificate followed by the CA chain.
+    /// The new certificate followed by the CA chain (fields).
     public var chain: [Certificate]
     /// The serial number in lower-case hex.
     public var serialNumber: String
+    /// The new certificate, DER, exactly as signed.
+    public var der: [UInt8]
+    /// The new certificate followed by the CA chain, DER, exactly as signed.
+    public var chainDER: [[UInt8]]
 
     /// The chain as PEM text, leaf first.
     public var pemChain: String {
-        get throws { try CertificateParsing.pem(chain) }
+        get throws { chainDER.map { PEMDocument(type: "CERTIFICATE", derBytes: $0).pemString + "\n" }.joined() }
     }
 }
 
@@ -206,23 +214,24 @@ extension CertificateAuthority {
         // Sign first, then record: the certificate and its serial enter the store in one transaction that also
         // checks the serial is unused, and the certificate leaves this function only once that has committed. A
         // collision (a 2^-126 event) costs one more HSM signature under a fresh serial.
+        let algorithm = signingAlgorithm(key)
         for _ in 0..<4 {
             let serialNumber = try await SerialNumbers.draw(client: client)
             let serial = SerialNumbers.hex(serialNumber.bytes)
-            let certificate = try await Self.build(
+            let document = try await Self.build(
                 serialNumber: serialNumber, publicKey: publicKey, notValidBefore: notBefore, notValidAfter: notAfter,
-                issuer: caCertificate.subject, subject: subject, extensions: extensions, signer: key)
-            var serializer = DER.Serializer()
-            try serializer.serialize(certificate)
+                issuer: caCertificate.subject, subject: subject, extensions: extensions, signer: key,
+                algorithm: algorithm)
             guard
                 try store.record(
                     serial: serial, subject: String(describing: subject), profile: profile.description,
-                    notBefore: notBefore, notAfter: notAfter, der: serializer.serializedBytes)
+                    notBefore: notBefore, notAfter: notAfter, der: document.der)
             else { continue }
             logger.debug(
                 "issued certificate", metadata: ["hpcs.ca.serial": "\(serial)", "hpcs.ca.profile": "\(profile)"])
             return IssuedCertificate(
-                certificate: certificate, chain: [certificate] + certificateChain, serialNumber: serial)
+                certificate: document.fields, chain: [document.fields] + certificateChain, serialNumber: serial,
+                der: document.der, chainDER: [document.der] + certificateChainDER)
         }
         throw CertificateAuthorityError(code: .serialNumberCollision, message: "no unused serial number found")
     }
