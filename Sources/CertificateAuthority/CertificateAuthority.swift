@@ -32,6 +32,7 @@ public actor CertificateAuthority {
     let client: EP11Client
     let logger: Logger
     let store: IssuanceStore
+    let serialNumbers: SerialNumbers.Source
     private var signingKey: HSMPrivateKey?
     private var chain: [CertificateDocument]
     /// How an RSA CA key signs certificates and CRLs (stored in `ca-config.json`).
@@ -65,6 +66,7 @@ public actor CertificateAuthority {
         self.logger = logger
         try FileIO.createDirectory(directory.path)
         self.store = try IssuanceStore(path: directory.appendingPathComponent("issued.sqlite").path)
+        self.serialNumbers = SerialNumbers.Source(client: client)
         let keyPath = directory.appendingPathComponent("ca-key.blob").path
         let publicKeyPath = directory.appendingPathComponent("ca-key.pub").path
         let chainPath = directory.appendingPathComponent("ca-chain.pem").path
