@@ -13,6 +13,7 @@ public import X509
 /// - `ca.csr.pem`: the pending request of an intermediate CA, until ``importCertificate(chain:)``;
 /// - `issued.sqlite`: every issued certificate, revocations and the CRL number;
 /// - `publication.json`: CRL and issuer URLs and certificate policies for issued certificates (``Publication``);
+/// - `ca-config.json`: how an RSA key signs (``RSASignatureScheme``);
 /// - `crl.pem`, `crl.der`: the last CRL.
 ///
 /// ```swift
@@ -31,8 +32,11 @@ public actor CertificateAuthority {
     let client: EP11Client
     let logger: Logger
     let store: IssuanceStore
+    let serialNumbers: SerialNumbers.Source
     private var signingKey: HSMPrivateKey?
-    private var chain: [Certificate]
+    private var chain: [CertificateDocument]
+    /// How an RSA CA key signs certificates and CRLs (stored in `ca-config.json`).
+    public private(set) var rsaSignatureScheme: RSASignatureScheme
     /// CRL and issuer URLs and policies put into issued certificates (`publication.json`).
     public private(set) var publication: Publication
 
@@ -45,6 +49,7 @@ public actor CertificateAuthority {
     var csrPath: String { directory.appendingPathComponent("ca.csr.pem").path }
     var crlPath: String { directory.appendingPathComponent("crl.pem").path }
     var publicationPath: String { directory.appendingPathComponent("publication.json").path }
+    var configurationPath: String { directory.appendingPathComponent("ca-config.json").path }
 
     /// Opens (or prepares) the CA in `directory`, creating the directory (mode 0700) if needed. An existing key
     /// and chain are loaded; nothing is generated until ``createRoot(subject:keyType:validity:)`` or
@@ -61,6 +66,7 @@ public actor CertificateAuthority {
         self.logger = logger
         try FileIO.createDirectory(directory.path)
         self.store = try IssuanceStore(path: directory.appendingPathComponent("issued.sqlite").path)
+        self.serialNumbers = SerialNumbers.Source(client: client)
         let keyPath = directory.appendingPathComponent("ca-key.blob").path
         let publicKeyPath = directory.appendingPathComponent("ca-key.pub").path
         let chainPath = directory.appendingPathComponent("ca-chain.pem").path
@@ -86,9 +92,15 @@ public actor CertificateAuthority {
             self.publication = Publication()
         }
         if FileIO.exists(chainPath) {
-            self.chain = try CertificateParsing.certificates(fromPEMOrDER: try FileIO.read(chainPath))
+            self.chain = try CertificateParsing.documents(fromPEMOrDER: try FileIO.read(chainPath))
         } else {
             self.chain = []
+        }
+        let configurationPath = directory.appendingPathComponent("ca-config.json").path
+        if FileIO.exists(configurationPath) {
+            self.rsaSignatureScheme = try StoredConfiguration.read(configurationPath).rsaSignatureScheme
+        } else {
+            self.rsaSignatureScheme = .pkcs1v1_5
         }
     }
 
@@ -98,14 +110,24 @@ public actor CertificateAuthority {
     public var isReady: Bool { signingKey != nil && !chain.isEmpty }
 
     /// The CA certificate followed by its issuers.
-    public var certificateChain: [Certificate] { chain }
+    ///
+    /// An RSASSA-PSS-signed certificate (see ``RSASignatureScheme/pss``) is not representable by swift-certificates
+    /// 1.21: its `Certificate` carries every field but the signature algorithm, and serializing it does not give
+    /// the certificate. Use ``certificateChainDER`` or ``certificateChainPEM`` to hand the chain out.
+    public var certificateChain: [Certificate] { chain.map(\.fields) }
 
-    /// The CA certificate.
+    /// The CA certificate followed by its issuers, DER, exactly as signed.
+    public var certificateChainDER: [[UInt8]] { chain.map(\.der) }
+
+    /// The CA certificate followed by its issuers, PEM, exactly as signed.
+    public var certificateChainPEM: String { chain.map(\.pem).joined() }
+
+    /// The CA certificate (for an RSASSA-PSS-signed one, see ``certificateChain``).
     public func certificate() throws -> Certificate {
         guard let first = chain.first else {
             throw CertificateAuthorityError(code: .notInitialized, message: "the CA has no certificate yet")
         }
-        return first
+        return first.fields
     }
 
     func readyKey() throws -> (HSMPrivateKey, Certificate) {
@@ -115,7 +137,25 @@ public actor CertificateAuthority {
         guard let certificate = chain.first else {
             throw CertificateAuthorityError(code: .notInitialized, message: "the CA key has no certificate yet")
         }
-        return (key, certificate)
+        return (key, certificate.fields)
+    }
+
+    /// What `key` signs certificates and CRLs with under the CA's ``rsaSignatureScheme``.
+    func signingAlgorithm(_ key: HSMPrivateKey) -> SigningAlgorithm {
+        key.isRSA && rsaSignatureScheme == .pss ? .rsaPSSSHA256 : .standard(key.defaultSignatureAlgorithm)
+    }
+
+    /// Sets (and stores in `ca-config.json`) how an RSA CA key signs certificates and CRLs from now on.
+    /// ``RSASignatureScheme/pss`` needs an RSA key (throws ``CertificateAuthorityError/Code/keyNotPermitted``
+    /// for an EC one); before the key exists the choice is only checked when the key is made.
+    public func setRSASignatureScheme(_ scheme: RSASignatureScheme) throws {
+        if let signingKey, scheme == .pss, !signingKey.isRSA {
+            throw CertificateAuthorityError(
+                code: .keyNotPermitted, message: "RSASSA-PSS needs an RSA CA key, not \(signingKey)")
+        }
+        guard scheme != rsaSignatureScheme || !FileIO.exists(configurationPath) else { return }
+        try StoredConfiguration(rsaSignatureScheme: scheme).write(configurationPath)
+        rsaSignatureScheme = scheme
     }
 
     /// The request written by ``createIntermediateCSR(subject:keyType:)``, while no certificate is imported.
@@ -154,7 +194,8 @@ public actor CertificateAuthority {
         subject: DistinguishedName,
         keyType: KeyAlgorithm = .p256,
         validity: Duration = .seconds(10 * 365 * 86_400),
-        pathLength: Int? = nil
+        pathLength: Int? = nil,
+        rsaSignature: RSASignatureScheme = .pkcs1v1_5
     ) async throws -> Certificate {
         guard signingKey == nil, !FileIO.exists(keyPath) else {
             throw CertificateAuthorityError(
@@ -164,6 +205,7 @@ public actor CertificateAuthority {
             throw CertificateAuthorityError(code: .malformedInput, message: "a root CA needs a subject name")
         }
         let seconds = try Self.seconds(validity)
+        try Self.checkScheme(rsaSignature, keyType: keyType)
         let key = try await HSMPrivateKey.generate(keyType, client: client)
         let now = Date()
         let ski = SubjectKeyIdentifier(hash: key.publicKey)
@@ -180,27 +222,32 @@ public actor CertificateAuthority {
             issuer: subject,
             subject: subject,
             extensions: extensions,
-            signer: key
+            signer: key,
+            algorithm: rsaSignature == .pss ? .rsaPSSSHA256 : .standard(key.defaultSignatureAlgorithm)
         )
         try persist(key: key)
         do {
-            try FileIO.write(Array(try CertificateParsing.pem([certificate]).utf8), to: chainPath, mode: 0o644)
+            try StoredConfiguration(rsaSignatureScheme: rsaSignature).write(configurationPath)
+            try FileIO.write(Array(certificate.pem.utf8), to: chainPath, mode: 0o644)
         } catch {
             FileIO.remove(keyPath)
             FileIO.remove(publicKeyPath)
+            FileIO.remove(configurationPath)
             throw error
         }
         signingKey = key
+        rsaSignatureScheme = rsaSignature
         chain = [certificate]
         logger.debug("created root CA", metadata: ["hpcs.ca.key_type": "\(keyType)"])
-        return certificate
+        return certificate.fields
     }
 
     /// Generates the CA key in the HSM and returns a CSR for a parent CA to sign; writes the key blob (0600) and the
     /// CSR (`ca.csr.pem`). Finish with ``importCertificate(chain:)``.
     public func createIntermediateCSR(
         subject: DistinguishedName,
-        keyType: KeyAlgorithm = .p256
+        keyType: KeyAlgorithm = .p256,
+        rsaSignature: RSASignatureScheme = .pkcs1v1_5
     ) async throws -> CertificateSigningRequest {
         guard signingKey == nil, !FileIO.exists(keyPath) else {
             throw CertificateAuthorityError(
@@ -209,19 +256,23 @@ public actor CertificateAuthority {
         guard !subject.isEmpty else {
             throw CertificateAuthorityError(code: .malformedInput, message: "an intermediate CA needs a subject name")
         }
+        try Self.checkScheme(rsaSignature, keyType: keyType)
         let key = try await HSMPrivateKey.generate(keyType, client: client)
         let csr = try await CertificateSigningRequest(
             version: .v1, subject: subject, asyncPrivateKey: Certificate.PrivateKey(key),
             attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: key.defaultSignatureAlgorithm)
         try persist(key: key)
         do {
+            try StoredConfiguration(rsaSignatureScheme: rsaSignature).write(configurationPath)
             try FileIO.write(Array(try csr.serializeAsPEM().pemString.utf8) + [0x0A], to: csrPath, mode: 0o644)
         } catch {
             FileIO.remove(keyPath)
             FileIO.remove(publicKeyPath)
+            FileIO.remove(configurationPath)
             throw error
         }
         signingKey = key
+        rsaSignatureScheme = rsaSignature
         return csr
     }
 
@@ -232,7 +283,8 @@ public actor CertificateAuthority {
         guard let key = signingKey else {
             throw CertificateAuthorityError(code: .notInitialized, message: "no CA key to import a certificate for")
         }
-        let certificates = try CertificateParsing.certificates(fromPEMOrDER: Array(text.utf8))
+        let documents = try CertificateParsing.documents(fromPEMOrDER: Array(text.utf8))
+        let certificates = documents.map(\.fields)
         guard let first = certificates.first else {
             throw CertificateAuthorityError(code: .malformedInput, message: "no certificate in the chain")
         }
@@ -244,15 +296,17 @@ public actor CertificateAuthority {
             throw CertificateAuthorityError(
                 code: .certificateMismatch, message: "the certificate is not a CA certificate")
         }
-        for (child, parent) in zip(certificates, certificates.dropFirst()) {
-            guard child.issuer == parent.subject, parent.publicKey.isValidSignature(child.signature, for: child) else {
+        for (child, parent) in zip(documents, documents.dropFirst()) {
+            guard child.fields.issuer == parent.fields.subject, RSAPSS.isSigned(child.der, by: parent.fields.publicKey)
+            else {
                 throw CertificateAuthorityError(
-                    code: .invalidSignature, message: "'\(child.subject)' is not signed by '\(parent.subject)'")
+                    code: .invalidSignature,
+                    message: "'\(child.fields.subject)' is not signed by '\(parent.fields.subject)'")
             }
         }
-        try FileIO.write(Array(try CertificateParsing.pem(certificates).utf8), to: chainPath, mode: 0o644)
+        try FileIO.write(Array(documents.map(\.pem).joined().utf8), to: chainPath, mode: 0o644)
         FileIO.remove(csrPath)
-        chain = certificates
+        chain = documents
         return first
     }
 
@@ -267,6 +321,13 @@ public actor CertificateAuthority {
     }
 
     // MARK: Helpers
+
+    static func checkScheme(_ scheme: RSASignatureScheme, keyType: KeyAlgorithm) throws {
+        if scheme == .pss, case .ec = keyType.kind {
+            throw CertificateAuthorityError(
+                code: .keyNotPermitted, message: "RSASSA-PSS needs an RSA CA key, not \(keyType)")
+        }
+    }
 
     static func seconds(_ duration: Duration) throws -> TimeInterval {
         let (seconds, attoseconds) = duration.components
@@ -286,6 +347,10 @@ public actor CertificateAuthority {
     }
 
     /// Builds and signs a certificate with the HSM key, then checks the signature with the public key.
+    ///
+    /// With ``SigningAlgorithm/rsaPSSSHA256`` swift-certificates builds the TBSCertificate (with a placeholder
+    /// key that signs nothing), its `signature` field is re-encoded as `id-RSASSA-PSS`, the HSM signs that DER
+    /// with PSS, and the certificate is assembled here.
     static func build(
         serialNumber: Certificate.SerialNumber,
         publicKey: Certificate.PublicKey,
@@ -294,30 +359,83 @@ public actor CertificateAuthority {
         issuer: DistinguishedName,
         subject: DistinguishedName,
         extensions: Certificate.Extensions,
-        signer: HSMPrivateKey
-    ) async throws -> Certificate {
-        let certificate: Certificate
-        do {
-            certificate = try await Certificate(
-                version: .v3,
-                serialNumber: serialNumber,
-                publicKey: publicKey,
-                notValidBefore: notValidBefore,
-                notValidAfter: notValidAfter,
-                issuer: issuer,
-                subject: subject,
-                signatureAlgorithm: signer.defaultSignatureAlgorithm,
-                extensions: extensions,
-                issuerAsyncPrivateKey: Certificate.PrivateKey(signer)
-            )
-        } catch let error as CertificateAuthorityError {
-            throw error
-        } catch {
-            throw CertificateAuthorityError(code: .hsmFailure, message: "cannot build the certificate", cause: error)
+        signer: HSMPrivateKey,
+        algorithm: SigningAlgorithm
+    ) async throws -> CertificateDocument {
+        switch algorithm {
+        case .standard(let signatureAlgorithm):
+            let certificate: Certificate
+            do {
+                certificate = try await Certificate(
+                    version: .v3,
+                    serialNumber: serialNumber,
+                    publicKey: publicKey,
+                    notValidBefore: notValidBefore,
+                    notValidAfter: notValidAfter,
+                    issuer: issuer,
+                    subject: subject,
+                    signatureAlgorithm: signatureAlgorithm,
+                    extensions: extensions,
+                    issuerAsyncPrivateKey: Certificate.PrivateKey(signer)
+                )
+            } catch let error as CertificateAuthorityError {
+                throw error
+            } catch {
+                throw CertificateAuthorityError(
+                    code: .hsmFailure, message: "cannot build the certificate", cause: error)
+            }
+            guard signer.publicKey.isValidSignature(certificate.signature, for: certificate) else {
+                throw CertificateAuthorityError(code: .hsmFailure, message: "the HSM signature does not verify")
+            }
+            return try CertificateDocument(certificate: certificate)
+        case .rsaPSSSHA256:
+            let tbs: [UInt8]
+            let algorithmIdentifier = try RSAPSS.algorithmIdentifier(.sha256)
+            do {
+                let unsigned = try Certificate(
+                    version: .v3,
+                    serialNumber: serialNumber,
+                    publicKey: publicKey,
+                    notValidBefore: notValidBefore,
+                    notValidAfter: notValidAfter,
+                    issuer: issuer,
+                    subject: subject,
+                    signatureAlgorithm: .sha256WithRSAEncryption,
+                    extensions: extensions,
+                    issuerPrivateKey: Certificate.PrivateKey(TBSOnlyKey(publicKey: signer.publicKey))
+                )
+                tbs = try RSAPSS.replacingSignatureField(
+                    of: unsigned.tbsCertificateBytes, with: algorithmIdentifier)
+            } catch {
+                throw CertificateAuthorityError(
+                    code: .malformedInput, message: "cannot build the certificate", cause: error)
+            }
+            let signature = try await signer.pssSignature(for: tbs, hash: .sha256)
+            guard RSAPSS.isValidSignature(signature, for: tbs, digest: .sha256, publicKey: signer.publicKey) else {
+                throw CertificateAuthorityError(code: .hsmFailure, message: "the HSM signature does not verify")
+            }
+            let der = try RSAPSS.assemble(tbs: tbs, algorithm: algorithmIdentifier, signature: signature)
+            return CertificateDocument(der: der, fields: try RSAPSS.fieldsCertificate(der: der))
         }
-        guard signer.publicKey.isValidSignature(certificate.signature, for: certificate) else {
-            throw CertificateAuthorityError(code: .hsmFailure, message: "the HSM signature does not verify")
-        }
-        return certificate
+    }
+}
+
+/// A stand-in issuer key that lets swift-certificates serialize a TBSCertificate: its "signature" is one zero
+/// byte, thrown away with the placeholder certificate.
+struct TBSOnlyKey: CustomPrivateKey {
+    var publicKey: Certificate.PublicKey
+    var defaultSignatureAlgorithm: Certificate.SignatureAlgorithm { .sha256WithRSAEncryption }
+    var supportedSignatureAlgorithms: [Certificate.SignatureAlgorithm] { [.sha256WithRSAEncryption] }
+
+    func signSynchronously(
+        bytes: some DataProtocol, signatureAlgorithm: Certificate.SignatureAlgorithm
+    ) throws -> Certificate.Signature {
+        try Certificate.Signature(signatureAlgorithm: signatureAlgorithm, signatureBytes: ASN1BitString(bytes: [0]))
+    }
+
+    static var defaultPEMDiscriminator: String { "UNUSABLE PLACEHOLDER KEY" }
+
+    func serialize(into coder: inout DER.Serializer) throws {
+        throw CertificateAuthorityError(code: .keyNotPermitted, message: "a placeholder key cannot be serialized")
     }
 }

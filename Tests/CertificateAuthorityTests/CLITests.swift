@@ -128,4 +128,66 @@ struct CLITests {
             #expect(result.text.contains("Error:"))
         }
     }
+
+    @Test("ca init --rsa-signature pss: the CA keeps signing with PSS (sign, issue, crl) until told pkcs1")
+    func rsaPSS() async throws {
+        try await withTemporaryDirectory { directory in
+            var result = try await tool(
+                [
+                    "ca", "init", "--dir", "ca", "--subject", "CN=CLI PSS Root", "--key", "rsa2048", "--rsa-signature",
+                    "pss",
+                ], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            let config = try String(contentsOf: directory.appendingPathComponent("ca/ca-config.json"), encoding: .utf8)
+            #expect(config.contains(#""rsaSignature" : "pss""#), "\(config)")
+
+            // A later run, without the flag, still signs with PSS.
+            let csr = try opensslCSR(.p256, in: directory)
+            try Data(csr).write(to: directory.appendingPathComponent("leaf.csr"))
+            result = try await tool(
+                ["ca", "sign", "--dir", "ca", "--csr", "leaf.csr", "--profile", "tls-server", "--out", "leaf.pem"],
+                in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            result = try await tool(
+                [
+                    "ca", "issue", "--dir", "ca", "--generate-key", "--subject", "CN=client-1", "--profile",
+                    "tls-client", "--out-key", "client.blob", "--out-cert", "client.pem",
+                ], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            result = try await tool(["ca", "crl", "--dir", "ca", "--out", "crl.pem"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            for name in ["ca/ca-chain.pem", "leaf.pem", "client.pem"] {
+                let check = try await opensslChild(["verify", "-CAfile", "ca/ca-chain.pem", name], in: directory)
+                #expect(check.status == 0, "\(name): \(check.text)")
+                let text = try await opensslChild(["x509", "-in", name, "-noout", "-text"], in: directory)
+                #expect(text.text.contains("Signature Algorithm: rsassaPss"), "\(name): \(text.text)")
+            }
+            var crl = try await opensslChild(
+                ["crl", "-in", "crl.pem", "-CAfile", "ca/ca-chain.pem", "-noout", "-text"], in: directory)
+            #expect(crl.text.contains("verify OK"), "\(crl.text)")
+            #expect(crl.text.contains("Signature Algorithm: rsassaPss"))
+
+            // --rsa-signature pkcs1 switches back, and is kept.
+            result = try await tool(
+                ["ca", "crl", "--dir", "ca", "--rsa-signature", "pkcs1", "--out", "crl2.pem"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            crl = try await opensslChild(
+                ["crl", "-in", "crl2.pem", "-CAfile", "ca/ca-chain.pem", "-noout", "-text"], in: directory)
+            #expect(crl.text.contains("verify OK"), "\(crl.text)")
+            #expect(crl.text.contains("Signature Algorithm: sha256WithRSAEncryption"), "\(crl.text)")
+            result = try await tool(
+                ["ca", "sign", "--dir", "ca", "--csr", "leaf.csr", "--profile", "tls-server", "--out", "leaf2.pem"],
+                in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            let text = try await opensslChild(["x509", "-in", "leaf2.pem", "-noout", "-text"], in: directory)
+            #expect(text.text.contains("Signature Algorithm: sha256WithRSAEncryption"), "\(text.text)")
+
+            // An EC CA refuses PSS with a typed error.
+            result = try await tool(
+                ["ca", "init", "--dir", "ec", "--subject", "CN=EC", "--key", "p256", "--rsa-signature", "pss"],
+                in: directory)
+            #expect(result.status == 1)
+            #expect(result.text.contains("CertificateAuthorityError.keyNotPermitted"), "\(result.text)")
+        }
+    }
 }

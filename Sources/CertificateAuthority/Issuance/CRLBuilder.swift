@@ -58,7 +58,7 @@ enum CRLBuilder {
     }
 
     static func tbsCertList(
-        signatureAlgorithm: Certificate.SignatureAlgorithm,
+        algorithm: [UInt8],
         issuer: DistinguishedName,
         thisUpdate: Date,
         nextUpdate: Date,
@@ -66,7 +66,6 @@ enum CRLBuilder {
         authorityKeyIdentifier: [UInt8],
         crlNumber: Int64
     ) throws -> [UInt8] {
-        let algorithm = try algorithmIdentifier(signatureAlgorithm)
         var coder = DER.Serializer()
         try coder.appendConstructedNode(identifier: .sequence) { coder in
             try coder.serialize(1)  // v2
@@ -110,10 +109,8 @@ enum CRLBuilder {
         return coder.serializedBytes
     }
 
-    static func certificateList(tbs: [UInt8], signatureAlgorithm: Certificate.SignatureAlgorithm, signature: [UInt8])
-        throws -> [UInt8]
-    {
-        let algorithm = try algorithmIdentifier(signatureAlgorithm)
+    /// `algorithm` is the DER AlgorithmIdentifier, the same as in `tbs`.
+    static func certificateList(tbs: [UInt8], algorithm: [UInt8], signature: [UInt8]) throws -> [UInt8] {
         var coder = DER.Serializer()
         try coder.appendConstructedNode(identifier: .sequence) { coder in
             coder.serializeRawBytes(tbs)

@@ -50,7 +50,7 @@ extension CertificateAuthority {
         for record in revoked {
             let certificate: Certificate
             do {
-                certificate = try Certificate(derEncoded: record.certificateDER)
+                certificate = try CertificateDocument(der: record.certificateDER).fields
             } catch {
                 throw CertificateAuthorityError(
                     code: .storageFailure, message: "stored certificate \(record.serialNumber) is unreadable",
@@ -63,12 +63,14 @@ extension CertificateAuthority {
         }
         let now = Date()
         let nextUpdate = now.addingTimeInterval(seconds)
-        let algorithm = key.defaultSignatureAlgorithm
+        let algorithm = signingAlgorithm(key)
         let tbs = try CRLBuilder.tbsCertList(
-            signatureAlgorithm: algorithm, issuer: caCertificate.subject, thisUpdate: now, nextUpdate: nextUpdate,
-            entries: entries, authorityKeyIdentifier: try Self.keyIdentifier(of: caCertificate), crlNumber: number)
-        let signature = try await key.signatureValue(for: tbs, signatureAlgorithm: algorithm)
-        let der = try CRLBuilder.certificateList(tbs: tbs, signatureAlgorithm: algorithm, signature: signature)
+            algorithm: try algorithm.algorithmIdentifier(), issuer: caCertificate.subject, thisUpdate: now,
+            nextUpdate: nextUpdate, entries: entries,
+            authorityKeyIdentifier: try Self.keyIdentifier(of: caCertificate), crlNumber: number)
+        let signature = try await algorithm.sign(tbs, with: key)
+        let der = try CRLBuilder.certificateList(
+            tbs: tbs, algorithm: try algorithm.algorithmIdentifier(), signature: signature)
         let crl = CertificateRevocationList(
             der: der, number: number, thisUpdate: now, nextUpdate: nextUpdate,
             revokedSerialNumbers: revoked.map(\.serialNumber))

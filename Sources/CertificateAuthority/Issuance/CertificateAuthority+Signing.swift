@@ -4,17 +4,25 @@ import SwiftASN1
 public import X509
 
 /// A certificate the CA issued, with the chain to hand out.
+///
+/// Hand certificates out as ``der``, ``chainDER`` or ``pemChain``: for an RSASSA-PSS-signed certificate
+/// (``RSASignatureScheme/pss``), which swift-certificates 1.21 cannot represent, ``certificate`` and ``chain``
+/// carry every field but the signature algorithm, and serializing them does not give the certificate.
 public struct IssuedCertificate: Sendable, Hashable {
-    /// The new certificate.
+    /// The new certificate's fields.
     public var certificate: Certificate
-    /// The new certificate followed by the CA chain.
+    /// The new certificate followed by the CA chain (fields).
     public var chain: [Certificate]
     /// The serial number in lower-case hex.
     public var serialNumber: String
+    /// The new certificate, DER, exactly as signed.
+    public var der: [UInt8]
+    /// The new certificate followed by the CA chain, DER, exactly as signed.
+    public var chainDER: [[UInt8]]
 
     /// The chain as PEM text, leaf first.
     public var pemChain: String {
-        get throws { try CertificateParsing.pem(chain) }
+        get throws { chainDER.map { PEMDocument(type: "CERTIFICATE", derBytes: $0).pemString + "\n" }.joined() }
     }
 }
 
@@ -31,7 +39,7 @@ public struct IssuedHSMKey: Sendable, Hashable, CustomStringConvertible {
 
 extension CertificateAuthority {
     /// Signs a CSR given as PEM text or DER; see ``sign(csr:profile:validity:sans:)``.
-    public func sign(
+    public nonisolated func sign(
         csrPEMOrDER bytes: [UInt8],
         profile: Profile,
         validity: Duration? = nil,
@@ -57,16 +65,45 @@ extension CertificateAuthority {
     ///     intermediates, cut to the CA certificate's end. An explicit validity must not exceed the policy nor
     ///     outlive the CA certificate.
     ///   - sans: replaces the CSR's requested subject alternative names.
-    public func sign(
+    ///
+    /// Only the checks that read the CA's state (policy, names, validity, extensions) run on the actor; the CSR
+    /// signature check, the HSM calls, the signature check and the store run outside it, so concurrent requests
+    /// overlap.
+    public nonisolated func sign(
         csr: CertificateSigningRequest,
         profile: Profile,
         validity: Duration? = nil,
         sans: [GeneralName]? = nil
     ) async throws -> IssuedCertificate {
-        let (key, caCertificate) = try readyKey()
         guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
             throw CertificateAuthorityError(code: .invalidSignature, message: "the CSR signature does not verify")
         }
+        return try await issue(try await plan(csr: csr, profile: profile, validity: validity, sans: sans))
+    }
+
+    /// What ``issue(_:)`` needs: everything read from the CA's state, checked.
+    struct IssuancePlan: Sendable {
+        var publicKey: Certificate.PublicKey
+        var subject: DistinguishedName
+        var profile: Profile
+        var notBefore: Date
+        var notAfter: Date
+        var extensions: Certificate.Extensions
+        var key: HSMPrivateKey
+        var caCertificate: Certificate
+        var algorithm: SigningAlgorithm
+        var chain: [Certificate]
+        var chainDER: [[UInt8]]
+    }
+
+    /// The policy, name, validity and profile checks of ``sign(csr:profile:validity:sans:)``, and the extensions.
+    func plan(
+        csr: CertificateSigningRequest,
+        profile: Profile,
+        validity: Duration?,
+        sans: [GeneralName]?
+    ) throws -> IssuancePlan {
+        let (key, caCertificate) = try readyKey()
         try policy.check(publicKey: csr.publicKey)
 
         // Names.
@@ -160,9 +197,10 @@ extension CertificateAuthority {
                 Certificate.Extension(SubjectAlternativeNames(names), critical: csr.subject.isEmpty))
         }
 
-        return try await issue(
+        return IssuancePlan(
             publicKey: csr.publicKey, subject: csr.subject, profile: profile, notBefore: notBefore,
-            notAfter: notAfter, extensions: extensions, key: key, caCertificate: caCertificate)
+            notAfter: notAfter, extensions: extensions, key: key, caCertificate: caCertificate,
+            algorithm: signingAlgorithm(key), chain: certificateChain, chainDER: certificateChainDER)
     }
 
     /// Generates a key pair for the subject in the HSM (sign only, not extractable), requests a certificate for it
@@ -193,36 +231,28 @@ extension CertificateAuthority {
 
     // MARK: Internals
 
-    func issue(
-        publicKey: Certificate.PublicKey,
-        subject: DistinguishedName,
-        profile: Profile,
-        notBefore: Date,
-        notAfter: Date,
-        extensions: Certificate.Extensions,
-        key: HSMPrivateKey,
-        caCertificate: Certificate
-    ) async throws -> IssuedCertificate {
+    nonisolated func issue(_ plan: IssuancePlan) async throws -> IssuedCertificate {
+        let (subject, profile, notBefore, notAfter) = (plan.subject, plan.profile, plan.notBefore, plan.notAfter)
         // Sign first, then record: the certificate and its serial enter the store in one transaction that also
         // checks the serial is unused, and the certificate leaves this function only once that has committed. A
         // collision (a 2^-126 event) costs one more HSM signature under a fresh serial.
         for _ in 0..<4 {
-            let serialNumber = try await SerialNumbers.draw(client: client)
+            let serialNumber = try await serialNumbers.next()
             let serial = SerialNumbers.hex(serialNumber.bytes)
-            let certificate = try await Self.build(
-                serialNumber: serialNumber, publicKey: publicKey, notValidBefore: notBefore, notValidAfter: notAfter,
-                issuer: caCertificate.subject, subject: subject, extensions: extensions, signer: key)
-            var serializer = DER.Serializer()
-            try serializer.serialize(certificate)
+            let document = try await Self.build(
+                serialNumber: serialNumber, publicKey: plan.publicKey, notValidBefore: notBefore,
+                notValidAfter: notAfter, issuer: plan.caCertificate.subject, subject: subject,
+                extensions: plan.extensions, signer: plan.key, algorithm: plan.algorithm)
             guard
-                try store.record(
+                try await store.record(
                     serial: serial, subject: String(describing: subject), profile: profile.description,
-                    notBefore: notBefore, notAfter: notAfter, der: serializer.serializedBytes)
+                    notBefore: notBefore, notAfter: notAfter, der: document.der)
             else { continue }
             logger.debug(
                 "issued certificate", metadata: ["hpcs.ca.serial": "\(serial)", "hpcs.ca.profile": "\(profile)"])
             return IssuedCertificate(
-                certificate: certificate, chain: [certificate] + certificateChain, serialNumber: serial)
+                certificate: document.fields, chain: [document.fields] + plan.chain, serialNumber: serial,
+                der: document.der, chainDER: [document.der] + plan.chainDER)
         }
         throw CertificateAuthorityError(code: .serialNumberCollision, message: "no unused serial number found")
     }

@@ -15,9 +15,9 @@ import _CryptoExtras
 ///
 /// - EC P-256 / P-384: the digest is computed here and signed with `CKM_ECDSA`; the HSM's raw `r‖s` is
 ///   re-encoded as a DER `ECDSA-Sig-Value`.
-/// - RSA: PKCS #1 v1.5 with `CKM_SHA256/384/512_RSA_PKCS` (the HSM hashes). RSASSA-PSS signatures are
-///   available through ``pssSignature(for:hash:)``; swift-certificates 1.21 cannot represent PSS-signed
-///   certificates, so certificates use PKCS #1 v1.5.
+/// - RSA: PKCS #1 v1.5 with `CKM_SHA256/384/512_RSA_PKCS` (the HSM hashes). RSASSA-PSS signatures come from
+///   ``pssSignature(for:hash:)``; swift-certificates 1.21 cannot represent PSS-signed certificates, so
+///   ``CertificateAuthority`` builds those itself (``RSASignatureScheme/pss``).
 ///
 /// Equality and hashing use the key blob; `description` never prints it.
 public struct HSMPrivateKey: CustomPrivateKey, CustomStringConvertible {
@@ -68,6 +68,8 @@ public struct HSMPrivateKey: CustomPrivateKey, CustomStringConvertible {
     }
 
     public var description: String { "HSMPrivateKey(\(info.algorithm))" }
+
+    var isRSA: Bool { info.algorithm == .rsa }
 
     // MARK: CustomPrivateKey
 

@@ -42,6 +42,27 @@ public enum CertificateParsing {
         }
     }
 
+    /// Certificates from PEM text or one DER certificate, each kept as DER beside its fields; unlike
+    /// ``certificates(fromPEMOrDER:)`` this accepts RSASSA-PSS-signed certificates.
+    static func documents(fromPEMOrDER bytes: [UInt8]) throws -> [CertificateDocument] {
+        if isPEM(bytes) {
+            let documents: [PEMDocument]
+            do {
+                documents = try PEMDocument.parseMultiple(pemString: String(decoding: bytes, as: UTF8.self))
+            } catch {
+                throw malformed("the certificate PEM is malformed", error)
+            }
+            guard !documents.isEmpty else { throw malformed("no certificate in the PEM text") }
+            return try documents.map { document in
+                guard document.discriminator == "CERTIFICATE" else {
+                    throw malformed("expected CERTIFICATE, found \(document.discriminator)")
+                }
+                return try CertificateDocument(der: document.derBytes)
+            }
+        }
+        return [try CertificateDocument(der: bytes)]
+    }
+
     /// A CSR from PEM (`CERTIFICATE REQUEST` or `NEW CERTIFICATE REQUEST`) or DER.
     public static func certificateSigningRequest(fromPEMOrDER bytes: [UInt8]) throws -> CertificateSigningRequest {
         var der = bytes

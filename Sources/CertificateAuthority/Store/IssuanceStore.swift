@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+import Synchronization
 
 /// One certificate the CA issued, as the issuance store keeps it.
 public struct IssuedCertificateRecord: Sendable, Hashable {
@@ -68,6 +69,23 @@ final class IssuanceStore: Sendable {
     /// A pool in write-ahead-log mode: a commit appends to the log and syncs it once (synchronous = FULL, so a
     /// committed issuance survives a power loss), instead of the rollback journal's several syncs per commit.
     private let queue: DatabasePool
+    /// Certificates waiting for the next group commit (see ``record(serial:subject:profile:notBefore:notAfter:der:)``).
+    private let commits = Mutex(CommitState())
+
+    private struct PendingRecord: Sendable {
+        var serial: String
+        var subject: String
+        var profile: String
+        var notBefore: Double
+        var notAfter: Double
+        var der: [UInt8]
+        var continuation: CheckedContinuation<Bool, any Error>
+    }
+
+    private struct CommitState: Sendable {
+        var pending: [PendingRecord] = []
+        var committing = false
+    }
 
     init(path: String) throws {
         do {
@@ -115,26 +133,70 @@ final class IssuanceStore: Sendable {
         }
     }
 
-    /// Records an issued certificate in one transaction; returns false, writing nothing, if `serial` is already used.
+    /// Records an issued certificate; returns false, writing nothing, if `serial` is already used. Returns once the
+    /// transaction holding the row has committed (and, with synchronous = FULL, is durable).
+    ///
+    /// Group commit: while one transaction is being written and synced, the certificates that arrive queue up and
+    /// then go into the next transaction together, so concurrent issuances share one sync. Each row is still checked
+    /// for an unused serial inside its transaction, and no caller returns before that transaction has committed; if
+    /// it fails, every caller in it gets the error. The writes and syncs run on a thread of their own, never on the
+    /// cooperative pool.
     func record(
         serial: String, subject: String, profile: String, notBefore: Date, notAfter: Date, der: [UInt8]
-    ) throws -> Bool {
-        try storage("record certificate") {
-            try queue.write { db in
-                let existing =
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM certificate WHERE serial = ?", arguments: [serial])
-                    ?? 0
-                guard existing == 0 else { return false }
-                try db.execute(
-                    sql: """
-                        INSERT INTO certificate (serial, subject, profile, not_before, not_after, issued_at, der)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        serial, subject, profile, notBefore.timeIntervalSince1970, notAfter.timeIntervalSince1970,
-                        Date().timeIntervalSince1970, Data(der),
-                    ])
+    ) async throws -> Bool {
+        try await withCheckedThrowingContinuation { continuation in
+            let record = PendingRecord(
+                serial: serial, subject: subject, profile: profile, notBefore: notBefore.timeIntervalSince1970,
+                notAfter: notAfter.timeIntervalSince1970, der: der, continuation: continuation)
+            let leads = commits.withLock { state in
+                state.pending.append(record)
+                guard !state.committing else { return false }
+                state.committing = true
                 return true
+            }
+            if leads {
+                Thread { [self] in commitPending() }.start()
+            }
+        }
+    }
+
+    /// Commits queued certificates, a transaction per batch, until none are left.
+    private func commitPending() {
+        while true {
+            let batch = commits.withLock { state in
+                let batch = state.pending
+                state.pending.removeAll()
+                if batch.isEmpty { state.committing = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            let now = Date().timeIntervalSince1970
+            let outcome = Result {
+                try queue.write { db in
+                    try batch.map { record in
+                        let sql = "SELECT COUNT(*) FROM certificate WHERE serial = ?"
+                        let existing = try Int.fetchOne(db, sql: sql, arguments: [record.serial]) ?? 0
+                        guard existing == 0 else { return false }
+                        try db.execute(
+                            sql: """
+                                INSERT INTO certificate (serial, subject, profile, not_before, not_after, issued_at, der)
+                                VALUES (?, ?, ?, ?, ?, ?, ?)
+                                """,
+                            arguments: [
+                                record.serial, record.subject, record.profile, record.notBefore, record.notAfter, now,
+                                Data(record.der),
+                            ])
+                        return true
+                    }
+                }
+            }
+            switch outcome {
+            case .success(let inserted):
+                for (record, wasInserted) in zip(batch, inserted) { record.continuation.resume(returning: wasInserted) }
+            case .failure(let error):
+                let failure = CertificateAuthorityError(
+                    code: .storageFailure, message: "issuance database: record certificate failed", cause: error)
+                for record in batch { record.continuation.resume(throwing: failure) }
             }
         }
     }

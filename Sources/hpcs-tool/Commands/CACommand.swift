@@ -41,6 +41,29 @@ extension Profile: ExpressibleByArgument {
     public static var allValueStrings: [String] { ["tls-server", "tls-client", "code-signing", "intermediate"] }
 }
 
+extension RSASignatureScheme: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let value = try? RSASignatureScheme(parsing: argument) else { return nil }
+        self = value
+    }
+    public static var allValueStrings: [String] { ["pss", "pkcs1"] }
+}
+
+/// `--rsa-signature`, shared by the commands that sign.
+struct RSASignatureOptions: ParsableArguments {
+    @Option(
+        name: .customLong("rsa-signature"),
+        help: ArgumentHelp(
+            "How an RSA CA key signs certificates and CRLs: pss (RSASSA-PSS, SHA-256) or pkcs1 (PKCS #1 v1.5).",
+            discussion: "Stored in DIR/ca-config.json: later commands keep the choice until it is given again."))
+    var scheme: RSASignatureScheme?
+
+    /// Stores the choice, if one was given, in the opened CA.
+    func apply(to ca: CertificateAuthority) async throws {
+        if let scheme { try await ca.setRSASignatureScheme(scheme) }
+    }
+}
+
 extension RevocationReason: ExpressibleByArgument {
     public init?(argument: String) {
         guard let value = try? RevocationReason(parsing: argument) else { return nil }
@@ -157,6 +180,7 @@ extension CACommand {
         @Option(help: "A root's pathLenConstraint (default: none).") var pathLength: Int?
         @Flag(help: "Make an intermediate CA: write a CSR for the parent CA instead of a root certificate.")
         var intermediate = false
+        @OptionGroup var rsaSignature: RSASignatureOptions
 
         func validate() throws {
             try checkDays(days)
@@ -169,9 +193,10 @@ extension CACommand {
         func run() async throws {
             let name = try CertificateParsing.distinguishedName(subject)
             let keyType = key
+            let scheme = rsaSignature.scheme ?? .pkcs1v1_5
             if intermediate {
                 try await withCertificateAuthority(options, connection, creating: true) { ca in
-                    _ = try await ca.createIntermediateCSR(subject: name, keyType: keyType)
+                    _ = try await ca.createIntermediateCSR(subject: name, keyType: keyType, rsaSignature: scheme)
                 }
                 printError("created the \(keyType) CA key in the HSM; the request awaits the parent CA's signature")
                 print(URL(fileURLWithPath: options.directory).appendingPathComponent("ca.csr.pem").path)
@@ -180,7 +205,8 @@ extension CACommand {
             let lifetime = validity(days: days ?? 3650) ?? .seconds(3650 * 86_400)
             let pathLength = pathLength
             let certificate = try await withCertificateAuthority(options, connection, creating: true) { ca in
-                try await ca.createRoot(subject: name, keyType: keyType, validity: lifetime, pathLength: pathLength)
+                try await ca.createRoot(
+                    subject: name, keyType: keyType, validity: lifetime, pathLength: pathLength, rsaSignature: scheme)
             }
             printError(
                 "created root CA \"\(certificate.subject)\" (\(keyType)), serial \(hex(certificate.serialNumber.bytes)), "
@@ -227,6 +253,7 @@ extension CACommand {
         @Option(help: "With --profile intermediate: its pathLenConstraint (default 0).") var pathLength: Int?
         @Option(help: "Issuance policy (JSON file).") var policy: String?
         @Option(help: "Write the PEM chain to this file instead of stdout.") var out: String?
+        @OptionGroup var rsaSignature: RSASignatureOptions
 
         func validate() throws {
             try checkDays(days)
@@ -245,7 +272,8 @@ extension CACommand {
             let profile = pathLength.map { Profile.intermediate(pathLength: $0) } ?? profile
             let lifetime = validity(days: days)
             let issued = try await withCertificateAuthority(options, connection, policy: policy) { ca in
-                try await ca.sign(csrPEMOrDER: request, profile: profile, validity: lifetime, sans: sans)
+                try await rsaSignature.apply(to: ca)
+                return try await ca.sign(csrPEMOrDER: request, profile: profile, validity: lifetime, sans: sans)
             }
             let pem = try issued.pemChain
             if let out { try writePublicFile(out, pem) } else { print(pem, terminator: "") }
@@ -274,6 +302,7 @@ extension CACommand {
         @Option(help: "Issuance policy (JSON file).") var policy: String?
         @Option(help: "A new file (mode 0600) for the subject's wrapped private key blob.") var outKey: String
         @Option(help: "File for the PEM chain, leaf first.") var outCert: String
+        @OptionGroup var rsaSignature: RSASignatureOptions
 
         func validate() throws {
             guard generateKey else {
@@ -291,7 +320,8 @@ extension CACommand {
             let lifetime = validity(days: days)
             let (keyType, profile) = (key, profile)
             let issued = try await withCertificateAuthority(options, connection, policy: policy) { ca in
-                try await ca.issueHSMKey(
+                try await rsaSignature.apply(to: ca)
+                return try await ca.issueHSMKey(
                     subject: name, keyType: keyType, profile: profile, validity: lifetime, sans: sans)
             }
             try writeSecretFile(outKey, issued.privateKey.bytes)
@@ -384,13 +414,15 @@ extension CACommand {
         @OptionGroup var options: CADirectoryOptions
         @Option(help: "Days until the CRL's nextUpdate (default 7).") var days: Int?
         @Option(help: "Write the PEM CRL to this file instead of stdout.") var out: String?
+        @OptionGroup var rsaSignature: RSASignatureOptions
 
         func validate() throws { try checkDays(days) }
 
         func run() async throws {
             let lifetime = validity(days: days ?? 7) ?? .seconds(7 * 86_400)
             let crl = try await withCertificateAuthority(options, connection) { ca in
-                try await ca.generateCRL(validity: lifetime)
+                try await rsaSignature.apply(to: ca)
+                return try await ca.generateCRL(validity: lifetime)
             }
             if let out { try writePublicFile(out, crl.pem) } else { print(crl.pem, terminator: "") }
             printError(
