@@ -43,7 +43,7 @@ struct CLITests {
             #expect(masterKeyMode == 0o600)
 
             // A later run (a fresh mock with the stored master key) signs an openssl CSR.
-            let csr = try opensslCSR(.p256, in: directory)
+            let csr = try await opensslCSR(.p256, in: directory)
             try Data(csr).write(to: directory.appendingPathComponent("leaf.csr"))
             result = try await tool(
                 [
@@ -51,9 +51,9 @@ struct CLITests {
                     "--san", "DNS:www.example.com", "--san", "IP:192.0.2.7", "--days", "7", "--out", "leaf.pem",
                 ], in: directory)
             #expect(result.status == 0, "\(result.text)")
-            var check = try openssl(["verify", "-CAfile", chainPath, "leaf.pem"], in: directory)
+            var check = try await openssl(["verify", "-CAfile", chainPath, "leaf.pem"], in: directory)
             #expect(check.status == 0, "\(check.output)")
-            check = try openssl(
+            check = try await openssl(
                 ["x509", "-in", "leaf.pem", "-noout", "-serial", "-ext", "subjectAltName"], in: directory)
             #expect(check.output.contains("IP Address:192.0.2.7"))
             let serialLine = try #require(check.output.split(separator: "\n").first { $0.hasPrefix("serial=") })
@@ -78,10 +78,10 @@ struct CLITests {
             #expect(result.status == 0, "\(result.text)")
             result = try await tool(["ca", "crl", "--dir", "ca", "--days", "1", "--out", "crl.pem"], in: directory)
             #expect(result.status == 0, "\(result.text)")
-            check = try openssl(["crl", "-in", "crl.pem", "-CAfile", chainPath, "-verify", "-noout"], in: directory)
+            check = try await openssl(["crl", "-in", "crl.pem", "-CAfile", chainPath, "-verify", "-noout"], in: directory)
             #expect(check.status == 0, "\(check.output)")
             #expect(check.output.contains("verify OK"))
-            check = try openssl(
+            check = try await openssl(
                 ["verify", "-crl_check", "-CAfile", chainPath, "-CRLfile", "crl.pem", "leaf.pem"], in: directory)
             #expect(check.status != 0)
             #expect(check.output.contains("revoked"))
@@ -114,7 +114,7 @@ struct CLITests {
                 try FileManager.default.attributesOfItem(
                     atPath: directory.appendingPathComponent("client.blob").path)[.posixPermissions] as? Int
             #expect(mode == 0o600)
-            let check = try openssl(
+            let check = try await openssl(
                 ["verify", "-CAfile", "ca/ca-chain.pem", "-purpose", "sslclient", "client.pem"], in: directory)
             #expect(check.status == 0, "\(check.output)")
 
@@ -142,7 +142,7 @@ struct CLITests {
             #expect(config.contains(#""rsaSignature" : "pss""#), "\(config)")
 
             // A later run, without the flag, still signs with PSS.
-            let csr = try opensslCSR(.p256, in: directory)
+            let csr = try await opensslCSR(.p256, in: directory)
             try Data(csr).write(to: directory.appendingPathComponent("leaf.csr"))
             result = try await tool(
                 ["ca", "sign", "--dir", "ca", "--csr", "leaf.csr", "--profile", "tls-server", "--out", "leaf.pem"],

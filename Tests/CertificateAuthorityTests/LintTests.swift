@@ -13,11 +13,11 @@ let pkilint = PythonInterpreter.find(importCheck: "import pkilint")
     .enabled(if: pkilint.interpreter != nil || PythonInterpreter.isCI, "pkilint is not installed")
 )
 struct LintTests {
-    func lint(_ module: String, _ arguments: [String], in directory: URL) throws -> CommandResult {
+    func lint(_ module: String, _ arguments: [String], in directory: URL) async throws -> CommandResult {
         guard let python = pkilint.interpreter else {
             throw CommandError("pkilint not found (run scripts/install-deps.sh); tried: \(pkilint.reasons.joined(separator: "; "))")
         }
-        return try run(
+        return try await run(
             python.executable, python.leadingArguments + ["-m", "pkilint.bin.\(module)", "lint"] + arguments,
             in: directory)
     }
@@ -27,7 +27,7 @@ struct LintTests {
         arguments: [KeyAlgorithm.p256, .rsa2048])
     func pkixLint(caKey: KeyAlgorithm) async throws {
         try await withRootCA(keyType: caKey) { ca, _, directory in
-            let csr = try opensslCSR(.p256, sans: ["DNS:www.example.com"], in: directory)
+            let csr = try await opensslCSR(.p256, sans: ["DNS:www.example.com"], in: directory)
             let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             let leafPath = try write(try CertificateParsing.pem([issued.certificate]), to: "leaf.pem", in: directory)
             let rootPath = try write(
@@ -36,10 +36,10 @@ struct LintTests {
             let crlPath = try write(try await ca.generateCRL().pem, to: "crl.pem", in: directory)
 
             for path in [leafPath, rootPath] {
-                let result = try lint("lint_pkix_cert", ["-s", "ERROR", path], in: directory)
+                let result = try await lint("lint_pkix_cert", ["-s", "ERROR", path], in: directory)
                 #expect(result.status == 0, "\(path): \(result.output)")
             }
-            let crl = try lint("lint_crl", ["-t", "CRL", "-p", "PKIX", "-s", "ERROR", crlPath], in: directory)
+            let crl = try await lint("lint_crl", ["-t", "CRL", "-p", "PKIX", "-s", "ERROR", crlPath], in: directory)
             #expect(crl.status == 0, "\(crl.output)")
         }
     }
@@ -53,7 +53,7 @@ struct LintTests {
                 timeout: .seconds(120))
         }
         try await withPSSRootCA { ca, _, directory in
-            let csr = try opensslCSR(.p256, sans: ["DNS:www.example.com"], in: directory)
+            let csr = try await opensslCSR(.p256, sans: ["DNS:www.example.com"], in: directory)
             let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             let leafPath = try write(pem(issued.der), to: "leaf.pem", in: directory)
             let rootPEM = await ca.certificateChainPEM

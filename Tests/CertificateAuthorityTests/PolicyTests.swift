@@ -59,7 +59,7 @@ struct PolicyTests {
     @Test("Names against the policy", arguments: names)
     func namePolicy(testCase: NameCase) async throws {
         try await withRootCA(policy: Self.policy) { ca, _, directory in
-            let csr = try opensslCSR(.p256, subject: "/O=Example", sans: [], in: directory)
+            let csr = try await opensslCSR(.p256, subject: "/O=Example", sans: [], in: directory)
             let sign = { try await ca.sign(csrPEMOrDER: csr, profile: .tlsClient, sans: [testCase.name]) }
             if testCase.permitted {
                 let issued = try await sign()
@@ -76,18 +76,18 @@ struct PolicyTests {
         var policy = Policy()
         policy.dnsNames = .init(permitted: ["example.com"], allowsWildcards: false)
         try await withRootCA(policy: policy) { ca, _, directory in
-            let wildcard = try opensslCSR(
+            let wildcard = try await opensslCSR(
                 .p256, subject: "/CN=*.example.com", sans: ["DNS:*.example.com"], in: directory)
             await #expect(throws: CertificateAuthorityError.nameNotPermitted) {
                 try await ca.sign(csrPEMOrDER: wildcard, profile: .tlsServer)
             }
-            let foreignCN = try opensslCSR(
+            let foreignCN = try await opensslCSR(
                 .p256, subject: "/CN=www.example.org", sans: ["DNS:www.example.com"], in: directory)
             await #expect(throws: CertificateAuthorityError.nameNotPermitted) {
                 try await ca.sign(csrPEMOrDER: foreignCN, profile: .tlsServer)
             }
             // A CN that is not in the SANs is added to them.
-            let cnOnly = try opensslCSR(.p256, subject: "/CN=app.example.com", sans: [], in: directory)
+            let cnOnly = try await opensslCSR(.p256, subject: "/CN=app.example.com", sans: [], in: directory)
             let issued = try await ca.sign(csrPEMOrDER: cnOnly, profile: .tlsServer)
             #expect(
                 try issued.certificate.extensions.subjectAlternativeNames.map(Array.init) == [
@@ -101,7 +101,7 @@ struct PolicyTests {
         arguments: [(OpenSSLKey.rsa1024, false), (.ed25519, false), (.rsa2048, true), (.p256, true), (.p384, true)])
     func keyPolicy(key: OpenSSLKey, accepted: Bool) async throws {
         try await withRootCA(policy: Self.policy) { ca, _, directory in
-            let csr = try opensslCSR(key, in: directory)
+            let csr = try await opensslCSR(key, in: directory)
             if accepted {
                 _ = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             } else {
@@ -116,7 +116,7 @@ struct PolicyTests {
     @Test("Validity: over the maximum, zero, or outliving the CA is refused")
     func validity() async throws {
         try await withRootCA(policy: Self.policy) { ca, _, directory in
-            let csr = try opensslCSR(.p256, in: directory)
+            let csr = try await opensslCSR(.p256, in: directory)
             for validity: Duration in [.seconds(91 * 86_400), .zero, .seconds(-5)] {
                 await #expect(throws: CertificateAuthorityError.validityNotPermitted) {
                     try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer, validity: validity)
@@ -151,7 +151,7 @@ struct PolicyTests {
                 }
             }
             // Flip a bit in the signature of a good CSR.
-            let pem = try opensslCSR(.p256, in: directory)
+            let pem = try await opensslCSR(.p256, in: directory)
             let document = try PEMDocument(pemString: String(decoding: pem, as: UTF8.self))
             var der = document.derBytes
             der[der.count - 3] ^= 0x01
@@ -159,7 +159,7 @@ struct PolicyTests {
                 try await ca.sign(csrPEMOrDER: der, profile: .tlsServer)
             }
             // A changed subject with the original signature.
-            let rsa = try opensslCSR(.rsa2048, subject: "/CN=www.example.com", in: directory)
+            let rsa = try await opensslCSR(.rsa2048, subject: "/CN=www.example.com", in: directory)
             var rsaDER = try PEMDocument(pemString: String(decoding: rsa, as: UTF8.self)).derBytes
             if let index = rsaDER.firstIndex(of: UInt8(ascii: "w")) { rsaDER[index] = UInt8(ascii: "v") }
             await #expect(throws: CertificateAuthorityError.invalidSignature) {

@@ -70,7 +70,7 @@ struct RSAPSSTests {
     func chain() async throws {
         try await withPSSRootCA { ca, client, directory in
             #expect(await ca.rsaSignatureScheme == .pss)
-            let csr = try opensslCSR(.p256, sans: ["DNS:www.example.com"], in: directory)
+            let csr = try await opensslCSR(.p256, sans: ["DNS:www.example.com"], in: directory)
             let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             let rootPEM = await ca.certificateChainPEM
             try write(rootPEM, to: "root.pem", in: directory)
@@ -134,7 +134,7 @@ struct RSAPSSTests {
     @Test("A PSS CRL: openssl crl verifies it with the root and lists the revocation")
     func crl() async throws {
         try await withPSSRootCA { ca, _, directory in
-            let csr = try opensslCSR(.p256, sans: ["DNS:www.example.com"], in: directory)
+            let csr = try await opensslCSR(.p256, sans: ["DNS:www.example.com"], in: directory)
             let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             try await ca.revoke(serialNumber: issued.serialNumber, reason: .keyCompromise)
             let crl = try await ca.generateCRL()
@@ -193,7 +193,7 @@ struct RSAPSSTests {
 
             // The genuine chain imports, and the intermediate issues PSS leaves that verify to the root.
             try await intermediate.importCertificate(chain: try issued.pemChain)
-            let csr = try opensslCSR(.rsa2048, sans: ["DNS:www.example.com"], in: directory)
+            let csr = try await opensslCSR(.rsa2048, sans: ["DNS:www.example.com"], in: directory)
             let leaf = try await intermediate.sign(csrPEMOrDER: csr, profile: .tlsServer)
             try write(pem(issued.der), to: "intermediate.pem", in: directory)
             try write(pem(leaf.der), to: "leaf.pem", in: directory)
@@ -225,7 +225,7 @@ struct RSAPSSTests {
         }
         try await withPSSRootCA { ca, client, directory in
             try await ca.setRSASignatureScheme(.pkcs1v1_5)
-            let csr = try opensslCSR(.p256, sans: ["DNS:www.example.com"], in: directory)
+            let csr = try await opensslCSR(.p256, sans: ["DNS:www.example.com"], in: directory)
             let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             #expect(issued.certificate.signatureAlgorithm == .sha256WithRSAEncryption)
             let root = try await ca.certificate()

@@ -12,7 +12,7 @@ struct RevocationTests {
         arguments: [KeyAlgorithm.p256, .p384, .rsa2048])
     func crl(caKey: KeyAlgorithm) async throws {
         try await withRootCA(keyType: caKey) { ca, _, directory in
-            let csr = try opensslCSR(.p256, in: directory)
+            let csr = try await opensslCSR(.p256, in: directory)
             let kept = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             let revoked = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
 
@@ -36,11 +36,11 @@ struct RevocationTests {
             let root = try await ca.certificate()
             let rootPath = try write(try CertificateParsing.pem([root]), to: "root.pem", in: directory)
             let crlPath = try write(crl.pem, to: "crl.pem", in: directory)
-            let verified = try openssl(
+            let verified = try await openssl(
                 ["crl", "-in", crlPath, "-CAfile", rootPath, "-verify", "-noout"], in: directory)
             #expect(verified.status == 0, "\(verified.output)")
             #expect(verified.output.contains("verify OK"))
-            let text = try openssl(["crl", "-in", crlPath, "-noout", "-text"], in: directory)
+            let text = try await openssl(["crl", "-in", crlPath, "-noout", "-text"], in: directory)
             #expect(text.output.uppercased().contains(revoked.serialNumber.uppercased()))
             #expect(!text.output.uppercased().contains(kept.serialNumber.uppercased()))
             #expect(text.output.contains("X509v3 CRL Number"))
@@ -49,11 +49,11 @@ struct RevocationTests {
             let revokedPath = try write(
                 try CertificateParsing.pem([revoked.certificate]), to: "revoked.pem", in: directory)
             let keptPath = try write(try CertificateParsing.pem([kept.certificate]), to: "kept.pem", in: directory)
-            let rejected = try openssl(
+            let rejected = try await openssl(
                 ["verify", "-crl_check", "-CAfile", rootPath, "-CRLfile", crlPath, revokedPath], in: directory)
             #expect(rejected.status != 0)
             #expect(rejected.output.contains("revoked"))
-            let accepted = try openssl(
+            let accepted = try await openssl(
                 ["verify", "-crl_check", "-CAfile", rootPath, "-CRLfile", crlPath, keptPath], in: directory)
             #expect(accepted.status == 0, "\(accepted.output)")
 
@@ -70,7 +70,7 @@ struct RevocationTests {
             let rootPath = try write(
                 try CertificateParsing.pem([try await ca.certificate()]), to: "root.pem", in: directory)
             let crlPath = try write(crl.pem, to: "crl.pem", in: directory)
-            let verified = try openssl(
+            let verified = try await openssl(
                 ["crl", "-in", crlPath, "-CAfile", rootPath, "-verify", "-noout"], in: directory)
             #expect(verified.status == 0, "\(verified.output)")
         }

@@ -34,7 +34,7 @@ struct RootCATests {
 
             // openssl agrees it is a self-signed CA.
             let path = try write(try CertificateParsing.pem([root]), to: "root.pem", in: directory)
-            let result = try openssl(["verify", "-CAfile", path, path], in: directory)
+            let result = try await openssl(["verify", "-CAfile", path, path], in: directory)
             #expect(result.status == 0, "\(result.output)")
 
             // Reopening the directory loads the same CA; a second root is refused.
@@ -90,12 +90,12 @@ struct RootCATests {
             #expect(await intermediate.isReady)
 
             // The intermediate (path length 0) may not issue further CAs.
-            let subCSR = try opensslCSR(.p256, subject: "/CN=Sub CA", sans: [], in: directory)
+            let subCSR = try await opensslCSR(.p256, subject: "/CN=Sub CA", sans: [], in: directory)
             await #expect(throws: CertificateAuthorityError.profileNotPermitted) {
                 try await intermediate.sign(csrPEMOrDER: subCSR, profile: .intermediate)
             }
 
-            let leafCSR = try opensslCSR(.p256, in: directory)
+            let leafCSR = try await opensslCSR(.p256, in: directory)
             let leaf = try await intermediate.sign(csrPEMOrDER: leafCSR, profile: .tlsServer)
             #expect(leaf.chain.count == 3)
             let rootCertificate = try await root.certificate()
@@ -106,7 +106,7 @@ struct RootCATests {
             let rootPath = try write(try CertificateParsing.pem([rootCertificate]), to: "root.pem", in: directory)
             let chainPath = try write(try CertificateParsing.pem([issued.certificate]), to: "inter.pem", in: directory)
             let leafPath = try write(try CertificateParsing.pem([leaf.certificate]), to: "leaf.pem", in: directory)
-            let result = try openssl(
+            let result = try await openssl(
                 [
                     "verify", "-x509_strict", "-CAfile", rootPath, "-untrusted", chainPath, "-purpose", "sslserver",
                     leafPath,
@@ -129,7 +129,7 @@ struct ExternalRootTests {
                     subject: try CertificateParsing.distinguishedName("CN=HSM Issuing CA,O=Example"), keyType: .p256)
 
                 // A software root made by openssl signs the request.
-                var result = try openssl(
+                var result = try await openssl(
                     [
                         "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                         "-keyout", "root.key", "-out", "root.pem", "-subj", "/CN=OpenSSL Root", "-days", "30",
@@ -145,7 +145,7 @@ struct ExternalRootTests {
                     authorityKeyIdentifier=keyid
                     nameConstraints=critical,permitted;DNS:example.com,excluded;DNS:secret.example.com
                     """, to: "ext.cnf", in: directory)
-                result = try openssl(
+                result = try await openssl(
                     [
                         "x509", "-req", "-in", "issuing/ca.csr.pem", "-CA", "root.pem", "-CAkey", "root.key",
                         "-CAcreateserial", "-days", "20", "-extfile", "ext.cnf", "-out", "issuing.pem",
@@ -158,13 +158,13 @@ struct ExternalRootTests {
                 #expect(await ca.isReady)
                 #expect(try await ca.pendingCertificateSigningRequest() == nil)
 
-                let good = try opensslCSR(
+                let good = try await opensslCSR(
                     .p256, subject: "/CN=www.example.com", sans: ["DNS:www.example.com"], in: directory)
                 let issued = try await ca.sign(csrPEMOrDER: good, profile: .tlsServer, validity: .seconds(86_400))
                 #expect(issued.chain.count == 3)
                 let leafPath = try write(
                     try CertificateParsing.pem([issued.certificate]), to: "leaf.pem", in: directory)
-                result = try openssl(
+                result = try await openssl(
                     ["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", leafPath], in: directory)
                 #expect(result.status == 0, "\(result.output)")
                 let root = try CertificateParsing.certificates(
@@ -175,7 +175,7 @@ struct ExternalRootTests {
                         leaf: issued.certificate, intermediates: [intermediate], root: try #require(root.first)))
 
                 for name in ["www.example.org", "db.secret.example.com"] {
-                    let csr = try opensslCSR(.p256, subject: "/CN=\(name)", sans: ["DNS:\(name)"], in: directory)
+                    let csr = try await opensslCSR(.p256, subject: "/CN=\(name)", sans: ["DNS:\(name)"], in: directory)
                     await #expect(throws: CertificateAuthorityError.nameNotPermitted) {
                         try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer, validity: .seconds(86_400))
                     }

@@ -15,7 +15,7 @@ struct SigningTests {
         arguments: acceptedKeys, [KeyAlgorithm.p256, .rsa2048])
     func signOpenSSLCSR(key: OpenSSLKey, caKey: KeyAlgorithm) async throws {
         try await withRootCA(keyType: caKey) { ca, _, directory in
-            let csr = try opensslCSR(
+            let csr = try await opensslCSR(
                 key, sans: ["DNS:www.example.com", "DNS:api.example.com", "IP:192.0.2.10"], in: directory)
             let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer, validity: .seconds(30 * 86_400))
             let root = try await ca.certificate()
@@ -47,7 +47,7 @@ struct SigningTests {
             #expect(await verifyWithSwiftCertificates(leaf: leaf, root: root))
             let rootPath = try write(try CertificateParsing.pem([root]), to: "root.pem", in: directory)
             let leafPath = try write(try issued.pemChain, to: "leaf.pem", in: directory)
-            let result = try openssl(
+            let result = try await openssl(
                 ["verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", rootPath, leafPath], in: directory)
             #expect(result.status == 0, "\(result.output)")
 
@@ -61,7 +61,7 @@ struct SigningTests {
     @Test("Serial numbers: positive, 16 octets (126 random bits from the HSM), unique")
     func serialNumbers() async throws {
         try await withRootCA { ca, _, directory in
-            let csr = try opensslCSR(.p256, in: directory)
+            let csr = try await opensslCSR(.p256, in: directory)
             var serials: Set<String> = []
             for _ in 0..<8 {
                 let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
@@ -79,7 +79,7 @@ struct SigningTests {
     @Test("Concurrent requests get distinct serials and are all recorded")
     func concurrentSigning() async throws {
         try await withRootCA { ca, _, directory in
-            let csr = try opensslCSR(.p256, in: directory)
+            let csr = try await opensslCSR(.p256, in: directory)
             let serials = try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<12 {
                     group.addTask { try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer).serialNumber }
@@ -94,7 +94,7 @@ struct SigningTests {
     @Test("Profiles set key usage, extended key usage and basic constraints")
     func profiles() async throws {
         try await withRootCA { ca, _, directory in
-            let csr = try opensslCSR(.p256, subject: "/CN=client-7", sans: [], in: directory)
+            let csr = try await opensslCSR(.p256, subject: "/CN=client-7", sans: [], in: directory)
             let client = try await ca.sign(csrPEMOrDER: csr, profile: .tlsClient)
             #expect(try client.certificate.extensions.extendedKeyUsage.map(Array.init) == [.clientAuth])
             let signing = try await ca.sign(csrPEMOrDER: csr, profile: .codeSigning)
@@ -110,11 +110,11 @@ struct SigningTests {
             // The client's common name is not taken for a DNS name.
             #expect(try client.certificate.extensions.subjectAlternativeNames == nil)
             // A TLS server certificate needs a DNS name or IP address, and its common name must be one.
-            let organization = try opensslCSR(.p256, subject: "/O=Example", sans: [], in: directory)
+            let organization = try await opensslCSR(.p256, subject: "/O=Example", sans: [], in: directory)
             await #expect(throws: CertificateAuthorityError.nameNotPermitted) {
                 try await ca.sign(csrPEMOrDER: organization, profile: .tlsServer, sans: [.rfc822Name("a@example.com")])
             }
-            let person = try opensslCSR(.p256, subject: "/CN=Jane Doe", sans: ["DNS:www.example.com"], in: directory)
+            let person = try await opensslCSR(.p256, subject: "/CN=Jane Doe", sans: ["DNS:www.example.com"], in: directory)
             await #expect(throws: CertificateAuthorityError.nameNotPermitted) {
                 try await ca.sign(csrPEMOrDER: person, profile: .tlsServer)
             }
@@ -124,7 +124,7 @@ struct SigningTests {
     @Test("An empty subject gets a critical SAN; `sans` replaces the CSR's names")
     func emptySubject() async throws {
         try await withRootCA { ca, _, directory in
-            let csr = try opensslCSR(.p256, subject: "/", sans: ["DNS:ignored.example.com"], in: directory)
+            let csr = try await opensslCSR(.p256, subject: "/", sans: ["DNS:ignored.example.com"], in: directory)
             let issued = try await ca.sign(
                 csrPEMOrDER: csr, profile: .tlsServer, sans: [.dnsName("svc.example.com")])
             #expect(issued.certificate.subject.isEmpty)
@@ -137,7 +137,7 @@ struct SigningTests {
             let root = try await ca.certificate()
             let rootPath = try write(try CertificateParsing.pem([root]), to: "root.pem", in: directory)
             let leafPath = try write(try issued.pemChain, to: "leaf.pem", in: directory)
-            let result = try openssl(["verify", "-x509_strict", "-CAfile", rootPath, leafPath], in: directory)
+            let result = try await openssl(["verify", "-x509_strict", "-CAfile", rootPath, leafPath], in: directory)
             #expect(result.status == 0, "\(result.output)")
         }
     }

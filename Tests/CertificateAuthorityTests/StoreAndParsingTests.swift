@@ -12,7 +12,7 @@ struct StoreAndParsingTests {
     @Test("Issued certificates and revocations survive reopening the CA directory")
     func persistence() async throws {
         try await withRootCA { ca, client, directory in
-            let csr = try opensslCSR(.p256, in: directory)
+            let csr = try await opensslCSR(.p256, in: directory)
             let first = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             let second = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             try await ca.revoke(serialNumber: second.serialNumber, reason: .superseded)
@@ -36,7 +36,7 @@ struct StoreAndParsingTests {
     func twoInstances() async throws {
         try await withRootCA { first, client, directory in
             let second = try CertificateAuthority(directory: directory.appendingPathComponent("root"), client: client)
-            let csr = try opensslCSR(.p256, in: directory)
+            let csr = try await opensslCSR(.p256, in: directory)
             let serials = try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<8 {
                     let ca = index.isMultiple(of: 2) ? first : second
@@ -58,7 +58,7 @@ struct StoreAndParsingTests {
             blob[blob.count / 2] ^= 0xFF
             try Data(blob).write(to: keyURL)
             let ca = try CertificateAuthority(directory: root, client: client)
-            let csr = try opensslCSR(.p256, in: directory)
+            let csr = try await opensslCSR(.p256, in: directory)
             await #expect(throws: CertificateAuthorityError.hsmFailure) {
                 try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             }
@@ -80,7 +80,7 @@ struct StoreAndParsingTests {
                     try await reopened.createIntermediateCSR(subject: try DistinguishedName { CommonName("again") })
                 }
                 // openssl reads the request and its HSM signature.
-                let result = try openssl(["req", "-in", "ca.csr.pem", "-verify", "-noout"], in: directory)
+                let result = try await openssl(["req", "-in", "ca.csr.pem", "-verify", "-noout"], in: directory)
                 #expect(result.status == 0, "\(result.output)")
             }
         }
@@ -170,10 +170,10 @@ struct PublicationTests {
     func extensions() async throws {
         try await withRootCA { ca, client, directory in
             try await ca.setPublication(Self.publication)
-            let csr = try opensslCSR(.p256, in: directory)
+            let csr = try await opensslCSR(.p256, in: directory)
             let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             let leafPath = try write(try CertificateParsing.pem([issued.certificate]), to: "leaf.pem", in: directory)
-            let text = try openssl(["x509", "-in", leafPath, "-noout", "-text"], in: directory).output
+            let text = try await openssl(["x509", "-in", leafPath, "-noout", "-text"], in: directory).output
             #expect(text.contains("X509v3 CRL Distribution Points"))
             #expect(text.contains("URI:http://ca.example.com/crl.der"))
             #expect(text.contains("CA Issuers - URI:http://ca.example.com/ca.der"))
@@ -183,12 +183,12 @@ struct PublicationTests {
 
             let rootPath = try write(
                 try CertificateParsing.pem([try await ca.certificate()]), to: "root.pem", in: directory)
-            let verified = try openssl(["verify", "-x509_strict", "-CAfile", rootPath, leafPath], in: directory)
+            let verified = try await openssl(["verify", "-x509_strict", "-CAfile", rootPath, leafPath], in: directory)
             #expect(verified.status == 0, "\(verified.output)")
 
             if let python = pkilint.interpreter {
                 // With revocation information and a policy, the CA/B Forum DV linter finds no errors.
-                let lint = try run(
+                let lint = try await run(
                     python.executable,
                     python.leadingArguments + [
                         "-m", "pkilint.bin.lint_cabf_serverauth_cert", "lint", "-t", "DV-FINAL-CERTIFICATE",

@@ -2,6 +2,7 @@ import CertificateAuthority
 import EP11
 import Foundation
 import HSMMock
+import TestSupport
 import Testing
 import X509
 
@@ -43,23 +44,16 @@ struct CommandResult {
 
 /// Runs `openssl` with `arguments` in `directory`, capturing stdout and stderr together.
 @discardableResult
-func openssl(_ arguments: [String], in directory: URL) throws -> CommandResult {
-    try run("/usr/bin/env", ["openssl"] + arguments, in: directory)
+func openssl(_ arguments: [String], in directory: URL) async throws -> CommandResult {
+    try await run("/usr/bin/env", ["openssl"] + arguments, in: directory)
 }
 
-func run(_ executable: String, _ arguments: [String], in directory: URL) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+/// Runs `executable` in `directory` with stdout and stderr merged. The child is waited for on a thread of its own
+/// (TestSupport's `ChildProcess`): blocking the cooperative pool would stall the in-process servers of other tests.
+func run(_ executable: String, _ arguments: [String], in directory: URL) async throws -> CommandResult {
+    let output = try await ChildProcess.run(
+        "/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory.path, executable] + arguments, timeout: .seconds(120))
+    return CommandResult(status: output.status, output: output.text)
 }
 
 /// Kinds of key `openssl req` makes CSRs with.
@@ -85,14 +79,14 @@ func opensslCSR(
     subject: String = "/CN=www.example.com",
     sans: [String] = ["DNS:www.example.com"],
     in directory: URL
-) throws -> [UInt8] {
+) async throws -> [UInt8] {
     let name = "req-\(UUID().uuidString)"
     var arguments =
         ["req", "-new", "-nodes"] + key.arguments + [
             "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", subject,
         ]
     if !sans.isEmpty { arguments += ["-addext", "subjectAltName=" + sans.joined(separator: ",")] }
-    let result = try openssl(arguments, in: directory)
+    let result = try await openssl(arguments, in: directory)
     try #require(result.status == 0, "openssl req failed: \(result.output)")
     return Array(try Data(contentsOf: directory.appendingPathComponent("\(name).csr")))
 }
