@@ -135,6 +135,8 @@ let package = Package(
             dependencies: [
                 "EP11",
                 "COpenSSL",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -288,6 +290,8 @@ let package = Package(
             dependencies: [
                 "HSMMock",
                 "EP11",
+                "IAM",
+                "KeyProtectMock",
                 "COpenSSL",
                 "TestSupport",
             ],
