@@ -201,6 +201,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Fuzzing
+        // libFuzzer harness over the HSM mock's request decoding and dispatch; scripts/fuzz.sh builds it with
+        // -sanitize=fuzzer. A plain build gives a replayer (hsm-fuzz FILE...).
+        .executableTarget(
+            name: "hsm-fuzz",
+            dependencies: [
+                "HSMMock",
+                "EP11",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Fuzz/hsm-fuzz",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .target(
             name: "TestSupport",
