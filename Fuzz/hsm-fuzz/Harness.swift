@@ -213,6 +213,49 @@ enum Harness {
             }
         }
 
+        // DH on ffdhe2048 (derive with the peer's y) and DSA on a 2048/256 group (sign and verify).
+        let dh = FiniteFieldGroup.ffdhe2048
+        var dhGen = Grep11_GenerateKeyPairRequest()
+        dhGen.mech = mechanism(0x20)
+        dhGen.pubKeyTemplate = [0x130: bytes(dh.prime), 0x132: bytes(dh.base)]
+        dhGen.privKeyTemplate = [0x10C: bool(true)]
+        if let pair = response(.generateKeyPair, dhGen, as: Grep11_GenerateKeyPairResponse.self),
+            let y = try? KeyBlob(Array(pair.pubKeyBytes)).publicKeyInfo().finiteFieldPublicValue()
+        {
+            var derive = Grep11_DeriveKeyRequest()
+            derive.mech = mechanism(0x21, parameter: Data(y))
+            derive.baseKey = pair.privKey
+            derive.template = [0x0: int(4), 0x100: int(0x1F), 0x161: int(32)]
+            _ = response(.deriveKey, derive, as: Grep11_DeriveKeyResponse.self)
+        }
+        var dsaGen = Grep11_GenerateKeyPairRequest()
+        dsaGen.mech = mechanism(0x10)
+        dsaGen.pubKeyTemplate = [
+            0x130: bytes(
+                hex(
+                    "8D0C62761A703D7A2FB876A1CA83AE2878E250155D8744337A5F1A0C442F87ACB5755CEB1BAF7A59EF467CDC4B42802CF8CB14B7686F3BA550ABA84A019235EDE6BE22711EC4D71907ECD6F3D8FAB63702984CC5550F67D88F3A8F29C34323682212C5B9CC5992FD6ADCB6E1F32B36E7928836D1BA4A1D86F462858A828D4D741F103F7039B77C16D06F55F8A56F468FC4298C82A6C409829A855CDBF89D7B426863C561492EC6A47211D59123724A651C7085C96A7338D86FB8009C1BB9583325C50EE28F493E8282A56E4BBD3D445FC6532CAD603AC5864CA558623ACE3D2B6C7F29347C679B57834F63DF8B05C7BEFCD56C3FD1145442576F1F22D7DB8359"
+                )),
+            0x131: bytes(hex("ECDA8413221253DEC71FBD182201F054C9366C93879A8625D8F919F5F4E38B11")),
+            0x132: bytes(
+                hex(
+                    "6BA0298C6B45938D1E645C01E873B8D62F14CA6D66C4C9293F90FC1A8486170B89BDDDE46A2C0DD3D4EEF215A90F0ED90CDDE59619DD51CF46BCDEBFE18141BD6F7F760CF1865DD795D0C8C34C5B67ACE0B5299400AAC23362EFEC757A8170AAFCACE243FA7EB60087A0C5D0D859AACD6A3B15DE7D05F692DDC064174C74FCE63A8EFB384F163C8DB696EC550A84E38F808E00B4BB8D498E3523D32D491C431A1B625FB8B476C6B125DC1862C58B70803EB3289D261BD9F8170FA4CB5DA1BFF591E4A1B4B26CC35445C476CF466B5D5359F333C6C2E029972641FD14694C9538E5AB801EFFE37D12EC5B7BB6E692A20136CE46F6D842562B59A77857F601A4C9"
+                )),
+        ]
+        dsaGen.privKeyTemplate = [0x108: bool(true)]
+        if let pair = response(.generateKeyPair, dsaGen, as: Grep11_GenerateKeyPairResponse.self) {
+            var sign = Grep11_SignSingleRequest()
+            sign.mech = mechanism(0x14)
+            sign.data = message
+            sign.privKey = pair.privKey
+            let signature = response(.signSingle, sign, as: Grep11_SignSingleResponse.self)?.signature ?? Data()
+            var verify = Grep11_VerifySingleRequest()
+            verify.mech = mechanism(0x14)
+            verify.data = message
+            verify.signature = signature
+            verify.pubKey = pair.pubKey
+            _ = response(.verifySingle, verify, as: Grep11_VerifySingleResponse.self)
+        }
+
         _ = response(.getMechanismList, Grep11_GetMechanismListRequest(), as: Grep11_GetMechanismListResponse.self)
         var info = Grep11_GetMechanismInfoRequest()
         info.mech = 0x1
@@ -234,6 +277,16 @@ enum Harness {
             written += 1
         }
         return written
+    }
+
+    static func hex(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = text.startIndex
+        while index < text.endIndex, let next = text.index(index, offsetBy: 2, limitedBy: text.endIndex) {
+            bytes.append(UInt8(text[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return bytes
     }
 
     static func mechanism(_ type: UInt64, parameter: Data? = nil) -> Grep11_Mechanism {
