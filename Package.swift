@@ -135,6 +135,8 @@ let package = Package(
             dependencies: [
                 "EP11",
                 "COpenSSL",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -196,6 +198,20 @@ let package = Package(
             ],
             path: "Benchmarks/hpcs-bench",
             exclude: ["keyprotect_pairs.py"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Fuzzing
+        // libFuzzer harness over the HSM mock's request decoding and dispatch; scripts/fuzz.sh builds it with
+        // -sanitize=fuzzer. A plain build gives a replayer (hsm-fuzz FILE...).
+        .executableTarget(
+            name: "hsm-fuzz",
+            dependencies: [
+                "HSMMock",
+                "EP11",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Fuzz/hsm-fuzz",
             swiftSettings: swiftSettings
         ),
 
@@ -288,6 +304,8 @@ let package = Package(
             dependencies: [
                 "HSMMock",
                 "EP11",
+                "IAM",
+                "KeyProtectMock",
                 "COpenSSL",
                 "TestSupport",
             ],

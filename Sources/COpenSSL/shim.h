@@ -31,4 +31,9 @@ static inline int hpcs_evp_pkey_public_key_selection(void) {
     return EVP_PKEY_PUBLIC_KEY;
 }
 
+/* EVP_PKEY_fromdata selection for domain parameters only (DSA, DH). */
+static inline int hpcs_evp_pkey_key_parameters_selection(void) {
+    return EVP_PKEY_KEY_PARAMETERS;
+}
+
 #endif

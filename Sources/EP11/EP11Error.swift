@@ -136,6 +136,7 @@ extension EP11Error {
     public static let operationNotInitialized = EP11Error(returnValue: .operationNotInitialized)
     /// `CKR_PUBLIC_KEY_INVALID`.
     public static let publicKeyInvalid = EP11Error(returnValue: .publicKeyInvalid)
+    public static let domainParametersInvalid = EP11Error(returnValue: .domainParamsInvalid)
 
     public static let transportFailure = EP11Error(code: .transportFailure, message: "")
     public static let unauthenticated = EP11Error(code: .unauthenticated, message: "")

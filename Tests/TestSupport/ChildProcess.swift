@@ -86,13 +86,7 @@ package enum ChildProcess {
         environment: [String: String] = [:],
         timeout: Duration
     ) throws -> Output {
-        var merged = ProcessInfo.processInfo.environment
-        // The mock is on loopback: never through a proxy.
-        merged["NO_PROXY"] = "127.0.0.1,localhost,::1"
-        merged["no_proxy"] = "127.0.0.1,localhost,::1"
-        merged["PYTHONDONTWRITEBYTECODE"] = "1"
-        for (name, value) in environment { merged[name] = value }
-        let child = try Spawned(executable, arguments, environment: merged)
+        let child = try Spawned(executable, arguments, environment: mergedEnvironment(environment))
         let watch = Watch(child.pid)
         let watchdog = DispatchWorkItem { watch.terminateIfRunning() }
         let (seconds, attoseconds) = timeout.components
@@ -102,6 +96,150 @@ package enum ChildProcess {
         let status = watch.reap()
         watchdog.cancel()
         return Output(status: status, text: String(decoding: data, as: UTF8.self), timedOut: watch.timedOut)
+    }
+
+    private static func mergedEnvironment(_ environment: [String: String]) -> [String: String] {
+        var merged = ProcessInfo.processInfo.environment
+        // The mock is on loopback: never through a proxy.
+        merged["NO_PROXY"] = "127.0.0.1,localhost,::1"
+        merged["no_proxy"] = "127.0.0.1,localhost,::1"
+        merged["PYTHONDONTWRITEBYTECODE"] = "1"
+        for (name, value) in environment { merged[name] = value }
+        return merged
+    }
+
+    /// Starts a server process that prints `listening on port N` (as `hpcs-tool mock hsm` does), runs `body` with
+    /// that port, then stops the child with SIGTERM (SIGKILL after 10 s) and reaps it. Its output is read and the
+    /// child waited for on a thread of its own, never on the cooperative pool. `body` also gets a function that
+    /// returns the child's output so far.
+    package static func withListeningServer<Result: Sendable>(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        startupTimeout: Duration = .seconds(60),
+        _ body: (_ port: Int, _ output: @Sendable () -> String) async throws -> Result
+    ) async throws -> Result {
+        let child = try Spawned(executable, arguments, environment: mergedEnvironment(environment))
+        let watch = Watch(child.pid)
+        let server = ServerChild()
+        let readyMarker = Array("listening on port ".utf8)
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+            while true {
+                let count = read(child.readEnd, &buffer, buffer.count)
+                if count < 0, errno == EINTR { continue }
+                if count <= 0 { break }
+                server.append(buffer[0..<count], marker: readyMarker)
+            }
+            close(child.readEnd)
+            server.exited(status: watch.reap())
+        }
+        thread.start()
+        let startup = DispatchWorkItem { if !server.isReady { watch.terminateIfRunning() } }
+        let (seconds, attoseconds) = startupTimeout.components
+        DispatchQueue.global().asyncAfter(
+            deadline: .now() + Double(seconds) + Double(attoseconds) / 1e18, execute: startup)
+        let port: Int
+        do {
+            port = try await server.port()
+        } catch {
+            _ = await server.exitStatus()
+            throw error
+        }
+        startup.cancel()
+        let result: Swift.Result<Result, any Error>
+        do {
+            result = .success(try await body(port, { server.text }))
+        } catch {
+            result = .failure(error)
+        }
+        watch.signalIfRunning(SIGTERM)
+        let hardStop = DispatchWorkItem { watch.terminateIfRunning() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 10, execute: hardStop)
+        _ = await server.exitStatus()
+        hardStop.cancel()
+        return try result.get()
+    }
+
+    /// Output, readiness and exit of a server child, shared between its reader thread and the test.
+    private final class ServerChild: Sendable {
+        private struct State {
+            var output: [UInt8] = []
+            var port: Int?
+            var portWaiter: CheckedContinuation<Int, any Error>?
+            var status: Int32?
+            var exitWaiters: [CheckedContinuation<Int32, Never>] = []
+        }
+        private let state = Mutex(State())
+
+        var isReady: Bool { state.withLock { $0.port != nil } }
+        var text: String { state.withLock { String(decoding: $0.output, as: UTF8.self) } }
+
+        func append(_ bytes: ArraySlice<UInt8>, marker: [UInt8]) {
+            state.withLock { state in
+                state.output.append(contentsOf: bytes)
+                guard state.port == nil, let port = Self.findPort(state.output, marker: marker) else { return }
+                state.port = port
+                state.portWaiter?.resume(returning: port)
+                state.portWaiter = nil
+            }
+        }
+
+        static func findPort(_ output: [UInt8], marker: [UInt8]) -> Int? {
+            guard output.count >= marker.count else { return nil }
+            for start in 0...(output.count - marker.count)
+            where output[start..<(start + marker.count)].elementsEqual(marker) {
+                let digits = output[(start + marker.count)...].prefix { $0 >= 0x30 && $0 <= 0x39 }
+                let end = start + marker.count + digits.count
+                // Only a complete line counts, so a port is never read half-written.
+                guard end < output.count, output[end] == 0x0A else { return nil }
+                return Int(String(decoding: digits, as: UTF8.self))
+            }
+            return nil
+        }
+
+        func exited(status: Int32) {
+            state.withLock { state in
+                state.status = status
+                if state.port == nil {
+                    let text = String(decoding: state.output, as: UTF8.self)
+                    state.portWaiter?.resume(
+                        throwing: LaunchError(description: "the server exited (\(status)) before listening:\n\(text)"))
+                    state.portWaiter = nil
+                }
+                for waiter in state.exitWaiters { waiter.resume(returning: status) }
+                state.exitWaiters = []
+            }
+        }
+
+        func port() async throws -> Int {
+            try await withCheckedThrowingContinuation { continuation in
+                state.withLock { state in
+                    if let port = state.port {
+                        continuation.resume(returning: port)
+                    } else if let status = state.status {
+                        let text = String(decoding: state.output, as: UTF8.self)
+                        continuation.resume(
+                            throwing: LaunchError(
+                                description: "the server exited (\(status)) before listening:\n\(text)"))
+                    } else {
+                        state.portWaiter = continuation
+                    }
+                }
+            }
+        }
+
+        func exitStatus() async -> Int32 {
+            await withCheckedContinuation { continuation in
+                state.withLock { state in
+                    if let status = state.status {
+                        continuation.resume(returning: status)
+                    } else {
+                        state.exitWaiters.append(continuation)
+                    }
+                }
+            }
+        }
     }
 
     /// A child started with posix_spawn, its stdout and stderr on one pipe, stdin from /dev/null, and an empty
@@ -167,6 +305,13 @@ package enum ChildProcess {
         init(_ pid: pid_t) { self.pid = pid }
 
         var timedOut: Bool { state.withLock { $0.timedOut } }
+
+        func signalIfRunning(_ signal: Int32) {
+            state.withLock { state in
+                guard !state.reaped else { return }
+                kill(pid, signal)
+            }
+        }
 
         func terminateIfRunning() {
             state.withLock { state in

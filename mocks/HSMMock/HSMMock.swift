@@ -18,12 +18,21 @@ public import Logging
 ///
 /// Blobs are sealed with the mock's master key (AES-256-GCM); give the same key (``init(masterKey:logger:)``)
 /// for blobs to survive a restart. The mock keeps no other state.
+///
+/// With a ``BearerTokenVerifier`` (``init(masterKey:logger:tokenVerifier:)``, e.g. ``IAMTokenIntrospection``)
+/// every call must carry `authorization: Bearer <token>` that the verifier accepts, as HPCS requires; otherwise it
+/// fails with gRPC `unauthenticated`.
 public final class HSMMock: Sendable {
     let core: HSMCore
     let logger: Logger
+    let interceptors: [any ServerInterceptor]
 
-    /// A mock with the given 32-byte master key, or a random one.
-    public init(masterKey: [UInt8]? = nil, logger: Logger = EP11Client.noOpLogger) throws {
+    /// A mock with the given 32-byte master key, or a random one; with `tokenVerifier`, calls need a bearer token.
+    public init(
+        masterKey: [UInt8]? = nil,
+        logger: Logger = EP11Client.noOpLogger,
+        tokenVerifier: (any BearerTokenVerifier)? = nil
+    ) throws {
         let key: MasterKey
         do {
             key = try masterKey.map { try MasterKey(keyBytes: $0) } ?? MasterKey.random()
@@ -32,17 +41,22 @@ public final class HSMMock: Sendable {
         }
         self.core = HSMCore(masterKey: key)
         self.logger = logger
+        self.interceptors = tokenVerifier.map { [BearerTokenInterceptor(verifier: $0, logger: logger)] } ?? []
     }
 
     /// A mock whose master key lives in `path`: read when the file exists, else generated and written (mode 0600).
-    public convenience init(masterKeyFile path: String, logger: Logger = EP11Client.noOpLogger) throws {
+    public convenience init(
+        masterKeyFile path: String,
+        logger: Logger = EP11Client.noOpLogger,
+        tokenVerifier: (any BearerTokenVerifier)? = nil
+    ) throws {
         let manager = FileManager.default
         if manager.fileExists(atPath: path) {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             guard data.count == 32 else {
                 throw EP11Error(code: .invalidArgument, message: "master key file \(path) must hold exactly 32 bytes")
             }
-            try self.init(masterKey: Array(data), logger: logger)
+            try self.init(masterKey: Array(data), logger: logger, tokenVerifier: tokenVerifier)
         } else {
             let key: [UInt8]
             do { key = try SoftCrypto.randomBytes(32) } catch {
@@ -51,7 +65,7 @@ public final class HSMMock: Sendable {
             guard manager.createFile(atPath: path, contents: Data(key), attributes: [.posixPermissions: 0o600]) else {
                 throw EP11Error(code: .invalidArgument, message: "cannot write master key file \(path)")
             }
-            try self.init(masterKey: key, logger: logger)
+            try self.init(masterKey: key, logger: logger, tokenVerifier: tokenVerifier)
         }
     }
 
@@ -85,7 +99,9 @@ public final class HSMMock: Sendable {
         _ body: (EP11Client) async throws -> Result
     ) async throws -> Result {
         let transport = InProcessTransport()
-        let server = GRPCServer(transport: transport.server, services: [CryptoService(core: core, logger: logger)])
+        let server = GRPCServer(
+            transport: transport.server, services: [CryptoService(core: core, logger: logger)],
+            interceptors: interceptors)
         let client = EP11Client(transport: transport.client, configuration: configuration)
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
             group.addTask { try await server.serve() }
@@ -152,7 +168,8 @@ public final class HSMMock: Sendable {
             ? .ipv6(host: bindHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
             : .ipv4(host: bindHost, port: port)
         let transport = HTTP2ServerTransport.Posix(address: address, transportSecurity: security)
-        return HSMMockServer(transport: transport, service: CryptoService(core: core, logger: logger))
+        return HSMMockServer(
+            transport: transport, service: CryptoService(core: core, logger: logger), interceptors: interceptors)
     }
 }
 
@@ -161,9 +178,9 @@ public final class HSMMockServer: Sendable {
     private let transport: HTTP2ServerTransport.Posix
     private let server: GRPCServer<HTTP2ServerTransport.Posix>
 
-    init(transport: HTTP2ServerTransport.Posix, service: CryptoService) {
+    init(transport: HTTP2ServerTransport.Posix, service: CryptoService, interceptors: [any ServerInterceptor]) {
         self.transport = transport
-        self.server = GRPCServer(transport: transport, services: [service])
+        self.server = GRPCServer(transport: transport, services: [service], interceptors: interceptors)
     }
 
     /// Serves until ``beginGracefulShutdown()``.

@@ -68,6 +68,10 @@ struct MockResponder: HTTPResponder {
             if let response = try await mock.applyFault(target: .iam, context: context) { return response }
             return try await mock.handleIAM(request)
         }
+        if path == "/identity/introspect" {
+            if let response = try await mock.applyFault(target: .iam, context: context) { return response }
+            return try await mock.handleIntrospect(request)
+        }
         if path == "/admin" || path.hasPrefix("/admin/") {
             return try await mock.handleAdmin(request)
         }

@@ -6,7 +6,9 @@ import Synchronization
 /// An in-memory IBM Cloud IAM token endpoint and Key Protect v2 API, served over real HTTP by Hummingbird.
 ///
 /// - IAM: `POST /identity/token` and `/oidc/token` exchange a configured API key for a JWT-shaped access token
-///   (`iat`, `exp`, `iam_id`); any other key gets 400 `BXNIM0415E` as IAM answers.
+///   (`iat`, `exp`, `iam_id`); any other key gets 400 `BXNIM0415E` as IAM answers. `POST /identity/introspect`
+///   (form field `token`) answers `{"active": true, "exp": ...}` for a token it issued that is neither expired nor
+///   revoked and `{"active": false}` otherwise (RFC 7662), so that the HSM mock can check bearer tokens.
 /// - Key Protect: `/api/v2/keys/...` in both the `/actions/<action>` and the `?action=` form, any content type,
 ///   root keys with versions and states, the service's status codes and error bodies, real AES-256-GCM wrapping
 ///   bound to the key version and the additional authenticated data.

@@ -13,6 +13,10 @@ public struct PublicKeyInfo: Sendable, Hashable {
         case rsa
         case ec(NamedCurve)
         case ed25519
+        /// `id-dsa` (1.2.840.10040.4.1) with Dss-Parms.
+        case dsa
+        /// PKCS #3 `dhKeyAgreement` (1.2.840.113549.1.3.1) with DHParameter.
+        case dh
     }
 
     public var algorithm: Algorithm
@@ -53,6 +57,10 @@ public struct PublicKeyInfo: Sendable, Hashable {
             self.algorithm = .rsa
         case "1.3.101.112":
             self.algorithm = .ed25519
+        case "1.2.840.10040.4.1":
+            self.algorithm = .dsa
+        case "1.2.840.113549.1.3.1":
+            self.algorithm = .dh
         case "1.2.840.10045.2.1":
             guard let parameterOID else {
                 throw EP11Error(code: .invalidArgument, message: "EC public key without a named curve")
@@ -102,6 +110,8 @@ public struct PublicKeyInfo: Sendable, Hashable {
             case .p521: return Certificate.PublicKey(try p521PublicKey())
             default: throw EP11Error(code: .unsupported, message: "\(curve) keys have no swift-certificates type")
             }
+        case .dsa, .dh:
+            throw EP11Error(code: .unsupported, message: "\(algorithm) keys have no swift-certificates type")
         }
     }
 
@@ -128,6 +138,23 @@ public struct PublicKeyInfo: Sendable, Hashable {
     public func rsaPublicKey() throws -> _RSA.Signing.PublicKey {
         guard algorithm == .rsa else { throw wrongType("RSA") }
         return try converting { try _RSA.Signing.PublicKey(unsafeDERRepresentation: subjectPublicKeyInfo) }
+    }
+
+    /// The public value y of a DSA or DH key, big-endian without a sign byte: what
+    /// ``Mechanism/dhDerive(peerPublicValue:)`` takes from the peer.
+    public func finiteFieldPublicValue() throws -> [UInt8] {
+        guard algorithm == .dsa || algorithm == .dh else { throw wrongType("DSA or DH") }
+        return try converting {
+            let node = try DER.parse(keyBytes)
+            guard node.identifier == .integer, case .primitive(let content) = node.content else {
+                throw EP11Error(code: .invalidArgument, message: "the public value is not an INTEGER")
+            }
+            let value = Array(content.drop { $0 == 0 })
+            guard !value.isEmpty, content.first.map({ $0 < 0x80 }) ?? false else {
+                throw EP11Error(code: .invalidArgument, message: "the public value is not a positive INTEGER")
+            }
+            return value
+        }
     }
 
     private func wrongType(_ expected: String) -> EP11Error {

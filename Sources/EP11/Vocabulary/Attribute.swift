@@ -93,6 +93,21 @@ extension Attribute {
         Attribute(.ecParameters, .bytes(curve.ecParameters))
     }
 
+    /// `CKA_PRIME`: the DSA or DH prime p, big-endian.
+    public static func prime(_ bigEndian: [UInt8]) -> Attribute {
+        Attribute(.prime, .bytes(bigEndian))
+    }
+
+    /// `CKA_SUBPRIME`: the DSA subprime q (the order of g), big-endian.
+    public static func subprime(_ bigEndian: [UInt8]) -> Attribute {
+        Attribute(.subprime, .bytes(bigEndian))
+    }
+
+    /// `CKA_BASE`: the DSA or DH generator g, big-endian.
+    public static func base(_ bigEndian: [UInt8]) -> Attribute {
+        Attribute(.base, .bytes(bigEndian))
+    }
+
     /// `CKA_PRIME_BITS`: the DSA or DH prime length in bits, for domain parameter generation.
     public static func primeBits(_ bitCount: Int) -> Attribute {
         Self.count(.primeBits, bitCount)

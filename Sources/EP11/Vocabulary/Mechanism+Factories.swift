@@ -175,6 +175,19 @@ extension Mechanism {
     public static let dsaParameterGen = Mechanism(.dsaParameterGen)
     /// `CKM_DSA_KEY_PAIR_GEN`; the domain parameters go in the public key template.
     public static let dsaKeyPairGen = Mechanism(.dsaKeyPairGen)
+    /// `CKM_DSA`: DSA over a digest the caller computed (20 to 64 bytes); the signature is r || s, each half as
+    /// long as q.
+    public static let dsa = Mechanism(.dsa)
+    /// `CKM_DSA_SHA1`: DSA with SHA-1, which is broken for collision resistance.
+    public static let insecureDSASHA1 = Mechanism(.dsaSHA1)
+    /// `CKM_DSA_SHA224`: DSA with SHA-224.
+    public static let dsaSHA224 = Mechanism(.dsaSHA224)
+    /// `CKM_DSA_SHA256`: DSA with SHA-256.
+    public static let dsaSHA256 = Mechanism(.dsaSHA256)
+    /// `CKM_DSA_SHA384`: DSA with SHA-384.
+    public static let dsaSHA384 = Mechanism(.dsaSHA384)
+    /// `CKM_DSA_SHA512`: DSA with SHA-512.
+    public static let dsaSHA512 = Mechanism(.dsaSHA512)
     /// `CKM_DH_PKCS_PARAMETER_GEN`; give the size with `.primeBits(_:)`.
     public static let dhParameterGen = Mechanism(.dhPKCSParameterGen)
     /// `CKM_DH_PKCS_KEY_PAIR_GEN`; the domain parameters go in the public key template.

@@ -22,6 +22,20 @@ struct MockCommand: AsyncParsableCommand {
         @Option(help: "PEM roots: require client certificates issued by them (mutual TLS).") var clientCA: String?
         @Option(help: "File holding the 32-byte master key (created when missing), so blobs survive a restart.")
         var masterKeyFile: String?
+        @Option(
+            help: """
+                File holding a next 32-byte master key: RewrapKeyBlob moves blobs to it (a mock started later with \
+                it as --master-key-file opens them).
+                """)
+        var nextMasterKeyFile: String?
+        @Flag(
+            help: """
+                Require `authorization: Bearer <token>` on every call, checked with --iam-endpoint \
+                (POST /identity/introspect, as hpcs-tool mock kms serves it); refused calls get gRPC unauthenticated.
+                """)
+        var requireAuth = false
+        @Option(help: "IAM base URL that checks tokens for --require-auth (e.g. the URL of hpcs-tool mock kms).")
+        var iamEndpoint: String?
         @Flag(help: "Debug logging to stderr.") var verbose = false
 
         func run() async throws {
@@ -31,8 +45,28 @@ struct MockCommand: AsyncParsableCommand {
             let host = String(listen[..<colon])
             var logger = Logger(label: "hpcs.mock.hsm")
             logger.logLevel = verbose ? .debug : .info
+            var verifier: (any BearerTokenVerifier)?
+            switch (requireAuth, iamEndpoint) {
+            case (true, let endpoint?):
+                guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
+                    throw ValidationError("--iam-endpoint must be an http(s) URL")
+                }
+                verifier = IAMTokenIntrospection(endpoint: endpoint)
+            case (true, nil):
+                throw ValidationError("--require-auth needs --iam-endpoint URL")
+            case (false, _?):
+                throw ValidationError("--iam-endpoint is used only with --require-auth")
+            case (false, nil):
+                verifier = nil
+            }
             let mock =
-                try masterKeyFile.map { try HSMMock(masterKeyFile: $0, logger: logger) } ?? HSMMock(logger: logger)
+                try masterKeyFile.map { try HSMMock(masterKeyFile: $0, logger: logger, tokenVerifier: verifier) }
+                ?? HSMMock(logger: logger, tokenVerifier: verifier)
+            if let nextMasterKeyFile {
+                let next = try readFile(nextMasterKeyFile)
+                guard next.count == 32 else { throw ValidationError("--next-master-key-file must hold 32 bytes") }
+                try mock.loadNextMasterKey(next)
+            }
             var tls: HSMMock.ServerTLS?
             if let tlsCert, let tlsKey {
                 tls = HSMMock.ServerTLS(

@@ -241,6 +241,7 @@ extension HSMCore {
     enum SignatureScheme {
         case rsa(RSASignatureScheme)
         case ecdsa(hash: DigestAlgorithm?)
+        case dsa(hash: DigestAlgorithm?)
         case ed25519
         case schnorr(SchnorrVariant)
         case hmac(DigestAlgorithm)
@@ -249,7 +250,7 @@ extension HSMCore {
         /// Raw mechanisms sign one block of input and have no multi-part form.
         var isSinglePartOnly: Bool {
             switch self {
-            case .rsa(.pkcs1v15(hash: nil)), .ecdsa(hash: nil), .ed25519: true
+            case .rsa(.pkcs1v15(hash: nil)), .ecdsa(hash: nil), .dsa(hash: nil), .ed25519: true
             case .rsa(.pss(_, _, _, prehashed: true)): true
             default: false
             }
@@ -295,6 +296,12 @@ extension HSMCore {
         case .ecdsaSHA256: return .ecdsa(hash: .sha256)
         case .ecdsaSHA384: return .ecdsa(hash: .sha384)
         case .ecdsaSHA512: return .ecdsa(hash: .sha512)
+        case .dsa: return .dsa(hash: nil)
+        case .dsaSHA1: return .dsa(hash: .sha1)
+        case .dsaSHA224: return .dsa(hash: .sha224)
+        case .dsaSHA256: return .dsa(hash: .sha256)
+        case .dsaSHA384: return .dsa(hash: .sha384)
+        case .dsaSHA512: return .dsa(hash: .sha512)
         case .ibmED25519SHA512: return .ed25519
         case .ibmECDSAOther: return .schnorr(try schnorrVariant(mechanism))
         case .sha1HMAC: return .hmac(.sha1)
@@ -325,11 +332,13 @@ extension HSMCore {
             try object.require(usage, for: operation)
             guard object.keyType == .aes else { throw HSMFailure(.keyTypeInconsistent, "AES-CMAC needs an AES key") }
         case (.rsa, .private(let object)) where signing, (.ecdsa, .private(let object)) where signing,
-            (.ed25519, .private(let object)) where signing, (.schnorr, .private(let object)) where signing:
+            (.ed25519, .private(let object)) where signing, (.schnorr, .private(let object)) where signing,
+            (.dsa, .private(let object)) where signing:
             try object.require(.sign, for: "sign")
             try Self.checkAsymmetric(scheme: scheme, keyType: object.keyType, attributes: object.attributes)
         case (.rsa, .public(let object)) where !signing, (.ecdsa, .public(let object)) where !signing,
-            (.ed25519, .public(let object)) where !signing, (.schnorr, .public(let object)) where !signing:
+            (.ed25519, .public(let object)) where !signing, (.schnorr, .public(let object)) where !signing,
+            (.dsa, .public(let object)) where !signing:
             try object.require(.verify, for: "verify")
             try Self.checkAsymmetric(scheme: scheme, keyType: object.keyType, attributes: object.attributes)
         default:
@@ -347,6 +356,8 @@ extension HSMCore {
             guard keyType == .ec, !isEd25519(attributes) else {
                 throw HSMFailure(.keyTypeInconsistent, "ECDSA needs an EC key")
             }
+        case .dsa:
+            guard keyType == .dsa else { throw HSMFailure(.keyTypeInconsistent, "DSA needs a DSA key") }
         case .ed25519:
             guard keyType == .ec, isEd25519(attributes) else {
                 throw HSMFailure(.keyTypeInconsistent, "Ed25519 needs an Ed25519 key")
@@ -382,6 +393,12 @@ extension HSMCore {
                     try Self.engine { try SoftCrypto.digest(algorithm, data) }
                 } ?? data
             return try Self.engine { try SoftCrypto.ecdsaSign(privateKeyPKCS8: object.material, digest: digest) }
+        case (.dsa(let hash), .private(let object)):
+            let digest =
+                try hash.map { algorithm throws(HSMFailure) in
+                    try Self.engine { try SoftCrypto.digest(algorithm, data) }
+                } ?? data
+            return try Self.engine { try SoftCrypto.dsaSign(privateKeyPKCS8: object.material, digest: digest) }
         case (.ed25519, .private(let object)):
             return try Self.engine { try SoftCrypto.ed25519Sign(privateKeyPKCS8: object.material, message: data) }
         case (.schnorr(let variant), .private(let object)):
@@ -411,6 +428,17 @@ extension HSMCore {
                 } ?? data
             try Self.engine(signature: true) {
                 try SoftCrypto.ecdsaVerify(publicKeySPKI: object.spki, digest: digest, signature: signature)
+            }
+        case (.dsa(let hash), .public(let object)):
+            let subprimeBits = try Self.engine { try SoftCrypto.ffcPublicKey(object.spki).parameters.subprimeBits }
+            guard signature.count == 2 * ((subprimeBits + 7) / 8) else { throw HSMFailure(.signatureLenRange) }
+            let digest =
+                try hash.map { algorithm throws(HSMFailure) in
+                    try Self.engine { try SoftCrypto.digest(algorithm, data) }
+                } ?? data
+            guard (1...64).contains(digest.count) else { throw HSMFailure(.dataLenRange) }
+            try Self.engine(signature: true) {
+                try SoftCrypto.dsaVerify(publicKeySPKI: object.spki, digest: digest, signature: signature)
             }
         case (.schnorr(let variant), .public(let object)):
             try Self.schnorrVerify(variant, key: object, message: data, signature: signature)

@@ -141,6 +141,23 @@ extension HSMCore {
             }
             publicAttributes[.ecParameters] = .bytes(curve.ecParameters)
             privateAttributes[.ecParameters] = .bytes(curve.ecParameters)
+        case .dsaKeyPairGen, .dhPKCSKeyPairGen:
+            let algorithm: SoftCrypto.FFCAlgorithm = mechanism == .dsaKeyPairGen ? .dsa : .dh
+            keyType = algorithm == .dsa ? .dsa : .dh
+            try Self.checkClassAndType(publicTemplate, objectClass: .publicKey, keyType: keyType)
+            try Self.checkClassAndType(privateTemplate, objectClass: .privateKey, keyType: keyType)
+            let parameters = try Self.domainParameters(publicTemplate, privateTemplate, for: algorithm)
+            (pkcs8, spki) = try Self.engine { try SoftCrypto.generateFFC(algorithm, parameters: parameters) }
+            publicAttributes[.prime] = .bytes(parameters.prime)
+            publicAttributes[.base] = .bytes(parameters.base)
+            publicAttributes[.primeBits] = .integer(UInt64(parameters.primeBits))
+            privateAttributes[.prime] = .bytes(parameters.prime)
+            privateAttributes[.base] = .bytes(parameters.base)
+            privateAttributes[.primeBits] = .integer(UInt64(parameters.primeBits))
+            if let subprime = parameters.subprime {
+                publicAttributes[.subprime] = .bytes(subprime)
+                privateAttributes[.subprime] = .bytes(subprime)
+            }
         default:
             throw HSMFailure(.mechanismInvalid, "not a key-pair generation mechanism")
         }
@@ -159,6 +176,56 @@ extension HSMCore {
         response.privKey = wireBlob(privateBlob, attributes: privateAttributes)
         response.pubKey = wireBlob(publicBlob, attributes: publicAttributes)
         return response
+    }
+
+    /// The DSA or DH domain parameters of a key-pair template: `CKA_PRIME`, `CKA_BASE` and (DSA; optional for DH)
+    /// `CKA_SUBPRIME`, from the public template or the private one (the same value when in both).
+    /// - Throws: `CKR_TEMPLATE_INCOMPLETE` when one is missing, `CKR_KEY_SIZE_RANGE` for a prime outside
+    ///   1024-3072 (DSA) or 1024-4096 (DH) bits, `CKR_DOMAIN_PARAMS_INVALID` when they fail validation.
+    static func domainParameters(
+        _ publicTemplate: AttributeTemplate,
+        _ privateTemplate: AttributeTemplate,
+        for algorithm: SoftCrypto.FFCAlgorithm
+    ) throws(HSMFailure) -> SoftCrypto.FFCParameters {
+        func integer(_ type: AttributeType, _ name: String) throws(HSMFailure) -> [UInt8]? {
+            let inPublic = publicTemplate[type]
+            let inPrivate = privateTemplate[type]
+            if let inPublic, let inPrivate, inPublic != inPrivate {
+                throw HSMFailure(.templateInconsistent, "\(name) differs between the public and private templates")
+            }
+            guard let value = inPublic ?? inPrivate else { return nil }
+            guard let bytes = value.bytesValue, bytes.contains(where: { $0 != 0 }) else {
+                throw HSMFailure(.attributeValueInvalid, "\(name) must be a positive big-endian integer")
+            }
+            return bytes
+        }
+        if publicTemplate[.ibmStructParameters] != nil || privateTemplate[.ibmStructParameters] != nil {
+            throw HSMFailure(
+                .attributeTypeInvalid, "the mock takes CKA_PRIME, CKA_SUBPRIME and CKA_BASE, not CKA_IBM_STRUCT_PARAMS")
+        }
+        guard let prime = try integer(.prime, "CKA_PRIME"), let base = try integer(.base, "CKA_BASE") else {
+            throw HSMFailure(.templateIncomplete, "CKA_PRIME and CKA_BASE are required")
+        }
+        let subprime = try integer(.subprime, "CKA_SUBPRIME")
+        if algorithm == .dsa, subprime == nil {
+            throw HSMFailure(.templateIncomplete, "CKA_SUBPRIME is required for DSA")
+        }
+        let parameters = SoftCrypto.FFCParameters(prime: prime, subprime: subprime, base: base)
+        let sizes = algorithm == .dsa ? 1024...3072 : 1024...4096
+        guard sizes.contains(parameters.primeBits) else {
+            throw HSMFailure(.keySizeRange, "the prime must have \(sizes.lowerBound) to \(sizes.upperBound) bits")
+        }
+        if let bits = (publicTemplate[.primeBits] ?? privateTemplate[.primeBits])?.integerValue,
+            bits != UInt64(parameters.primeBits)
+        {
+            throw HSMFailure(.templateInconsistent, "CKA_PRIME_BITS does not match CKA_PRIME")
+        }
+        do {
+            try SoftCrypto.checkFFCParameters(parameters, for: algorithm)
+        } catch {
+            throw HSMFailure(.domainParamsInvalid, "the domain parameters fail validation")
+        }
+        return parameters
     }
 
     static func bigEndian(_ value: UInt64) -> [UInt8] {
@@ -477,6 +544,9 @@ extension HSMCore {
         if MechanismType(rawValue: request.mech.mechanism) == .ibmBTCDerive {
             return try btcDerive(request, template: template)
         }
+        if MechanismType(rawValue: request.mech.mechanism) == .dhPKCSDerive {
+            return try dhDerive(request, template: template)
+        }
         guard case .private(let base) = try openKey(request.baseKey, hasKey: request.hasBaseKey, role: "base") else {
             throw HSMFailure(.keyTypeInconsistent, "ECDH needs a private EC key")
         }
@@ -508,6 +578,40 @@ extension HSMCore {
         } catch {
             throw HSMFailure(.mechanismParamInvalid, "the peer's public point is invalid")
         }
+        // CKD_NULL: the key value is the leading CKA_VALUE_LEN bytes of the shared secret (x coordinate).
+        return try derivedSecretKey(shared, template: template)
+    }
+
+    /// CKM_DH_PKCS_DERIVE: the parameter is the peer's public value y (big-endian); the shared secret is
+    /// left-padded to the length of p, and the new key's value is its leading CKA_VALUE_LEN bytes.
+    func dhDerive(_ request: Grep11_DeriveKeyRequest, template: AttributeTemplate) throws(HSMFailure)
+        -> Grep11_DeriveKeyResponse
+    {
+        guard case .private(let base) = try openKey(request.baseKey, hasKey: request.hasBaseKey, role: "base"),
+            base.keyType == .dh
+        else {
+            throw HSMFailure(.keyTypeInconsistent, "CKM_DH_PKCS_DERIVE needs a private DH key")
+        }
+        try base.require(.derive, for: "derive")
+        guard case .parameterB(let data)? = request.mech.parameter, !data.isEmpty else {
+            throw HSMFailure(.mechanismParamInvalid, "CKM_DH_PKCS_DERIVE needs the peer's public value")
+        }
+        let material = base.material
+        let shared: [UInt8]
+        do {
+            shared = try SoftCrypto.dhDerive(privateKeyPKCS8: material, peerPublicValue: Array(data))
+        } catch SoftCryptoError.invalidParameter {
+            throw HSMFailure(.mechanismParamInvalid, "the peer's public value does not fit the key's group")
+        } catch {
+            throw HSMFailure(.generalError, "engine failure")
+        }
+        return try derivedSecretKey(shared, template: template)
+    }
+
+    /// A secret key whose value is the leading bytes of `shared` (all of it without CKA_VALUE_LEN).
+    func derivedSecretKey(_ shared: [UInt8], template: AttributeTemplate) throws(HSMFailure)
+        -> Grep11_DeriveKeyResponse
+    {
         let keyType = template[.keyType]?.integerValue.map { KeyType(rawValue: $0) } ?? .genericSecret
         let length: Int
         if let requested = template[.valueLength]?.integerValue {
@@ -521,7 +625,6 @@ extension HSMCore {
         if keyType == .aes, ![16, 24, 32].contains(length) {
             throw HSMFailure(.keySizeRange, "AES keys are 16, 24 or 32 bytes")
         }
-        // CKD_NULL: the key value is the leading CKA_VALUE_LEN bytes of the shared secret (x coordinate).
         let value = Array(shared.prefix(length))
         var attributes = template
         attributes[.class] = .integer(ObjectClass.secretKey.rawValue)

@@ -74,6 +74,16 @@ enum MockMechanisms {
         // Schnorr (ECSG_IBM_ECSDSA_S256 and ECSG_IBM_ECSDSA_COMPR_MULTI) on secp256k1 and P-256.
         Entry(type: .ibmECDSAOther, minKeySize: 256, maxKeySize: 256, flags: [.sign, .verify, .ecNamedCurve]),
         Entry(type: .ibmED25519SHA512, minKeySize: 256, maxKeySize: 256, flags: [.sign, .verify]),
+        // DSA and DH on caller-given domain parameters (CKA_PRIME/SUBPRIME/BASE); no parameter generation.
+        Entry(type: .dsaKeyPairGen, minKeySize: 1024, maxKeySize: 3072, flags: [.generateKeyPair]),
+        Entry(type: .dsa, minKeySize: 1024, maxKeySize: 3072, flags: [.sign, .verify]),
+        Entry(type: .dsaSHA1, minKeySize: 1024, maxKeySize: 3072, flags: [.sign, .verify]),
+        Entry(type: .dsaSHA224, minKeySize: 1024, maxKeySize: 3072, flags: [.sign, .verify]),
+        Entry(type: .dsaSHA256, minKeySize: 1024, maxKeySize: 3072, flags: [.sign, .verify]),
+        Entry(type: .dsaSHA384, minKeySize: 1024, maxKeySize: 3072, flags: [.sign, .verify]),
+        Entry(type: .dsaSHA512, minKeySize: 1024, maxKeySize: 3072, flags: [.sign, .verify]),
+        Entry(type: .dhPKCSKeyPairGen, minKeySize: 1024, maxKeySize: 4096, flags: [.generateKeyPair]),
+        Entry(type: .dhPKCSDerive, minKeySize: 1024, maxKeySize: 4096, flags: [.derive]),
     ]
 
     static func entry(_ type: MechanismType) -> Entry? { all.first { $0.type == type } }

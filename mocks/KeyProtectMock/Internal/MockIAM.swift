@@ -80,6 +80,49 @@ extension KeyProtectMock {
         )
     }
 
+    private struct IntrospectionAnswer: Encodable {
+        var active: Bool
+        var token_type: String?
+        var iam_id: String?
+        var sub: String?
+        var iat: Int64?
+        var exp: Int64?
+    }
+
+    /// `POST /identity/introspect` with the form field `token`: RFC 7662 token introspection. An active token
+    /// (issued here, not expired, not revoked) gives `{"active": true, "exp": ..., "iam_id": ...}`; anything else
+    /// `{"active": false}` and nothing more. Both with status 200.
+    ///
+    /// The mock's own route, so that another mock (the HSM mock's `--require-auth`) can check a bearer token
+    /// without sharing this mock's signing key. Real IAM signs tokens with RS256 and publishes the public keys, which
+    /// a real service checks locally; the mock's tokens are HMAC-signed, so a check needs to ask the issuer.
+    func handleIntrospect(_ request: Request) async throws -> Response {
+        guard request.method == .post else {
+            return iamError(status: 405, code: "BXNIM0405E", message: "Method not allowed.")
+        }
+        var request = request
+        guard let buffer = try? await request.collectBody(upTo: 64 * 1024) else {
+            return iamError(status: 400, code: "BXNIM0109E", message: "The request body is too large.")
+        }
+        let fields = Self.formFields(String(buffer: buffer))
+        guard let token = fields["token"], !token.isEmpty else {
+            return iamError(status: 400, code: "BXNIM0109E", message: "Property missing or empty: token.")
+        }
+        let answer: IntrospectionAnswer
+        if let claims = activeClaims(forToken: token) {
+            answer = IntrospectionAnswer(
+                active: true, token_type: "Bearer", iam_id: claims.iam_id, sub: claims.sub, iat: claims.iat,
+                exp: claims.exp)
+        } else {
+            answer = IntrospectionAnswer(active: false)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: MockJSON.encode(answer)))
+        )
+    }
+
     private func iamError(status: Int, code: String, message: String) -> Response {
         let body = IAMErrorAnswer(
             errorCode: code,

@@ -77,12 +77,16 @@ extension KeyProtectMock {
         guard let header = request.headers.value(named: "authorization") else { throw MockServiceError.unauthorized }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw MockServiceError.unauthorized }
-        let token = String(parts[1])
+        guard activeClaims(forToken: String(parts[1])) != nil else { throw MockServiceError.unauthorized }
+    }
+
+    /// The claims of `token` when this mock issued it and it is neither expired nor revoked; nil otherwise.
+    func activeClaims(forToken token: String) -> MockTokens.Claims? {
         let claims: MockTokens.Claims
         if let cached = verifiedTokens.withLock({ $0[token] }) {
             claims = cached
         } else {
-            guard let verified = MockTokens.verify(token, key: tokenSigningKey) else { throw MockServiceError.unauthorized }
+            guard let verified = MockTokens.verify(token, key: tokenSigningKey) else { return nil }
             verifiedTokens.withLock { cache in
                 if cache.count >= 1024 { cache.removeAll(keepingCapacity: true) }
                 cache[token] = verified
@@ -91,7 +95,8 @@ extension KeyProtectMock {
         }
         let now = epochSeconds()
         let generation = state.withLock { $0.tokenGeneration }
-        guard claims.exp > now, claims.kpmock_gen == generation else { throw MockServiceError.unauthorized }
+        guard claims.exp > now, claims.kpmock_gen == generation else { return nil }
+        return claims
     }
 
     // MARK: Actions
