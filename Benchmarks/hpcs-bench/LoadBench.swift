@@ -82,7 +82,11 @@ final class ChildServer: Sendable {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
     /// Starts the server and reads its stdout until a line `<portPrefix><port>` (spaces after the prefix allowed).
-    init(_ executable: String, _ arguments: [String], portPrefix: String = "listening on port ") throws {
+    /// With `acceptAnyValue`, the first line starting with `portPrefix` ends the wait whatever follows it (port 0).
+    init(
+        _ executable: String, _ arguments: [String], portPrefix: String = "listening on port ",
+        acceptAnyValue: Bool = false
+    ) throws {
         let (child, stdout) = try Spawn.start(executable, arguments)
         var text = ""
         var byte: UInt8 = 0
@@ -90,7 +94,8 @@ final class ChildServer: Sendable {
         while found == nil, read(stdout, &byte, 1) == 1 {
             if byte == 0x0A {
                 if text.hasPrefix(portPrefix),
-                    let value = Int(text.dropFirst(portPrefix.count).trimmingCharacters(in: .whitespaces))
+                    let value = acceptAnyValue
+                        ? 0 : Int(text.dropFirst(portPrefix.count).trimmingCharacters(in: .whitespaces))
                 {
                     found = value
                 }
