@@ -14,6 +14,7 @@ test: deps
 bench: deps
 	swift build -c release --product hpcs-bench
 	swift build -c release --product hpcs-tool
+	swift build -c release --product hpcs-keyd
 	.build/release/hpcs-bench
 	.build/release/hpcs-bench --kms
 	.build/release/hpcs-bench --ca

@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "KeyDaemon", targets: ["KeyDaemon"]),
         .library(name: "Contract", targets: ["Contract"]),
         .executable(name: "hpcs-tool", targets: ["hpcs-tool"]),
+        .executable(name: "hpcs-keyd", targets: ["hpcs-keyd"]),
         .executable(name: "hpcs-bench", targets: ["hpcs-bench"]),
     ],
     dependencies: [
@@ -162,6 +163,26 @@ let package = Package(
         ),
 
         // MARK: Executables
+        .target(
+            name: "KeyDaemonCLI",
+            dependencies: [
+                "KeyDaemon",
+                "Contract",
+                "KeyProtect",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "hpcs-keyd",
+            dependencies: [
+                "KeyDaemonCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "hpcs-tool",
             dependencies: [
@@ -172,6 +193,7 @@ let package = Package(
                 "KeyProtectMock",
                 "CertificateAuthority",
                 "KeyDaemon",
+                "KeyDaemonCLI",
                 "Contract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -127,6 +127,20 @@ final class ChildServer: Sendable {
         return (field("VmRSS:"), field("VmHWM:"))
     }
 
+    /// Anonymous and file-backed resident memory from /proc/<pid>/status, as text (MB = 10^6 bytes).
+    func memoryBreakdown() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return "n/a" }
+        func field(_ name: String) -> Double {
+            for line in text.split(separator: "\n") where line.hasPrefix(name) {
+                return Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+            }
+            return 0
+        }
+        return String(
+            format: "anonymous %.1f MB, file-backed code %.1f MB", field("RssAnon:") * 1.024 / 1000,
+            field("RssFile:") * 1.024 / 1000)
+    }
+
     /// SIGTERM (the server shuts down gracefully), then reaps it.
     func stop() {
         kill(pid, SIGTERM)

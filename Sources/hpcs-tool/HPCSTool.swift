@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyDaemonCLI
 
 @main
 struct HPCSTool: AsyncParsableCommand {

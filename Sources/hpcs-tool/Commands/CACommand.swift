@@ -1,5 +1,6 @@
 import ArgumentParser
 import CertificateAuthority
+import KeyDaemonCLI
 import EP11
 import Foundation
 import X509

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IAM
 import KeyProtect
+import KeyDaemonCLI
 import KeyProtectMock
 import Logging
 
@@ -154,33 +155,7 @@ struct KMSOptions: ParsableArguments {
     }
 }
 
-/// Plain HTTP only to loopback, unless `allowPlaintext` (--plaintext) says otherwise.
-func checkHTTPTransport(_ endpoint: String, allowPlaintext: Bool, what: String) throws {
-    let lowered = endpoint.lowercased()
-    if lowered.hasPrefix("https://") { return }
-    guard lowered.hasPrefix("http://") else {
-        throw CommandFailure("the \(what) must be an http(s) URL")
-    }
-    let authority = lowered.dropFirst("http://".count).prefix { $0 != "/" }
-    let host: Substring
-    if authority.hasPrefix("[") {
-        host = authority.dropFirst().prefix { $0 != "]" }
-    } else {
-        host = authority.prefix { $0 != ":" }
-    }
-    let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    guard loopback || allowPlaintext else {
-        throw CommandFailure("refusing plain HTTP to \(host): use https, or --plaintext for a trusted network")
-    }
-}
-
 // MARK: - Input and output
-
-/// A failure at run time (bad input, unusable configuration): printed as `Error: <description>`, exit status 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// Additional authenticated data, shared by wrap, unwrap and rewrap.
 struct AADOptions: ParsableArguments {
@@ -238,10 +213,6 @@ func writeSecretFile(_ path: String, _ bytes: [UInt8]) throws {
         guard written > 0 else { throw CommandFailure("cannot write \(path)") }
         offset += written
     }
-}
-
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
 private func iso8601(_ date: Date?) -> Any {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyDaemonCLI
 import KeyProtectMock
 import Logging
 import ServiceLifecycle
@@ -135,16 +136,4 @@ func readSecretFile(_ path: String?) throws -> String? {
     let text = String(decoding: try readFile(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     guard !text.isEmpty else { throw CommandFailure("API key file \(path) is empty") }
     return text
-}
-
-/// One JSON object or array on stdout, keys sorted.
-func printJSON(_ object: Any) {
-    guard
-        let data = try? JSONSerialization.data(
-            withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    else {
-        print("{}")
-        return
-    }
-    print(String(decoding: data, as: UTF8.self))
 }

@@ -11,8 +11,10 @@ import ServiceLifecycle
 #endif
 
 /// `hpcs-tool volume ...`: the third LUKS seed of a Hyper Protect data volume, once.
-struct VolumeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct VolumeCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "volume",
         abstract: "Provision, open or inspect a LUKS data volume whose third seed is wrapped by a KMS root key.",
         discussion: """
@@ -118,8 +120,10 @@ struct VolumeCommand: AsyncParsableCommand {
 }
 
 /// `hpcs-tool keyd run`: the key daemon beside a running server.
-struct KeydCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct KeydCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "keyd",
         abstract: "The key daemon: provision and open the volume, then watch its root key.",
         subcommands: [Run.self]
@@ -364,5 +368,7 @@ struct VolumeOptions: ParsableArguments {
             Swift.print("activation: \(activation)")
             Swift.print("mount: \(mount)")
         }
+        // `keyd run` keeps running: whoever reads stdout through a pipe sees the outcome now, not at exit.
+        fflush(nil)
     }
 }
