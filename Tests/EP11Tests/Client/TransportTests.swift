@@ -169,7 +169,8 @@ struct TransportTests {
         try await withEP11Client(configuration) { client in
             await #expect(throws: EP11Error.self) { try await client.generateRandom(count: 4) }
         }
-        #expect(start.duration(to: clock.now) < .seconds(10))
+        // Far below the 30 s a connect timeout would take, with room for a loaded machine.
+        #expect(start.duration(to: clock.now) < .seconds(25))
     }
 
     @Test("TLS: a client that does not trust the server's CA fails; mutual TLS works with a client certificate")

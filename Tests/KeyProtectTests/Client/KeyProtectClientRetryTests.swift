@@ -156,13 +156,13 @@ struct KeyProtectClientRetryTests {
             let once = try fixture.client(retryPolicy: .none, timeout: .milliseconds(150))
             // The answer is held back far longer than the timeout, so a client that waited for it is caught
             // however busy the machine is.
-            fixture.mock.injectFault(.init(.delay(.seconds(4))))
+            fixture.mock.injectFault(.init(.delay(.seconds(20))))
             let started = ContinuousClock.now
             let error = try await #require(throws: KeyProtectError.self) {
                 try await once.metadata(keyID: fixture.rootKey.id)
             }
             #expect(error.code == .timeout)
-            #expect(ContinuousClock.now - started < .seconds(3))
+            #expect(ContinuousClock.now - started < .seconds(15))
             fixture.mock.clearFaults()
 
             let retrying = try fixture.client(timeout: .milliseconds(150))

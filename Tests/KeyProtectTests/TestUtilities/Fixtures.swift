@@ -34,7 +34,7 @@ struct MockFixture: Sendable {
         apiKey: String = testAPIKey,
         instanceID: String? = nil,
         retryPolicy: KeyProtectClient.Configuration.RetryPolicy = MockFixture.retryPolicy(),
-        timeout: Duration = .seconds(5),
+        timeout: Duration = .seconds(30),
         maximumResponseBodySize: Int = 1 << 20,
         clock: some Clock<Duration> = ContinuousClock()
     ) throws -> KeyProtectClient {

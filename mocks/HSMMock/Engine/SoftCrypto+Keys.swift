@@ -7,6 +7,20 @@ extension SoftCrypto {
         try withPrivateKey(privateKeyPKCS8) { pkey in try kind(of: pkey) }
     }
 
+    /// The full consistency check of a private key brought in from outside (unwrap): for RSA, OpenSSL's key
+    /// validation (n = p·q, d·e ≡ 1, and the CRT values dP, dQ, qInv); EC keys were pairwise-checked by the parse.
+    /// Costs a few milliseconds, so it runs once per import, not per use.
+    package static func checkImportedPrivateKey(_ privateKeyPKCS8: [UInt8]) throws {
+        try withPrivateKey(privateKeyPKCS8) { pkey in
+            guard case .rsa = try kind(of: pkey) else { return }
+            guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, pkey, nil) else { throw fail(.invalidKey) }
+            defer { EVP_PKEY_CTX_free(ctx) }
+            let valid = EVP_PKEY_check(ctx)
+            ERR_clear_error()
+            guard valid == 1 else { throw fail(.invalidKey) }
+        }
+    }
+
     /// The public key matching a DER private key: SubjectPublicKeyInfo DER for RSA
     /// and EC (named curve, uncompressed point), the raw 32 bytes for Ed25519.
     package static func publicKeyFromPrivate(_ privateKeyPKCS8: [UInt8]) throws -> [UInt8] {

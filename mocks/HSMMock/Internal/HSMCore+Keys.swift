@@ -402,8 +402,11 @@ extension HSMCore {
             response.checkSum = Data(Self.checksum(secret: plain, keyType: keyType))
         } else if objectClass == .privateKey {
             let kind: PrivateKeyKind
-            do { kind = try SoftCrypto.privateKeyKind(plain) } catch {
-                throw HSMFailure(.wrappedKeyInvalid, "not a PKCS#8 private key")
+            do {
+                kind = try SoftCrypto.privateKeyKind(plain)
+                try SoftCrypto.checkImportedPrivateKey(plain)
+            } catch {
+                throw HSMFailure(.wrappedKeyInvalid, "not a consistent PKCS#8 private key")
             }
             let keyType: KeyType
             let publicSPKI: [UInt8]
