@@ -311,7 +311,20 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func generateKeyPair(request: Grep11_GenerateKeyPairRequest, context: ServerContext) async throws
         -> Grep11_GenerateKeyPairResponse
     {
-        try run("GenerateKeyPair") { () throws(HSMFailure) in try core.generateKeyPair(request) }
+        // RSA and DSA/DH key generation take from milliseconds to seconds: run it on a thread of its own, not on
+        // the cooperative pool, which the transports and every other call of the process need.
+        try await Self.offCooperativePool {
+            try run("GenerateKeyPair") { () throws(HSMFailure) in try core.generateKeyPair(request) }
+        }
+    }
+
+    /// Runs `body` on a new thread and resumes the caller with its result.
+    static func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.name = "hsm-mock-keygen"
+            thread.start()
+        }
     }
 
     func wrapKey(request: Grep11_WrapKeyRequest, context: ServerContext) async throws -> Grep11_WrapKeyResponse {
