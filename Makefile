@@ -14,7 +14,7 @@ test: deps
 bench: deps
 	swift build -c release --product hpcs-bench
 	swift build -c release --product hpcs-tool
-	swift build -c release --product hpcs-keyd
+	swift build -c release --product hpcs-keyd --static-swift-stdlib
 	.build/release/hpcs-bench
 	.build/release/hpcs-bench --kms
 	.build/release/hpcs-bench --ca
