@@ -1,3 +1,5 @@
+import Logging
+
 /// The message ids of the key daemon's log lines: every decision and every action on a volume or a key is logged
 /// once with one of these, in the message text (`[KD101I] ...`) and as the `msgid` metadata value. The last
 /// letter is the severity: I(nfo), W(arning), E(rror). Ids are stable; new ones are only added.
@@ -41,4 +43,22 @@ public enum MessageID: String, Sendable, CaseIterable {
     case seedRewrapped = "KD209I"
     case rewrapFailed = "KD210W"
     case monitorStopped = "KD211I"
+
+    /// The log level its severity letter stands for.
+    public var level: Logger.Level {
+        switch rawValue.last {
+        case "E": .error
+        case "W": .warning
+        default: .info
+        }
+    }
+}
+
+extension Logger {
+    /// Logs `message` as `[<id>] <message>` at the id's level, with `msgid` and `volume` metadata.
+    func log(_ id: MessageID, volume: String, _ message: String) {
+        log(
+            level: id.level, "[\(id.rawValue)] \(message)",
+            metadata: ["msgid": "\(id.rawValue)", "volume": "\(volume)"])
+    }
 }

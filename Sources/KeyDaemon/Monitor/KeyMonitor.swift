@@ -166,14 +166,6 @@ public final class KeyMonitor: Service, Sendable {
     }
 
     private func log(_ id: MessageID, _ message: String) {
-        let level: Logger.Level =
-            switch id.rawValue.last {
-            case "E": .error
-            case "W": .warning
-            default: .info
-            }
-        logger.log(
-            level: level, "[\(id.rawValue)] \(message)",
-            metadata: ["msgid": "\(id.rawValue)", "volume": "\(volume.name)"])
+        logger.log(id, volume: volume.name, message)
     }
 }

@@ -411,15 +411,7 @@ public struct VolumeProvisioner: Sendable {
     }
 
     func log(_ id: MessageID, _ message: String) {
-        let level: Logger.Level =
-            switch id.rawValue.last {
-            case "E": .error
-            case "W": .warning
-            default: .info
-            }
-        logger.log(
-            level: level, "[\(id.rawValue)] \(message)",
-            metadata: ["msgid": "\(id.rawValue)", "volume": "\(volume.name)"])
+        logger.log(id, volume: volume.name, message)
     }
 
     /// Whether a KMS failure may pass (outage, throttling, IAM unreachable) rather than being a refusal.
