@@ -63,8 +63,10 @@ public final class KeyMonitor: Service, Sendable {
         log(.monitorStarted, "monitoring the root key of volume \(volume.name) every \(interval)")
         do {
             return try await cancelWhenGracefulShutdown {
-                guard try await self.bootPhase() else { return .shutdownRequested }
-                return try await self.runningPhase()
+                // The keyfile as last read or written: read once, not on every poll (each read runs debugfs).
+                var stored: WrappedSeed?
+                guard try await self.bootPhase(&stored) else { return .shutdownRequested }
+                return try await self.runningPhase(&stored)
             }
         } catch is CancellationError {
             log(.monitorStopped, "stopped monitoring volume \(volume.name)")
@@ -73,14 +75,14 @@ public final class KeyMonitor: Service, Sendable {
     }
 
     /// Polls until the key is Active; false once `kmsTimeout` passed (shutdown asked for).
-    private func bootPhase() async throws -> Bool {
+    private func bootPhase(_ stored: inout WrappedSeed?) async throws -> Bool {
         let start = clock.now
         while true {
             do {
                 let status = try await service.status()
                 if status.state == .active {
                     log(.keyActive, "the root key of volume \(volume.name) is Active")
-                    try await rewrapIfRotated(status)
+                    try await rewrapIfRotated(status, stored: &stored)
                     return true
                 }
                 log(.keyNotActiveAtBoot, "the root key of volume \(volume.name) is \(status.state) at boot; waiting")
@@ -103,7 +105,7 @@ public final class KeyMonitor: Service, Sendable {
         }
     }
 
-    private func runningPhase() async throws -> Ending {
+    private func runningPhase(_ stored: inout WrappedSeed?) async throws -> Ending {
         var lastGoodAnswer = clock.now
         while true {
             try await clock.sleep(for: interval)
@@ -116,7 +118,7 @@ public final class KeyMonitor: Service, Sendable {
                     await power.restart(reason: reason)
                     return .restartRequested
                 }
-                try await rewrapIfRotated(status)
+                try await rewrapIfRotated(status, stored: &stored)
             } catch let error as CancellationError {
                 throw error
             } catch {
@@ -137,12 +139,15 @@ public final class KeyMonitor: Service, Sendable {
     }
 
     /// Rewraps the stored seed when the key's latest version is not the keyfile's. Failures are logged and retried
-    /// at the next poll.
-    private func rewrapIfRotated(_ status: RootKeyStatus) async throws {
+    /// at the next poll, which reads the keyfile again. `stored` caches the keyfile between polls.
+    private func rewrapIfRotated(_ status: RootKeyStatus, stored cached: inout WrappedSeed?) async throws {
         do {
-            guard let bytes = try await device.readKeyfile() else { return }
-            let stored = try WrappedSeed(decoding: bytes)
-            guard stored.crn == service.crnText, let latest = status.latestVersionID, stored.keyVersionID != latest
+            if cached == nil {
+                guard let bytes = try await device.readKeyfile() else { return }
+                cached = try WrappedSeed(decoding: bytes)
+            }
+            guard let stored = cached, stored.crn == service.crnText, let latest = status.latestVersionID,
+                stored.keyVersionID != latest
             else { return }
             log(.rotationDetected, "the root key of volume \(volume.name) has a new version; rewrapping the seed")
             let rewrapped = try await service.rewrap(stored)
@@ -153,12 +158,15 @@ public final class KeyMonitor: Service, Sendable {
                 throw KeyDaemonError(code: .seedMismatch, message: "the rewrapped seed unwraps to a different seed")
             }
             try await afterStep(.seedVerified)
+            cached = nil
             try await device.replaceKeyfile(rewrapped.encoded())
+            cached = rewrapped
             log(.seedRewrapped, "stored the rewrapped seed of volume \(volume.name) (\(rewrapped))")
             try await afterStep(.keyfileWritten)
         } catch let error as CancellationError {
             throw error
         } catch {
+            cached = nil
             log(
                 .rewrapFailed,
                 "could not rewrap the seed of volume \(volume.name): \(VolumeProvisioner.summary(error)); will retry")
