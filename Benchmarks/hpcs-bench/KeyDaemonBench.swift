@@ -239,14 +239,8 @@ enum KeyDaemonBench {
     }
 
     static func memory() -> (residentKiB: Int, peakKiB: Int) {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
-        func field(_ name: String) -> Int {
-            for line in text.split(separator: "\n") where line.hasPrefix(name) {
-                return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
-            }
-            return 0
-        }
-        return (field("VmRSS:"), field("VmHWM:"))
+        let fields = ProcStatus.kibibytes("/proc/self/status", ["VmRSS:", "VmHWM:"])
+        return (fields[0], fields[1])
     }
 
     static func curl(_ arguments: [String]) -> [UInt8]? {

@@ -117,28 +117,16 @@ final class ChildServer: Sendable {
 
     /// Resident and peak resident memory from /proc/<pid>/status, in KiB.
     func memory() -> (residentKiB: Int, peakKiB: Int) {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
-        func field(_ name: String) -> Int {
-            for line in text.split(separator: "\n") where line.hasPrefix(name) {
-                return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
-            }
-            return 0
-        }
-        return (field("VmRSS:"), field("VmHWM:"))
+        let fields = ProcStatus.kibibytes("/proc/\(pid)/status", ["VmRSS:", "VmHWM:"])
+        return (fields[0], fields[1])
     }
 
     /// Anonymous and file-backed resident memory from /proc/<pid>/status, as text (MB = 10^6 bytes).
     func memoryBreakdown() -> String {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return "n/a" }
-        func field(_ name: String) -> Double {
-            for line in text.split(separator: "\n") where line.hasPrefix(name) {
-                return Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
-            }
-            return 0
-        }
+        let fields = ProcStatus.kibibytes("/proc/\(pid)/status", ["RssAnon:", "RssFile:"])
         return String(
-            format: "anonymous %.1f MB, file-backed code %.1f MB", field("RssAnon:") * 1.024 / 1000,
-            field("RssFile:") * 1.024 / 1000)
+            format: "anonymous %.1f MB, file-backed code %.1f MB", Double(fields[0]) * 1.024 / 1000,
+            Double(fields[1]) * 1.024 / 1000)
     }
 
     /// SIGTERM (the server shuts down gracefully), then reaps it.
@@ -146,5 +134,18 @@ final class ChildServer: Sendable {
         kill(pid, SIGTERM)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
+    }
+}
+
+/// Fields of a /proc/<pid>/status file.
+enum ProcStatus {
+    /// The values (KiB) of the lines named `names` (e.g. `VmRSS:`), in order; 0 for a missing line or file.
+    static func kibibytes(_ path: String, _ names: [String]) -> [Int] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n")
+        return names.map { name in
+            guard let line = lines.first(where: { $0.hasPrefix(name) }) else { return 0 }
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        }
     }
 }
