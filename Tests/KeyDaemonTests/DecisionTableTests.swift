@@ -284,35 +284,40 @@ struct DecisionTableScenarios {
     }
 }
 
+/// The scenarios of ``DecisionTableScenarios``, so that each suite runs all of them on its own devices.
+enum DecisionTableRow: String, CaseIterable, Sendable {
+    case blankDeviceWithKMS, wholeDeviceLUKSWithKMSIsRefused, singlePartitionIsRefused
+    case twoPartitionsWithoutSeedAndBlankData, migrationFromTwoSeeds, wrappedSeedAndBlankData
+    case laterEntryUnwrapsAndTheFirstRewraps, allEntriesFailing, wrappedSeedWithoutKMSIsADowngrade, twoSeedVolume
+    case rotationSeenAtUnwrapRewritesTheKeyfile, crashDuringProvisioning, crashDuringMigration
+
+    func run(on scenarios: DecisionTableScenarios) async throws {
+        switch self {
+        case .blankDeviceWithKMS: try await scenarios.blankDeviceWithKMS()
+        case .wholeDeviceLUKSWithKMSIsRefused: try await scenarios.wholeDeviceLUKSWithKMSIsRefused()
+        case .singlePartitionIsRefused: try await scenarios.singlePartitionIsRefused()
+        case .twoPartitionsWithoutSeedAndBlankData: try await scenarios.twoPartitionsWithoutSeedAndBlankData()
+        case .migrationFromTwoSeeds: try await scenarios.migrationFromTwoSeeds()
+        case .wrappedSeedAndBlankData: try await scenarios.wrappedSeedAndBlankData()
+        case .laterEntryUnwrapsAndTheFirstRewraps: try await scenarios.laterEntryUnwrapsAndTheFirstRewraps()
+        case .allEntriesFailing: try await scenarios.allEntriesFailing()
+        case .wrappedSeedWithoutKMSIsADowngrade: try await scenarios.wrappedSeedWithoutKMSIsADowngrade()
+        case .twoSeedVolume: try await scenarios.twoSeedVolume()
+        case .rotationSeenAtUnwrapRewritesTheKeyfile: try await scenarios.rotationSeenAtUnwrapRewritesTheKeyfile()
+        case .crashDuringProvisioning: try await scenarios.crashDuringProvisioning()
+        case .crashDuringMigration: try await scenarios.crashDuringMigration()
+        }
+    }
+}
+
 @Suite("The decision table (in memory, against the Key Protect mock)")
 struct DecisionTableTests {
     func run(_ body: @escaping @Sendable (DecisionTableScenarios) async throws -> Void) async throws {
         try await withKMS { kms in try await body(DecisionTableScenarios(factory: InMemoryDevices(), kms: kms)) }
     }
 
-    @Test func blankDeviceWithKMS() async throws { try await run { try await $0.blankDeviceWithKMS() } }
-    @Test func wholeDeviceLUKSWithKMSIsRefused() async throws {
-        try await run { try await $0.wholeDeviceLUKSWithKMSIsRefused() }
-    }
-    @Test func singlePartitionIsRefused() async throws { try await run { try await $0.singlePartitionIsRefused() } }
-    @Test func twoPartitionsWithoutSeedAndBlankData() async throws {
-        try await run { try await $0.twoPartitionsWithoutSeedAndBlankData() }
-    }
-    @Test func migrationFromTwoSeeds() async throws { try await run { try await $0.migrationFromTwoSeeds() } }
-    @Test func wrappedSeedAndBlankData() async throws { try await run { try await $0.wrappedSeedAndBlankData() } }
-    @Test func laterEntryUnwrapsAndTheFirstRewraps() async throws {
-        try await run { try await $0.laterEntryUnwrapsAndTheFirstRewraps() }
-    }
-    @Test func allEntriesFailing() async throws { try await run { try await $0.allEntriesFailing() } }
-    @Test func wrappedSeedWithoutKMSIsADowngrade() async throws {
-        try await run { try await $0.wrappedSeedWithoutKMSIsADowngrade() }
-    }
-    @Test func twoSeedVolume() async throws { try await run { try await $0.twoSeedVolume() } }
-    @Test func rotationSeenAtUnwrapRewritesTheKeyfile() async throws {
-        try await run { try await $0.rotationSeenAtUnwrapRewritesTheKeyfile() }
-    }
-    @Test func crashDuringProvisioning() async throws { try await run { try await $0.crashDuringProvisioning() } }
-    @Test func crashDuringMigration() async throws { try await run { try await $0.crashDuringMigration() } }
+    @Test("every row of the decision table", arguments: DecisionTableRow.allCases)
+    func row(_ row: DecisionTableRow) async throws { try await run { try await row.run(on: $0) } }
 
     @Test("a KMS that stays unreachable is retried in bounded passes until kmsTimeout")
     func unreachableUntilTimeout() async throws {

@@ -59,29 +59,8 @@ extension RealDevices {
             }
         }
 
-        @Test func blankDeviceWithKMS() async throws { try await run { try await $0.blankDeviceWithKMS() } }
-        @Test func wholeDeviceLUKSWithKMSIsRefused() async throws {
-            try await run { try await $0.wholeDeviceLUKSWithKMSIsRefused() }
-        }
-        @Test func singlePartitionIsRefused() async throws { try await run { try await $0.singlePartitionIsRefused() } }
-        @Test func twoPartitionsWithoutSeedAndBlankData() async throws {
-            try await run { try await $0.twoPartitionsWithoutSeedAndBlankData() }
-        }
-        @Test func migrationFromTwoSeeds() async throws { try await run { try await $0.migrationFromTwoSeeds() } }
-        @Test func wrappedSeedAndBlankData() async throws { try await run { try await $0.wrappedSeedAndBlankData() } }
-        @Test func laterEntryUnwrapsAndTheFirstRewraps() async throws {
-            try await run { try await $0.laterEntryUnwrapsAndTheFirstRewraps() }
-        }
-        @Test func allEntriesFailing() async throws { try await run { try await $0.allEntriesFailing() } }
-        @Test func wrappedSeedWithoutKMSIsADowngrade() async throws {
-            try await run { try await $0.wrappedSeedWithoutKMSIsADowngrade() }
-        }
-        @Test func twoSeedVolume() async throws { try await run { try await $0.twoSeedVolume() } }
-        @Test func rotationSeenAtUnwrapRewritesTheKeyfile() async throws {
-            try await run { try await $0.rotationSeenAtUnwrapRewritesTheKeyfile() }
-        }
-        @Test func crashDuringProvisioning() async throws { try await run { try await $0.crashDuringProvisioning() } }
-        @Test func crashDuringMigration() async throws { try await run { try await $0.crashDuringMigration() } }
+        @Test("every row of the decision table", arguments: DecisionTableRow.allCases)
+        func row(_ row: DecisionTableRow) async throws { try await run { try await row.run(on: $0) } }
 
         @Test("the daemon's passphrase is what cryptsetup itself accepts, given on stdin by the test")
         func cryptsetupAcceptsThePassphrase() async throws {
