@@ -96,7 +96,7 @@ public struct VolumeProvisioner: Sendable {
 
     /// Inspects the device and returns the decision without acting (`--dry-run`).
     public func plan() async throws -> (inspection: DeviceInspection, decision: ProvisioningDecision) {
-        let inspection = try await wrapVolumeErrors { try await DeviceInspection.inspect(device) }
+        let inspection = try await volumeStep { try await DeviceInspection.inspect(device) }
         return (inspection, inspection.decision(usesKMS: volume.usesKMS))
     }
 
@@ -393,10 +393,6 @@ public struct VolumeProvisioner: Sendable {
     }
 
     private func volumeStep<T>(_ body: () async throws -> T) async throws -> T {
-        try await wrapVolumeErrors(body)
-    }
-
-    private func wrapVolumeErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as KeyDaemonError {
