@@ -3,11 +3,15 @@ import EP11
 import Foundation
 import HSMMock
 import IAM
+import KeyDaemonCLI
 
 /// The connection vocabulary shared by every subcommand that talks to an HSM.
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: "GREP11 endpoint HOST:PORT (or GREP11_ADDRESS). Absent: the embedded in-process HSM mock.")
+    @Option(help: "GREP11 endpoint HOST:PORT (or GREP11_ADDRESS). Required unless --mock.")
     var endpoint: String?
+
+    @Flag(help: "Use a throwaway HSM mock started in process instead of an endpoint (for trying things out).")
+    var mock = false
 
     @Flag(help: "Allow a plaintext (non-TLS) connection, for loopback mocks.")
     var plaintext = false
@@ -30,12 +34,15 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "HPCS service instance id, sent as bluemix-instance.")
     var instanceID: String?
 
-    /// Whether no endpoint is configured, so commands run against the embedded in-process HSM mock.
-    var usesEmbeddedMock: Bool {
-        (endpoint ?? ProcessInfo.processInfo.environment["GREP11_ADDRESS"]) == nil
+    /// Whether commands run against the embedded in-process HSM mock: only when asked for with --mock.
+    var usesEmbeddedMock: Bool { mock }
+
+    /// The configured GREP11 endpoint: --endpoint, else a non-empty GREP11_ADDRESS.
+    var configuredEndpoint: String? {
+        endpoint ?? ProcessInfo.processInfo.environment["GREP11_ADDRESS"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// Runs `body` with a client: a real endpoint when configured, else the in-process mock.
+    /// Runs `body` with a client: the configured endpoint, or the in-process mock with --mock.
     func withClient<T: Sendable>(_ body: (EP11Client) async throws -> T) async throws -> T {
         try await withClient(embeddedMasterKeyFile: nil, body)
     }
@@ -48,20 +55,26 @@ struct ConnectionOptions: ParsableArguments {
         _ body: (EP11Client) async throws -> T
     ) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
-        guard let address = endpoint ?? environment["GREP11_ADDRESS"] else {
-            if plaintext || caCert != nil || clientCert != nil || apiKeyFile != nil {
-                throw ValidationError("connection options need --endpoint (or GREP11_ADDRESS)")
+        if mock {
+            if endpoint != nil { throw ValidationError("--mock and --endpoint exclude each other") }
+            if plaintext || caCert != nil || clientCert != nil || clientKey != nil || apiKeyFile != nil
+                || instanceID != nil || iamEndpoint != nil
+            {
+                throw ValidationError("--mock takes no connection options (--plaintext, --ca-cert, --api-key-file, ...)")
             }
             guard let embeddedMasterKeyFile else {
-                FileHandle.standardError.write(
-                    Data("hpcs-tool: no --endpoint: using the embedded in-process HSM mock\n".utf8))
+                printError(
+                    "hpcs-tool: --mock: using a throwaway in-process HSM mock; "
+                        + "its keys are lost when this command ends")
                 return try await HSMMock().withClient(body)
             }
-            FileHandle.standardError.write(
-                Data(
-                    ("hpcs-tool: no --endpoint: using the embedded in-process HSM mock; its master key is stored in "
-                        + "\(embeddedMasterKeyFile) (for testing only)\n").utf8))
+            printError(
+                "hpcs-tool: --mock: using an in-process HSM mock whose master key is stored in "
+                    + "\(embeddedMasterKeyFile) (for testing only)")
             return try await HSMMock(masterKeyFile: embeddedMasterKeyFile).withClient(body)
+        }
+        guard let address = configuredEndpoint else {
+            throw CommandFailure(Self.missingEndpointMessage)
         }
         if plaintext, caCert != nil || clientCert != nil || clientKey != nil {
             throw ValidationError("--ca-cert, --client-cert and --client-key need TLS; drop --plaintext")
@@ -89,6 +102,11 @@ struct ConnectionOptions: ParsableArguments {
         }
         return try await withEP11Client(configuration, body)
     }
+
+    /// What a command without an endpoint says: both ways forward.
+    static let missingEndpointMessage =
+        "no HSM endpoint: pass --endpoint HOST:PORT (or set GREP11_ADDRESS) for a GREP11 service, "
+        + "or --mock to use a throwaway in-process HSM mock"
 
     private func readAPIKey(_ environment: [String: String]) throws -> APIKey? {
         if let apiKeyFile {

@@ -12,16 +12,25 @@ import X509
 /// The main job: walks through what swift-hpcs does, against the embedded mocks (or a real endpoint).
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Walk through swift-hpcs on the embedded HSM mock (or the configured endpoint)."
+        abstract: "Walk through swift-hpcs on the embedded HSM mock (or the configured endpoint).",
+        discussion: """
+            Unlike the other commands, the demo uses throwaway in-process mocks by default: an HSM mock unless \
+            --endpoint (or GREP11_ADDRESS) is given, and always a Key Protect mock on 127.0.0.1.
+            """
     )
 
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         print("swift-hpcs demo")
-        print(
-            connection.endpoint == nil
-                ? "HSM: embedded in-process mock (grep11.Crypto)" : "HSM: \(connection.endpoint ?? "")")
+        // The demo is the one command that uses the embedded mocks by default, and it says so.
+        var connection = connection
+        if let endpoint = connection.configuredEndpoint, !connection.mock {
+            print("HSM: \(endpoint)")
+        } else {
+            connection.mock = true
+            print("HSM: embedded in-process mock (grep11.Crypto); pass --endpoint for a GREP11 service")
+        }
         try await connection.withClient { client in
             try await Self.ep11(client)
             try await Self.certificateAuthority(client)
