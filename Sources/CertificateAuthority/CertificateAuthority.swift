@@ -13,7 +13,8 @@ public import X509
 /// - `ca.csr.pem`: the pending request of an intermediate CA, until ``importCertificate(chain:)``;
 /// - `issued.sqlite`: every issued certificate, revocations and the CRL number;
 /// - `publication.json`: CRL and issuer URLs and certificate policies for issued certificates (``Publication``);
-/// - `ca-config.json`: how an RSA key signs (``RSASignatureScheme``);
+/// - `ca-config.json`: how an RSA key signs (``RSASignatureScheme``), and whether the key was made by an HSM mock
+///   (``isMadeOnMock``);
 /// - `crl.pem`, `crl.der`: the last CRL.
 ///
 /// ```swift
@@ -39,6 +40,9 @@ public actor CertificateAuthority {
     public private(set) var rsaSignatureScheme: RSASignatureScheme
     /// CRL and issuer URLs and policies put into issued certificates (`publication.json`).
     public private(set) var publication: Publication
+    /// Whether the CA key was made by an HSM mock (stored in `ca-config.json` by ``markMadeOnMock()``): a CA for
+    /// tests only, whose key no HSM protects.
+    public private(set) var isMadeOnMock: Bool
 
     /// How long an issued certificate's `notBefore` is backdated, for clocks that run behind.
     public static let backdate: TimeInterval = 60
@@ -85,9 +89,9 @@ public actor CertificateAuthority {
             } catch let error as CertificateAuthorityError {
                 throw error
             } catch {
-                throw CertificateAuthorityError(
-                    code: .malformedInput, message: "publication.json is malformed", cause: error)
+                throw CertificateAuthorityError(code: .malformedInput, message: "publication.json is not valid JSON")
             }
+            try self.publication.validate()
         } else {
             self.publication = Publication()
         }
@@ -98,9 +102,12 @@ public actor CertificateAuthority {
         }
         let configurationPath = directory.appendingPathComponent("ca-config.json").path
         if FileIO.exists(configurationPath) {
-            self.rsaSignatureScheme = try StoredConfiguration.read(configurationPath).rsaSignatureScheme
+            let configuration = try StoredConfiguration.read(configurationPath)
+            self.rsaSignatureScheme = try configuration.rsaSignatureScheme
+            self.isMadeOnMock = configuration.madeOnMock
         } else {
             self.rsaSignatureScheme = .pkcs1v1_5
+            self.isMadeOnMock = false
         }
     }
 
@@ -154,8 +161,20 @@ public actor CertificateAuthority {
                 code: .keyNotPermitted, message: "RSASSA-PSS needs an RSA CA key, not \(signingKey)")
         }
         guard scheme != rsaSignatureScheme || !FileIO.exists(configurationPath) else { return }
-        try StoredConfiguration(rsaSignatureScheme: scheme).write(configurationPath)
+        try StoredConfiguration(rsaSignatureScheme: scheme, madeOnMock: isMadeOnMock).write(configurationPath)
         rsaSignatureScheme = scheme
+    }
+
+    /// Marks the CA as made on an HSM mock, in `ca-config.json`, before ``createRoot(subject:keyType:validity:pathLength:rsaSignature:)``
+    /// or ``createIntermediateCSR(subject:keyType:rsaSignature:)``; the mark stays with the directory (see
+    /// ``isMadeOnMock``). Throws ``CertificateAuthorityError/Code/alreadyInitialized`` once the CA has a key.
+    public func markMadeOnMock() throws {
+        guard signingKey == nil, !FileIO.exists(keyPath) else {
+            throw CertificateAuthorityError(
+                code: .alreadyInitialized, message: "only a CA without a key yet can be marked as made on a mock")
+        }
+        try StoredConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: true).write(configurationPath)
+        isMadeOnMock = true
     }
 
     /// The request written by ``createIntermediateCSR(subject:keyType:)``, while no certificate is imported.
@@ -227,12 +246,17 @@ public actor CertificateAuthority {
         )
         try persist(key: key)
         do {
-            try StoredConfiguration(rsaSignatureScheme: rsaSignature).write(configurationPath)
+            try StoredConfiguration(rsaSignatureScheme: rsaSignature, madeOnMock: isMadeOnMock).write(configurationPath)
             try FileIO.write(Array(certificate.pem.utf8), to: chainPath, mode: 0o644)
         } catch {
             FileIO.remove(keyPath)
             FileIO.remove(publicKeyPath)
-            FileIO.remove(configurationPath)
+            if isMadeOnMock {
+                try? StoredConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: true)
+                    .write(configurationPath)
+            } else {
+                FileIO.remove(configurationPath)
+            }
             throw error
         }
         signingKey = key
@@ -263,12 +287,17 @@ public actor CertificateAuthority {
             attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: key.defaultSignatureAlgorithm)
         try persist(key: key)
         do {
-            try StoredConfiguration(rsaSignatureScheme: rsaSignature).write(configurationPath)
+            try StoredConfiguration(rsaSignatureScheme: rsaSignature, madeOnMock: isMadeOnMock).write(configurationPath)
             try FileIO.write(Array(try csr.serializeAsPEM().pemString.utf8) + [0x0A], to: csrPath, mode: 0o644)
         } catch {
             FileIO.remove(keyPath)
             FileIO.remove(publicKeyPath)
-            FileIO.remove(configurationPath)
+            if isMadeOnMock {
+                try? StoredConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: true)
+                    .write(configurationPath)
+            } else {
+                FileIO.remove(configurationPath)
+            }
             throw error
         }
         signingKey = key

@@ -3,14 +3,42 @@ import Foundation
 /// `ca-config.json` in the CA directory: the choices a CA keeps across runs.
 ///
 /// ```json
-/// { "rsaSignature" : "pss" }
+/// { "madeOnMock" : true, "rsaSignature" : "pss" }
 /// ```
+///
+/// `madeOnMock` is written only for a CA whose key was made by an HSM mock. Unknown members are refused, naming
+/// the member, as a misspelled `madeOnMock` would otherwise hide that mark.
 struct StoredConfiguration: Codable, Equatable {
     /// `pkcs1` or `pss`.
     var rsaSignature: String
+    /// Whether the CA key was made by an HSM mock: a CA for tests only.
+    var madeOnMock: Bool
 
-    init(rsaSignatureScheme: RSASignatureScheme) {
+    enum CodingKeys: String, CodingKey, CaseIterable { case rsaSignature, madeOnMock }
+
+    init(rsaSignatureScheme: RSASignatureScheme, madeOnMock: Bool = false) {
         self.rsaSignature = rsaSignatureScheme.description
+        self.madeOnMock = madeOnMock
+    }
+
+    init(from decoder: any Decoder) throws {
+        let document = "ca-config.json"
+        let container = try StrictDecoding.container(decoder, CodingKeys.self, document: document)
+        guard
+            let rsaSignature = try container.strictMember(
+                String.self, .rsaSignature, expected: "\"pss\" or \"pkcs1\"", document: document)
+        else {
+            throw StrictDecoding.error("ca-config.json has no \"rsaSignature\"")
+        }
+        self.rsaSignature = rsaSignature
+        self.madeOnMock =
+            try container.strictMember(Bool.self, .madeOnMock, expected: "true or false", document: document) ?? false
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rsaSignature, forKey: .rsaSignature)
+        if madeOnMock { try container.encode(true, forKey: .madeOnMock) }
     }
 
     var rsaSignatureScheme: RSASignatureScheme {
@@ -23,7 +51,7 @@ struct StoredConfiguration: Codable, Equatable {
         } catch let error as CertificateAuthorityError {
             throw error
         } catch {
-            throw CertificateAuthorityError(code: .malformedInput, message: "ca-config.json is malformed", cause: error)
+            throw CertificateAuthorityError(code: .malformedInput, message: "ca-config.json is not valid JSON")
         }
     }
 

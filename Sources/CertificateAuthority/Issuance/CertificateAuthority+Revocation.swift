@@ -33,6 +33,12 @@ extension CertificateAuthority {
         return record
     }
 
+    /// A recorded certificate (``IssuedCertificateRecord/certificateDER``) followed by the CA chain
+    /// (``certificateChainPEM``), as PEM text: the chain ``IssuedCertificate/pemChain`` gave when it was issued.
+    public nonisolated static func pemChain(leafDER: [UInt8], chainPEM: String) -> String {
+        PEMDocument(type: "CERTIFICATE", derBytes: leafDER).pemString + "\n" + chainPEM
+    }
+
     /// Revokes the certificate with `serialNumber` (hex). Publish the change with ``generateCRL(validity:)``.
     @discardableResult
     public func revoke(serialNumber: String, reason: RevocationReason = .unspecified) throws -> IssuedCertificateRecord

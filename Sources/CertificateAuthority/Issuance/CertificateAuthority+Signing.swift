@@ -38,14 +38,27 @@ public struct IssuedHSMKey: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension CertificateAuthority {
-    /// Signs a CSR given as PEM text or DER; see ``sign(csr:profile:validity:sans:)``.
+    /// The largest CSR ``sign(csrPEMOrDER:profile:validity:sans:)`` reads, in bytes (256 KiB): room for
+    /// ``Policy/subjectAlternativeNamesCeiling`` names of any length.
+    public static let maximumCSRSize = 256 * 1024
+
+    /// The most attributes a subject may have, in a CSR or given to ``issueHSMKey(subject:keyType:profile:validity:sans:)``.
+    public static let maximumSubjectAttributes = 64
+
+    /// Signs a CSR given as PEM text or DER; see ``sign(csr:profile:validity:sans:)``. A CSR larger than
+    /// ``maximumCSRSize`` is refused before it is parsed.
     public nonisolated func sign(
         csrPEMOrDER bytes: [UInt8],
         profile: Profile,
         validity: Duration? = nil,
         sans: [GeneralName]? = nil
     ) async throws -> IssuedCertificate {
-        try await sign(
+        guard bytes.count <= Self.maximumCSRSize else {
+            throw CertificateAuthorityError(
+                code: .malformedInput,
+                message: "the CSR is \(bytes.count) bytes; at most \(Self.maximumCSRSize / 1024) KiB is accepted")
+        }
+        return try await sign(
             csr: try CertificateParsing.certificateSigningRequest(fromPEMOrDER: bytes), profile: profile,
             validity: validity, sans: sans)
     }
@@ -65,6 +78,10 @@ extension CertificateAuthority {
     ///     intermediates, cut to the CA certificate's end. An explicit validity must not exceed the policy nor
     ///     outlive the CA certificate.
     ///   - sans: replaces the CSR's requested subject alternative names.
+    ///
+    /// A request with more names than the policy's ``Policy/maximumSubjectAlternativeNames``, a subject with more
+    /// than ``maximumSubjectAttributes`` attributes, or a control character (an ANSI escape, a bidirectional
+    /// override) in the subject is refused before any name is checked.
     ///
     /// Only the checks that read the CA's state (policy, names, validity, extensions) run on the actor; the CSR
     /// signature check, the HSM calls, the signature check and the store run outside it, so concurrent requests
@@ -104,9 +121,11 @@ extension CertificateAuthority {
         sans: [GeneralName]?
     ) throws -> IssuancePlan {
         let (key, caCertificate) = try readyKey()
+        try policy.validate()
+        try Self.checkSubject(csr.subject)
         try policy.check(publicKey: csr.publicKey)
 
-        // Names.
+        // Names: counted before any is looked at, and every step below linear in their number.
         var names: [GeneralName]
         if let sans {
             names = sans
@@ -120,16 +139,31 @@ extension CertificateAuthority {
                     code: .malformedInput, message: "the CSR's requested extensions are malformed", cause: error)
             }
         }
-        for commonName in Self.commonNames(csr.subject) where profile == .tlsServer {
-            if let octets = NameMatching.ipOctets(commonName) {
-                let name = GeneralName.ipAddress(ASN1OctetString(contentBytes: octets[...]))
-                if !names.contains(name) { names.append(name) }
-            } else if NameMatching.normalizedHostname(commonName, allowingWildcard: true) != nil {
-                if !names.contains(where: { Self.sameDNSName($0, commonName) }) { names.append(.dnsName(commonName)) }
-            } else {
-                throw CertificateAuthorityError(
-                    code: .nameNotPermitted, message: "the common name '\(commonName)' is not a DNS name or IP address")
+        try checkCount(names.count)
+        if profile == .tlsServer {
+            var present = Set(names)
+            var dnsNames = Set(
+                names.compactMap { name -> String? in
+                    if case .dnsName(let dns) = name { dns.lowercased() } else { nil }
+                })
+            for commonName in Self.commonNames(csr.subject) {
+                if let octets = NameMatching.ipOctets(commonName) {
+                    let name = GeneralName.ipAddress(ASN1OctetString(contentBytes: octets[...]))
+                    if present.insert(name).inserted { names.append(name) }
+                } else if NameMatching.normalizedHostname(commonName, allowingWildcard: true) != nil {
+                    if dnsNames.insert(commonName.lowercased()).inserted {
+                        present.insert(.dnsName(commonName))
+                        names.append(.dnsName(commonName))
+                    }
+                } else {
+                    throw CertificateAuthorityError(
+                        code: .nameNotPermitted,
+                        message:
+                            "the common name '\(ControlCharacters.escaped(commonName))' is not a DNS name or IP address"
+                    )
+                }
             }
+            try checkCount(names.count)
         }
         try policy.check(names: names)
         try Self.checkNameConstraints(of: caCertificate, names: names)
@@ -213,6 +247,9 @@ extension CertificateAuthority {
         sans: [GeneralName] = []
     ) async throws -> IssuedHSMKey {
         _ = try readyKey()
+        // Checked before the HSM makes a key that would only be refused.
+        try Self.checkSubject(subject)
+        try checkCount(sans.count)
         let subjectKey = try await HSMPrivateKey.generate(keyType, client: client)
         let csr: CertificateSigningRequest
         do {
@@ -230,6 +267,36 @@ extension CertificateAuthority {
     }
 
     // MARK: Internals
+
+    /// Refuses more names than the policy allows.
+    func checkCount(_ count: Int) throws {
+        guard count <= policy.maximumSubjectAlternativeNames else {
+            throw CertificateAuthorityError(
+                code: .nameNotPermitted,
+                message: "the request has \(count) subject alternative names; the policy allows at most "
+                    + "\(policy.maximumSubjectAlternativeNames) (maximumSubjectAlternativeNames)")
+        }
+    }
+
+    /// Refuses a subject with too many attributes or with a control character in any of them.
+    static func checkSubject(_ subject: DistinguishedName) throws {
+        var count = 0
+        for rdn in subject {
+            count += rdn.count
+            guard count <= maximumSubjectAttributes else {
+                throw CertificateAuthorityError(
+                    code: .nameNotPermitted,
+                    message: "the subject has more than \(maximumSubjectAttributes) attributes")
+            }
+        }
+        let text = String(describing: subject)
+        if let scalar = ControlCharacters.first(in: text) {
+            throw CertificateAuthorityError(
+                code: .nameNotPermitted,
+                message: "the subject '\(ControlCharacters.escaped(text))' contains the control character "
+                    + "\(ControlCharacters.escape(scalar)); control characters are not allowed")
+        }
+    }
 
     nonisolated func issue(_ plan: IssuancePlan) async throws -> IssuedCertificate {
         let (subject, profile, notBefore, notAfter) = (plan.subject, plan.profile, plan.notBefore, plan.notAfter)
@@ -290,8 +357,10 @@ extension CertificateAuthority {
         func permitted(_ values: [String]) -> [String]? { values.isEmpty ? nil : values }
         let permittedSubtrees = constraints.permittedSubtrees
         let excludedSubtrees = constraints.excludedSubtrees
+        // Wildcards are the issuance policy's decision; here a wildcard only has to stay inside the constraints.
         let issuerPolicy = Policy(
-            dnsNames: .init(permitted: permitted(dns(permittedSubtrees)), excluded: dns(excludedSubtrees)),
+            dnsNames: .init(
+                permitted: permitted(dns(permittedSubtrees)), excluded: dns(excludedSubtrees), allowsWildcards: true),
             ipAddresses: .init(permitted: permitted(ip(permittedSubtrees)), excluded: ip(excludedSubtrees)),
             emailAddresses: .init(permitted: permitted(email(permittedSubtrees)), excluded: email(excludedSubtrees)),
             uris: .init(permitted: permitted(uri(permittedSubtrees)), excluded: uri(excludedSubtrees))
@@ -311,11 +380,6 @@ extension CertificateAuthority {
                 attribute.type == .RDNAttributeType.commonName ? String(attribute.value) : nil
             }
         }
-    }
-
-    static func sameDNSName(_ name: GeneralName, _ text: String) -> Bool {
-        if case .dnsName(let dns) = name { return dns.lowercased() == text.lowercased() }
-        return false
     }
 
     static func keyIdentifier(of certificate: Certificate) throws -> [UInt8] {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import SwiftASN1
 import X509
 
@@ -27,22 +27,28 @@ public struct Publication: Sendable, Hashable, Codable {
         self.leafPolicies = leafPolicies
     }
 
-    enum CodingKeys: String, CodingKey { case crlDistributionPoints, caIssuers, ocspResponders, leafPolicies }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case crlDistributionPoints, caIssuers, ocspResponders, leafPolicies
+    }
 
+    /// Fails closed: an unknown member or a value that is not a list of strings is an error naming the member.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let document = "publication.json"
+        let container = try StrictDecoding.container(decoder, CodingKeys.self, document: document)
+        func list(_ key: CodingKeys) throws -> [String] {
+            try container.strictMember([String].self, key, expected: "a list of strings", document: document) ?? []
+        }
         self.init(
-            crlDistributionPoints: try container.decodeIfPresent([String].self, forKey: .crlDistributionPoints) ?? [],
-            caIssuers: try container.decodeIfPresent([String].self, forKey: .caIssuers) ?? [],
-            ocspResponders: try container.decodeIfPresent([String].self, forKey: .ocspResponders) ?? [],
-            leafPolicies: try container.decodeIfPresent([String].self, forKey: .leafPolicies) ?? [])
+            crlDistributionPoints: try list(.crlDistributionPoints), caIssuers: try list(.caIssuers),
+            ocspResponders: try list(.ocspResponders), leafPolicies: try list(.leafPolicies))
     }
 
     /// Checks the URLs (absolute, with a host) and the OIDs.
     func validate() throws {
         for url in crlDistributionPoints + caIssuers + ocspResponders {
             guard let components = URLComponents(string: url), components.scheme != nil, components.host != nil else {
-                throw CertificateAuthorityError(code: .malformedInput, message: "'\(url)' is not an absolute URL")
+                throw CertificateAuthorityError(
+                    code: .malformedInput, message: "'\(ControlCharacters.escaped(url))' is not an absolute URL")
             }
         }
         _ = try policyOIDs()
@@ -52,12 +58,14 @@ public struct Publication: Sendable, Hashable, Codable {
         try leafPolicies.map { text in
             let arcs = text.split(separator: ".").map { UInt($0) }
             guard arcs.count >= 2, arcs.allSatisfy({ $0 != nil }) else {
-                throw CertificateAuthorityError(code: .malformedInput, message: "'\(text)' is not an OID")
+                throw CertificateAuthorityError(
+                    code: .malformedInput, message: "'\(ControlCharacters.escaped(text))' is not an OID")
             }
             do {
                 return try ASN1ObjectIdentifier(elements: arcs.compactMap { $0 })
             } catch {
-                throw CertificateAuthorityError(code: .malformedInput, message: "'\(text)' is not an OID", cause: error)
+                throw CertificateAuthorityError(
+                    code: .malformedInput, message: "'\(ControlCharacters.escaped(text))' is not an OID", cause: error)
             }
         }
     }

@@ -23,7 +23,8 @@ public struct RSASignatureScheme: Sendable, Hashable, CustomStringConvertible {
         case "pkcs1", "pkcs1v15", "rsassapkcs1v15": self = .pkcs1v1_5
         default:
             throw CertificateAuthorityError(
-                code: .malformedInput, message: "unknown RSA signature scheme '\(text)' (pss or pkcs1)")
+                code: .malformedInput,
+                message: "unknown RSA signature scheme '\(ControlCharacters.escaped(text))' (pss or pkcs1)")
         }
     }
 

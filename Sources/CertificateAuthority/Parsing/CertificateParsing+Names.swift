@@ -6,8 +6,10 @@ extension CertificateParsing {
     ///
     /// Attributes are `CN`, `O`, `OU`, `C`, `ST`, `L`, `STREET`, `DC` and `emailAddress`, separated by `,`; a `\`
     /// escapes the next character. They are written most significant first, as `openssl -subj` reads them
-    /// right to left; `/CN=x/O=y` (openssl's form) is accepted too. An empty string is the empty name.
+    /// right to left; `/CN=x/O=y` (openssl's form) is accepted too. An empty string is the empty name. Control
+    /// characters (an ANSI escape, a bidirectional override) are refused.
     public static func distinguishedName(_ text: String) throws -> DistinguishedName {
+        try refuseControlCharacters(text, in: "the name")
         var components: [(String, String)] = []
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty || trimmed == "/" { return DistinguishedName() }
@@ -77,8 +79,9 @@ extension CertificateParsing {
     }
 
     /// A subject alternative name from `DNS:host`, `IP:192.0.2.1`, `email:a@example.com` or `URI:https://…`
-    /// (openssl's prefixes, case-insensitive).
+    /// (openssl's prefixes, case-insensitive). Control characters are refused.
     public static func generalName(_ text: String) throws -> GeneralName {
+        try refuseControlCharacters(text, in: "the alternative name")
         guard let colon = text.firstIndex(of: ":") else {
             throw malformed("'\(text)' needs a DNS:, IP:, email: or URI: prefix")
         }
@@ -93,6 +96,17 @@ extension CertificateParsing {
         case "email": return .rfc822Name(value)
         case "uri": return .uniformResourceIdentifier(value)
         default: throw malformed("unknown name type '\(kind)'")
+        }
+    }
+}
+
+extension CertificateParsing {
+    /// Throws ``CertificateAuthorityError/Code/malformedInput`` naming the first control character in `text`.
+    static func refuseControlCharacters(_ text: String, in what: String) throws {
+        if let scalar = ControlCharacters.first(in: text) {
+            throw malformed(
+                "\(what) '\(ControlCharacters.escaped(text))' contains the control character "
+                    + "\(ControlCharacters.escape(scalar)); control characters are not allowed")
         }
     }
 }

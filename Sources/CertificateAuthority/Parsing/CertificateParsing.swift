@@ -5,7 +5,7 @@ import X509
 /// PEM/DER parsing that turns every failure into ``CertificateAuthorityError/malformedInput``.
 public enum CertificateParsing {
     static func malformed(_ what: String, _ error: (any Error)? = nil) -> CertificateAuthorityError {
-        CertificateAuthorityError(code: .malformedInput, message: what, cause: error)
+        CertificateAuthorityError(code: .malformedInput, message: ControlCharacters.escaped(what), cause: error)
     }
 
     /// Whether `bytes` look like PEM text rather than DER.

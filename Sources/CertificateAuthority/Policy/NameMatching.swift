@@ -10,8 +10,9 @@ import Foundation
 
 /// RFC 5280-style matching of names against permitted and excluded constraints.
 enum NameMatching {
+    /// A refusal; the message quotes requested names, so its control characters are escaped.
     static func refuse(_ message: String) -> CertificateAuthorityError {
-        CertificateAuthorityError(code: .nameNotPermitted, message: message)
+        CertificateAuthorityError(code: .nameNotPermitted, message: ControlCharacters.escaped(message))
     }
 
     // MARK: DNS
@@ -100,13 +101,15 @@ enum NameMatching {
     static func ipRange(_ text: String) throws -> (network: [UInt8], prefix: Int) {
         let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
         guard let first = parts.first, let network = ipOctets(first) else {
-            throw CertificateAuthorityError(code: .malformedInput, message: "'\(text)' is not an IP range")
+            throw CertificateAuthorityError(
+                code: .malformedInput, message: "'\(ControlCharacters.escaped(text))' is not an IP range")
         }
         let bits = network.count * 8
         var prefix = bits
         if parts.count == 2 {
             guard let value = Int(parts[1]), (0...bits).contains(value) else {
-                throw CertificateAuthorityError(code: .malformedInput, message: "'\(text)' has a bad prefix length")
+                throw CertificateAuthorityError(
+                    code: .malformedInput, message: "'\(ControlCharacters.escaped(text))' has a bad prefix length")
             }
             prefix = value
         }

@@ -12,11 +12,11 @@ public struct Policy: Sendable, Hashable {
     public struct DNSNames: Sendable, Hashable {
         public var permitted: [String]?
         public var excluded: [String]
-        /// Whether `*.example.com` may be requested; the wildcard must be the whole left-most label, and the
-        /// names it covers must be permitted and not excluded.
+        /// Whether `*.example.com` may be requested (default: no); the wildcard must be the whole left-most label,
+        /// and the names it covers must be permitted and not excluded.
         public var allowsWildcards: Bool
 
-        public init(permitted: [String]? = nil, excluded: [String] = [], allowsWildcards: Bool = true) {
+        public init(permitted: [String]? = nil, excluded: [String] = [], allowsWildcards: Bool = false) {
             self.permitted = permitted
             self.excluded = excluded
             self.allowsWildcards = allowsWildcards
@@ -82,6 +82,12 @@ public struct Policy: Sendable, Hashable {
     public var minimumRSAKeySize: Int
     /// The largest `pathLenConstraint` an issued intermediate may carry.
     public var maximumPathLength: Int
+    /// The most subject alternative names one certificate may carry (the request's, plus a common name added to
+    /// them), 1 to ``subjectAlternativeNamesCeiling``; default 100.
+    public var maximumSubjectAlternativeNames: Int
+
+    /// The largest ``maximumSubjectAlternativeNames`` a policy may set.
+    public static let subjectAlternativeNamesCeiling = 1000
 
     public init(
         dnsNames: DNSNames = DNSNames(),
@@ -92,7 +98,8 @@ public struct Policy: Sendable, Hashable {
         maximumCAValidity: Duration = .seconds(5 * 365 * 86_400),
         allowedKeyTypes: Set<KeyType> = [.rsa, .p256, .p384, .p521, .ed25519],
         minimumRSAKeySize: Int = 2048,
-        maximumPathLength: Int = 0
+        maximumPathLength: Int = 0,
+        maximumSubjectAlternativeNames: Int = 100
     ) {
         self.dnsNames = dnsNames
         self.ipAddresses = ipAddresses
@@ -103,9 +110,11 @@ public struct Policy: Sendable, Hashable {
         self.allowedKeyTypes = allowedKeyTypes
         self.minimumRSAKeySize = minimumRSAKeySize
         self.maximumPathLength = maximumPathLength
+        self.maximumSubjectAlternativeNames = maximumSubjectAlternativeNames
     }
 
-    /// Any name, leaf validity up to 398 days, RSA ≥ 2048, EC and Ed25519 keys, intermediates with path length 0.
+    /// Any name but wildcards, at most 100 of them, leaf validity up to 398 days, RSA ≥ 2048, EC and Ed25519 keys,
+    /// intermediates with path length 0.
     public static var defaults: Policy { Policy() }
 }
 
@@ -148,9 +157,80 @@ extension Policy {
                 try NameMatching.checkEmail(email, rules: emailAddresses)
             case .uniformResourceIdentifier(let uri):
                 try NameMatching.checkURI(uri, rules: uris)
+            case .otherName:
+                throw CertificateAuthorityError(code: .nameNotPermitted, message: "otherName names are not supported")
+            case .directoryName:
+                throw CertificateAuthorityError(
+                    code: .nameNotPermitted, message: "directoryName alternative names are not supported")
+            case .registeredID:
+                throw CertificateAuthorityError(
+                    code: .nameNotPermitted, message: "registeredID names are not supported")
             default:
-                throw CertificateAuthorityError(code: .nameNotPermitted, message: "unsupported name type: \(name)")
+                throw CertificateAuthorityError(
+                    code: .nameNotPermitted, message: "this kind of alternative name is not supported")
             }
+        }
+    }
+
+    /// Checks that every setting is usable, so that nothing in the policy is silently ignored: a malformed
+    /// constraint would never match, and an excluded one that never matches excludes nothing. Errors are
+    /// ``CertificateAuthorityError/Code/malformedInput`` and name the setting.
+    public func validate() throws {
+        func bad(_ key: String, _ problem: String) -> CertificateAuthorityError {
+            CertificateAuthorityError(
+                code: .malformedInput, message: "the policy's \"\(key)\" \(ControlCharacters.escaped(problem))")
+        }
+        func checkDomains(_ values: [String], _ key: String, kind: String) throws {
+            for value in values {
+                let host = value.hasPrefix(".") ? String(value.dropFirst()) : value
+                guard NameMatching.normalizedHostname(host, allowingWildcard: false) != nil else {
+                    throw bad(key, "has '\(value)', which is not a \(kind) (host or .domain, no wildcard)")
+                }
+            }
+        }
+        try checkDomains(dnsNames.permitted ?? [], "dnsNames.permitted", kind: "DNS domain")
+        try checkDomains(dnsNames.excluded, "dnsNames.excluded", kind: "DNS domain")
+        try checkDomains(uris.permitted ?? [], "uris.permitted", kind: "URI host domain")
+        try checkDomains(uris.excluded, "uris.excluded", kind: "URI host domain")
+        for (values, key) in [
+            (ipAddresses.permitted ?? [], "ipAddresses.permitted"), (ipAddresses.excluded, "ipAddresses.excluded"),
+        ] {
+            for value in values {
+                do {
+                    _ = try NameMatching.ipRange(value)
+                } catch {
+                    throw bad(key, "has '\(value)', which is not an IP address or CIDR range")
+                }
+            }
+        }
+        for (values, key) in [
+            (emailAddresses.permitted ?? [], "emailAddresses.permitted"),
+            (emailAddresses.excluded, "emailAddresses.excluded"),
+        ] {
+            for value in values {
+                let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+                let host = parts.last.map(String.init) ?? ""
+                let localOK =
+                    parts.count == 1
+                    || (parts.count == 2 && !parts[0].isEmpty && parts[0].utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F })
+                let hostOK =
+                    NameMatching.normalizedHostname(
+                        parts.count == 1 && host.hasPrefix(".") ? String(host.dropFirst()) : host,
+                        allowingWildcard: false) != nil
+                guard localOK, hostOK else {
+                    throw bad(key, "has '\(value)', which is not a mailbox, a host or a .domain")
+                }
+            }
+        }
+        guard maximumLeafValidity > .zero else { throw bad("maximumLeafValiditySeconds", "must be positive") }
+        guard maximumCAValidity > .zero else { throw bad("maximumCAValiditySeconds", "must be positive") }
+        guard !allowedKeyTypes.isEmpty else { throw bad("allowedKeyTypes", "must name at least one key type") }
+        guard (2048...16384).contains(minimumRSAKeySize) else {
+            throw bad("minimumRSAKeySize", "must be 2048 to 16384")
+        }
+        guard maximumPathLength >= 0 else { throw bad("maximumPathLength", "must not be negative") }
+        guard (1...Self.subjectAlternativeNamesCeiling).contains(maximumSubjectAlternativeNames) else {
+            throw bad("maximumSubjectAlternativeNames", "must be 1 to \(Self.subjectAlternativeNamesCeiling)")
         }
     }
 }

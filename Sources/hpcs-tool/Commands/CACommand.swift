@@ -1,9 +1,17 @@
 import ArgumentParser
 import CertificateAuthority
-import KeyDaemonCLI
 import EP11
 import Foundation
+import KeyDaemonCLI
 import X509
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// `hpcs-tool ca ...`: a certificate authority whose signing key lives in the HSM.
 struct CACommand: AsyncParsableCommand {
@@ -13,11 +21,17 @@ struct CACommand: AsyncParsableCommand {
         discussion: """
             The CA directory (--dir) holds the wrapped CA key blob (mode 0600), its certificate chain, the issuance \
             database and the last CRL; the key itself never leaves the HSM, and its blob only works with the HSM \
-            that made it, so every later command must reach the same HSM (--endpoint or GREP11_ADDRESS). With no \
-            endpoint the commands use the embedded in-process HSM mock and keep its master key in DIR/mock-master-key \
-            so the directory works across runs: for testing only, as that file unwraps the CA key.
+            that made it, so every later command must reach the same HSM (--endpoint or GREP11_ADDRESS). With \
+            --mock the commands use the embedded in-process HSM mock and keep its master key in DIR/mock-master-key \
+            so the directory works across runs: for testing only, as that file unwraps the CA key. Such a \
+            directory is marked as made on a mock (DIR/ca-config.json), needs --mock from then on, and every \
+            command on it says so. The issuance policy (see docs/ca-policy.md) is --policy FILE, else \
+            DIR/policy.json (`ca policy set`), else the defaults; `ca policy show` prints the one in effect.
             """,
-        subcommands: [Init.self, Import.self, Sign.self, Issue.self, List.self, Revoke.self, CRL.self]
+        subcommands: [
+            Init.self, Import.self, Sign.self, Issue.self, Export.self, List.self, Revoke.self, CRL.self,
+            PolicyCommand.self,
+        ]
     )
 }
 
@@ -93,14 +107,36 @@ private func checkDays(_ days: Int?, flag: String = "--days") throws {
     if let days, !(1...36_500).contains(days) { throw ValidationError("\(flag) must be 1 to 36500") }
 }
 
-/// The policy in a JSON file (see the CertificateAuthority documentation for its shape), or the defaults.
-private func loadPolicy(_ path: String?) throws -> Policy {
-    guard let path else { return .defaults }
-    return try Policy(json: Data(try readFile(path)))
+/// The name of the stored issuance policy inside the CA directory.
+private let storedPolicyFileName = "policy.json"
+
+/// The issuance policy in effect: `path` (a JSON file, docs/ca-policy.md), else DIR/policy.json, else the
+/// defaults. A file that is not a valid policy (an unknown or misspelled member included) is an error.
+private func loadPolicy(_ path: String?, directory: String?) throws -> (policy: Policy, source: String) {
+    var source = path
+    if source == nil, let directory {
+        let stored = URL(fileURLWithPath: directory).appendingPathComponent(storedPolicyFileName).path
+        if FileManager.default.fileExists(atPath: stored) { source = stored }
+    }
+    guard let source else { return (.defaults, "the defaults") }
+    do {
+        return (try Policy(json: Data(try readFile(source, limit: Policy.maximumJSONSize))), source)
+    } catch let error as CertificateAuthorityError {
+        throw CommandFailure("\(source): \(error.message)")
+    }
 }
 
 private func parseSANs(_ values: [String]) throws -> [GeneralName]? {
-    values.isEmpty ? nil : try values.map { try CertificateParsing.generalName($0) }
+    guard values.count <= Policy.subjectAlternativeNamesCeiling else {
+        throw CommandFailure(
+            "\(values.count) --san options; at most \(Policy.subjectAlternativeNamesCeiling) are accepted")
+    }
+    return values.isEmpty ? nil : try values.map { try CertificateParsing.generalName($0) }
+}
+
+/// Text from a certificate, a request or the issuance database, safe to print: control characters escaped.
+private func printable(_ value: some CustomStringConvertible) -> String {
+    ControlCharacters.escaped(String(describing: value))
 }
 
 /// The name of the embedded mock's master key file inside the CA directory.
@@ -122,6 +158,10 @@ private func withCertificateAuthority<T: Sendable>(
     let manager = FileManager.default
     let keyPath = directory.appendingPathComponent("ca-key.blob").path
     let masterKeyPath = directory.appendingPathComponent(mockMasterKeyFileName).path
+    if !connection.usesEmbeddedMock, connection.configuredEndpoint == nil {
+        // Before anything is created: no endpoint means no HSM, unless --mock asks for the mock.
+        throw CommandFailure(ConnectionOptions.missingEndpointMessage)
+    }
     if creating {
         if manager.fileExists(atPath: keyPath) {
             throw CommandFailure("\(options.directory) already holds a CA key (ca-key.blob)")
@@ -142,21 +182,56 @@ private func withCertificateAuthority<T: Sendable>(
                 "\(options.directory)'s CA key was not made by the embedded HSM mock (no \(mockMasterKeyFileName) "
                     + "there): pass --endpoint for the HSM that made it")
         }
+        if !connection.usesEmbeddedMock, manager.fileExists(atPath: masterKeyPath) {
+            throw CommandFailure(
+                "\(options.directory)'s CA key was made by the embedded HSM mock (for testing only): "
+                    + "pass --mock to use it; no HSM endpoint can use that key")
+        }
     }
     let masterKeyFile = connection.usesEmbeddedMock ? masterKeyPath : nil
     return try await connection.withClient(embeddedMasterKeyFile: masterKeyFile) { client in
         let ca = try CertificateAuthority(directory: directory, client: client, policy: policy)
+        if creating, connection.usesEmbeddedMock {
+            try await ca.markMadeOnMock()
+        }
+        if await ca.isMadeOnMock || manager.fileExists(atPath: masterKeyPath) {
+            printError(
+                "warning: the CA in \(options.directory) is made on an HSM mock: for testing only, no HSM protects "
+                    + "its key")
+        }
         return try await body(ca)
     }
 }
 
-/// Writes public material (certificates, CRLs) to `path`, replacing it.
-private func writePublicFile(_ path: String, _ text: String) throws {
-    do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-        throw CommandFailure("cannot write \(path)")
+/// Fails before any work is done (before the HSM makes a key or the CA records a certificate) when `path` could
+/// not be written: not a file, FIFO or character device, an existing key file, a missing or unwritable directory,
+/// a path below a regular file. A new or replaced file is made by a temporary file in its directory, so one is
+/// created and removed here; devices and FIFOs are written through later and left alone.
+private func checkOutput(_ path: String, replacingExisting: Bool = true) throws {
+    try checkOutputPath(path, replacingExisting: replacingExisting)
+    var status = stat()
+    if stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG { return }
+    let url = URL(fileURLWithPath: path)
+    let directory = (url.resolvingSymlinksInPath()).deletingLastPathComponent().path
+    var template = Array((directory + "/.hpcs-tool-check-XXXXXX").utf8CString)
+    let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
+        guard let base = buffer.baseAddress else { return -1 }
+        return mkstemp(base)
     }
+    guard descriptor >= 0 else {
+        let reason = String(cString: strerror(errno))
+        throw CommandFailure("cannot write \(path): cannot create a file in \(directory): \(reason)")
+    }
+    close(descriptor)
+    template.withUnsafeBufferPointer { buffer in
+        if let base = buffer.baseAddress { _ = unlink(base) }
+    }
+}
+
+/// Writes public material (certificates, CRLs) to `path`: a regular file is replaced atomically, a device or FIFO
+/// (`/dev/null`, `/dev/stdout`) written through and never replaced, a symbolic link followed.
+private func writePublicFile(_ path: String, _ text: String) throws {
+    try writeOutput(Array(text.utf8), to: path, mode: 0o644, replacingExisting: true)
 }
 
 private func timestamp(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
@@ -175,7 +250,8 @@ extension CACommand {
         )
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var options: CADirectoryOptions
-        @Option(help: "The CA's subject, e.g. \"CN=Example Root,O=Example\".") var subject: String
+        @Option(help: "The CA's subject, e.g. \"CN=Example Root,O=Example\" (no control characters).")
+        var subject: String
         @Option(help: "The CA key type.") var key: KeyAlgorithm = .p256
         @Option(help: "Validity of a root certificate, in days (default 3650).") var days: Int?
         @Option(help: "A root's pathLenConstraint (default: none).") var pathLength: Int?
@@ -210,8 +286,8 @@ extension CACommand {
                     subject: name, keyType: keyType, validity: lifetime, pathLength: pathLength, rsaSignature: scheme)
             }
             printError(
-                "created root CA \"\(certificate.subject)\" (\(keyType)), serial \(hex(certificate.serialNumber.bytes)), "
-                    + "valid until \(timestamp(certificate.notValidAfter))")
+                "created root CA \"\(printable(certificate.subject))\" (\(keyType)), serial "
+                    + "\(hex(certificate.serialNumber.bytes)), valid until \(timestamp(certificate.notValidAfter))")
             print(URL(fileURLWithPath: options.directory).appendingPathComponent("ca-chain.pem").path)
         }
     }
@@ -230,8 +306,8 @@ extension CACommand {
                 try await ca.importCertificate(chain: text)
             }
             print(
-                "imported CA certificate \"\(certificate.subject)\" issued by \"\(certificate.issuer)\", "
-                    + "valid until \(timestamp(certificate.notValidAfter))")
+                "imported CA certificate \"\(printable(certificate.subject))\" issued by "
+                    + "\"\(printable(certificate.issuer))\", valid until \(timestamp(certificate.notValidAfter))")
         }
     }
 
@@ -240,8 +316,10 @@ extension CACommand {
             abstract: "Sign a CSR under a profile; prints the PEM chain (leaf first) or writes it to --out.",
             discussion: """
                 Only the subject and the public key come from the CSR, after its signature is checked; the \
-                extensions come from the profile. --san replaces the names the CSR requests. --policy FILE (JSON) \
-                limits names, validity, key types and path length.
+                extensions come from the profile. --san replaces the names the CSR requests. The policy (--policy \
+                FILE, else DIR/policy.json, else the defaults; see `ca policy show`) limits names, wildcards, the \
+                number of names, validity, key types and path length. The output is checked before anything is \
+                signed; should writing it still fail, `ca export --serial` writes the recorded certificate again.
                 """
         )
         @OptionGroup var connection: ConnectionOptions
@@ -252,7 +330,7 @@ extension CACommand {
         @Option(help: "A subject alternative name, DNS:, IP:, email: or URI: (repeatable; replaces the CSR's).")
         var san: [String] = []
         @Option(help: "With --profile intermediate: its pathLenConstraint (default 0).") var pathLength: Int?
-        @Option(help: "Issuance policy (JSON file).") var policy: String?
+        @Option(help: "Issuance policy (JSON file; default DIR/policy.json, else the defaults).") var policy: String?
         @Option(help: "Write the PEM chain to this file instead of stdout.") var out: String?
         @OptionGroup var rsaSignature: RSASignatureOptions
 
@@ -267,9 +345,10 @@ extension CACommand {
         }
 
         func run() async throws {
-            let request = try readFile(csr)
+            if let out { try checkOutput(out) }
+            let request = try readCSR(csr)
             let sans = try parseSANs(san)
-            let policy = try loadPolicy(policy)
+            let policy = try loadPolicy(policy, directory: options.directory).policy
             let profile = pathLength.map { Profile.intermediate(pathLength: $0) } ?? profile
             let lifetime = validity(days: days)
             let issued = try await withCertificateAuthority(options, connection, policy: policy) { ca in
@@ -277,9 +356,19 @@ extension CACommand {
                 return try await ca.sign(csrPEMOrDER: request, profile: profile, validity: lifetime, sans: sans)
             }
             let pem = try issued.pemChain
-            if let out { try writePublicFile(out, pem) } else { print(pem, terminator: "") }
+            if let out {
+                do {
+                    try writePublicFile(out, pem)
+                } catch {
+                    throw CommandFailure(
+                        "issued serial \(issued.serialNumber), but \(error); write it with `hpcs-tool ca export "
+                            + "--dir \(options.directory) --serial \(issued.serialNumber) --out FILE`")
+                }
+            } else {
+                print(pem, terminator: "")
+            }
             printError(
-                "issued serial \(issued.serialNumber) (\(profile)) for \"\(issued.certificate.subject)\", "
+                "issued serial \(issued.serialNumber) (\(profile)) for \"\(printable(issued.certificate.subject))\", "
                     + "valid until \(timestamp(issued.certificate.notValidAfter))")
         }
     }
@@ -289,18 +378,22 @@ extension CACommand {
             abstract: "Generate a key pair in the HSM for a subject and issue its certificate.",
             discussion: """
                 The private key never leaves the HSM: --out-key receives its wrapped key blob (a new file, mode \
-                0600), usable only with the HSM that made it. --out-cert receives the PEM chain, leaf first.
+                0600), usable only with the HSM that made it. --out-cert receives the PEM chain, leaf first. Both \
+                outputs are checked before the HSM makes the key; should writing the key blob still fail, the new \
+                certificate is revoked (cessation of operation), and should only the certificate fail, `ca export \
+                --serial` writes it again.
                 """
         )
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var options: CADirectoryOptions
         @Flag(help: "Generate the subject's key pair in the HSM (required).") var generateKey = false
-        @Option(help: "The subject, e.g. \"CN=www.example.com,O=Example\".") var subject: String
+        @Option(help: "The subject, e.g. \"CN=www.example.com,O=Example\" (no control characters).")
+        var subject: String
         @Option(help: "What the certificate is for.") var profile: Profile
         @Option(help: "The subject's key type.") var key: KeyAlgorithm = .p256
         @Option(help: "Validity in days (default 90 for leaves).") var days: Int?
         @Option(help: "A subject alternative name, DNS:, IP:, email: or URI: (repeatable).") var san: [String] = []
-        @Option(help: "Issuance policy (JSON file).") var policy: String?
+        @Option(help: "Issuance policy (JSON file; default DIR/policy.json, else the defaults).") var policy: String?
         @Option(help: "A new file (mode 0600) for the subject's wrapped private key blob.") var outKey: String
         @Option(help: "File for the PEM chain, leaf first.") var outCert: String
         @OptionGroup var rsaSignature: RSASignatureOptions
@@ -314,22 +407,45 @@ extension CACommand {
         }
 
         func run() async throws {
-            try refuseExisting(outKey)
+            try checkOutput(outKey, replacingExisting: false)
+            try checkOutput(outCert)
             let name = try CertificateParsing.distinguishedName(subject)
             let sans = try parseSANs(san) ?? []
-            let policy = try loadPolicy(policy)
+            let policy = try loadPolicy(policy, directory: options.directory).policy
             let lifetime = validity(days: days)
-            let (keyType, profile) = (key, profile)
+            let (keyType, profile, outKey, outCert) = (key, profile, outKey, outCert)
+            let directory = options.directory
             let issued = try await withCertificateAuthority(options, connection, policy: policy) { ca in
                 try await rsaSignature.apply(to: ca)
-                return try await ca.issueHSMKey(
+                let issued = try await ca.issueHSMKey(
                     subject: name, keyType: keyType, profile: profile, validity: lifetime, sans: sans)
+                let serial = issued.issued.serialNumber
+                do {
+                    try writeOutput(issued.privateKey.bytes, to: outKey, mode: 0o600, replacingExisting: false)
+                } catch {
+                    // Without its key the certificate is of no use to anyone: revoke it rather than leave it valid.
+                    let revoked = (try? await ca.revoke(serialNumber: serial, reason: .cessationOfOperation)) != nil
+                    throw CommandFailure(
+                        "\(error); the certificate issued for it (serial \(serial)) "
+                            + (revoked
+                                ? "was revoked (cessation of operation): run the command again"
+                                : "could not be revoked: revoke it with `hpcs-tool ca revoke --dir \(directory) "
+                                    + "--serial \(serial)`"))
+                }
+                return issued
             }
-            try writeSecretFile(outKey, issued.privateKey.bytes)
-            try writePublicFile(outCert, try issued.issued.pemChain)
+            do {
+                try writePublicFile(outCert, try issued.issued.pemChain)
+            } catch {
+                throw CommandFailure(
+                    "issued serial \(issued.issued.serialNumber) with its key blob in \(outKey), but \(error); write "
+                        + "the certificate with `hpcs-tool ca export --dir \(directory) --serial "
+                        + "\(issued.issued.serialNumber) --out \(outCert)`")
+            }
             print(
-                "issued serial \(issued.issued.serialNumber) (\(profile)) for \"\(issued.issued.certificate.subject)\" "
-                    + "with a \(keyType) key in the HSM; key blob: \(outKey), certificate: \(outCert)")
+                "issued serial \(issued.issued.serialNumber) (\(profile)) for "
+                    + "\"\(printable(issued.issued.certificate.subject))\" with a \(keyType) key in the HSM; "
+                    + "key blob: \(outKey), certificate: \(outCert)")
         }
     }
 
@@ -369,7 +485,7 @@ extension CACommand {
                 printError("no certificates issued yet")
                 return
             }
-            let width = max(6, records.map(\.serialNumber.count).max() ?? 0)
+            let width = max(6, records.map { printable($0.serialNumber).count }.max() ?? 0)
             func pad(_ text: String, _ count: Int) -> String {
                 text.count >= count ? text : text + String(repeating: " ", count: count - text.count)
             }
@@ -380,8 +496,9 @@ extension CACommand {
                 var state = status(record)
                 if record.isRevoked, let reason = record.revocationReason { state += ": \(reason)" }
                 print(
-                    "\(pad(record.serialNumber, width))  \(pad(state, 24))  \(pad(timestamp(record.notValidAfter), 20))  "
-                        + "\(pad(record.profile, 28))  \(record.subject)")
+                    "\(pad(printable(record.serialNumber), width))  \(pad(state, 24))  "
+                        + "\(pad(timestamp(record.notValidAfter), 20))  \(pad(printable(record.profile), 28))  "
+                        + printable(record.subject))
             }
         }
     }
@@ -400,7 +517,7 @@ extension CACommand {
             let record = try await withCertificateAuthority(options, connection) { ca in
                 try await ca.revoke(serialNumber: serial, reason: reason)
             }
-            print("revoked \(record.serialNumber) (\(reason)): \(record.subject)")
+            print("revoked \(printable(record.serialNumber)) (\(reason)): \(printable(record.subject))")
             printError("publish the change with `hpcs-tool ca crl --dir \(options.directory)`")
         }
     }
@@ -420,6 +537,7 @@ extension CACommand {
         func validate() throws { try checkDays(days) }
 
         func run() async throws {
+            if let out { try checkOutput(out) }
             let lifetime = validity(days: days ?? 7) ?? .seconds(7 * 86_400)
             let crl = try await withCertificateAuthority(options, connection) { ca in
                 try await rsaSignature.apply(to: ca)
@@ -429,6 +547,100 @@ extension CACommand {
             printError(
                 "CRL number \(crl.number) lists \(crl.revokedSerialNumbers.count) revoked certificate(s); "
                     + "next update \(timestamp(crl.nextUpdate))")
+        }
+    }
+}
+
+/// A CSR file, refused when larger than the CA accepts (before it is read whole).
+private func readCSR(_ path: String) throws -> [UInt8] {
+    do {
+        return try readFile(path, limit: CertificateAuthority.maximumCSRSize)
+    } catch let failure as CommandFailure {
+        throw CommandFailure(
+            failure.description + " (a CSR is at most \(CertificateAuthority.maximumCSRSize / 1024) KiB)")
+    }
+}
+
+extension CACommand {
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a certificate this CA issued again, by serial number: the PEM chain, leaf first.",
+            discussion: """
+                For when `ca sign` or `ca issue` could not write its output: the certificate was recorded when it \
+                was issued. Prints the chain or writes it to --out.
+                """
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var options: CADirectoryOptions
+        @Option(help: "The serial number in hex (colons allowed), as `ca list` shows it.") var serial: String
+        @Option(help: "Write the PEM chain to this file instead of stdout.") var out: String?
+
+        func run() async throws {
+            if let out { try checkOutput(out) }
+            let serial = serial
+            let (record, chain) = try await withCertificateAuthority(options, connection) { ca in
+                (try await ca.issuedCertificate(serialNumber: serial), await ca.certificateChainPEM)
+            }
+            let pem = CertificateAuthority.pemChain(leafDER: record.certificateDER, chainPEM: chain)
+            if let out { try writePublicFile(out, pem) } else { print(pem, terminator: "") }
+            if record.isRevoked {
+                printError("warning: serial \(printable(record.serialNumber)) is revoked")
+            }
+            printError(
+                "exported serial \(printable(record.serialNumber)) for \"\(printable(record.subject))\", "
+                    + "valid until \(timestamp(record.notValidAfter))")
+        }
+    }
+
+    struct PolicyCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "policy",
+            abstract: "Show or store the issuance policy (docs/ca-policy.md describes the JSON).",
+            subcommands: [Show.self, Store.self]
+        )
+
+        struct Show: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Print the policy in effect, every member spelled out (JSON).",
+                discussion: """
+                    The policy `ca sign` and `ca issue` apply: --policy FILE, else DIR/policy.json when --dir is \
+                    given and holds one, else the defaults. A file with an unknown or misspelled member, a value of \
+                    the wrong type or a malformed constraint is an error that names the member.
+                    """
+            )
+            @Option(name: .customLong("dir"), help: "The CA directory.") var directory: String?
+            @Option(help: "A policy file (JSON).") var policy: String?
+
+            func run() throws {
+                let (effective, source) = try loadPolicy(policy, directory: directory)
+                print(String(decoding: try effective.json(), as: UTF8.self))
+                printError("policy from \(printable(source))")
+            }
+        }
+
+        struct Store: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "set",
+                abstract: "Check a policy file and store it as DIR/policy.json, the CA's policy from now on.",
+                discussion: "`ca sign` and `ca issue` apply it unless given --policy."
+            )
+            @OptionGroup var options: CADirectoryOptions
+            @Option(help: "The policy file (JSON).") var policy: String
+
+            func run() throws {
+                let (checked, _) = try loadPolicy(policy, directory: nil)
+                let directory = URL(fileURLWithPath: options.directory)
+                guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("ca-key.blob").path)
+                else {
+                    throw CommandFailure(
+                        "\(options.directory) holds no CA key: run `hpcs-tool ca init --dir \(options.directory)` first"
+                    )
+                }
+                let path = directory.appendingPathComponent(storedPolicyFileName).path
+                try writeOutput(Array(try checked.json()) + [0x0A], to: path, mode: 0o644, replacingExisting: true)
+                print(path)
+                printError("stored the policy from \(policy); `ca policy show --dir \(options.directory)` prints it")
+            }
         }
     }
 }
