@@ -60,7 +60,8 @@ struct ConnectionOptions: ParsableArguments {
             if plaintext || caCert != nil || clientCert != nil || clientKey != nil || apiKeyFile != nil
                 || instanceID != nil || iamEndpoint != nil
             {
-                throw ValidationError("--mock takes no connection options (--plaintext, --ca-cert, --api-key-file, ...)")
+                throw ValidationError(
+                    "--mock takes no connection options (--plaintext, --ca-cert, --api-key-file, ...)")
             }
             guard let embeddedMasterKeyFile else {
                 printError(
@@ -109,21 +110,19 @@ struct ConnectionOptions: ParsableArguments {
         + "or --mock to use a throwaway in-process HSM mock"
 
     private func readAPIKey(_ environment: [String: String]) throws -> APIKey? {
-        if let apiKeyFile {
-            let text = String(decoding: try readFile(apiKeyFile), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !text.isEmpty else { throw ValidationError("API key file \(apiKeyFile) is empty") }
-            return APIKey(text)
-        }
+        if let text = try readSecretText(apiKeyFile) { return APIKey(text) }
         return environment["HPCS_API_KEY"].flatMap { $0.isEmpty ? nil : APIKey($0) }
     }
 }
 
+/// A file named on the command line (a regular file, FIFO, `/dev/stdin` or `<(...)`), at most 1 MiB.
 func readFile(_ path: String) throws -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw ValidationError("cannot read \(path)")
-    }
-    return Array(data)
+    try readInputFile(path, what: "file", limit: maximumInputFileSize)
+}
+
+/// Like ``readFile(_:)``, at most `limit` bytes.
+func readFile(_ path: String, limit: Int) throws -> [UInt8] {
+    try readInputFile(path, what: "file", limit: limit)
 }
 
 func hex(_ bytes: some Sequence<UInt8>) -> String {

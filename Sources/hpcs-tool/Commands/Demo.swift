@@ -46,7 +46,8 @@ struct Demo: AsyncParsableCommand {
     /// `openssl verify`; then the leaf revoked and a CRL that makes `openssl verify -crl_check` refuse it.
     static func certificateAuthority(_ client: EP11Client) async throws {
         step("Certificate authority: the CA key lives in the HSM")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hpcs-demo-ca-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hpcs-demo-ca-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let ca = try CertificateAuthority(directory: directory.appendingPathComponent("ca"), client: client)
         let root = try await ca.createRoot(subject: try DistinguishedName { CommonName("swift-hpcs demo root CA") })
@@ -70,9 +71,12 @@ struct Demo: AsyncParsableCommand {
         try Data(crl.pem.utf8).write(to: URL(fileURLWithPath: crlPath))
         let checked = try runOpenSSL(["verify", "-crl_check", "-CAfile", rootPath, "-CRLfile", crlPath, leafPath])
         let lines = checked.output.split(separator: "\n").map(String.init)
-        let verdict = lines.first { $0.contains("revoked") }.map { $0.components(separatedBy: "lookup: ").last ?? $0 }
+        let verdict =
+            lines.first { $0.contains("revoked") }.map { $0.components(separatedBy: "lookup: ").last ?? $0 }
             ?? lines.last ?? ""
-        print("after revocation, openssl verify -crl_check: \(checked.status == 0 ? "accepted (WRONG)" : "refused: \(verdict)")")
+        print(
+            "after revocation, openssl verify -crl_check: \(checked.status == 0 ? "accepted (WRONG)" : "refused: \(verdict)")"
+        )
         guard checked.status != 0 else { throw ValidationError("a revoked certificate passed the CRL check") }
     }
 

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import IAM
-import KeyProtect
 import KeyDaemonCLI
+import KeyProtect
 import KeyProtectMock
 import Logging
 
@@ -18,9 +18,10 @@ struct KMSCommand: AsyncParsableCommand {
         discussion: """
             The root key comes from --crn (instance id, key id, region and endpoint derived from it) or from
             --kms-endpoint/HPCS_KMS_ENDPOINT with --instance-id and --key-id. The API key comes from HPCS_API_KEY or
-            --api-key-file, never from a flag. With no endpoint and no CRN, the commands run against a Key Protect
-            mock started in process with a demo root key; its keys live only while the command runs (use
-            `hpcs-tool mock kms` for a mock that stays up). Wrapped keys and unwrapped plaintext are base64 on stdout.
+            --api-key-file, never from a flag. With no endpoint and no CRN a command fails, unless --mock asks for a
+            throwaway Key Protect mock started in process with a demo root key; its keys live only while the command
+            runs (use `hpcs-tool mock kms` for a mock that stays up). Wrapped keys and unwrapped plaintext are base64
+            on stdout.
             """,
         subcommands: [
             Wrap.self, Unwrap.self, Rewrap.self, Rotate.self, Key.self, Versions.self, Enable.self,
@@ -54,6 +55,9 @@ struct KMSOptions: ParsableArguments {
     @Option(help: "Endpoint derived from the CRN: public or private.")
     var network: CRN.Network = .public
 
+    @Flag(help: "Use a throwaway Key Protect mock started in process instead of a KMS (for trying things out).")
+    var mock = false
+
     @Flag(help: "Allow a plain-HTTP KMS endpoint that is not on loopback.")
     var plaintext = false
 
@@ -77,9 +81,20 @@ struct KMSOptions: ParsableArguments {
         var logger = Logger(label: "hpcs.kms")
         logger.logLevel = verbose ? .debug : .error
 
+        if mock {
+            if kmsEndpoint != nil || crn != nil {
+                throw ValidationError("--mock excludes --kms-endpoint and --crn")
+            }
+            if apiKeyFile != nil || iamEndpoint != nil || plaintext {
+                throw ValidationError("--mock takes no --api-key-file, --iam-endpoint or --plaintext")
+            }
+            return try await withEmbeddedMock(logger: logger, body)
+        }
         let configured = kmsEndpoint ?? environment["HPCS_KMS_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
         guard configured != nil || parsedCRN != nil else {
-            return try await withEmbeddedMock(logger: logger, body)
+            throw CommandFailure(
+                "no KMS endpoint: pass --crn or --kms-endpoint URL (or set HPCS_KMS_ENDPOINT) for Key Protect or "
+                    + "HPCS, or --mock to use a throwaway in-process Key Protect mock")
         }
         let endpoint: String
         do {
@@ -91,7 +106,7 @@ struct KMSOptions: ParsableArguments {
         let instance = try agreeing("--instance-id", instanceID, parsedCRN?.instanceID)
         let key = try agreeing("--key-id", keyID, parsedCRN?.keyID)
         guard
-            let apiKey = try readSecretFile(apiKeyFile)
+            let apiKey = try readSecretText(apiKeyFile)
                 ?? environment["HPCS_API_KEY"].flatMap({ $0.isEmpty ? nil : $0 })
         else {
             throw CommandFailure("no API key: set HPCS_API_KEY or pass --api-key-file FILE")
@@ -123,7 +138,7 @@ struct KMSOptions: ParsableArguments {
         let instance = (instanceID ?? UUID().uuidString).lowercased()
         let key = mock.createRootKey(instanceID: instance, name: "demo-root-key", id: keyID)
         printError(
-            "note: no KMS endpoint or CRN configured: using an embedded Key Protect mock with demo root key \(key.id); "
+            "hpcs-tool: --mock: using a throwaway in-process Key Protect mock with demo root key \(key.id); "
                 + "its keys exist only while this command runs")
         return try await mock.withServer(host: "127.0.0.1", port: 0) { baseURL in
             let client = try KeyProtectClient(
@@ -192,27 +207,16 @@ func readCiphertext(_ option: String?) throws -> String {
     return trimmed
 }
 
-/// Fails before any call when an output file for key material already exists (it is never replaced).
+/// Fails before any call when an output path for key material would not be written: an existing regular file is
+/// never replaced (a device, FIFO or a link to one is written through, see ``writeOutput(_:to:mode:replacingExisting:)``).
 func refuseExisting(_ path: String?) throws {
-    if let path, FileManager.default.fileExists(atPath: path) {
-        throw CommandFailure("\(path) exists; key material is only written to a new file")
-    }
+    if let path { try checkOutputPath(path, replacingExisting: false) }
 }
 
-/// Writes key material to a new file readable by its owner only; never replaces an existing file.
+/// Writes key material to a new file readable by its owner only (or through a device or FIFO); never replaces an
+/// existing file.
 func writeSecretFile(_ path: String, _ bytes: [UInt8]) throws {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-    guard descriptor >= 0 else {
-        throw CommandFailure("cannot create \(path)" + (errno == EEXIST ? ": it exists" : ""))
-    }
-    defer { close(descriptor) }
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        if written < 0, errno == EINTR { continue }
-        guard written > 0 else { throw CommandFailure("cannot write \(path)") }
-        offset += written
-    }
+    try writeOutput(bytes, to: path, mode: 0o600, replacingExisting: false)
 }
 
 private func iso8601(_ date: Date?) -> Any {
@@ -270,8 +274,9 @@ extension KMSCommand {
             try refuseExisting(plaintextOut)
             var plaintext: [UInt8] = []
             if !generate {
+                let limit = Self.maximumPlaintext
                 plaintext =
-                    try plaintextFile.map(readFile)
+                    try plaintextFile.map { try readInputFile($0, what: "plaintext file", limit: limit) }
                     ?? readStandardInput(what: "plaintext", flag: "--plaintext-file", limit: Self.maximumPlaintext)
                 guard !plaintext.isEmpty else { throw CommandFailure("the plaintext to wrap is empty") }
                 guard plaintext.count <= Self.maximumPlaintext else {
