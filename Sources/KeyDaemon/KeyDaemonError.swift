@@ -27,11 +27,14 @@ public struct KeyDaemonError: Error, Sendable, Hashable, CustomStringConvertible
     public var message: String
     /// The error that led to this one, if any (a `KeyProtectError`, a `VolumeError`).
     public var underlying: (any Error)?
+    /// The row of the decision table that refused, for ``Code/refused`` errors that come from one.
+    public var refusal: Refusal?
 
-    public init(code: Code, message: String, underlying: (any Error)? = nil) {
+    public init(code: Code, message: String, underlying: (any Error)? = nil, refusal: Refusal? = nil) {
         self.code = code
         self.message = message
         self.underlying = underlying
+        self.refusal = refusal
     }
 
     public var description: String {

@@ -13,6 +13,13 @@ public enum MessageID: String, Sendable, CaseIterable {
     case decisionUnwrapAndFormat = "KD106I"
     case decisionUnwrapAndOpen = "KD107I"
     case decisionRefused = "KD110E"
+    /// Refused: the device holds a filesystem, swap, a RAID member, a foreign partition table or a damaged LUKS
+    /// header. Nothing was written.
+    case refusedForeignContent = "KD111E"
+    /// Refused: the device is not zeros but carries no known signature (random bytes, a text file).
+    case refusedUnclassifiableContent = "KD112E"
+    /// Refused: the device (or data partition) is smaller than the row needs.
+    case refusedDeviceTooSmall = "KD113E"
     // Provisioning actions (12x).
     case layoutCreated = "KD120I"
     case metadataReformatted = "KD121W"
@@ -30,6 +37,8 @@ public enum MessageID: String, Sendable, CaseIterable {
     case firstEntryRewrapFailed = "KD133W"
     case volumeMounted = "KD134I"
     case mountSkipped = "KD135W"
+    /// Scratch folders left by a run that was killed were removed.
+    case staleScratchRemoved = "KD136W"
     // Monitor (2xx).
     case monitorStarted = "KD200I"
     case keyActive = "KD201I"

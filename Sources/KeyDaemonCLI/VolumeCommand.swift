@@ -23,6 +23,11 @@ public struct VolumeCommand: AsyncParsableCommand {
             entries (API key, root key CRN, public|private). --device is a block device or a disk image file.
             Every decision is logged to stderr with a message id (KDnnnX); no seed, passphrase or API key is ever
             printed. Activation (cryptsetup open) needs device-mapper; without it that step is reported as skipped.
+            A device is written only when it is empty (no signature blkid or wipefs finds, and zeros where a header
+            would go; a regular file of size 0 or all zeros) or already a volume of the daemon; anything else is
+            refused and left unchanged, with --dry-run too. Exit status: 3 the device holds data that is not a volume
+            of the daemon (KD111E), 4 it holds bytes without a known signature (KD112E), 5 it is too small for the
+            volume (KD113E; --dry-run prints the minimum and the actual size), 1 any other failure.
             """,
         subcommands: [Provision.self, Open.self, Status.self]
     )
@@ -40,7 +45,8 @@ public struct VolumeCommand: AsyncParsableCommand {
             try await options.withProvisioner { provisioner, logger in
                 if dryRun {
                     let (inspection, decision) = try await provisioner.plan()
-                    options.print(decision: decision, inspection: inspection)
+                    options.print(decision: decision, inspection: inspection, provisioner: provisioner)
+                    try options.exitIfRefused(decision, inspection: inspection, provisioner: provisioner)
                     return
                 }
                 let outcome = try await options.provisionOrShutDown(provisioner)
@@ -57,10 +63,13 @@ public struct VolumeCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.withProvisioner { provisioner, _ in
-                let (_, decision) = try await provisioner.plan()
+                let (inspection, decision) = try await provisioner.plan()
                 switch decision {
                 case .unwrapAndOpen, .openTwoSeedVolume:
                     options.print(outcome: try await options.provisionOrShutDown(provisioner))
+                case .refuse:
+                    try options.exitIfRefused(decision, inspection: inspection, provisioner: provisioner)
+                    throw CommandFailure("the volume is not ready to open (\(decision))")
                 default:
                     throw CommandFailure("the volume is not ready to open (\(decision)); run `volume provision`")
                 }
@@ -105,7 +114,7 @@ public struct VolumeCommand: AsyncParsableCommand {
                         "kms": entries,
                     ])
                 } else {
-                    options.print(decision: decision, inspection: inspection)
+                    options.print(decision: decision, inspection: inspection, provisioner: provisioner)
                     if let stored {
                         Swift.print("keyfile: wrapped by \(stored.crn), version \(stored.keyVersionID ?? "unknown")")
                     }
@@ -129,8 +138,18 @@ public struct KeydCommand: AsyncParsableCommand {
         subcommands: [Run.self]
     )
 
+    /// What `keyd run` does when the volume's key is gone. There is no default: a power action is chosen on purpose.
     enum PowerMode: String, ExpressibleByArgument, CaseIterable {
         case systemd, container, log
+
+        static var allValueDescriptions: [String: String] {
+            [
+                "systemd": "reboot (key not Active, KMS unreachable past kmsTimeout) or power off (refused at boot) "
+                    + "the host with systemctl",
+                "container": "exit with 75 (restart) or 76 (shutdown) for the container's restart policy",
+                "log": "only log the action, then exit with the same codes as container",
+            ]
+        }
     }
 
     struct Run: AsyncParsableCommand {
@@ -138,9 +157,14 @@ public struct KeydCommand: AsyncParsableCommand {
             abstract: "Provision and open the volume, then poll its root key until SIGTERM.",
             discussion: """
                 A key that is not Active, or a KMS unreachable for longer than kmsTimeout, restarts the server; at
-                boot, a key not usable within kmsTimeout shuts it down. A rotated key is rewrapped into the keyfile.
-                --power systemd runs `systemctl reboot|poweroff`; container exits with 75 (restart) or 76 (shutdown);
-                log only logs the action and exits with the same codes.
+                boot, a key not usable within kmsTimeout, or a refused volume, shuts it down. A rotated key is
+                rewrapped into the keyfile. --power is required (there is no default), because these actions stop
+                the host or the container:
+                  --power systemd    reboots the host (`systemctl reboot`) to restart, powers it off
+                                     (`systemctl poweroff`) to shut down;
+                  --power container  exits with 75 (restart) or 76 (shutdown) and lets the container's restart
+                                     policy act;
+                  --power log        only logs the action and exits with the same codes as container.
                 """)
 
         @OptionGroup var options: VolumeOptions
@@ -148,8 +172,12 @@ public struct KeydCommand: AsyncParsableCommand {
         @Option(help: "Seconds between polls of the root key.")
         var interval: Int = 60
 
-        @Option(help: "What restart and shutdown do: systemd, container or log.")
-        var power: PowerMode = .systemd
+        @Option(
+            help: ArgumentHelp(
+                "What restart and shutdown do (required): systemd reboots or powers off the host, container exits "
+                    + "with 75 or 76, log only logs and exits with the same codes.",
+                valueName: "systemd|container|log"))
+        var power: PowerMode
 
         func run() async throws {
             guard interval >= 1, interval <= 86_400 else {
@@ -183,6 +211,26 @@ public struct KeydCommand: AsyncParsableCommand {
                             ? ContainerPowerControl.restartExitCode : ContainerPowerControl.shutdownExitCode)
                 }
             }
+        }
+    }
+}
+
+/// The exit statuses of `volume` and `keyd` for the refusals that have their own (other failures exit with 1).
+public enum VolumeExitCode {
+    /// The device holds data that is not the daemon's (a filesystem, swap, a RAID member, another partition
+    /// table, a damaged LUKS header). Nothing was written.
+    public static let foreignContent: Int32 = 3
+    /// The device is not empty: bytes without a known signature (random data, a text file). Nothing was written.
+    public static let unclassifiableContent: Int32 = 4
+    /// The device (or data partition) is smaller than the volume needs. Nothing was written.
+    public static let deviceTooSmall: Int32 = 5
+
+    public static func forRefusal(_ refusal: Refusal) -> Int32? {
+        switch refusal {
+        case .foreignContent: foreignContent
+        case .unclassifiableContent: unclassifiableContent
+        case .deviceTooSmall: deviceTooSmall
+        default: nil
         }
     }
 }
@@ -298,9 +346,15 @@ struct VolumeOptions: ParsableArguments {
         if let iterations = luksPbkdf2Iterations, iterations < 1000 || iterations > 100_000_000 {
             throw CommandFailure("--luks-pbkdf2-iterations must be 1000...100000000")
         }
+        let disk = DiskVolume(path: device, logger: logger)
+        for path in disk.removeStaleScratchFiles() {
+            logger.warning(
+                "[\(MessageID.staleScratchRemoved.rawValue)] removed the scratch folder \(path) that a killed run left",
+                metadata: ["msgid": "\(MessageID.staleScratchRemoved.rawValue)"])
+        }
         let provisioner = VolumeProvisioner(
             volume: volume,
-            device: DiskVolume(path: device, logger: logger),
+            device: disk,
             services: services,
             options: .init(
                 keyDerivation: luksPbkdf2Iterations.map { .pbkdf2(iterations: $0) } ?? .cryptsetupDefault,
@@ -321,22 +375,54 @@ struct VolumeOptions: ParsableArguments {
             if let power, error.code == .refused || error.code == .kmsUnavailable {
                 await power.shutdown(reason: error.message)
             }
+            if let refusal = error.refusal, let code = VolumeExitCode.forRefusal(refusal) {
+                printError("Error: [\(refusal.messageID.rawValue)] \(error.message)")
+                throw ExitCode(code)
+            }
             throw CommandFailure("\(error)")
         }
     }
 
-    func print(decision: ProvisioningDecision, inspection: DeviceInspection) {
+    /// For a refusal with an exit code of its own (the device's content or size): the message on stderr and that
+    /// exit code, whether planned (`--dry-run`, `status`, `open`) or met while provisioning.
+    func exitIfRefused(
+        _ decision: ProvisioningDecision, inspection: DeviceInspection, provisioner: VolumeProvisioner
+    ) throws {
+        guard case .refuse(let refusal) = decision, let code = VolumeExitCode.forRefusal(refusal) else { return }
+        let detail = provisioner.detail(of: decision, inspection: inspection)
+        printError(
+            "Error: [\(refusal.messageID.rawValue)] \(refusal.description)" + (detail.map { " (\($0))" } ?? ""))
+        throw ExitCode(code)
+    }
+
+    func print(decision: ProvisioningDecision, inspection: DeviceInspection, provisioner: VolumeProvisioner) {
+        let detail = provisioner.detail(of: decision, inspection: inspection)
+        let requirement = inspection.sizeRequirement(
+            usesKMS: provisioner.volume.usesKMS, metadataSize: provisioner.options.metadataSize)
         if json {
             printJSON([
                 "device": device, "partitions": inspection.partitions.map(\.name), "decision": "\(decision)",
                 "messageId": decision.messageID.rawValue, "hasKeyfile": inspection.keyfile != nil,
+                "content": "\(inspection.content)", "deviceSize": inspection.size,
+                "minimumSize": requirement.map { $0.minimum as Any } ?? NSNull(),
+                "sizeChecked": requirement.map { ($0.ofDataPartition ? "data partition" : "device") as Any }
+                    ?? NSNull(),
+                "detail": detail.map { $0 as Any } ?? NSNull(),
             ])
         } else {
             let layout =
                 inspection.partitions.isEmpty
                 ? "no partitions" : inspection.partitions.map(\.name).joined(separator: ", ")
-            Swift.print("device: \(device) (\(layout))")
+            Swift.print("device: \(device) (\(layout); \(DeviceInspection.sizeText(inspection.size)))")
+            Swift.print("content: \(inspection.content)")
+            if let requirement {
+                Swift.print(
+                    "size: the \(requirement.ofDataPartition ? "data partition" : "device") has "
+                        + "\(DeviceInspection.sizeText(requirement.actual)); this row needs at least "
+                        + DeviceInspection.sizeText(requirement.minimum))
+            }
             Swift.print("decision [\(decision.messageID.rawValue)]: \(decision)")
+            if let detail { Swift.print("why: \(detail)") }
         }
     }
 
@@ -358,7 +444,8 @@ struct VolumeOptions: ParsableArguments {
                 "device": device, "decision": "\(outcome.decision)", "messageId": outcome.decision.messageID.rawValue,
                 "target": "\(outcome.target)", "activation": activation, "mount": mount,
                 "keyfileWritten": outcome.keyfileWritten,
-                "migrated": outcome.migrated, "unwrappedByEntry": outcome.unwrappedByEntry ?? NSNull(),
+                "migrated": outcome.migrated,
+                "unwrappedByEntry": outcome.unwrappedByEntry.map { $0 as Any } ?? NSNull(),
             ])
         } else {
             Swift.print("decision [\(outcome.decision.messageID.rawValue)]: \(outcome.decision)")

@@ -35,6 +35,9 @@ public struct ProvisioningOutcome: Sendable, CustomStringConvertible {
 /// A run that finds the three-seed passphrase failing but the two-seed one working completes an interrupted
 /// migration.
 public struct VolumeProvisioner: Sendable {
+    /// The size of the `metadata` partition of a new layout unless ``Options/metadataSize`` says otherwise: 100 MiB.
+    public static let defaultMetadataSize: UInt64 = 100 * 1024 * 1024
+
     public struct Options: Sendable {
         /// Size of the `metadata` partition of a new layout: 100 MiB.
         public var metadataSize: UInt64
@@ -50,7 +53,7 @@ public struct VolumeProvisioner: Sendable {
         public var mount: Bool
 
         public init(
-            metadataSize: UInt64 = 100 * 1024 * 1024,
+            metadataSize: UInt64 = VolumeProvisioner.defaultMetadataSize,
             keyDerivation: LUKSKeyDerivation = .cryptsetupDefault,
             activate: Bool = true,
             mappingName: String? = nil,
@@ -97,22 +100,45 @@ public struct VolumeProvisioner: Sendable {
     /// Inspects the device and returns the decision without acting (`--dry-run`).
     public func plan() async throws -> (inspection: DeviceInspection, decision: ProvisioningDecision) {
         let inspection = try await volumeStep { try await DeviceInspection.inspect(device) }
-        return (inspection, inspection.decision(usesKMS: volume.usesKMS))
+        return (inspection, inspection.decision(usesKMS: volume.usesKMS, metadataSize: options.metadataSize))
+    }
+
+    /// What a refusal is about (the content found, or the sizes), for logs and the CLI.
+    public func detail(of decision: ProvisioningDecision, inspection: DeviceInspection) -> String? {
+        inspection.detail(of: decision, usesKMS: volume.usesKMS, metadataSize: options.metadataSize)
     }
 
     /// Inspects, decides and acts.
     ///
     /// - Throws: ``KeyDaemonError`` `refused` for a refusing row (the caller shuts the server down),
     ///   `kmsUnavailable` when no entry unwraps the seed, `seedMismatch`, `malformedKeyfile`, `volumeFailure`.
+    ///
+    /// `kmsTimeout` is one deadline for the whole run, counted from this call on the provisioner's clock: every
+    /// KMS call (new seed, unwrap passes over the entries with their retries, checks) ends by then, a call still
+    /// waiting is abandoned at that moment, and an answer that cannot change on retry (a wrong API key, a key
+    /// the KMS refuses, a 4xx other than 429) is not asked again. A `kmsTimeout` of zero makes one pass.
     @discardableResult
     public func provision() async throws -> ProvisioningOutcome {
+        let deadline = volume.kmsTimeout > .zero ? clock.now + volume.kmsTimeout : nil
+        return try await Self.$kmsDeadline.withValue(deadline) { try await runDecisionTable() }
+    }
+
+    /// The end of `kmsTimeout` on ``clock`` for the run in progress; nil outside one and for a zero `kmsTimeout`.
+    @TaskLocal static var kmsDeadline: Duration?
+
+    private func runDecisionTable() async throws -> ProvisioningOutcome {
         guard volume.usesKMS == !services.isEmpty, services.count == volume.kms.count else {
             throw KeyDaemonError(
                 code: .invalidConfiguration,
                 message: "volume '\(volume.name)' has \(volume.kms.count) kms entries but \(services.count) services")
         }
         let (inspection, decision) = try await plan()
-        log(decision.messageID, "volume \(volume.name) on \(device.path): \(decision)")
+        switch decision {
+        case .refuse(let refusal):
+            throw refused(refusal, detail: detail(of: decision, inspection: inspection))
+        default:
+            log(decision.messageID, "volume \(volume.name) on \(device.path): \(decision)")
+        }
         switch decision {
         case .refuse(let refusal):
             throw refused(refusal)
@@ -229,15 +255,27 @@ public struct VolumeProvisioner: Sendable {
     /// `kmsTimeout`. An entry that answers with a refusal (wrong key, disabled key, bad ciphertext) is not asked
     /// again.
     func unwrapWithEntries(_ wrapped: WrappedSeed) async throws -> UnwrappedSeed {
-        let start = clock.now
+        let deadline = Self.kmsDeadline
         var refusedBy = Set<Int>()
         var lastProblem = ""
+        func unavailable() -> KeyDaemonError {
+            KeyDaemonError(
+                code: .kmsUnavailable,
+                message:
+                    "the kms entries stayed unreachable for kmsTimeout (\(volume.kmsTimeout)); last: \(lastProblem)")
+        }
         while true {
             for (index, service) in services.enumerated() where !refusedBy.contains(index) {
                 do {
-                    let result = try await service.unwrap(wrapped)
+                    let result = try await beforeDeadline(deadline) { try await service.unwrap(wrapped) }
                     log(.seedUnwrapped, "kms entry \(index) unwrapped the seed of volume \(volume.name)")
                     return UnwrappedSeed(seed: result.seed, entry: index, wrapped: wrapped, rewrapped: result.rewrapped)
+                } catch let error as CancellationError {
+                    throw error
+                } catch let error as KMSDeadlineExceeded {
+                    lastProblem = "kms entry \(index): \(error)"
+                    log(.seedUnwrapFailedForEntry, "volume \(volume.name): \(lastProblem)")
+                    throw unavailable()
                 } catch {
                     lastProblem = Self.summary(error)
                     if !Self.isTransient(error) { refusedBy.insert(index) }
@@ -248,20 +286,23 @@ public struct VolumeProvisioner: Sendable {
             }
             if refusedBy.count == services.count {
                 log(.decisionRefused, "volume \(volume.name): \(Refusal.unwrapFailed)")
-                throw KeyDaemonError(code: .refused, message: "\(Refusal.unwrapFailed) (last: \(lastProblem))")
-            }
-            let elapsed = clock.now - start
-            guard elapsed < volume.kmsTimeout else {
                 throw KeyDaemonError(
-                    code: .kmsUnavailable,
-                    message:
-                        "the kms entries stayed unreachable for kmsTimeout (\(volume.kmsTimeout)); last: \(lastProblem)"
-                )
+                    code: .refused, message: "\(Refusal.unwrapFailed) (last: \(lastProblem))", refusal: .unwrapFailed)
             }
-            let wait = min(options.retryInterval, volume.kmsTimeout - elapsed)
+            guard let deadline, clock.now < deadline else { throw unavailable() }
+            let wait = min(options.retryInterval, deadline - clock.now)
             log(.kmsRetry, "retrying the kms entries of volume \(volume.name) in \(wait)")
             try await clock.sleep(for: wait)
         }
+    }
+
+    /// Runs a KMS call so that it ends by `deadline` (on ``clock``): what remains of `kmsTimeout` bounds it in real
+    /// time. Without a deadline (a zero `kmsTimeout`) the call runs under the client's own timeouts.
+    private func beforeDeadline<T: Sendable>(
+        _ deadline: Duration?, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        guard let deadline else { return try await body() }
+        return try await withRealTimeLimit(deadline - clock.now, body)
     }
 
     /// After an unwrap: moves the seed to the first entry when a later one unwrapped it, or stores the KMS's
@@ -270,7 +311,8 @@ public struct VolumeProvisioner: Sendable {
         guard let first = services.first else { return false }
         if unwrapped.entry != 0 {
             do {
-                let moved = try await first.wrap(unwrapped.seed)
+                let seed = unwrapped.seed
+                let moved = try await beforeDeadline(Self.kmsDeadline) { try await first.wrap(seed) }
                 try await verify(moved, holds: unwrapped.seed, with: first)
                 try await writeKeyfile(moved)
                 log(
@@ -376,16 +418,26 @@ public struct VolumeProvisioner: Sendable {
 
     // MARK: Errors and logs
 
-    private func refused(_ refusal: Refusal) -> KeyDaemonError {
-        log(.decisionRefused, "volume \(volume.name) on \(device.path): refused: \(refusal)")
-        return KeyDaemonError(code: .refused, message: refusal.description)
+    private func refused(_ refusal: Refusal, detail: String? = nil) -> KeyDaemonError {
+        let message = detail.map { "\(refusal.description) (\($0))" } ?? refusal.description
+        log(refusal.messageID, "volume \(volume.name) on \(device.path): refused: \(message)")
+        return KeyDaemonError(code: .refused, message: message, refusal: refusal)
     }
 
-    private func kmsCall<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+    private func kmsCall<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws
+        -> T
+    {
         do {
-            return try await body()
+            return try await beforeDeadline(Self.kmsDeadline, body)
         } catch let error as KeyDaemonError {
             throw error
+        } catch let error as CancellationError {
+            throw error
+        } catch let error as KMSDeadlineExceeded {
+            throw KeyDaemonError(
+                code: .kmsUnavailable,
+                message:
+                    "could not \(what) for volume \(volume.name) within kmsTimeout (\(volume.kmsTimeout)): \(error)")
         } catch {
             throw KeyDaemonError(
                 code: .kmsUnavailable, message: "could not \(what) for volume \(volume.name): \(Self.summary(error))")
@@ -411,13 +463,19 @@ public struct VolumeProvisioner: Sendable {
     }
 
     /// Whether a KMS failure may pass (outage, throttling, IAM unreachable) rather than being a refusal.
+    /// A 4xx other than 429 (a wrong key, a refused ciphertext, a deleted key) and an API key IAM rejects cannot
+    /// change on retry: the entry is not asked again.
     static func isTransient(_ error: any Error) -> Bool {
         if let error = error as? KeyProtectError {
-            return [.timeout, .transportFailure, .rateLimited, .serverError, .authenticationFailed, .malformedResponse]
-                .contains(error.code)
+            if error.code == .authenticationFailed {
+                return error.cause.map { isTransient($0) } ?? true
+            }
+            return [.timeout, .transportFailure, .rateLimited, .serverError, .malformedResponse].contains(error.code)
         }
-        if error is IAMError { return true }
-        return false
+        if let error = error as? IAMError {
+            return error.code != .invalidAPIKey && error.code != .invalidConfiguration
+        }
+        return error is KMSDeadlineExceeded
     }
 
     /// A one-line account of a KMS error without secrets (KeyProtectError and IAMError descriptions carry none).

@@ -215,3 +215,13 @@ public struct DiskVolume: VolumeDevice {
         return try await body(device)
     }
 }
+
+extension DiskVolume {
+    /// Removes the scratch folders (LUKS header windows, volume-key folders) that a run killed before it could
+    /// clean up left in ``Configuration/scratchDirectory``: only folders named like this layer names them, owned by
+    /// this user, whose process is gone and whose lock nobody holds. Returns their paths. Call it at start.
+    @discardableResult
+    public func removeStaleScratchFiles() -> [String] {
+        ScratchDirectory.removeStale(in: configuration.scratchDirectory)
+    }
+}

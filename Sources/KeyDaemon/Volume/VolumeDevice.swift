@@ -93,6 +93,12 @@ public protocol VolumeDevice: Sendable {
     /// The partitions of the device's GPT, in order; empty when the device has no partition table.
     func partitions() async throws -> [PartitionInfo]
 
+    /// The device's size in bytes.
+    func size() async throws -> UInt64
+
+    /// What `region` holds (read-only): the key daemon writes only on what is ``DeviceContent/empty`` or its own.
+    func content(of region: DeviceRegion) async throws -> DeviceContent
+
     /// Writes a new GPT with `metadata` (`metadataSize` bytes) followed by `data` (the rest), then makes an empty
     /// ext4 filesystem on `metadata`. Destroys what was there.
     func createLayout(metadataSize: UInt64) async throws

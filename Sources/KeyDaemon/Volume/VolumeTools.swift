@@ -15,13 +15,15 @@ import Foundation
 /// if !missing.isEmpty { print("install: \(Set(missing.map(\.debianPackage)).sorted())") }
 /// ```
 public struct VolumeTools: Sendable, Hashable {
-    /// A tool this layer runs (`blkid` and `mount` for ``VolumeMounter``; `losetup` for deployments and tests).
+    /// A tool this layer runs (`blkid` and `wipefs` to classify a device before writing, `blkid` and `mount` for
+    /// ``VolumeMounter``; `losetup` for deployments and tests).
     public enum Tool: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
         case sfdisk
         case mkfsExt4 = "mkfs.ext4"
         case debugfs
         case cryptsetup
         case blkid
+        case wipefs
         case losetup
         case mount
 
@@ -35,12 +37,12 @@ public struct VolumeTools: Sendable, Hashable {
             case .sfdisk: "fdisk"
             case .mkfsExt4, .debugfs: "e2fsprogs"
             case .cryptsetup: "cryptsetup-bin"
-            case .blkid, .losetup, .mount: "util-linux"
+            case .blkid, .wipefs, .losetup, .mount: "util-linux"
             }
         }
 
         /// The tools ``DiskVolume`` itself runs.
-        public static let required: [Tool] = [.sfdisk, .mkfsExt4, .debugfs, .cryptsetup]
+        public static let required: [Tool] = [.sfdisk, .mkfsExt4, .debugfs, .cryptsetup, .blkid, .wipefs]
     }
 
     /// The folders searched after `PATH`.

@@ -17,6 +17,12 @@ final class InMemoryVolumeDevice: VolumeDevice {
         var keyfile: [UInt8]?
         var luks: [LUKSTarget: LUKSVolume] = [:]
         var operations: [String] = []
+        var size: UInt64 = 1 << 30
+        /// What the whole device holds when it is not blank, LUKS or partitioned (a filesystem, random bytes).
+        var foreignContent: DeviceContent?
+        /// What an unformatted metadata partition, or a data partition that is not LUKS, holds.
+        var metadataContent: DeviceContent = .empty
+        var dataContent: DeviceContent = .empty
     }
 
     let path: String
@@ -27,6 +33,23 @@ final class InMemoryVolumeDevice: VolumeDevice {
     var operations: [String] { state.withLock { $0.operations } }
 
     func partitions() async throws -> [PartitionInfo] { state.withLock { $0.partitions } }
+
+    func size() async throws -> UInt64 { state.withLock { $0.size } }
+
+    func content(of region: DeviceRegion) async throws -> DeviceContent {
+        state.withLock { state in
+            switch region {
+            case .wholeDevice:
+                if let foreign = state.foreignContent { return foreign }
+                if !state.partitions.isEmpty { return .partitionTable("gpt") }
+                return state.luks[.wholeDevice] != nil ? .luks : .empty
+            case .metadataPartition:
+                return state.metadataFormatted ? .foreign("an ext4 filesystem") : state.metadataContent
+            case .dataPartition:
+                return state.luks[.dataPartition] != nil ? .luks : state.dataContent
+            }
+        }
+    }
 
     func createLayout(metadataSize: UInt64) async throws {
         state.withLock {

@@ -90,8 +90,17 @@ final class MemoryFile: Sendable {
 }
 
 /// A private folder (mode 0700, from `mkdtemp`) in the scratch directory, removed with everything in it.
+///
+/// Its name is `hpcs-volume.<pid>.XXXXXX` and the process holds an exclusive `flock` on it while it exists, so that
+/// ``removeStale(in:)`` can tell the folders a killed run left behind (their process is gone and nobody holds the
+/// lock) from those another daemon is using right now.
 struct ScratchDirectory: Sendable {
+    /// The name prefix of every scratch folder this layer makes.
+    static let namePrefix = "hpcs-volume."
+
     let path: String
+    /// The open folder whose `flock` marks it as in use; closed by ``remove()``.
+    private let lockDescriptor: Int32
 
     init(in base: String) throws(VolumeError) {
         var isDirectory: ObjCBool = false
@@ -99,7 +108,7 @@ struct ScratchDirectory: Sendable {
             throw VolumeError(code: .ioFailed, message: "scratch directory \(base) does not exist")
         }
         var template = Array((base.hasSuffix("/") ? base : base + "/").utf8CString.dropLast())
-        template.append(contentsOf: Array("hpcs-volume.XXXXXX".utf8CString))
+        template.append(contentsOf: Array("\(Self.namePrefix)\(getpid()).XXXXXX".utf8CString))
         let created = template.withUnsafeMutableBufferPointer { buffer -> Bool in
             guard let address = buffer.baseAddress else { return false }
             return mkdtemp(address) != nil
@@ -108,8 +117,54 @@ struct ScratchDirectory: Sendable {
             throw VolumeError(
                 code: .ioFailed, message: "cannot create a folder in \(base): \(SystemSupport.errorText(errno))")
         }
-        self.path = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let path = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         chmod(path, 0o700)
+        let fd = systemOpen(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0, flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            if fd >= 0 { close(fd) }
+            try? FileManager.default.removeItem(atPath: path)
+            throw VolumeError(
+                code: .ioFailed, message: "cannot lock the folder \(path): \(SystemSupport.errorText(code))")
+        }
+        self.path = path
+        self.lockDescriptor = fd
+    }
+
+    /// Removes the scratch folders in `base` that a killed run left: named `hpcs-volume.<pid>.XXXXXX`, a real
+    /// folder (not a symlink) owned by this user, whose process no longer exists and whose lock nobody holds.
+    /// Returns the paths removed. Anything else in `base` is left alone.
+    @discardableResult
+    static func removeStale(in base: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return [] }
+        let folder = base.hasSuffix("/") ? base : base + "/"
+        var removed: [String] = []
+        for name in names.sorted() {
+            guard let pid = owningProcess(ofScratchName: name), pid != getpid() else { continue }
+            let path = folder + name
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid() else { continue }
+            // A process that still exists (or that we may not signal) may be using it.
+            guard kill(pid, 0) != 0, errno == ESRCH else { continue }
+            let fd = systemOpen(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
+        }
+        return removed
+    }
+
+    /// The pid in `hpcs-volume.<pid>.XXXXXX` (six letters or digits, as `mkdtemp` makes them), nil for any other name.
+    static func owningProcess(ofScratchName name: String) -> pid_t? {
+        guard name.hasPrefix(namePrefix) else { return nil }
+        let parts = name.dropFirst(namePrefix.count).split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 10,
+            parts[0].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let pid = pid_t(parts[0]), pid > 0,
+            parts[1].utf8.count == 6,
+            parts[1].utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) })
+        else { return nil }
+        return pid
     }
 
     /// Whether `path` lies on a memory filesystem (tmpfs or ramfs), by the longest matching mount point in
@@ -142,9 +197,10 @@ struct ScratchDirectory: Sendable {
         return try ScratchDirectory(in: base)
     }
 
-    /// Removes the folder and its contents. Files that may hold key material are overwritten first by their
-    /// owners (``MemoryFile``, the volume-key read); this only unlinks.
+    /// Removes the folder and its contents, then lets go of its lock. Files that may hold key material are
+    /// overwritten first by their owners (``MemoryFile``, the volume-key read); this only unlinks. Call it once.
     func remove() {
         try? FileManager.default.removeItem(atPath: path)
+        close(lockDescriptor)
     }
 }
