@@ -110,6 +110,7 @@ let package = Package(
             dependencies: [
                 "IAM",
                 "KeyProtect",
+                "Contract",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -159,3 +159,105 @@ struct PassphraseTests {
         #expect("\(passphrase)" == "SecretBytes(redacted, 64 bytes)")
     }
 }
+
+@Suite("Volume configuration: bounded input and no echoed secrets")
+struct ConfigurationLimitsTests {
+    static let workload = ConfigurationTests.workload
+
+    /// `count` volumes named v0, v1, ... with a seed each.
+    static func volumes(_ count: Int) -> String {
+        var text = "volumes:\n"
+        for index in 0..<count {
+            text += "  v\(index):\n    seed: \"seed \(index)\"\n"
+        }
+        return text
+    }
+
+    @Test("an API key typed into a kms entry's type field is not echoed")
+    func typeFieldIsNotEchoed() throws {
+        let apiKey = "Zx9Qv3TpL0aB7cD2eF4gH6iJ8kL1mN3o"
+        let env = ConfigurationTests.env(kms: ConfigurationTests.kmsList(1, type: apiKey))
+        let error = try #require(throws: KeyDaemonError.self) {
+            try KeyDaemonConfiguration.parse(env: env, workload: Self.workload)
+        }
+        #expect(error.message == "env.volumes.data.kms[0].type: must be public or private")
+        #expect(!"\(error)".contains(apiKey.prefix(6)))
+    }
+
+    @Test("an unknown key that may be a secret is not named; a misspelled field name is")
+    func unknownKeysThatMayBeSecrets() throws {
+        let secretKey = "s3cr3t-seed-value-42"
+        let env = "volumes:\n  data:\n    seed: x\n    \(secretKey): y\n"
+        let error = try #require(throws: KeyDaemonError.self) {
+            try KeyDaemonConfiguration.parse(env: env, workload: Self.workload)
+        }
+        #expect(!error.message.contains("s3cr3t"))
+        #expect(error.message.hasPrefix("env.volumes.data: has an unknown field"))
+        let misspelled = try #require(throws: KeyDaemonError.self) {
+            try KeyDaemonConfiguration.parse(
+                env: "volumes:\n  data:\n    seed: x\n    mnt: y\n", workload: Self.workload)
+        }
+        #expect(misspelled.message == "env.volumes.data.mnt: unknown field")
+    }
+
+    @Test("an invalid volume name is not echoed")
+    func invalidVolumeNameNotEchoed() throws {
+        let error = try #require(throws: KeyDaemonError.self) {
+            try KeyDaemonConfiguration.parse(
+                env: "volumes:\n  \"secret seed!\":\n    seed: x\n", workload: Self.workload)
+        }
+        #expect(error.message.hasPrefix("env.volumes: a volume name must be"))
+        #expect(!error.message.contains("secret"))
+    }
+
+    @Test("at most 32 volumes: 32 parse, 33 are refused naming the limit, 20,000 fail fast")
+    func volumeCap() throws {
+        let maximum = KeyDaemonConfiguration.maximumVolumes
+        #expect(maximum == 32)
+        let parsed = try KeyDaemonConfiguration.parse(env: Self.volumes(maximum), workload: Self.volumes(maximum))
+        #expect(parsed.volumes.count == maximum)
+        #expect(Set(parsed.volumes.map(\.name)).count == maximum)
+
+        let error = try #require(throws: KeyDaemonError.self) {
+            try KeyDaemonConfiguration.parse(env: Self.volumes(33), workload: Self.volumes(33))
+        }
+        #expect(error.message == "env.volumes: names 33 volumes; at most 32 are allowed")
+
+        let many = Self.volumes(20_000)
+        let clock = ContinuousClock()
+        let elapsed = clock.measure {
+            #expect(throws: KeyDaemonError.self) { try KeyDaemonConfiguration.parse(env: many, workload: many) }
+        }
+        #expect(elapsed < .seconds(5), "20,000 volumes took \(elapsed)")
+    }
+
+    @Test("nested aliases (billion laughs) in a section fail within a second, naming the limit")
+    func billionLaughs() throws {
+        var env = "lol: &l0 [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n"
+        for level in 1...8 {
+            env +=
+                "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 9).joined(separator: ", ") + "]\n"
+        }
+        env += "volumes: *l8\n"
+        let clock = ContinuousClock()
+        var thrown: KeyDaemonError?
+        let elapsed = clock.measure {
+            thrown = #expect(throws: KeyDaemonError.self) {
+                try KeyDaemonConfiguration.parse(env: env, workload: Self.workload)
+            }
+        }
+        #expect(elapsed < .seconds(1), "took \(elapsed)")
+        let message = try #require(thrown?.message)
+        #expect(message.hasPrefix("env: uses more than 32 YAML aliases"), "\(message)")
+    }
+
+    @Test("a section over 1 MiB is refused before it is parsed")
+    func sizeCap() throws {
+        let big = "volumes:\n  data:\n    seed: \"" + String(repeating: "a", count: 1 << 20) + "\"\n"
+        let error = try #require(throws: KeyDaemonError.self) {
+            try KeyDaemonConfiguration.parse(env: big, workload: Self.workload)
+        }
+        #expect(error.message.hasPrefix("env: is "))
+        #expect(error.message.contains("1 MiB"))
+    }
+}

@@ -4,10 +4,13 @@ import Yams
 /// Yams calls with errors reduced to a position: a Yams error's description quotes the offending line, which
 /// may be secret (a decrypted `env`), so it never becomes a message or a cause.
 enum YAMLSupport {
-    /// The root node of a single-document YAML text.
+    /// The root node of a single-document YAML text, read within the limits of ``BoundedYAML`` (1 MiB, 32
+    /// aliases, 100,000 nodes once aliases are expanded).
     static func compose(_ text: String, what: String, code: ContractError.Code, field: ContractField?) throws -> Node? {
         do {
-            return try Yams.compose(yaml: text)
+            return try BoundedYAML.compose(text)
+        } catch let failure as BoundedYAML.Failure {
+            throw ContractError(code: code, message: "\(what) \(failure.message)", field: field)
         } catch {
             throw ContractError(code: code, message: "\(what) is not valid YAML\(position(of: error))", field: field)
         }

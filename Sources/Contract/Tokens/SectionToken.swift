@@ -20,7 +20,11 @@ struct SectionToken: Sendable {
                 field: field)
         }
         guard let prefix = TokenPrefix(rawValue: String(parts[0])), acceptedPrefixes.contains(prefix) else {
-            let shown = parts[0].count <= 40 ? "\"\(parts[0])\"" : "of \(parts[0].count) characters"
+            // Quoted only when it reads like a prefix (lower-case letters, digits, '-'): never a pasted secret.
+            let prefixLike = parts[0].utf8.allSatisfy {
+                ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D
+            }
+            let shown = prefixLike && parts[0].count <= 40 ? "\"\(parts[0])\"" : "of \(parts[0].count) characters"
             throw ContractError(
                 code: .invalidPrefix,
                 message: "the token prefix \(shown) is not one of "

@@ -1,3 +1,4 @@
+import Contract
 import Foundation
 public import IAM
 public import KeyProtect
@@ -80,10 +81,16 @@ public struct VolumeConfiguration: Sendable, CustomStringConvertible {
 /// ```
 ///
 /// ``parse(env:workload:)`` refuses an invalid configuration before anything is touched, with an error that names
-/// the field (`env.volumes.data.kms[1].crn: ...`).
+/// the field (`env.volumes.data.kms[1].crn: ...`). It never quotes a value that may be a secret (a seed, an API
+/// key, or anything typed in their place): only field names, volume names, CRNs and numbers appear in errors.
+///
+/// Limits: each section is at most 1 MiB of YAML with at most 32 aliases (`*name`) and 100,000 nodes once they are
+/// expanded, and names at most ``maximumVolumes`` volumes; parsing is linear in the number of volumes.
 public struct KeyDaemonConfiguration: Sendable {
     /// At most this many `kms` entries per volume (the contract schema's `maxItems`).
     public static let maximumKMSEntries = 5
+    /// At most this many volumes in a contract (a virtual server attaches far fewer data volumes).
+    public static let maximumVolumes = 32
     /// The documented range of `kmsTimeout`, in minutes. IBM's JSON schema caps it at 20; the documentation
     /// allows 0 to 1000, and that is what is accepted here.
     public static let kmsTimeoutMinutes: ClosedRange<Int> = 0...1000
@@ -117,13 +124,16 @@ public struct KeyDaemonConfiguration: Sendable {
     ///
     /// - Throws: ``KeyDaemonError`` with code `invalidConfiguration` naming the field: YAML that does not parse, a
     ///   volume missing from one section, a missing or empty `seed`, more than five `kms` entries, a malformed CRN,
-    ///   a `type` other than public or private, a `kmsTimeout` outside 0...1000, `kms` in `workload`.
+    ///   a `type` other than public or private, a `kmsTimeout` outside 0...1000, `kms` in `workload`, more than
+    ///   ``maximumVolumes`` volumes, a section over the YAML limits.
     public static func parse(env: String, workload: String) throws -> KeyDaemonConfiguration {
         let envVolumes = try volumesMapping(env, section: "env")
         let workloadVolumes = try volumesMapping(workload, section: "workload")
 
         let envNames = Set(envVolumes.map(\.name))
-        let workloadNames = Set(workloadVolumes.map(\.name))
+        let workloadNodes = Dictionary(
+            workloadVolumes.map { ($0.name, $0.node) }, uniquingKeysWith: { first, _ in first })
+        let workloadNames = Set(workloadNodes.keys)
         if let missing = envNames.subtracting(workloadNames).sorted().first {
             throw KeyDaemonError.invalid(
                 "workload.volumes", "volume '\(missing)' is in env but not in workload; the names must match")
@@ -135,8 +145,8 @@ public struct KeyDaemonConfiguration: Sendable {
 
         var volumes: [VolumeConfiguration] = []
         for envVolume in envVolumes {
-            guard let workloadVolume = workloadVolumes.first(where: { $0.name == envVolume.name }) else { continue }
-            volumes.append(try volume(name: envVolume.name, env: envVolume.node, workload: workloadVolume.node))
+            guard let workloadNode = workloadNodes[envVolume.name] else { continue }
+            volumes.append(try volume(name: envVolume.name, env: envVolume.node, workload: workloadNode))
         }
         return KeyDaemonConfiguration(volumes: volumes)
     }
@@ -151,7 +161,9 @@ public struct KeyDaemonConfiguration: Sendable {
     private static func volumesMapping(_ text: String, section: String) throws -> [NamedNode] {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try BoundedYAML.compose(text)
+        } catch let failure as BoundedYAML.Failure {
+            throw KeyDaemonError.invalid(section, failure.message)
         } catch {
             throw KeyDaemonError.invalid(section, "not valid YAML (\(yamlProblem(error)))")
         }
@@ -164,13 +176,18 @@ public struct KeyDaemonConfiguration: Sendable {
         guard let volumes = volumesNode.mapping else {
             throw KeyDaemonError.invalid("\(section).volumes", "must be a mapping of volume names")
         }
+        guard volumes.count <= maximumVolumes else {
+            throw KeyDaemonError.invalid(
+                "\(section).volumes", "names \(volumes.count) volumes; at most \(maximumVolumes) are allowed")
+        }
         var result: [NamedNode] = []
+        var names: Set<String> = []
         for (key, value) in volumes {
             guard let name = key.scalar?.string else {
                 throw KeyDaemonError.invalid("\(section).volumes", "volume names must be strings")
             }
             try validateVolumeName(name, field: "\(section).volumes")
-            if result.contains(where: { $0.name == name }) {
+            guard names.insert(name).inserted else {
                 throw KeyDaemonError.invalid("\(section).volumes", "volume '\(name)' appears twice")
             }
             result.append(NamedNode(name: name, node: value))
@@ -185,7 +202,7 @@ public struct KeyDaemonConfiguration: Sendable {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
         guard !name.isEmpty, name.count <= 64, name.allSatisfy({ allowed.contains($0) }), !name.hasPrefix(".") else {
             throw KeyDaemonError.invalid(
-                field, "volume name '\(name.prefix(64))' must be 1 to 64 letters, digits, '.', '_' or '-'")
+                field, "a volume name must be 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'")
         }
     }
 
@@ -201,7 +218,7 @@ public struct KeyDaemonConfiguration: Sendable {
             for key in map.keys {
                 let keyName = key.scalar?.string ?? "?"
                 if !known.contains(keyName) {
-                    throw KeyDaemonError.invalid("\(field).\(keyName)", "unknown field")
+                    throw unknownField(keyName, in: field)
                 }
             }
         }
@@ -279,7 +296,7 @@ public struct KeyDaemonConfiguration: Sendable {
         for key in map.keys {
             let name = key.scalar?.string ?? "?"
             if !["apiKey", "crn", "type"].contains(name) {
-                throw KeyDaemonError.invalid("\(field).\(name)", "unknown field")
+                throw unknownField(name, in: field)
             }
         }
         guard let apiKey = map["apiKey"]?.scalar?.string, !apiKey.isEmpty else {
@@ -296,9 +313,22 @@ public struct KeyDaemonConfiguration: Sendable {
         }
         let typeText = map["type"]?.scalar?.string ?? "public"
         guard let network = CRN.Network(rawValue: typeText) else {
-            throw KeyDaemonError.invalid("\(field).type", "'\(typeText.prefix(32))' is neither public nor private")
+            // Not quoted: an API key pasted into the wrong field must not reach a log.
+            throw KeyDaemonError.invalid("\(field).type", "must be public or private")
         }
         return KMSEntry(apiKey: APIKey(apiKey), crn: crn, network: network)
+    }
+
+    /// An unknown key, named when it looks like a misspelled field name (letters only, at most 24), else not quoted:
+    /// a seed or an API key typed as a key must not reach a log.
+    private static func unknownField(_ key: String, in field: String) -> KeyDaemonError {
+        let looksLikeName =
+            !key.isEmpty && key.utf8.count <= 24
+            && key.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }
+        if looksLikeName {
+            return KeyDaemonError.invalid("\(field).\(key)", "unknown field")
+        }
+        return KeyDaemonError.invalid(field, "has an unknown field (its name is not shown, as it may be a secret)")
     }
 
     /// The parser's complaint without echoing the document (which holds seeds and API keys).
