@@ -233,7 +233,7 @@ private func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t, re
     guard descriptor >= 0 else {
         throw CommandFailure("cannot create a file in \(directory): \(systemErrorText(errno))")
     }
-    let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let temporary = String(decoding: template.dropLast().map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
     var placed = false
     defer {
         if !placed { unlink(temporary) }

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import X509
 
 /// The built `hpcs-tool` (`swift build --build-tests` builds it too), run like a user would: set up a CA, sign an
 /// openssl CSR, revoke and publish a CRL, checking each step with openssl. Without the binary the suite is skipped;
@@ -13,8 +14,14 @@ private let hpcsToolBuilt = FileManager.default.isExecutableFile(atPath: hpcsToo
     .enabled(if: hpcsToolBuilt || PythonInterpreter.isCI, "no .build/debug/hpcs-tool: run swift build first")
 )
 struct CLITests {
-    /// Runs hpcs-tool in `directory` with stdout and stderr merged, on the embedded mock (GREP11_ADDRESS unset).
+    /// Runs hpcs-tool in `directory` with stdout and stderr merged, on the embedded mock (`--mock` added after the
+    /// subcommand's name; GREP11_ADDRESS unset).
     func tool(_ arguments: [String], in directory: URL) async throws -> ChildProcess.Output {
+        try await toolWithoutMock(Array(arguments.prefix(2)) + ["--mock"] + arguments.dropFirst(2), in: directory)
+    }
+
+    /// Runs hpcs-tool in `directory` with exactly `arguments` (GREP11_ADDRESS unset).
+    func toolWithoutMock(_ arguments: [String], in directory: URL) async throws -> ChildProcess.Output {
         try #require(hpcsToolBuilt, "\(hpcsTool) is missing; run swift build --build-tests")
         return try await ChildProcess.run(
             "/usr/bin/env",
@@ -30,7 +37,8 @@ struct CLITests {
                 ["ca", "init", "--dir", "ca", "--subject", "CN=CLI Test Root,O=swift-hpcs tests", "--days", "30"],
                 in: directory)
             #expect(result.status == 0, "\(result.text)")
-            #expect(result.text.contains("embedded in-process HSM mock"))
+            #expect(result.text.contains("in-process HSM mock"))
+            #expect(result.text.contains("made on an HSM mock"))
             let chainPath = directory.appendingPathComponent("ca/ca-chain.pem").path
             #expect(result.text.contains(chainPath))
             let keyMode =
@@ -78,7 +86,8 @@ struct CLITests {
             #expect(result.status == 0, "\(result.text)")
             result = try await tool(["ca", "crl", "--dir", "ca", "--days", "1", "--out", "crl.pem"], in: directory)
             #expect(result.status == 0, "\(result.text)")
-            check = try await openssl(["crl", "-in", "crl.pem", "-CAfile", chainPath, "-verify", "-noout"], in: directory)
+            check = try await openssl(
+                ["crl", "-in", "crl.pem", "-CAfile", chainPath, "-verify", "-noout"], in: directory)
             #expect(check.status == 0, "\(check.output)")
             #expect(check.output.contains("verify OK"))
             check = try await openssl(
@@ -188,6 +197,263 @@ struct CLITests {
                 in: directory)
             #expect(result.status == 1)
             #expect(result.text.contains("CertificateAuthorityError.keyNotPermitted"), "\(result.text)")
+        }
+    }
+
+    // MARK: Issue 13: fail safe
+
+    /// The JSON array `ca list --json` prints.
+    func listed(_ directory: URL) async throws -> [[String: Any]] {
+        let result = try await tool(["ca", "list", "--dir", "ca", "--json"], in: directory)
+        #expect(result.status == 0, "\(result.text)")
+        let json = try #require(result.text.split(separator: "\n").first { $0.hasPrefix("[") })
+        return try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+    }
+
+    @Test("ca without an endpoint and without --mock fails naming both; a CA made on --mock is marked and says so")
+    func noSilentMock() async throws {
+        try await withTemporaryDirectory { directory in
+            var result = try await toolWithoutMock(
+                ["ca", "init", "--dir", "ca", "--subject", "CN=Silent Mock Root"], in: directory)
+            #expect(result.status != 0)
+            #expect(result.text.contains("--endpoint"), "\(result.text)")
+            #expect(result.text.contains("--mock"), "\(result.text)")
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("ca").path))
+
+            result = try await tool(["ca", "init", "--dir", "ca", "--subject", "CN=Mock Root"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            let config = try String(contentsOf: directory.appendingPathComponent("ca/ca-config.json"), encoding: .utf8)
+            #expect(config.contains(#""madeOnMock" : true"#), "\(config)")
+
+            // Every later command says so; without --mock the directory is refused with the way forward.
+            for arguments in [["ca", "list", "--dir", "ca"], ["ca", "crl", "--dir", "ca", "--out", "crl.pem"]] {
+                result = try await tool(arguments, in: directory)
+                #expect(result.status == 0, "\(result.text)")
+                #expect(result.text.contains("warning: the CA in ca is made on an HSM mock"), "\(result.text)")
+            }
+            result = try await toolWithoutMock(["ca", "list", "--dir", "ca"], in: directory)
+            #expect(result.status != 0)
+            #expect(result.text.contains("--mock"), "\(result.text)")
+            result = try await toolWithoutMock(
+                ["ca", "list", "--dir", "ca", "--endpoint", "127.0.0.1:1", "--plaintext"], in: directory)
+            #expect(result.status != 0)
+            #expect(result.text.contains("made by the embedded HSM mock"), "\(result.text)")
+        }
+    }
+
+    @Test("ca policy: a misspelled member is an error naming it; show prints the effective policy; set stores it")
+    func policyFailsClosed() async throws {
+        try await withTemporaryDirectory { directory in
+            var result = try await tool(["ca", "init", "--dir", "ca", "--subject", "CN=Policy Root"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            let csr = try await opensslCSR(.p256, subject: "/CN=evil.attacker.org", sans: [], in: directory)
+            try Data(csr).write(to: directory.appendingPathComponent("evil.csr"))
+            _ = try write(#"{"permitedDNSDomains": ["example.com"]}"#, to: "typo.json", in: directory)
+            _ = try write(#"{"dnsNames": {"permitted": ["example.com"]}}"#, to: "good.json", in: directory)
+
+            result = try await toolWithoutMock(["ca", "policy", "show", "--policy", "typo.json"], in: directory)
+            #expect(result.status == 1)
+            #expect(result.text.contains("\"permitedDNSDomains\""), "\(result.text)")
+            result = try await tool(
+                ["ca", "sign", "--dir", "ca", "--csr", "evil.csr", "--profile", "tls-server", "--policy", "typo.json"],
+                in: directory)
+            #expect(result.status == 1)
+            #expect(result.text.contains("permitedDNSDomains"), "\(result.text)")
+            #expect(!result.text.contains("BEGIN CERTIFICATE"))
+
+            result = try await toolWithoutMock(["ca", "policy", "show"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            #expect(result.text.contains(#""allowsWildcards" : false"#), "\(result.text)")
+            #expect(result.text.contains(#""maximumSubjectAlternativeNames" : 100"#), "\(result.text)")
+
+            // A stored policy applies without --policy.
+            result = try await toolWithoutMock(
+                ["ca", "policy", "set", "--dir", "ca", "--policy", "good.json"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            result = try await toolWithoutMock(["ca", "policy", "show", "--dir", "ca"], in: directory)
+            #expect(result.text.contains(#""example.com""#), "\(result.text)")
+            result = try await tool(
+                ["ca", "sign", "--dir", "ca", "--csr", "evil.csr", "--profile", "tls-server"], in: directory)
+            #expect(result.status == 1)
+            #expect(result.text.contains("nameNotPermitted"), "\(result.text)")
+            #expect(try await listed(directory).isEmpty)
+        }
+    }
+
+    @Test("ca issue and ca sign check their outputs first: a failed output issues nothing, a rerun succeeds")
+    func outputsAreAllOrNothing() async throws {
+        try await withTemporaryDirectory { directory in
+            var result = try await tool(["ca", "init", "--dir", "ca", "--subject", "CN=Atomic Root"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            _ = try write("a regular file", to: "plain", in: directory)
+            func issue(key: String, cert: String) async throws -> ChildProcess.Output {
+                try await tool(
+                    [
+                        "ca", "issue", "--dir", "ca", "--generate-key", "--subject", "CN=client-1", "--profile",
+                        "tls-client", "--out-key", key, "--out-cert", cert,
+                    ], in: directory)
+            }
+            let manager = FileManager.default
+            for (key, cert) in [("plain/k.blob", "c.pem"), ("k.blob", "plain/c.pem"), ("k.blob", "no/such/c.pem")] {
+                result = try await issue(key: key, cert: cert)
+                #expect(result.status != 0, "\(key) \(cert)")
+                #expect(result.text.contains("Error:"), "\(result.text)")
+                #expect(!manager.fileExists(atPath: directory.appendingPathComponent("k.blob").path))
+                #expect(try await listed(directory).isEmpty)
+            }
+            result = try await issue(key: "k.blob", cert: "c.pem")
+            #expect(result.status == 0, "\(result.text)")
+            #expect(try await listed(directory).count == 1)
+
+            // ca sign: a bad --out issues nothing; ca export writes a recorded certificate again.
+            let csr = try await opensslCSR(.p256, in: directory)
+            try Data(csr).write(to: directory.appendingPathComponent("leaf.csr"))
+            let sign = ["ca", "sign", "--dir", "ca", "--csr", "leaf.csr", "--profile", "tls-server", "--out"]
+            result = try await tool(sign + ["plain/leaf.pem"], in: directory)
+            #expect(result.status != 0)
+            #expect(!result.text.contains("issued serial"), "\(result.text)")
+            #expect(try await listed(directory).count == 1)
+            result = try await tool(sign + ["leaf.pem"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            let records = try await listed(directory)
+            let serial = try #require(records.last?["serialNumber"] as? String)
+            result = try await tool(
+                ["ca", "export", "--dir", "ca", "--serial", serial, "--out", "again.pem"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            #expect(
+                try Data(contentsOf: directory.appendingPathComponent("again.pem"))
+                    == Data(contentsOf: directory.appendingPathComponent("leaf.pem")))
+            result = try await tool(["ca", "export", "--dir", "ca", "--serial", "00ff"], in: directory)
+            #expect(result.status == 1)
+            #expect(result.text.contains("notFound"), "\(result.text)")
+        }
+    }
+
+    @Test("--out that is a symbolic link, a FIFO or a character device is written through, never replaced")
+    func outputsWrittenThrough() async throws {
+        try await withTemporaryDirectory { directory in
+            var result = try await tool(["ca", "init", "--dir", "ca", "--subject", "CN=Through Root"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            let csr = try await opensslCSR(.p256, in: directory)
+            try Data(csr).write(to: directory.appendingPathComponent("leaf.csr"))
+            let manager = FileManager.default
+            func type(_ name: String) throws -> FileAttributeType? {
+                try manager.attributesOfItem(atPath: directory.appendingPathComponent(name).path)[.type]
+                    as? FileAttributeType
+            }
+            // A symbolic link stays a link; its target gets the chain.
+            try manager.createSymbolicLink(
+                atPath: directory.appendingPathComponent("link.pem").path, withDestinationPath: "target.pem")
+            result = try await tool(
+                ["ca", "sign", "--dir", "ca", "--csr", "leaf.csr", "--profile", "tls-server", "--out", "link.pem"],
+                in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            #expect(try type("link.pem") == .typeSymbolicLink)
+            #expect(
+                try String(contentsOf: directory.appendingPathComponent("target.pem"), encoding: .utf8).contains(
+                    "BEGIN CERTIFICATE"))
+
+            // A FIFO is written through to its reader.
+            result = try await ChildProcess.run(
+                "/usr/bin/env",
+                [
+                    "-u", "GREP11_ADDRESS", "sh", "-c",
+                    #"cd "$1" && mkfifo fifo && (cat fifo > from-fifo.pem 2>/dev/null &) && exec "$0" ca sign "#
+                        + "--mock --dir ca --csr leaf.csr --profile tls-server --out fifo",
+                    hpcsTool, directory.path,
+                ], timeout: .seconds(120))
+            #expect(result.status == 0, "\(result.text)")
+            #expect(try type("fifo") != .typeRegular)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(
+                try String(contentsOf: directory.appendingPathComponent("from-fifo.pem"), encoding: .utf8).contains(
+                    "BEGIN CERTIFICATE"))
+
+            // A character device (a private /dev/null, where mknod is allowed) stays a device.
+            let made = try await run("/bin/sh", ["-c", "mknod null c 1 3"], in: directory)
+            if made.status == 0 {
+                result = try await tool(
+                    ["ca", "sign", "--dir", "ca", "--csr", "leaf.csr", "--profile", "tls-server", "--out", "null"],
+                    in: directory)
+                #expect(result.status == 0, "\(result.text)")
+                #expect(try type("null") == .typeCharacterSpecial)
+            }
+        }
+    }
+
+    @Test("Control characters: refused in a typed subject and in a CSR, escaped in ca list; never raw on the terminal")
+    func controlCharacters() async throws {
+        try await withTemporaryDirectory { directory in
+            var result = try await tool(
+                ["ca", "init", "--dir", "ca", "--subject", "CN=\u{1B}[2J\u{1B}[31mRoot"], in: directory)
+            #expect(result.status != 0)
+            #expect(result.text.contains("\\x1b"), "\(result.text)")
+            #expect(!result.text.contains("\u{1B}"))
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("ca/ca-key.blob").path))
+
+            result = try await tool(["ca", "init", "--dir", "ca", "--subject", "CN=Escapes Root"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            let evil = try swiftCSR(
+                subject: try DistinguishedName {
+                    OrganizationName("\u{1B}]0;owned\u{07}")
+                    CommonName("www.example.com")
+                }, sans: [.dnsName("www.example.com")])
+            try Data(evil).write(to: directory.appendingPathComponent("evil.csr"))
+            result = try await tool(
+                ["ca", "sign", "--dir", "ca", "--csr", "evil.csr", "--profile", "tls-server"], in: directory)
+            #expect(result.status != 0)
+            #expect(result.text.contains("control character"), "\(result.text)")
+            #expect(!result.text.contains("\u{1B}"))
+
+            // A record from before (written into the database directly) is listed with its escapes shown.
+            let csr = try await opensslCSR(.p256, in: directory)
+            try Data(csr).write(to: directory.appendingPathComponent("leaf.csr"))
+            result = try await tool(
+                ["ca", "sign", "--dir", "ca", "--csr", "leaf.csr", "--profile", "tls-server", "--out", "leaf.pem"],
+                in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            let update = try await run(
+                "/usr/bin/env",
+                [
+                    "python3", "-c",
+                    "import sqlite3; c = sqlite3.connect('ca/issued.sqlite'); "
+                        + "c.execute(\"UPDATE certificate SET subject = 'CN=\\x1b[31mred\\x1b[0m', profile = 'x\\x9by'\"); c.commit()",
+                ], in: directory)
+            #expect(update.status == 0, "\(update.output)")
+            result = try await tool(["ca", "list", "--dir", "ca"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            #expect(result.text.contains("CN=\\x1b[31mred\\x1b[0m"), "\(result.text)")
+            #expect(result.text.contains("x\\x9by"), "\(result.text)")
+            #expect(!result.text.contains("\u{1B}"))
+            #expect(!result.text.unicodeScalars.contains("\u{9B}"))
+        }
+    }
+
+    @Test("ca sign with 100,000 SANs fails fast with a clear error; 150 SANs are over the default cap")
+    func tooManyNames() async throws {
+        try await withTemporaryDirectory { directory in
+            var result = try await tool(["ca", "init", "--dir", "ca", "--subject", "CN=Bounded Root"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            let subject = try DistinguishedName { OrganizationName("Example") }
+            let huge = try swiftCSR(
+                subject: subject, sans: (0..<100_000).map { GeneralName.dnsName("h\($0).example.com") })
+            try Data(huge).write(to: directory.appendingPathComponent("huge.csr"))
+            let start = ContinuousClock.now
+            result = try await tool(
+                ["ca", "sign", "--dir", "ca", "--csr", "huge.csr", "--profile", "tls-server"], in: directory)
+            #expect(ContinuousClock.now - start < .seconds(15))
+            #expect(result.status != 0)
+            #expect(result.text.contains("KiB"), "\(result.text)")
+            #expect(!result.text.contains("BEGIN CERTIFICATE"))
+
+            let many = try swiftCSR(
+                subject: subject, sans: (0..<150).map { GeneralName.dnsName("h\($0).example.com") })
+            try Data(many).write(to: directory.appendingPathComponent("many.csr"))
+            result = try await tool(
+                ["ca", "sign", "--dir", "ca", "--csr", "many.csr", "--profile", "tls-server"], in: directory)
+            #expect(result.status != 0)
+            #expect(result.text.contains("150 subject alternative names"), "\(result.text)")
+            #expect(try await listed(directory).isEmpty)
         }
     }
 }

@@ -15,7 +15,8 @@ let pkilint = PythonInterpreter.find(importCheck: "import pkilint")
 struct LintTests {
     func lint(_ module: String, _ arguments: [String], in directory: URL) async throws -> CommandResult {
         guard let python = pkilint.interpreter else {
-            throw CommandError("pkilint not found (run scripts/install-deps.sh); tried: \(pkilint.reasons.joined(separator: "; "))")
+            throw CommandError(
+                "pkilint not found (run scripts/install-deps.sh); tried: \(pkilint.reasons.joined(separator: "; "))")
         }
         return try await run(
             python.executable, python.leadingArguments + ["-m", "pkilint.bin.\(module)", "lint"] + arguments,

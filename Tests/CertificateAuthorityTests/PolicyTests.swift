@@ -9,7 +9,9 @@ import X509
 @Suite("CertificateAuthority policy and bad input: typed errors, nothing written")
 struct PolicyTests {
     static let policy = Policy(
-        dnsNames: .init(permitted: ["example.com", ".internal.example.net"], excluded: ["secret.example.com"]),
+        dnsNames: .init(
+            permitted: ["example.com", ".internal.example.net"], excluded: ["secret.example.com"],
+            allowsWildcards: true),
         ipAddresses: .init(permitted: ["192.0.2.0/24", "2001:db8::/32"], excluded: ["192.0.2.13"]),
         emailAddresses: .init(permitted: ["example.com"]),
         uris: .init(permitted: ["example.com"]),

@@ -114,7 +114,8 @@ struct SigningTests {
             await #expect(throws: CertificateAuthorityError.nameNotPermitted) {
                 try await ca.sign(csrPEMOrDER: organization, profile: .tlsServer, sans: [.rfc822Name("a@example.com")])
             }
-            let person = try await opensslCSR(.p256, subject: "/CN=Jane Doe", sans: ["DNS:www.example.com"], in: directory)
+            let person = try await opensslCSR(
+                .p256, subject: "/CN=Jane Doe", sans: ["DNS:www.example.com"], in: directory)
             await #expect(throws: CertificateAuthorityError.nameNotPermitted) {
                 try await ca.sign(csrPEMOrDER: person, profile: .tlsServer)
             }

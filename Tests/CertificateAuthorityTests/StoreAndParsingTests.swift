@@ -1,9 +1,9 @@
 import CertificateAuthority
 import EP11
 import Foundation
-import TestSupport
 import HSMMock
 import SwiftASN1
+import TestSupport
 import Testing
 import X509
 
