@@ -65,12 +65,12 @@ struct ConnectionOptions: ParsableArguments {
             }
             guard let embeddedMasterKeyFile else {
                 printError(
-                    "hpcs-tool: --mock: using a throwaway in-process HSM mock; "
+                    "hpcs-tool: using a throwaway in-process HSM mock (--mock); "
                         + "its keys are lost when this command ends")
                 return try await HSMMock().withClient(body)
             }
             printError(
-                "hpcs-tool: --mock: using an in-process HSM mock whose master key is stored in "
+                "hpcs-tool: using an in-process HSM mock (--mock) whose master key is stored in "
                     + "\(embeddedMasterKeyFile) (for testing only)")
             return try await HSMMock(masterKeyFile: embeddedMasterKeyFile).withClient(body)
         }

@@ -138,7 +138,7 @@ struct KMSOptions: ParsableArguments {
         let instance = (instanceID ?? UUID().uuidString).lowercased()
         let key = mock.createRootKey(instanceID: instance, name: "demo-root-key", id: keyID)
         printError(
-            "hpcs-tool: --mock: using a throwaway in-process Key Protect mock with demo root key \(key.id); "
+            "hpcs-tool: using a throwaway in-process Key Protect mock (--mock) with demo root key \(key.id); "
                 + "its keys exist only while this command runs")
         return try await mock.withServer(host: "127.0.0.1", port: 0) { baseURL in
             let client = try KeyProtectClient(

@@ -107,6 +107,16 @@ struct CLISafetyTests {
         }
     }
 
+    @Test("demo still uses the embedded mocks by default, and says so")
+    func demoSaysItUsesMocks() async throws {
+        try await shell(#""$TOOL" demo"#) { output, _ in
+            #expect(output.status == 0, "\(output.text)")
+            #expect(output.text.contains("HSM: embedded in-process mock"), "\(output.text)")
+            #expect(output.text.contains("throwaway in-process HSM mock"), "\(output.text)")
+            #expect(output.text.contains("demo complete"), "\(output.text)")
+        }
+    }
+
     @Test(
         "--mock with an endpoint is refused",
         arguments: [
