@@ -4,6 +4,8 @@ public import GRPCCore
 import GRPCInProcessTransport
 import GRPCNIOTransportHTTP2
 public import Logging
+import NIOCore
+import NIOSSL
 
 /// A software HSM that serves `grep11.Crypto` with EP11 semantics: sealed key blobs bound to their attributes,
 /// enforced usage flags, real cryptography (OpenSSL libcrypto) and the return values a real HSM gives.
@@ -127,6 +129,47 @@ public final class HSMMock: Sendable {
             self.privateKeyPEM = privateKeyPEM
             self.clientCertificateRootsPEM = clientCertificateRootsPEM
         }
+
+        /// Checks each part before a server starts, so that a bad input is named instead of surfacing as a
+        /// stopped server.
+        ///
+        /// - Throws: ``EP11Error`` with code `invalidArgument`: "the TLS certificate chain is not PEM
+        ///   certificates", "the TLS private key is not a PEM private key (or it is encrypted)", "the TLS private
+        ///   key does not belong to the certificate", "the client CA roots are not PEM certificates".
+        public func validate() throws {
+            let chain: [NIOSSLCertificate]
+            do {
+                chain = try NIOSSLCertificate.fromPEMBytes(certificateChainPEM)
+            } catch {
+                throw EP11Error(code: .invalidArgument, message: "the TLS certificate chain is not PEM certificates")
+            }
+            guard !chain.isEmpty else {
+                throw EP11Error(code: .invalidArgument, message: "the TLS certificate chain holds no PEM certificate")
+            }
+            let key: NIOSSLPrivateKey
+            do {
+                key = try NIOSSLPrivateKey(bytes: privateKeyPEM, format: .pem)
+            } catch {
+                throw EP11Error(
+                    code: .invalidArgument, message: "the TLS private key is not a PEM private key (or it is encrypted)"
+                )
+            }
+            // A context refuses a key that does not match the leaf certificate.
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            do {
+                _ = try NIOSSLContext(configuration: configuration)
+            } catch {
+                throw EP11Error(
+                    code: .invalidArgument, message: "the TLS private key does not belong to the certificate")
+            }
+            if let roots = clientCertificateRootsPEM {
+                let parsed = try? NIOSSLCertificate.fromPEMBytes(roots)
+                guard let parsed, !parsed.isEmpty else {
+                    throw EP11Error(code: .invalidArgument, message: "the client CA roots are not PEM certificates")
+                }
+            }
+        }
     }
 
     /// Serves the mock over HTTP/2 on `host:port` (port 0 picks a free one) for the duration of `body`, which gets
@@ -141,15 +184,23 @@ public final class HSMMock: Sendable {
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
             group.addTask { try await server.run() }
             defer { server.beginGracefulShutdown() }
-            let bound = try await server.boundPort()
+            let bound = try await server.boundPort(startupFailureFrom: &group)
             return try await body(bound)
         }
     }
 
     /// A standalone server; call ``HSMMockServer/run()`` and ``HSMMockServer/beginGracefulShutdown()``.
+    ///
+    /// The server allows 4,096 concurrent calls on one HTTP/2 connection (clients queue the rest, as a real
+    /// GREP11 endpoint makes them) and request messages of up to 4 MiB; see ``HSMRequestLimits``.
+    ///
+    /// - Throws: ``EP11Error`` with code `invalidArgument` when `tls` is unusable, saying which part: the
+    ///   certificate chain or the private key is not PEM, they do not belong together, or the client roots are not
+    ///   PEM certificates.
     public func makeServer(host: String, port: Int, tls: ServerTLS? = nil) throws -> HSMMockServer {
         let security: HTTP2ServerTransport.Posix.TransportSecurity
         if let tls {
+            try tls.validate()
             security = .tls(
                 certificateChain: [.bytes(tls.certificateChainPEM, format: .pem)],
                 privateKey: .bytes(tls.privateKeyPEM, format: .pem)
@@ -167,9 +218,16 @@ public final class HSMMock: Sendable {
             bindHost.contains(":")
             ? .ipv6(host: bindHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
             : .ipv4(host: bindHost, port: port)
-        let transport = HTTP2ServerTransport.Posix(address: address, transportSecurity: security)
+        let config = HTTP2ServerTransport.Posix.Config.defaults { config in
+            config.http2.maxConcurrentStreams = HSMRequestLimits.maximumConcurrentStreams
+            config.rpc.maxRequestPayloadSize = HSMRequestLimits.maximumRequestBytes
+        }
+        let transport = HTTP2ServerTransport.Posix(address: address, transportSecurity: security, config: config)
+        let bareHost = bindHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let addressText = bareHost.contains(":") ? "[\(bareHost)]:\(port)" : "\(bareHost):\(port)"
         return HSMMockServer(
-            transport: transport, service: CryptoService(core: core, logger: logger), interceptors: interceptors)
+            transport: transport, service: CryptoService(core: core, logger: logger), interceptors: interceptors,
+            addressText: addressText)
     }
 }
 
@@ -178,14 +236,69 @@ public final class HSMMockServer: Sendable {
     private let transport: HTTP2ServerTransport.Posix
     private let server: GRPCServer<HTTP2ServerTransport.Posix>
 
-    init(transport: HTTP2ServerTransport.Posix, service: CryptoService, interceptors: [any ServerInterceptor]) {
+    private let addressText: String
+
+    init(
+        transport: HTTP2ServerTransport.Posix, service: CryptoService, interceptors: [any ServerInterceptor],
+        addressText: String
+    ) {
         self.transport = transport
         self.server = GRPCServer(transport: transport, services: [service], interceptors: interceptors)
+        self.addressText = addressText
     }
 
     /// Serves until ``beginGracefulShutdown()``.
+    ///
+    /// - Throws: ``EP11Error`` with code `transportFailure` naming the cause when the server cannot listen:
+    ///   "address 127.0.0.1:9876 is in use", "address ... is not an address of this host", "permission denied".
     public func run() async throws {
-        try await server.serve()
+        do {
+            try await server.serve()
+        } catch {
+            throw Self.startupError(error, address: addressText) ?? error
+        }
+    }
+
+    /// The port once listening; when the server failed to start, the error of `run()` (awaited from `group`, the
+    /// task group running it) rather than the transport's bare "server is stopped".
+    func boundPort(startupFailureFrom group: inout ThrowingTaskGroup<Void, any Error>) async throws -> Int {
+        do {
+            return try await boundPort()
+        } catch {
+            try await group.next()
+            throw error
+        }
+    }
+
+    /// A listening failure as a sentence, found in the chain of causes (`RuntimeError.cause`, NIO's `IOError`).
+    static func startupError(_ error: any Error, address: String) -> EP11Error? {
+        var current: (any Error)? = error
+        var depth = 0
+        while let candidate = current, depth < 8 {
+            if let ioError = candidate as? IOError {
+                switch ioError.errnoCode {
+                case EADDRINUSE:
+                    return EP11Error(code: .transportFailure, message: "address \(address) is in use")
+                case EADDRNOTAVAIL:
+                    return EP11Error(
+                        code: .transportFailure, message: "address \(address) is not an address of this host")
+                case EACCES:
+                    return EP11Error(
+                        code: .transportFailure,
+                        message: "permission denied to listen on \(address) (a port below 1024?)")
+                default:
+                    return EP11Error(
+                        code: .transportFailure,
+                        message: "cannot listen on \(address): \(String(cString: strerror(ioError.errnoCode)))")
+                }
+            }
+            if candidate is SocketAddressError {
+                return EP11Error(code: .transportFailure, message: "\(address) is not an IP address to listen on")
+            }
+            current = (candidate as? RuntimeError)?.cause
+            depth += 1
+        }
+        return nil
     }
 
     /// Stops accepting calls and lets calls in flight finish.

@@ -19,6 +19,24 @@ extension KeyProtectMock {
         )
     }
 
+    /// Why a server made by ``makeServer(host:port:onServerRunning:)`` could not listen, as a sentence ("address
+    /// 127.0.0.1:9877 is in use"), when `error` (or an error it wraps) is a socket error; nil otherwise.
+    public static func listenFailure(_ error: any Error, host: String, port: Int) -> String? {
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        if let ioError = error as? IOError {
+            switch ioError.errnoCode {
+            case EADDRINUSE: return "address \(address) is in use"
+            case EADDRNOTAVAIL: return "address \(address) is not an address of this host"
+            case EACCES: return "permission denied to listen on \(address) (a port below 1024?)"
+            default: return "cannot listen on \(address): \(String(cString: strerror(ioError.errnoCode)))"
+            }
+        }
+        if error is SocketAddressError {
+            return "\(host) is not an address to listen on"
+        }
+        return nil
+    }
+
     /// Serves the mock on `host:port` (0: a free port) while `body` runs; `body` receives the base URL
     /// (`http://host:port`), which is both the IAM URL and the Key Protect endpoint.
     public func withServer<T: Sendable>(

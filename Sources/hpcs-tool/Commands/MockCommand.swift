@@ -2,6 +2,7 @@ import ArgumentParser
 import EP11
 import Foundation
 import HSMMock
+import KeyDaemonCLI
 import Logging
 import ServiceLifecycle
 
@@ -39,6 +40,15 @@ struct MockCommand: AsyncParsableCommand {
         @Flag(help: "Debug logging to stderr.") var verbose = false
 
         func run() async throws {
+            do {
+                try await serve()
+            } catch let error as EP11Error {
+                // A bad TLS input or a port in use, said as a sentence (not as a stopped server).
+                throw CommandFailure("mock hsm: \(error.message)")
+            }
+        }
+
+        private func serve() async throws {
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
                 (0...65535).contains(port)
             else { throw ValidationError("--listen must be HOST:PORT") }
@@ -102,7 +112,14 @@ struct ServerService: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await server.run() }
-                let port = try await server.boundPort()
+                let port: Int
+                do {
+                    port = try await server.boundPort()
+                } catch {
+                    // The transport only says it stopped: the server task's error says why (port in use, ...).
+                    try await group.next()
+                    throw error
+                }
                 logger.info("HSM mock listening", metadata: ["hpcs.mock.port": "\(port)"])
                 print("listening on port \(port)")
                 fflush(nil)

@@ -80,7 +80,14 @@ extension MockCommand {
                     logger: logger
                 )
             )
-            try await group.run()
+            do {
+                try await group.run()
+            } catch {
+                if let reason = KeyProtectMock.listenFailure(error, host: host, port: port) {
+                    throw CommandFailure("mock kms: \(reason)")
+                }
+                throw error
+            }
         }
     }
 }

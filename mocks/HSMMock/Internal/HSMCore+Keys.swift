@@ -5,7 +5,7 @@ extension HSMCore {
     // MARK: GenerateKey
 
     func generateKey(_ request: Grep11_GenerateKeyRequest) throws(HSMFailure) -> Grep11_GenerateKeyResponse {
-        let template = AttributeTemplate(wire: request.template)
+        let template = try AttributeTemplate(limitedWire: request.template)
         let mechanism = MechanismType(rawValue: request.mech.mechanism)
         let keyType: KeyType
         let length: Int
@@ -84,8 +84,8 @@ extension HSMCore {
 
     func generateKeyPair(_ request: Grep11_GenerateKeyPairRequest) throws(HSMFailure) -> Grep11_GenerateKeyPairResponse
     {
-        let publicTemplate = AttributeTemplate(wire: request.pubKeyTemplate)
-        let privateTemplate = AttributeTemplate(wire: request.privKeyTemplate)
+        let publicTemplate = try AttributeTemplate(limitedWire: request.pubKeyTemplate, role: "public key template")
+        let privateTemplate = try AttributeTemplate(limitedWire: request.privKeyTemplate, role: "private key template")
         let mechanism = MechanismType(rawValue: request.mech.mechanism)
         var publicAttributes = publicTemplate
         var privateAttributes = privateTemplate
@@ -314,7 +314,7 @@ extension HSMCore {
         guard !request.wrapped.isEmpty else { throw HSMFailure(.wrappedKeyInvalid, "wrapped key missing") }
         guard request.wrapped.count <= 64 * 1024 else { throw HSMFailure(.wrappedKeyLenRange, "wrapped key too large") }
         let wrapped = Array(request.wrapped)
-        let template = AttributeTemplate(wire: request.template)
+        let template = try AttributeTemplate(limitedWire: request.template)
         let mechanism = MechanismType(rawValue: request.mech.mechanism)
         if mechanism == .ibmAttributeBoundWrap {
             let kek = try openKey(request.keK, hasKey: request.hasKeK, role: "unwrapping")
@@ -543,7 +543,7 @@ extension HSMCore {
     // MARK: DeriveKey
 
     func deriveKey(_ request: Grep11_DeriveKeyRequest) throws(HSMFailure) -> Grep11_DeriveKeyResponse {
-        let template = AttributeTemplate(wire: request.template)
+        let template = try AttributeTemplate(limitedWire: request.template)
         if MechanismType(rawValue: request.mech.mechanism) == .ibmBTCDerive {
             return try btcDerive(request, template: template)
         }
@@ -659,6 +659,8 @@ extension HSMCore {
             sensitive = false
         }
         var response = Grep11_GetAttributeValueResponse()
+        try HSMRequestLimits.checkAttributeCount(
+            request.attributes.count + request.attributesBytes.count, role: "attribute request")
         let requested = Set(request.attributes.keys).union(request.attributesBytes.keys)
         for raw in requested.sorted() {
             let type = AttributeType(rawValue: raw)
@@ -677,7 +679,7 @@ extension HSMCore {
         -> Grep11_SetAttributeValueResponse
     {
         guard !request.object.isEmpty else { throw HSMFailure(.argumentsBad, "object missing") }
-        let changes = AttributeTemplate(wire: request.attributes)
+        let changes = try AttributeTemplate(limitedWire: request.attributes, role: "attribute list")
         var response = Grep11_SetAttributeValueResponse()
         switch try openKey(Array(request.object)) {
         case .secret(var object), .private(var object):
@@ -713,6 +715,7 @@ extension HSMCore {
             }
             attributes[change.type] = change.value
         }
+        try HSMRequestLimits.checkAttributeCount(attributes.count, role: "key")
     }
 
     // MARK: RewrapKeyBlob and master keys
