@@ -330,7 +330,8 @@ public actor CertificateAuthority {
             else {
                 throw CertificateAuthorityError(
                     code: .invalidSignature,
-                    message: "'\(child.fields.subject)' is not signed by '\(parent.fields.subject)'")
+                    message: ControlCharacters.escaped(
+                        "'\(child.fields.subject)' is not signed by '\(parent.fields.subject)'"))
             }
         }
         try FileIO.write(Array(documents.map(\.pem).joined().utf8), to: chainPath, mode: 0o644)

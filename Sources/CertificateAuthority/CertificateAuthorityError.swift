@@ -87,10 +87,12 @@ public struct CertificateAuthorityError: Error, Sendable, Hashable, CustomString
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
+    /// Control characters (which a message may quote from a request or a file) are escaped, so the description
+    /// is safe to print on a terminal.
     public var description: String {
         var text = "CertificateAuthorityError.\(code): \"\(message)\""
         if let cause { text += " (cause: \(String(describing: cause)))" }
-        return text
+        return ControlCharacters.escaped(text)
     }
 }
 

@@ -4,6 +4,7 @@ import EP11
 import Foundation
 import HSMMock
 import SwiftASN1
+import TestSupport
 import Testing
 import X509
 
@@ -301,6 +302,34 @@ struct FailSafeTests {
             let exported = CertificateAuthority.pemChain(
                 leafDER: record.certificateDER, chainPEM: await ca.certificateChainPEM)
             #expect(exported == (try issued.pemChain))
+        }
+    }
+}
+
+@Suite("docs/ca-policy.md")
+struct PolicyDocumentationTests {
+    @Test("The example policy in docs/ca-policy.md reads, and signs and refuses the names the page says")
+    func documentedExample() async throws {
+        let page = try String(
+            contentsOf: PythonInterpreter.repositoryRoot.appendingPathComponent("docs/ca-policy.md"), encoding: .utf8)
+        let example = try #require(page.components(separatedBy: "## Example").last)
+        let json = try #require(
+            example.components(separatedBy: "```json\n").dropFirst().first?.components(separatedBy: "```").first)
+        let policy = try Policy(json: Data(json.utf8))
+        #expect(policy.dnsNames.allowsWildcards)
+        #expect(policy.maximumSubjectAlternativeNames == 20)
+        try await withRootCA(policy: policy) { ca, _, _ in
+            let subject = try DistinguishedName { OrganizationName("Example") }
+            for name in ["www.example.com", "*.api.example.com", "db.internal.example.net"] {
+                _ = try await ca.sign(
+                    csrPEMOrDER: try swiftCSR(subject: subject), profile: .tlsServer, sans: [.dnsName(name)])
+            }
+            for name in ["evil.attacker.org", "secret.example.com", "*.example.com", "internal.example.net"] {
+                await #expect(throws: CertificateAuthorityError.nameNotPermitted, "\(name)") {
+                    try await ca.sign(
+                        csrPEMOrDER: try swiftCSR(subject: subject), profile: .tlsServer, sans: [.dnsName(name)])
+                }
+            }
         }
     }
 }

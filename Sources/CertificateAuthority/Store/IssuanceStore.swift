@@ -44,7 +44,8 @@ public struct RevocationReason: Sendable, Hashable, CustomStringConvertible {
         ]
         let key = text.lowercased().replacingOccurrences(of: "-", with: "")
         guard let value = names[key] else {
-            throw CertificateAuthorityError(code: .malformedInput, message: "unknown revocation reason '\(text)'")
+            throw CertificateAuthorityError(
+                code: .malformedInput, message: "unknown revocation reason '\(ControlCharacters.escaped(text))'")
         }
         self.rawValue = value
     }
