@@ -149,6 +149,11 @@ private func outputKind(_ path: String, replacingExisting: Bool) throws -> Outpu
     var linkStatus = stat()
     guard lstat(path, &linkStatus) == 0 else {
         guard errno == ENOENT else { throw CommandFailure("cannot use \(path): \(systemErrorText(errno))") }
+        // A new file is made in the same directory: check that it can be, before any work is done.
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard access(directory, W_OK | X_OK) == 0 else {
+            throw CommandFailure("cannot create \(path): \(systemErrorText(errno))")
+        }
         return .absent
     }
     var status = linkStatus

@@ -232,6 +232,15 @@ struct CLISafetyTests {
         }
     }
 
+    @Test("an output path in a missing directory is refused before the KMS is called")
+    func outputInMissingDirectoryRefused() async throws {
+        try await shell(#""$TOOL" kms wrap --mock --generate --plaintext-out missing/key.bin"#) { output, _ in
+            #expect(output.status != 0, "\(output.text)")
+            #expect(output.text.contains("cannot create missing/key.bin: No such file or directory"), "\(output.text)")
+            #expect(!output.text.contains("throwaway"), "\(output.text)")
+        }
+    }
+
     @Test("an output path that is a directory is refused before the KMS is called")
     func outputDirectoryRefused() async throws {
         try await shell(#"mkdir out && "$TOOL" kms wrap --mock --generate --plaintext-out out"#) { output, _ in
