@@ -42,6 +42,9 @@ public struct IAMError: Error, Sendable, Hashable, CustomStringConvertible {
     public var serviceErrorCode: String?
     /// The underlying error, if any.
     public var cause: (any Error)?
+    /// For ``Code/transportFailure``: whether sending the request again may help (false for a refused TLS
+    /// certificate).
+    package var isRetryableTransportFailure = true
 
     public init(
         code: Code,
@@ -62,6 +65,16 @@ public struct IAMError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let malformedResponse = IAMError(code: .malformedResponse, message: "")
     public static let transportFailure = IAMError(code: .transportFailure, message: "")
     public static let invalidConfiguration = IAMError(code: .invalidConfiguration, message: "")
+
+    /// Whether asking again may succeed: IAM unreachable or too slow, HTTP 429 or 5xx. A rejected API key, an
+    /// unusable endpoint, a refused TLS certificate or a malformed answer are not transient.
+    public var isTransient: Bool {
+        switch code {
+        case .transportFailure: isRetryableTransportFailure
+        case .serviceError: httpStatus.map { $0 == 429 || $0 >= 500 } ?? false
+        default: false
+        }
+    }
 
     public static func == (lhs: IAMError, rhs: IAMError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }

@@ -16,28 +16,36 @@ import NIOFoundationCompat
 public actor IAMTokenProvider: BearerTokenSource {
     public struct Configuration: Sendable {
         /// IAM base URL; the token endpoint is `{endpoint}/identity/token`. Default `https://iam.cloud.ibm.com`.
+        /// Plain `http` is accepted only to loopback (127.0.0.0/8, `::1`, `localhost`), and a user name or password
+        /// in the URL never: the API key would travel in clear.
         public var endpoint: String
         /// A token is refreshed once this fraction of its lifetime has passed. Default 0.8 (as IBM's SDKs do).
         public var refreshAfterFraction: Double
-        /// Time allowed for one exchange with IAM. Default 30 s.
+        /// Time allowed for one request to IAM, measured in real time. Default 30 s.
         public var requestTimeout: Duration
-        /// Attempts for one exchange when IAM answers 429 or 5xx or cannot be reached. Default 3.
+        /// Attempts for one exchange when IAM answers 429 or 5xx or cannot be reached. A refused TLS certificate or
+        /// a refused API key is never retried. Default 3.
         public var maximumAttempts: Int
         /// Wait before the second attempt; doubled for each further one. Default 200 ms.
         public var retryBackoff: Duration
+        /// Bound on one exchange, all attempts and waits included: no attempt starts after it, and each attempt's
+        /// timeout is cut to what is left of it. Default 30 s.
+        public var deadline: Duration
 
         public init(
             endpoint: String = "https://iam.cloud.ibm.com",
             refreshAfterFraction: Double = 0.8,
             requestTimeout: Duration = .seconds(30),
             maximumAttempts: Int = 3,
-            retryBackoff: Duration = .milliseconds(200)
+            retryBackoff: Duration = .milliseconds(200),
+            deadline: Duration = .seconds(30)
         ) {
             self.endpoint = endpoint
             self.refreshAfterFraction = refreshAfterFraction
             self.requestTimeout = requestTimeout
             self.maximumAttempts = maximumAttempts
             self.retryBackoff = retryBackoff
+            self.deadline = deadline
         }
 
         public static var defaults: Configuration { Configuration() }
@@ -64,7 +72,7 @@ public actor IAMTokenProvider: BearerTokenSource {
     public init(
         apiKey: APIKey,
         configuration: Configuration = .defaults,
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = .failFast,
         clock: some Clock<Duration> = ContinuousClock(),
         logger: Logger = Logger(label: "hpcs.iam", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
@@ -106,35 +114,57 @@ public actor IAMTokenProvider: BearerTokenSource {
     }
 
     private func exchange() async throws -> CachedToken {
+        let base =
+            configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
+        // Checked before anything is sent: the request carries the API key.
+        let url = try HTTPEndpointPolicy.check(base, allowPlaintext: false, what: "IAM endpoint")
         let attempts = max(1, configuration.maximumAttempts)
+        let start = clock.now
         var backoff = configuration.retryBackoff
-        var lastError: IAMError?
-        for attempt in 1...attempts {
+        var attempt = 1
+        while true {
+            let remaining = configuration.deadline - (clock.now - start)
+            guard remaining > .zero else {
+                throw IAMError(
+                    code: .transportFailure,
+                    message: "no token from IAM at \(Self.hostAndPort(url)) within \(configuration.deadline)")
+            }
             do {
-                return try await exchangeOnce()
+                return try await exchangeOnce(
+                    base: base, url: url, timeout: min(configuration.requestTimeout, remaining))
             } catch let error as IAMError {
-                let retryable =
-                    error.code == .transportFailure
-                    || (error.code == .serviceError && (error.httpStatus.map { $0 == 429 || $0 >= 500 } ?? false))
-                guard retryable, attempt < attempts else { throw error }
-                lastError = error
+                guard error.isTransient, attempt < attempts else { throw Self.annotated(error, attempts: attempt) }
+                guard (clock.now - start) + backoff < configuration.deadline else {
+                    throw Self.annotated(
+                        error, attempts: attempt, note: "the deadline leaves no time for another attempt")
+                }
                 logger.debug("IAM token exchange failed; retrying", metadata: ["hpcs.iam.attempt": "\(attempt)"])
                 try await clock.sleep(for: backoff)
                 backoff = backoff * 2
+                attempt += 1
             }
         }
-        throw lastError ?? IAMError(code: .transportFailure, message: "no attempt was made")
     }
 
-    private func exchangeOnce() async throws -> CachedToken {
-        let base =
-            configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
-        guard base.hasPrefix("https://") || Self.isLoopbackHTTP(base) else {
-            throw IAMError(
-                code: .invalidConfiguration,
-                message: "IAM endpoint must be an https URL (plain http only on loopback): \(base)"
-            )
-        }
+    private static func annotated(_ error: IAMError, attempts: Int, note: String? = nil) -> IAMError {
+        guard attempts > 1 || note != nil else { return error }
+        var error = error
+        var notes: [String] = []
+        if attempts > 1 { notes.append("after \(attempts) attempts") }
+        if let note { notes.append(note) }
+        error.message += " (" + notes.joined(separator: "; ") + ")"
+        return error
+    }
+
+    /// `host:port` of `url`, the port defaulted from the scheme; never the user part, path or query.
+    package static func hostAndPort(_ url: URL) -> String {
+        let host = url.host ?? ""
+        let shown = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        let port = url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80)
+        return "\(shown):\(port)"
+    }
+
+    private func exchangeOnce(base: String, url: URL, timeout: Duration) async throws -> CachedToken {
         var request = HTTPClientRequest(url: base + "/identity/token")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -148,14 +178,14 @@ public actor IAMTokenProvider: BearerTokenSource {
         let response: HTTPClientResponse
         let bodyBuffer: ByteBuffer
         do {
-            let (seconds, attoseconds) = configuration.requestTimeout.components
+            let (seconds, attoseconds) = timeout.components
             let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-            let timeout = TimeAmount.nanoseconds(
+            let amount = TimeAmount.nanoseconds(
                 nanoseconds.overflow ? .max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000)
-            response = try await httpClient.execute(request, timeout: timeout, logger: logger)
+            response = try await httpClient.execute(request, timeout: amount, logger: logger)
             bodyBuffer = try await response.body.collect(upTo: 1 << 20)
         } catch {
-            throw IAMError(code: .transportFailure, message: "could not reach IAM at \(base)", cause: error)
+            throw Self.transportError(error, url: url, timeout: timeout)
         }
         exchangeCount += 1
         let status = Int(response.status.code)
@@ -190,21 +220,27 @@ public actor IAMTokenProvider: BearerTokenSource {
 }
 
 extension IAMTokenProvider {
-    /// Plain HTTP would expose the API key; it is accepted only for a server on this machine (test mocks).
-    static func isLoopbackHTTP(_ url: String) -> Bool {
-        guard url.hasPrefix("http://") else { return false }
-        let authority = url.dropFirst("http://".count).prefix { $0 != "/" }
-        let host: Substring
-        if authority.hasPrefix("[") {
-            host = authority.dropFirst().prefix { $0 != "]" }
-        } else {
-            host = authority.prefix { $0 != ":" }
+    /// An ``IAMError/transportFailure`` that says why IAM could not be reached, e.g. `connection refused`, or that
+    /// its certificate was refused (which is not retried).
+    static func transportError(_ error: any Error, url: URL, timeout: Duration) -> IAMError {
+        if error is CancellationError {
+            return IAMError(code: .transportFailure, message: "the IAM token request was cancelled", cause: error)
         }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        let isIPv4Loopback =
-            octets.count == 4 && octets.first == "127"
-            && octets.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { $0 >= "0" && $0 <= "9" } }
-        return host == "localhost" || host == "::1" || isIPv4Loopback
+        let target = hostAndPort(url)
+        if let failure = TransportFailure.diagnose(error) {
+            var result = IAMError(
+                code: .transportFailure, message: "could not reach IAM at \(target): \(failure.explanation)",
+                cause: error)
+            result.isRetryableTransportFailure = failure.isRetryable
+            return result
+        }
+        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
+            return IAMError(code: .transportFailure, message: "IAM at \(target) did not answer within \(timeout)")
+        }
+        if error is NIOTooManyBytesError {
+            return IAMError(code: .malformedResponse, message: "the IAM answer is larger than 1 MiB")
+        }
+        return IAMError(code: .transportFailure, message: "could not reach IAM at \(target)", cause: error)
     }
 }
 

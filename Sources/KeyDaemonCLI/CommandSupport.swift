@@ -1,4 +1,5 @@
 import Foundation
+import IAM
 
 // Helpers shared by hpcs-tool and hpcs-keyd: one vocabulary for failures, JSON output and transport checks.
 
@@ -25,23 +26,17 @@ public func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// Plain HTTP only to loopback, unless `allowPlaintext` (--plaintext) says otherwise.
+/// Plain HTTP only to loopback, unless `allowPlaintext` (--plaintext) says otherwise; never a user name or password
+/// in the URL. The rule is the one IAM and Key Protect clients apply (`HTTPEndpointPolicy`), checked here early so
+/// that the message can name the flag.
 public func checkHTTPTransport(_ endpoint: String, allowPlaintext: Bool, what: String) throws {
-    let lowered = endpoint.lowercased()
-    if lowered.hasPrefix("https://") { return }
-    guard lowered.hasPrefix("http://") else {
-        throw CommandFailure("the \(what) must be an http(s) URL")
-    }
-    let authority = lowered.dropFirst("http://".count).prefix { $0 != "/" }
-    let host: Substring
-    if authority.hasPrefix("[") {
-        host = authority.dropFirst().prefix { $0 != "]" }
-    } else {
-        host = authority.prefix { $0 != ":" }
-    }
-    let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    guard loopback || allowPlaintext else {
-        throw CommandFailure("refusing plain HTTP to \(host): use https, or --plaintext for a trusted network")
+    switch HTTPEndpointPolicy.evaluate(endpoint, allowPlaintext: allowPlaintext) {
+    case .success:
+        return
+    case .failure(let refusal):
+        var message = HTTPEndpointPolicy.message(for: refusal, what: what)
+        if case .plaintextToRemoteHost = refusal { message += ", or pass --plaintext for a trusted network" }
+        throw CommandFailure(message)
     }
 }
 

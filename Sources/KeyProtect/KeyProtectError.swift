@@ -12,7 +12,7 @@ public struct KeyProtectError: Error, Sendable, Hashable, CustomStringConvertibl
         private enum Value: Sendable, Hashable {
             case badRequest, unauthorized, forbidden, notFound, conflict, keyDeleted, unprocessable
             case rateLimited, serverError, unexpectedStatus
-            case timeout, transportFailure, malformedResponse, authenticationFailed
+            case timeout, transportFailure, tlsFailure, malformedResponse, authenticationFailed
             case invalidArgument, invalidConfiguration
         }
         private let value: Value
@@ -44,6 +44,9 @@ public struct KeyProtectError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let timeout = Code(.timeout)
         /// The connection could not be made or broke before a complete answer arrived.
         public static let transportFailure = Code(.transportFailure)
+        /// The TLS handshake failed: the server's certificate was refused (not signed by a trusted CA, expired, or
+        /// not valid for the host name) or the server refused this client. Not transient: never retried.
+        public static let tlsFailure = Code(.tlsFailure)
         /// The answer could not be read: not JSON, wrong types, missing fields, bad base64, or too large.
         public static let malformedResponse = Code(.malformedResponse)
         /// No bearer token could be obtained (the ``KeyProtectError/cause`` is the `IAMError`).
@@ -68,6 +71,7 @@ public struct KeyProtectError: Error, Sendable, Hashable, CustomStringConvertibl
             case .unexpectedStatus: "unexpectedStatus"
             case .timeout: "timeout"
             case .transportFailure: "transportFailure"
+            case .tlsFailure: "tlsFailure"
             case .malformedResponse: "malformedResponse"
             case .authenticationFailed: "authenticationFailed"
             case .invalidArgument: "invalidArgument"
@@ -154,6 +158,7 @@ public struct KeyProtectError: Error, Sendable, Hashable, CustomStringConvertibl
     public static let unexpectedStatus = KeyProtectError(code: .unexpectedStatus, message: "")
     public static let timeout = KeyProtectError(code: .timeout, message: "")
     public static let transportFailure = KeyProtectError(code: .transportFailure, message: "")
+    public static let tlsFailure = KeyProtectError(code: .tlsFailure, message: "")
     public static let malformedResponse = KeyProtectError(code: .malformedResponse, message: "")
     public static let authenticationFailed = KeyProtectError(code: .authenticationFailed, message: "")
     public static let invalidArgument = KeyProtectError(code: .invalidArgument, message: "")

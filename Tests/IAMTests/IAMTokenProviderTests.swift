@@ -96,8 +96,10 @@ struct IAMTokenProviderTests {
 
     @Test(
         "a 200 answer without a usable token is a typed error",
-        arguments: ["not json", "{}", #"{"access_token":""}"#, #"{"access_token":"t"}"#,
-                    #"{"access_token":"t","expires_in":-5}"#, #"{"access_token":7,"expires_in":60}"#, "[1,2,3]"]
+        arguments: [
+            "not json", "{}", #"{"access_token":""}"#, #"{"access_token":"t"}"#,
+            #"{"access_token":"t","expires_in":-5}"#, #"{"access_token":7,"expires_in":60}"#, "[1,2,3]",
+        ]
     )
     func malformedTokenResponse(body: String) async throws {
         let server = TokenServer()
@@ -129,11 +131,10 @@ struct IAMTokenProviderTests {
     func plainHTTPRefused() async throws {
         let provider = IAMTokenProvider(apiKey: APIKey("k"), configuration: .init(endpoint: "http://iam.example.com"))
         await #expect(throws: IAMError.invalidConfiguration) { try await provider.bearerToken() }
-        #expect(IAMTokenProvider.isLoopbackHTTP("http://127.0.0.1:8080"))
-        #expect(IAMTokenProvider.isLoopbackHTTP("http://[::1]:8080/x"))
-        #expect(IAMTokenProvider.isLoopbackHTTP("http://localhost"))
-        #expect(!IAMTokenProvider.isLoopbackHTTP("http://127.0.0.1.evil.example"))
-        #expect(!IAMTokenProvider.isLoopbackHTTP("https://127.0.0.1"))
+        #expect(HTTPEndpointPolicy.isLoopback(host: "127.0.0.1"))
+        #expect(HTTPEndpointPolicy.isLoopback(host: "::1"))
+        #expect(HTTPEndpointPolicy.isLoopback(host: "localhost"))
+        #expect(!HTTPEndpointPolicy.isLoopback(host: "127.0.0.1.evil.example"))
     }
 
     @Test("secrets never print")

@@ -27,6 +27,8 @@ public final class EP11Client: Sendable {
     private let timeouts: Timeouts
     private let retryPolicy: RetryPolicy
     private let logger: Logger
+    /// `host:port` of the endpoint, for messages.
+    private let target: String
 
     /// A client for a GREP11 endpoint over HTTP/2.
     public convenience init(configuration: Configuration, logger: Logger = EP11Client.noOpLogger) throws {
@@ -97,6 +99,8 @@ public final class EP11Client: Sendable {
         self.timeouts = configuration.timeouts
         self.retryPolicy = configuration.retryPolicy
         self.logger = logger
+        let host = configuration.host
+        self.target = host.contains(":") ? "[\(host)]:\(configuration.port)" : "\(host):\(configuration.port)"
     }
 
     /// A logger that discards everything; the default.
@@ -129,9 +133,10 @@ public final class EP11Client: Sendable {
         var backoff = retryPolicy.initialBackoff
         var refreshedToken = false
         var attempt = 1
+        var lastFailure: EP11Error?
         while true {
             guard clock.now < deadline else {
-                throw EP11Error(code: .timeout, message: "\(method) did not complete within \(timeouts.call)")
+                throw Self.deadlinePassed(method, timeouts.call, after: lastFailure)
             }
             var metadata = Metadata()
             if let tokenSource {
@@ -148,14 +153,14 @@ public final class EP11Client: Sendable {
             // The deadline covers the token exchange too: what is left of it bounds the call itself.
             let remaining = clock.now.duration(to: deadline)
             guard remaining > .zero else {
-                throw EP11Error(code: .timeout, message: "\(method) did not complete within \(timeouts.call)")
+                throw Self.deadlinePassed(method, timeouts.call, after: lastFailure)
             }
             var options = CallOptions.defaults
             options.timeout = remaining
             do {
                 return try await body(metadata, options)
             } catch {
-                let mapped = Self.mapError(error, method: method)
+                let mapped = Self.mapError(error, method: method, target: target)
                 if mapped.code == .unauthenticated, let tokenSource, !refreshedToken {
                     // The token may have been revoked or expired early: fetch a new one once.
                     refreshedToken = true
@@ -163,6 +168,7 @@ public final class EP11Client: Sendable {
                     continue
                 }
                 guard mapped.isRetryable, attempt < attempts else { throw mapped }
+                lastFailure = mapped
                 logger.debug(
                     "GREP11 call failed; retrying",
                     metadata: ["hpcs.ep11.method": "\(method)", "hpcs.ep11.attempt": "\(attempt)"]
@@ -175,9 +181,19 @@ public final class EP11Client: Sendable {
         }
     }
 
+    /// The deadline passed; the last retryable failure, if any, says why the attempts before it failed.
+    private static func deadlinePassed(_ method: String, _ limit: Duration, after failure: EP11Error?) -> EP11Error {
+        EP11Error(
+            code: .timeout,
+            message: "\(method) did not complete within \(limit)"
+                + (failure.map { "; last attempt: \($0.message)" } ?? ""),
+            cause: failure
+        )
+    }
+
     /// Turns a gRPC failure into an ``EP11Error``: the `Grep11Error` detail when the HSM answered, else a
     /// transport-level code.
-    package static func mapError(_ error: any Error, method: String) -> EP11Error {
+    package static func mapError(_ error: any Error, method: String, target: String? = nil) -> EP11Error {
         if let error = error as? EP11Error { return error }
         guard let rpcError = error as? RPCError else {
             if error is CancellationError {
@@ -201,9 +217,19 @@ public final class EP11Client: Sendable {
         case .deadlineExceeded:
             return EP11Error(code: .timeout, message: "\(method) did not complete in time", cause: rpcError)
         case .unavailable:
+            let place = target.map { " at \($0)" } ?? ""
+            if let failure = Self.transportFailure(in: rpcError) {
+                // A refused certificate or another TLS failure fails the same way on every attempt: not retryable.
+                return EP11Error(
+                    code: .transportFailure,
+                    message: "cannot reach the GREP11 service\(place): \(failure.explanation)",
+                    isRetryable: failure.isRetryable,
+                    cause: rpcError
+                )
+            }
             return EP11Error(
                 code: .transportFailure,
-                message: "GREP11 service unavailable",
+                message: "GREP11 service\(place) unavailable",
                 isRetryable: true,
                 cause: rpcError
             )
@@ -220,6 +246,17 @@ public final class EP11Client: Sendable {
     }
 
     package var crypto: any Grep11_Crypto.ClientProtocol { stub }
+
+    /// The connection failure under a gRPC `unavailable` error: the transport wraps it in one or two `RPCError`s.
+    static func transportFailure(in error: RPCError) -> TransportFailure? {
+        var next: (any Error)? = error.cause
+        for _ in 0..<8 {
+            guard let current = next else { return nil }
+            if let failure = TransportFailure.diagnose(current) { return failure }
+            next = (current as? RPCError)?.cause
+        }
+        return nil
+    }
 }
 
 /// Recognises IP address literals, which get an address target instead of DNS (and no TLS server name).

@@ -17,8 +17,9 @@ extension KeyProtectClient {
         /// Which failures are retried, how often and how long to wait.
         ///
         /// Retried: HTTP 429 for every call (the service did not act on the request); HTTP 5xx other than 501,
-        /// timeouts and broken connections only for calls that are safe to repeat (get key, metadata, versions,
-        /// wrap, unwrap, rewrap), never for rotate, enable or disable. A 401 is retried once with a fresh token
+        /// timeouts, refused and broken connections only for calls that are safe to repeat (get key, metadata,
+        /// versions, wrap, unwrap, rewrap), never for rotate, enable or disable. A refused TLS certificate is never
+        /// retried. All attempts end by ``deadline``. A 401 is retried once with a fresh token
         /// when ``retryUnauthorizedWithFreshToken`` is set. Waits come from the clock given to the client.
         public struct RetryPolicy: Sendable {
             /// Attempts in all, the first included. 1 turns retries off. Default 5 (IBM's Go client: 1 + 4).
@@ -34,7 +35,8 @@ extension KeyProtectClient {
             public var jitter: Double
             /// A `Retry-After` header is honoured up to this wait; beyond it the call fails. Default 60 s.
             public var maximumRetryAfter: Duration
-            /// Bound on one call, all attempts and waits included; nil for none. Default 120 s.
+            /// Bound on one call, all attempts and waits included, the bearer token's fetch too; nil for none.
+            /// Default 30 s.
             public var deadline: Duration?
             /// Whether a 401 is retried once after asking the token source for a new token. Default true.
             public var retryUnauthorizedWithFreshToken: Bool
@@ -46,7 +48,7 @@ extension KeyProtectClient {
                 backoffMultiplier: Double = 2,
                 jitter: Double = 0.2,
                 maximumRetryAfter: Duration = .seconds(60),
-                deadline: Duration? = .seconds(120),
+                deadline: Duration? = .seconds(30),
                 retryUnauthorizedWithFreshToken: Bool = true
             ) {
                 self.maximumAttempts = maximumAttempts
@@ -70,17 +72,23 @@ extension KeyProtectClient {
         public var keyRing: String?
         /// Larger answers are refused as ``KeyProtectError/malformedResponse``. Default 1 MiB.
         public var maximumResponseBodySize: Int
+        /// Accept a plain `http` endpoint on a host that is not loopback, for a trusted network: every call then
+        /// carries the bearer token in clear. Default false: plain http only to 127.0.0.0/8, `::1` or `localhost`.
+        /// A user name or password in the endpoint URL is refused either way.
+        public var insecureAllowPlainHTTP: Bool
 
         public init(
             timeouts: Timeouts = .defaults,
             retryPolicy: RetryPolicy = .defaults,
             keyRing: String? = nil,
-            maximumResponseBodySize: Int = 1 << 20
+            maximumResponseBodySize: Int = 1 << 20,
+            insecureAllowPlainHTTP: Bool = false
         ) {
             self.timeouts = timeouts
             self.retryPolicy = retryPolicy
             self.keyRing = keyRing
             self.maximumResponseBodySize = maximumResponseBodySize
+            self.insecureAllowPlainHTTP = insecureAllowPlainHTTP
         }
 
         public static var defaults: Configuration { Configuration() }

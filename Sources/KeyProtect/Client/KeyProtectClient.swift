@@ -5,6 +5,7 @@ public import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import Synchronization
 
 /// A client for the Key Protect / Hyper Protect Crypto Services KMS API (v2) of one service instance.
 ///
@@ -27,6 +28,8 @@ public final class KeyProtectClient: Sendable {
     public let instanceID: String
     public let configuration: Configuration
 
+    /// `host:port` of the endpoint, for messages.
+    private let target: String
     private let tokenSource: any BearerTokenSource
     private let httpClient: HTTPClient
     private let clock: ErasedClock
@@ -36,26 +39,33 @@ public final class KeyProtectClient: Sendable {
     ///
     /// - Parameters:
     ///   - endpoint: the KMS base URL, e.g. `https://us-south.kms.cloud.ibm.com` or a mock's `http://127.0.0.1:PORT`.
+    ///     Plain http only to loopback unless ``Configuration/insecureAllowPlainHTTP``; never a user name or
+    ///     password in the URL.
     ///   - instanceID: the service instance GUID.
     ///   - tokenSource: where bearer tokens come from, usually an `IAMTokenProvider`.
     ///   - clock: the clock retries wait on; `ContinuousClock` in production, a manual clock in tests.
     ///   - logger: receives debug messages with `hpcs.keyprotect.*` metadata; never tokens or key material.
-    /// - Throws: ``KeyProtectError/invalidConfiguration`` for an endpoint that is not an http(s) URL, or an instance
-    ///   id or key ring that cannot be sent as a header.
+    /// - Throws: ``KeyProtectError/invalidConfiguration`` for an endpoint that is not an http(s) URL, has userinfo,
+    ///   or is plain http to a host that is not loopback, or an instance id or key ring that cannot be sent as a
+    ///   header.
     public init(
         endpoint: String,
         instanceID: String,
         tokenSource: any BearerTokenSource,
         configuration: Configuration = .defaults,
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = .failFast,
         clock: some Clock<Duration> = ContinuousClock(),
         logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
         var base = endpoint
         while base.hasSuffix("/") { base.removeLast() }
         if base.hasSuffix("/api/v2") { base.removeLast("/api/v2".count) }
-        guard base.hasPrefix("https://") || base.hasPrefix("http://"), base.count > "https://".count else {
-            throw KeyProtectError(code: .invalidConfiguration, message: "the endpoint must be an http(s) URL")
+        let url: URL
+        do {
+            url = try HTTPEndpointPolicy.check(
+                base, allowPlaintext: configuration.insecureAllowPlainHTTP, what: "KMS endpoint")
+        } catch {
+            throw KeyProtectError(code: .invalidConfiguration, message: error.message)
         }
         guard !instanceID.isEmpty, Self.isHeaderSafe(instanceID) else {
             throw KeyProtectError(code: .invalidConfiguration, message: "the instance id cannot be sent as a header")
@@ -70,6 +80,7 @@ public final class KeyProtectClient: Sendable {
             )
         }
         self.endpoint = base
+        self.target = IAMTokenProvider.hostAndPort(url)
         self.instanceID = instanceID
         self.tokenSource = tokenSource
         self.configuration = configuration
@@ -85,7 +96,7 @@ public final class KeyProtectClient: Sendable {
         endpoint: String? = nil,
         tokenSource: any BearerTokenSource,
         configuration: Configuration = .defaults,
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = .failFast,
         clock: some Clock<Duration> = ContinuousClock(),
         logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
@@ -108,7 +119,7 @@ public final class KeyProtectClient: Sendable {
         apiKey: APIKey,
         iamConfiguration: IAMTokenProvider.Configuration = .defaults,
         configuration: Configuration = .defaults,
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = .failFast,
         clock: some Clock<Duration> = ContinuousClock(),
         logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
@@ -138,7 +149,7 @@ public final class KeyProtectClient: Sendable {
         apiKey: APIKey,
         iamConfiguration: IAMTokenProvider.Configuration = .defaults,
         configuration: Configuration = .defaults,
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = .failFast,
         clock: some Clock<Duration> = ContinuousClock(),
         logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
@@ -213,13 +224,18 @@ extension KeyProtectClient {
 
             let token: BearerToken
             do {
-                token = try await tokenSource.bearerToken()
+                token = try await bearerToken(within: policy.deadline.map { $0 - (clock.now - start) })
             } catch is CancellationError {
                 throw CancellationError()
+            } catch var error as KeyProtectError {
+                error.correlationID = correlationID
+                error.attempts = attempt
+                throw error
             } catch {
+                let reason = (error as? IAMError).map { ": " + $0.message } ?? ""
                 throw KeyProtectError(
                     code: .authenticationFailed,
-                    message: "no bearer token could be obtained",
+                    message: "no bearer token could be obtained" + reason,
                     correlationID: correlationID,
                     attempts: attempt,
                     cause: error
@@ -306,6 +322,7 @@ extension KeyProtectClient {
         let limit = configuration.maximumResponseBodySize
         let client = httpClient
         let logger = logger
+        let target = target
         let nanoseconds = Self.nanoseconds(timeout)
 
         return try await withThrowingTaskGroup(of: Answer?.self) { group in
@@ -324,7 +341,7 @@ extension KeyProtectClient {
                         correlationID: correlationID
                     )
                 } catch {
-                    throw Self.transportError(error, timeout: timeout)
+                    throw Self.transportError(error, target: target, timeout: timeout)
                 }
             }
             group.addTask {
@@ -342,20 +359,63 @@ extension KeyProtectClient {
         }
     }
 
-    private static func transportError(_ error: any Error, timeout: Duration) -> any Error {
+    private static func transportError(_ error: any Error, target: String, timeout: Duration) -> any Error {
         if error is CancellationError { return error }
         if error is NIOTooManyBytesError {
             return KeyProtectError(code: .malformedResponse, message: "the answer exceeds the maximum body size")
         }
         if let error = error as? HTTPClientError {
-            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout || error == .writeTimeout
-            {
+            if error == .deadlineExceeded || error == .readTimeout || error == .writeTimeout {
                 return KeyProtectError(code: .timeout, message: "no complete answer within \(timeout)", cause: error)
             }
             if error == .cancelled, Task.isCancelled { return CancellationError() }
         }
+        if let failure = TransportFailure.diagnose(error) {
+            return KeyProtectError(
+                code: failure.isRetryable ? .transportFailure : .tlsFailure,
+                message: "could not reach the KMS at \(target): \(failure.explanation)",
+                cause: error
+            )
+        }
         return KeyProtectError(
-            code: .transportFailure, message: "the connection failed before a complete answer", cause: error)
+            code: .transportFailure,
+            message: "the connection to the KMS at \(target) failed before a complete answer",
+            cause: error
+        )
+    }
+
+    /// The bearer token, or ``KeyProtectError/timeout`` once `limit` (real time) has passed; nil waits as long as
+    /// the token source takes. A late token exchange goes on in the background and serves the next call.
+    private func bearerToken(within limit: Duration?) async throws -> BearerToken {
+        guard let limit else { return try await tokenSource.bearerToken() }
+        guard limit > .zero else {
+            throw KeyProtectError(code: .timeout, message: "the call's deadline passed before a bearer token came")
+        }
+        let source = tokenSource
+        let race = TokenRace()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<BearerToken, any Error>) in
+                race.start(continuation)
+                Task {
+                    do {
+                        race.finish(.success(try await source.bearerToken()))
+                    } catch {
+                        race.finish(.failure(error))
+                    }
+                }
+                let timer = Task {
+                    try? await Task.sleep(for: limit)
+                    race.finish(
+                        .failure(
+                            KeyProtectError(
+                                code: .timeout,
+                                message: "no bearer token within the call's deadline (\(limit) left of it)")))
+                }
+                race.attach(timer: timer)
+            }
+        } onCancel: {
+            race.finish(.failure(CancellationError()))
+        }
     }
 
     private static func nanoseconds(_ duration: Duration) -> Int64 {
@@ -414,5 +474,48 @@ extension KeyProtectClient {
         let unreserved = CharacterSet(
             charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+}
+
+/// Hands the first of a token fetch and a timer to a continuation, exactly once, then stops the timer.
+private final class TokenRace: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<BearerToken, any Error>?
+        var result: Result<BearerToken, any Error>?
+        var timer: Task<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<BearerToken, any Error>) {
+        let early = state.withLock { state -> Result<BearerToken, any Error>? in
+            if let result = state.result { return result }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func attach(timer: Task<Void, Never>) {
+        let done = state.withLock { state -> Bool in
+            if state.result != nil { return true }
+            state.timer = timer
+            return false
+        }
+        if done { timer.cancel() }
+    }
+
+    func finish(_ result: Result<BearerToken, any Error>) {
+        let (continuation, timer) = state.withLock {
+            state -> (CheckedContinuation<BearerToken, any Error>?, Task<Void, Never>?) in
+            guard state.result == nil else { return (nil, nil) }
+            state.result = result
+            defer {
+                state.continuation = nil
+                state.timer = nil
+            }
+            return (state.continuation, state.timer)
+        }
+        timer?.cancel()
+        continuation?.resume(with: result)
     }
 }

@@ -1,0 +1,113 @@
+import Crypto
+import EP11
+import Foundation
+import HSMMock
+import SwiftASN1
+import TestSupport
+import Testing
+import X509
+
+@Suite("EP11 client: a refused certificate is not retryable and says why; a refused connection says so")
+struct EP11TLSFailureTests {
+    /// A CA and a server certificate for `dnsName` only, with its key.
+    static func serverCertificate(dnsName: String) throws -> (caPEM: [UInt8], chainPEM: [UInt8], keyPEM: [UInt8]) {
+        let caKey = P256.Signing.PrivateKey()
+        let caName = try DistinguishedName { CommonName("swift-hpcs other test CA") }
+        let now = Date()
+        let ca = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(caKey.publicKey),
+            notValidBefore: now - 3600, notValidAfter: now + 86400, issuer: caName, subject: caName,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+            },
+            issuerPrivateKey: Certificate.PrivateKey(caKey))
+        let key = P256.Signing.PrivateKey()
+        let leaf = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(key.publicKey),
+            notValidBefore: now - 3600, notValidAfter: now + 86400, issuer: caName,
+            subject: try DistinguishedName { CommonName(dnsName) }, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                SubjectAlternativeNames([.dnsName(dnsName)])
+                try ExtendedKeyUsage([.serverAuth])
+                Critical(KeyUsage(digitalSignature: true))
+            },
+            issuerPrivateKey: Certificate.PrivateKey(caKey))
+        return (
+            Array(try ca.serializeAsPEM().pemString.utf8), Array(try leaf.serializeAsPEM().pemString.utf8),
+            Array(key.pemRepresentation.utf8)
+        )
+    }
+
+    /// Retries would wait 2 s first: an answer well before that shows there was none.
+    static func configuration(port: Int, tls: EP11Client.TLS) -> EP11Client.Configuration {
+        var configuration = EP11Client.Configuration(host: "localhost", port: port, transportSecurity: .tls(tls))
+        configuration.timeouts = .init(call: .seconds(20))
+        configuration.retryPolicy = .init(maximumAttempts: 3, initialBackoff: .seconds(2))
+        return configuration
+    }
+
+    @Test("a server certificate from a CA the client does not trust: not retryable, says certificate, at once")
+    func untrustedIssuer() async throws {
+        let pki = TestPKI.shared
+        let other = try Self.serverCertificate(dnsName: "localhost")
+        let mock = try HSMMock()
+        let tls = HSMMock.ServerTLS(certificateChainPEM: other.chainPEM, privateKeyPEM: other.keyPEM)
+        try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
+            let configuration = Self.configuration(port: port, tls: EP11Client.TLS(trustRootsPEM: pki.caPEM))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let error = try await #require(throws: EP11Error.self) {
+                try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
+            }
+            let elapsed = start.duration(to: clock.now)
+            #expect(error.code == .transportFailure)
+            #expect(!error.isRetryable, "\(error)")
+            #expect(error.message.contains("certificate was refused"), "\(error.message)")
+            #expect(error.message.contains("CERTIFICATE_VERIFY_FAILED"), "\(error.message)")
+            #expect(error.message.contains("localhost:\(port)"), "\(error.message)")
+            #expect(!error.message.contains("retryable"))
+            #expect(!String(describing: error).contains("(retryable)"))
+            #expect(elapsed < .milliseconds(1800), "no retry: took \(elapsed)")
+        }
+    }
+
+    @Test("a server certificate for another host name: not retryable, says the name does not match")
+    func hostnameMismatch() async throws {
+        let other = try Self.serverCertificate(dnsName: "grep11.other.example")
+        let mock = try HSMMock()
+        let tls = HSMMock.ServerTLS(certificateChainPEM: other.chainPEM, privateKeyPEM: other.keyPEM)
+        try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
+            let configuration = Self.configuration(port: port, tls: EP11Client.TLS(trustRootsPEM: other.caPEM))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let error = try await #require(throws: EP11Error.self) {
+                try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
+            }
+            #expect(!error.isRetryable, "\(error)")
+            #expect(error.message.contains("certificate"), "\(error.message)")
+            #expect(
+                error.message.contains("host name") || error.message.contains("CERTIFICATE_VERIFY_FAILED"),
+                "\(error.message)")
+            #expect(start.duration(to: clock.now) < .milliseconds(1800))
+        }
+    }
+
+    @Test("a refused connection says 'connection refused' and where, and ends within the call deadline")
+    func connectionRefused() async throws {
+        let port = try closedLoopbackPort()
+        var configuration = EP11Client.Configuration(host: "127.0.0.1", port: port, transportSecurity: .plaintext)
+        configuration.timeouts = .init(call: .seconds(2))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = try await #require(throws: EP11Error.self) {
+            try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
+        }
+        let elapsed = start.duration(to: clock.now)
+        #expect(error.code == .transportFailure || error.code == .timeout, "\(error)")
+        #expect(error.message.contains("connection refused"), "\(error.message)")
+        #expect(error.message.contains("127.0.0.1:\(port)"), "\(error.message)")
+        #expect(elapsed < .seconds(2) + .milliseconds(1500), "took \(elapsed)")
+    }
+}

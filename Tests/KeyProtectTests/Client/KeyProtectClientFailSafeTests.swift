@@ -1,0 +1,192 @@
+import Foundation
+import IAM
+import KeyProtect
+import KeyProtectMock
+import TestSupport
+import Testing
+
+/// A token source that takes `delay` (real time) to answer.
+private struct SlowTokenSource: BearerTokenSource {
+    var delay: Duration
+    func bearerToken() async throws -> BearerToken {
+        try await Task.sleep(for: delay)
+        return BearerToken("slow-token-secret")
+    }
+    func invalidate() async {}
+}
+
+@Suite("KeyProtectClient: plain HTTP only to loopback, never credentials in the endpoint URL")
+struct KeyProtectClientEndpointTests {
+    static let refusedEndpoints = [
+        "http://127.0.0.1@10.99.99.99:PORT",
+        "http://[::1]@10.99.99.99:PORT",
+        "http://user:pw-secret@127.0.0.1:PORT",
+        "https://user:pw-secret@127.0.0.1:PORT",
+        "http://127.0.0.1.attacker.example:PORT",
+        "http://0x7f.1:PORT",
+        "http://127.1:PORT",
+        "http://localhost.:PORT",
+        "http://10.99.99.99:PORT",
+        "http://127.0.0.1:PORT?@10.99.99.99",
+    ]
+
+    @Test("each refused KMS endpoint fails at init: no client, no connection", arguments: refusedEndpoints)
+    func refusedKMSEndpoint(template: String) throws {
+        let listener = try ConnectionCountingListener()
+        let endpoint = template.replacingOccurrences(of: "PORT", with: "\(listener.port)")
+        let error = try #require(throws: KeyProtectError.self) {
+            try KeyProtectClient(
+                endpoint: endpoint, instanceID: UUID().uuidString,
+                tokenSource: StaticTokenSource(BearerToken("bearer-token-secret")))
+        }
+        #expect(error.code == .invalidConfiguration)
+        #expect(error.message.contains("KMS endpoint"), "\(error.message)")
+        #expect(!String(describing: error).contains("pw-secret"))
+        #expect(listener.acceptedConnections() == 0)
+    }
+
+    @Test("insecureAllowPlainHTTP lifts only the loopback rule, never the userinfo one")
+    func plaintextOptIn() throws {
+        let tokens = StaticTokenSource(BearerToken("t"))
+        let open = KeyProtectClient.Configuration(insecureAllowPlainHTTP: true)
+        let client = try KeyProtectClient(
+            endpoint: "http://10.99.99.99:8080", instanceID: "i", tokenSource: tokens, configuration: open)
+        #expect(client.endpoint == "http://10.99.99.99:8080")
+        #expect(throws: KeyProtectError.invalidConfiguration) {
+            try KeyProtectClient(
+                endpoint: "http://127.0.0.1@10.99.99.99:8080", instanceID: "i", tokenSource: tokens,
+                configuration: open)
+        }
+        #expect(KeyProtectClient.Configuration.defaults.insecureAllowPlainHTTP == false)
+    }
+
+    @Test("a refused IAM endpoint fails the call before the API key or a KMS request goes anywhere")
+    func refusedIAMEndpoint() async throws {
+        let kms = try ConnectionCountingListener()
+        let iam = try ConnectionCountingListener()
+        for template in ["http://[::1]@10.99.99.99:PORT", "http://user:pw-secret@127.0.0.1:PORT", "http://127.1:PORT"] {
+            let client = try KeyProtectClient(
+                endpoint: "http://127.0.0.1:\(kms.port)", instanceID: UUID().uuidString,
+                apiKey: APIKey("api-key-secret"),
+                iamConfiguration: .init(endpoint: template.replacingOccurrences(of: "PORT", with: "\(iam.port)")))
+            let error = try await #require(throws: KeyProtectError.self) { try await client.metadata(keyID: "k") }
+            #expect(error.code == .authenticationFailed)
+            #expect((error.cause as? IAMError)?.code == .invalidConfiguration, "\(error)")
+            #expect(error.message.contains("IAM endpoint"), "\(error.message)")
+            #expect(!String(describing: error).contains("api-key-secret"))
+            #expect(!String(describing: error).contains("pw-secret"))
+        }
+        #expect(kms.acceptedConnections() == 0)
+        #expect(iam.acceptedConnections() == 0)
+    }
+}
+
+@Suite("KeyProtectClient: fail fast and say why")
+struct KeyProtectClientFailFastTests {
+    @Test("a refused KMS connection ends within the deadline and says 'connection refused' and where")
+    func connectionRefused() async throws {
+        let port = try closedLoopbackPort()
+        let client = try KeyProtectClient(
+            endpoint: "http://127.0.0.1:\(port)", instanceID: UUID().uuidString,
+            tokenSource: StaticTokenSource(BearerToken("bearer-token-secret")),
+            configuration: .init(retryPolicy: .init(deadline: .seconds(3))))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = try await #require(throws: KeyProtectError.self) { try await client.metadata(keyID: "k") }
+        let elapsed = start.duration(to: clock.now)
+        #expect(error.code == .transportFailure)
+        #expect(error.message.contains("connection refused"), "\(error.message)")
+        #expect(error.message.contains("127.0.0.1:\(port)"), "\(error.message)")
+        #expect(error.attempts >= 2, "refused is worth a retry within the deadline")
+        #expect(elapsed < .seconds(3) + .milliseconds(1500), "took \(elapsed)")
+        #expect(!String(describing: error).contains("bearer-token-secret"))
+    }
+
+    @Test("defaults: one call is bounded by 30 s in all")
+    func defaultDeadline() {
+        #expect(KeyProtectClient.Configuration.defaults.retryPolicy.deadline == .seconds(30))
+        #expect(IAMTokenProvider.Configuration.defaults.deadline == .seconds(30))
+    }
+
+    @Test("a refused IAM connection fails the call at once and says so")
+    func iamConnectionRefused() async throws {
+        let port = try closedLoopbackPort()
+        try await withMockKeyProtect { fixture in
+            let client = try KeyProtectClient(
+                endpoint: fixture.baseURL, instanceID: fixture.instanceID, apiKey: APIKey(testAPIKey),
+                iamConfiguration: .init(endpoint: "http://127.0.0.1:\(port)"))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let error = try await #require(throws: KeyProtectError.self) {
+                try await client.metadata(keyID: fixture.rootKey.id)
+            }
+            #expect(error.code == .authenticationFailed)
+            #expect(error.message.contains("connection refused"), "\(error.message)")
+            #expect(error.message.contains("127.0.0.1:\(port)"), "\(error.message)")
+            #expect(start.duration(to: clock.now) < .seconds(10))
+            #expect(!String(describing: error).contains(testAPIKey))
+            #expect(fixture.requestCount == 0)
+        }
+    }
+
+    @Test("the token fetch counts against the call's deadline")
+    func tokenFetchWithinDeadline() async throws {
+        let client = try KeyProtectClient(
+            endpoint: "http://127.0.0.1:9", instanceID: UUID().uuidString,
+            tokenSource: SlowTokenSource(delay: .seconds(60)),
+            configuration: .init(retryPolicy: .init(deadline: .seconds(1))))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = try await #require(throws: KeyProtectError.self) { try await client.metadata(keyID: "k") }
+        #expect(error.code == .timeout, "\(error)")
+        #expect(start.duration(to: clock.now) < .seconds(3))
+    }
+
+    @Test("an untrusted KMS certificate is a tlsFailure: not retried, and it says the certificate was refused")
+    func untrustedCertificate() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kp-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cert = directory.appendingPathComponent("cert.pem").path
+        let key = directory.appendingPathComponent("key.pem").path
+        let made = try await ChildProcess.run(
+            "/usr/bin/env",
+            [
+                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            ],
+            timeout: .seconds(60))
+        try #require(made.status == 0, "\(made.text)")
+        let script = """
+            import http.server, ssl, sys
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(sys.argv[1], sys.argv[2])
+            class Server(http.server.ThreadingHTTPServer):
+                def get_request(self):
+                    sock, address = self.socket.accept()
+                    print("tls connection", flush=True)
+                    return context.wrap_socket(sock, server_side=True), address
+            server = Server(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+            print("listening on port", server.server_address[1], flush=True)
+            server.serve_forever()
+            """
+        try await ChildProcess.withListeningServer("/usr/bin/env", ["python3", "-c", script, cert, key]) {
+            port, output in
+            let client = try KeyProtectClient(
+                endpoint: "https://localhost:\(port)", instanceID: UUID().uuidString,
+                tokenSource: StaticTokenSource(BearerToken("bearer-token-secret")),
+                configuration: .init(retryPolicy: .init(initialBackoff: .seconds(2), deadline: .seconds(20))))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let error = try await #require(throws: KeyProtectError.self) { try await client.metadata(keyID: "k") }
+            #expect(error.code == .tlsFailure, "\(error)")
+            #expect(!error.isTransient)
+            #expect(error.attempts == 1)
+            #expect(error.message.contains("certificate was refused"), "\(error.message)")
+            #expect(error.message.contains("localhost:\(port)"), "\(error.message)")
+            #expect(start.duration(to: clock.now) < .milliseconds(1800), "no retry")
+            #expect(output().components(separatedBy: "tls connection").count - 1 == 1, "\(output())")
+        }
+    }
+}
