@@ -137,6 +137,69 @@ extension RealDevices {
             }
         }
 
+        @Test(
+            "a device that is not empty or ours: refused with its own exit code and message id, dry-run or not, unchanged",
+            // The exit statuses documented in `hpcs-tool volume --help` (KeyDaemonCLI's VolumeExitCode).
+            arguments: [
+                (ForeignImage.ext4WithFiles, Int32(3), MessageID.refusedForeignContent),
+                (.overlappingGPT, 3, .refusedForeignContent),
+                (.randomBytesAtStart, 4, .refusedUnclassifiableContent),
+                (.servicesFile, 4, .refusedUnclassifiableContent),
+                (.oneMebibyteOfZeros, 5, .refusedDeviceTooSmall),
+            ])
+        func foreignDevice(_ image: ForeignImage, exitCode: Int32, messageID: MessageID) async throws {
+            try await withSetup { setup in
+                let path = setup.devices.directory + "/\(image.rawValue).img"
+                try await image.make(at: path, scratch: setup.devices.directory)
+                let before = try fileDigest(path)
+                let dry = try await setup.tool(["volume", "provision", "--dry-run"], image: path)
+                #expect(dry.status == exitCode, "\(dry.text)")
+                #expect(dry.text.contains("[\(messageID.rawValue)]"), "\(dry.text)")
+                let plan = Self.json(dry)
+                #expect(plan["messageId"] as? String == messageID.rawValue)
+                if image == .oneMebibyteOfZeros {
+                    #expect(plan["minimumSize"] as? Int == 120 << 20)
+                    #expect(plan["deviceSize"] as? Int == 1 << 20)
+                    #expect(dry.text.contains("needs at least 125829120 bytes (120 MiB)"))
+                }
+                let real = try await setup.tool(["volume", "provision"], image: path)
+                #expect(real.status == exitCode, "\(real.text)")
+                #expect(real.text.contains("[\(messageID.rawValue)]"), "\(real.text)")
+                let daemon = try await setup.tool(["keyd", "run", "--power", "log"], image: path)
+                #expect(daemon.status == exitCode, "\(daemon.text)")
+                #expect(try fileDigest(path) == before, "\(image) was changed")
+            }
+        }
+
+        @Test("keyd run requires --power, and --help says what each value does")
+        func powerIsRequired() async throws {
+            try await withSetup { setup in
+                let image = try setup.newImage()
+                let without = try await setup.tool(["keyd", "run"], image: image)
+                #expect(without.status == 64, "\(without.text)")
+                #expect(without.text.contains("--power"), "\(without.text)")
+                #expect(try await setup.devices.device(image).partitions().isEmpty)
+                let help = try await ChildProcess.run(hpcsTool, ["keyd", "run", "--help"], timeout: .seconds(30))
+                #expect(help.text.contains("reboots the host"), "\(help.text)")
+                #expect(help.text.contains("exits with 75 (restart) or 76 (shutdown)"), "\(help.text)")
+                #expect(help.text.contains("only logs the action"), "\(help.text)")
+            }
+        }
+
+        @Test("scratch folders a killed run left in /dev/shm are removed at the next start")
+        func staleScratchRemovedAtStart() async throws {
+            try await withSetup { setup in
+                let stale = "/dev/shm/hpcs-volume.\(try exitedProcessID()).Zx9Yw8"
+                try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: false)
+                defer { try? FileManager.default.removeItem(atPath: stale) }
+                let image = try setup.newImage()
+                let dry = try await setup.tool(["volume", "provision", "--dry-run"], image: image)
+                #expect(dry.status == 0, "\(dry.text)")
+                #expect(dry.text.contains("[\(MessageID.staleScratchRemoved.rawValue)]"), "\(dry.text)")
+                #expect(!FileManager.default.fileExists(atPath: stale))
+            }
+        }
+
         @Test("killed with SIGKILL after each step of provisioning, the next run completes and keeps the volume key")
         func killedDuringProvisioning() async throws {
             try await withSetup { setup in

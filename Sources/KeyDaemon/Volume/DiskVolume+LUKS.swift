@@ -222,6 +222,7 @@ extension DiskVolume {
                         try LUKSWindow.make(
                             device: file, partition: range, scratchDirectory: scratchDirectory, copy: mode != .format)
                     }
+                    defer { window.remove() }
                     return try await body(LUKSWorkspace(cryptsetupPath: window.path, window: window, file: file))
                 }
             }

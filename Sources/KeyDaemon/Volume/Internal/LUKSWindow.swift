@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -35,7 +36,19 @@ final class LUKSWindow: @unchecked Sendable {
         self.copiedLength = copiedLength
     }
 
-    deinit { folder.remove() }
+    private let removed = Mutex(false)
+
+    deinit { remove() }
+
+    /// Removes the window's folder now (once; deinit does it too). ``DiskVolume`` calls it as soon as the operation
+    /// ends, so that the folder is gone when the operation returns or throws, whichever thread releases the window.
+    func remove() {
+        let first = removed.withLock { removed -> Bool in
+            defer { removed = true }
+            return !removed
+        }
+        if first { folder.remove() }
+    }
 
     /// A window over `partition`. `copy` false gives a window of zeros (for luksFormat); true copies the
     /// partition's header area, as long as its own header says (at least the LUKS2 default when it says nothing
