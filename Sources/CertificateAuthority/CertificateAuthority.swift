@@ -83,9 +83,10 @@ public actor CertificateAuthority {
         }
         let publicationPath = directory.appendingPathComponent("publication.json").path
         if FileIO.exists(publicationPath) {
+            let bytes = try FileIO.read(publicationPath)
+            try StrictDecoding.refuseDuplicateMembers(bytes, document: "publication.json")
             do {
-                self.publication = try JSONDecoder().decode(
-                    Publication.self, from: Data(try FileIO.read(publicationPath)))
+                self.publication = try JSONDecoder().decode(Publication.self, from: Data(bytes))
             } catch let error as CertificateAuthorityError {
                 throw error
             } catch {

@@ -80,6 +80,16 @@ struct FailSafeTests {
         PolicyCase(json: #"["example.com"]"#, mentions: ["JSON object"]),
         PolicyCase(json: #"{"dnsNames": ["example.com"]}"#, mentions: ["dnsNames"]),
         PolicyCase(json: "{", mentions: ["not valid JSON"]),
+        // A member given twice: a decoder would keep one and drop the other.
+        PolicyCase(
+            json: #"{"dnsNames": {}, "dnsNames": {"permitted": ["example.com"]}}"#, mentions: ["\"dnsNames\" twice"]),
+        PolicyCase(
+            json: #"{"dnsNames": {"permitted": ["example.com"], "permitted": null}}"#,
+            mentions: ["\"dnsNames.permitted\" twice"]),
+        PolicyCase(
+            json:
+                #"{"uris": {"excluded": ["a.example"]}, "dnsNames": {"excluded": ["b.example"], "excl\u0075ded": []}}"#,
+            mentions: ["\"dnsNames.excluded\" twice"]),
     ]
 
     @Test(

@@ -46,8 +46,10 @@ struct StoredConfiguration: Codable, Equatable {
     }
 
     static func read(_ path: String) throws -> StoredConfiguration {
+        let bytes = try FileIO.read(path)
+        try StrictDecoding.refuseDuplicateMembers(bytes, document: "ca-config.json")
         do {
-            return try JSONDecoder().decode(StoredConfiguration.self, from: Data(try FileIO.read(path)))
+            return try JSONDecoder().decode(StoredConfiguration.self, from: Data(bytes))
         } catch let error as CertificateAuthorityError {
             throw error
         } catch {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Decoding that fails closed for the JSON files a person may edit (a policy, `ca-config.json`,
 /// `publication.json`): an unknown member (a misspelling) or a value of the wrong type is an error that names the
 /// member, never silently dropped.
@@ -66,6 +68,89 @@ extension KeyedDecodingContainer {
         } catch {
             let member = StrictDecoding.path(codingPath + [key])
             throw StrictDecoding.error("\(document)'s \"\(member)\" must be \(expected)")
+        }
+    }
+}
+
+extension StrictDecoding {
+    /// The path of the first member that appears twice in one JSON object (`dnsNames`, `dnsNames.permitted`), if
+    /// any: a decoder keeps one of the two and silently drops the other. One pass over the text; text that is not
+    /// JSON ends the scan (the decoder reports it).
+    static func duplicateMember(in bytes: [UInt8]) -> String? {
+        struct Frame {
+            var isObject: Bool
+            var keys: Set<String> = []
+            var expectingKey = true
+            var key: String?
+            var index = 0
+        }
+        var stack: [Frame] = []
+        func path(_ last: String) -> String {
+            var parts: [String] = []
+            for frame in stack.dropLast() {
+                if frame.isObject { parts.append(frame.key ?? "?") } else { parts.append("[\(frame.index)]") }
+            }
+            return (parts + [last]).reduce("") { text, part in
+                part.hasPrefix("[") || text.isEmpty ? text + part : text + "." + part
+            }
+        }
+        var position = 0
+        while position < bytes.count {
+            let byte = bytes[position]
+            switch byte {
+            case UInt8(ascii: "{"):
+                stack.append(Frame(isObject: true))
+            case UInt8(ascii: "["):
+                stack.append(Frame(isObject: false, expectingKey: false))
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if stack.popLast() == nil { return nil }
+            case UInt8(ascii: ","):
+                guard !stack.isEmpty else { return nil }
+                if stack[stack.count - 1].isObject {
+                    stack[stack.count - 1].expectingKey = true
+                } else {
+                    stack[stack.count - 1].index += 1
+                }
+            case UInt8(ascii: "\""):
+                var end = position + 1
+                var escaped = false
+                while end < bytes.count {
+                    if bytes[end] == UInt8(ascii: "\\") {
+                        escaped = true
+                        end += 2
+                        continue
+                    }
+                    if bytes[end] == UInt8(ascii: "\"") { break }
+                    end += 1
+                }
+                guard end < bytes.count else { return nil }
+                if let top = stack.last, top.isObject, top.expectingKey {
+                    let raw = Array(bytes[position...end])
+                    let key: String
+                    if escaped {
+                        guard let decoded = try? JSONDecoder().decode(String.self, from: Data(raw)) else { return nil }
+                        key = decoded
+                    } else {
+                        key = String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+                    }
+                    if stack[stack.count - 1].keys.contains(key) { return path(key) }
+                    stack[stack.count - 1].keys.insert(key)
+                    stack[stack.count - 1].key = key
+                    stack[stack.count - 1].expectingKey = false
+                }
+                position = end
+            default:
+                break
+            }
+            position += 1
+        }
+        return nil
+    }
+
+    /// Throws when a member appears twice in one object of `document`'s JSON.
+    static func refuseDuplicateMembers(_ bytes: [UInt8], document: String) throws {
+        if let member = duplicateMember(in: bytes) {
+            throw error("\(document) has the member \"\(member)\" twice; which one applies would be a guess")
         }
     }
 }

@@ -172,12 +172,13 @@ extension Policy: Codable {
 
     /// A policy from a JSON document (see docs/ca-policy.md for its members). Errors are
     /// ``CertificateAuthorityError/Code/malformedInput`` with a message that names the offending member: an unknown
-    /// (misspelled) member, a value of the wrong type or out of range, a malformed constraint.
+    /// (misspelled) member, a member given twice, a value of the wrong type or out of range, a malformed constraint.
     public init(json: Data) throws {
         guard json.count <= Self.maximumJSONSize else {
             throw CertificateAuthorityError(
                 code: .malformedInput, message: "the policy is larger than \(Self.maximumJSONSize / 1024) KiB")
         }
+        try StrictDecoding.refuseDuplicateMembers(Array(json), document: "the policy")
         do {
             self = try JSONDecoder().decode(Policy.self, from: json)
         } catch let error as CertificateAuthorityError {
