@@ -77,11 +77,15 @@ struct BoundedYAMLTests {
             error.message == "the contract is \(text.utf8.count) bytes; at most 1048576 bytes (1 MiB) of YAML are read")
     }
 
-    @Test("flow collections nested 300 deep are refused (no deep recursion in the parser)")
+    @Test("collections nested 5,000 deep (flow or block) fail fast as invalid YAML, without deep recursion")
     func nestingLimit() throws {
-        let text = "workload: w\nenv: " + String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
-        let error = try failsFast { _ = try HyperProtectContract.parse(yaml: text) }
-        #expect(error.message.contains("more than 256 levels deep"))
+        for nested in [
+            String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000),
+            "\n  " + String(repeating: "- ", count: 5000) + "x",
+        ] {
+            let error = try failsFast { _ = try HyperProtectContract.parse(yaml: "workload: w\nenv: " + nested + "\n") }
+            #expect(error.message.hasPrefix("the contract is not valid YAML (line"), "\(error.message)")
+        }
     }
 
     @Test("the builder refuses a billion-laughs env section the same way")
@@ -113,5 +117,27 @@ struct BoundedYAMLTests {
         let env = try contract.sectionText(of: .env, decryptor: nil)
         #expect(env.contains("copy:") && env.contains("hello"))
         #expect(try contract.sectionText(of: .workload, decryptor: nil) == "plain workload")
+    }
+}
+
+@Suite("hpcs-tool contract: bounded input, plain messages")
+struct ContractCLIBoundsTests {
+    static let tool = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/hpcs-tool").path
+
+    @Test(
+        "contract verify and checksums refuse a billion-laughs contract within seconds, in a plain sentence",
+        arguments: [["verify"], ["checksums"]])
+    func billionLaughs(arguments: [String]) async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.tool), "no \(Self.tool): run swift build")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try await runProcess(
+            Self.tool, ["contract"] + arguments + ["-"], stdin: Array(BoundedYAMLTests.billionLaughs.utf8),
+            timeout: .seconds(20))
+        #expect(clock.now - start < .seconds(10))
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("the contract uses more than 32 YAML aliases"), "\(result.stderr)")
+        #expect(!result.stderr.contains("ContractError"), "\(result.stderr)")
     }
 }

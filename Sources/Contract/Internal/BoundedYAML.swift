@@ -6,7 +6,7 @@ import Yams
 /// - a document is at most ``maximumDocumentBytes`` (1 MiB) of UTF-8;
 /// - at most ``maximumAliases`` (32) alias indicators (`*name`) appear in it, counted on the raw text (a `*`
 ///   followed by a letter, digit, `-` or `_`; the count may include such text inside quoted or block strings);
-/// - flow collections (`[`, `{`) nest at most ``maximumFlowDepth`` (256) levels deep, counted the same way;
+/// - collections nest at most 1,000 levels deep (libyaml's own limit, a syntax error beyond it);
 /// - with every alias expanded, the document holds at most ``maximumExpandedNodes`` (100,000) nodes and
 ///   ``maximumExpandedScalarBytes`` (4 MiB) of scalar text.
 ///
@@ -19,8 +19,6 @@ package enum BoundedYAML {
     package static let maximumDocumentBytes = 1 << 20
     /// The most alias indicators (`*name`) a document may contain.
     package static let maximumAliases = 32
-    /// The deepest nesting of flow collections (`[` and `{`).
-    package static let maximumFlowDepth = 256
     /// The most nodes a document may hold with its aliases expanded.
     package static let maximumExpandedNodes = 100_000
     /// The most scalar bytes a document may hold with its aliases expanded: 4 MiB.
@@ -50,7 +48,7 @@ package enum BoundedYAML {
         return root
     }
 
-    /// The checks made on the raw text, before the parser runs: size, alias indicators, flow depth.
+    /// The checks made on the raw text, before the parser runs: size and alias indicators.
     static func checkText(_ text: String) throws(Failure) {
         let size = text.utf8.count
         guard size <= maximumDocumentBytes else {
@@ -58,7 +56,6 @@ package enum BoundedYAML {
                 message: "is \(size) bytes; at most \(maximumDocumentBytes) bytes (1 MiB) of YAML are read")
         }
         var aliases = 0
-        var depth = 0
         var previousWasStar = false
         for byte in text.utf8 {
             if previousWasStar, isAnchorCharacter(byte) {
@@ -70,18 +67,6 @@ package enum BoundedYAML {
                 }
             }
             previousWasStar = byte == UInt8(ascii: "*")
-            switch byte {
-            case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
-                guard depth <= maximumFlowDepth else {
-                    throw Failure(
-                        message: "nests YAML collections ([ or {) more than \(maximumFlowDepth) levels deep")
-                }
-            case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                depth = max(0, depth - 1)
-            default:
-                break
-            }
         }
     }
 

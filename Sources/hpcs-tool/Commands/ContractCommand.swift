@@ -107,7 +107,9 @@ extension ContractCommand {
         @Flag(help: "Machine-readable JSON on stdout.") var json = false
         @Argument(help: "The section file (YAML body), or - for standard input.") var sectionFile: String
 
-        func run() async throws {
+        func run() async throws { try await contractCLIPlainErrors(execute) }
+
+        func execute() async throws {
             let encryptor = try ContractEncryptor(
                 encryptionKeyPEM: contractCLIReadText(cert, what: "encryption certificate"),
                 prefix: prefix.tokenPrefix())
@@ -145,7 +147,9 @@ extension ContractCommand {
         @Argument(help: "A file holding a token, or a contract with --section; - for standard input.")
         var inputFile: String
 
-        func run() async throws {
+        func run() async throws { try await contractCLIPlainErrors(execute) }
+
+        func execute() async throws {
             try contractCLIRefuseExisting(output)
             let decryptor = try keyOptions.decryptor(keyFile: key)
             let input = String(decoding: try contractCLIReadInput(inputFile, what: "token"), as: UTF8.self)
@@ -183,7 +187,9 @@ extension ContractCommand {
         @Option(help: "A certificate for the signer's key; its notAfter is the contract's expiry.")
         var signingCert: String?
 
-        func run() async throws {
+        func run() async throws { try await contractCLIPlainErrors(execute) }
+
+        func execute() async throws {
             try ContractCommand.runBuild(
                 cert: build.cert, workload: build.workload, env: build.env, attestationKey: build.attestationKey,
                 prefix: build.prefix.tokenPrefix(), output: build.output, json: build.json,
@@ -227,7 +233,9 @@ extension ContractCommand {
             }
         }
 
-        func run() async throws {
+        func run() async throws { try await contractCLIPlainErrors(execute) }
+
+        func execute() async throws {
             if let cert, let workload, let env {
                 try ContractCommand.runBuild(
                     cert: cert, workload: workload, env: env, attestationKey: attestationKey,
@@ -314,7 +322,9 @@ extension ContractCommand {
         @Flag(help: "Machine-readable JSON on stdout.") var json = false
         @Argument(help: "The contract file.") var contractFile: String
 
-        func run() async throws {
+        func run() async throws { try await contractCLIPlainErrors(execute) }
+
+        func execute() async throws {
             let contract = try HyperProtectContract.parse(yaml: contractCLIReadText(contractFile, what: "contract"))
             let decryptor = try key.map { try keyOptions.decryptor(keyFile: $0) }
             let verification = try contract.verifySignature(decryptor: decryptor)
@@ -347,7 +357,9 @@ extension ContractCommand {
         @Flag(help: "Machine-readable JSON on stdout.") var json = false
         @Argument(help: "The contract file.") var contractFile: String
 
-        func run() async throws {
+        func run() async throws { try await contractCLIPlainErrors(execute) }
+
+        func execute() async throws {
             let contract = try HyperProtectContract.parse(yaml: contractCLIReadText(contractFile, what: "contract"))
             let checksums = contract.checksums
             for field in checksums.undetermined {
@@ -377,7 +389,9 @@ extension AttestationCommand {
         @Option(help: "Write the record to this new file instead of stdout.") var output: String?
         @Argument(help: "The encrypted record (se-checksums.txt.enc).") var recordFile: String
 
-        func run() async throws {
+        func run() async throws { try await contractCLIPlainErrors(execute) }
+
+        func execute() async throws {
             try contractCLIRefuseExisting(output)
             let decryptor = try keyOptions.decryptor(keyFile: key)
             let record = try AttestationRecord.decrypt(
@@ -408,7 +422,9 @@ extension AttestationCommand {
         @Flag(help: "Machine-readable JSON on stdout.") var json = false
         @Argument(help: "The record: se-checksums.txt, or se-checksums.txt.enc with --key.") var recordFile: String
 
-        func run() async throws {
+        func run() async throws { try await contractCLIPlainErrors(execute) }
+
+        func execute() async throws {
             let raw = try contractCLIReadInput(recordFile, what: "record")
             let text = String(decoding: raw, as: UTF8.self).contractCLITrimmed()
             let record: AttestationRecord
@@ -460,31 +476,51 @@ private struct ContractCLIFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Runs a subcommand, turning a ``ContractError`` into its plain message: the user reads "the contract uses more
+/// than 32 YAML aliases ...", not a Swift type name. (Contract messages never hold secret material.)
+private func contractCLIPlainErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ContractError {
+        throw ContractCLIFailure(error.message)
+    }
+}
+
 /// Files larger than this are refused (contracts, keys and records are small).
 private let contractCLIMaximumInput = 16 << 20
 
 /// A file's bytes, or standard input for `-`.
 private func contractCLIReadInput(_ path: String, what: String) throws -> [UInt8] {
+    // Read in chunks up to the limit whatever the file is (regular, FIFO, /dev/stdin): a size from stat is not
+    // trusted, and nothing larger than the limit is ever held in memory.
+    let handle: FileHandle
     if path == "-" {
-        var bytes: [UInt8] = []
-        while let chunk = try FileHandle.standardInput.read(upToCount: 64 * 1024), !chunk.isEmpty {
+        handle = FileHandle.standardInput
+    } else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+            let opened = FileHandle(forReadingAtPath: path)
+        else {
+            throw ContractCLIFailure("cannot read the \(what) file \(path)")
+        }
+        handle = opened
+    }
+    defer { if path != "-" { try? handle.close() } }
+    let source = path == "-" ? "the \(what) on standard input" : "the \(what) file \(path)"
+    var bytes: [UInt8] = []
+    do {
+        while let chunk = try handle.read(upToCount: 64 * 1024), !chunk.isEmpty {
             bytes += chunk
             guard bytes.count <= contractCLIMaximumInput else {
-                throw ContractCLIFailure(
-                    "the \(what) on standard input is larger than \(contractCLIMaximumInput) bytes")
+                throw ContractCLIFailure("\(source) is larger than \(contractCLIMaximumInput) bytes")
             }
         }
-        return bytes
+    } catch let failure as ContractCLIFailure {
+        throw failure
+    } catch {
+        throw ContractCLIFailure("cannot read \(source)")
     }
-    guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-        let data = FileManager.default.contents(atPath: path)
-    else {
-        throw ContractCLIFailure("cannot read the \(what) file \(path)")
-    }
-    if let size = attributes[.size] as? Int, size > contractCLIMaximumInput {
-        throw ContractCLIFailure("the \(what) file \(path) is larger than \(contractCLIMaximumInput) bytes")
-    }
-    return Array(data)
+    return bytes
 }
 
 /// A file's text (UTF-8).
