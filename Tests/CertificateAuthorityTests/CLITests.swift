@@ -426,6 +426,13 @@ struct CLITests {
             #expect(result.text.contains("x\\x9by"), "\(result.text)")
             #expect(!result.text.contains("\u{1B}"))
             #expect(!result.text.unicodeScalars.contains("\u{9B}"))
+            // The JSON list escapes them too, and still reads back as the stored text.
+            result = try await tool(["ca", "list", "--dir", "ca", "--json"], in: directory)
+            #expect(!result.text.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{9B}" }, "\(result.text)")
+            #expect(result.text.contains(#"x\u009by"#), "\(result.text)")
+            let records = try await listed(directory)
+            #expect(records.first?["profile"] as? String == "x\u{9B}y")
+            #expect(records.first?["subject"] as? String == "CN=\u{1B}[31mred\u{1B}[0m")
         }
     }
 

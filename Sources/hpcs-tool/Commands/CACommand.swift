@@ -465,7 +465,7 @@ extension CACommand {
                 return record.notValidAfter < now ? "expired" : "valid"
             }
             if json {
-                printJSON(
+                printTerminalSafeJSON(
                     records.map { record -> [String: Any] in
                         [
                             "serialNumber": record.serialNumber,
@@ -549,6 +549,27 @@ extension CACommand {
                     + "next update \(timestamp(crl.nextUpdate))")
         }
     }
+}
+
+/// Like `printJSON`, with every control character that JSON allows raw (DEL, C1, bidirectional overrides) written
+/// as a `\uXXXX` escape: the same JSON for a parser, nothing that acts on a terminal.
+private func printTerminalSafeJSON(_ object: Any) {
+    guard
+        let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    else {
+        print("{}")
+        return
+    }
+    var text = ""
+    for scalar in String(decoding: data, as: UTF8.self).unicodeScalars {
+        if ControlCharacters.isControl(scalar) {
+            let hex = String(scalar.value, radix: 16)
+            text += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        } else {
+            text.unicodeScalars.append(scalar)
+        }
+    }
+    print(text)
 }
 
 /// A CSR file, refused when larger than the CA accepts (before it is read whole).
