@@ -1,4 +1,5 @@
 import Foundation
+import IAM
 import KeyProtect
 import TestSupport
 import Testing
@@ -90,6 +91,28 @@ struct KMSDeadlineTests {
             #expect(elapsed < .seconds(5), "ended after \(elapsed)")
             withExtendedLifetime(endpoint) {}
         }
+    }
+
+    @Test("at boot, a KMS that never answers shuts the server down at kmsTimeout, not after the client's retries")
+    func monitorAtBootEndsAtTimeout() async throws {
+        let endpoint = try LoopbackEndpoint(.silent)
+        let crn =
+            "crn:v1:bluemix:public:kms:us-south:a/0123456789abcdef:9f1c2b7e-6a1d-4d1e-8b0c-1f5e3c2a9d40:key:"
+            + "1a2b3c4d-0000-4000-8000-000000000001"
+        let entry = KMSEntry(apiKey: APIKey(daemonTestAPIKey), crn: try CRN(parsing: crn), network: .public)
+        let volume = testVolume(kms: [entry], kmsTimeout: .seconds(2))
+        let service = try KeyProtectSeedService(entry: entry, kmsEndpoint: endpoint.url, iamEndpoint: endpoint.url)
+        let power = RecordingPowerControl()
+        let monitor = KeyMonitor(
+            volume: volume, device: InMemoryVolumeDevice(), service: service, power: power, interval: .seconds(60))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let ending = try await monitor.monitor()
+        let elapsed = clock.now - start
+        #expect(ending == .shutdownRequested)
+        #expect(power.actions == [.shutdown])
+        #expect(elapsed >= .milliseconds(1900) && elapsed < .seconds(5), "ended after \(elapsed)")
+        withExtendedLifetime(endpoint) {}
     }
 
     @Test("an API key IAM rejects is not retried until kmsTimeout: the run is refused at once")

@@ -79,7 +79,7 @@ public final class KeyMonitor: Service, Sendable {
         let start = clock.now
         while true {
             do {
-                let status = try await service.status()
+                let status = try await statusWithin(volume.kmsTimeout - (clock.now - start))
                 if status.state == .active {
                     log(.keyActive, "the root key of volume \(volume.name) is Active")
                     try await rewrapIfRotated(status, stored: &stored)
@@ -110,7 +110,7 @@ public final class KeyMonitor: Service, Sendable {
         while true {
             try await clock.sleep(for: interval)
             do {
-                let status = try await service.status()
+                let status = try await statusWithin(volume.kmsTimeout - (clock.now - lastGoodAnswer))
                 lastGoodAnswer = clock.now
                 guard status.state == .active else {
                     let reason = "the root key of volume \(volume.name) is \(status.state)"
@@ -171,6 +171,15 @@ public final class KeyMonitor: Service, Sendable {
                 .rewrapFailed,
                 "could not rewrap the seed of volume \(volume.name): \(VolumeProvisioner.summary(error)); will retry")
         }
+    }
+
+    /// The key's status, given up on once `remaining` (what is left of `kmsTimeout`) has passed in real time, so that a
+    /// KMS that never answers is treated as unreachable at `kmsTimeout` rather than after the client's own retries.
+    /// At least one second is allowed; a zero `kmsTimeout` leaves the call to the client's timeouts.
+    private func statusWithin(_ remaining: Duration) async throws -> RootKeyStatus {
+        guard volume.kmsTimeout > .zero else { return try await service.status() }
+        let service = service
+        return try await withRealTimeLimit(max(remaining, .seconds(1))) { try await service.status() }
     }
 
     private func log(_ id: MessageID, _ message: String) {
