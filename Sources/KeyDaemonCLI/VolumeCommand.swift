@@ -341,7 +341,9 @@ struct VolumeOptions: ParsableArguments {
         if let kms { try checkHTTPTransport(kms, allowPlaintext: plaintext, what: "KMS endpoint") }
         try checkHTTPTransport(iam, allowPlaintext: plaintext, what: "IAM endpoint")
         let services: [any SeedKeyService] = try volume.kms.map {
-            try KeyProtectSeedService(entry: $0, kmsEndpoint: kms, iamEndpoint: iam, logger: logger)
+            try KeyProtectSeedService(
+                entry: $0, kmsEndpoint: kms, iamEndpoint: iam, configuration: .init(insecureAllowPlainHTTP: plaintext),
+                logger: logger)
         }
         if let iterations = luksPbkdf2Iterations, iterations < 1000 || iterations > 100_000_000 {
             throw CommandFailure("--luks-pbkdf2-iterations must be 1000...100000000")

@@ -117,6 +117,7 @@ struct KMSOptions: ParsableArguments {
             instanceID: instance,
             apiKey: APIKey(apiKey),
             iamConfiguration: .init(endpoint: iam ?? IAMTokenProvider.Configuration.defaults.endpoint),
+            configuration: .init(insecureAllowPlainHTTP: plaintext),
             logger: logger
         )
         return try await body(client, key)
