@@ -26,7 +26,8 @@ enum FileIO {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
             throw CertificateAuthorityError(
-                code: .storageFailure, message: "cannot create \(temporary) (errno \(errno))")
+                code: .storageFailure,
+                message: "cannot write \(path): cannot create a temporary file: \(String(cString: strerror(errno)))")
         }
         var written = 0
         var failed = false

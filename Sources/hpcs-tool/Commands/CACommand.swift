@@ -118,7 +118,9 @@ private func loadPolicy(_ path: String?, directory: String?) throws -> (policy: 
         let stored = URL(fileURLWithPath: directory).appendingPathComponent(storedPolicyFileName).path
         if FileManager.default.fileExists(atPath: stored) { source = stored }
     }
-    guard let source else { return (.defaults, "the defaults") }
+    guard let source else {
+        return (.defaults, "the defaults (no --policy, no DIR/policy.json): any name but wildcards")
+    }
     do {
         return (try Policy(json: Data(try readFile(source, limit: Policy.maximumJSONSize))), source)
     } catch let error as CertificateAuthorityError {
@@ -348,7 +350,8 @@ extension CACommand {
             if let out { try checkOutput(out) }
             let request = try readCSR(csr)
             let sans = try parseSANs(san)
-            let policy = try loadPolicy(policy, directory: options.directory).policy
+            let (policy, policySource) = try loadPolicy(policy, directory: options.directory)
+            printError("policy: \(printable(policySource))")
             let profile = pathLength.map { Profile.intermediate(pathLength: $0) } ?? profile
             let lifetime = validity(days: days)
             let issued = try await withCertificateAuthority(options, connection, policy: policy) { ca in
@@ -411,7 +414,8 @@ extension CACommand {
             try checkOutput(outCert)
             let name = try CertificateParsing.distinguishedName(subject)
             let sans = try parseSANs(san) ?? []
-            let policy = try loadPolicy(policy, directory: options.directory).policy
+            let (policy, policySource) = try loadPolicy(policy, directory: options.directory)
+            printError("policy: \(printable(policySource))")
             let lifetime = validity(days: days)
             let (keyType, profile, outKey, outCert) = (key, profile, outKey, outCert)
             let directory = options.directory
