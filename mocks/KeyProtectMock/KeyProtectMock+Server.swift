@@ -112,11 +112,11 @@ struct MockResponder: HTTPResponder {
                     response = await mock.handleKMS(request)
                 }
             } catch {
-                mock.state.withLock { $0.recorded.append(recorded) }
+                mock.state.withLock { $0.record(recorded) }
                 throw error
             }
             recorded.status = Int(response.status.code)
-            mock.state.withLock { $0.recorded.append(recorded) }
+            mock.state.withLock { $0.record(recorded) }
             return mock.withCorrelationID(response, request: request)
         }
         return mock.errorResponse(.init(status: 404, message: "Not Found: no such path", reasons: []))

@@ -276,11 +276,20 @@ public final class KeyProtectMock: Sendable {
     /// Tokens IAM has issued.
     public var tokensIssued: Int { state.withLock { $0.tokensIssued } }
 
-    /// The Key Protect requests seen so far, oldest first.
+    /// The Key Protect requests seen so far, oldest first: the latest 5,000 to 10,000 of them once more were made
+    /// (a long-running mock keeps a bounded record).
     public var recordedRequests: [RecordedRequest] { state.withLock { $0.recorded } }
 
+    /// The number of Key Protect requests seen so far, including those no longer in ``recordedRequests``.
+    public var keyProtectRequestCount: Int { state.withLock { $0.recordedTotal } }
+
     /// Forgets the recorded requests.
-    public func clearRecordedRequests() { state.withLock { $0.recorded.removeAll() } }
+    public func clearRecordedRequests() {
+        state.withLock {
+            $0.recorded.removeAll()
+            $0.recordedTotal = 0
+        }
+    }
 
     // MARK: Internals
 

@@ -1,6 +1,7 @@
 import Foundation
-import KeyProtectMock
 import Testing
+
+@testable import KeyProtectMock
 
 /// The mock's documented request limits: 1 MiB Key Protect bodies, 64 KiB IAM bodies; deep JSON is a 400, not a crash.
 @Suite("KeyProtectMock request limits")
@@ -42,5 +43,20 @@ struct KeyProtectMockLimitsTests {
             #expect(answer.status == 400)
             #expect(String(decoding: answer.body, as: UTF8.self).contains("BXNIM0109E"))
         }
+    }
+
+    @Test("a long-running mock keeps at most 10,000 recorded requests, the latest ones, and still counts them all")
+    func recordedRequestsAreBounded() {
+        var state = MockState(apiKeys: [])
+        for index in 0..<25_000 {
+            state.record(
+                KeyProtectMock.RecordedRequest(
+                    method: "GET", path: "/api/v2/keys/\(index)", query: nil, instanceHeader: nil, correlationID: nil,
+                    contentType: nil, hadAuthorization: true, status: 200))
+        }
+        #expect(state.recordedTotal == 25_000)
+        #expect(state.recorded.count <= MockState.maximumRecordedRequests)
+        #expect(state.recorded.count >= MockState.maximumRecordedRequests / 2)
+        #expect(state.recorded.last?.path == "/api/v2/keys/24999")
     }
 }

@@ -110,7 +110,7 @@ extension KeyProtectMock {
                 advanceTime(by: .seconds(min(max(spec.advanceSeconds, 0), 100 * 365 * 86_400)))
                 return Response(status: .noContent)
             case (.get, 1) where segments[0] == "stats":
-                return adminJSON(200, Stats(tokensIssued: tokensIssued, keyProtectRequests: recordedRequests.count))
+                return adminJSON(200, Stats(tokensIssued: tokensIssued, keyProtectRequests: keyProtectRequestCount))
             default:
                 return adminError(404, "no such admin endpoint")
             }

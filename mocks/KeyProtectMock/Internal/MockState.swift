@@ -47,9 +47,24 @@ struct MockState: Sendable {
     var tokensIssued = 0
     var timeOffset: Duration = .zero
     var recorded: [KeyProtectMock.RecordedRequest] = []
+    /// Key Protect requests seen since start (or the last clear), including those no longer in `recorded`.
+    var recordedTotal = 0
+
+    /// The most requests kept in `recorded`: a long-running standalone mock must not grow without bound. When
+    /// full, the oldest half is dropped (amortised constant work per request).
+    static let maximumRecordedRequests = 10_000
 
     init(apiKeys: [String]) {
         self.apiKeys = apiKeys
+    }
+
+    /// Records a Key Protect request, keeping at most ``maximumRecordedRequests`` of the latest.
+    mutating func record(_ request: KeyProtectMock.RecordedRequest) {
+        recordedTotal += 1
+        if recorded.count >= Self.maximumRecordedRequests {
+            recorded.removeFirst(Self.maximumRecordedRequests / 2)
+        }
+        recorded.append(request)
     }
 
     mutating func createKey(
