@@ -76,6 +76,22 @@ extension RealDevices {
             }
         }
 
+        @Test("a partition table on the opened volume is never formatted over")
+        func refusesPartitionTable() async throws {
+            try await withLoopDevice { loop, directory in
+                let made = try await ChildProcess.run(
+                    "/bin/sh", ["-c", "printf 'label: gpt\\nname=kept\\n' | sfdisk -q \(loop)"], timeout: .seconds(60))
+                try #require(made.status == 0, "\(made.text)")
+                // `blkid -p -s TYPE` prints nothing for a bare partition table: it used to count as empty.
+                #expect(try await VolumeMounter().existingType(of: loop) == "a gpt partition table")
+                await #expect(throws: VolumeError.invalidArgument) {
+                    try await VolumeMounter().mount(device: loop, at: directory + "/mnt")
+                }
+                let table = try await ChildProcess.run("/usr/sbin/sfdisk", ["--json", loop], timeout: .seconds(30))
+                #expect(table.text.contains("\"name\": \"kept\""), "\(table.text)")
+            }
+        }
+
         @Test("bad mount points and filesystem names are refused before any tool runs")
         func refusesBadArguments() async throws {
             await #expect(throws: VolumeError.invalidArgument) {

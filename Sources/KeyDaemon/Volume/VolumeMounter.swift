@@ -80,13 +80,24 @@ public struct VolumeMounter: Sendable {
     }
 
     /// The type `blkid` reports for `device` (`ext4`, `crypto_LUKS`, …), or nil for a device with no signature.
+    /// A partition table counts as a signature ("a gpt partition table"), so that mkfs never replaces one.
     func existingType(of device: String) async throws(VolumeError) -> String? {
-        let probe = try await run(.blkid, ["-p", "-o", "value", "-s", "TYPE", device])
-        // blkid exits 2 when it finds nothing.
+        let probe = try await run(.blkid, ["-p", "-o", "export", device])
+        // blkid exits 2 when it finds nothing, 8 when signatures contradict each other.
         if probe.status == 2, !probe.timedOut { return nil }
+        if probe.status == 8, !probe.timedOut { return "several conflicting signatures" }
         guard probe.succeeded else { throw failure(probe, .blkid, device, "blkid failed") }
-        let type = String(decoding: probe.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return type.isEmpty ? nil : type
+        switch DiskVolume.content(fromBlkidExport: probe.standardOutput) {
+        case .luks: return "crypto_LUKS"
+        case .partitionTable(let table): return "a \(table) partition table"
+        default: break
+        }
+        var type: String?
+        for line in String(decoding: probe.standardOutput, as: UTF8.self).split(separator: "\n")
+        where line.hasPrefix("TYPE=") {
+            type = String(line.dropFirst("TYPE=".count)).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return type.flatMap { $0.isEmpty ? nil : $0 } ?? "a signature without a type"
     }
 
     private func run(_ tool: VolumeTools.Tool, _ arguments: [String]) async throws(VolumeError) -> ToolResult {
