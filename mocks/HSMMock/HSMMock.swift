@@ -292,7 +292,7 @@ public final class HSMMockServer: Sendable {
                         message: "cannot listen on \(address): \(String(cString: strerror(ioError.errnoCode)))")
                 }
             }
-            if candidate is SocketAddressError {
+            if candidate is SocketAddressError || candidate is SocketAddressError.UnknownHost {
                 return EP11Error(code: .transportFailure, message: "\(address) is not an IP address to listen on")
             }
             current = (candidate as? RuntimeError)?.cause

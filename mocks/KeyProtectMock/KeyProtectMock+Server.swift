@@ -31,7 +31,7 @@ extension KeyProtectMock {
             default: return "cannot listen on \(address): \(String(cString: strerror(ioError.errnoCode)))"
             }
         }
-        if error is SocketAddressError {
+        if error is SocketAddressError || error is SocketAddressError.UnknownHost {
             return "\(host) is not an address to listen on"
         }
         return nil

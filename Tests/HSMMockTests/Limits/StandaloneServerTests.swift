@@ -120,6 +120,14 @@ struct StandaloneServerTests {
             #expect(!output.text.contains("serverIsStopped"), "\(output.text)")
         }
 
+        for command in ["hsm", "kms"] {
+            let output = try await ChildProcess.run(
+                Self.hpcsTool, ["mock", command, "--listen", "unknown-host.invalid:0"], timeout: .seconds(30))
+            #expect(output.status != 0 && !output.timedOut)
+            #expect(output.text.contains("unknown-host.invalid"), "mock \(command): \(output.text)")
+            #expect(!output.text.contains("SocketAddressError"), "mock \(command): \(output.text)")
+        }
+
         try await HSMMock().withServer(host: "127.0.0.1", port: 0) { port in
             for command in ["hsm", "kms"] {
                 let output = try await ChildProcess.run(
