@@ -18,16 +18,17 @@ public struct VolumeCommand: AsyncParsableCommand {
         commandName: "volume",
         abstract: "Provision, open or inspect a LUKS data volume whose third seed is wrapped by a KMS root key.",
         discussion: """
-            The contract file is YAML with `env` and `workload` sections, each plaintext or encrypted
-            (hyper-protect-basic tokens, decrypted with --contract-key). Their `volumes` give the seeds and the `kms`
-            entries (API key, root key CRN, public|private). --device is a block device or a disk image file.
-            Every decision is logged to stderr with a message id (KDnnnX); no seed, passphrase or API key is ever
+            The contract file is YAML with `env` and `workload` sections, each plaintext or encrypted \
+            (hyper-protect-basic tokens, decrypted with --contract-key). Their `volumes` give the seeds and the \
+            `kms` entries (API key, root key CRN, public|private). --device is a block device or a disk image file. \
+            Every decision is logged to stderr with a message id (KDnnnX); no seed, passphrase or API key is ever \
             printed. Activation (cryptsetup open) needs device-mapper; without it that step is reported as skipped.
-            A device is written only when it is empty (no signature blkid or wipefs finds, and zeros where a header
-            would go; a regular file of size 0 or all zeros) or already a volume of the daemon; anything else is
-            refused and left unchanged, with --dry-run too. Exit status: 3 the device holds data that is not a volume
-            of the daemon (KD111E), 4 it holds bytes without a known signature (KD112E), 5 it is too small for the
-            volume (KD113E; --dry-run prints the minimum and the actual size), 1 any other failure.
+
+            A device is written only when it is empty (no signature blkid or wipefs finds, and zeros where a header \
+            would go; a regular file of size 0 or all zeros) or already a volume of the daemon; anything else is \
+            refused and left unchanged, with --dry-run too. Exit status: 3 the device holds data that is not a \
+            volume of the daemon (KD111E); 4 it holds bytes without a known signature (KD112E); 5 it is too small \
+            for the volume (KD113E; --dry-run prints the minimum and the actual size); 1 any other failure.
             """,
         subcommands: [Provision.self, Open.self, Status.self]
     )
@@ -156,15 +157,14 @@ public struct KeydCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Provision and open the volume, then poll its root key until SIGTERM.",
             discussion: """
-                A key that is not Active, or a KMS unreachable for longer than kmsTimeout, restarts the server; at
-                boot, a key not usable within kmsTimeout, or a refused volume, shuts it down. A rotated key is
-                rewrapped into the keyfile. --power is required (there is no default), because these actions stop
-                the host or the container:
-                  --power systemd    reboots the host (`systemctl reboot`) to restart, powers it off
-                                     (`systemctl poweroff`) to shut down;
-                  --power container  exits with 75 (restart) or 76 (shutdown) and lets the container's restart
-                                     policy act;
-                  --power log        only logs the action and exits with the same codes as container.
+                A key that is not Active, or a KMS unreachable for longer than kmsTimeout, restarts the server; \
+                at boot, a key not usable within kmsTimeout, or a refused volume, shuts it down. A rotated key is \
+                rewrapped into the keyfile.
+
+                --power is required (there is no default), because these actions stop the host or the container:
+                  systemd    reboots the host to restart it, powers it off to shut it down (systemctl)
+                  container  exits with 75 (restart) or 76 (shutdown) for the container's restart policy
+                  log        only logs the action, then exits with the same codes as container
                 """)
 
         @OptionGroup var options: VolumeOptions
@@ -392,8 +392,7 @@ struct VolumeOptions: ParsableArguments {
     ) throws {
         guard case .refuse(let refusal) = decision, let code = VolumeExitCode.forRefusal(refusal) else { return }
         let detail = provisioner.detail(of: decision, inspection: inspection)
-        printError(
-            "Error: [\(refusal.messageID.rawValue)] \(refusal.description)" + (detail.map { " (\($0))" } ?? ""))
+        printError("Error: [\(refusal.messageID.rawValue)] \(refusal.explanation(detail))")
         throw ExitCode(code)
     }
 

@@ -44,6 +44,17 @@ public enum Refusal: String, Sendable, Hashable, CaseIterable, CustomStringConve
         }
     }
 
+    /// The refusal as one sentence with what was found (``DeviceInspection/detail(of:usesKMS:metadataSize:)``).
+    public func explanation(_ detail: String?) -> String {
+        guard let detail else { return description }
+        switch self {
+        case .foreignContent: return "\(detail), not a volume of the key daemon; it is left untouched"
+        case .unclassifiableContent: return "\(detail), so it is not empty; it is left untouched"
+        case .deviceTooSmall: return "\(detail); nothing was written"
+        default: return "\(description) (\(detail))"
+        }
+    }
+
     /// The message id of the log line (and of the CLI's refusal): the content refusals have their own.
     public var messageID: MessageID {
         switch self {

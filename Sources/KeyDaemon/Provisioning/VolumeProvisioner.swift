@@ -419,7 +419,7 @@ public struct VolumeProvisioner: Sendable {
     // MARK: Errors and logs
 
     private func refused(_ refusal: Refusal, detail: String? = nil) -> KeyDaemonError {
-        let message = detail.map { "\(refusal.description) (\($0))" } ?? refusal.description
+        let message = refusal.explanation(detail)
         log(refusal.messageID, "volume \(volume.name) on \(device.path): refused: \(message)")
         return KeyDaemonError(code: .refused, message: message, refusal: refusal)
     }

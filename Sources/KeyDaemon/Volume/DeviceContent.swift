@@ -31,7 +31,8 @@ public enum DeviceContent: Sendable, Hashable, CustomStringConvertible {
     case partitionTable(String)
     /// A known signature that is not a LUKS header or a partition table: "an ext4 filesystem", "swap".
     case foreign(String)
-    /// Bytes that are not zeros but carry no signature (random bytes, a text file); the detail says where.
+    /// Bytes that are not zeros but carry no signature (random bytes, a text file); the detail says where
+    /// ("the first non-zero byte is at offset 0").
     case unclassifiable(String)
 
     public var description: String {
@@ -40,7 +41,7 @@ public enum DeviceContent: Sendable, Hashable, CustomStringConvertible {
         case .luks: "a LUKS header"
         case .partitionTable(let type): "a \(type) partition table"
         case .foreign(let what): what
-        case .unclassifiable(let detail): "data without a known signature (\(detail))"
+        case .unclassifiable(let detail): "bytes without a known signature (\(detail))"
         }
     }
 }

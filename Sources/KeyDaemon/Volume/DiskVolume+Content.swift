@@ -40,7 +40,7 @@ extension DiskVolume {
                     try Self.firstNonZeroByte(file, device: device)
                 }
             }
-            if let firstNonZero { return .unclassifiable("a non-zero byte at offset \(firstNonZero)") }
+            if let firstNonZero { return .unclassifiable("the first non-zero byte is at offset \(firstNonZero)") }
             return .empty
         case .metadataPartition, .dataPartition:
             let name = region == .metadataPartition ? Self.metadataPartitionName : Self.dataPartitionName

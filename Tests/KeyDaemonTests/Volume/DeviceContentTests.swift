@@ -220,7 +220,9 @@ extension RealDevices {
                     try await detail(.truncatedLUKSHeader, false).contains("LUKS header that cryptsetup cannot read"))
                 #expect(
                     try await detail(.randomBytesInTheMiddle, true)
-                        .hasPrefix("the device holds data without a known signature (a non-zero byte at offset 629145"))
+                        .hasPrefix(
+                            "the device holds bytes without a known signature (the first non-zero byte is at offset 629145"
+                        ))
                 #expect(
                     try await detail(.oneMebibyteOfZeros, true)
                         == "the device has 1048576 bytes (1 MiB); this volume needs at least 125829120 bytes (120 MiB)")
