@@ -22,6 +22,11 @@ import Synchronization
 /// try await mock.withServer { baseURL in /* point the client at baseURL */ }
 /// ```
 ///
+/// Limits, so that a long-running standalone mock (`hpcs-tool mock kms`) stays bounded: Key Protect request bodies
+/// of at most ``Configuration/maximumRequestBodySize`` (1 MiB; more, or JSON that does not decode, is 400
+/// `BAD_BODY_ERR`), IAM and admin bodies of at most 64 KiB, and the latest 10,000 requests kept for
+/// ``recordedRequests``. ``listenFailure(_:host:port:)`` says why a server could not listen (port in use, ...).
+///
 /// The mock shares no types with the client library: its wire types are its own, written from the API contract.
 public final class KeyProtectMock: Sendable {
     /// How the mock behaves. Every field has a documented default.
