@@ -96,6 +96,7 @@ let package = Package(
             name: "CertificateAuthority",
             dependencies: [
                 "EP11",
+                "IAM",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -343,3 +343,61 @@ struct PolicyDocumentationTests {
         }
     }
 }
+
+@Suite("CA PEM input: lenient as RFC 7468 allows, plain messages for truncated input")
+struct CAPEMInputTests {
+    /// `der` as PEM wrapped at `width` columns with CRLF line ends (Python's `base64.encodebytes` wraps at 76).
+    static func pem(_ label: String, _ der: [UInt8], width: Int, lineEnd: String = "\n") -> String {
+        let encoded = Array(Data(der).base64EncodedString())
+        let lines = stride(from: 0, to: encoded.count, by: width).map {
+            String(encoded[$0..<min($0 + width, encoded.count)])
+        }
+        return "-----BEGIN \(label)-----\(lineEnd)" + lines.joined(separator: lineEnd) + lineEnd
+            + "-----END \(label)-----\(lineEnd)"
+    }
+
+    @Test("A CSR and a chain in 76-column PEM with CRLF are accepted")
+    func seventySixColumns() async throws {
+        try await withRootCA { ca, _, _ in
+            let der = try swiftCSR(
+                subject: try DistinguishedName { CommonName("www.example.com") }, sans: [.dnsName("www.example.com")])
+            let text = Self.pem("CERTIFICATE REQUEST", der, width: 76, lineEnd: "\r\n")
+            let issued = try await ca.sign(csrPEMOrDER: Array(text.utf8), profile: .tlsServer)
+            let chain = Self.pem("CERTIFICATE", issued.der, width: 76)
+            #expect(try CertificateParsing.certificates(fromPEMOrDER: Array(chain.utf8)).first == issued.certificate)
+        }
+    }
+
+    @Test("Truncated PEM or DER is refused with a plain sentence, no parser dump")
+    func truncated() async throws {
+        try await withRootCA { ca, _, _ in
+            let der = try swiftCSR(subject: try DistinguishedName { CommonName("www.example.com") })
+            let issued = try await ca.sign(csrPEMOrDER: der, profile: .tlsClient)
+            let cut = Self.pem("CERTIFICATE", Array(issued.der.prefix(200)), width: 64)
+            let noEnd = String(Self.pem("CERTIFICATE", issued.der, width: 64).prefix(300))
+            for (input, mentions) in [
+                (cut, "not a valid X.509 certificate"), (noEnd, "no END line"),
+                (Self.pem("CERTIFICATE", [0x30, 0x82, 0x01], width: 64), "truncated"),
+            ] {
+                let message = try #require(
+                    errorMessage { _ = try CertificateParsing.certificates(fromPEMOrDER: Array(input.utf8)) })
+                #expect(message.contains(mentions), "\(message)")
+                let error = CertificateAuthorityError(code: .malformedInput, message: message)
+                #expect(!error.description.contains("ASN1Error") && !error.description.contains(".swift"))
+            }
+            let shortCSR = Self.pem("CERTIFICATE REQUEST", Array(der.prefix(40)), width: 64)
+            await #expect(throws: CertificateAuthorityError.malformedInput) {
+                try await ca.sign(csrPEMOrDER: Array(shortCSR.utf8), profile: .tlsClient)
+            }
+            do {
+                _ = try await ca.sign(csrPEMOrDER: Array(shortCSR.utf8), profile: .tlsClient)
+            } catch let error as CertificateAuthorityError {
+                #expect(error.cause == nil)
+                #expect(!error.description.contains("ASN1Error"), "\(error)")
+            }
+            await #expect(throws: CertificateAuthorityError.malformedInput) {
+                try await ca.importCertificate(chain: cut)
+            }
+        }
+    }
+}

@@ -1,89 +1,89 @@
 import Foundation
+import IAM
 import SwiftASN1
 import X509
 
 /// PEM/DER parsing that turns every failure into ``CertificateAuthorityError/malformedInput``.
 public enum CertificateParsing {
+    /// A refusal of malformed input: a plain sentence (control characters escaped). The parser's own error is not
+    /// attached, as its description is a debug dump (type names, source file and line) rather than a reason.
     static func malformed(_ what: String, _ error: (any Error)? = nil) -> CertificateAuthorityError {
-        CertificateAuthorityError(code: .malformedInput, message: ControlCharacters.escaped(what), cause: error)
+        CertificateAuthorityError(code: .malformedInput, message: ControlCharacters.escaped(what))
     }
 
     /// Whether `bytes` look like PEM text rather than DER.
     static func isPEM(_ bytes: [UInt8]) -> Bool {
         let text = String(decoding: bytes.prefix(4096), as: UTF8.self)
-        return text.contains("-----BEGIN ")
+        return PEMText.looksLikePEM(text)
+    }
+
+    /// The PEM blocks in `bytes`, read leniently (RFC 7468: any line length, CRLF, text around the blocks), each
+    /// with the label `labels` allows; `what` names the contents in messages.
+    static func pemBlocks(_ bytes: [UInt8], labels: Set<String>, what: String) throws -> [[UInt8]] {
+        let blocks: [PEMText.Block]
+        do {
+            blocks = try PEMText.blocks(in: String(decoding: bytes, as: UTF8.self))
+        } catch {
+            throw malformed("the \(what) PEM text cannot be read: \(error.message)")
+        }
+        return try blocks.map { block in
+            guard labels.contains(block.label) else {
+                throw malformed(
+                    "expected \(labels.sorted().joined(separator: " or ")) PEM, found \(block.label)")
+            }
+            return block.derBytes
+        }
     }
 
     /// Certificates from PEM text (one or more `CERTIFICATE` blocks) or from one DER certificate.
     public static func certificates(fromPEMOrDER bytes: [UInt8]) throws -> [Certificate] {
-        if isPEM(bytes) {
-            let documents: [PEMDocument]
+        let ders = isPEM(bytes) ? try pemBlocks(bytes, labels: ["CERTIFICATE"], what: "certificate") : [bytes]
+        return try ders.enumerated().map { index, der in
             do {
-                documents = try PEMDocument.parseMultiple(pemString: String(decoding: bytes, as: UTF8.self))
+                return try Certificate(derEncoded: der)
             } catch {
-                throw malformed("the certificate PEM is malformed", error)
-            }
-            guard !documents.isEmpty else { throw malformed("no certificate in the PEM text") }
-            return try documents.map { document in
-                guard document.discriminator == "CERTIFICATE" else {
-                    throw malformed("expected CERTIFICATE, found \(document.discriminator)")
-                }
-                do {
-                    return try Certificate(derEncoded: document.derBytes)
-                } catch {
-                    throw malformed("a certificate in the PEM text is malformed", error)
-                }
+                throw malformed(notACertificate(index: index, of: ders.count))
             }
         }
-        do {
-            return [try Certificate(derEncoded: bytes)]
-        } catch {
-            throw malformed("the certificate DER is malformed", error)
-        }
+    }
+
+    /// "the certificate is not..." naming which one of several.
+    static func notACertificate(index: Int, of count: Int) -> String {
+        let which = count > 1 ? "certificate \(index + 1) of \(count)" : "certificate"
+        return "the \(which) is not a valid X.509 certificate (it may be truncated or corrupted)"
     }
 
     /// Certificates from PEM text or one DER certificate, each kept as DER beside its fields; unlike
     /// ``certificates(fromPEMOrDER:)`` this accepts RSASSA-PSS-signed certificates.
     static func documents(fromPEMOrDER bytes: [UInt8]) throws -> [CertificateDocument] {
-        if isPEM(bytes) {
-            let documents: [PEMDocument]
+        let ders = isPEM(bytes) ? try pemBlocks(bytes, labels: ["CERTIFICATE"], what: "certificate") : [bytes]
+        return try ders.enumerated().map { index, der in
             do {
-                documents = try PEMDocument.parseMultiple(pemString: String(decoding: bytes, as: UTF8.self))
+                return try CertificateDocument(der: der)
             } catch {
-                throw malformed("the certificate PEM is malformed", error)
-            }
-            guard !documents.isEmpty else { throw malformed("no certificate in the PEM text") }
-            return try documents.map { document in
-                guard document.discriminator == "CERTIFICATE" else {
-                    throw malformed("expected CERTIFICATE, found \(document.discriminator)")
-                }
-                return try CertificateDocument(der: document.derBytes)
+                throw malformed(notACertificate(index: index, of: ders.count))
             }
         }
-        return [try CertificateDocument(der: bytes)]
     }
 
     /// A CSR from PEM (`CERTIFICATE REQUEST` or `NEW CERTIFICATE REQUEST`) or DER.
     public static func certificateSigningRequest(fromPEMOrDER bytes: [UInt8]) throws -> CertificateSigningRequest {
         var der = bytes
         if isPEM(bytes) {
-            let document: PEMDocument
-            do {
-                document = try PEMDocument(pemString: String(decoding: bytes, as: UTF8.self))
-            } catch {
-                throw malformed("the CSR PEM is malformed", error)
+            let blocks = try pemBlocks(
+                bytes, labels: ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"], what: "CSR")
+            guard blocks.count == 1, let first = blocks.first else {
+                throw malformed("the CSR PEM text holds \(blocks.count) blocks; one CSR is expected")
             }
-            guard document.discriminator == "CERTIFICATE REQUEST" || document.discriminator == "NEW CERTIFICATE REQUEST"
-            else {
-                throw malformed("expected CERTIFICATE REQUEST, found \(document.discriminator)")
-            }
-            der = document.derBytes
+            der = first
         }
         do {
             return try CertificateSigningRequest(derEncoded: der)
         } catch {
             if let refusal = weakOrUnsupportedKey(inCSR: der) { throw refusal }
-            throw malformed("the CSR is malformed or uses an unsupported algorithm", error)
+            throw malformed(
+                "the CSR is not a valid PKCS #10 request (it may be truncated or corrupted) or uses an "
+                    + "unsupported algorithm")
         }
     }
 

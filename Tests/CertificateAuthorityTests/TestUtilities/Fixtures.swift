@@ -103,9 +103,9 @@ func write(_ text: String, to name: String, in directory: URL) throws -> String 
 func verifyWithSwiftCertificates(leaf: Certificate, intermediates: [Certificate] = [], root: Certificate) async -> Bool
 {
     var verifier = Verifier(rootCertificates: CertificateStore([root])) {
-        RFC5280Policy(validationTime: Date())
+        RFC5280Policy()
     }
-    let result = await verifier.validate(leafCertificate: leaf, intermediates: CertificateStore(intermediates))
+    let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
     if case .validCertificate = result { return true }
     return false
 }
