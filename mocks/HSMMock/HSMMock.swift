@@ -54,7 +54,15 @@ public final class HSMMock: Sendable {
     ) throws {
         let manager = FileManager.default
         if manager.fileExists(atPath: path) {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            // At most 33 bytes are read: enough to tell a 32-byte key from anything else, even /dev/zero or a FIFO.
+            let data: Data
+            do {
+                let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+                defer { try? handle.close() }
+                data = try handle.read(upToCount: 33) ?? Data()
+            } catch {
+                throw EP11Error(code: .invalidArgument, message: "cannot read master key file \(path)")
+            }
             guard data.count == 32 else {
                 throw EP11Error(code: .invalidArgument, message: "master key file \(path) must hold exactly 32 bytes")
             }

@@ -78,6 +78,20 @@ struct StandaloneServerTests {
         #expect(port > 0)
     }
 
+    @Test("a master key file is read only as far as needed: /dev/zero and a 33-byte file are refused at once")
+    func masterKeyFileIsBounded() throws {
+        let error = #expect(throws: EP11Error.self) { _ = try HSMMock(masterKeyFile: "/dev/zero") }
+        #expect(error?.message == "master key file /dev/zero must hold exactly 32 bytes")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mk-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(repeating: 7, count: 33).write(to: URL(fileURLWithPath: path))
+        #expect(throws: EP11Error.invalidArgument) { _ = try HSMMock(masterKeyFile: path) }
+        try Data(repeating: 7, count: 32).write(to: URL(fileURLWithPath: path))
+        #expect(
+            try HSMMock(masterKeyFile: path).wrappingKeyID
+                == (try HSMMock(masterKey: [UInt8](repeating: 7, count: 32))).wrappingKeyID)
+    }
+
     @Test("a port in use is named (in process)")
     func portInUseInProcess() async throws {
         let first = try HSMMock()
