@@ -2,7 +2,7 @@ import Foundation
 public import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
-public import IAM
+import IAM
 public import Logging
 import SwiftProtobuf
 
@@ -259,19 +259,17 @@ public final class EP11Client: Sendable {
     }
 }
 
-/// Recognises IP address literals, which get an address target instead of DNS (and no TLS server name).
+/// Recognises IP address literals, which get an address target instead of DNS (and no TLS server name). They are
+/// read with `inet_pton`, as the connection will be: shorthand such as `127.1` is a name, not an address.
 enum IPLiteral {
     static func isIPv4(_ host: String) -> Bool {
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4
-            && parts.allSatisfy { part in
-                !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber)
-                    && (Int(part) ?? 256) <= 255
-            }
+        var address = in_addr()
+        return inet_pton(AF_INET, host, &address) == 1
     }
 
     static func isIPv6(_ host: String) -> Bool {
-        host.contains(":") && host.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        var address = in6_addr()
+        return inet_pton(AF_INET6, host, &address) == 1
     }
 }
 

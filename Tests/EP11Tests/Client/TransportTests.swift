@@ -166,7 +166,7 @@ struct TransportTests {
         configuration.retryPolicy = .none
         let clock = ContinuousClock()
         let start = clock.now
-        try await withEP11Client(configuration) { client in
+        _ = try await withEP11Client(configuration) { client in
             await #expect(throws: EP11Error.self) { try await client.generateRandom(count: 4) }
         }
         // Far below the 30 s a connect timeout would take, with room for a loaded machine.
