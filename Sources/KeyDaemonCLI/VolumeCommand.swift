@@ -28,7 +28,8 @@ public struct VolumeCommand: AsyncParsableCommand {
             would go; a regular file of size 0 or all zeros) or already a volume of the daemon; anything else is \
             refused and left unchanged, with --dry-run too. Exit status: 3 the device holds data that is not a \
             volume of the daemon (KD111E); 4 it holds bytes without a known signature (KD112E); 5 it is too small \
-            for the volume (KD113E; --dry-run prints the minimum and the actual size); 1 any other failure.
+            for the volume (KD113E; --dry-run prints the minimum and the actual size); 2 another refusal of the \
+            decision table (KD110E); 1 any other failure.
             """,
         subcommands: [Provision.self, Open.self, Status.self]
     )
@@ -224,13 +225,16 @@ public enum VolumeExitCode {
     public static let unclassifiableContent: Int32 = 4
     /// The device (or data partition) is smaller than the volume needs. Nothing was written.
     public static let deviceTooSmall: Int32 = 5
+    /// Another row of the decision table refused (a layout that is not `metadata` + `data`, a downgrade, seeds
+    /// that do not open the volume, no `kms` entry that unwraps the seed). Nothing was written.
+    public static let refused: Int32 = 2
 
     public static func forRefusal(_ refusal: Refusal) -> Int32? {
         switch refusal {
         case .foreignContent: foreignContent
         case .unclassifiableContent: unclassifiableContent
         case .deviceTooSmall: deviceTooSmall
-        default: nil
+        default: refused
         }
     }
 }

@@ -171,6 +171,24 @@ extension RealDevices {
             }
         }
 
+        @Test("the other refusals of the decision table exit with 2, dry-run or not, and change nothing")
+        func otherRefusalsExitWithTwo() async throws {
+            try await withSetup { setup in
+                let image = try setup.newImage()
+                let made = try await ChildProcess.run(
+                    "/bin/sh", ["-c", "printf 'label: gpt\\nname=only\\n' | sfdisk -q '\(image)'"],
+                    timeout: .seconds(30))
+                try #require(made.status == 0, "\(made.text)")
+                let before = try fileDigest(image)
+                for arguments in [["volume", "provision", "--dry-run"], ["volume", "provision"], ["volume", "open"]] {
+                    let refused = try await setup.tool(arguments, image: image)
+                    #expect(refused.status == 2, "\(arguments): \(refused.text)")
+                    #expect(refused.text.contains("[KD110E]"), "\(refused.text)")
+                }
+                #expect(try fileDigest(image) == before)
+            }
+        }
+
         @Test("keyd run requires --power, and --help says what each value does")
         func powerIsRequired() async throws {
             try await withSetup { setup in

@@ -196,7 +196,9 @@ public struct VolumeProvisioner: Sendable {
                 wrapped = try WrappedSeed(decoding: keyfile)
             } catch let error as KeyDaemonError {
                 log(.decisionRefused, "volume \(volume.name): \(error.message)")
-                throw KeyDaemonError(code: .refused, message: Refusal.malformedKeyfile.description, underlying: error)
+                throw KeyDaemonError(
+                    code: .refused, message: Refusal.malformedKeyfile.description, underlying: error,
+                    refusal: .malformedKeyfile)
             }
             let unwrapped = try await unwrapWithEntries(wrapped)
             let keyfileWritten = try await keepKeyfileCurrent(unwrapped)

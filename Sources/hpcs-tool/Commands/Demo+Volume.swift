@@ -17,8 +17,9 @@ extension Demo {
     /// the contract's checksums.
     static func contractAndKeyDaemon() async throws {
         step("Contract: encrypt and sign env and workload (hyper-protect-basic tokens)")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hpcs-demo-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // A new private folder (mkdtemp, 0700): never one that already exists, which another user could have made
+        // or pointed elsewhere with a symlink.
+        let directory = URL(fileURLWithPath: try makePrivateTemporaryDirectory(prefix: "hpcs-demo-"))
         defer { try? FileManager.default.removeItem(at: directory) }
         @Sendable func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         @Sendable func read(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
@@ -171,4 +172,15 @@ extension Demo {
             "key disabled: the monitor asked for \(power.actions.map(\.rawValue).joined(separator: ", ")) (\(ending))")
         guard power.actions == [.restart] else { throw ValidationError("the monitor did not ask for a restart") }
     }
+}
+
+/// `mkdtemp` in the temporary directory: a folder no one else made, mode 0700.
+private func makePrivateTemporaryDirectory(prefix: String) throws -> String {
+    let base = FileManager.default.temporaryDirectory.path
+    var template = Array(((base.hasSuffix("/") ? base : base + "/") + prefix + "XXXXXX").utf8CString)
+    let made = template.withUnsafeMutableBufferPointer { buffer in
+        buffer.baseAddress.map { mkdtemp($0) != nil } ?? false
+    }
+    guard made else { throw ValidationError("cannot create a temporary folder in \(base)") }
+    return String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
