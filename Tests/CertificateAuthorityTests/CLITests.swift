@@ -270,8 +270,10 @@ struct CLITests {
             result = try await toolWithoutMock(
                 ["ca", "policy", "set", "--dir", "ca", "--policy", "good.json"], in: directory)
             #expect(result.status == 0, "\(result.text)")
+            #expect(result.text.contains("made on an HSM mock"), "\(result.text)")
             result = try await toolWithoutMock(["ca", "policy", "show", "--dir", "ca"], in: directory)
             #expect(result.text.contains(#""example.com""#), "\(result.text)")
+            #expect(result.text.contains("made on an HSM mock"), "\(result.text)")
             result = try await tool(
                 ["ca", "sign", "--dir", "ca", "--csr", "evil.csr", "--profile", "tls-server"], in: directory)
             #expect(result.status == 1)

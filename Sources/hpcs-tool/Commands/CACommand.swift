@@ -205,6 +205,20 @@ private func withCertificateAuthority<T: Sendable>(
     }
 }
 
+/// For the commands that read a CA directory without opening the CA (`ca policy`): warns when it was made on an
+/// HSM mock, as every command on such a directory does.
+private func warnIfMadeOnMock(_ directory: String) {
+    let url = URL(fileURLWithPath: directory)
+    let configuration = (try? Data(contentsOf: url.appendingPathComponent("ca-config.json"))).flatMap {
+        try? JSONSerialization.jsonObject(with: $0) as? [String: Any]
+    }
+    if configuration?["madeOnMock"] as? Bool == true
+        || FileManager.default.fileExists(atPath: url.appendingPathComponent(mockMasterKeyFileName).path)
+    {
+        printError("warning: the CA in \(directory) is made on an HSM mock: for testing only, no HSM protects its key")
+    }
+}
+
 /// Fails before any work is done (before the HSM makes a key or the CA records a certificate) when `path` could
 /// not be written: not a file, FIFO or character device, an existing key file, a missing or unwritable directory,
 /// a path below a regular file. A new or replaced file is made by a temporary file in its directory, so one is
@@ -637,6 +651,7 @@ extension CACommand {
             @Option(help: "A policy file (JSON).") var policy: String?
 
             func run() throws {
+                if let directory { warnIfMadeOnMock(directory) }
                 let (effective, source) = try loadPolicy(policy, directory: directory)
                 print(String(decoding: try effective.json(), as: UTF8.self))
                 printError("policy from \(printable(source))")
@@ -661,6 +676,7 @@ extension CACommand {
                         "\(options.directory) holds no CA key: run `hpcs-tool ca init --dir \(options.directory)` first"
                     )
                 }
+                warnIfMadeOnMock(options.directory)
                 let path = directory.appendingPathComponent(storedPolicyFileName).path
                 try writeOutput(Array(try checked.json()) + [0x0A], to: path, mode: 0o644, replacingExisting: true)
                 print(path)
