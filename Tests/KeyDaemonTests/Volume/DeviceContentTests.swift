@@ -268,6 +268,48 @@ extension RealDevices {
             }
         }
 
+        @Test(
+            "on a block device (a loop device): a signature, or bytes in the first 16 MiB or the last MiB, are refused",
+            .enabled(
+                if: getuid() == 0 && FileManager.default.fileExists(atPath: "/dev/loop-control"), "no loop devices"))
+        func blockDevices() async throws {
+            try await ImageFileDevices.with { devices in
+                for (image, setup, expected) in [
+                    (ForeignImage.ext4WithFiles, "", DeviceContent.foreign("an ext4 filesystem")),
+                    (nil, "", .empty),
+                    (nil, "head -c 512 /dev/urandom | dd of=IMAGE bs=512 seek=20000 conv=notrunc status=none", nil),
+                    (nil, "head -c 512 /dev/urandom | dd of=IMAGE bs=512 seek=266200 conv=notrunc status=none", nil),
+                ] as [(ForeignImage?, String, DeviceContent?)] {
+                    let path = devices.directory + "/loop-\(UUID().uuidString).img"
+                    if let image {
+                        try await image.make(at: path, scratch: devices.directory)
+                    } else {
+                        try VolumeFixture.makeSparseFile(path, size: ForeignImage.size)
+                    }
+                    if !setup.isEmpty {
+                        let prepared = try await ChildProcess.run(
+                            "/bin/sh", ["-c", setup.replacingOccurrences(of: "IMAGE", with: "'\(path)'")],
+                            timeout: .seconds(30))
+                        #expect(prepared.status == 0, "\(prepared.text)")
+                    }
+                    let attached = try await ChildProcess.run(
+                        "/sbin/losetup", ["--show", "-f", path], timeout: .seconds(30))
+                    let loop = attached.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                    try #require(attached.status == 0 && loop.hasPrefix("/dev/loop"), "losetup: \(attached.text)")
+                    defer { _ = try? ChildProcess.runBlocking("/sbin/losetup", ["-d", loop], timeout: .seconds(30)) }
+                    let content = try await devices.device(loop).content(of: .wholeDevice)
+                    if let expected {
+                        #expect(content == expected, "\(loop): \(content)")
+                    } else {
+                        guard case .unclassifiable = content else {
+                            Issue.record("bytes near the start or end of \(loop) were not seen: \(content)")
+                            continue
+                        }
+                    }
+                }
+            }
+        }
+
         @Test("a data partition of the daemon's layout that holds a filesystem is not formatted")
         func foreignDataPartition() async throws {
             try await withKMS { kms in
