@@ -126,6 +126,7 @@ let package = Package(
         .target(
             name: "Contract",
             dependencies: [
+                "IAM",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import IAM
 import X509
 import _CryptoExtras
 
@@ -18,6 +19,7 @@ enum RSAKeys {
     static func publicKey(
         fromPEM pem: String, role: String, field: ContractField? = nil, code: ContractError.Code = .invalidKey
     ) throws -> (key: _RSA.Signing.PublicKey, validity: CertificateValidity?) {
+        let pem = try strictPEM(pem, role: role, field: field, code: code)
         switch pemLabel(pem) {
         case "CERTIFICATE"?, "X509 CERTIFICATE"?:
             let certificate: Certificate
@@ -59,6 +61,7 @@ enum RSAKeys {
     /// An RSA private key from PEM: PKCS#1 (`RSA PRIVATE KEY`) or PKCS#8 (`PRIVATE KEY`), or their encrypted
     /// forms when a passphrase is given.
     static func privateKey(fromPEM pem: String, passphrase: [UInt8]?, role: String) throws -> _RSA.Signing.PrivateKey {
+        let pem = try strictPEM(pem, role: role, field: nil, code: .invalidKey)
         let label = pemLabel(pem)
         let encrypted = label == "ENCRYPTED PRIVATE KEY" || pem.contains("Proc-Type: 4,ENCRYPTED")
         switch label {
@@ -96,6 +99,20 @@ enum RSAKeys {
         }
         try checkSize(key.keySizeInBits, role: role, field: nil, code: .invalidKey)
         return key
+    }
+
+    /// PEM as other tools write it (76-column lines from Python's base64, CRLF, no wrapping) rewritten in the strict
+    /// 64-column form swift-certificates and swift-crypto read (RFC 7468 lax parsing, shared `PEMText`). Text that
+    /// is not PEM is left for the caller to refuse.
+    private static func strictPEM(
+        _ pem: String, role: String, field: ContractField?, code: ContractError.Code
+    ) throws -> String {
+        guard PEMText.looksLikePEM(pem) else { return pem }
+        do {
+            return try PEMText.canonical(pem)
+        } catch {
+            throw ContractError(code: code, message: "\(role): \(error.message)", field: field)
+        }
     }
 
     private static func checkSize(_ bits: Int, role: String, field: ContractField?, code: ContractError.Code) throws {

@@ -1,0 +1,79 @@
+import Contract
+import Foundation
+import Testing
+
+@Suite("Contract: PEM read as leniently as RFC 7468 allows")
+struct ContractLenientPEMTests {
+    /// Re-wraps the base64 body of every PEM block at `width` columns, with `separator` as the line end.
+    static func rewrapped(_ pem: String, width: Int, separator: String = "\n") -> String {
+        var output: [String] = []
+        var body = ""
+        for line in pem.split(separator: "\n").map(String.init) {
+            if line.hasPrefix("-----BEGIN ") {
+                output.append(line)
+                body = ""
+            } else if line.hasPrefix("-----END ") {
+                var index = body.startIndex
+                while index < body.endIndex {
+                    let end = body.index(index, offsetBy: width, limitedBy: body.endIndex) ?? body.endIndex
+                    output.append(String(body[index..<end]))
+                    index = end
+                }
+                output.append(line)
+            } else {
+                body += line
+            }
+        }
+        return output.joined(separator: separator) + separator
+    }
+
+    static func opensslKeyAndCertificate() throws -> (key: String, certificate: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pem-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let key = directory.appendingPathComponent("k.pem").path
+        let certificate = directory.appendingPathComponent("c.pem").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days",
+            "30", "-subj", "/CN=lenient pem",
+        ]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        return (
+            try String(contentsOfFile: key, encoding: .utf8), try String(contentsOfFile: certificate, encoding: .utf8)
+        )
+    }
+
+    @Test("76-column (Python base64), unwrapped and CRLF PEM give the same key as openssl's 64-column PEM")
+    func wrappings() throws {
+        let (keyPEM, certificatePEM) = try Self.opensslKeyAndCertificate()
+        let reference = try ContractEncryptor(encryptionKeyPEM: certificatePEM)
+        let decryptor = try ContractDecryptor(privateKeyPEM: keyPEM)
+        for (width, separator) in [(76, "\n"), (1000, "\n"), (64, "\r\n"), (76, "\r\n")] {
+            let certificate = Self.rewrapped(certificatePEM, width: width, separator: separator)
+            let encryptor = try ContractEncryptor(encryptionKeyPEM: certificate)
+            #expect(encryptor.keySizeInBits == reference.keySizeInBits)
+            #expect(encryptor.certificateValidity == reference.certificateValidity)
+            let token = try encryptor.encrypt(Array("hello: lenient".utf8))
+            #expect(try decryptor.decrypt(token: token) == Array("hello: lenient".utf8))
+            let key = Self.rewrapped(keyPEM, width: width, separator: separator)
+            let other = try ContractDecryptor(privateKeyPEM: key)
+            #expect(try other.decrypt(token: token) == Array("hello: lenient".utf8))
+        }
+    }
+
+    @Test("a truncated certificate is refused with a plain sentence")
+    func truncated() throws {
+        let (_, certificatePEM) = try Self.opensslKeyAndCertificate()
+        let truncated = String(certificatePEM.prefix(certificatePEM.count / 2))
+        let error = try #require(throws: ContractError.self) { try ContractEncryptor(encryptionKeyPEM: truncated) }
+        #expect(
+            error.message
+                == "the encryption certificate: the PEM block \"CERTIFICATE\" has no END line (the text is probably "
+                + "truncated)")
+    }
+}
