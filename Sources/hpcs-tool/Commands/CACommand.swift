@@ -168,6 +168,11 @@ private func withCertificateAuthority<T: Sendable>(
         if manager.fileExists(atPath: keyPath) {
             throw CommandFailure("\(options.directory) already holds a CA key (ca-key.blob)")
         }
+        if !connection.usesEmbeddedMock, manager.fileExists(atPath: masterKeyPath) {
+            throw CommandFailure(
+                "\(options.directory) holds an HSM mock's master key (\(mockMasterKeyFileName)) from an earlier --mock "
+                    + "run: use another directory for a CA on an HSM endpoint")
+        }
         do {
             try manager.createDirectory(
                 at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
