@@ -150,10 +150,11 @@ public final class KeyMonitor: Service, Sendable {
                 stored.keyVersionID != latest
             else { return }
             log(.rotationDetected, "the root key of volume \(volume.name) has a new version; rewrapping the seed")
-            let rewrapped = try await service.rewrap(stored)
+            let service = service
+            let rewrapped = try await withinTimeout { try await service.rewrap(stored) }
             try await afterStep(.seedRewrapped)
-            let before = try await service.unwrap(stored)
-            let after = try await service.unwrap(rewrapped)
+            let before = try await withinTimeout { try await service.unwrap(stored) }
+            let after = try await withinTimeout { try await service.unwrap(rewrapped) }
             guard before.seed == after.seed else {
                 throw KeyDaemonError(code: .seedMismatch, message: "the rewrapped seed unwraps to a different seed")
             }
@@ -180,6 +181,13 @@ public final class KeyMonitor: Service, Sendable {
         guard volume.kmsTimeout > .zero else { return try await service.status() }
         let service = service
         return try await withRealTimeLimit(max(remaining, .seconds(1))) { try await service.status() }
+    }
+
+    /// A KMS call of the rewrap, given up on after `kmsTimeout` (at least a second) so that a KMS that stops
+    /// answering half-way does not hold up the polls; a zero `kmsTimeout` leaves it to the client's timeouts.
+    private func withinTimeout<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard volume.kmsTimeout > .zero else { return try await body() }
+        return try await withRealTimeLimit(max(volume.kmsTimeout, .seconds(1)), body)
     }
 
     private func log(_ id: MessageID, _ message: String) {
