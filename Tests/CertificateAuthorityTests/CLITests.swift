@@ -360,7 +360,7 @@ struct CLITests {
                 "/usr/bin/env",
                 [
                     "-u", "GREP11_ADDRESS", "sh", "-c",
-                    #"cd "$1" && mkfifo fifo && (cat fifo > from-fifo.pem 2>/dev/null &) && exec "$0" ca sign "#
+                    #"cd "$1" && mkfifo fifo && (timeout 30 cat fifo > from-fifo.pem 2>/dev/null &) && exec "$0" ca sign "#
                         + "--mock --dir ca --csr leaf.csr --profile tls-server --out fifo",
                     hpcsTool, directory.path,
                 ], timeout: .seconds(120))
