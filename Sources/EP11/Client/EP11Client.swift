@@ -234,6 +234,15 @@ public final class EP11Client: Sendable {
                 cause: rpcError
             )
         case .resourceExhausted:
+            // gRPC uses the code both for a quota (worth a retry) and for a message over the size limit (the same
+            // message is refused every time).
+            let lowered = rpcError.message.lowercased()
+            if lowered.contains("payload size") || lowered.contains("too large") {
+                return EP11Error(
+                    code: .invalidArgument,
+                    message: "\(method): the message is larger than the service accepts (\(rpcError.message))",
+                    cause: rpcError)
+            }
             return EP11Error(code: .transportFailure, message: rpcError.message, isRetryable: true, cause: rpcError)
         default:
             // A status without a Grep11Error detail; a real server puts the CKR name in the message.

@@ -58,9 +58,8 @@ struct MockCommand: AsyncParsableCommand {
             var verifier: (any BearerTokenVerifier)?
             switch (requireAuth, iamEndpoint) {
             case (true, let endpoint?):
-                guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
-                    throw ValidationError("--iam-endpoint must be an http(s) URL")
-                }
+                // The mock sends the bearer tokens it is shown to this endpoint: the same rule as every client.
+                try checkHTTPTransport(endpoint, allowPlaintext: false, what: "IAM endpoint")
                 verifier = IAMTokenIntrospection(endpoint: endpoint)
             case (true, nil):
                 throw ValidationError("--require-auth needs --iam-endpoint URL")

@@ -1,6 +1,7 @@
 import Crypto
 import EP11
 import Foundation
+import GRPCCore
 import HSMMock
 import SwiftASN1
 import TestSupport
@@ -109,5 +110,23 @@ struct EP11TLSFailureTests {
         #expect(error.message.contains("connection refused"), "\(error.message)")
         #expect(error.message.contains("127.0.0.1:\(port)"), "\(error.message)")
         #expect(elapsed < .seconds(2) + .milliseconds(1500), "took \(elapsed)")
+    }
+}
+
+@Suite("EP11 client: a message over the size limit is not retried")
+struct EP11MessageSizeTests {
+    @Test("resourceExhausted for a message over the payload limit is invalidArgument and not retryable; a quota is")
+    func payloadLimit() {
+        // The text grpc-swift-nio-transport's message decoder sends for a message over the configured maximum.
+        let tooLarge = RPCError(
+            code: .resourceExhausted,
+            message: "Message has exceeded the configured maximum payload size (max: 4194304, actual: 5242885)")
+        let mapped = EP11Client.mapError(tooLarge, method: "Digest")
+        #expect(mapped.code == .invalidArgument)
+        #expect(!mapped.isRetryable)
+        #expect(mapped.message.hasPrefix("Digest: the message is larger than the service accepts"), "\(mapped.message)")
+        let quota = EP11Client.mapError(RPCError(code: .resourceExhausted, message: "quota exceeded"), method: "Digest")
+        #expect(quota.code == .transportFailure)
+        #expect(quota.isRetryable)
     }
 }
