@@ -51,7 +51,7 @@ public struct KeyProtectSeedService: SeedKeyService {
         kmsEndpoint: String? = nil,
         iamEndpoint: String = "https://iam.cloud.ibm.com",
         configuration: KeyProtectClient.Configuration = .defaults,
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = .failFast,
         clock: some Clock<Duration> = ContinuousClock(),
         logger: Logger = Logger(label: "hpcs.keyd", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
