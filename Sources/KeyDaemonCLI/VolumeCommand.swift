@@ -149,7 +149,7 @@ public struct KeydCommand: AsyncParsableCommand {
                 "systemd": "reboot (key not Active, KMS unreachable past kmsTimeout) or power off (refused at boot) "
                     + "the host with systemctl",
                 "container": "exit with 75 (restart) or 76 (shutdown) for the container's restart policy",
-                "log": "only log the action, then exit with the same codes as container",
+                "log": "only log the action; the monitor's restart or shutdown then exits with 75 or 76",
             ]
         }
     }
@@ -165,7 +165,10 @@ public struct KeydCommand: AsyncParsableCommand {
                 --power is required (there is no default), because these actions stop the host or the container:
                   systemd    reboots the host to restart it, powers it off to shut it down (systemctl)
                   container  exits with 75 (restart) or 76 (shutdown) for the container's restart policy
-                  log        only logs the action, then exits with the same codes as container
+                  log        only logs the action; the monitor's restart or shutdown then exits with 75 or 76
+
+                A volume refused at boot exits with its refusal status (2 to 5, see `volume --help`) after the \
+                shutdown was asked for (with container, the shutdown's 76 comes first).
                 """)
 
         @OptionGroup var options: VolumeOptions
@@ -176,7 +179,7 @@ public struct KeydCommand: AsyncParsableCommand {
         @Option(
             help: ArgumentHelp(
                 "What restart and shutdown do (required): systemd reboots or powers off the host, container exits "
-                    + "with 75 or 76, log only logs and exits with the same codes.",
+                    + "with 75 or 76, log only logs.",
                 valueName: "systemd|container|log"))
         var power: PowerMode
 
