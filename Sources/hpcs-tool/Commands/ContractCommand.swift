@@ -1,6 +1,7 @@
 import ArgumentParser
 import Contract
 import Foundation
+import KeyDaemonCLI
 
 #if canImport(Glibc)
     import Glibc
@@ -81,7 +82,7 @@ extension ContractCommand {
 
         @OptionGroup var prefix: PrefixOption
 
-        @Option(help: "Write the contract to this new file instead of stdout.")
+        @Option(help: "Write the contract to this file (mode 0600) instead of stdout; an existing file is replaced.")
         var output: String?
 
         @Flag(help: "Machine-readable JSON on stdout (the contract and its checksums).")
@@ -143,14 +144,15 @@ extension ContractCommand {
         @OptionGroup var keyOptions: PrivateKeyOptions
         @Option(help: "With a contract file: the section to decrypt (workload, env, attestationPublicKey).")
         var section: String?
-        @Option(help: "Write the plaintext to this new file (mode 0600) instead of stdout.") var output: String?
+        @Option(help: "Write the plaintext to this new file (mode 0600) instead of stdout; an existing file is kept.")
+        var output: String?
         @Argument(help: "A file holding a token, or a contract with --section; - for standard input.")
         var inputFile: String
 
         func run() async throws { try await contractCLIPlainErrors(execute) }
 
         func execute() async throws {
-            try contractCLIRefuseExisting(output)
+            try contractCLICheckOutput(output, .plaintext)
             let decryptor = try keyOptions.decryptor(keyFile: key)
             let input = String(decoding: try contractCLIReadInput(inputFile, what: "token"), as: UTF8.self)
             let plaintext: [UInt8]
@@ -165,7 +167,7 @@ extension ContractCommand {
                 plaintext = try decryptor.decrypt(token: input)
             }
             if let output {
-                try contractCLIWriteNewFile(output, plaintext)
+                try contractCLIWrite(plaintext, to: output, .plaintext)
             } else {
                 FileHandle.standardOutput.write(Data(plaintext))
             }
@@ -215,7 +217,8 @@ extension ContractCommand {
         @Option(help: "The env section body (YAML) for a new contract.") var env: String?
         @Option(help: "The auditor's PEM public key, encrypted into attestationPublicKey.") var attestationKey: String?
         @OptionGroup var prefix: PrefixOption
-        @Option(help: "Write the contract to this new file instead of stdout.") var output: String?
+        @Option(help: "Write the contract to this file (mode 0600) instead of stdout; an existing file is replaced.")
+        var output: String?
         @Flag(help: "Machine-readable JSON on stdout (the contract and its checksums).") var json = false
         @Argument(help: "An existing contract whose workload and env are strings (usually tokens).")
         var contractFile: String?
@@ -244,7 +247,7 @@ extension ContractCommand {
                 return
             }
             guard let contractFile else { return }
-            try contractCLIRefuseExisting(output)
+            try contractCLICheckOutput(output, .ordinary)
             let contract = try HyperProtectContract.parse(
                 yaml: contractCLIReadText(contractFile, what: "contract"))
             if !contract.ignoredKeys.isEmpty {
@@ -264,7 +267,9 @@ extension ContractCommand {
                         contractCLIPrintError("warning: env.signingKey is not the signer's key; verification will fail")
                     }
                 } catch {
-                    contractCLIPrintError("warning: env has no usable signingKey: \(error)")
+                    // The plain sentence, never a Swift type name (contract messages hold no secret material).
+                    let reason = (error as? ContractError)?.message ?? "\(error)"
+                    contractCLIPrintError("warning: env has no usable signingKey: \(reason)")
                 }
             } else {
                 contractCLIPrintError(
@@ -279,7 +284,7 @@ extension ContractCommand {
         cert: String, workload: String, env: String, attestationKey: String?, prefix: TokenPrefix, output: String?,
         json: Bool, signerKeyFile: String?, keyOptions: PrivateKeyOptions, signingCert: String?
     ) throws {
-        try contractCLIRefuseExisting(output)
+        try contractCLICheckOutput(output, .ordinary)
         let encryptor = try ContractEncryptor(
             encryptionKeyPEM: contractCLIReadText(cert, what: "encryption certificate"), prefix: prefix)
         if let warning = encryptor.expiryWarning { contractCLIPrintError(warning) }
@@ -386,18 +391,19 @@ extension AttestationCommand {
         )
         @Option(help: "The auditor's private key (PEM) matching the contract's attestationPublicKey.") var key: String
         @OptionGroup var keyOptions: ContractCommand.PrivateKeyOptions
-        @Option(help: "Write the record to this new file instead of stdout.") var output: String?
+        @Option(help: "Write the record to this file (mode 0600) instead of stdout; an existing file is replaced.")
+        var output: String?
         @Argument(help: "The encrypted record (se-checksums.txt.enc).") var recordFile: String
 
         func run() async throws { try await contractCLIPlainErrors(execute) }
 
         func execute() async throws {
-            try contractCLIRefuseExisting(output)
+            try contractCLICheckOutput(output, .ordinary)
             let decryptor = try keyOptions.decryptor(keyFile: key)
             let record = try AttestationRecord.decrypt(
                 token: contractCLIReadText(recordFile, what: "encrypted record"), decryptor: decryptor)
             if let output {
-                try contractCLIWriteNewFile(output, record.bytes)
+                try contractCLIWrite(record.bytes, to: output, .ordinary)
             } else {
                 FileHandle.standardOutput.write(Data(record.bytes))
             }
@@ -489,27 +495,21 @@ private func contractCLIPlainErrors(_ body: () async throws -> Void) async throw
 /// Files larger than this are refused (contracts, keys and records are small).
 private let contractCLIMaximumInput = 16 << 20
 
-/// A file's bytes, or standard input for `-`.
+/// A file's bytes, or standard input for `-`, at most ``contractCLIMaximumInput`` bytes.
 private func contractCLIReadInput(_ path: String, what: String) throws -> [UInt8] {
-    // Read in chunks up to the limit whatever the file is (regular, FIFO, /dev/stdin): a size from stat is not
-    // trusted, and nothing larger than the limit is ever held in memory.
-    let handle: FileHandle
-    if path == "-" {
-        handle = FileHandle.standardInput
-    } else {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-            let opened = FileHandle(forReadingAtPath: path)
-        else {
-            throw ContractCLIFailure("cannot read the \(what) file \(path)")
+    // A named file goes through the one shared reader: a regular file, a FIFO, /dev/stdin or a process substitution,
+    // read in chunks up to the limit (a size from stat is not trusted), with the system's reason on failure.
+    guard path == "-" else {
+        do {
+            return try readInputFile(path, what: "\(what) file", limit: contractCLIMaximumInput)
+        } catch let failure as CommandFailure {
+            throw ContractCLIFailure(failure.description)
         }
-        handle = opened
     }
-    defer { if path != "-" { try? handle.close() } }
-    let source = path == "-" ? "the \(what) on standard input" : "the \(what) file \(path)"
+    let source = "the \(what) on standard input"
     var bytes: [UInt8] = []
     do {
-        while let chunk = try handle.read(upToCount: 64 * 1024), !chunk.isEmpty {
+        while let chunk = try FileHandle.standardInput.read(upToCount: 64 * 1024), !chunk.isEmpty {
             bytes += chunk
             guard bytes.count <= contractCLIMaximumInput else {
                 throw ContractCLIFailure("\(source) is larger than \(contractCLIMaximumInput) bytes")
@@ -541,27 +541,38 @@ private func contractCLIReadPassphrase(_ path: String?) throws -> [UInt8]? {
     return bytes
 }
 
-/// Fails before any work when an output file already exists (it is never replaced).
-private func contractCLIRefuseExisting(_ path: String?) throws {
-    if let path, FileManager.default.fileExists(atPath: path) {
-        throw ContractCLIFailure("\(path) exists; output is only written to a new file")
-    }
+/// What an `--output` file holds, which decides whether an existing regular file may be replaced.
+private enum ContractCLIOutput {
+    /// A decrypted section or token (env often holds credentials): only ever written to a new file, like key
+    /// material elsewhere in hpcs-tool.
+    case plaintext
+    /// A contract or an attestation record: an existing regular file is replaced atomically (temporary file, then
+    /// rename), so a reader never sees half of it.
+    case ordinary
+
+    var replacesExisting: Bool { self == .ordinary }
 }
 
-/// Writes to a new file readable by its owner only; never replaces an existing file.
-private func contractCLIWriteNewFile(_ path: String, _ bytes: [UInt8]) throws {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-    guard descriptor >= 0 else {
-        throw ContractCLIFailure("cannot create \(path)" + (errno == EEXIST ? ": it exists" : ""))
+/// Fails before any work when `writeOutput` would refuse `path`: a missing or unwritable directory, a directory, a
+/// block device, or (for plaintext) an existing regular file. A character device (`/dev/null`), a FIFO or a
+/// symbolic link is accepted and later written through, never replaced.
+private func contractCLICheckOutput(_ path: String?, _ kind: ContractCLIOutput) throws {
+    guard let path else { return }
+    if kind == .plaintext {
+        var status = stat()
+        // stat follows symbolic links: a link to an existing regular file is refused as the file itself would be.
+        if stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG {
+            throw ContractCLIFailure("\(path) exists; decrypted plaintext is only written to a new file")
+        }
     }
-    defer { close(descriptor) }
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        if written < 0, errno == EINTR { continue }
-        guard written > 0 else { throw ContractCLIFailure("cannot write \(path)") }
-        offset += written
-    }
+    try checkOutputPath(path, replacingExisting: kind.replacesExisting)
+}
+
+/// Writes an output file with mode 0600 through the one shared helper (see `writeOutput` in KeyDaemonCLI): devices
+/// and FIFOs are written through, symbolic links are kept and their target written, regular files are written to a
+/// temporary file and renamed into place.
+private func contractCLIWrite(_ bytes: [UInt8], to path: String, _ kind: ContractCLIOutput) throws {
+    try writeOutput(bytes, to: path, mode: 0o600, replacingExisting: kind.replacesExisting)
 }
 
 /// Prints (or writes) a contract and, with --json, its checksums.
@@ -569,7 +580,7 @@ private func contractCLIEmitContract(
     _ contract: HyperProtectContract, yaml: String? = nil, output: String?, json: Bool
 ) throws {
     let text = try yaml ?? contract.yamlText()
-    if let output { try contractCLIWriteNewFile(output, Array(text.utf8)) }
+    if let output { try contractCLIWrite(Array(text.utf8), to: output, .ordinary) }
     if json {
         var object: [String: Any] = [
             "checksums": Dictionary(
