@@ -141,10 +141,17 @@ public final class EP11Client: Sendable {
             var metadata = Metadata()
             if let tokenSource {
                 do {
-                    let token = try await tokenSource.bearerToken()
+                    // The call's deadline covers the token exchange too.
+                    let token = try await tokenSource.bearerToken(within: clock.now.duration(to: deadline))
                     metadata.addString(token.authorizationHeaderValue, forKey: "authorization")
+                } catch is BearerTokenTimeout {
+                    throw EP11Error(
+                        code: .timeout,
+                        message: "\(method): no IAM token came within the call's deadline (\(timeouts.call))")
                 } catch {
-                    throw EP11Error(code: .unauthenticated, message: "could not obtain an IAM token", cause: error)
+                    let reason = (error as? IAMError).map { ": " + $0.message } ?? ""
+                    throw EP11Error(
+                        code: .unauthenticated, message: "could not obtain an IAM token" + reason, cause: error)
                 }
             }
             if let instanceID {

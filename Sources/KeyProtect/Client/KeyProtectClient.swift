@@ -5,7 +5,6 @@ public import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import Synchronization
 
 /// A client for the Key Protect / Hyper Protect Crypto Services KMS API (v2) of one service instance.
 ///
@@ -388,33 +387,10 @@ extension KeyProtectClient {
     /// the token source takes. A late token exchange goes on in the background and serves the next call.
     private func bearerToken(within limit: Duration?) async throws -> BearerToken {
         guard let limit else { return try await tokenSource.bearerToken() }
-        guard limit > .zero else {
-            throw KeyProtectError(code: .timeout, message: "the call's deadline passed before a bearer token came")
-        }
-        let source = tokenSource
-        let race = TokenRace()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<BearerToken, any Error>) in
-                race.start(continuation)
-                Task {
-                    do {
-                        race.finish(.success(try await source.bearerToken()))
-                    } catch {
-                        race.finish(.failure(error))
-                    }
-                }
-                let timer = Task {
-                    try? await Task.sleep(for: limit)
-                    race.finish(
-                        .failure(
-                            KeyProtectError(
-                                code: .timeout,
-                                message: "no bearer token within the call's deadline (\(limit) left of it)")))
-                }
-                race.attach(timer: timer)
-            }
-        } onCancel: {
-            race.finish(.failure(CancellationError()))
+        do {
+            return try await tokenSource.bearerToken(within: limit)
+        } catch is BearerTokenTimeout {
+            throw KeyProtectError(code: .timeout, message: "no bearer token came within the call's deadline")
         }
     }
 
@@ -474,48 +450,5 @@ extension KeyProtectClient {
         let unreserved = CharacterSet(
             charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
-    }
-}
-
-/// Hands the first of a token fetch and a timer to a continuation, exactly once, then stops the timer.
-private final class TokenRace: Sendable {
-    private struct State {
-        var continuation: CheckedContinuation<BearerToken, any Error>?
-        var result: Result<BearerToken, any Error>?
-        var timer: Task<Void, Never>?
-    }
-    private let state = Mutex(State())
-
-    func start(_ continuation: CheckedContinuation<BearerToken, any Error>) {
-        let early = state.withLock { state -> Result<BearerToken, any Error>? in
-            if let result = state.result { return result }
-            state.continuation = continuation
-            return nil
-        }
-        if let early { continuation.resume(with: early) }
-    }
-
-    func attach(timer: Task<Void, Never>) {
-        let done = state.withLock { state -> Bool in
-            if state.result != nil { return true }
-            state.timer = timer
-            return false
-        }
-        if done { timer.cancel() }
-    }
-
-    func finish(_ result: Result<BearerToken, any Error>) {
-        let (continuation, timer) = state.withLock {
-            state -> (CheckedContinuation<BearerToken, any Error>?, Task<Void, Never>?) in
-            guard state.result == nil else { return (nil, nil) }
-            state.result = result
-            defer {
-                state.continuation = nil
-                state.timer = nil
-            }
-            return (state.continuation, state.timer)
-        }
-        timer?.cancel()
-        continuation?.resume(with: result)
     }
 }

@@ -3,6 +3,7 @@ import EP11
 import Foundation
 import GRPCCore
 import HSMMock
+import IAM
 import SwiftASN1
 import TestSupport
 import Testing
@@ -128,5 +129,35 @@ struct EP11MessageSizeTests {
         let quota = EP11Client.mapError(RPCError(code: .resourceExhausted, message: "quota exceeded"), method: "Digest")
         #expect(quota.code == .transportFailure)
         #expect(quota.isRetryable)
+    }
+}
+
+/// A token source that takes a minute to answer.
+private struct SlowTokenSource: BearerTokenSource {
+    func bearerToken() async throws -> BearerToken {
+        try await Task.sleep(for: .seconds(60))
+        return BearerToken("slow-token")
+    }
+    func invalidate() async {}
+}
+
+@Suite("EP11 client: the call deadline covers the IAM token exchange")
+struct EP11TokenDeadlineTests {
+    @Test("a token source slower than the call's deadline ends the call at the deadline with timeout")
+    func slowTokenSource() async throws {
+        var configuration = EP11Client.Configuration(host: "in-process")
+        configuration.authentication = .tokenSource(SlowTokenSource())
+        configuration.timeouts = .init(call: .seconds(1))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = try await #require(throws: EP11Error.self) {
+            try await withInterceptedMock(RecordingInterceptor(), configuration: configuration) {
+                try await $0.generateRandom(count: 8)
+            }
+        }
+        let elapsed = start.duration(to: clock.now)
+        #expect(error.code == .timeout, "\(error)")
+        #expect(error.message.contains("no IAM token came within the call's deadline"), "\(error.message)")
+        #expect(elapsed < .seconds(3), "took \(elapsed)")
     }
 }
