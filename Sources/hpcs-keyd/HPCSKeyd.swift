@@ -8,7 +8,10 @@ struct HPCSKeyd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hpcs-keyd",
         abstract: "The key daemon of a Hyper Protect data volume: provision, open, and watch the root key.",
-        discussion: "`hpcs-keyd keyd run ...` is `hpcs-tool keyd run ...`; see `hpcs-tool volume --help`.",
+        discussion: """
+            `hpcs-keyd keyd run ...` is `hpcs-tool keyd run ...`; see `hpcs-keyd volume --help` and \
+            `hpcs-keyd keyd run --help`. `keyd run` requires --power (systemd, container or log): there is no default.
+            """,
         subcommands: [VolumeCommand.self, KeydCommand.self]
     )
 }
