@@ -161,3 +161,54 @@ struct EP11TokenDeadlineTests {
         #expect(elapsed < .seconds(3), "took \(elapsed)")
     }
 }
+
+@Suite("EP11 client: TLS PEM inputs read as leniently as RFC 7468 allows")
+struct EP11LenientPEMTests {
+    /// The PEM's base64 re-wrapped at `width` columns with `separator` line ends.
+    static func rewrapped(_ pem: [UInt8], width: Int, separator: String) -> [UInt8] {
+        var lines: [String] = []
+        var body = ""
+        for line in String(decoding: pem, as: UTF8.self).split(separator: "\n").map(String.init) {
+            if line.hasPrefix("-----BEGIN ") {
+                lines.append(line)
+                body = ""
+            } else if line.hasPrefix("-----END ") {
+                var index = body.startIndex
+                while index < body.endIndex {
+                    let end = body.index(index, offsetBy: width, limitedBy: body.endIndex) ?? body.endIndex
+                    lines.append(String(body[index..<end]))
+                    index = end
+                }
+                lines.append(line)
+            } else {
+                body += line
+            }
+        }
+        return Array((lines.joined(separator: separator) + separator).utf8)
+    }
+
+    @Test(
+        "trust roots and a client certificate wrapped at 76 columns, unwrapped or with CRLF work",
+        arguments: [(76, "\n"), (4096, "\n"), (76, "\r\n")])
+    func wrappings(width: Int, separator: String) async throws {
+        let pki = TestPKI.shared
+        let mock = try HSMMock()
+        let tls = HSMMock.ServerTLS(
+            certificateChainPEM: pki.serverChainPEM, privateKeyPEM: pki.serverKeyPEM,
+            clientCertificateRootsPEM: pki.caPEM)
+        try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
+            var configuration = EP11Client.Configuration(
+                host: "localhost", port: port,
+                transportSecurity: .tls(
+                    EP11Client.TLS(
+                        trustRootsPEM: Self.rewrapped(pki.caPEM, width: width, separator: separator),
+                        clientCertificateChainPEM: Self.rewrapped(
+                            pki.clientChainPEM, width: width, separator: separator),
+                        clientPrivateKeyPEM: Self.rewrapped(pki.clientKeyPEM, width: width, separator: separator))))
+            configuration.retryPolicy = .none
+            configuration.timeouts = .init(call: .seconds(10))
+            let bytes = try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
+            #expect(bytes.count == 8)
+        }
+    }
+}
