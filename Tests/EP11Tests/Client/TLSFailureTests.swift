@@ -42,11 +42,12 @@ struct EP11TLSFailureTests {
         )
     }
 
-    /// Retries would wait 2 s first: an answer well before that shows there was none.
+    /// Retries would wait 20 s first: an answer well before that shows there was none.
     static func configuration(port: Int, tls: EP11Client.TLS) -> EP11Client.Configuration {
         var configuration = EP11Client.Configuration(host: "localhost", port: port, transportSecurity: .tls(tls))
-        configuration.timeouts = .init(call: .seconds(20))
-        configuration.retryPolicy = .init(maximumAttempts: 3, initialBackoff: .seconds(2))
+        configuration.timeouts = .init(call: .seconds(60))
+        configuration.retryPolicy = .init(
+            maximumAttempts: 3, initialBackoff: .seconds(20), maximumBackoff: .seconds(20))
         return configuration
     }
 
@@ -71,7 +72,7 @@ struct EP11TLSFailureTests {
             #expect(error.message.contains("localhost:\(port)"), "\(error.message)")
             #expect(!error.message.contains("retryable"))
             #expect(!String(describing: error).contains("(retryable)"))
-            #expect(elapsed < .milliseconds(1800), "no retry: took \(elapsed)")
+            #expect(elapsed < .seconds(15), "no retry: took \(elapsed)")
         }
     }
 
@@ -92,7 +93,7 @@ struct EP11TLSFailureTests {
             #expect(
                 error.message.contains("host name") || error.message.contains("CERTIFICATE_VERIFY_FAILED"),
                 "\(error.message)")
-            #expect(start.duration(to: clock.now) < .milliseconds(1800))
+            #expect(start.duration(to: clock.now) < .seconds(15))
         }
     }
 
@@ -100,7 +101,7 @@ struct EP11TLSFailureTests {
     func connectionRefused() async throws {
         let port = try closedLoopbackPort()
         var configuration = EP11Client.Configuration(host: "127.0.0.1", port: port, transportSecurity: .plaintext)
-        configuration.timeouts = .init(call: .seconds(2))
+        configuration.timeouts = .init(call: .seconds(10))
         let clock = ContinuousClock()
         let start = clock.now
         let error = try await #require(throws: EP11Error.self) {
@@ -110,7 +111,7 @@ struct EP11TLSFailureTests {
         #expect(error.code == .transportFailure || error.code == .timeout, "\(error)")
         #expect(error.message.contains("connection refused"), "\(error.message)")
         #expect(error.message.contains("127.0.0.1:\(port)"), "\(error.message)")
-        #expect(elapsed < .seconds(2) + .milliseconds(1500), "took \(elapsed)")
+        #expect(elapsed < .seconds(10) + .seconds(3), "took \(elapsed)")
     }
 }
 
@@ -147,7 +148,7 @@ struct EP11TokenDeadlineTests {
     func slowTokenSource() async throws {
         var configuration = EP11Client.Configuration(host: "in-process")
         configuration.authentication = .tokenSource(SlowTokenSource())
-        configuration.timeouts = .init(call: .seconds(1))
+        configuration.timeouts = .init(call: .seconds(2))
         let clock = ContinuousClock()
         let start = clock.now
         let error = try await #require(throws: EP11Error.self) {
@@ -158,7 +159,7 @@ struct EP11TokenDeadlineTests {
         let elapsed = start.duration(to: clock.now)
         #expect(error.code == .timeout, "\(error)")
         #expect(error.message.contains("no IAM token came within the call's deadline"), "\(error.message)")
-        #expect(elapsed < .seconds(3), "took \(elapsed)")
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
     }
 }
 
