@@ -39,6 +39,8 @@ public enum MessageID: String, Sendable, CaseIterable {
     case mountSkipped = "KD135W"
     /// Scratch folders left by a run that was killed were removed.
     case staleScratchRemoved = "KD136W"
+    /// A keyfile in the JSON envelope of earlier versions was rewritten as the documented ciphertext text.
+    case keyfileUpgraded = "KD137I"
     // Monitor (2xx).
     case monitorStarted = "KD200I"
     case keyActive = "KD201I"

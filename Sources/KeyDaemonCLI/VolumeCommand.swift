@@ -90,6 +90,9 @@ public struct VolumeCommand: AsyncParsableCommand {
                 let (inspection, decision) = try await provisioner.plan()
                 var stored: WrappedSeed?
                 if let keyfile = inspection.keyfile { stored = try? WrappedSeed(decoding: keyfile) }
+                // The keyfile names neither its root key nor its version: as at boot, the entries are tried in
+                // order, and the first that unwraps it (the seed is dropped at once) tells the version.
+                var wrappedBy: (index: Int, version: String?)?
                 var entries: [[String: Any]] = []
                 for (index, service) in provisioner.services.enumerated() {
                     var entry: [String: Any] = ["index": index, "crn": service.crnText]
@@ -97,28 +100,40 @@ public struct VolumeCommand: AsyncParsableCommand {
                         let status = try await service.status()
                         entry["state"] = "\(status.state)"
                         entry["latestVersion"] = status.latestVersionID ?? NSNull()
-                        if let stored, stored.crn == service.crnText {
-                            entry["keyfileIsCurrent"] = stored.keyVersionID == status.latestVersionID
+                        if let stored, wrappedBy == nil, let answer = try? await service.unwrap(stored) {
+                            wrappedBy = (index, answer.keyVersionID)
+                            entry["wrapsKeyfile"] = true
+                            entry["keyfileIsCurrent"] = answer.keyVersionID == status.latestVersionID
                         }
                     } catch {
-                        entry["error"] = "\(error)"
+                        entry["error"] = plainErrorText(error)
                     }
                     entries.append(entry)
                 }
+                let format = stored.map { $0.storedFormat == .ciphertext ? "ciphertext" : "earlier JSON envelope" }
                 if options.json {
                     printJSON([
                         "device": options.device, "partitions": inspection.partitions.map(\.name),
                         "decision": "\(decision)", "messageId": decision.messageID.rawValue,
-                        "keyfile": stored.map { seed -> [String: Any] in
-                            ["crn": seed.crn, "keyVersion": seed.keyVersionID ?? NSNull()]
+                        "keyfile": format.map { format -> [String: Any] in
+                            [
+                                "format": format, "wrappedByEntry": wrappedBy?.index ?? NSNull(),
+                                "keyVersion": wrappedBy?.version ?? NSNull(),
+                            ]
                         }
                             ?? NSNull(),
                         "kms": entries,
                     ])
                 } else {
                     options.print(decision: decision, inspection: inspection, provisioner: provisioner)
-                    if let stored {
-                        Swift.print("keyfile: wrapped by \(stored.crn), version \(stored.keyVersionID ?? "unknown")")
+                    if let format {
+                        if let wrappedBy {
+                            Swift.print(
+                                "keyfile (\(format)): wrapped by kms[\(wrappedBy.index)], "
+                                    + "version \(wrappedBy.version ?? "unknown")")
+                        } else {
+                            Swift.print("keyfile (\(format)): no kms entry unwraps it")
+                        }
                     }
                     for entry in entries {
                         let state = entry["state"] as? String ?? "unreachable (\(entry["error"] ?? ""))"
@@ -311,18 +326,23 @@ struct VolumeOptions: ParsableArguments {
         return logger
     }
 
+    /// The largest contract file read, as `hpcs-tool contract` reads them (the YAML parser then limits the document
+    /// itself to 1 MiB and its aliases).
+    static let maximumContractFileSize = 16 << 20
+
     /// Reads the contract (decrypting sections with --contract-key) and the volume's configuration.
     func loadVolume() throws -> VolumeConfiguration {
-        let text: String
-        do {
-            text = try String(contentsOfFile: contract, encoding: .utf8)
-        } catch {
-            throw CommandFailure("cannot read --contract \(contract)")
+        // A regular file, a FIFO, /dev/stdin or a process substitution, read up to a limit (the contract CLI's).
+        let contractBytes = try readInputFile(contract, what: "contract", limit: Self.maximumContractFileSize)
+        guard let text = String(validating: contractBytes, as: UTF8.self) else {
+            throw CommandFailure("the contract \(contract) is not UTF-8 text")
         }
         let decryptor: ContractDecryptor?
         if let contractKey {
-            guard let pem = try? String(contentsOfFile: contractKey, encoding: .utf8) else {
-                throw CommandFailure("cannot read --contract-key \(contractKey)")
+            var keyBytes = try readInputFile(contractKey, what: "contract key", limit: maximumInputFileSize)
+            defer { for index in keyBytes.indices { keyBytes[index] = 0 } }
+            guard let pem = String(validating: keyBytes, as: UTF8.self) else {
+                throw CommandFailure("the contract key \(contractKey) is not PEM text")
             }
             decryptor = try ContractDecryptor(privateKeyPEM: pem)
         } else {
@@ -334,8 +354,27 @@ struct VolumeOptions: ParsableArguments {
         return try KeyDaemonConfiguration.parse(env: env, workload: workload).volume(named: volume)
     }
 
+    /// Runs `body` with the volume's provisioner. A failure of the contract, the configuration, the device or the
+    /// KMS reaches the operator as a plain sentence (`Error: the contract ...`), never with a Swift type name.
     func withProvisioner(
         power: (any PowerControl)? = nil,
+        _ body: @Sendable (VolumeProvisioner, Logger) async throws -> Void
+    ) async throws {
+        do {
+            try await runWithProvisioner(power: power, body)
+        } catch let error as KeyDaemonError {
+            throw CommandFailure(plainErrorText(error))
+        } catch let error as ContractError {
+            throw CommandFailure(plainErrorText(error))
+        } catch let error as VolumeError {
+            throw CommandFailure(plainErrorText(error))
+        } catch let error as KeyProtectError {
+            throw CommandFailure(plainErrorText(error))
+        }
+    }
+
+    private func runWithProvisioner(
+        power: (any PowerControl)?,
         _ body: @Sendable (VolumeProvisioner, Logger) async throws -> Void
     ) async throws {
         let logger = makeLogger()
@@ -388,7 +427,7 @@ struct VolumeOptions: ParsableArguments {
                 printError("Error: [\(refusal.messageID.rawValue)] \(error.message)")
                 throw ExitCode(code)
             }
-            throw CommandFailure("\(error)")
+            throw CommandFailure(plainErrorText(error))
         }
     }
 

@@ -57,9 +57,7 @@ struct DecisionTableScenarios {
     }
 
     func keyfileCRN(_ device: any VolumeDevice) async throws -> String? {
-        guard let bytes = try await device.readKeyfile() else { return nil }
-        let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
-        return object?["crn"] as? String
+        try await kms.keyfileCRN(try await device.readKeyfile())
     }
 
     /// A device provisioned from blank with `volume`; returns it and its volume key.
@@ -234,8 +232,7 @@ struct DecisionTableScenarios {
         let outcome = try await provisioner(volume, device).provision()
         #expect(outcome.keyfileWritten)
         let keyfile = try #require(try await device.readKeyfile())
-        let object = try JSONSerialization.jsonObject(with: Data(keyfile)) as? [String: Any]
-        #expect(object?["keyVersion"] as? String == newVersion)
+        #expect(try await kms.keyfileVersion(keyfile) == newVersion)
         let passphrase = try await expectedPassphrase(device, volume)
         #expect(try await device.volumeKey(.dataPartition, passphrase: passphrase) == volumeKey)
     }

@@ -42,9 +42,7 @@ struct KeyMonitorTests {
         }
 
         func keyfileVersion() async throws -> String? {
-            guard let bytes = try await device.readKeyfile() else { return nil }
-            let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
-            return object?["keyVersion"] as? String
+            try await kms.keyfileVersion(try await device.readKeyfile())
         }
     }
 

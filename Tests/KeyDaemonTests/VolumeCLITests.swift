@@ -275,8 +275,8 @@ extension RealDevices {
                 let version = try setup.kms.mock.rotate(keyID: setup.keyID)
                 #expect(
                     try await eventually(timeout: .seconds(30)) {
-                        guard let bytes = try await setup.devices.device(image).readKeyfile() else { return false }
-                        return (try? WrappedSeed(decoding: bytes))?.keyVersionID == version
+                        let keyfile = try await setup.devices.device(image).readKeyfile()
+                        return (try? await setup.kms.keyfileVersion(keyfile)) == version
                     })
                 try setup.kms.mock.setState(.suspended, keyID: setup.keyID)
                 let ended = try await daemon.value

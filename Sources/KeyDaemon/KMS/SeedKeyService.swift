@@ -19,14 +19,17 @@ public struct RootKeyStatus: Sendable, Hashable {
 /// What the key daemon needs of one `kms` entry: make, wrap, unwrap and rewrap the third seed, and read the root
 /// key's state. ``KeyProtectSeedService`` is the real one.
 public protocol SeedKeyService: Sendable {
-    /// The root key's CRN, as it is written into the keyfile.
+    /// The root key's CRN, for messages (the keyfile does not name it).
     var crnText: String { get }
     /// A new seed from the KMS ("wrap without plaintext"): the seed and its wrapped form.
     func generateSeed() async throws -> (seed: SecretBytes, wrapped: WrappedSeed)
     /// Wraps a seed obtained elsewhere (another entry) under this root key.
     func wrap(_ seed: SecretBytes) async throws -> WrappedSeed
-    /// Unwraps; `rewrapped` is set when the KMS also rewrapped it under the key's latest version.
-    func unwrap(_ wrapped: WrappedSeed) async throws -> (seed: SecretBytes, rewrapped: WrappedSeed?)
+    /// Unwraps; `keyVersionID` is the root key version that had wrapped it (the unwrap response's `keyVersion`),
+    /// and `rewrapped` is set when the KMS also rewrapped it under the key's latest version.
+    func unwrap(_ wrapped: WrappedSeed) async throws -> (
+        seed: SecretBytes, keyVersionID: String?, rewrapped: WrappedSeed?
+    )
     /// Rewraps under the key's latest version without exposing the seed.
     func rewrap(_ wrapped: WrappedSeed) async throws -> WrappedSeed
     /// The root key's state and latest version.
@@ -87,9 +90,11 @@ public struct KeyProtectSeedService: SeedKeyService {
         return wrappedSeed(wrapped)
     }
 
-    public func unwrap(_ wrapped: WrappedSeed) async throws -> (seed: SecretBytes, rewrapped: WrappedSeed?) {
+    public func unwrap(_ wrapped: WrappedSeed) async throws -> (
+        seed: SecretBytes, keyVersionID: String?, rewrapped: WrappedSeed?
+    ) {
         let result = try await client.unwrap(wrapped.ciphertext, keyID: entry.crn.keyID)
-        return (Self.seedText(result.plaintext), result.rewrapped.map(wrappedSeed))
+        return (Self.seedText(result.plaintext), result.keyVersionID, result.rewrapped.map(wrappedSeed))
     }
 
     public func rewrap(_ wrapped: WrappedSeed) async throws -> WrappedSeed {
@@ -103,7 +108,7 @@ public struct KeyProtectSeedService: SeedKeyService {
     }
 
     private func wrappedSeed(_ key: WrappedKey) -> WrappedSeed {
-        WrappedSeed(crn: crnText, keyVersionID: key.keyVersionID, ciphertext: key.ciphertext)
+        WrappedSeed(ciphertext: key.ciphertext, keyVersionID: key.keyVersionID)
     }
 
     private static func seedText(_ dataKey: [UInt8]) -> SecretBytes {

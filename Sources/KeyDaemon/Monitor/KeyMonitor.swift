@@ -11,7 +11,8 @@ public import ServiceLifecycle
 /// - **Running**, it polls every ``interval``. A key that is not Active (disabled, deactivated, deleted) →
 ///   **restart**. A key that cannot be reached for longer than `kmsTimeout` since the last good answer →
 ///   **restart**.
-/// - **Rotation**: when the key's latest version differs from the version in the keyfile, the seed is rewrapped
+/// - **Rotation**: when the key's latest version (its metadata) differs from the version that wrapped the keyfile
+///   (the unwrap response's `keyVersion`, asked once when the keyfile is read), the seed is rewrapped
 ///   (KMS `rewrap`, never exposing it), the new wrap is unwrapped back and compared, and only then does it
 ///   atomically replace the keyfile. A failed rewrap is retried at the next poll; the old keyfile still opens.
 ///
@@ -64,7 +65,7 @@ public final class KeyMonitor: Service, Sendable {
         do {
             return try await cancelWhenGracefulShutdown {
                 // The keyfile as last read or written: read once, not on every poll (each read runs debugfs).
-                var stored: WrappedSeed?
+                var stored: StoredKeyfile?
                 guard try await self.bootPhase(&stored) else { return .shutdownRequested }
                 return try await self.runningPhase(&stored)
             }
@@ -75,7 +76,7 @@ public final class KeyMonitor: Service, Sendable {
     }
 
     /// Polls until the key is Active; false once `kmsTimeout` passed (shutdown asked for).
-    private func bootPhase(_ stored: inout WrappedSeed?) async throws -> Bool {
+    private func bootPhase(_ stored: inout StoredKeyfile?) async throws -> Bool {
         let start = clock.now
         while true {
             do {
@@ -105,7 +106,7 @@ public final class KeyMonitor: Service, Sendable {
         }
     }
 
-    private func runningPhase(_ stored: inout WrappedSeed?) async throws -> Ending {
+    private func runningPhase(_ stored: inout StoredKeyfile?) async throws -> Ending {
         var lastGoodAnswer = clock.now
         while true {
             try await clock.sleep(for: interval)
@@ -138,22 +139,34 @@ public final class KeyMonitor: Service, Sendable {
         }
     }
 
+    /// The keyfile as the monitor last read or wrote it, with the root key version that wrapped it.
+    struct StoredKeyfile {
+        var seed: WrappedSeed
+        /// The version of the first entry's key that wrapped it; nil when that entry does not unwrap it (the seed
+        /// is still wrapped by a later entry), so its rotations do not concern this keyfile.
+        var keyVersionID: String?
+    }
+
     /// Rewraps the stored seed when the key's latest version is not the keyfile's. Failures are logged and retried
     /// at the next poll, which reads the keyfile again. `stored` caches the keyfile between polls.
-    private func rewrapIfRotated(_ status: RootKeyStatus, stored cached: inout WrappedSeed?) async throws {
+    ///
+    /// The keyfile does not name its version (it is the wrap response's ciphertext alone): when it is read, the
+    /// first entry unwraps it once and the unwrap response's `keyVersion` says which version wrapped it.
+    private func rewrapIfRotated(_ status: RootKeyStatus, stored cached: inout StoredKeyfile?) async throws {
         do {
             if cached == nil {
                 guard let bytes = try await device.readKeyfile() else { return }
-                cached = try WrappedSeed(decoding: bytes)
+                cached = try await identify(WrappedSeed(decoding: bytes))
             }
-            guard let stored = cached, stored.crn == service.crnText, let latest = status.latestVersionID,
-                stored.keyVersionID != latest
+            guard let stored = cached, let version = stored.keyVersionID, let latest = status.latestVersionID,
+                version != latest
             else { return }
             log(.rotationDetected, "the root key of volume \(volume.name) has a new version; rewrapping the seed")
             let service = service
-            let rewrapped = try await withinTimeout { try await service.rewrap(stored) }
+            let old = stored.seed
+            let rewrapped = try await withinTimeout { try await service.rewrap(old) }
             try await afterStep(.seedRewrapped)
-            let before = try await withinTimeout { try await service.unwrap(stored) }
+            let before = try await withinTimeout { try await service.unwrap(old) }
             let after = try await withinTimeout { try await service.unwrap(rewrapped) }
             guard before.seed == after.seed else {
                 throw KeyDaemonError(code: .seedMismatch, message: "the rewrapped seed unwraps to a different seed")
@@ -161,7 +174,7 @@ public final class KeyMonitor: Service, Sendable {
             try await afterStep(.seedVerified)
             cached = nil
             try await device.replaceKeyfile(rewrapped.encoded())
-            cached = rewrapped
+            cached = StoredKeyfile(seed: rewrapped, keyVersionID: after.keyVersionID ?? rewrapped.keyVersionID)
             log(.seedRewrapped, "stored the rewrapped seed of volume \(volume.name) (\(rewrapped))")
             try await afterStep(.keyfileWritten)
         } catch let error as CancellationError {
@@ -171,6 +184,24 @@ public final class KeyMonitor: Service, Sendable {
             log(
                 .rewrapFailed,
                 "could not rewrap the seed of volume \(volume.name): \(VolumeProvisioner.summary(error)); will retry")
+        }
+    }
+
+    /// Asks the first entry which of its key's versions wrapped `seed` (an unwrap; the seed is dropped at once).
+    /// A refusal means another entry wrapped it; an outage is thrown and retried at the next poll.
+    private func identify(_ seed: WrappedSeed) async throws -> StoredKeyfile {
+        let service = service
+        do {
+            let answer = try await withinTimeout { try await service.unwrap(seed) }
+            return StoredKeyfile(seed: seed, keyVersionID: answer.keyVersionID)
+        } catch let error as CancellationError {
+            throw error
+        } catch  where !VolumeProvisioner.isTransient(error) {
+            log(
+                .rewrapFailed,
+                "the first kms entry does not unwrap the keyfile of volume \(volume.name) "
+                    + "(\(VolumeProvisioner.summary(error))); its rotations are not followed until the next boot")
+            return StoredKeyfile(seed: seed, keyVersionID: nil)
         }
     }
 

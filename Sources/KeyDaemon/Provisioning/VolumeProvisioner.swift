@@ -237,6 +237,8 @@ public struct VolumeProvisioner: Sendable {
         var seed: SecretBytes
         var entry: Int
         var wrapped: WrappedSeed
+        /// The root key version that had wrapped it, as the unwrap response said.
+        var keyVersionID: String?
         var rewrapped: WrappedSeed?
     }
 
@@ -271,7 +273,9 @@ public struct VolumeProvisioner: Sendable {
                 do {
                     let result = try await beforeDeadline(deadline) { try await service.unwrap(wrapped) }
                     log(.seedUnwrapped, "kms entry \(index) unwrapped the seed of volume \(volume.name)")
-                    return UnwrappedSeed(seed: result.seed, entry: index, wrapped: wrapped, rewrapped: result.rewrapped)
+                    return UnwrappedSeed(
+                        seed: result.seed, entry: index, wrapped: wrapped, keyVersionID: result.keyVersionID,
+                        rewrapped: result.rewrapped)
                 } catch let error as CancellationError {
                     throw error
                 } catch let error as KMSDeadlineExceeded {
@@ -307,8 +311,9 @@ public struct VolumeProvisioner: Sendable {
         return try await withRealTimeLimit(deadline - clock.now, body)
     }
 
-    /// After an unwrap: moves the seed to the first entry when a later one unwrapped it, or stores the KMS's
-    /// rewrapped seed after a rotation. Returns whether the keyfile was written.
+    /// After an unwrap: moves the seed to the first entry when a later one unwrapped it, stores the KMS's
+    /// rewrapped seed after a rotation, or rewrites a keyfile of the earlier JSON format as the documented
+    /// ciphertext. Returns whether the keyfile was written.
     private func keepKeyfileCurrent(_ unwrapped: UnwrappedSeed) async throws -> Bool {
         guard let first = services.first else { return false }
         if unwrapped.entry != 0 {
@@ -328,7 +333,7 @@ public struct VolumeProvisioner: Sendable {
                 log(
                     .firstEntryRewrapFailed,
                     "could not rewrap the seed of volume \(volume.name) with kms entry 0: \(Self.summary(error))")
-                return false
+                return try await upgradeLegacyKeyfile(unwrapped)
             }
         }
         if let rewrapped = unwrapped.rewrapped {
@@ -336,7 +341,19 @@ public struct VolumeProvisioner: Sendable {
             try await writeKeyfile(rewrapped)
             return true
         }
-        return false
+        return try await upgradeLegacyKeyfile(unwrapped)
+    }
+
+    /// Rewrites a keyfile of the earlier JSON envelope as the documented ciphertext text: the same ciphertext,
+    /// which has just unwrapped, replaced atomically. Returns whether the keyfile was written.
+    private func upgradeLegacyKeyfile(_ unwrapped: UnwrappedSeed) async throws -> Bool {
+        guard unwrapped.wrapped.storedFormat == .legacyEnvelope else { return false }
+        let current = WrappedSeed(ciphertext: unwrapped.wrapped.ciphertext, keyVersionID: unwrapped.keyVersionID)
+        try await writeKeyfile(current)
+        log(
+            .keyfileUpgraded,
+            "rewrote the keyfile of volume \(volume.name) from the earlier JSON envelope to the wrap ciphertext alone")
+        return true
     }
 
     /// Unwraps `wrapped` with `service` and compares with `seed`; nothing is stored unless they agree.
@@ -455,7 +472,7 @@ public struct VolumeProvisioner: Sendable {
             throw error
         } catch {
             throw KeyDaemonError(
-                code: .volumeFailure, message: "volume \(volume.name) on \(device.path): \(error)",
+                code: .volumeFailure, message: "volume \(volume.name) on \(device.path): \(plainErrorText(error))",
                 underlying: error)
         }
     }
@@ -482,7 +499,7 @@ public struct VolumeProvisioner: Sendable {
 
     /// A one-line account of a KMS error without secrets (KeyProtectError and IAMError descriptions carry none).
     static func summary(_ error: any Error) -> String {
-        let text = "\(error)"
+        let text = plainErrorText(error)
         return text.count > 300 ? String(text.prefix(300)) + "…" : text
     }
 }

@@ -135,7 +135,21 @@ extension Demo {
         print("first boot [\(first.decision.messageID.rawValue)]: \(first.decision)")
         let layout = try await device.partitions().map { "\($0.name) \($0.size / 1024 / 1024) MiB" }
         print("layout: \(layout.joined(separator: ", ")); keyfile written: \(first.keyfileWritten)")
-        if case .skipped(let reason) = first.activation { print("activation: skipped (\(reason))") }
+        if let keyfile = try await device.readKeyfile() {
+            print(
+                "keyfile: the wrap response's ciphertext alone (\(keyfile.count) base64 characters), as HPVS documents")
+        }
+        switch first.activation {
+        case .skipped(let reason)?:
+            print("activation: skipped (\(reason)); `make vm-test` opens and mounts volumes on a real kernel in a VM")
+        case .opened(let mapperPath)?:
+            print("activation: opened at \(mapperPath)")
+        case nil:
+            break
+        }
+        if case .mounted(let mountPoint, let formatted)? = first.mount {
+            print("mount: \(mountPoint)\(formatted ? " (filesystem made now)" : "")")
+        }
         let second = try await provisioner().provision()
         print(
             "second boot [\(second.decision.messageID.rawValue)]: \(second.decision); same passphrase: \(second.passphrase == first.passphrase)"
@@ -143,8 +157,9 @@ extension Demo {
 
         step("Key daemon: the root key is rotated, the monitor rewraps the seed; then the key is disabled")
         func keyfileVersion() async throws -> String? {
+            // The keyfile does not name its version: the unwrap response's keyVersion does.
             guard let bytes = try await device.readKeyfile() else { return nil }
-            return try WrappedSeed(decoding: bytes).keyVersionID
+            return try await services[0].unwrap(try WrappedSeed(decoding: bytes)).keyVersionID
         }
         let before = try await keyfileVersion()
         let power = RecordingPowerControl()

@@ -54,17 +54,39 @@ struct KMSFixture: Sendable {
             iamConfiguration: .init(endpoint: baseURL, maximumAttempts: 1))
     }
 
-    /// The passphrase a keyfile implies, computed without the daemon's types: parse the JSON by hand, unwrap with
-    /// a plain client, hash env seed ‖ workload seed ‖ base64(data key).
-    func expectedPassphrase(keyfile: [UInt8], envSeed: String, workloadSeed: String) async throws -> SecretBytes {
-        let object = try JSONSerialization.jsonObject(with: Data(keyfile)) as? [String: Any]
-        guard let ciphertext = object?["ciphertext"] as? String, let crnText = object?["crn"] as? String else {
-            throw FixtureError("keyfile without ciphertext or crn")
+    /// What a keyfile unwraps to, found without the daemon's types: the keyfile must be the wrap ciphertext alone
+    /// (base64 text, surrounding whitespace ignored); each root key of the mock is tried with a plain client.
+    /// Returns the key that unwrapped it and the unwrap result (the seed, the version that had wrapped it).
+    func unwrapKeyfile(_ keyfile: [UInt8]) async throws -> (key: KeyProtectMock.KeyInfo, result: UnwrapResult) {
+        let text = String(decoding: keyfile, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, Data(base64Encoded: text) != nil else {
+            throw FixtureError("the keyfile is not base64 text (\(keyfile.count) bytes)")
         }
-        let keyID = String(crnText.split(separator: ":").last ?? "")
-        let unwrapped = try await checkingClient().unwrap(ciphertext, keyID: keyID)
+        let client = try checkingClient()
+        for key in mock.keys {
+            if let result = try? await client.unwrap(text, keyID: key.id) { return (key, result) }
+        }
+        throw FixtureError("no root key of the mock unwraps the keyfile")
+    }
+
+    /// The passphrase a keyfile implies, computed without the daemon's types: unwrap the ciphertext with a plain
+    /// client, hash env seed ‖ workload seed ‖ base64(data key).
+    func expectedPassphrase(keyfile: [UInt8], envSeed: String, workloadSeed: String) async throws -> SecretBytes {
+        let unwrapped = try await unwrapKeyfile(keyfile).result
         let third = Data(unwrapped.plaintext).base64EncodedString()
         return SecretBytes(utf8: hexSHA256(Array((envSeed + workloadSeed + third).utf8)))
+    }
+
+    /// The root key version that wrapped a keyfile, as the unwrap response says.
+    func keyfileVersion(_ keyfile: [UInt8]?) async throws -> String? {
+        guard let keyfile else { return nil }
+        return try await unwrapKeyfile(keyfile).result.keyVersionID
+    }
+
+    /// The CRN of the root key that wrapped a keyfile.
+    func keyfileCRN(_ keyfile: [UInt8]?) async throws -> String? {
+        guard let keyfile else { return nil }
+        return try await unwrapKeyfile(keyfile).key.crn
     }
 }
 
