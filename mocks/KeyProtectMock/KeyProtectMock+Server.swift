@@ -91,7 +91,7 @@ struct MockResponder: HTTPResponder {
             return try await mock.handleIntrospect(request)
         }
         if path == "/admin" || path.hasPrefix("/admin/") {
-            return try await mock.handleAdmin(request)
+            return mock.persistingChanges(try await mock.handleAdmin(request), request: request)
         }
         if path == "/api/v2" || path.hasPrefix("/api/v2/") {
             var recorded = KeyProtectMock.RecordedRequest(
@@ -117,7 +117,7 @@ struct MockResponder: HTTPResponder {
             }
             recorded.status = Int(response.status.code)
             mock.state.withLock { $0.record(recorded) }
-            return mock.withCorrelationID(response, request: request)
+            return mock.withCorrelationID(mock.persistingChanges(response, request: request), request: request)
         }
         return mock.errorResponse(.init(status: 404, message: "Not Found: no such path", reasons: []))
     }
@@ -167,6 +167,19 @@ extension KeyProtectMock {
                 headers: headers,
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
             )
+        }
+    }
+
+    /// `response`, once a change the request made to the keys is in the state file (when one is bound); a 500
+    /// when it could not be written, so that no client believes in a change that would not survive a restart.
+    func persistingChanges(_ response: Response, request: Request) -> Response {
+        guard request.method != .get, request.method != .head else { return response }
+        do {
+            try saveStateIfChanged()
+            return response
+        } catch {
+            logger.error("the state file could not be written", metadata: ["hpcs.mock.error": "\(error)"])
+            return errorResponse(.init(status: 500, message: "the mock could not save its state file", reasons: []))
         }
     }
 

@@ -174,6 +174,8 @@ public final class KeyProtectMock: Sendable {
     /// Tokens whose signature already verified, with their claims (bounded). Expiry and revocation are still
     /// checked on every request; only the signature check and the claim decoding are saved.
     let verifiedTokens = Mutex<[String: MockTokens.Claims]>([:])
+    /// The state file the keys are written to after each change (``persistState(to:)``), if any.
+    let stateFile = Mutex<StateFileBinding?>(nil)
 
     public init(
         configuration: Configuration = .defaults,

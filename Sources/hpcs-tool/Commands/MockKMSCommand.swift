@@ -14,6 +14,11 @@ extension MockCommand {
                 Creates an Active root key and prints the port, the API key IAM accepts, the instance id and the
                 root key id. The same URL serves IAM (/identity/token, /oidc/token) and Key Protect (/api/v2).
                 Unauthenticated /admin endpoints control the mock: loopback use only. Stops on SIGTERM or SIGINT.
+
+                With --state-file the keys survive a restart: the file is read at start when it exists (strictly: \
+                any unknown or bad field is an error; no new key is made, and --instance-id and --key-id, when \
+                given, must name a key in it), and rewritten atomically (mode 0600) after every change, before the \
+                answer. It holds the keys' material: a test fixture only.
                 """
         )
 
@@ -31,6 +36,8 @@ extension MockCommand {
         @Option(help: "Seconds after a state change before enable is allowed (the service: 30).") var enableDelay = 30
         @Option(help: "Content types of the answers: vendor (application/vnd.ibm.kms.*) or json.")
         var contentType: ContentTypeChoice = .vendor
+        @Option(help: "File keeping the keys (with their material) across restarts; read at start if it exists.")
+        var stateFile: String?
         @Flag(help: "Print the start-up details as one JSON object.") var json = false
         @Flag(help: "Debug logging to stderr.") var verbose = false
 
@@ -66,8 +73,20 @@ extension MockCommand {
                 ),
                 logger: logger
             )
-            let instance = (instanceID ?? UUID().uuidString).lowercased()
-            let key = mock.createRootKey(instanceID: instance, name: "mock-root-key", id: keyID)
+            let key: KeyProtectMock.KeyInfo
+            if let stateFile, FileManager.default.fileExists(atPath: stateFile) {
+                key = try loadedKey(mock, from: stateFile)
+            } else {
+                let instance = (instanceID ?? UUID().uuidString).lowercased()
+                key = mock.createRootKey(instanceID: instance, name: "mock-root-key", id: keyID)
+            }
+            if let stateFile {
+                do {
+                    try mock.persistState(to: stateFile)
+                } catch let error as KeyProtectMock.AdminError {
+                    throw CommandFailure("mock kms: \(error.message)")
+                }
+            }
             let startup = Startup(
                 host: host, apiKey: apiKey, apiKeySource: apiKeySource, key: key, json: json)
             let server = mock.makeServer(host: host, port: port) { boundPort in
@@ -89,6 +108,30 @@ extension MockCommand {
                 throw error
             }
         }
+    }
+}
+
+extension MockCommand.KMS {
+    /// Loads the state file into `mock`; the key to announce is --key-id's (in --instance-id's instance, when
+    /// given), else the first key of --instance-id, else the first key.
+    func loadedKey(_ mock: KeyProtectMock, from path: String) throws -> KeyProtectMock.KeyInfo {
+        do {
+            try mock.loadState(from: path)
+        } catch let error as KeyProtectMock.AdminError {
+            throw CommandFailure("mock kms: \(error.message)")
+        }
+        let instance = instanceID?.lowercased()
+        let candidates = mock.keys.filter { key in
+            (instance == nil || key.instanceID == instance) && (keyID == nil || key.id == keyID)
+        }
+        guard let key = candidates.first else {
+            let wanted = [keyID.map { "key \($0)" }, instance.map { "instance \($0)" }].compactMap { $0 }
+            throw CommandFailure(
+                "mock kms: the state file \(path) has no "
+                    + (wanted.isEmpty ? "key" : wanted.joined(separator: " in "))
+                    + "; remove the file or the option")
+        }
+        return key
     }
 }
 
