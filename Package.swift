@@ -140,6 +140,7 @@ let package = Package(
             name: "HSMMock",
             dependencies: [
                 "EP11",
+                "IAM",
                 "COpenSSL",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

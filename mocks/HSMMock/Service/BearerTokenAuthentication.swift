@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 public import GRPCCore
+import IAM
 import Logging
 import NIOCore
 import Synchronization
@@ -19,6 +20,8 @@ public protocol BearerTokenVerifier: Sendable {
 /// A valid answer is cached for at most ``cacheLifetime`` and never past the token's `exp`, so a busy client costs
 /// one introspection per token per cache lifetime; a token revoked at the issuer can therefore still be accepted for
 /// up to that long. Refusals are not cached. The cache is keyed by SHA-256 of the token, never the token itself.
+/// By default it asks through `HTTPClient.failFast`: no redirects (a redirect could carry the token elsewhere),
+/// and a refused connection fails at once.
 public final class IAMTokenIntrospection: BearerTokenVerifier {
     /// The IAM base URL, e.g. `http://127.0.0.1:8080` (no trailing `/identity/...`).
     public let endpoint: String
@@ -27,7 +30,7 @@ public final class IAMTokenIntrospection: BearerTokenVerifier {
     private let httpClient: HTTPClient
     private let cache = Mutex<[[UInt8]: ContinuousClock.Instant]>([:])
 
-    public init(endpoint: String, cacheLifetime: Duration = .seconds(30), httpClient: HTTPClient = .shared) {
+    public init(endpoint: String, cacheLifetime: Duration = .seconds(30), httpClient: HTTPClient = .failFast) {
         self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         self.cacheLifetime = cacheLifetime
         self.httpClient = httpClient
