@@ -57,7 +57,8 @@ enum ForeignImage: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .swap:
             try await shell("truncate -s \(size) '\(path)' && mkswap '\(path)' >/dev/null 2>&1")
         case .xfs:
-            try await shell("truncate -s \(size) '\(path)' && mkfs.xfs -q -f '\(path)'")
+            // mkfs.xfs 5.19 and later refuse filesystems under 300 MB.
+            try await shell("truncate -s \(max(size, 320 << 20)) '\(path)' && mkfs.xfs -q -f '\(path)'")
         case .randomBytesAtStart:
             try await shell(
                 "truncate -s \(size) '\(path)' && head -c 4194304 /dev/urandom | dd of='\(path)' conv=notrunc status=none"
