@@ -1,3 +1,4 @@
+public import ArgumentParser
 import Foundation
 import IAM
 
@@ -264,5 +265,29 @@ private func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t, re
     if directoryDescriptor >= 0 {
         _ = fsync(directoryDescriptor)
         close(directoryDescriptor)
+    }
+}
+
+/// What the command line prints for `error`: a library error's plain sentence (no type names, no dumps) as a
+/// ``CommandFailure`` (exit status 1); any other error (argument errors, exit codes) unchanged.
+public func commandLineError(_ error: any Error) -> any Error {
+    if error is CommandFailure { return error }
+    if let text = humanReadableMessage(of: error) { return CommandFailure(text) }
+    return error
+}
+
+extension AsyncParsableCommand {
+    /// ArgumentParser's `main()`, with library errors printed as plain sentences (``commandLineError(_:)``).
+    public static func mainPrintingPlainErrors() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: commandLineError(error))
+        }
     }
 }

@@ -14,4 +14,7 @@ struct HPCSKeyd: AsyncParsableCommand {
             """,
         subcommands: [VolumeCommand.self, KeydCommand.self]
     )
+
+    /// Library errors print as plain sentences, never with a type name (`mainPrintingPlainErrors`).
+    static func main() async { await mainPrintingPlainErrors() }
 }

@@ -19,4 +19,7 @@ struct HPCSTool: AsyncParsableCommand {
             AttestationCommand.self, VolumeCommand.self, KeydCommand.self,
         ]
     )
+
+    /// Library errors print as plain sentences, never with a type name (`mainPrintingPlainErrors`).
+    static func main() async { await mainPrintingPlainErrors() }
 }

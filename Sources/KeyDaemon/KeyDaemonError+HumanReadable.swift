@@ -1,0 +1,5 @@
+import IAM
+
+extension KeyDaemonError: HumanReadableError {
+    public var humanReadableMessage: String { IAM.humanReadableMessage(message, cause: underlying) }
+}
