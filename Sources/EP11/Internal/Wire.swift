@@ -28,14 +28,13 @@ extension AttributeValue {
 
 extension AttributeTemplate {
     /// Decodes a wire attribute map. Map order is undefined on the wire; attributes are sorted by type.
+    /// Linear after the sort: a map's keys are unique, so no attribute is searched for (a hostile server's
+    /// 700,000-attribute answer costs a sort, not a quadratic scan).
     package init(wire: [UInt64: Grep11_AttributeValue]) {
-        var template = AttributeTemplate()
-        for key in wire.keys.sorted() {
-            if let value = wire[key] {
-                template[AttributeType(rawValue: key)] = AttributeValue(wire: value)
-            }
-        }
-        self = template
+        self.init(
+            uniqueTypes: wire.sorted { $0.key < $1.key }.map {
+                Attribute(AttributeType(rawValue: $0.key), AttributeValue(wire: $0.value))
+            })
     }
 
     package var wire: [UInt64: Grep11_AttributeValue] {

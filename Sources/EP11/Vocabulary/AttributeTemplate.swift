@@ -23,11 +23,24 @@ public struct AttributeTemplate: Sendable {
     }
 
     /// A template of `attributes`; where a type repeats, the later value replaces the earlier one.
+    /// Linear in the number of attributes.
     public init(_ attributes: some Sequence<Attribute>) {
-        self.attributes = []
+        var ordered: [Attribute] = []
+        var positions: [AttributeType: Int] = [:]
         for attribute in attributes {
-            self.set(attribute)
+            if let index = positions[attribute.type] {
+                ordered[index].value = attribute.value
+            } else {
+                positions[attribute.type] = ordered.count
+                ordered.append(attribute)
+            }
         }
+        self.attributes = ordered
+    }
+
+    /// A template of attributes whose types are already unique (a decoded wire map): no search at all.
+    package init(uniqueTypes attributes: [Attribute]) {
+        self.attributes = attributes
     }
 
     /// A template built with ``AttributeTemplateBuilder``.
@@ -81,9 +94,7 @@ public struct AttributeTemplate: Sendable {
     /// Sets every attribute of `other` on this template: shared types take `other`'s value (in this
     /// template's position), new ones are appended in `other`'s order.
     public mutating func merge(_ other: AttributeTemplate) {
-        for attribute in other.attributes {
-            self.set(attribute)
-        }
+        self = AttributeTemplate(self.attributes + other.attributes)
     }
 
     /// This template with every attribute of `other` set on it; see ``merge(_:)``.

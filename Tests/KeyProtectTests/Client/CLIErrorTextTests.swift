@@ -6,8 +6,10 @@ private let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent("
 private let hpcsToolBuilt = FileManager.default.isExecutableFile(atPath: hpcsTool)
 
 /// The names of the library error types: none may reach a user of the command line.
-private let typeNames = ["KeyProtectError", "IAMError", "EP11Error", "ContractError", "KeyDaemonError",
-    "CertificateAuthorityError", "Error Domain="]
+private let typeNames = [
+    "KeyProtectError", "IAMError", "EP11Error", "ContractError", "KeyDaemonError",
+    "CertificateAuthorityError", "Error Domain=",
+]
 
 @Suite(
     "hpcs-tool prints library errors as plain sentences: no type names, no dumps, no secret (built binary)",
@@ -18,8 +20,10 @@ struct CLIErrorTextTests {
         try #require(hpcsToolBuilt, "\(hpcsTool) is missing; run swift build --build-tests")
         let output = try await ChildProcess.run(
             "/usr/bin/env",
-            ["-u", "GREP11_ADDRESS", "-u", "HPCS_KMS_ENDPOINT", "-u", "HPCS_IAM_ENDPOINT", "HPCS_API_KEY=\(apiKey)",
-                hpcsTool] + arguments,
+            [
+                "-u", "GREP11_ADDRESS", "-u", "HPCS_KMS_ENDPOINT", "-u", "HPCS_IAM_ENDPOINT", "HPCS_API_KEY=\(apiKey)",
+                hpcsTool,
+            ] + arguments,
             timeout: .seconds(60))
         #expect(!output.timedOut, "\(output.text)")
         return output
