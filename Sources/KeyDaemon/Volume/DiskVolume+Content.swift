@@ -66,7 +66,7 @@ extension DiskVolume {
         let result = try await runTool(.blkid, arguments + [target], outputLimit: 64 * 1024)
         switch result.status {
         case 0:
-            return Self.content(fromBlkidExport: result.standardOutput)
+            return Self.signature(fromBlkidExport: result.standardOutput)
         case 2:
             return nil
         case 8:
@@ -178,5 +178,17 @@ extension DiskVolume {
     private static func startsWithVowel(_ text: String) -> Bool {
         guard let first = text.lowercased().first else { return false }
         return "aeiou".contains(first)
+    }
+}
+
+extension DiskVolume {
+    /// The content `blkid -p -o export` describes, or nil when it names no signature: on a partition's block device
+    /// (`/dev/vda2`) blkid also reports the partition's own GPT entry (`PART_ENTRY_*`), which is not content.
+    static func signature(fromBlkidExport output: [UInt8]) -> DeviceContent? {
+        let names = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { line in
+            line.firstIndex(of: "=").map { String(line[..<$0]) }
+        }
+        if !names.isEmpty, names.allSatisfy({ $0.hasPrefix("PART_ENTRY_") }) { return nil }
+        return content(fromBlkidExport: output)
     }
 }
