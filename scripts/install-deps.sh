@@ -2,7 +2,10 @@
 # Installs the Debian packages swift-hpcs needs to build and test (idempotent; quick when all are present).
 # Swift itself is expected on PATH (Swift 6.1 or newer).
 set -euo pipefail
-packages=(libssl-dev pkg-config openssl python3 python3-venv cryptsetup-bin fdisk e2fsprogs util-linux curl)
+packages=(libssl-dev pkg-config openssl python3 python3-venv cryptsetup-bin fdisk e2fsprogs util-linux curl
+    xfsprogs systemd)
+# The VM suite (make vm-test): QEMU boots a Debian kernel (dm-crypt, ext4, 9p) with a busybox initramfs.
+packages+=(qemu-system-x86 linux-image-amd64 busybox-static cpio)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
