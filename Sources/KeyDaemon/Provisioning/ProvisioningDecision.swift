@@ -15,7 +15,7 @@ public enum Refusal: String, Sendable, Hashable, CaseIterable, CustomStringConve
     case wrongSeeds
     /// No `kms` entry could unwrap the seed.
     case unwrapFailed
-    /// The keyfile cannot be read as a wrapped seed.
+    /// The keyfile is neither a KMS wrap response's ciphertext nor a keyfile of earlier versions.
     case malformedKeyfile
     /// The device (or the partition the row would write) holds something that is not the daemon's: a filesystem,
     /// swap, a RAID member, a partition table of another layout, a LUKS header cryptsetup cannot read.
@@ -36,7 +36,8 @@ public enum Refusal: String, Sendable, Hashable, CaseIterable, CustomStringConve
             "the data partition is LUKS but the metadata partition has no readable filesystem"
         case .wrongSeeds: "the seeds of the contract do not open the LUKS volume"
         case .unwrapFailed: "no 'kms' entry could unwrap the volume's seed"
-        case .malformedKeyfile: "the metadata partition's keyfile is not a wrapped seed"
+        case .malformedKeyfile:
+            "the metadata partition's keyfile is not the ciphertext of a KMS wrap response (nor an earlier keyfile)"
         case .foreignContent: "the device holds data that is not a volume of the key daemon; it is left untouched"
         case .unclassifiableContent:
             "the device is not empty (it holds bytes without a known signature); it is left untouched"

@@ -92,6 +92,26 @@ struct KeyfileFormatTests {
         }
     }
 
+    @Test("a keyfile that is not a ciphertext is refused without being quoted, and nothing is written")
+    func malformedKeyfileIsRefused() async throws {
+        try await withKMS { kms in
+            let crn = kms.makeRootKey()
+            let volume = testVolume(kms: [try kms.entry(crn: crn)])
+            let prepared = try await preparedByHand(kms: kms, keyID: Self.keyID(crn))
+            let junk = Array("passphrase: hunter2-not-base64!\n".utf8)
+            try await prepared.device.replaceKeyfile(junk)
+            let operations = prepared.device.operations
+            let error = try await #require(throws: KeyDaemonError.self) {
+                try await provisioner(volume, prepared.device, kms: kms).provision()
+            }
+            #expect(error.refusal == .malformedKeyfile)
+            #expect(error.message.contains("not the ciphertext of a KMS wrap response"))
+            #expect(!error.description.contains("hunter2"))
+            #expect(try await prepared.device.readKeyfile() == junk)
+            #expect(prepared.device.operations == operations)
+        }
+    }
+
     @Test("the entries are tried in order: the one that wrapped the seed is found, and the seed moves to entry 0")
     func entriesAreTriedInOrder() async throws {
         try await withKMS { kms in
