@@ -183,11 +183,12 @@ extension DiskVolume {
 
 extension DiskVolume {
     /// The content `blkid -p -o export` describes, or nil when it names no signature: on a partition's block device
-    /// (`/dev/vda2`) blkid also reports the partition's own GPT entry (`PART_ENTRY_*`), which is not content.
+    /// (`/dev/vda2`) blkid also reports the device's name (`DEVNAME`) and the partition's own GPT entry
+    /// (`PART_ENTRY_*`), which are not content.
     static func signature(fromBlkidExport output: [UInt8]) -> DeviceContent? {
         let names = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { line in
             line.firstIndex(of: "=").map { String(line[..<$0]) }
-        }
+        }.filter { $0 != "DEVNAME" }
         if !names.isEmpty, names.allSatisfy({ $0.hasPrefix("PART_ENTRY_") }) { return nil }
         return content(fromBlkidExport: output)
     }
