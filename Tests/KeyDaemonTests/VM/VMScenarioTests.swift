@@ -289,9 +289,18 @@ extension RealDevices {
                     #expect(opened.value("mounted-\(step)") == "yes", "after a kill at \(step): \(opened)")
                     #expect(opened.value("file-\(step)") == step, "after a kill at \(step): \(opened)")
                 }
-                // The data partition was formatted before the kill: it is opened, never formatted again.
-                let afterFormat = Set((opened.value("ids-luksFormatted") ?? "").split(separator: " ").map(String.init))
-                #expect(afterFormat.contains("KD107I") && !afterFormat.contains("KD127I"), "\(opened)")
+                // Nothing stored before the keyfile: a new seed (KD104I). The keyfile stored: its seed is unwrapped and
+                // the blank data partition formatted (KD106I). The data partition formatted: opened, never formatted
+                // again (KD107I, no KD127I).
+                let decisions = [
+                    "layoutCreated": "KD104I", "seedGenerated": "KD104I", "seedVerified": "KD104I",
+                    "keyfileWritten": "KD106I", "luksFormatted": "KD107I",
+                ]
+                for (step, decision) in decisions {
+                    let ids = Set((opened.value("ids-\(step)") ?? "").split(separator: " ").map(String.init))
+                    #expect(ids.contains(decision), "after a kill at \(step): \(opened)")
+                    #expect(ids.contains("KD127I") == (step != "luksFormatted"), "after a kill at \(step): \(opened)")
+                }
             }
         }
     }
