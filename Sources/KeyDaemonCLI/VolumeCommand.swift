@@ -421,6 +421,8 @@ struct VolumeOptions: ParsableArguments {
             return try await provisioner.provision()
         } catch let error as KeyDaemonError {
             if let power, error.code == .refused || error.code == .kmsUnavailable {
+                // Said before the power action: `container` and `systemd` may end the process at once.
+                printError("[\(MessageID.shutdownAtBoot.rawValue)] shutting the server down: \(plainErrorText(error))")
                 await power.shutdown(reason: error.message)
             }
             if let refusal = error.refusal, let code = VolumeExitCode.forRefusal(refusal) {

@@ -189,6 +189,24 @@ extension RealDevices {
             }
         }
 
+        @Test("keyd run --power container: a volume refused at boot says KD204E and why before it exits with 76")
+        func shutdownAtBootIsLogged() async throws {
+            try await withSetup { setup in
+                let image = try setup.newImage()
+                let made = try await ChildProcess.run(
+                    "/bin/sh", ["-c", "printf 'label: gpt\\nname=only\\n' | sfdisk -q '\(image)'"],
+                    timeout: .seconds(30))
+                try #require(made.status == 0, "\(made.text)")
+                let before = try fileDigest(image)
+                let refused = try await setup.tool(
+                    ["keyd", "run", "--power", "container", "--interval", "60"], image: image)
+                #expect(refused.status == 76, "\(refused.text)")
+                #expect(refused.text.contains("[KD204E] shutting the server down"), "\(refused.text)")
+                #expect(!refused.text.contains("KeyDaemonError"), "\(refused.text)")
+                #expect(try fileDigest(image) == before)
+            }
+        }
+
         @Test("keyd run requires --power, and --help says what each value does")
         func powerIsRequired() async throws {
             try await withSetup { setup in
