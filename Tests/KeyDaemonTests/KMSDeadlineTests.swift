@@ -11,46 +11,26 @@ import Testing
 #endif
 
 /// A port on 127.0.0.1: `.closed` refuses connections (a listener that was closed), `.silent` accepts them in the
-/// kernel's backlog and never answers.
-final class LoopbackEndpoint: @unchecked Sendable {
+/// kernel's backlog and never answers (TestSupport's listeners).
+final class LoopbackEndpoint: Sendable {
     enum Kind { case closed, silent }
 
     let port: Int
-    private let descriptor: Int32
+    private let listener: ConnectionCountingListener?
 
     init(_ kind: Kind) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw FixtureError("socket() failed") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0, listen(fd, 64) == 0 else {
-            close(fd)
-            throw FixtureError("bind/listen on 127.0.0.1 failed")
-        }
-        var local = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &local) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        port = Int(UInt16(bigEndian: local.sin_port))
-        if kind == .closed {
-            close(fd)
-            descriptor = -1
-        } else {
-            descriptor = fd
+        switch kind {
+        case .closed:
+            listener = nil
+            port = try closedLoopbackPort()
+        case .silent:
+            let listener = try ConnectionCountingListener()
+            self.listener = listener
+            port = listener.port
         }
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
-
-    deinit { if descriptor >= 0 { close(descriptor) } }
 }
 
 @Suite("kmsTimeout: one deadline over every KMS call of a provisioning run")
