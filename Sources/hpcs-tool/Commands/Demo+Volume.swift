@@ -190,7 +190,7 @@ extension Demo {
 }
 
 /// `mkdtemp` in the temporary directory: a folder no one else made, mode 0700.
-private func makePrivateTemporaryDirectory(prefix: String) throws -> String {
+func makePrivateTemporaryDirectory(prefix: String) throws -> String {
     let base = FileManager.default.temporaryDirectory.path
     var template = Array(((base.hasSuffix("/") ? base : base + "/") + prefix + "XXXXXX").utf8CString)
     let made = template.withUnsafeMutableBufferPointer { buffer in

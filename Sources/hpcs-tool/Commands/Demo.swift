@@ -37,6 +37,7 @@ struct Demo: AsyncParsableCommand {
         }
         try await Self.keyProtect()
         try await Self.contractAndKeyDaemon()
+        try await Self.failSafe()
         print("\ndemo complete")
     }
 
