@@ -2,7 +2,9 @@
 # Boots a Debian kernel under QEMU (TCG; KVM is used when /dev/kvm works) and runs one command in the guest, as
 # root, on the host's own userland: the host's root filesystem is shared read-only over 9p and the guest chroots
 # into it, so the guest runs exactly the binaries the host built (hpcs-keyd, cryptsetup, mkfs.ext4, ...).
-# A working directory is shared read-write at the same path in the guest, so paths mean the same on both sides.
+# A working directory is shared read-write at the same path in the guest, so paths mean the same on both sides; the
+# repository is shared again at its own path, so a checkout under /tmp (hidden by the guest's own /tmp) works too.
+# Neither path may contain a space (they travel on the kernel command line).
 #
 #   scripts/vm/run.sh --work DIR [--disk IMAGE]... [--memory MB] [--timeout SECONDS] -- COMMAND [ARG...]
 #
@@ -79,6 +81,10 @@ mkdir -p /host/dev/shm && mount -t tmpfs -o mode=1777 tmpfs /host/dev/shm
 mount -t tmpfs -o mode=1777 tmpfs /host/tmp
 mount -t tmpfs -o mode=755 tmpfs /host/run
 mount -t tmpfs -o mode=755 tmpfs /host/mnt
+# The repository again, at its own path: a checkout under /tmp (CI's clones, say) is hidden by the tmpfs above.
+repo=$(sed -n 's/.*hpcs.repo=\([^ ]*\).*/\1/p' /proc/cmdline)
+mkdir -p "/host$repo" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose repo "/host$repo" || { echo "vm: no repo share"; poweroff -f; }
 mkdir -p "/host$work" && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 work "/host$work" \
     || { echo "vm: no work share"; poweroff -f; }
 echo "vm: ready"
@@ -112,8 +118,9 @@ set +e
 timeout --foreground "$timeout" qemu-system-x86_64 -machine pc,accel="$accel" -smp 1 -m "$memory" \
     -nographic -no-reboot -nodefaults -serial stdio \
     -kernel "$kernel" -initrd "$initrd" \
-    -append "console=ttyS0 earlyprintk=serial loglevel=4 panic=-1 hpcs.work=$work" \
+    -append "console=ttyS0 earlyprintk=serial loglevel=4 panic=-1 hpcs.work=$work hpcs.repo=$root" \
     -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+    -virtfs "local,path=$root,mount_tag=repo,security_model=none,readonly=on,multidevs=remap" \
     -virtfs "local,path=$work,mount_tag=work,security_model=none" \
     "${drives[@]}" > "$work/.vm-console" 2>&1
 qemu_status=$?
