@@ -492,7 +492,9 @@ public struct VolumeProvisioner: Sendable {
             return [.timeout, .transportFailure, .rateLimited, .serverError, .malformedResponse].contains(error.code)
         }
         if let error = error as? IAMError {
-            return error.code != .invalidAPIKey && error.code != .invalidConfiguration
+            // IAM's own rule: unreachable, 429 or 5xx may pass; a refused certificate, a 4xx or a malformed
+            // answer will not.
+            return error.isTransient
         }
         return error is KMSDeadlineExceeded
     }
