@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-public import GRPCCore
+import GRPCCore
 import IAM
 import Logging
 import NIOCore
