@@ -99,6 +99,7 @@ extension Demo {
         }
     }
 
+    /// Runs a tool to the end; its stdout and stderr together.
     static func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)

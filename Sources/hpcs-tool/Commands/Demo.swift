@@ -82,16 +82,7 @@ struct Demo: AsyncParsableCommand {
     }
 
     static func runOpenSSL(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runTool("/usr/bin/openssl", arguments)
     }
 
     /// Key Protect on the embedded Key Protect + IAM mock over loopback HTTP: a data key generated and wrapped
