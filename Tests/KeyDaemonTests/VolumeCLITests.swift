@@ -53,6 +53,16 @@ extension RealDevices {
                 return try await device.volumeKey(.dataPartition, passphrase: passphrase)
             }
 
+            /// A new image with a GPT of one empty partition: a layout the decision table refuses (KD110E).
+            func newSinglePartitionImage() async throws -> String {
+                let image = try newImage()
+                let made = try await ChildProcess.run(
+                    "/bin/sh", ["-c", "printf 'label: gpt\\nname=only\\n' | sfdisk -q '\(image)'"],
+                    timeout: .seconds(30))
+                try #require(made.status == 0, "\(made.text)")
+                return image
+            }
+
             func newImage() throws -> String {
                 let path = devices.directory + "/cli-\(UUID().uuidString).img"
                 try VolumeFixture.makeSparseFile(path, size: VolumeFixture.imageSize)
@@ -174,11 +184,7 @@ extension RealDevices {
         @Test("the other refusals of the decision table exit with 2, dry-run or not, and change nothing")
         func otherRefusalsExitWithTwo() async throws {
             try await withSetup { setup in
-                let image = try setup.newImage()
-                let made = try await ChildProcess.run(
-                    "/bin/sh", ["-c", "printf 'label: gpt\\nname=only\\n' | sfdisk -q '\(image)'"],
-                    timeout: .seconds(30))
-                try #require(made.status == 0, "\(made.text)")
+                let image = try await setup.newSinglePartitionImage()
                 let before = try fileDigest(image)
                 for arguments in [["volume", "provision", "--dry-run"], ["volume", "provision"], ["volume", "open"]] {
                     let refused = try await setup.tool(arguments, image: image)
@@ -192,11 +198,7 @@ extension RealDevices {
         @Test("keyd run --power container: a volume refused at boot says KD204E and why before it exits with 76")
         func shutdownAtBootIsLogged() async throws {
             try await withSetup { setup in
-                let image = try setup.newImage()
-                let made = try await ChildProcess.run(
-                    "/bin/sh", ["-c", "printf 'label: gpt\\nname=only\\n' | sfdisk -q '\(image)'"],
-                    timeout: .seconds(30))
-                try #require(made.status == 0, "\(made.text)")
+                let image = try await setup.newSinglePartitionImage()
                 let before = try fileDigest(image)
                 let refused = try await setup.tool(
                     ["keyd", "run", "--power", "container", "--interval", "60"], image: image)
