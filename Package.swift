@@ -39,6 +39,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: Libraries
@@ -46,6 +50,14 @@ let package = Package(
             name: "COpenSSL",
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
+        ),
+        // The gRPC C core (Debian libgrpc-dev): the `.cgrpc` GREP11 transport of EP11 and the HSM mock's server.
+        // No pkgConfig: `pkg-config --libs grpc` lists ~100 static abseil flags, which SwiftPM repeats once per
+        // path through the target graph (the link line outgrew ARG_MAX). The shared libgrpc carries its own
+        // dependencies; the module map links -lgrpc -lgpr, and the headers are in /usr/include.
+        .systemLibrary(
+            name: "CGRPC",
+            providers: [.apt(["libgrpc-dev"])]
         ),
         .target(
             name: "IAM",
@@ -63,6 +75,7 @@ let package = Package(
             name: "EP11",
             dependencies: [
                 "IAM",
+                "CGRPC",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -142,6 +155,7 @@ let package = Package(
                 "EP11",
                 "IAM",
                 "COpenSSL",
+                "CGRPC",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -6,6 +6,10 @@ packages=(libssl-dev pkg-config openssl python3 python3-venv cryptsetup-bin fdis
     xfsprogs systemd)
 # The VM suite (make vm-test): QEMU boots a Debian kernel (dm-crypt, ext4, 9p) with a busybox initramfs.
 packages+=(qemu-system-x86 linux-image-amd64 busybox-static cpio)
+# The gRPC C core (the `.cgrpc` GREP11 transport) and, for the benchmarks' baselines, its C++ API and protoc plugin.
+packages+=(libgrpc-dev libgrpc++-dev protobuf-compiler protobuf-compiler-grpc)
+# The CA service's shared store: the tests start their own PostgreSQL cluster on 127.0.0.1.
+packages+=(postgresql)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
