@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "CertificateAuthority", targets: ["CertificateAuthority"]),
         .library(name: "KeyDaemon", targets: ["KeyDaemon"]),
         .library(name: "Contract", targets: ["Contract"]),
+        .library(name: "CertificateAuthorityServer", targets: ["CertificateAuthorityServer"]),
         .executable(name: "hpcs-tool", targets: ["hpcs-tool"]),
         .executable(name: "hpcs-keyd", targets: ["hpcs-keyd"]),
         .executable(name: "hpcs-bench", targets: ["hpcs-bench"]),
@@ -115,9 +116,32 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/CertificateAuthority",
+            swiftSettings: swiftSettings
+        ),
+
+        // The CA as an HTTP service (`hpcs-tool ca serve`): step-ca-shaped API on Hummingbird, provisioner tokens,
+        // health and Prometheus metrics; several nodes share one PostgreSQL store.
+        .target(
+            name: "CertificateAuthorityServer",
+            dependencies: [
+                "CertificateAuthority",
+                "EP11",
+                "IAM",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -212,6 +236,7 @@ let package = Package(
                 "KeyProtect",
                 "KeyProtectMock",
                 "CertificateAuthority",
+                "CertificateAuthorityServer",
                 "KeyDaemon",
                 "KeyDaemonCLI",
                 "Contract",
@@ -232,6 +257,7 @@ let package = Package(
                 "KeyProtect",
                 "KeyProtectMock",
                 "CertificateAuthority",
+                "CertificateAuthorityServer",
                 "KeyDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -319,6 +345,22 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CertificateAuthorityServerTests",
+            dependencies: [
+                "CertificateAuthorityServer",
+                "CertificateAuthority",
+                "TestSupport",
+                "EP11",
+                "HSMMock",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,1 @@
+// Tests of the CA HTTP service; see Sources/CertificateAuthorityServer.
