@@ -11,10 +11,12 @@ public import X509
 /// - `ca-key.pub`: the public key blob;
 /// - `ca-chain.pem`: the CA certificate followed by its issuers (just the root for a root CA);
 /// - `ca.csr.pem`: the pending request of an intermediate CA, until ``importCertificate(chain:)``;
-/// - `issued.sqlite`: every issued certificate, revocations and the CRL number;
+/// - `issued.sqlite`: every issued certificate, revocations, the CRL number, the latest CRL, the service's
+///   provisioners and consumed token ids (``SQLiteIssuanceStore``), unless `ca-config.json` names a PostgreSQL
+///   database shared by several CA nodes (``PostgresIssuanceStore``);
 /// - `publication.json`: CRL and issuer URLs and certificate policies for issued certificates (``Publication``);
-/// - `ca-config.json`: how an RSA key signs (``RSASignatureScheme``), and whether the key was made by an HSM mock
-///   (``isMadeOnMock``);
+/// - `ca-config.json`: how an RSA key signs (``RSASignatureScheme``), whether the key was made by an HSM mock
+///   (``isMadeOnMock``), and the PostgreSQL database, if any (``databaseURL``; never its password);
 /// - `crl.pem`, `crl.der`: the last CRL.
 ///
 /// ```swift
@@ -32,7 +34,8 @@ public actor CertificateAuthority {
     public var policy: Policy
     let client: EP11Client
     let logger: Logger
-    let store: IssuanceStore
+    /// Where issued certificates, revocations, CRLs, provisioners and token ids are kept.
+    public nonisolated let store: any IssuanceStore
     let serialNumbers: SerialNumbers.Source
     private var signingKey: HSMPrivateKey?
     private var chain: [CertificateDocument]
@@ -43,6 +46,9 @@ public actor CertificateAuthority {
     /// Whether the CA key was made by an HSM mock (stored in `ca-config.json` by ``markMadeOnMock()``): a CA for
     /// tests only, whose key no HSM protects.
     public private(set) var isMadeOnMock: Bool
+    /// The PostgreSQL database recorded in `ca-config.json` (without password), or `nil` for the directory's own
+    /// SQLite file.
+    public private(set) var databaseURL: String?
 
     /// How long an issued certificate's `notBefore` is backdated, for clocks that run behind.
     public static let backdate: TimeInterval = 60
@@ -58,9 +64,30 @@ public actor CertificateAuthority {
     /// Opens (or prepares) the CA in `directory`, creating the directory (mode 0700) if needed. An existing key
     /// and chain are loaded; nothing is generated until ``createRoot(subject:keyType:validity:)`` or
     /// ``createIntermediateCSR(subject:keyType:)``.
+    ///
+    /// The issuance store is the one `ca-config.json` names (``openStore(directory:environment:logger:)``): a
+    /// PostgreSQL database, its password from `HPCS_CA_DATABASE_PASSWORD` or `HPCS_CA_DATABASE_PASSWORD_FILE`, else
+    /// `issued.sqlite` in the directory.
     public init(
         directory: URL,
         client: EP11Client,
+        policy: Policy = .defaults,
+        logger: Logger = Logger(label: "hpcs.ca", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
+        try FileIO.createDirectory(directory.path)
+        let store = try Self.openStore(directory: directory, logger: logger)
+        try self.init(directory: directory, client: client, store: store, policy: policy, logger: logger)
+    }
+
+    /// Opens (or prepares) the CA in `directory` on `store`, creating the directory (mode 0700) if needed (see
+    /// ``init(directory:client:policy:logger:)``). The CA does not close the store: its owner does.
+    ///
+    /// When the CA writes `ca-config.json` (making its key, changing its RSA scheme) it records a
+    /// ``PostgresIssuanceStore``'s URL (without password) there, so later runs open the same database.
+    public init(
+        directory: URL,
+        client: EP11Client,
+        store: any IssuanceStore,
         policy: Policy = .defaults,
         logger: Logger = Logger(label: "hpcs.ca", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
@@ -69,7 +96,7 @@ public actor CertificateAuthority {
         self.policy = policy
         self.logger = logger
         try FileIO.createDirectory(directory.path)
-        self.store = try IssuanceStore(path: directory.appendingPathComponent("issued.sqlite").path)
+        self.store = store
         self.serialNumbers = SerialNumbers.Source(client: client)
         let keyPath = directory.appendingPathComponent("ca-key.blob").path
         let publicKeyPath = directory.appendingPathComponent("ca-key.pub").path
@@ -106,10 +133,44 @@ public actor CertificateAuthority {
             let configuration = try StoredConfiguration.read(configurationPath)
             self.rsaSignatureScheme = try configuration.rsaSignatureScheme
             self.isMadeOnMock = configuration.madeOnMock
+            self.databaseURL = (store as? PostgresIssuanceStore)?.configuration.url ?? configuration.database
         } else {
             self.rsaSignatureScheme = .pkcs1v1_5
             self.isMadeOnMock = false
+            self.databaseURL = (store as? PostgresIssuanceStore)?.configuration.url
         }
+    }
+
+    /// Opens the issuance store that `directory`'s `ca-config.json` names: the PostgreSQL database of its
+    /// `database` member (password from `HPCS_CA_DATABASE_PASSWORD` or the file `HPCS_CA_DATABASE_PASSWORD_FILE`
+    /// in `environment`), else `issued.sqlite` in the directory. The caller owns the store (``IssuanceStore/close()``).
+    public static func openStore(
+        directory: URL,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger = Logger(label: "hpcs.ca", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws -> any IssuanceStore {
+        let configurationPath = directory.appendingPathComponent("ca-config.json").path
+        if FileIO.exists(configurationPath), let url = try StoredConfiguration.read(configurationPath).database {
+            return try PostgresIssuanceStore(
+                configuration: try PostgresIssuanceStore.Configuration(url: url, environment: environment),
+                logger: logger)
+        }
+        return try SQLiteIssuanceStore(path: directory.appendingPathComponent("issued.sqlite").path)
+    }
+
+    /// The configuration to write to `ca-config.json`, with the database kept.
+    func storedConfiguration(rsaSignatureScheme: RSASignatureScheme, madeOnMock: Bool) -> StoredConfiguration {
+        StoredConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: madeOnMock, database: databaseURL)
+    }
+
+    /// Records in `ca-config.json` that this CA keeps its records in the PostgreSQL database at `url` (without
+    /// password; `nil` goes back to `issued.sqlite`). Takes effect the next time the directory is opened; `ca
+    /// migrate` copies the records first.
+    public func recordDatabase(_ url: String?) throws {
+        if let url { _ = try PostgresIssuanceStore.Configuration(url: url, password: nil) }
+        databaseURL = url
+        try storedConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: isMadeOnMock)
+            .write(configurationPath)
     }
 
     // MARK: State
@@ -162,7 +223,7 @@ public actor CertificateAuthority {
                 code: .keyNotPermitted, message: "RSASSA-PSS needs an RSA CA key, not \(signingKey)")
         }
         guard scheme != rsaSignatureScheme || !FileIO.exists(configurationPath) else { return }
-        try StoredConfiguration(rsaSignatureScheme: scheme, madeOnMock: isMadeOnMock).write(configurationPath)
+        try storedConfiguration(rsaSignatureScheme: scheme, madeOnMock: isMadeOnMock).write(configurationPath)
         rsaSignatureScheme = scheme
     }
 
@@ -174,7 +235,7 @@ public actor CertificateAuthority {
             throw CertificateAuthorityError(
                 code: .alreadyInitialized, message: "only a CA without a key yet can be marked as made on a mock")
         }
-        try StoredConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: true).write(configurationPath)
+        try storedConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: true).write(configurationPath)
         isMadeOnMock = true
     }
 
@@ -247,13 +308,13 @@ public actor CertificateAuthority {
         )
         try persist(key: key)
         do {
-            try StoredConfiguration(rsaSignatureScheme: rsaSignature, madeOnMock: isMadeOnMock).write(configurationPath)
+            try storedConfiguration(rsaSignatureScheme: rsaSignature, madeOnMock: isMadeOnMock).write(configurationPath)
             try FileIO.write(Array(certificate.pem.utf8), to: chainPath, mode: 0o644)
         } catch {
             FileIO.remove(keyPath)
             FileIO.remove(publicKeyPath)
-            if isMadeOnMock {
-                try? StoredConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: true)
+            if isMadeOnMock || databaseURL != nil {
+                try? storedConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: isMadeOnMock)
                     .write(configurationPath)
             } else {
                 FileIO.remove(configurationPath)
@@ -288,13 +349,13 @@ public actor CertificateAuthority {
             attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: key.defaultSignatureAlgorithm)
         try persist(key: key)
         do {
-            try StoredConfiguration(rsaSignatureScheme: rsaSignature, madeOnMock: isMadeOnMock).write(configurationPath)
+            try storedConfiguration(rsaSignatureScheme: rsaSignature, madeOnMock: isMadeOnMock).write(configurationPath)
             try FileIO.write(Array(try csr.serializeAsPEM().pemString.utf8) + [0x0A], to: csrPath, mode: 0o644)
         } catch {
             FileIO.remove(keyPath)
             FileIO.remove(publicKeyPath)
-            if isMadeOnMock {
-                try? StoredConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: true)
+            if isMadeOnMock || databaseURL != nil {
+                try? storedConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: isMadeOnMock)
                     .write(configurationPath)
             } else {
                 FileIO.remove(configurationPath)

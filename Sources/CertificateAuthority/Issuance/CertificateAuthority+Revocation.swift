@@ -21,13 +21,13 @@ public struct CertificateRevocationList: Sendable, Hashable {
 
 extension CertificateAuthority {
     /// Every certificate this CA issued, oldest first.
-    public func issuedCertificates() throws -> [IssuedCertificateRecord] {
-        try store.all()
+    public nonisolated func issuedCertificates() async throws -> [IssuedCertificateRecord] {
+        try await store.allCertificates()
     }
 
     /// The issued certificate with `serialNumber` (hex, any case, colons allowed).
-    public func issuedCertificate(serialNumber: String) throws -> IssuedCertificateRecord {
-        guard let record = try store.find(serial: try Self.normalizedSerial(serialNumber)) else {
+    public nonisolated func issuedCertificate(serialNumber: String) async throws -> IssuedCertificateRecord {
+        guard let record = try await store.certificate(serial: try Self.normalizedSerial(serialNumber)) else {
             throw CertificateAuthorityError(code: .notFound, message: "no certificate with serial \(serialNumber)")
         }
         return record
@@ -39,19 +39,32 @@ extension CertificateAuthority {
         PEMDocument(type: "CERTIFICATE", derBytes: leafDER).pemString + "\n" + chainPEM
     }
 
-    /// Revokes the certificate with `serialNumber` (hex). Publish the change with ``generateCRL(validity:)``.
+    /// Revokes the certificate with `serialNumber` (hex): at once for every CA node on the same store. Publish
+    /// the change with ``generateCRL(validity:)``.
     @discardableResult
-    public func revoke(serialNumber: String, reason: RevocationReason = .unspecified) throws -> IssuedCertificateRecord
-    {
-        try store.revoke(serial: try Self.normalizedSerial(serialNumber), reason: reason, at: Date())
+    public nonisolated func revoke(
+        serialNumber: String, reason: RevocationReason = .unspecified
+    ) async throws -> IssuedCertificateRecord {
+        try await store.revoke(serial: try Self.normalizedSerial(serialNumber), reason: reason, at: Date())
+    }
+
+    /// The latest CRL in the store (the one every node on the store serves), or `nil` before the first
+    /// ``generateCRL(validity:)``.
+    public nonisolated func latestCRL() async throws -> StoredCRL? {
+        try await store.latestCRL()
     }
 
     /// Signs a new CRL listing every revoked certificate, with the next CRL number, `thisUpdate` now and
-    /// `nextUpdate` after `validity`; writes it to `crl.pem` and `crl.der` (the form CRL distribution points serve).
+    /// `nextUpdate` after `validity`; stores it as the store's latest CRL (unless another node stored a newer one
+    /// meanwhile) and writes it to `crl.pem` and `crl.der` (the form CRL distribution points serve).
+    ///
+    /// The number and the list of revoked certificates are read together under the store's single-writer lock
+    /// (``IssuanceStore/nextCRL()``), so CRL numbers strictly increase across nodes.
     public func generateCRL(validity: Duration = .seconds(7 * 86_400)) async throws -> CertificateRevocationList {
         let (key, caCertificate) = try readyKey()
         let seconds = try Self.seconds(validity)
-        let (number, revoked) = try store.nextCRL()
+        let allocation = try await store.nextCRL()
+        let (number, revoked) = (allocation.number, allocation.revoked)
         var entries: [CRLBuilder.Entry] = []
         for record in revoked {
             let certificate: Certificate
@@ -80,6 +93,7 @@ extension CertificateAuthority {
         let crl = CertificateRevocationList(
             der: der, number: number, thisUpdate: now, nextUpdate: nextUpdate,
             revokedSerialNumbers: revoked.map(\.serialNumber))
+        try await store.storeCRL(StoredCRL(number: number, der: der, thisUpdate: now, nextUpdate: nextUpdate))
         try FileIO.write(Array(crl.pem.utf8), to: crlPath, mode: 0o644)
         try FileIO.write(der, to: directory.appendingPathComponent("crl.der").path, mode: 0o644)
         return crl

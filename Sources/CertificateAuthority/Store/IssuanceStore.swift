@@ -1,6 +1,184 @@
 public import Foundation
-import GRDB
-import Synchronization
+
+/// Where a certificate authority keeps what it issued, revoked and published, and what its HTTP service needs to
+/// share between nodes (provisioners, one-time token ids).
+///
+/// Two implementations: ``SQLiteIssuanceStore`` (the embedded default, `issued.sqlite` in the CA directory, one
+/// node) and ``PostgresIssuanceStore`` (one PostgreSQL database shared by several CA nodes). The invariants hold
+/// across every instance on one database and are enforced by the database, not by a process:
+/// - a serial number is recorded at most once (a primary key);
+/// - a certificate is recorded, durably, before ``record(serial:subject:profile:notBefore:notAfter:der:)``
+///   returns, so the CA never hands out a certificate it did not record;
+/// - CRL numbers strictly increase, and one CRL writer runs at a time (``nextCRL()``);
+/// - a revocation is visible to every instance as soon as ``revoke(serial:reason:at:)`` returns;
+/// - a token id is accepted once (``consumeTokenID(_:provisioner:expiresAt:)``).
+///
+/// Every method throws ``CertificateAuthorityError`` (``CertificateAuthorityError/Code/storageFailure`` when the
+/// database cannot be reached or fails, with a message that says so and never a password), and never traps.
+public protocol IssuanceStore: Sendable {
+    /// Where the store is, safe to print and log (`SQLite /path/issued.sqlite`, `PostgreSQL host:5432/ca`): never
+    /// a password.
+    var location: String { get }
+
+    // MARK: Certificates
+
+    /// Records an issued certificate. Returns `true` once the row is durably committed, or `false`, writing nothing,
+    /// when `serial` is already recorded (the database's primary key decides, so two nodes cannot both record one
+    /// serial): the CA then draws a new serial and signs again.
+    ///
+    /// - Parameters:
+    ///   - serial: lower-case hex without separators.
+    ///   - subject: the subject DN in RFC 4514 form.
+    ///   - profile: the profile's name.
+    ///   - der: the certificate, DER.
+    func record(
+        serial: String, subject: String, profile: String, notBefore: Date, notAfter: Date, der: [UInt8]
+    ) async throws -> Bool
+
+    /// The certificate with `serial` (lower-case hex), or `nil`.
+    func certificate(serial: String) async throws -> IssuedCertificateRecord?
+
+    /// Every recorded certificate, oldest first.
+    func allCertificates() async throws -> [IssuedCertificateRecord]
+
+    /// Marks `serial` revoked and returns the updated record. Throws ``CertificateAuthorityError/Code/notFound``
+    /// for an unknown serial and ``CertificateAuthorityError/Code/alreadyRevoked`` for a revoked one (a check and
+    /// an update in one transaction, so of two concurrent revocations exactly one succeeds).
+    func revoke(serial: String, reason: RevocationReason, at date: Date) async throws -> IssuedCertificateRecord
+
+    // MARK: CRLs
+
+    /// Allocates the next CRL number and reads the revoked certificates, in one transaction under the database's
+    /// single-writer lock: numbers are strictly increasing across every instance on the database, and the list is
+    /// the one current when the number was drawn.
+    func nextCRL() async throws -> CRLAllocation
+
+    /// Stores a signed CRL as the latest, unless a CRL with a higher number is already stored (another node signed
+    /// a newer one meanwhile). Returns whether `crl` is now the latest.
+    @discardableResult
+    func storeCRL(_ crl: StoredCRL) async throws -> Bool
+
+    /// The latest stored CRL (the one every node serves), or `nil` before the first.
+    func latestCRL() async throws -> StoredCRL?
+
+    // MARK: Provisioners
+
+    /// Adds a provisioner. Returns `false`, writing nothing, when one with that name exists.
+    func addProvisioner(_ provisioner: ProvisionerRecord) async throws -> Bool
+
+    /// Every provisioner, by name.
+    func provisioners() async throws -> [ProvisionerRecord]
+
+    /// The provisioner called `name`, or `nil`.
+    func provisioner(named name: String) async throws -> ProvisionerRecord?
+
+    /// Removes the provisioner called `name`; returns whether there was one.
+    @discardableResult
+    func removeProvisioner(named name: String) async throws -> Bool
+
+    // MARK: One-time tokens
+
+    /// Records the token id `jti` of `provisioner`'s token: `true` the first time, `false` when it was already
+    /// consumed (by any instance on the database: a primary key on provisioner and id). Ids whose `expiresAt`
+    /// has passed are purged from time to time; keep `expiresAt` at or after the token's own `exp`, so that a
+    /// replayed token is refused by its expiry once its id is gone.
+    func consumeTokenID(_ jti: String, provisioner: String, expiresAt: Date) async throws -> Bool
+
+    // MARK: Health and lifetime
+
+    /// Checks that the database answers; throws ``CertificateAuthorityError/Code/storageFailure`` when it does not.
+    func ping() async throws
+
+    /// Closes the database connections. Calls after this fail with ``CertificateAuthorityError/Code/storageFailure``.
+    func close() async
+
+    // MARK: Migration
+
+    /// Everything the store holds but the consumed token ids, read in one transaction (for `ca migrate`).
+    func snapshot() async throws -> IssuanceStoreSnapshot
+
+    /// Writes `snapshot` into this store in one transaction, refusing (``CertificateAuthorityError/Code/alreadyInitialized``)
+    /// a store that already holds a certificate, a CRL or a provisioner: either all of it is written or nothing.
+    func restore(_ snapshot: IssuanceStoreSnapshot) async throws
+}
+
+/// A CRL number with the certificates revoked when it was drawn (``IssuanceStore/nextCRL()``).
+public struct CRLAllocation: Sendable, Hashable {
+    /// The CRL number, at least 1 and greater than any number drawn before on the same database.
+    public var number: Int64
+    /// Every revoked certificate, oldest revocation first.
+    public var revoked: [IssuedCertificateRecord]
+
+    /// An allocation.
+    public init(number: Int64, revoked: [IssuedCertificateRecord]) {
+        self.number = number
+        self.revoked = revoked
+    }
+}
+
+/// A signed CRL as the store keeps it (``IssuanceStore/latestCRL()``).
+public struct StoredCRL: Sendable, Hashable {
+    /// The CRL number.
+    public var number: Int64
+    /// The CRL, DER.
+    public var der: [UInt8]
+    /// Its `thisUpdate`.
+    public var thisUpdate: Date
+    /// Its `nextUpdate`: serve a new one before then.
+    public var nextUpdate: Date
+
+    /// A stored CRL.
+    public init(number: Int64, der: [UInt8], thisUpdate: Date, nextUpdate: Date) {
+        self.number = number
+        self.der = der
+        self.thisUpdate = thisUpdate
+        self.nextUpdate = nextUpdate
+    }
+}
+
+/// A provisioner of the CA service: a named public key whose signed one-time tokens authorise issuance.
+public struct ProvisionerRecord: Sendable, Hashable {
+    /// The provisioner's name (the token's `iss`), unique in the store.
+    public var name: String
+    /// The public key as the operator gave it: JWK JSON or PEM text (`-----BEGIN PUBLIC KEY-----`).
+    public var publicKey: String
+    /// When it was added.
+    public var createdAt: Date
+
+    /// A provisioner.
+    public init(name: String, publicKey: String, createdAt: Date) {
+        self.name = name
+        self.publicKey = publicKey
+        self.createdAt = createdAt
+    }
+}
+
+/// Everything an issuance store holds but the consumed token ids (which expire within minutes), for copying one
+/// store into another (``IssuanceStore/snapshot()``, ``IssuanceStore/restore(_:)``).
+public struct IssuanceStoreSnapshot: Sendable, Hashable {
+    /// Every certificate, with its revocation.
+    public var certificates: [IssuedCertificateRecord]
+    /// The last CRL number drawn (0 before the first CRL).
+    public var crlNumber: Int64
+    /// The latest stored CRL.
+    public var latestCRL: StoredCRL?
+    /// Every provisioner.
+    public var provisioners: [ProvisionerRecord]
+
+    /// A snapshot.
+    public init(
+        certificates: [IssuedCertificateRecord], crlNumber: Int64, latestCRL: StoredCRL?,
+        provisioners: [ProvisionerRecord]
+    ) {
+        self.certificates = certificates
+        self.crlNumber = crlNumber
+        self.latestCRL = latestCRL
+        self.provisioners = provisioners
+    }
+
+    /// Whether it holds nothing: no certificate, CRL number, CRL or provisioner.
+    public var isEmpty: Bool { certificates.isEmpty && crlNumber == 0 && latestCRL == nil && provisioners.isEmpty }
+}
 
 /// One certificate the CA issued, as the issuance store keeps it.
 public struct IssuedCertificateRecord: Sendable, Hashable {
@@ -10,8 +188,11 @@ public struct IssuedCertificateRecord: Sendable, Hashable {
     public var subject: String
     /// The profile it was issued under.
     public var profile: String
+    /// The certificate's `notBefore`.
     public var notValidBefore: Date
+    /// The certificate's `notAfter`.
     public var notValidAfter: Date
+    /// When the store recorded it.
     public var issuedAt: Date
     /// The certificate, DER.
     public var certificateDER: [UInt8]
@@ -20,7 +201,24 @@ public struct IssuedCertificateRecord: Sendable, Hashable {
     /// The CRL reason code (RFC 5280 §5.3.1), if revoked.
     public var revocationReason: RevocationReason?
 
+    /// Whether the certificate was revoked.
     public var isRevoked: Bool { revokedAt != nil }
+
+    /// A record as a store keeps it.
+    public init(
+        serialNumber: String, subject: String, profile: String, notValidBefore: Date, notValidAfter: Date,
+        issuedAt: Date, certificateDER: [UInt8], revokedAt: Date? = nil, revocationReason: RevocationReason? = nil
+    ) {
+        self.serialNumber = serialNumber
+        self.subject = subject
+        self.profile = profile
+        self.notValidBefore = notValidBefore
+        self.notValidAfter = notValidAfter
+        self.issuedAt = issuedAt
+        self.certificateDER = certificateDER
+        self.revokedAt = revokedAt
+        self.revocationReason = revocationReason
+    }
 }
 
 /// RFC 5280 CRL reason codes.
@@ -65,219 +263,3 @@ public struct RevocationReason: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The SQLite issuance database (`issued.sqlite` in the CA directory).
-final class IssuanceStore: Sendable {
-    /// A pool in write-ahead-log mode: a commit appends to the log and syncs it once (synchronous = FULL, so a
-    /// committed issuance survives a power loss), instead of the rollback journal's several syncs per commit.
-    private let queue: DatabasePool
-    /// Certificates waiting for the next group commit (see ``record(serial:subject:profile:notBefore:notAfter:der:)``).
-    private let commits = Mutex(CommitState())
-
-    private struct PendingRecord: Sendable {
-        var serial: String
-        var subject: String
-        var profile: String
-        var notBefore: Double
-        var notAfter: Double
-        var der: [UInt8]
-        var continuation: CheckedContinuation<Bool, any Error>
-    }
-
-    private struct CommitState: Sendable {
-        var pending: [PendingRecord] = []
-        var committing = false
-    }
-
-    init(path: String) throws {
-        do {
-            var configuration = Configuration()
-            // Another process (a second CLI run) may hold the write lock for a moment.
-            configuration.busyMode = .timeout(10)
-            configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-            }
-            queue = try DatabasePool(path: path, configuration: configuration)
-            try queue.write { db in
-                try db.execute(
-                    sql: """
-                        CREATE TABLE IF NOT EXISTS certificate (
-                            serial TEXT PRIMARY KEY NOT NULL,
-                            subject TEXT NOT NULL,
-                            profile TEXT NOT NULL,
-                            not_before DOUBLE NOT NULL,
-                            not_after DOUBLE NOT NULL,
-                            issued_at DOUBLE NOT NULL,
-                            der BLOB,
-                            revoked_at DOUBLE,
-                            reason INTEGER
-                        );
-                        CREATE TABLE IF NOT EXISTS crl_state (
-                            id INTEGER PRIMARY KEY CHECK (id = 1),
-                            number INTEGER NOT NULL
-                        );
-                        """)
-            }
-        } catch {
-            throw CertificateAuthorityError(
-                code: .storageFailure, message: "cannot open the issuance database", cause: error)
-        }
-    }
-
-    private func storage<T>(_ what: String, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as CertificateAuthorityError {
-            throw error
-        } catch {
-            throw CertificateAuthorityError(
-                code: .storageFailure, message: "issuance database: \(what) failed", cause: error)
-        }
-    }
-
-    /// Records an issued certificate; returns false, writing nothing, if `serial` is already used. Returns once the
-    /// transaction holding the row has committed (and, with synchronous = FULL, is durable).
-    ///
-    /// Group commit: while one transaction is being written and synced, the certificates that arrive queue up and
-    /// then go into the next transaction together, so concurrent issuances share one sync. Each row is still checked
-    /// for an unused serial inside its transaction, and no caller returns before that transaction has committed; if
-    /// it fails, every caller in it gets the error. The writes and syncs run on a thread of their own, never on the
-    /// cooperative pool.
-    func record(
-        serial: String, subject: String, profile: String, notBefore: Date, notAfter: Date, der: [UInt8]
-    ) async throws -> Bool {
-        try await withCheckedThrowingContinuation { continuation in
-            let record = PendingRecord(
-                serial: serial, subject: subject, profile: profile, notBefore: notBefore.timeIntervalSince1970,
-                notAfter: notAfter.timeIntervalSince1970, der: der, continuation: continuation)
-            let leads = commits.withLock { state in
-                state.pending.append(record)
-                guard !state.committing else { return false }
-                state.committing = true
-                return true
-            }
-            if leads {
-                Thread { [self] in commitPending() }.start()
-            }
-        }
-    }
-
-    /// Commits queued certificates, a transaction per batch, until none are left.
-    private func commitPending() {
-        while true {
-            let batch = commits.withLock { state in
-                let batch = state.pending
-                state.pending.removeAll()
-                if batch.isEmpty { state.committing = false }
-                return batch
-            }
-            guard !batch.isEmpty else { return }
-            let now = Date().timeIntervalSince1970
-            let outcome = Result {
-                try queue.write { db in
-                    try batch.map { record in
-                        let sql = "SELECT COUNT(*) FROM certificate WHERE serial = ?"
-                        let existing = try Int.fetchOne(db, sql: sql, arguments: [record.serial]) ?? 0
-                        guard existing == 0 else { return false }
-                        try db.execute(
-                            sql: """
-                                INSERT INTO certificate (serial, subject, profile, not_before, not_after, issued_at, der)
-                                VALUES (?, ?, ?, ?, ?, ?, ?)
-                                """,
-                            arguments: [
-                                record.serial, record.subject, record.profile, record.notBefore, record.notAfter, now,
-                                Data(record.der),
-                            ])
-                        return true
-                    }
-                }
-            }
-            switch outcome {
-            case .success(let inserted):
-                for (record, wasInserted) in zip(batch, inserted) { record.continuation.resume(returning: wasInserted) }
-            case .failure(let error):
-                let failure = CertificateAuthorityError(
-                    code: .storageFailure, message: "issuance database: record certificate failed", cause: error)
-                for record in batch { record.continuation.resume(throwing: failure) }
-            }
-        }
-    }
-
-    private static func record(_ row: Row) -> IssuedCertificateRecord {
-        let der: Data = row["der"] ?? Data()
-        let revoked: Double? = row["revoked_at"]
-        let reason: Int? = row["reason"]
-        return IssuedCertificateRecord(
-            serialNumber: row["serial"],
-            subject: row["subject"],
-            profile: row["profile"],
-            notValidBefore: Date(timeIntervalSince1970: row["not_before"]),
-            notValidAfter: Date(timeIntervalSince1970: row["not_after"]),
-            issuedAt: Date(timeIntervalSince1970: row["issued_at"]),
-            certificateDER: Array(der),
-            revokedAt: revoked.map { Date(timeIntervalSince1970: $0) },
-            revocationReason: reason.map { RevocationReason(rawValue: $0) }
-        )
-    }
-
-    func all() throws -> [IssuedCertificateRecord] {
-        try storage("list") {
-            try queue.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM certificate WHERE der IS NOT NULL ORDER BY issued_at, serial")
-                    .map(Self.record)
-            }
-        }
-    }
-
-    func find(serial: String) throws -> IssuedCertificateRecord? {
-        try storage("find") {
-            try queue.read { db in
-                try Row.fetchOne(
-                    db, sql: "SELECT * FROM certificate WHERE serial = ? AND der IS NOT NULL", arguments: [serial]
-                )
-                .map(Self.record)
-            }
-        }
-    }
-
-    /// Marks `serial` revoked; throws `notFound` or `alreadyRevoked`.
-    func revoke(serial: String, reason: RevocationReason, at date: Date) throws -> IssuedCertificateRecord {
-        try storage("revoke") {
-            try queue.write { db in
-                guard
-                    let row = try Row.fetchOne(
-                        db, sql: "SELECT * FROM certificate WHERE serial = ? AND der IS NOT NULL", arguments: [serial])
-                else {
-                    throw CertificateAuthorityError(code: .notFound, message: "no certificate with serial \(serial)")
-                }
-                var record = Self.record(row)
-                guard record.revokedAt == nil else {
-                    throw CertificateAuthorityError(
-                        code: .alreadyRevoked, message: "serial \(serial) is already revoked")
-                }
-                try db.execute(
-                    sql: "UPDATE certificate SET revoked_at = ?, reason = ? WHERE serial = ?",
-                    arguments: [date.timeIntervalSince1970, reason.rawValue, serial])
-                record.revokedAt = date
-                record.revocationReason = reason
-                return record
-            }
-        }
-    }
-
-    /// The revoked certificates and the next CRL number (incremented in the same transaction).
-    func nextCRL() throws -> (number: Int64, revoked: [IssuedCertificateRecord]) {
-        try storage("CRL state") {
-            try queue.write { db in
-                let current = try Int64.fetchOne(db, sql: "SELECT number FROM crl_state WHERE id = 1") ?? 0
-                let next = current + 1
-                try db.execute(sql: "INSERT OR REPLACE INTO crl_state (id, number) VALUES (1, ?)", arguments: [next])
-                let revoked = try Row.fetchAll(
-                    db,
-                    sql:
-                        "SELECT * FROM certificate WHERE revoked_at IS NOT NULL AND der IS NOT NULL ORDER BY revoked_at, serial"
-                ).map(Self.record)
-                return (next, revoked)
-            }
-        }
-    }
-}

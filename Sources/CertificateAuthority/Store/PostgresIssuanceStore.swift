@@ -1,0 +1,687 @@
+public import Foundation
+public import Logging
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+/// The shared issuance store: one PostgreSQL database for several CA nodes.
+///
+/// Every invariant of ``IssuanceStore`` is the database's: the serial is the certificate table's primary key (an
+/// `INSERT ... ON CONFLICT DO NOTHING` tells a duplicate), the CRL number is one row updated under a row lock and a
+/// transaction-scoped advisory lock (`pg_advisory_xact_lock`), a token id is a primary key, and each write commits
+/// before its method returns.
+///
+/// The store owns a `PostgresClient` (a connection pool) and runs it in a task of its own from ``init(configuration:logger:)``
+/// until ``close()``. The schema is brought up to date before the first operation (``migrate()``): a
+/// `schema_version` table, and the missing steps applied in one transaction under an advisory lock, so two nodes
+/// starting together apply each step once.
+///
+/// When the database cannot be reached, an operation fails after ``Configuration/operationTimeout`` with
+/// ``CertificateAuthorityError/Code/storageFailure`` (the pool keeps trying to connect, and the next operation
+/// succeeds once the database is back).
+public final class PostgresIssuanceStore: IssuanceStore {
+    /// The database and how it is reached.
+    public let configuration: Configuration
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct PendingRecord: Sendable {
+        var serial: String
+        var subject: String
+        var profile: String
+        var notBefore: Date
+        var notAfter: Date
+        var der: [UInt8]
+        var continuation: CheckedContinuation<Bool, any Error>
+    }
+
+    private struct State: Sendable {
+        var pending: [PendingRecord] = []
+        var committing = false
+        var migrated = false
+        var closed = false
+        var lastPurge = Date.distantPast
+    }
+
+    /// Advisory lock keys (`pg_advisory_xact_lock(bigint)`), the ASCII of "hpcs-ca" plus a purpose.
+    enum LockKey {
+        static let migration: Int64 = 0x6870_6373_2D63_6101
+        static let crl: Int64 = 0x6870_6373_2D63_6102
+    }
+
+    /// The most certificates one group commit writes (six parameters each, under PostgreSQL's 65535).
+    static let maximumBatch = 1000
+
+    public var location: String { configuration.description }
+
+    /// Creates the store and starts its connection pool; no connection is made until the first operation.
+    public init(
+        configuration: Configuration,
+        logger: Logger = Logger(label: "hpcs.ca.store", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
+        self.configuration = configuration
+        self.logger = logger
+        var clientConfiguration = PostgresClient.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: .disable)
+        switch configuration.tls {
+        case .disable:
+            clientConfiguration.tls = .disable
+        case .verifyCA, .verifyFull:
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = configuration.tls == .verifyCA ? .noHostnameVerification : .fullVerification
+            if let path = configuration.rootCertificatePath {
+                tls.trustRoots = .file(path)
+            }
+            clientConfiguration.tls = .require(tls)
+            clientConfiguration.options.tlsServerName = configuration.host
+        }
+        clientConfiguration.options.connectTimeout = configuration.operationTimeout
+        clientConfiguration.options.maximumConnections = configuration.maximumConnections
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        self.client = client
+        self.runner = Task { await client.run() }
+    }
+
+    /// Creates the store for `url` (password from the URL, `HPCS_CA_DATABASE_PASSWORD` or
+    /// `HPCS_CA_DATABASE_PASSWORD_FILE`, see ``Configuration``).
+    public convenience init(
+        url: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger = Logger(label: "hpcs.ca.store", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
+        try self.init(configuration: try Configuration(url: url, environment: environment), logger: logger)
+    }
+
+    deinit {
+        runner.cancel()
+    }
+
+    // MARK: Running operations
+
+    /// Runs `body` with a deadline of ``Configuration/operationTimeout``, after the schema is up to date, turning
+    /// every failure into ``CertificateAuthorityError/Code/storageFailure`` (codes the body throws itself pass).
+    private func operation<T: Sendable>(
+        _ what: String, _ body: @escaping @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        guard !state.withLock({ $0.closed }) else {
+            throw CertificateAuthorityError(code: .storageFailure, message: "the issuance database is closed")
+        }
+        let needsMigration = !state.withLock { $0.migrated }
+        let client = self.client
+        let description = configuration.description
+        let work: @Sendable () async throws -> T = {
+            if needsMigration {
+                try await Self.migrate(client, logger: self.logger)
+                self.state.withLock { $0.migrated = true }
+            }
+            return try await body(client)
+        }
+        do {
+            return try await Deadline.run(configuration.operationTimeout, work)
+        } catch let error as CertificateAuthorityError {
+            throw error
+        } catch is Deadline.Expired {
+            throw CertificateAuthorityError(
+                code: .storageFailure,
+                message: "the issuance database (\(description)) did not answer within "
+                    + "\(configuration.operationTimeout.components.seconds) s (\(what)): is it running and reachable?")
+        } catch {
+            throw CertificateAuthorityError(
+                code: .storageFailure,
+                message: "the issuance database (\(description)): \(what) failed: \(Self.explain(error))")
+        }
+    }
+
+    /// A message for a PostgresNIO error: the server's own message, or what went wrong with the connection.
+    /// PostgresNIO's descriptions are deliberately generic, and its debug descriptions may hold the query.
+    static func explain(_ error: any Error) -> String {
+        if let error = error as? PostgresTransactionError {
+            if let inner = error.closureError ?? error.beginError ?? error.commitError { return explain(inner) }
+            return "the transaction failed"
+        }
+        if let error = error as? CertificateAuthorityError { return error.message }
+        guard let error = error as? PSQLError else { return ControlCharacters.escaped(String(describing: error)) }
+        switch error.code {
+        case .server:
+            let message = error.serverInfo?[.message] ?? "an error"
+            let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            return ControlCharacters.escaped("the server said: \(message)\(state)")
+        case .connectionError:
+            let cause = error.underlying.map { ": \(ControlCharacters.escaped(String(describing: $0)))" } ?? ""
+            return "cannot connect\(cause)"
+        case .sslUnsupported:
+            return "the server does not offer TLS (sslmode requires it)"
+        case .failedToAddSSLHandler:
+            return "cannot set up TLS (check sslrootcert)"
+        case .authMechanismRequiresPassword:
+            return "the server asks for a password: set \(Configuration.passwordVariable) or "
+                + "\(Configuration.passwordFileVariable)"
+        case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
+            let cause = error.underlying.map { ": \(ControlCharacters.escaped(String(describing: $0)))" } ?? ""
+            return "the connection closed\(cause)"
+        case .poolClosed:
+            return "the store is closed"
+        default:
+            return "PostgreSQL client error \(error.code)"
+        }
+    }
+
+    // MARK: Schema
+
+    /// The schema, one step (a list of statements) per version.
+    static let migrations: [[String]] = [
+        [
+            """
+            CREATE TABLE certificate (
+                serial text PRIMARY KEY,
+                subject text NOT NULL,
+                profile text NOT NULL,
+                not_before timestamptz NOT NULL,
+                not_after timestamptz NOT NULL,
+                issued_at timestamptz NOT NULL,
+                der bytea NOT NULL,
+                revoked_at timestamptz,
+                reason integer
+            )
+            """,
+            "CREATE INDEX certificate_revoked ON certificate (revoked_at) WHERE revoked_at IS NOT NULL",
+            "CREATE TABLE crl_state (id integer PRIMARY KEY CHECK (id = 1), number bigint NOT NULL)",
+            "INSERT INTO crl_state (id, number) VALUES (1, 0)",
+            """
+            CREATE TABLE latest_crl (
+                id integer PRIMARY KEY CHECK (id = 1),
+                number bigint NOT NULL,
+                der bytea NOT NULL,
+                this_update timestamptz NOT NULL,
+                next_update timestamptz NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE provisioner (
+                name text PRIMARY KEY,
+                public_key text NOT NULL,
+                created_at timestamptz NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE token_id (
+                provisioner text NOT NULL,
+                jti text NOT NULL,
+                expires_at timestamptz NOT NULL,
+                PRIMARY KEY (provisioner, jti)
+            )
+            """,
+            "CREATE INDEX token_id_expiry ON token_id (expires_at)",
+        ]
+    ]
+
+    /// Brings the schema up to date (also done before the first operation): in one transaction holding the
+    /// migration advisory lock, reads `schema_version` and applies each missing step, recording it. Safe to run
+    /// again and from several nodes at once: the lock serialises them, and each sees the steps the others applied.
+    public func migrate() async throws {
+        try await operation("schema migration") { _ in }
+    }
+
+    private static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(LockKey.migration))", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_version (
+                    version integer PRIMARY KEY,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """, logger: logger)
+            let rows = try await connection.query(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_version", logger: logger
+            ).collect()
+            let current = try rows.first?.decode(Int.self) ?? 0
+            guard current <= migrations.count else {
+                throw CertificateAuthorityError(
+                    code: .storageFailure,
+                    message: "the issuance database has schema version \(current), newer than this program's "
+                        + "\(migrations.count): use a newer hpcs-tool")
+            }
+            for (index, step) in migrations.enumerated() where index + 1 > current {
+                for statement in step {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO schema_version (version) VALUES (\(index + 1))", logger: logger)
+            }
+        }
+    }
+
+    // MARK: Certificates
+
+    /// Records an issued certificate with group commit: while one transaction is in flight, the certificates that
+    /// arrive queue up and go into the next one together, as one multi-row `INSERT ... ON CONFLICT (serial) DO
+    /// NOTHING RETURNING serial`; no caller returns before its transaction committed.
+    public func record(
+        serial: String, subject: String, profile: String, notBefore: Date, notAfter: Date, der: [UInt8]
+    ) async throws -> Bool {
+        guard !state.withLock({ $0.closed }) else {
+            throw CertificateAuthorityError(code: .storageFailure, message: "the issuance database is closed")
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            let record = PendingRecord(
+                serial: serial, subject: subject, profile: profile, notBefore: notBefore, notAfter: notAfter,
+                der: der, continuation: continuation)
+            let leads = state.withLock { state in
+                state.pending.append(record)
+                guard !state.committing else { return false }
+                state.committing = true
+                return true
+            }
+            if leads {
+                Task { await commitPending() }
+            }
+        }
+    }
+
+    /// Commits queued certificates, a transaction per batch, until none are left.
+    private func commitPending() async {
+        while true {
+            let batch = state.withLock { state in
+                let batch = Array(state.pending.prefix(Self.maximumBatch))
+                state.pending.removeFirst(batch.count)
+                if batch.isEmpty { state.committing = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            let rows = batch.map { ($0.serial, $0.subject, $0.profile, $0.notBefore, $0.notAfter, $0.der) }
+            let logger = self.logger
+            do {
+                let inserted = try await operation("record certificate") { client in
+                    var binds = PostgresBindings(capacity: rows.count * 6)
+                    var values: [String] = []
+                    for (index, row) in rows.enumerated() {
+                        binds.append(row.0)
+                        binds.append(row.1)
+                        binds.append(row.2)
+                        binds.append(row.3)
+                        binds.append(row.4)
+                        binds.append(row.5)
+                        let base = index * 6
+                        values.append(
+                            "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), now(), $\(base + 6))")
+                    }
+                    let sql = """
+                        INSERT INTO certificate (serial, subject, profile, not_before, not_after, issued_at, der)
+                        VALUES \(values.joined(separator: ", ")) ON CONFLICT (serial) DO NOTHING RETURNING serial
+                        """
+                    let result = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+                        .collect()
+                    return Set(try result.map { try $0.decode(String.self) })
+                }
+                var remaining = inserted
+                for record in batch {
+                    record.continuation.resume(returning: remaining.remove(record.serial) != nil)
+                }
+            } catch {
+                for record in batch { record.continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    private typealias CertificateRow = (String, String, String, Date, Date, Date, Data, Date?, Int?)
+    private static let certificateColumns =
+        "serial, subject, profile, not_before, not_after, issued_at, der, revoked_at, reason"
+
+    private static func certificate(_ row: PostgresRow) throws -> IssuedCertificateRecord {
+        let (serial, subject, profile, notBefore, notAfter, issuedAt, der, revokedAt, reason) = try row.decode(
+            CertificateRow.self)
+        return IssuedCertificateRecord(
+            serialNumber: serial, subject: subject, profile: profile, notValidBefore: notBefore,
+            notValidAfter: notAfter, issuedAt: issuedAt, certificateDER: Array(der), revokedAt: revokedAt,
+            revocationReason: reason.map { RevocationReason(rawValue: $0) })
+    }
+
+    public func allCertificates() async throws -> [IssuedCertificateRecord] {
+        let logger = self.logger
+        return try await operation("list") { client in
+            let sql = "SELECT \(Self.certificateColumns) FROM certificate ORDER BY issued_at, serial"
+            return try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+                .map(Self.certificate)
+        }
+    }
+
+    public func certificate(serial: String) async throws -> IssuedCertificateRecord? {
+        let logger = self.logger
+        return try await operation("find") { client in
+            var binds = PostgresBindings()
+            binds.append(serial)
+            let sql = "SELECT \(Self.certificateColumns) FROM certificate WHERE serial = $1"
+            return try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect()
+                .first.map(Self.certificate)
+        }
+    }
+
+    /// One `UPDATE ... WHERE revoked_at IS NULL RETURNING`: of two concurrent revocations the row lock lets one
+    /// through; the other then finds the row revoked.
+    public func revoke(serial: String, reason: RevocationReason, at date: Date) async throws -> IssuedCertificateRecord
+    {
+        let logger = self.logger
+        return try await operation("revoke") { client in
+            var binds = PostgresBindings()
+            binds.append(date)
+            binds.append(reason.rawValue)
+            binds.append(serial)
+            let sql = """
+                UPDATE certificate SET revoked_at = $1, reason = $2 WHERE serial = $3 AND revoked_at IS NULL
+                RETURNING \(Self.certificateColumns)
+                """
+            if let row = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+                .collect().first
+            {
+                return try Self.certificate(row)
+            }
+            var lookup = PostgresBindings()
+            lookup.append(serial)
+            let exists = try await client.query(
+                PostgresQuery(unsafeSQL: "SELECT 1 FROM certificate WHERE serial = $1", binds: lookup), logger: logger
+            ).collect()
+            if exists.isEmpty {
+                throw CertificateAuthorityError(code: .notFound, message: "no certificate with serial \(serial)")
+            }
+            throw CertificateAuthorityError(code: .alreadyRevoked, message: "serial \(serial) is already revoked")
+        }
+    }
+
+    // MARK: CRLs
+
+    /// In one transaction: the CRL advisory lock (one CRL writer at a time across nodes), the number incremented
+    /// under its row lock, and the revoked certificates read after both, so a CRL with a higher number never lists
+    /// fewer revocations than one with a lower number.
+    public func nextCRL() async throws -> CRLAllocation {
+        let logger = self.logger
+        return try await operation("CRL state") { client in
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(LockKey.crl))", logger: logger)
+                let numbers = try await connection.query(
+                    "UPDATE crl_state SET number = number + 1 WHERE id = 1 RETURNING number", logger: logger
+                ).collect()
+                guard let number = try numbers.first?.decode(Int64.self) else {
+                    throw CertificateAuthorityError(code: .storageFailure, message: "the CRL state row is missing")
+                }
+                let sql = """
+                    SELECT \(Self.certificateColumns) FROM certificate WHERE revoked_at IS NOT NULL
+                    ORDER BY revoked_at, serial
+                    """
+                let revoked = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+                    .map(Self.certificate)
+                return CRLAllocation(number: number, revoked: revoked)
+            }
+        }
+    }
+
+    @discardableResult
+    public func storeCRL(_ crl: StoredCRL) async throws -> Bool {
+        let logger = self.logger
+        return try await operation("store CRL") { client in
+            var binds = PostgresBindings()
+            binds.append(crl.number)
+            binds.append(crl.der)
+            binds.append(crl.thisUpdate)
+            binds.append(crl.nextUpdate)
+            let sql = """
+                INSERT INTO latest_crl (id, number, der, this_update, next_update) VALUES (1, $1, $2, $3, $4)
+                ON CONFLICT (id) DO UPDATE SET number = excluded.number, der = excluded.der,
+                    this_update = excluded.this_update, next_update = excluded.next_update
+                WHERE excluded.number > latest_crl.number
+                RETURNING number
+                """
+            return try await !client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect()
+                .isEmpty
+        }
+    }
+
+    private static func storedCRL(_ row: PostgresRow) throws -> StoredCRL {
+        let (number, der, thisUpdate, nextUpdate) = try row.decode((Int64, Data, Date, Date).self)
+        return StoredCRL(number: number, der: Array(der), thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+    }
+
+    public func latestCRL() async throws -> StoredCRL? {
+        let logger = self.logger
+        return try await operation("read CRL") { client in
+            try await client.query(
+                "SELECT number, der, this_update, next_update FROM latest_crl WHERE id = 1", logger: logger
+            ).collect().first.map(Self.storedCRL)
+        }
+    }
+
+    // MARK: Provisioners
+
+    private static func provisioner(_ row: PostgresRow) throws -> ProvisionerRecord {
+        let (name, publicKey, createdAt) = try row.decode((String, String, Date).self)
+        return ProvisionerRecord(name: name, publicKey: publicKey, createdAt: createdAt)
+    }
+
+    public func addProvisioner(_ provisioner: ProvisionerRecord) async throws -> Bool {
+        let logger = self.logger
+        return try await operation("add provisioner") { client in
+            var binds = PostgresBindings()
+            binds.append(provisioner.name)
+            binds.append(provisioner.publicKey)
+            binds.append(provisioner.createdAt)
+            let sql = """
+                INSERT INTO provisioner (name, public_key, created_at) VALUES ($1, $2, $3)
+                ON CONFLICT (name) DO NOTHING RETURNING name
+                """
+            return try await !client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect()
+                .isEmpty
+        }
+    }
+
+    public func provisioners() async throws -> [ProvisionerRecord] {
+        let logger = self.logger
+        return try await operation("list provisioners") { client in
+            try await client.query("SELECT name, public_key, created_at FROM provisioner ORDER BY name", logger: logger)
+                .collect().map(Self.provisioner)
+        }
+    }
+
+    public func provisioner(named name: String) async throws -> ProvisionerRecord? {
+        let logger = self.logger
+        return try await operation("find provisioner") { client in
+            try await client.query(
+                "SELECT name, public_key, created_at FROM provisioner WHERE name = \(name)", logger: logger
+            ).collect().first.map(Self.provisioner)
+        }
+    }
+
+    @discardableResult
+    public func removeProvisioner(named name: String) async throws -> Bool {
+        let logger = self.logger
+        return try await operation("remove provisioner") { client in
+            try await !client.query("DELETE FROM provisioner WHERE name = \(name) RETURNING name", logger: logger)
+                .collect().isEmpty
+        }
+    }
+
+    // MARK: One-time tokens
+
+    public func consumeTokenID(_ jti: String, provisioner: String, expiresAt: Date) async throws -> Bool {
+        let now = Date()
+        let purge = state.withLock { state in
+            guard now.timeIntervalSince(state.lastPurge) >= TokenIDPurge.interval else { return false }
+            state.lastPurge = now
+            return true
+        }
+        let logger = self.logger
+        return try await operation("consume token id") { client in
+            if purge {
+                try await client.query("DELETE FROM token_id WHERE expires_at < now()", logger: logger).collect()
+            }
+            return try await !client.query(
+                """
+                INSERT INTO token_id (provisioner, jti, expires_at) VALUES (\(provisioner), \(jti), \(expiresAt))
+                ON CONFLICT (provisioner, jti) DO NOTHING RETURNING jti
+                """, logger: logger
+            ).collect().isEmpty
+        }
+    }
+
+    // MARK: Health and lifetime
+
+    public func ping() async throws {
+        let logger = self.logger
+        try await operation("health check") { client in
+            _ = try await client.query("SELECT 1", logger: logger).collect()
+        }
+    }
+
+    /// Waits for queued certificates, then stops the connection pool.
+    public func close() async {
+        let wasClosed = state.withLock { state in
+            defer { state.closed = true }
+            return state.closed
+        }
+        guard !wasClosed else { return }
+        // Queued group commits finish (or time out) first.
+        while state.withLock({ $0.committing }) {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        runner.cancel()
+        await runner.value
+    }
+
+    // MARK: Migration
+
+    public func snapshot() async throws -> IssuanceStoreSnapshot {
+        let logger = self.logger
+        return try await operation("snapshot") { client in
+            try await client.withConnection { connection in
+                // One snapshot of the whole database.
+                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                do {
+                    let certificates = try await connection.query(
+                        PostgresQuery(
+                            unsafeSQL: "SELECT \(Self.certificateColumns) FROM certificate ORDER BY issued_at, serial"),
+                        logger: logger
+                    ).collect().map(Self.certificate)
+                    let number =
+                        try await connection.query("SELECT number FROM crl_state WHERE id = 1", logger: logger)
+                        .collect().first?.decode(Int64.self) ?? 0
+                    let crl = try await connection.query(
+                        "SELECT number, der, this_update, next_update FROM latest_crl WHERE id = 1", logger: logger
+                    ).collect().first.map(Self.storedCRL)
+                    let provisioners = try await connection.query(
+                        "SELECT name, public_key, created_at FROM provisioner ORDER BY name", logger: logger
+                    ).collect().map(Self.provisioner)
+                    try await connection.query("COMMIT", logger: logger)
+                    return IssuanceStoreSnapshot(
+                        certificates: certificates, crlNumber: number, latestCRL: crl, provisioners: provisioners)
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// One transaction: checks the tables are empty (under the migration lock, so two restores cannot interleave),
+    /// then inserts everything; a failure or a crash leaves the database as it was.
+    public func restore(_ snapshot: IssuanceStoreSnapshot) async throws {
+        let logger = self.logger
+        let description = configuration.description
+        try await operation("restore") { client in
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(LockKey.migration))", logger: logger)
+                let counts = try await connection.query(
+                    """
+                    SELECT (SELECT COUNT(*) FROM certificate) + (SELECT COUNT(*) FROM latest_crl)
+                        + (SELECT COUNT(*) FROM provisioner) + (SELECT COUNT(*) FROM crl_state WHERE number > 0)
+                    """, logger: logger
+                ).collect()
+                guard try counts.first?.decode(Int64.self) == 0 else {
+                    throw CertificateAuthorityError(
+                        code: .alreadyInitialized, message: "the issuance database (\(description)) is not empty")
+                }
+                for chunk in stride(from: 0, to: snapshot.certificates.count, by: Self.maximumBatch) {
+                    let records = snapshot.certificates[chunk..<min(chunk + Self.maximumBatch, snapshot.certificates.count)]
+                    var binds = PostgresBindings(capacity: records.count * 9)
+                    var values: [String] = []
+                    for (index, record) in records.enumerated() {
+                        binds.append(record.serialNumber)
+                        binds.append(record.subject)
+                        binds.append(record.profile)
+                        binds.append(record.notValidBefore)
+                        binds.append(record.notValidAfter)
+                        binds.append(record.issuedAt)
+                        binds.append(record.certificateDER)
+                        binds.append(record.revokedAt)
+                        binds.append(record.revocationReason?.rawValue)
+                        let base = index * 9
+                        values.append("(" + (1...9).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+                    }
+                    let sql = "INSERT INTO certificate (\(Self.certificateColumns)) VALUES "
+                        + values.joined(separator: ", ")
+                    try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+                }
+                try await connection.query(
+                    "UPDATE crl_state SET number = \(snapshot.crlNumber) WHERE id = 1", logger: logger)
+                if let crl = snapshot.latestCRL {
+                    try await connection.query(
+                        """
+                        INSERT INTO latest_crl (id, number, der, this_update, next_update)
+                        VALUES (1, \(crl.number), \(crl.der), \(crl.thisUpdate), \(crl.nextUpdate))
+                        """, logger: logger)
+                }
+                for provisioner in snapshot.provisioners {
+                    try await connection.query(
+                        """
+                        INSERT INTO provisioner (name, public_key, created_at)
+                        VALUES (\(provisioner.name), \(provisioner.publicKey), \(provisioner.createdAt))
+                        """, logger: logger)
+                }
+            }
+        }
+    }
+}
+
+/// Runs an operation with a deadline, without waiting for it to honour cancellation: a PostgreSQL connection pool
+/// waits for a connection to an unreachable database indefinitely, and the caller must get an answer.
+enum Deadline {
+    struct Expired: Error {}
+
+    /// Whichever of the operation and the timer comes first resumes the caller.
+    private final class Race<T: Sendable>: Sendable {
+        let slot = Mutex<CheckedContinuation<T, any Error>?>(nil)
+        let work = Mutex<Task<Void, Never>?>(nil)
+
+        func finish(_ result: Result<T, any Error>) -> Bool {
+            guard let waiting = slot.withLock({ $0.take() }) else { return false }
+            waiting.resume(with: result)
+            return true
+        }
+    }
+
+    static func run<T: Sendable>(
+        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let race = Race<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            race.slot.withLock { $0 = continuation }
+            let timer = Task {
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                if race.finish(.failure(Expired())) {
+                    race.work.withLock { $0 }?.cancel()
+                }
+            }
+            let work = Task {
+                let result: Result<T, any Error>
+                do {
+                    result = .success(try await body())
+                } catch {
+                    result = .failure(error)
+                }
+                timer.cancel()
+                _ = race.finish(result)
+            }
+            race.work.withLock { $0 = work }
+        }
+    }
+}
