@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Cheap checks: formatting lint, forbidden constructs on input paths, repository hygiene.
+# Checks before the tests: forbidden constructs on input paths, repository hygiene, formatting lint, and the
+# documentation of every library.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -32,6 +33,28 @@ if swift format --version >/dev/null 2>&1; then
 else
     echo "soundness: swift format not available; lint skipped"
 fi
+
+# 5. The documentation of every library builds, and our DocC catalogs have no unresolved links. `--target` is
+#    given once per library (executables and tests have no public API to document); `--ide-console-output` makes
+#    DocC print `file:line:column: warning:` lines. Warnings in doc comments (an undocumented parameter) are
+#    counted and reported; warnings in the catalogs fail.
+libraries=(IAM EP11 KeyProtect HSMMock KeyProtectMock CertificateAuthority CertificateAuthorityServer KeyDaemon Contract)
+docs_log=$(mktemp)
+docs_started=$SECONDS
+target_flags=()
+for library in "${libraries[@]}"; do target_flags+=(--target "$library"); done
+if ! swift package generate-documentation "${target_flags[@]}" --ide-console-output >"$docs_log" 2>&1; then
+    tail -20 "$docs_log" >&2
+    fail "the documentation did not build (full log: $docs_log)"
+fi
+echo "soundness: documentation for ${#libraries[@]} libraries built in $((SECONDS - docs_started)) s"
+catalog_warnings=$(grep -E '\.docc/[^:]*:[0-9]+:[0-9]+: warning:' "$docs_log" | sort -u || true)
+if [ -n "$catalog_warnings" ]; then
+    echo "$catalog_warnings" >&2
+    fail "$(echo "$catalog_warnings" | wc -l) warning(s) in our DocC catalogs (unresolved links?)"
+fi
+comment_warnings=$(grep -cE '\.swift:[0-9]+:[0-9]+: warning:' "$docs_log" || true)
+echo "soundness: $comment_warnings documentation warning(s) in doc comments (see $docs_log)"
 
 [ "$status" -eq 0 ] && echo "soundness: ok"
 exit "$status"
