@@ -26,11 +26,15 @@ struct CACommand: AsyncParsableCommand {
             so the directory works across runs: for testing only, as that file unwraps the CA key. Such a \
             directory is marked as made on a mock (DIR/ca-config.json), needs --mock from then on, and every \
             command on it says so. The issuance policy (see docs/ca-policy.md) is --policy FILE, else \
-            DIR/policy.json (`ca policy set`), else the defaults; `ca policy show` prints the one in effect.
+            DIR/policy.json (`ca policy set`), else the defaults; `ca policy show` prints the one in effect. The \
+            issuance database is DIR/issued.sqlite, or the PostgreSQL database given to `ca init --database` (or \
+            moved to by `ca migrate`) and recorded in DIR/ca-config.json, its password from \
+            HPCS_CA_DATABASE_PASSWORD or the file named by HPCS_CA_DATABASE_PASSWORD_FILE.
             """,
         subcommands: [
             Init.self, Import.self, Sign.self, Issue.self, Export.self, List.self, Revoke.self, CRL.self,
-            PolicyCommand.self,
+            PolicyCommand.self, Migrate.self,
+            Serve.self, ProvisionerCommand.self,
         ]
     )
 }
@@ -154,6 +158,7 @@ private func withCertificateAuthority<T: Sendable>(
     _ connection: ConnectionOptions,
     creating: Bool = false,
     policy: Policy = .defaults,
+    store: (any IssuanceStore)? = nil,
     _ body: (CertificateAuthority) async throws -> T
 ) async throws -> T {
     let directory = URL(fileURLWithPath: options.directory)
@@ -197,16 +202,77 @@ private func withCertificateAuthority<T: Sendable>(
     }
     let masterKeyFile = connection.usesEmbeddedMock ? masterKeyPath : nil
     return try await connection.withClient(embeddedMasterKeyFile: masterKeyFile) { client in
-        let ca = try CertificateAuthority(directory: directory, client: client, policy: policy)
-        if creating, connection.usesEmbeddedMock {
-            try await ca.markMadeOnMock()
+        let ca: CertificateAuthority
+        if let store {
+            ca = try CertificateAuthority(directory: directory, client: client, store: store, policy: policy)
+        } else {
+            ca = try CertificateAuthority(directory: directory, client: client, policy: policy)
         }
-        if await ca.isMadeOnMock || manager.fileExists(atPath: masterKeyPath) {
+        do {
+            if creating, connection.usesEmbeddedMock {
+                try await ca.markMadeOnMock()
+            }
+            if await ca.isMadeOnMock || manager.fileExists(atPath: masterKeyPath) {
+                printError(
+                    "warning: the CA in \(options.directory) is made on an HSM mock: for testing only, no HSM "
+                        + "protects its key")
+            }
+            let result = try await body(ca)
+            await ca.store.close()
+            return result
+        } catch {
+            await ca.store.close()
+            throw error
+        }
+    }
+}
+
+/// The environment variable `ca init` reads the PostgreSQL URL from when `--database` is not given.
+private let databaseVariable = "HPCS_CA_DATABASE"
+
+/// `--database`, for the commands that choose the issuance database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(
+        name: .customLong("database"),
+        help: ArgumentHelp(
+            "PostgreSQL URL of the issuance database: postgres://USER@HOST:PORT/DATABASE[?sslmode=verify-full].",
+            discussion: """
+                Default: $\(databaseVariable). The password comes from $\(PostgresIssuanceStore.Configuration
+                .passwordVariable) or the file named by $\(PostgresIssuanceStore.Configuration.passwordFileVariable) \
+                (mode 0600), never from a flag; the URL recorded in DIR/ca-config.json never holds it. TLS is \
+                required except on loopback.
+                """))
+    var url: String?
+
+    /// The URL given by `--database` or `HPCS_CA_DATABASE`, if any.
+    var resolved: String? {
+        if let url { return url }
+        let value = ProcessInfo.processInfo.environment[databaseVariable] ?? ""
+        return value.isEmpty ? nil : value
+    }
+
+    /// Opens the PostgreSQL store at the resolved URL, brings its schema up to date, and checks that it holds no
+    /// records yet (a database belongs to one CA).
+    func openEmptyStore() async throws -> PostgresIssuanceStore? {
+        guard let url = resolved else { return nil }
+        if PostgresIssuanceStore.Configuration.containsPassword(url) {
             printError(
-                "warning: the CA in \(options.directory) is made on an HSM mock: for testing only, no HSM protects "
-                    + "its key")
+                "note: the password in the database URL is not recorded; later commands read it from "
+                    + "\(PostgresIssuanceStore.Configuration.passwordVariable) or "
+                    + "\(PostgresIssuanceStore.Configuration.passwordFileVariable)")
         }
-        return try await body(ca)
+        let store = try PostgresIssuanceStore(url: url)
+        do {
+            try await store.migrate()
+            guard try await store.snapshot().isEmpty else {
+                throw CommandFailure(
+                    "\(store.location) already holds a CA's records: give each CA an empty database of its own")
+            }
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
     }
 }
 
@@ -279,6 +345,7 @@ extension CACommand {
         @Flag(help: "Make an intermediate CA: write a CSR for the parent CA instead of a root certificate.")
         var intermediate = false
         @OptionGroup var rsaSignature: RSASignatureOptions
+        @OptionGroup var database: DatabaseOptions
 
         func validate() throws {
             try checkDays(days)
@@ -292,8 +359,11 @@ extension CACommand {
             let name = try CertificateParsing.distinguishedName(subject)
             let keyType = key
             let scheme = rsaSignature.scheme ?? .pkcs1v1_5
+            // Checked before the HSM makes a key: the database answers, and holds no other CA's records.
+            let store = try await database.openEmptyStore()
+            if let store { printError("issuance database: \(store.location)") }
             if intermediate {
-                try await withCertificateAuthority(options, connection, creating: true) { ca in
+                try await withCertificateAuthority(options, connection, creating: true, store: store) { ca in
                     _ = try await ca.createIntermediateCSR(subject: name, keyType: keyType, rsaSignature: scheme)
                 }
                 printError("created the \(keyType) CA key in the HSM; the request awaits the parent CA's signature")
@@ -302,7 +372,9 @@ extension CACommand {
             }
             let lifetime = validity(days: days ?? 3650) ?? .seconds(3650 * 86_400)
             let pathLength = pathLength
-            let certificate = try await withCertificateAuthority(options, connection, creating: true) { ca in
+            let certificate = try await withCertificateAuthority(
+                options, connection, creating: true, store: store
+            ) { ca in
                 try await ca.createRoot(
                     subject: name, keyType: keyType, validity: lifetime, pathLength: pathLength, rsaSignature: scheme)
             }
@@ -633,6 +705,45 @@ extension CACommand {
             printError(
                 "exported serial \(printable(record.serialNumber)) for \"\(printable(record.subject))\", "
                     + "valid until \(timestamp(record.notValidAfter))")
+        }
+    }
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move the CA's issuance database from DIR/issued.sqlite into PostgreSQL, for several CA nodes.",
+            discussion: """
+                Copies every certificate with its revocation, the CRL number, the latest CRL and the provisioners \
+                into the empty PostgreSQL database given by --database (or HPCS_CA_DATABASE), in one transaction, \
+                then records the database in DIR/ca-config.json; DIR/issued.sqlite stays as a backup. Stop every \
+                process using DIR first. Running it again is safe: after a complete run it does nothing, and after \
+                a run stopped between the copy and the switch it finds the records copied and only switches. A \
+                database holding other records is refused. No HSM is needed.
+                """
+        )
+        @OptionGroup var options: CADirectoryOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            guard let url = database.resolved else {
+                throw CommandFailure("give the PostgreSQL database with --database URL or \(databaseVariable)")
+            }
+            warnIfMadeOnMock(options.directory)
+            let outcome = try await CertificateAuthority.migrateStore(
+                directory: URL(fileURLWithPath: options.directory), to: url)
+            let target = try PostgresIssuanceStore.Configuration(url: url, password: nil)
+            switch outcome {
+            case .copied(let certificates, let provisioners, let crlNumber):
+                print(
+                    "copied \(certificates) certificates, \(provisioners) provisioners and CRL number \(crlNumber) "
+                        + "into \(target.description); \(options.directory) now uses it (issued.sqlite is kept as a "
+                        + "backup)")
+            case .resumed(let certificates):
+                print(
+                    "\(target.description) already held the \(certificates) certificates of an earlier run; "
+                        + "\(options.directory) now uses it")
+            case .alreadyMigrated:
+                print("\(options.directory) already uses \(target.description): nothing to do")
+            }
         }
     }
 
