@@ -7,6 +7,9 @@ extension HSMCore {
     func generateKey(_ request: Grep11_GenerateKeyRequest) throws(HSMFailure) -> Grep11_GenerateKeyResponse {
         let template = try AttributeTemplate(limitedWire: request.template)
         let mechanism = MechanismType(rawValue: request.mech.mechanism)
+        if mechanism == .dsaParameterGen || mechanism == .dhPKCSParameterGen {
+            return try generateDomainParameters(request, template: template)
+        }
         let keyType: KeyType
         let length: Int
         switch mechanism {
@@ -179,7 +182,8 @@ extension HSMCore {
     }
 
     /// The DSA or DH domain parameters of a key-pair template: `CKA_PRIME`, `CKA_BASE` and (DSA; optional for DH)
-    /// `CKA_SUBPRIME`, from the public template or the private one (the same value when in both).
+    /// `CKA_SUBPRIME`, from the public template or the private one (the same value when in both), or the
+    /// `CKA_IBM_STRUCT_PARAMS` blob of a parameter-generation call.
     /// - Throws: `CKR_TEMPLATE_INCOMPLETE` when one is missing, `CKR_KEY_SIZE_RANGE` for a prime outside
     ///   1024-3072 (DSA) or 1024-4096 (DH) bits, `CKR_DOMAIN_PARAMS_INVALID` when they fail validation.
     static func domainParameters(
@@ -199,18 +203,24 @@ extension HSMCore {
             }
             return bytes
         }
-        if publicTemplate[.ibmStructParameters] != nil || privateTemplate[.ibmStructParameters] != nil {
-            throw HSMFailure(
-                .attributeTypeInvalid, "the mock takes CKA_PRIME, CKA_SUBPRIME and CKA_BASE, not CKA_IBM_STRUCT_PARAMS")
+        let parameters: SoftCrypto.FFCParameters
+        if let structured = try structParameters(publicTemplate, privateTemplate, for: algorithm) {
+            // IBM's flows pass the blob of CKM_DSA/DH_PKCS_PARAMETER_GEN; the separate integers must not be there too.
+            let separate: [AttributeType] = [.prime, .subprime, .base]
+            for type in separate where publicTemplate[type] != nil || privateTemplate[type] != nil {
+                throw HSMFailure(.templateInconsistent, "CKA_IBM_STRUCT_PARAMS and \(type) together")
+            }
+            parameters = structured
+        } else {
+            guard let prime = try integer(.prime, "CKA_PRIME"), let base = try integer(.base, "CKA_BASE") else {
+                throw HSMFailure(.templateIncomplete, "CKA_PRIME and CKA_BASE (or CKA_IBM_STRUCT_PARAMS) are required")
+            }
+            let subprime = try integer(.subprime, "CKA_SUBPRIME")
+            if algorithm == .dsa, subprime == nil {
+                throw HSMFailure(.templateIncomplete, "CKA_SUBPRIME is required for DSA")
+            }
+            parameters = SoftCrypto.FFCParameters(prime: prime, subprime: subprime, base: base)
         }
-        guard let prime = try integer(.prime, "CKA_PRIME"), let base = try integer(.base, "CKA_BASE") else {
-            throw HSMFailure(.templateIncomplete, "CKA_PRIME and CKA_BASE are required")
-        }
-        let subprime = try integer(.subprime, "CKA_SUBPRIME")
-        if algorithm == .dsa, subprime == nil {
-            throw HSMFailure(.templateIncomplete, "CKA_SUBPRIME is required for DSA")
-        }
-        let parameters = SoftCrypto.FFCParameters(prime: prime, subprime: subprime, base: base)
         let sizes = algorithm == .dsa ? 1024...3072 : 1024...4096
         guard sizes.contains(parameters.primeBits) else {
             throw HSMFailure(.keySizeRange, "the prime must have \(sizes.lowerBound) to \(sizes.upperBound) bits")

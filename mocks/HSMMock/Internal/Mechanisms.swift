@@ -69,12 +69,16 @@ enum MockMechanisms {
         Entry(type: .ecdh1Derive, minKeySize: 256, maxKeySize: 521, flags: [.derive, .ecNamedCurve, .ecUncompress]),
         // BIP-32 on secp256k1; SLIP-10 on secp256k1, P-256 and Ed25519: all 256-bit curves.
         Entry(type: .ibmBTCDerive, minKeySize: 256, maxKeySize: 256, flags: [.derive]),
-        Entry(type: .ibmAttributeBoundWrap, minKeySize: 16, maxKeySize: 32, flags: [.wrap, .unwrap]),
+        // The KEK is an AES key (16 to 32 bytes) or an RSA key pair (up to 4096 bits).
+        Entry(type: .ibmAttributeBoundWrap, minKeySize: 16, maxKeySize: 4096, flags: [.wrap, .unwrap]),
         Entry(type: .ibmTransportKey, minKeySize: 0, maxKeySize: 0, flags: [.unwrap]),
         // Schnorr (ECSG_IBM_ECSDSA_S256 and ECSG_IBM_ECSDSA_COMPR_MULTI) on secp256k1 and P-256.
         Entry(type: .ibmECDSAOther, minKeySize: 256, maxKeySize: 256, flags: [.sign, .verify, .ecNamedCurve]),
         Entry(type: .ibmED25519SHA512, minKeySize: 256, maxKeySize: 256, flags: [.sign, .verify]),
-        // DSA and DH on caller-given domain parameters (CKA_PRIME/SUBPRIME/BASE); no parameter generation.
+        // DSA and DH on caller-given domain parameters (CKA_PRIME/SUBPRIME/BASE or CKA_IBM_STRUCT_PARAMS).
+        // Parameter generation returns fixed groups of 2048 or 3072 bits (RFC 7919 for DH).
+        Entry(type: .dsaParameterGen, minKeySize: 2048, maxKeySize: 3072, flags: [.generate]),
+        Entry(type: .dhPKCSParameterGen, minKeySize: 2048, maxKeySize: 3072, flags: [.generate]),
         Entry(type: .dsaKeyPairGen, minKeySize: 1024, maxKeySize: 3072, flags: [.generateKeyPair]),
         Entry(type: .dsa, minKeySize: 1024, maxKeySize: 3072, flags: [.sign, .verify]),
         Entry(type: .dsaSHA1, minKeySize: 1024, maxKeySize: 3072, flags: [.sign, .verify]),
