@@ -130,6 +130,12 @@ extension KeyType {
     /// `CKK_GOST28147` (0x0000_0032): GOST 28147-89.
     public static let gost28147 = KeyType(rawValue: 0x0000_0032)
 
+    /// `CKK_ML_KEM` (0x0000_0049): ML-KEM (FIPS 203) (PKCS #11 3.2).
+    public static let mlKEM = KeyType(rawValue: 0x0000_0049)
+
+    /// `CKK_ML_DSA` (0x0000_004A): ML-DSA (FIPS 204) (PKCS #11 3.2).
+    public static let mlDSA = KeyType(rawValue: 0x0000_004A)
+
     /// `CKK_VENDOR_DEFINED` (0x8000_0000): Start of the vendor-defined range.
     public static let vendorDefined = KeyType(rawValue: 0x8000_0000)
 
@@ -189,6 +195,8 @@ extension KeyType {
             (gostR3410.rawValue, "CKK_GOSTR3410"),
             (gostR3411.rawValue, "CKK_GOSTR3411"),
             (gost28147.rawValue, "CKK_GOST28147"),
+            (mlKEM.rawValue, "CKK_ML_KEM"),
+            (mlDSA.rawValue, "CKK_ML_DSA"),
             (vendorDefined.rawValue, "CKK_VENDOR_DEFINED"),
             (ibmDilithium.rawValue, "CKK_IBM_PQC_DILITHIUM"),
             (ibmKyber.rawValue, "CKK_IBM_PQC_KYBER"),

@@ -71,6 +71,56 @@ extension MechanismType {
     /// `CKM_DSA_SHA512` (0x0000_0016): DSA with SHA-512.
     public static let dsaSHA512 = MechanismType(rawValue: 0x0000_0016)
 
+    // MARK: Post-quantum (PKCS #11 3.2)
+
+    // Values from the OASIS PKCS #11 3.2 header (`pkcs11t.h`). The parameter set (ML-DSA-44/65/87, ML-KEM-512/
+    // 768/1024) is the key's `CKA_PARAMETER_SET`, not part of the mechanism.
+
+    /// `CKM_ML_KEM_KEY_PAIR_GEN` (0x0000_000F): ML-KEM (FIPS 203) key pair generation (PKCS #11 3.2).
+    public static let mlKEMKeyPairGen = MechanismType(rawValue: 0x0000_000F)
+
+    /// `CKM_ML_KEM` (0x0000_0017): ML-KEM encapsulation and decapsulation (PKCS #11 3.2).
+    public static let mlKEM = MechanismType(rawValue: 0x0000_0017)
+
+    /// `CKM_ML_DSA_KEY_PAIR_GEN` (0x0000_001C): ML-DSA (FIPS 204) key pair generation (PKCS #11 3.2).
+    public static let mlDSAKeyPairGen = MechanismType(rawValue: 0x0000_001C)
+
+    /// `CKM_ML_DSA` (0x0000_001D): pure ML-DSA signatures (PKCS #11 3.2).
+    public static let mlDSA = MechanismType(rawValue: 0x0000_001D)
+
+    /// `CKM_HASH_ML_DSA` (0x0000_001F): HashML-DSA over a caller-given digest; the hash is a parameter (PKCS #11 3.2).
+    public static let hashMLDSA = MechanismType(rawValue: 0x0000_001F)
+
+    /// `CKM_HASH_ML_DSA_SHA224` (0x0000_0023): HashML-DSA with SHA-224 (PKCS #11 3.2).
+    public static let hashMLDSASHA224 = MechanismType(rawValue: 0x0000_0023)
+
+    /// `CKM_HASH_ML_DSA_SHA256` (0x0000_0024): HashML-DSA with SHA-256 (PKCS #11 3.2).
+    public static let hashMLDSASHA256 = MechanismType(rawValue: 0x0000_0024)
+
+    /// `CKM_HASH_ML_DSA_SHA384` (0x0000_0025): HashML-DSA with SHA-384 (PKCS #11 3.2).
+    public static let hashMLDSASHA384 = MechanismType(rawValue: 0x0000_0025)
+
+    /// `CKM_HASH_ML_DSA_SHA512` (0x0000_0026): HashML-DSA with SHA-512 (PKCS #11 3.2).
+    public static let hashMLDSASHA512 = MechanismType(rawValue: 0x0000_0026)
+
+    /// `CKM_HASH_ML_DSA_SHA3_224` (0x0000_0027): HashML-DSA with SHA3-224 (PKCS #11 3.2).
+    public static let hashMLDSASHA3_224 = MechanismType(rawValue: 0x0000_0027)
+
+    /// `CKM_HASH_ML_DSA_SHA3_256` (0x0000_0028): HashML-DSA with SHA3-256 (PKCS #11 3.2).
+    public static let hashMLDSASHA3_256 = MechanismType(rawValue: 0x0000_0028)
+
+    /// `CKM_HASH_ML_DSA_SHA3_384` (0x0000_0029): HashML-DSA with SHA3-384 (PKCS #11 3.2).
+    public static let hashMLDSASHA3_384 = MechanismType(rawValue: 0x0000_0029)
+
+    /// `CKM_HASH_ML_DSA_SHA3_512` (0x0000_002A): HashML-DSA with SHA3-512 (PKCS #11 3.2).
+    public static let hashMLDSASHA3_512 = MechanismType(rawValue: 0x0000_002A)
+
+    /// `CKM_HASH_ML_DSA_SHAKE128` (0x0000_002B): HashML-DSA with SHAKE128 (PKCS #11 3.2).
+    public static let hashMLDSASHAKE128 = MechanismType(rawValue: 0x0000_002B)
+
+    /// `CKM_HASH_ML_DSA_SHAKE256` (0x0000_002C): HashML-DSA with SHAKE256 (PKCS #11 3.2).
+    public static let hashMLDSASHAKE256 = MechanismType(rawValue: 0x0000_002C)
+
     /// `CKM_DH_PKCS_KEY_PAIR_GEN` (0x0000_0020): PKCS #3 Diffie-Hellman key pair generation.
     public static let dhPKCSKeyPairGen = MechanismType(rawValue: 0x0000_0020)
 
@@ -571,6 +621,18 @@ extension MechanismType {
     /// `CKM_IBM_EC_AGGREGATE` (0x8001_0034): BLS12-381 signature and public key aggregation (IBM).
     public static let ibmECAggregate = MechanismType(rawValue: 0x8001_0034)
 
+    /// `CKM_IBM_ML_DSA_KEY_PAIR_GEN` (0x8001_0035): ML-DSA (FIPS 204) key pair generation (IBM EP11).
+    public static let ibmMLDSAKeyPairGen = MechanismType(rawValue: 0x8001_0035)
+
+    /// `CKM_IBM_ML_DSA` (0x8001_0036): ML-DSA signatures and verification (IBM EP11).
+    public static let ibmMLDSA = MechanismType(rawValue: 0x8001_0036)
+
+    /// `CKM_IBM_ML_KEM_KEY_PAIR_GEN` (0x8001_0037): ML-KEM (FIPS 203) key pair generation (IBM EP11).
+    public static let ibmMLKEMKeyPairGen = MechanismType(rawValue: 0x8001_0037)
+
+    /// `CKM_IBM_ML_KEM` (0x8001_0038): ML-KEM encapsulation and decapsulation (IBM EP11).
+    public static let ibmMLKEM = MechanismType(rawValue: 0x8001_0038)
+
     /// `CKM_IBM_CLEARKEY_TRANSPORT` (0x8002_0001): Clear key transport (IBM).
     public static let ibmClearKeyTransport = MechanismType(rawValue: 0x8002_0001)
 
@@ -623,6 +685,7 @@ extension MechanismType {
             (sha1RSAX931.rawValue, "CKM_SHA1_RSA_X9_31"),
             (rsaPKCSPSS.rawValue, "CKM_RSA_PKCS_PSS"),
             (sha1RSAPKCSPSS.rawValue, "CKM_SHA1_RSA_PKCS_PSS"),
+            (mlKEMKeyPairGen.rawValue, "CKM_ML_KEM_KEY_PAIR_GEN"),
             (dsaKeyPairGen.rawValue, "CKM_DSA_KEY_PAIR_GEN"),
             (dsa.rawValue, "CKM_DSA"),
             (dsaSHA1.rawValue, "CKM_DSA_SHA1"),
@@ -630,8 +693,22 @@ extension MechanismType {
             (dsaSHA256.rawValue, "CKM_DSA_SHA256"),
             (dsaSHA384.rawValue, "CKM_DSA_SHA384"),
             (dsaSHA512.rawValue, "CKM_DSA_SHA512"),
+            (mlKEM.rawValue, "CKM_ML_KEM"),
+            (mlDSAKeyPairGen.rawValue, "CKM_ML_DSA_KEY_PAIR_GEN"),
+            (mlDSA.rawValue, "CKM_ML_DSA"),
+            (hashMLDSA.rawValue, "CKM_HASH_ML_DSA"),
             (dhPKCSKeyPairGen.rawValue, "CKM_DH_PKCS_KEY_PAIR_GEN"),
             (dhPKCSDerive.rawValue, "CKM_DH_PKCS_DERIVE"),
+            (hashMLDSASHA224.rawValue, "CKM_HASH_ML_DSA_SHA224"),
+            (hashMLDSASHA256.rawValue, "CKM_HASH_ML_DSA_SHA256"),
+            (hashMLDSASHA384.rawValue, "CKM_HASH_ML_DSA_SHA384"),
+            (hashMLDSASHA512.rawValue, "CKM_HASH_ML_DSA_SHA512"),
+            (hashMLDSASHA3_224.rawValue, "CKM_HASH_ML_DSA_SHA3_224"),
+            (hashMLDSASHA3_256.rawValue, "CKM_HASH_ML_DSA_SHA3_256"),
+            (hashMLDSASHA3_384.rawValue, "CKM_HASH_ML_DSA_SHA3_384"),
+            (hashMLDSASHA3_512.rawValue, "CKM_HASH_ML_DSA_SHA3_512"),
+            (hashMLDSASHAKE128.rawValue, "CKM_HASH_ML_DSA_SHAKE128"),
+            (hashMLDSASHAKE256.rawValue, "CKM_HASH_ML_DSA_SHAKE256"),
             (x942DHKeyPairGen.rawValue, "CKM_X9_42_DH_KEY_PAIR_GEN"),
             (x942DHDerive.rawValue, "CKM_X9_42_DH_DERIVE"),
             (x942DHHybridDerive.rawValue, "CKM_X9_42_DH_HYBRID_DERIVE"),
@@ -790,6 +867,10 @@ extension MechanismType {
             (ibmECX448Raw.rawValue, "CKM_IBM_EC_X448_RAW"),
             (ibmECDSAOther.rawValue, "CKM_IBM_ECDSA_OTHER"),
             (ibmECAggregate.rawValue, "CKM_IBM_EC_AGGREGATE"),
+            (ibmMLDSAKeyPairGen.rawValue, "CKM_IBM_ML_DSA_KEY_PAIR_GEN"),
+            (ibmMLDSA.rawValue, "CKM_IBM_ML_DSA"),
+            (ibmMLKEMKeyPairGen.rawValue, "CKM_IBM_ML_KEM_KEY_PAIR_GEN"),
+            (ibmMLKEM.rawValue, "CKM_IBM_ML_KEM"),
             (ibmClearKeyTransport.rawValue, "CKM_IBM_CLEARKEY_TRANSPORT"),
             (ibmAttributeBoundWrap.rawValue, "CKM_IBM_ATTRIBUTEBOUND_WRAP"),
             (ibmTransportKey.rawValue, "CKM_IBM_TRANSPORTKEY"),
