@@ -16,7 +16,7 @@ enum Harness {
     /// Runs one input.
     static func run(_ input: [UInt8]) {
         guard let mock, let first = input.first else { return }
-        let methods = GREP11Method.allCases
+        let methods = HSMMock.RPC.allCases
         let method = methods[Int(first) % methods.count]
         let request = Array(input.dropFirst())
         let outcome = blocking { await mock.dispatch(method, request: request) }
@@ -45,9 +45,9 @@ enum Harness {
     static func writeSeeds(to directory: String) throws -> Int {
         guard let mock else { return 0 }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var seeds: [(GREP11Method, any SwiftProtobuf.Message)] = []
+        var seeds: [(HSMMock.RPC, any SwiftProtobuf.Message)] = []
         func response<R: SwiftProtobuf.Message>(
-            _ method: GREP11Method, _ request: some SwiftProtobuf.Message, as: R.Type
+            _ method: HSMMock.RPC, _ request: some SwiftProtobuf.Message, as: R.Type
         )
             -> R?
         {

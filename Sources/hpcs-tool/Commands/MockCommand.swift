@@ -23,6 +23,7 @@ struct MockCommand: AsyncParsableCommand {
         @Option(help: "PEM roots: require client certificates issued by them (mutual TLS).") var clientCA: String?
         @Option(help: "File holding the 32-byte master key (created when missing), so blobs survive a restart.")
         var masterKeyFile: String?
+        @OptionGroup(title: "Fault injection and restriction") var faults: MockHSMFaultOptions
         @Option(
             help: """
                 File holding a next 32-byte master key: RewrapKeyBlob moves blobs to it (a mock started later with \
@@ -71,6 +72,7 @@ struct MockCommand: AsyncParsableCommand {
             let mock =
                 try masterKeyFile.map { try HSMMock(masterKeyFile: $0, logger: logger, tokenVerifier: verifier) }
                 ?? HSMMock(logger: logger, tokenVerifier: verifier)
+            try faults.apply(to: mock)
             if let nextMasterKeyFile {
                 let next = try readFile(nextMasterKeyFile)
                 guard next.count == 32 else { throw ValidationError("--next-master-key-file must hold 32 bytes") }

@@ -25,7 +25,7 @@ struct DispatchTests {
     @Test("every RPC answers an empty request like an HSM: a response or a CKR, never anything else")
     func emptyRequests() async throws {
         let mock = try HSMMock()
-        for method in GREP11Method.allCases {
+        for method in HSMMock.RPC.allCases {
             let outcome = await mock.dispatch(method, request: [])
             if case .unexpected(let why) = outcome { Issue.record("\(method): \(why)") }
             if case .undecodable = outcome { Issue.record("\(method): an empty message must decode") }
@@ -37,7 +37,7 @@ struct DispatchTests {
         let mock = try HSMMock()
         // Field 1 with wire type 2 (length-delimited) claiming 100 bytes that are not there.
         let truncated: [UInt8] = [0x0A, 0x64, 0x01]
-        for method in GREP11Method.allCases {
+        for method in HSMMock.RPC.allCases {
             #expect(await mock.dispatch(method, request: truncated) == .undecodable, "\(method)")
         }
     }

@@ -492,7 +492,7 @@ extension HSMCore {
 
     func mechanismList() -> Grep11_GetMechanismListResponse {
         var response = Grep11_GetMechanismListResponse()
-        response.mechs = MockMechanisms.all.map(\.type.rawValue)
+        response.mechs = MockMechanisms.all.map(\.type).filter(isAllowed).map(\.rawValue)
         return response
     }
 

@@ -16,6 +16,8 @@ final class HSMCore: Sendable {
     /// Blobs already opened under the current master key.
     let openedKeys = Mutex<[[UInt8]: (wrappingKeyID: [UInt8], key: AnyKey)]>([:])
     static let openedKeyCapacity = 4096
+    /// Injected faults, the mechanism allow-list and call counts (``HSMMock/injectFault(_:)``).
+    let faults = Mutex(FaultState())
     /// Upper bound for data accumulated in a multi-part state blob.
     static let maximumStateData = 4 << 20
     /// Upper bound for one GenerateRandom call.

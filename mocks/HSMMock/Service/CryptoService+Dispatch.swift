@@ -3,48 +3,71 @@ import GRPCCore
 import GRPCProtobuf
 import SwiftProtobuf
 
-/// The RPCs of `grep11.Crypto`, in the order of `protos/server.proto`.
-package enum GREP11Method: Int, CaseIterable, Sendable {
-    case generateRandom
-    case digestInit
-    case digest
-    case digestUpdate
-    case digestKey
-    case digestFinal
-    case digestSingle
-    case encryptInit
-    case decryptInit
-    case encryptUpdate
-    case decryptUpdate
-    case encrypt
-    case decrypt
-    case encryptFinal
-    case decryptFinal
-    case encryptSingle
-    case decryptSingle
-    case signInit
-    case verifyInit
-    case signUpdate
-    case verifyUpdate
-    case signFinal
-    case verifyFinal
-    case sign
-    case verify
-    case signSingle
-    case verifySingle
-    case reencryptSingle
-    case generateKey
-    case generateKeyPair
-    case wrapKey
-    case unwrapKey
-    case deriveKey
-    case getMechanismList
-    case getMechanismInfo
-    case getAttributeValue
-    case setAttributeValue
-    case login
-    case logout
-    case rewrapKeyBlob
+/// The mock's name for ``HSMMock/RPC`` inside the module (the transports' dispatch tables use it).
+package typealias GREP11Method = HSMMock.RPC
+
+extension HSMMock {
+    /// The RPCs of `grep11.Crypto`, in the order of `protos/server.proto`: what a fault targets
+    /// (``HSMMock/Fault/Target/rpc(_:)``) and what ``HSMMock/callCount(_:)`` counts.
+    public enum RPC: Int, CaseIterable, Sendable {
+        case generateRandom
+        case digestInit
+        case digest
+        case digestUpdate
+        case digestKey
+        case digestFinal
+        case digestSingle
+        case encryptInit
+        case decryptInit
+        case encryptUpdate
+        case decryptUpdate
+        case encrypt
+        case decrypt
+        case encryptFinal
+        case decryptFinal
+        case encryptSingle
+        case decryptSingle
+        case signInit
+        case verifyInit
+        case signUpdate
+        case verifyUpdate
+        case signFinal
+        case verifyFinal
+        case sign
+        case verify
+        case signSingle
+        case verifySingle
+        case reencryptSingle
+        case generateKey
+        case generateKeyPair
+        case wrapKey
+        case unwrapKey
+        case deriveKey
+        case getMechanismList
+        case getMechanismInfo
+        case getAttributeValue
+        case setAttributeValue
+        case login
+        case logout
+        case rewrapKeyBlob
+    }
+}
+
+extension HSMMock.RPC: CustomStringConvertible {
+    /// The RPC's name in `protos/server.proto`, such as `GenerateKeyPair`.
+    public var name: String {
+        let caseName = String(describing: self)
+        return caseName.prefix(1).uppercased() + caseName.dropFirst()
+    }
+
+    /// The RPC named `name` (`GenerateKeyPair`; case does not matter), or `nil` for a name that is not one.
+    public init?(name: String) {
+        let lowered = name.lowercased()
+        guard let method = Self.allCases.first(where: { $0.name.lowercased() == lowered }) else { return nil }
+        self = method
+    }
+
+    public var description: String { name }
 }
 
 /// What one request dispatched without a transport produced.
@@ -55,6 +78,9 @@ package enum GREP11DispatchOutcome: Sendable, Equatable {
     case hsmFailure(returnValue: UInt64)
     /// The bytes are not a request message of that RPC (the gRPC layer would answer `internal`).
     case undecodable
+    /// An injected fault dropped the call (``HSMMock/Fault/Action/dropConnection``): the server closes the
+    /// connection without answering.
+    case connectionDropped
     /// Anything else: a failure that does not look like an HSM's, which the fuzzer reports.
     case unexpected(String)
 }
@@ -152,6 +178,8 @@ extension HSMMock {
         let response: Response
         do {
             response = try await handler(request, context)
+        } catch is InjectedConnectionDrop {
+            return .connectionDropped
         } catch let status as GoogleRPCStatus {
             guard status.code == .unknown, status.details.count == 1, let any = status.details.first?.any,
                 any.typeURL == "type.googleapis.com/grep11.Grep11Error",

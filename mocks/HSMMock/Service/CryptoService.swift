@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import GRPCProtobuf
 import Logging
+import NIOPosix
 import SwiftProtobuf
 
 /// The `grep11.Crypto` gRPC service over ``HSMCore``. Failures leave as a real HSM sends them: gRPC status
@@ -11,23 +12,83 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     let core: HSMCore
     let logger: Logger
 
-    private func run<T>(_ method: String, _ body: () throws(HSMFailure) -> T) throws -> T {
+    /// Runs one call: counts it and applies the injected faults and the mechanism allow-list
+    /// (``HSMCore/gate(_:mechanisms:)``), then `body`; a failure leaves as a real HSM sends it.
+    private func run<T>(
+        _ method: GREP11Method,
+        _ context: ServerContext,
+        mechanisms: [Grep11_Mechanism] = [],
+        _ body: () throws(HSMFailure) -> T
+    ) async throws -> T {
+        try await run(method, context, mechanismTypes: mechanisms.map(\.mechanism), body)
+    }
+
+    private func run<T>(
+        _ method: GREP11Method,
+        _ context: ServerContext,
+        mechanismTypes: [UInt64],
+        _ body: () throws(HSMFailure) -> T
+    ) async throws -> T {
+        try await admit(method, context, mechanismTypes: mechanismTypes)
         do {
             return try body()
         } catch {
-            logger.debug(
-                "GREP11 call refused",
-                metadata: ["hpcs.ep11.method": "\(method)", "hpcs.ep11.return_value": "\(error.returnValue)"]
-            )
-            throw Self.status(for: error)
+            throw refused(method, error)
         }
     }
 
-    static func status(for failure: HSMFailure) -> GoogleRPCStatus {
+    /// The failure as the HSM sends it, logged.
+    private func refused(_ method: GREP11Method, _ failure: HSMFailure) -> GoogleRPCStatus {
+        logger.debug(
+            "GREP11 call refused",
+            metadata: ["hpcs.ep11.method": "\(method.name)", "hpcs.ep11.return_value": "\(failure.returnValue)"]
+        )
+        return Self.status(for: failure)
+    }
+
+    /// Counts the call and applies the injected faults and the allow-list; returns when the call may go on.
+    private func admit(_ method: GREP11Method, _ context: ServerContext, mechanismTypes: [UInt64]) async throws {
+        switch core.gate(method, mechanisms: mechanismTypes) {
+        case .proceed(let delay):
+            try await Self.wait(delay, context: context)
+        case .fail(let failure, let retry, let delay):
+            try await Self.wait(delay, context: context)
+            logger.debug(
+                "GREP11 call failed by an injected fault",
+                metadata: ["hpcs.ep11.method": "\(method.name)", "hpcs.ep11.return_value": "\(failure.returnValue)"]
+            )
+            throw Self.status(for: failure, retry: retry)
+        case .drop(let delay):
+            try await Self.wait(delay, context: context)
+            logger.debug("GREP11 call dropped by an injected fault", metadata: ["hpcs.ep11.method": "\(method.name)"])
+            throw InjectedConnectionDrop()
+        }
+    }
+
+    /// Waits `delay`, or less when the call is cancelled meanwhile (its deadline passed, the client went away).
+    private static func wait(_ delay: Duration, context: ServerContext) async throws {
+        guard delay > .zero else { return }
+        let cancellation = context.cancellation
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await Task.sleep(for: delay)
+                return true
+            }
+            group.addTask {
+                try await cancellation.cancelled
+                return false
+            }
+            let slept = try await group.next() ?? false
+            group.cancelAll()
+            if !slept { throw RPCError(code: .cancelled, message: "the call was cancelled during an injected delay") }
+        }
+    }
+
+    static func status(for failure: HSMFailure, retry: Bool = false) -> GoogleRPCStatus {
         var detail = Grep11_Grep11Error()
         detail.code = failure.returnValue.rawValue
         detail.detail = failure.detail
-        detail.retry = false
+        detail.retry = retry
         let any = (try? Google_Protobuf_Any(message: detail)) ?? Google_Protobuf_Any()
         let name = failure.returnValue.name ?? failure.returnValue.description
         return GoogleRPCStatus(code: .unknown, message: name, details: [.any(any)])
@@ -36,12 +97,12 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func generateRandom(request: Grep11_GenerateRandomRequest, context: ServerContext) async throws
         -> Grep11_GenerateRandomResponse
     {
-        try run("GenerateRandom") { () throws(HSMFailure) in try core.generateRandom(request) }
+        try await run(.generateRandom, context) { () throws(HSMFailure) in try core.generateRandom(request) }
     }
 
     func digestInit(request: Grep11_DigestInitRequest, context: ServerContext) async throws -> Grep11_DigestInitResponse
     {
-        try run("DigestInit") { () throws(HSMFailure) in
+        try await run(.digestInit, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             var response = Grep11_DigestInitResponse()
             response.state = try core.digestInit(mechanism: request.mech)
             return response
@@ -49,7 +110,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func digest(request: Grep11_DigestRequest, context: ServerContext) async throws -> Grep11_DigestResponse {
-        try run("Digest") { () throws(HSMFailure) in
+        try await run(.digest, context) { () throws(HSMFailure) in
             var response = Grep11_DigestResponse()
             response.digest = try core.digestFinal(state: request.state, extra: request.data)
             return response
@@ -59,7 +120,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func digestUpdate(request: Grep11_DigestUpdateRequest, context: ServerContext) async throws
         -> Grep11_DigestUpdateResponse
     {
-        try run("DigestUpdate") { () throws(HSMFailure) in
+        try await run(.digestUpdate, context) { () throws(HSMFailure) in
             var response = Grep11_DigestUpdateResponse()
             response.state = try core.digestUpdate(state: request.state, data: request.data)
             return response
@@ -67,7 +128,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func digestKey(request: Grep11_DigestKeyRequest, context: ServerContext) async throws -> Grep11_DigestKeyResponse {
-        try run("DigestKey") { () throws(HSMFailure) in
+        try await run(.digestKey, context) { () throws(HSMFailure) in
             var response = Grep11_DigestKeyResponse()
             response.state = try core.digestKey(state: request.state, key: request.key, hasKey: request.hasKey)
             return response
@@ -77,7 +138,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func digestFinal(request: Grep11_DigestFinalRequest, context: ServerContext) async throws
         -> Grep11_DigestFinalResponse
     {
-        try run("DigestFinal") { () throws(HSMFailure) in
+        try await run(.digestFinal, context) { () throws(HSMFailure) in
             var response = Grep11_DigestFinalResponse()
             response.digest = try core.digestFinal(state: request.state, extra: nil)
             return response
@@ -87,7 +148,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func digestSingle(request: Grep11_DigestSingleRequest, context: ServerContext) async throws
         -> Grep11_DigestSingleResponse
     {
-        try run("DigestSingle") { () throws(HSMFailure) in
+        try await run(.digestSingle, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             var response = Grep11_DigestSingleResponse()
             response.digest = try core.digestSingle(mechanism: request.mech, data: request.data)
             return response
@@ -97,7 +158,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func encryptInit(request: Grep11_EncryptInitRequest, context: ServerContext) async throws
         -> Grep11_EncryptInitResponse
     {
-        try run("EncryptInit") { () throws(HSMFailure) in
+        try await run(.encryptInit, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             var response = Grep11_EncryptInitResponse()
             response.state = try core.cipherInit(
                 mechanism: request.mech, key: request.key, hasKey: request.hasKey, encrypt: true)
@@ -108,7 +169,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func decryptInit(request: Grep11_DecryptInitRequest, context: ServerContext) async throws
         -> Grep11_DecryptInitResponse
     {
-        try run("DecryptInit") { () throws(HSMFailure) in
+        try await run(.decryptInit, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             var response = Grep11_DecryptInitResponse()
             response.state = try core.cipherInit(
                 mechanism: request.mech, key: request.key, hasKey: request.hasKey, encrypt: false)
@@ -119,7 +180,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func encryptUpdate(request: Grep11_EncryptUpdateRequest, context: ServerContext) async throws
         -> Grep11_EncryptUpdateResponse
     {
-        try run("EncryptUpdate") { () throws(HSMFailure) in
+        try await run(.encryptUpdate, context) { () throws(HSMFailure) in
             let (state, output) = try core.cipherUpdate(request.state, input: request.plain, encrypt: true)
             var response = Grep11_EncryptUpdateResponse()
             response.state = state
@@ -131,7 +192,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func decryptUpdate(request: Grep11_DecryptUpdateRequest, context: ServerContext) async throws
         -> Grep11_DecryptUpdateResponse
     {
-        try run("DecryptUpdate") { () throws(HSMFailure) in
+        try await run(.decryptUpdate, context) { () throws(HSMFailure) in
             let (state, output) = try core.cipherUpdate(request.state, input: request.ciphered, encrypt: false)
             var response = Grep11_DecryptUpdateResponse()
             response.state = state
@@ -141,7 +202,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func encrypt(request: Grep11_EncryptRequest, context: ServerContext) async throws -> Grep11_EncryptResponse {
-        try run("Encrypt") { () throws(HSMFailure) in
+        try await run(.encrypt, context) { () throws(HSMFailure) in
             var response = Grep11_EncryptResponse()
             response.ciphered = try core.cipherWithState(request.state, input: request.plain, encrypt: true)
             return response
@@ -149,7 +210,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func decrypt(request: Grep11_DecryptRequest, context: ServerContext) async throws -> Grep11_DecryptResponse {
-        try run("Decrypt") { () throws(HSMFailure) in
+        try await run(.decrypt, context) { () throws(HSMFailure) in
             var response = Grep11_DecryptResponse()
             response.plain = try core.cipherWithState(request.state, input: request.ciphered, encrypt: false)
             return response
@@ -159,7 +220,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func encryptFinal(request: Grep11_EncryptFinalRequest, context: ServerContext) async throws
         -> Grep11_EncryptFinalResponse
     {
-        try run("EncryptFinal") { () throws(HSMFailure) in
+        try await run(.encryptFinal, context) { () throws(HSMFailure) in
             var response = Grep11_EncryptFinalResponse()
             response.ciphered = try core.cipherFinal(request.state, encrypt: true)
             return response
@@ -169,7 +230,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func decryptFinal(request: Grep11_DecryptFinalRequest, context: ServerContext) async throws
         -> Grep11_DecryptFinalResponse
     {
-        try run("DecryptFinal") { () throws(HSMFailure) in
+        try await run(.decryptFinal, context) { () throws(HSMFailure) in
             var response = Grep11_DecryptFinalResponse()
             response.plain = try core.cipherFinal(request.state, encrypt: false)
             return response
@@ -179,7 +240,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func encryptSingle(request: Grep11_EncryptSingleRequest, context: ServerContext) async throws
         -> Grep11_EncryptSingleResponse
     {
-        try run("EncryptSingle") { () throws(HSMFailure) in
+        try await run(.encryptSingle, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             let key = try core.openKey(request.key, hasKey: request.hasKey, role: "encryption")
             var response = Grep11_EncryptSingleResponse()
             response.ciphered = Data(
@@ -191,7 +252,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func decryptSingle(request: Grep11_DecryptSingleRequest, context: ServerContext) async throws
         -> Grep11_DecryptSingleResponse
     {
-        try run("DecryptSingle") { () throws(HSMFailure) in
+        try await run(.decryptSingle, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             let key = try core.openKey(request.key, hasKey: request.hasKey, role: "decryption")
             var response = Grep11_DecryptSingleResponse()
             response.plain = Data(
@@ -201,7 +262,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func signInit(request: Grep11_SignInitRequest, context: ServerContext) async throws -> Grep11_SignInitResponse {
-        try run("SignInit") { () throws(HSMFailure) in
+        try await run(.signInit, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             var response = Grep11_SignInitResponse()
             response.state = try core.signInit(
                 mechanism: request.mech, key: request.privKey, hasKey: request.hasPrivKey, signing: true)
@@ -211,7 +272,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
 
     func verifyInit(request: Grep11_VerifyInitRequest, context: ServerContext) async throws -> Grep11_VerifyInitResponse
     {
-        try run("VerifyInit") { () throws(HSMFailure) in
+        try await run(.verifyInit, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             var response = Grep11_VerifyInitResponse()
             response.state = try core.signInit(
                 mechanism: request.mech, key: request.pubKey, hasKey: request.hasPubKey, signing: false)
@@ -221,7 +282,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
 
     func signUpdate(request: Grep11_SignUpdateRequest, context: ServerContext) async throws -> Grep11_SignUpdateResponse
     {
-        try run("SignUpdate") { () throws(HSMFailure) in
+        try await run(.signUpdate, context) { () throws(HSMFailure) in
             var response = Grep11_SignUpdateResponse()
             response.state = try core.signUpdate(request.state, input: request.data, signing: true)
             return response
@@ -231,7 +292,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func verifyUpdate(request: Grep11_VerifyUpdateRequest, context: ServerContext) async throws
         -> Grep11_VerifyUpdateResponse
     {
-        try run("VerifyUpdate") { () throws(HSMFailure) in
+        try await run(.verifyUpdate, context) { () throws(HSMFailure) in
             var response = Grep11_VerifyUpdateResponse()
             response.state = try core.signUpdate(request.state, input: request.data, signing: false)
             return response
@@ -239,7 +300,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func signFinal(request: Grep11_SignFinalRequest, context: ServerContext) async throws -> Grep11_SignFinalResponse {
-        try run("SignFinal") { () throws(HSMFailure) in
+        try await run(.signFinal, context) { () throws(HSMFailure) in
             var response = Grep11_SignFinalResponse()
             response.signature = try core.signWithState(request.state, input: nil)
             return response
@@ -249,14 +310,14 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func verifyFinal(request: Grep11_VerifyFinalRequest, context: ServerContext) async throws
         -> Grep11_VerifyFinalResponse
     {
-        try run("VerifyFinal") { () throws(HSMFailure) in
+        try await run(.verifyFinal, context) { () throws(HSMFailure) in
             try core.verifyWithState(request.state, input: nil, signature: request.signature)
             return Grep11_VerifyFinalResponse()
         }
     }
 
     func sign(request: Grep11_SignRequest, context: ServerContext) async throws -> Grep11_SignResponse {
-        try run("Sign") { () throws(HSMFailure) in
+        try await run(.sign, context) { () throws(HSMFailure) in
             var response = Grep11_SignResponse()
             response.signature = try core.signWithState(request.state, input: request.data)
             return response
@@ -264,7 +325,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func verify(request: Grep11_VerifyRequest, context: ServerContext) async throws -> Grep11_VerifyResponse {
-        try run("Verify") { () throws(HSMFailure) in
+        try await run(.verify, context) { () throws(HSMFailure) in
             try core.verifyWithState(request.state, input: request.data, signature: request.signature)
             return Grep11_VerifyResponse()
         }
@@ -272,7 +333,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
 
     func signSingle(request: Grep11_SignSingleRequest, context: ServerContext) async throws -> Grep11_SignSingleResponse
     {
-        try run("SignSingle") { () throws(HSMFailure) in
+        try await run(.signSingle, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             let key = try core.openKey(request.privKey, hasKey: request.hasPrivKey, role: "signing")
             let scheme = try HSMCore.signatureScheme(request.mech)
             var response = Grep11_SignSingleResponse()
@@ -284,7 +345,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func verifySingle(request: Grep11_VerifySingleRequest, context: ServerContext) async throws
         -> Grep11_VerifySingleResponse
     {
-        try run("VerifySingle") { () throws(HSMFailure) in
+        try await run(.verifySingle, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             let key = try core.openKey(request.pubKey, hasKey: request.hasPubKey, role: "verification")
             let scheme = try HSMCore.signatureScheme(request.mech)
             try core.verifyData(Array(request.data), signature: Array(request.signature), key: key, scheme: scheme)
@@ -295,7 +356,8 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func reencryptSingle(request: Grep11_ReencryptSingleRequest, context: ServerContext) async throws
         -> Grep11_ReencryptSingleResponse
     {
-        try run("ReencryptSingle") { () throws(HSMFailure) in
+        try await run(.reencryptSingle, context, mechanisms: [request.decMech, request.encMech]) {
+            () throws(HSMFailure) in
             var response = Grep11_ReencryptSingleResponse()
             response.reciphered = try core.reencrypt(request)
             return response
@@ -305,72 +367,83 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func generateKey(request: Grep11_GenerateKeyRequest, context: ServerContext) async throws
         -> Grep11_GenerateKeyResponse
     {
-        try run("GenerateKey") { () throws(HSMFailure) in try core.generateKey(request) }
+        try await run(.generateKey, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+            try core.generateKey(request)
+        }
     }
 
     func generateKeyPair(request: Grep11_GenerateKeyPairRequest, context: ServerContext) async throws
         -> Grep11_GenerateKeyPairResponse
     {
-        // RSA and DSA/DH key generation take from milliseconds to seconds: run it on a thread of its own, not on
-        // the cooperative pool, which the transports and every other call of the process need.
-        try await Self.offCooperativePool {
-            try run("GenerateKeyPair") { () throws(HSMFailure) in try core.generateKeyPair(request) }
+        try await admit(.generateKeyPair, context, mechanismTypes: [request.mech.mechanism])
+        // RSA and DSA/DH key generation take from milliseconds to seconds: run it on the bounded blocking pool,
+        // not on the cooperative pool, which the transports and every other call of the process need.
+        let core = self.core
+        let result = try await Self.blockingPool.runIfActive {
+            Result { () throws(HSMFailure) in try core.generateKeyPair(request) }
+        }
+        switch result {
+        case .success(let response): return response
+        case .failure(let failure): throw refused(.generateKeyPair, failure)
         }
     }
 
-    /// Runs `body` on a new thread and resumes the caller with its result.
-    static func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread { continuation.resume(with: Result { try body() }) }
-            thread.name = "hsm-mock-keygen"
-            thread.start()
-        }
-    }
+    /// Where blocking work (key generation) runs: NIO's shared pool of one thread per core, so that many callers
+    /// queue instead of each getting a thread.
+    static var blockingPool: NIOThreadPool { NIOThreadPool.singleton }
 
     func wrapKey(request: Grep11_WrapKeyRequest, context: ServerContext) async throws -> Grep11_WrapKeyResponse {
-        try run("WrapKey") { () throws(HSMFailure) in try core.wrapKey(request) }
+        try await run(.wrapKey, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+            try core.wrapKey(request)
+        }
     }
 
     func unwrapKey(request: Grep11_UnwrapKeyRequest, context: ServerContext) async throws -> Grep11_UnwrapKeyResponse {
-        try run("UnwrapKey") { () throws(HSMFailure) in try core.unwrapKey(request) }
+        try await run(.unwrapKey, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+            try core.unwrapKey(request)
+        }
     }
 
     func deriveKey(request: Grep11_DeriveKeyRequest, context: ServerContext) async throws -> Grep11_DeriveKeyResponse {
-        try run("DeriveKey") { () throws(HSMFailure) in try core.deriveKey(request) }
+        try await run(.deriveKey, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+            try core.deriveKey(request)
+        }
     }
 
     func getMechanismList(request: Grep11_GetMechanismListRequest, context: ServerContext) async throws
         -> Grep11_GetMechanismListResponse
     {
-        core.mechanismList()
+        try await run(.getMechanismList, context) { () throws(HSMFailure) in core.mechanismList() }
     }
 
     func getMechanismInfo(request: Grep11_GetMechanismInfoRequest, context: ServerContext) async throws
         -> Grep11_GetMechanismInfoResponse
     {
-        try run("GetMechanismInfo") { () throws(HSMFailure) in try core.mechanismInfo(request) }
+        try await run(.getMechanismInfo, context, mechanismTypes: [request.mech]) { () throws(HSMFailure) in
+            try core.mechanismInfo(request)
+        }
     }
 
     func getAttributeValue(request: Grep11_GetAttributeValueRequest, context: ServerContext) async throws
         -> Grep11_GetAttributeValueResponse
     {
-        try run("GetAttributeValue") { () throws(HSMFailure) in try core.getAttributeValue(request) }
+        try await run(.getAttributeValue, context) { () throws(HSMFailure) in try core.getAttributeValue(request) }
     }
 
     func setAttributeValue(request: Grep11_SetAttributeValueRequest, context: ServerContext) async throws
         -> Grep11_SetAttributeValueResponse
     {
-        try run("SetAttributeValue") { () throws(HSMFailure) in try core.setAttributeValue(request) }
+        try await run(.setAttributeValue, context) { () throws(HSMFailure) in try core.setAttributeValue(request) }
     }
 
     func login(request: Grep11_LoginRequest, context: ServerContext) async throws -> Grep11_LoginResponse {
-        try run("Login") { () throws(HSMFailure) in
+        try await run(.login, context) { () throws(HSMFailure) in
             throw HSMFailure(.functionNotSupported, "the mock has no login sessions")
         }
     }
 
     func logout(request: Grep11_LogoutRequest, context: ServerContext) async throws -> Grep11_LogoutResponse {
-        try run("Logout") { () throws(HSMFailure) in
+        try await run(.logout, context) { () throws(HSMFailure) in
             throw HSMFailure(.functionNotSupported, "the mock has no login sessions")
         }
     }
@@ -378,6 +451,6 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func rewrapKeyBlob(request: Grep11_RewrapKeyBlobRequest, context: ServerContext) async throws
         -> Grep11_RewrapKeyBlobResponse
     {
-        try run("RewrapKeyBlob") { () throws(HSMFailure) in try core.rewrapKeyBlob(request) }
+        try await run(.rewrapKeyBlob, context) { () throws(HSMFailure) in try core.rewrapKeyBlob(request) }
     }
 }
