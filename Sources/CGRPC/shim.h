@@ -18,4 +18,203 @@
 #include <grpc/support/time.h>
 #include <grpc/support/log.h>
 
+// MARK: Server helpers (HSMMock's C-core server). The batch ops and the grpc_slice macros live here so that the
+// Swift side passes plain pointers; each call's state is one block owned by the server until its batch completes.
+#include <stdlib.h>
+#include <string.h>
+
+/// What a completion-queue tag is.
+enum {
+    CGRPC_SRV_REGISTERED_REQUEST = 1,
+    CGRPC_SRV_GENERIC_REQUEST = 2,
+    CGRPC_SRV_RESPONSE_SENT = 3,
+    CGRPC_SRV_SHUTDOWN = 4,
+};
+
+/// One call's state, from the request posted to the completion queue to the end of the response batch.
+typedef struct cgrpc_srv_call {
+    int kind;
+    int method;
+    int queue;
+    grpc_call *call;
+    gpr_timespec deadline;
+    grpc_metadata_array request_metadata;
+    grpc_call_details details;
+    grpc_byte_buffer *payload;
+    grpc_byte_buffer *response;
+    grpc_slice status_details;
+    int has_status_details;
+    grpc_metadata trailing[1];
+    size_t trailing_count;
+    int cancelled;
+} cgrpc_srv_call;
+
+static inline cgrpc_srv_call *cgrpc_srv_call_create(int kind, int method, int queue) {
+    cgrpc_srv_call *state = (cgrpc_srv_call *)calloc(1, sizeof(cgrpc_srv_call));
+    if (state == NULL) return NULL;
+    state->kind = kind;
+    state->method = method;
+    state->queue = queue;
+    grpc_metadata_array_init(&state->request_metadata);
+    grpc_call_details_init(&state->details);
+    return state;
+}
+
+static inline void cgrpc_srv_call_destroy(cgrpc_srv_call *state) {
+    grpc_metadata_array_destroy(&state->request_metadata);
+    grpc_call_details_destroy(&state->details);
+    if (state->payload != NULL) grpc_byte_buffer_destroy(state->payload);
+    if (state->response != NULL) grpc_byte_buffer_destroy(state->response);
+    if (state->has_status_details) grpc_slice_unref(state->status_details);
+    for (size_t i = 0; i < state->trailing_count; i++) {
+        grpc_slice_unref(state->trailing[i].key);
+        grpc_slice_unref(state->trailing[i].value);
+    }
+    if (state->call != NULL) grpc_call_unref(state->call);
+    free(state);
+}
+
+/// A server with the given limits; SO_REUSEPORT off, so that a port in use is refused rather than shared.
+static inline grpc_server *cgrpc_srv_server_create(int max_receive_bytes, int max_concurrent_streams) {
+    grpc_arg args[3];
+    memset(args, 0, sizeof(args));
+    args[0].type = GRPC_ARG_INTEGER;
+    args[0].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+    args[0].value.integer = max_receive_bytes;
+    args[1].type = GRPC_ARG_INTEGER;
+    args[1].key = (char *)GRPC_ARG_MAX_CONCURRENT_STREAMS;
+    args[1].value.integer = max_concurrent_streams;
+    args[2].type = GRPC_ARG_INTEGER;
+    args[2].key = (char *)GRPC_ARG_ALLOW_REUSEPORT;
+    args[2].value.integer = 0;
+    grpc_channel_args channel_args = {3, args};
+    return grpc_server_create(&channel_args, NULL);
+}
+
+/// TLS server credentials; with client roots, a client certificate is required and verified against them.
+static inline grpc_server_credentials *cgrpc_srv_tls_credentials(
+    const char *certificate_chain, const char *private_key, const char *client_roots) {
+    grpc_ssl_pem_key_cert_pair pair = {private_key, certificate_chain};
+    return grpc_ssl_server_credentials_create_ex(
+        client_roots, &pair, 1,
+        client_roots != NULL ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                             : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
+        NULL);
+}
+
+static inline grpc_call_error cgrpc_srv_request_registered(
+    grpc_server *server, void *method, grpc_completion_queue *queue, cgrpc_srv_call *state) {
+    return grpc_server_request_registered_call(
+        server, method, &state->call, &state->deadline, &state->request_metadata, &state->payload, queue, queue,
+        state);
+}
+
+static inline grpc_call_error cgrpc_srv_request_generic(
+    grpc_server *server, grpc_completion_queue *queue, cgrpc_srv_call *state) {
+    return grpc_server_request_call(
+        server, &state->call, &state->details, &state->request_metadata, queue, queue, state);
+}
+
+/// The request message's length, or -1 when the call carried none.
+static inline long cgrpc_srv_payload_length(const cgrpc_srv_call *state) {
+    if (state->payload == NULL) return -1;
+    return (long)grpc_byte_buffer_length(state->payload);
+}
+
+/// Copies the request message (decompressed) into `out`, which holds `capacity` bytes; the bytes copied, or -1.
+static inline long cgrpc_srv_payload_copy(const cgrpc_srv_call *state, uint8_t *out, size_t capacity) {
+    if (state->payload == NULL) return -1;
+    grpc_byte_buffer_reader reader;
+    if (!grpc_byte_buffer_reader_init(&reader, state->payload)) return -1;
+    size_t copied = 0;
+    grpc_slice slice;
+    while (grpc_byte_buffer_reader_next(&reader, &slice)) {
+        size_t length = GRPC_SLICE_LENGTH(slice);
+        if (copied + length > capacity) {
+            grpc_slice_unref(slice);
+            grpc_byte_buffer_reader_destroy(&reader);
+            return -1;
+        }
+        if (length > 0) memcpy(out + copied, GRPC_SLICE_START_PTR(slice), length);
+        copied += length;
+        grpc_slice_unref(slice);
+    }
+    grpc_byte_buffer_reader_destroy(&reader);
+    return (long)copied;
+}
+
+/// The first value of request metadata `key` (lower case), or NULL; `length` receives its length.
+static inline const uint8_t *cgrpc_srv_metadata(const cgrpc_srv_call *state, const char *key, size_t *length) {
+    size_t key_length = strlen(key);
+    for (size_t i = 0; i < state->request_metadata.count; i++) {
+        const grpc_metadata *entry = &state->request_metadata.metadata[i];
+        if (GRPC_SLICE_LENGTH(entry->key) == key_length &&
+            memcmp(GRPC_SLICE_START_PTR(entry->key), key, key_length) == 0) {
+            *length = GRPC_SLICE_LENGTH(entry->value);
+            return GRPC_SLICE_START_PTR(entry->value);
+        }
+    }
+    return NULL;
+}
+
+/// The method path of a call that no registered method matched, copied into `out` (NUL-terminated, truncated).
+static inline void cgrpc_srv_generic_method(const cgrpc_srv_call *state, char *out, size_t capacity) {
+    if (capacity == 0) return;
+    size_t length = GRPC_SLICE_LENGTH(state->details.method);
+    if (length >= capacity) length = capacity - 1;
+    memcpy(out, GRPC_SLICE_START_PTR(state->details.method), length);
+    out[length] = 0;
+}
+
+/// Sends the whole answer in one batch: initial metadata, the message (when `has_message`), the status
+/// with its message and, when `status_bin` is not NULL, `grpc-status-details-bin`; and waits for the close. The
+/// batch's completion arrives with `state` as its tag (kind CGRPC_SRV_RESPONSE_SENT).
+static inline grpc_call_error cgrpc_srv_respond(
+    cgrpc_srv_call *state, int has_message, const uint8_t *message, size_t message_length, grpc_status_code status,
+    const uint8_t *status_message, size_t status_message_length, const uint8_t *status_bin,
+    size_t status_bin_length) {
+    grpc_op ops[4];
+    memset(ops, 0, sizeof(ops));
+    size_t count = 0;
+    state->kind = CGRPC_SRV_RESPONSE_SENT;
+    ops[count].op = GRPC_OP_SEND_INITIAL_METADATA;
+    count++;
+    if (has_message) {
+        grpc_slice slice = message_length > 0 ? grpc_slice_from_copied_buffer((const char *)message, message_length)
+                                              : grpc_empty_slice();
+        state->response = grpc_raw_byte_buffer_create(&slice, 1);
+        grpc_slice_unref(slice);
+        ops[count].op = GRPC_OP_SEND_MESSAGE;
+        ops[count].data.send_message.send_message = state->response;
+        count++;
+    }
+    ops[count].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    ops[count].data.send_status_from_server.status = status;
+    if (status_message_length > 0) {
+        state->status_details = grpc_slice_from_copied_buffer((const char *)status_message, status_message_length);
+        state->has_status_details = 1;
+        ops[count].data.send_status_from_server.status_details = &state->status_details;
+    }
+    if (status_bin != NULL) {
+        state->trailing[0].key = grpc_slice_from_static_string("grpc-status-details-bin");
+        state->trailing[0].value = grpc_slice_from_copied_buffer((const char *)status_bin, status_bin_length);
+        state->trailing_count = 1;
+        ops[count].data.send_status_from_server.trailing_metadata_count = 1;
+        ops[count].data.send_status_from_server.trailing_metadata = state->trailing;
+    }
+    count++;
+    ops[count].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+    ops[count].data.recv_close_on_server.cancelled = &state->cancelled;
+    count++;
+    return grpc_call_start_batch(state->call, ops, count, state, NULL);
+}
+
+static inline gpr_timespec cgrpc_srv_infinite_future(void) { return gpr_inf_future(GPR_CLOCK_REALTIME); }
+
+static inline void cgrpc_srv_discard_log(gpr_log_func_args *args) { (void)args; }
+
+/// Stops the core's own log lines on stderr (a failed bind, a refused TLS handshake): the mock reports what
+/// matters as sentences. Process-wide.
+static inline void cgrpc_srv_silence_core_log(void) { gpr_set_log_function(cgrpc_srv_discard_log); }
+
 #endif

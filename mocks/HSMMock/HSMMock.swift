@@ -16,7 +16,8 @@ import NIOSSL
 ///     let key = try await client.generateKey(.aesKeyGen, template: [.valueLength(32)])
 /// }
 /// ```
-/// or serve it over HTTP/2 with ``withServer(host:port:tls:_:)`` (and `hpcs-tool mock hsm`).
+/// or serve it over HTTP/2 with ``withServer(host:port:tls:settings:_:)`` (and `hpcs-tool mock hsm`), on the gRPC C
+/// core or on grpc-swift/NIO (``ServerTransport``).
 ///
 /// Blobs are sealed with the mock's master key (AES-256-GCM); give the same key (``init(masterKey:logger:)``)
 /// for blobs to survive a restart. The mock keeps no other state.
@@ -28,6 +29,7 @@ public final class HSMMock: Sendable {
     let core: HSMCore
     let logger: Logger
     let interceptors: [any ServerInterceptor]
+    let tokenVerifier: (any BearerTokenVerifier)?
 
     /// A mock with the given 32-byte master key, or a random one; with `tokenVerifier`, calls need a bearer token.
     public init(
@@ -43,6 +45,7 @@ public final class HSMMock: Sendable {
         }
         self.core = HSMCore(masterKey: key)
         self.logger = logger
+        self.tokenVerifier = tokenVerifier
         self.interceptors = tokenVerifier.map { [BearerTokenInterceptor(verifier: $0, logger: logger)] } ?? []
     }
 
@@ -186,14 +189,56 @@ public final class HSMMock: Sendable {
         host: String = "127.0.0.1",
         port: Int = 0,
         tls: ServerTLS? = nil,
+        settings: ServerSettings = ServerSettings(),
         _ body: (Int) async throws -> Result
     ) async throws -> Result {
-        let server = try makeServer(host: host, port: port, tls: tls)
+        let server = try makeServer(host: host, port: port, tls: tls, settings: settings)
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
             group.addTask { try await server.run() }
             defer { server.beginGracefulShutdown() }
             let bound = try await server.boundPort(startupFailureFrom: &group)
             return try await body(bound)
+        }
+    }
+
+    /// Which gRPC server answers: both serve the same service with the same answers, TLS, mutual TLS and bearer
+    /// tokens.
+    public enum ServerTransport: String, Sendable, CaseIterable {
+        /// The gRPC C core (Debian `libgrpc`): a few completion-queue threads run each call where it arrives.
+        /// About a tenth of the server CPU per call of ``nio``, so a load test measures the client, not the mock.
+        case cgrpc
+        /// grpc-swift-2 on SwiftNIO HTTP/2 (`GRPCServer`): interceptors and the in-process transport's machinery.
+        case nio
+    }
+
+    /// Settings of the standalone server; the defaults suit a load test on one machine.
+    public struct ServerSettings: Sendable {
+        /// The gRPC server; default ``ServerTransport/nio`` (`hpcs-tool mock hsm` defaults to
+        /// ``ServerTransport/cgrpc``).
+        public var transport: ServerTransport
+        /// ``ServerTransport/cgrpc``: completion-queue threads, each polling the network and running the calls
+        /// it picks up. Default: the number of cores, at most 4.
+        public var completionQueueThreads: Int
+        /// ``ServerTransport/nio``: how long a flush may wait to be combined with others (fewer syscalls under
+        /// load, up to this much latency when idle); `nil` flushes each write at once. Default 100 µs (NIO's).
+        public var flushCoalescingDelay: Duration?
+        /// ``ServerTransport/nio``: bytes written before a coalesced flush is forced. Default 64 KiB.
+        public var flushCoalescingMaxBytes: Int
+        /// How long calls in flight may run after a shutdown begins before they are cancelled. Default 10 s.
+        public var shutdownGracePeriod: Duration
+
+        public init(
+            transport: ServerTransport = .nio,
+            completionQueueThreads: Int = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)),
+            flushCoalescingDelay: Duration? = .microseconds(100),
+            flushCoalescingMaxBytes: Int = 64 * 1024,
+            shutdownGracePeriod: Duration = .seconds(10)
+        ) {
+            self.transport = transport
+            self.completionQueueThreads = completionQueueThreads
+            self.flushCoalescingDelay = flushCoalescingDelay
+            self.flushCoalescingMaxBytes = flushCoalescingMaxBytes
+            self.shutdownGracePeriod = shutdownGracePeriod
         }
     }
 
@@ -204,11 +249,30 @@ public final class HSMMock: Sendable {
     ///
     /// - Throws: ``EP11Error`` with code `invalidArgument` when `tls` is unusable, saying which part: the
     ///   certificate chain or the private key is not PEM, they do not belong together, or the client roots are not
-    ///   PEM certificates.
-    public func makeServer(host: String, port: Int, tls: ServerTLS? = nil) throws -> HSMMockServer {
+    ///   PEM certificates; or when a setting is out of range.
+    public func makeServer(
+        host: String, port: Int, tls: ServerTLS? = nil, settings: ServerSettings = ServerSettings()
+    ) throws -> HSMMockServer {
+        try tls?.validate()
+        guard (1...64).contains(settings.completionQueueThreads) else {
+            throw EP11Error(code: .invalidArgument, message: "completion-queue threads must be 1 to 64")
+        }
+        guard settings.flushCoalescingMaxBytes > 0, settings.flushCoalescingDelay.map({ $0 >= .zero }) ?? true else {
+            throw EP11Error(
+                code: .invalidArgument, message: "flush coalescing needs a delay of 0 or more and bytes > 0")
+        }
+        let bindHost = host == "localhost" ? "127.0.0.1" : host
+        let bareHost = bindHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let addressText = bareHost.contains(":") ? "[\(bareHost)]:\(port)" : "\(bareHost):\(port)"
+        if settings.transport == .cgrpc {
+            let core = CoreGRPCServer(
+                dispatch: CoreDispatch(service: CryptoService(core: core, logger: logger)), verifier: tokenVerifier,
+                logger: logger, bindHost: bindHost, port: port, tls: tls, threads: settings.completionQueueThreads,
+                gracePeriod: settings.shutdownGracePeriod)
+            return HSMMockServer(core: core, addressText: addressText)
+        }
         let security: HTTP2ServerTransport.Posix.TransportSecurity
         if let tls {
-            try tls.validate()
             security = .tls(
                 certificateChain: [.bytes(tls.certificateChainPEM, format: .pem)],
                 privateKey: .bytes(tls.privateKeyPEM, format: .pem)
@@ -221,28 +285,31 @@ public final class HSMMock: Sendable {
         } else {
             security = .plaintext
         }
-        let bindHost = host == "localhost" ? "127.0.0.1" : host
         let address: GRPCNIOTransportCore.SocketAddress =
             bindHost.contains(":")
-            ? .ipv6(host: bindHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
+            ? .ipv6(host: bareHost, port: port)
             : .ipv4(host: bindHost, port: port)
         let config = HTTP2ServerTransport.Posix.Config.defaults { config in
             config.http2.maxConcurrentStreams = HSMRequestLimits.maximumConcurrentStreams
             config.rpc.maxRequestPayloadSize = HSMRequestLimits.maximumRequestBytes
+            config.connection.flushCoalescing = settings.flushCoalescingDelay.map {
+                .init(maxFlushDelay: $0, maxBytes: settings.flushCoalescingMaxBytes)
+            }
         }
         let transport = HTTP2ServerTransport.Posix(address: address, transportSecurity: security, config: config)
-        let bareHost = bindHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        let addressText = bareHost.contains(":") ? "[\(bareHost)]:\(port)" : "\(bareHost):\(port)"
         return HSMMockServer(
             transport: transport, service: CryptoService(core: core, logger: logger), interceptors: interceptors,
             addressText: addressText)
     }
 }
 
-/// The HSM mock served over HTTP/2.
+/// The HSM mock served over HTTP/2, by grpc-swift on NIO or by the gRPC C core (``HSMMock/ServerTransport``).
 public final class HSMMockServer: Sendable {
-    private let transport: HTTP2ServerTransport.Posix
-    private let server: GRPCServer<HTTP2ServerTransport.Posix>
+    private enum Backend: Sendable {
+        case nio(HTTP2ServerTransport.Posix, GRPCServer<HTTP2ServerTransport.Posix>)
+        case core(CoreGRPCServer)
+    }
+    private let backend: Backend
 
     private let addressText: String
 
@@ -250,9 +317,22 @@ public final class HSMMockServer: Sendable {
         transport: HTTP2ServerTransport.Posix, service: CryptoService, interceptors: [any ServerInterceptor],
         addressText: String
     ) {
-        self.transport = transport
-        self.server = GRPCServer(transport: transport, services: [service], interceptors: interceptors)
+        self.backend = .nio(
+            transport, GRPCServer(transport: transport, services: [service], interceptors: interceptors))
         self.addressText = addressText
+    }
+
+    init(core: CoreGRPCServer, addressText: String) {
+        self.backend = .core(core)
+        self.addressText = addressText
+    }
+
+    /// The gRPC server answering.
+    public var transport: HSMMock.ServerTransport {
+        switch backend {
+        case .nio: return .nio
+        case .core: return .cgrpc
+        }
     }
 
     /// Serves until ``beginGracefulShutdown()``.
@@ -260,10 +340,15 @@ public final class HSMMockServer: Sendable {
     /// - Throws: ``EP11Error`` with code `transportFailure` naming the cause when the server cannot listen:
     ///   "address 127.0.0.1:9876 is in use", "address ... is not an address of this host", "permission denied".
     public func run() async throws {
-        do {
-            try await server.serve()
-        } catch {
-            throw Self.startupError(error, address: addressText) ?? error
+        switch backend {
+        case .nio(_, let server):
+            do {
+                try await server.serve()
+            } catch {
+                throw Self.startupError(error, address: addressText) ?? error
+            }
+        case .core(let core):
+            try await core.run()
         }
     }
 
@@ -311,11 +396,19 @@ public final class HSMMockServer: Sendable {
 
     /// Stops accepting calls and lets calls in flight finish.
     public func beginGracefulShutdown() {
-        server.beginGracefulShutdown()
+        switch backend {
+        case .nio(_, let server): server.beginGracefulShutdown()
+        case .core(let core): core.beginGracefulShutdown()
+        }
     }
 
     /// The port the server is bound to, once it is listening.
     public func boundPort() async throws -> Int {
+        let transport: HTTP2ServerTransport.Posix
+        switch backend {
+        case .nio(let nio, _): transport = nio
+        case .core(let core): return try await core.boundPort()
+        }
         let address = try await transport.listeningAddress
         if let ipv4 = address.ipv4 { return ipv4.port }
         if let ipv6 = address.ipv6 { return ipv6.port }

@@ -38,6 +38,24 @@ struct MockCommand: AsyncParsableCommand {
         var requireAuth = false
         @Option(help: "IAM base URL that checks tokens for --require-auth (e.g. the URL of hpcs-tool mock kms).")
         var iamEndpoint: String?
+        @Option(
+            help: """
+                The gRPC server: cgrpc (the gRPC C core: a few threads that run each call where it arrives; about a \
+                tenth of nio's CPU per call, so a load test measures the client) or nio (grpc-swift on SwiftNIO).
+                """)
+        var transport: HSMMock.ServerTransport = .cgrpc
+        @Option(help: "cgrpc: completion-queue threads, each polling the network and running its calls (1-64).")
+        var threads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        @Flag(
+            inversion: .prefixedNo,
+            help: """
+                nio: batch outbound flushes (fewer syscalls with many calls in flight; up to --flush-delay-us more \
+                latency per call when few are).
+                """)
+        var flushCoalescing = true
+        @Option(help: "nio: longest wait of a coalesced flush, in microseconds.") var flushDelayUs = 100
+        @Option(help: "Seconds calls in flight may run after SIGTERM before they are cancelled.")
+        var shutdownGraceSeconds = 10
         @Flag(help: "Debug logging to stderr.") var verbose = false
 
         func run() async throws {
@@ -90,7 +108,20 @@ struct MockCommand: AsyncParsableCommand {
             } else if clientCA != nil {
                 throw ValidationError("--client-ca needs TLS (--tls-cert and --tls-key)")
             }
-            let server = try mock.makeServer(host: host, port: port, tls: tls)
+            guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1 to 64") }
+            guard (0...1_000_000).contains(flushDelayUs) else {
+                throw ValidationError("--flush-delay-us must be 0 to 1000000")
+            }
+            guard (0...3600).contains(shutdownGraceSeconds) else {
+                throw ValidationError("--shutdown-grace-seconds must be 0 to 3600")
+            }
+            let settings = HSMMock.ServerSettings(
+                transport: transport,
+                completionQueueThreads: threads,
+                flushCoalescingDelay: flushCoalescing ? .microseconds(flushDelayUs) : nil,
+                shutdownGracePeriod: .seconds(shutdownGraceSeconds)
+            )
+            let server = try mock.makeServer(host: host, port: port, tls: tls, settings: settings)
             let service = ServerService(server: server, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
@@ -131,3 +162,5 @@ struct ServerService: Service {
         }
     }
 }
+
+extension HSMMock.ServerTransport: ExpressibleByArgument {}
