@@ -1,0 +1,719 @@
+public import CertificateAuthority
+public import EP11
+import Foundation
+import IAM
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+public import Logging
+import NIOCore
+import NIOSSL
+public import ServiceLifecycle
+import Synchronization
+import X509
+
+/// The certificate authority as an HTTP service (`hpcs-tool ca serve`), in the shapes step-ca uses:
+///
+/// - `POST /1.0/sign` `{"csr": PEM, "ott": token}` → 201 `{"crt", "ca", "certChain"}`: a provisioner's one-time
+///   token (``ProvisionerToken``) authorises the CSR's names;
+/// - `POST /1.0/renew` `{"csr": PEM}` over mutual TLS with the current certificate (recorded, not revoked, not
+///   expired) → 201, a certificate for the same subject, names and key (the CSR must hold that key);
+/// - `POST /1.0/revoke` `{"serial", "reasonCode", "ott"}`, or without `ott` over mutual TLS with the certificate
+///   itself → 200;
+/// - `GET /roots.pem`, `GET /intermediates.pem`, `GET /crl` (DER, the store's latest CRL, made again before its
+///   `nextUpdate` and on every revocation), `GET /health`, `GET /metrics` (Prometheus text).
+///
+/// Errors are JSON `{"status": N, "message": "..."}`. Every refusal is logged with the requester (the provisioner
+/// or the client certificate's subject) and the reason; no token, key or CSR is ever logged. Several nodes on one
+/// ``IssuanceStore`` (PostgreSQL) serve as one CA: token ids, revocations and CRLs are shared through the store.
+///
+/// Run it in a `ServiceGroup`: ``run()`` serves until graceful shutdown, then lets requests in flight finish.
+public final class CAService: Service, Sendable {
+    let ca: CertificateAuthority
+    let client: EP11Client
+    let configuration: CAServiceConfiguration
+    let logger: Logger
+    let metrics = CAServiceMetrics()
+    private let keyCache = ProvisionerKeyCache()
+    private let crlRefresher: CRLRefresher
+    private let port = PortBox()
+
+    var store: any IssuanceStore { ca.store }
+
+    /// A service for `ca` (its store is the one the service shares with other nodes), reaching the HSM through
+    /// `client` for health checks.
+    ///
+    /// - Throws: ``CAServiceError`` when the configuration is refused (see ``CAServiceConfiguration/validate()``).
+    public init(
+        ca: CertificateAuthority,
+        client: EP11Client,
+        configuration: CAServiceConfiguration,
+        logger: Logger = Logger(label: "hpcs.ca.service", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
+        try configuration.validate()
+        self.ca = ca
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+        self.crlRefresher = CRLRefresher(ca: ca, validity: configuration.crlValidity)
+    }
+
+    /// The port the service listens on, once it does (waits until then).
+    public func boundPort() async throws -> Int {
+        try await port.wait()
+    }
+
+    /// Serves until graceful shutdown (or cancellation); requests in flight finish first.
+    public func run() async throws {
+        let application = try await makeApplication()
+        defer { port.fail() }
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await application.run() }
+            group.addTask { [self] in
+                try? await cancelWhenGracefulShutdown {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .seconds(60))
+                        await self.refreshCRLIfDue()
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Application
+
+    func makeApplication() async throws -> some ApplicationProtocol {
+        let router = Router(context: CAServiceRequestContext.self)
+        router.add(middleware: RequestLogMiddleware(logger: logger))
+        router.post("/1.0/sign") { request, context in
+            await self.respond(route: "sign", context) { requester in
+                try await self.sign(request, context, requester)
+            }
+        }
+        router.post("/1.0/renew") { request, context in
+            await self.respond(route: "renew", context) { requester in
+                try await self.renew(request, context, requester)
+            }
+        }
+        router.post("/1.0/revoke") { request, context in
+            await self.respond(route: "revoke", context) { requester in
+                try await self.revoke(request, context, requester)
+            }
+        }
+        router.get("/roots.pem") { _, context in
+            await self.respond(route: "roots", context) { _ in
+                let chain = await self.ca.certificateChainDER
+                return Self.pemResponse(chain.suffix(1))
+            }
+        }
+        router.get("/intermediates.pem") { _, context in
+            await self.respond(route: "intermediates", context) { _ in
+                let chain = await self.ca.certificateChainDER
+                return Self.pemResponse(chain.dropLast())
+            }
+        }
+        router.get("/crl") { _, context in
+            await self.respond(route: "crl", context) { _ in
+                let der = try await self.currentCRL()
+                return Response(
+                    status: .ok, headers: [.contentType: "application/pkix-crl"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: der)))
+            }
+        }
+        router.get("/health") { _, _ in
+            await self.health()
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: self.metrics.text())))
+        }
+
+        let server: HTTPServerBuilder
+        if let tls = configuration.tls {
+            server = try .tls(.http1(), configuration: try await tlsConfiguration(tls))
+        } else {
+            server = .http1()
+        }
+        let port = self.port
+        return Application(
+            router: router,
+            server: server,
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in
+                port.set(channel.localAddress?.port ?? 0)
+            },
+            logger: logger
+        )
+    }
+
+    /// The listener's TLS: the service certificate, and optional client certificates (mutual TLS) verified
+    /// against the client roots (default: the CA's own chain) with RFC 5280 rules. The handlers then accept a
+    /// client certificate only when the store holds exactly it.
+    private func tlsConfiguration(_ tls: CAServiceConfiguration.TLS) async throws -> TLSChannelConfiguration {
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMBytes(tls.certificateChainPEM)
+            guard !chain.isEmpty else { throw CAServiceError.badRequest("no certificate") }
+        } catch {
+            throw CAServiceError.badRequest("the TLS certificate (--tls-cert) is not PEM certificates")
+        }
+        do {
+            key = try NIOSSLPrivateKey(bytes: tls.privateKeyPEM, format: .pem)
+        } catch {
+            throw CAServiceError.badRequest("the TLS key (--tls-key) is not an unencrypted PEM private key")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.certificateVerification = .optionalVerification
+        do {
+            _ = try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw CAServiceError.badRequest("the TLS key (--tls-key) does not belong to the certificate (--tls-cert)")
+        }
+        let caChain = await ca.certificateChain
+        var roots = caChain
+        if let pem = tls.clientCertificateRootsPEM {
+            do {
+                roots = try CertificateParsing.certificates(fromPEMOrDER: pem)
+            } catch {
+                throw CAServiceError.badRequest("the client CA roots (--client-ca) are not PEM certificates")
+            }
+        }
+        let trusted = roots
+        return TLSChannelConfiguration(tlsConfiguration: configuration) { presented in
+            await Self.verifyClient(presented, roots: trusted, intermediates: caChain)
+        }
+    }
+
+    static func verifyClient(
+        _ presented: [NIOSSLCertificate], roots: [Certificate], intermediates: [Certificate]
+    ) async -> NIOSSLVerificationResult {
+        let parsed = presented.compactMap { certificate -> Certificate? in
+            guard let der = try? certificate.toDERBytes() else { return nil }
+            return try? CertificateParsing.certificates(fromPEMOrDER: der).first
+        }
+        guard let leaf = parsed.first, parsed.count == presented.count else { return .failed }
+        var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
+            RFC5280Policy()
+        }
+        let result = await verifier.validate(
+            leaf: leaf, intermediates: CertificateStore(intermediates + parsed.dropFirst()))
+        if case .validCertificate = result { return .certificateVerified }
+        return .failed
+    }
+
+    // MARK: - Responses
+
+    /// Who asked: a provisioner or a client certificate's subject, for the log line of a refusal.
+    final class Requester: Sendable {
+        private let value = Mutex("anonymous")
+        func set(_ text: String) { value.withLock { $0 = text } }
+        var text: String { value.withLock { $0 } }
+    }
+
+    /// Runs a handler; a thrown error becomes a JSON error response, counted and logged with the requester.
+    private func respond(
+        route: String,
+        _ context: CAServiceRequestContext,
+        _ body: (Requester) async throws -> Response
+    ) async -> Response {
+        let requester = Requester()
+        do {
+            return try await body(requester)
+        } catch {
+            let failure = CAServiceError.from(error)
+            metrics.refused(failure.reason)
+            var metadata: Logger.Metadata = [
+                "hpcs.ca.route": "\(route)",
+                "hpcs.ca.requester": "\(requester.text)",
+                "hpcs.ca.reason": "\(failure.reason)",
+                "hpcs.http.status": "\(failure.status)",
+                "hpcs.ca.message": "\(failure.message)",
+            ]
+            if failure.status >= 500, let cause = humanReadableCause(error) {
+                metadata["hpcs.ca.cause"] = "\(cause)"
+            }
+            context.logger.log(level: failure.status >= 500 ? .error : .notice, "request refused", metadata: metadata)
+            return Self.errorResponse(failure)
+        }
+    }
+
+    private func humanReadableCause(_ error: any Error) -> String? {
+        guard let error = error as? CertificateAuthorityError else { return nil }
+        var text = error.message
+        if let cause = error.cause { text += ": " + (humanReadableMessage(of: cause) ?? "failure") }
+        return text
+    }
+
+    static func errorResponse(_ error: CAServiceError) -> Response {
+        jsonResponse(status: error.status, ["status": error.status, "message": error.message])
+    }
+
+    static func jsonResponse(status: Int, _ object: [String: Any]) -> Response {
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
+        return Response(
+            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func pem(_ der: [UInt8]) -> String {
+        "-----BEGIN CERTIFICATE-----\n"
+            + Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+            + "\n-----END CERTIFICATE-----\n"
+    }
+
+    static func pemResponse(_ chain: some Sequence<[UInt8]>) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/x-pem-file"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: chain.map(pem).joined())))
+    }
+
+    /// The body as a JSON object with only `allowed` members, within the size limit.
+    func jsonBody(_ request: Request, allowed: Set<String>) async throws -> [String: Any] {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: configuration.maximumBodySize)
+        } catch is NIOTooManyBytesError {
+            throw CAServiceError(
+                status: 413, reason: .bodyTooLarge,
+                message: "the request body is larger than \(configuration.maximumBodySize / 1024) KiB")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
+            throw CAServiceError.badRequest("the request body is not a JSON object")
+        }
+        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw CAServiceError.badRequest(
+                "unknown member \(ProvisionerToken.printable(unknown)) in the request (expected "
+                    + allowed.sorted().joined(separator: ", ") + ")")
+        }
+        return object
+    }
+
+    // MARK: - Tokens
+
+    /// Verifies a one-time token for `path` (signature, claims), without consuming its id.
+    func verifyToken(_ text: String, path: String, _ requester: Requester) async throws -> ProvisionerToken {
+        let unverified = try ProvisionerToken.read(text)
+        let name = ProvisionerToken.printable(unverified.issuer)
+        requester.set("provisioner \(name)")
+        let record = try await metrics.database("provisioner") {
+            try await store.provisioner(named: unverified.issuer)
+        }
+        guard let record else {
+            throw CAServiceError.unauthorized(.unknownProvisioner, "no provisioner \(name) is registered")
+        }
+        let key = try await keyCache.key(for: record)
+        guard unverified.algorithm == key.algorithm, await key.verifies(text) else {
+            throw CAServiceError.unauthorized(
+                .tokenSignature, "the token's signature does not verify with provisioner \(name)'s key")
+        }
+        return try ProvisionerToken.check(
+            unverified,
+            audiences: configuration.audiences(for: path, boundPort: (try? await port.wait()) ?? configuration.port),
+            audiencePath: path,
+            pathOnly: configuration.audiencePathOnly,
+            now: Date(),
+            clockSkew: configuration.clockSkew.timeInterval,
+            maximumLifetime: configuration.maximumTokenLifetime.timeInterval)
+    }
+
+    /// Consumes the token's id in the shared store: refused when any node accepted it before.
+    func consume(_ token: ProvisionerToken) async throws {
+        // Kept past the token's expiry plus the skew, so an id is never forgotten while its token could pass.
+        let keepUntil = token.expiresAt.addingTimeInterval(configuration.clockSkew.timeInterval + 60)
+        let first = try await metrics.database("token") {
+            try await store.consumeTokenID(token.tokenID, provisioner: token.provisioner, expiresAt: keepUntil)
+        }
+        guard first else {
+            throw CAServiceError.unauthorized(.tokenReplayed, "the token was already used (one-time token)")
+        }
+    }
+
+    // MARK: - Client certificates
+
+    /// The certificate the client presented over mutual TLS, checked against the store: recorded exactly, not
+    /// revoked, not expired.
+    func clientCertificate(
+        _ context: CAServiceRequestContext, _ requester: Requester
+    ) async throws -> (Certificate, IssuedCertificateRecord) {
+        guard let der = await context.peerCertificateDER() else {
+            throw CAServiceError.unauthorized(
+                .clientCertificateRequired, "this request needs a client certificate (mutual TLS) issued by this CA")
+        }
+        guard let certificate = try? CertificateParsing.certificates(fromPEMOrDER: der).first else {
+            throw CAServiceError.unauthorized(.clientCertificateUnknown, "the client certificate cannot be read")
+        }
+        requester.set("certificate \(ProvisionerToken.printable(String(describing: certificate.subject)))")
+        let serial = Self.hex(certificate.serialNumber.bytes)
+        let record = try await metrics.database("lookup") { try await store.certificate(serial: serial) }
+        guard let record, record.certificateDER == der else {
+            throw CAServiceError.unauthorized(
+                .clientCertificateUnknown, "the client certificate (serial \(serial)) was not issued by this CA")
+        }
+        guard !record.isRevoked else {
+            throw CAServiceError.forbidden(.revoked, "the client certificate (serial \(serial)) is revoked")
+        }
+        guard record.notValidAfter > Date() else {
+            throw CAServiceError.unauthorized(.expired, "the client certificate (serial \(serial)) has expired")
+        }
+        return (certificate, record)
+    }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: - Sign, renew, revoke
+
+    func sign(
+        _ request: Request, _ context: CAServiceRequestContext, _ requester: Requester
+    ) async throws -> Response {
+        let body = try await jsonBody(request, allowed: ["csr", "ott"])
+        guard let csrText = body["csr"] as? String, let tokenText = body["ott"] as? String else {
+            throw CAServiceError.badRequest("the request needs \"csr\" (PEM) and \"ott\" (the one-time token)")
+        }
+        let token = try await verifyToken(tokenText, path: "/1.0/sign", requester)
+        let csr = try Self.readCSR(csrText)
+        try SubjectNames.check(csr: csr, token: token)
+        try await consume(token)
+        let issued = try await issue(csr: csr, sans: nil)
+        context.logger.info(
+            "issued certificate",
+            metadata: [
+                "hpcs.ca.requester": "\(requester.text)", "hpcs.ca.serial": "\(issued.serialNumber)",
+                "hpcs.ca.subject": "\(ProvisionerToken.printable(String(describing: issued.certificate.subject)))",
+            ])
+        return Self.issuedResponse(issued)
+    }
+
+    func renew(
+        _ request: Request, _ context: CAServiceRequestContext, _ requester: Requester
+    ) async throws -> Response {
+        let (current, record) = try await clientCertificate(context, requester)
+        let body = try await jsonBody(request, allowed: ["csr"])
+        guard let csrText = body["csr"] as? String else {
+            throw CAServiceError.badRequest(
+                "the request needs \"csr\" (PEM): a request signed by the current certificate's key")
+        }
+        let csr = try Self.readCSR(csrText)
+        guard csr.publicKey == current.publicKey else {
+            throw CAServiceError.forbidden(.namesMismatch, "the CSR's key is not the current certificate's key")
+        }
+        let sans: [GeneralName]
+        do {
+            sans = Array(try current.extensions.subjectAlternativeNames ?? SubjectAlternativeNames())
+        } catch {
+            throw CAServiceError.badRequest("the current certificate's names cannot be read")
+        }
+        guard csr.subject == current.subject else {
+            throw CAServiceError.forbidden(.namesMismatch, "the CSR's subject is not the current certificate's")
+        }
+        let issued = try await issue(csr: csr, sans: sans)
+        context.logger.info(
+            "renewed certificate",
+            metadata: [
+                "hpcs.ca.requester": "\(requester.text)", "hpcs.ca.serial": "\(issued.serialNumber)",
+                "hpcs.ca.previous_serial": "\(record.serialNumber)",
+            ])
+        return Self.issuedResponse(issued)
+    }
+
+    func revoke(
+        _ request: Request, _ context: CAServiceRequestContext, _ requester: Requester
+    ) async throws -> Response {
+        let body = try await jsonBody(request, allowed: ["serial", "reasonCode", "reason", "ott", "passive"])
+        guard let serialText = body["serial"] as? String, let serial = Self.normalizedSerial(serialText) else {
+            throw CAServiceError.badRequest("the request needs \"serial\", the serial number in hex")
+        }
+        var reason = RevocationReason.unspecified
+        if body["reasonCode"] != nil {
+            // Read with a decoder, which tells a number from a JSON boolean (JSONSerialization does not).
+            struct ReasonCode: Decodable { var reasonCode: Int }
+            let data = try? JSONSerialization.data(withJSONObject: ["reasonCode": body["reasonCode"] ?? 0])
+            let decoded = data.flatMap { try? JSONDecoder().decode(ReasonCode.self, from: $0) }
+            guard let code = decoded?.reasonCode, !(body["reasonCode"] is String),
+                [0, 1, 2, 3, 4, 5, 6, 9].contains(code)
+            else {
+                throw CAServiceError.badRequest(
+                    "\"reasonCode\" must be an RFC 5280 reason code: 0 to 6 or 9 (8, removeFromCRL, is not a reason)")
+            }
+            reason = RevocationReason(rawValue: code)
+        }
+        if let tokenText = body["ott"] as? String {
+            let token = try await verifyToken(tokenText, path: "/1.0/revoke", requester)
+            guard Self.normalizedSerial(token.subject) == serial else {
+                throw CAServiceError.forbidden(
+                    .namesMismatch, "the token's subject (sub) is not the serial number \(serial)")
+            }
+            try await consume(token)
+        } else if body["ott"] != nil {
+            throw CAServiceError.badRequest("\"ott\" must be a string (the one-time token)")
+        } else {
+            let (_, record) = try await clientCertificate(context, requester)
+            guard record.serialNumber == serial else {
+                throw CAServiceError.forbidden(
+                    .namesMismatch, "a client certificate revokes only itself, not serial \(serial)")
+            }
+        }
+        _ = try await metrics.database("revoke") { try await ca.revoke(serialNumber: serial, reason: reason) }
+        metrics.revoked.increment()
+        context.logger.notice(
+            "revoked certificate",
+            metadata: [
+                "hpcs.ca.requester": "\(requester.text)", "hpcs.ca.serial": "\(serial)",
+                "hpcs.ca.reason": "\(reason)",
+            ])
+        do {
+            _ = try await crlRefresher.regenerate(metrics: metrics, fresh: true)
+        } catch {
+            // The revocation stands (it is in the store); the next /crl or the periodic check signs the CRL.
+            context.logger.error(
+                "CRL not regenerated after a revocation",
+                metadata: ["hpcs.ca.cause": "\(CAServiceError.from(error).message)"])
+        }
+        return Self.jsonResponse(status: 200, ["status": "ok"])
+    }
+
+    func issue(csr: CertificateSigningRequest, sans: [GeneralName]?) async throws -> IssuedCertificate {
+        let (profile, validity) = (configuration.profile, configuration.validity)
+        let issued = try await metrics.hsm("issue") {
+            try await ca.sign(csr: csr, profile: profile, validity: validity, sans: sans)
+        }
+        metrics.issued.increment()
+        return issued
+    }
+
+    static func readCSR(_ text: String) throws -> CertificateSigningRequest {
+        let csr: CertificateSigningRequest
+        do {
+            csr = try CertificateParsing.certificateSigningRequest(fromPEMOrDER: Array(text.utf8))
+        } catch {
+            throw CAServiceError(status: 400, reason: .csrInvalid, message: "\"csr\" is not a PEM certificate request")
+        }
+        guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
+            throw CAServiceError(status: 400, reason: .csrInvalid, message: "the CSR signature does not verify")
+        }
+        return csr
+    }
+
+    static func issuedResponse(_ issued: IssuedCertificate) -> Response {
+        let chain = issued.chainDER.map(pem)
+        return jsonResponse(
+            status: 201,
+            [
+                "crt": chain.first ?? "",
+                "ca": chain.dropFirst().first ?? "",
+                "certChain": chain,
+            ])
+    }
+
+    static func normalizedSerial(_ text: String) -> String? {
+        let hex = text.lowercased().replacingOccurrences(of: ":", with: "")
+        guard !hex.isEmpty, hex.count <= 40, hex.allSatisfy({ $0.isHexDigit }) else { return nil }
+        return hex
+    }
+
+    // MARK: - CRL
+
+    /// The DER of the store's latest CRL, signed again first when it is missing or close to its `nextUpdate`.
+    func currentCRL() async throws -> [UInt8] {
+        if let stored = try await metrics.database("crl", { try await store.latestCRL() }),
+            stored.nextUpdate.timeIntervalSinceNow > configuration.crlRenewalMargin.timeInterval
+        {
+            return stored.der
+        }
+        return try await crlRefresher.regenerate(metrics: metrics)
+    }
+
+    func refreshCRLIfDue() async {
+        do {
+            _ = try await currentCRL()
+        } catch {
+            logger.error(
+                "CRL refresh failed", metadata: ["hpcs.ca.cause": "\(CAServiceError.from(error).message)"])
+        }
+    }
+
+    // MARK: - Health
+
+    func health() async -> Response {
+        let timeout = configuration.healthTimeout
+        let client = self.client
+        let store = self.store
+        let metrics = self.metrics
+        async let hsm = Self.check(timeout) {
+            try await metrics.hsm("probe") { _ = try await client.generateRandom(count: 8) }
+        }
+        async let database = Self.check(timeout) {
+            try await metrics.database("ping") { try await store.ping() }
+        }
+        let certificate: String
+        do {
+            let fields = try await ca.certificate()
+            let now = Date()
+            certificate =
+                fields.notValidBefore <= now && now < fields.notValidAfter
+                ? "ok" : "the CA certificate is outside its validity"
+        } catch {
+            certificate = "the CA has no certificate"
+        }
+        let checks = ["hsm": await hsm, "database": await database, "certificate": certificate]
+        let failing = checks.filter { $0.value != "ok" }.keys.sorted()
+        if failing.isEmpty {
+            return Self.jsonResponse(status: 200, ["status": "ok", "checks": checks])
+        }
+        logger.error(
+            "health check failed",
+            metadata: checks.reduce(into: Logger.Metadata()) { $0["hpcs.ca.health.\($1.key)"] = "\($1.value)" })
+        return Self.jsonResponse(
+            status: 503,
+            [
+                "status": 503,
+                "message": "unhealthy: " + failing.map { "\($0): \(checks[$0] ?? "")" }.joined(separator: "; "),
+                "checks": checks,
+            ])
+    }
+
+    /// "ok", or what failed: an error's message, or a timeout.
+    static func check(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> Void) async -> String {
+        let outcome = await withTimeout(timeout) {
+            do {
+                try await body()
+                return "ok"
+            } catch {
+                return humanReadableMessage(of: error) ?? "failed"
+            }
+        }
+        return outcome ?? "no answer within \(timeout)"
+    }
+}
+
+/// Runs `body` in a task of its own; `nil` when it has not finished within `timeout` (it is then cancelled and
+/// not waited for).
+func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
+    let gate = OnceGate<T?>()
+    return await withCheckedContinuation { continuation in
+        gate.arm(continuation)
+        let work = Task {
+            gate.resume(returning: await body())
+        }
+        Task {
+            try? await Task.sleep(for: timeout)
+            if gate.resume(returning: nil) { work.cancel() }
+        }
+    }
+}
+
+/// A continuation resumed once, by whichever side comes first.
+final class OnceGate<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, Never>?>(nil)
+
+    func arm(_ continuation: CheckedContinuation<T, Never>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    /// Resumes with `value` unless already resumed; returns whether this call did.
+    @discardableResult
+    func resume(returning value: T) -> Bool {
+        guard let waiting = continuation.withLock({ $0.take() }) else { return false }
+        waiting.resume(returning: value)
+        return true
+    }
+}
+
+/// The port once the server listens, for ``CAService/boundPort()``.
+final class PortBox: Sendable {
+    private struct State {
+        var port: Int?
+        var failed = false
+        var waiters: [CheckedContinuation<Int, any Error>] = []
+    }
+    private let state = Mutex(State())
+
+    func set(_ port: Int) {
+        let waiters = state.withLock { state in
+            state.port = port
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: port) }
+    }
+
+    func fail() {
+        let waiters = state.withLock { state in
+            state.failed = true
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters {
+            waiter.resume(throwing: CAServiceError.unavailable("the CA service is not listening"))
+        }
+    }
+
+    func wait() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<Int, any Error>? = state.withLock { state in
+                if let port = state.port { return .success(port) }
+                if state.failed { return .failure(CAServiceError.unavailable("the CA service is not listening")) }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+}
+
+/// Parsed provisioner keys, by name, kept while the stored key text is unchanged.
+actor ProvisionerKeyCache {
+    private var keys: [String: (text: String, key: ProvisionerKey)] = [:]
+
+    func key(for record: ProvisionerRecord) async throws -> ProvisionerKey {
+        if let cached = keys[record.name], cached.text == record.publicKey { return cached.key }
+        let key: ProvisionerKey
+        do {
+            key = try await ProvisionerKey(text: record.publicKey)
+        } catch {
+            throw CAServiceError(
+                status: 500, reason: .internalError,
+                message: "provisioner \(ProvisionerToken.printable(record.name))'s stored key is unusable")
+        }
+        if keys.count > 1024 { keys.removeAll() }
+        keys[record.name] = (record.publicKey, key)
+        return key
+    }
+}
+
+/// Signs CRLs one at a time on this node: concurrent requests for a new CRL share one signature.
+actor CRLRefresher {
+    private let ca: CertificateAuthority
+    private let validity: Duration
+    private var inFlight: Task<[UInt8], any Error>?
+
+    init(ca: CertificateAuthority, validity: Duration) {
+        self.ca = ca
+        self.validity = validity
+    }
+
+    /// Signs a new CRL (stored as the latest for every node) and returns its DER. Joins one being signed, unless
+    /// `fresh` (after a revocation: one that began before it may miss it), which waits for it and signs anew.
+    func regenerate(metrics: CAServiceMetrics, fresh: Bool = false) async throws -> [UInt8] {
+        while let inFlight {
+            let value = try? await inFlight.value
+            if !fresh, let value { return value }
+            if self.inFlight == inFlight { self.inFlight = nil }
+        }
+        let (ca, validity) = (self.ca, self.validity)
+        let task = Task {
+            try await metrics.hsm("crl") { try await ca.generateCRL(validity: validity).der }
+        }
+        inFlight = task
+        defer { inFlight = nil }
+        return try await task.value
+    }
+}

@@ -1,1 +1,0 @@
-// The CA as an HTTP service: `hpcs-tool ca serve`. See docs/ARCHITECTURE.md.

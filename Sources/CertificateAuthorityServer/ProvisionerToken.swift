@@ -1,0 +1,152 @@
+import Foundation
+
+/// A provisioner's one-time token, read and checked: a compact JWS (ES256 or EdDSA) whose claims are
+///
+/// - `iss`: the provisioner's name (as registered with `hpcs-tool ca provisioner add --name`);
+/// - `sub`: the name to certify (for `/1.0/sign`) or the serial number in hex (for `/1.0/revoke`);
+/// - `sans`: more names to certify (optional, a list of strings);
+/// - `aud`: the URL of the endpoint the token is for (a string or a list of strings; see
+///   ``CAServiceConfiguration/audiences(for:)``);
+/// - `iat`, `exp` (and optionally `nbf`): NumericDate seconds; `exp - iat` (and `exp - nbf`) at most
+///   ``CAServiceConfiguration/maximumTokenLifetime``; all checked with ``CAServiceConfiguration/clockSkew``;
+/// - `jti`: a unique id, accepted once across every node on the same store.
+struct ProvisionerToken: Sendable {
+    var provisioner: String
+    var subject: String
+    var sans: [String]
+    var tokenID: String
+    var expiresAt: Date
+
+    /// The largest token read.
+    static let maximumSize = 8 * 1024
+
+    /// The parts of a token that can be read before the provisioner is known.
+    struct Unverified {
+        var algorithm: String
+        var claims: [String: Any]
+        var times: Times
+        var issuer: String
+    }
+
+    /// The NumericDate claims, read with a decoder that refuses a string or a boolean where a number belongs.
+    struct Times: Decodable {
+        var exp: Double?
+        var iat: Double?
+        var nbf: Double?
+    }
+
+    /// Reads the header and claims without checking the signature: only to find the provisioner (`iss`).
+    static func read(_ token: String) throws -> Unverified {
+        guard token.utf8.count <= maximumSize else {
+            throw CAServiceError.unauthorized(.tokenMalformed, "the token is longer than \(maximumSize) bytes")
+        }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerBytes = base64URLDecoded(parts[0]),
+            let payloadBytes = base64URLDecoded(parts[1]),
+            let header = try? JSONSerialization.jsonObject(with: headerBytes) as? [String: Any],
+            let claims = try? JSONSerialization.jsonObject(with: payloadBytes) as? [String: Any]
+        else {
+            throw CAServiceError.unauthorized(.tokenMalformed, "the token is not a compact JWS with JSON claims")
+        }
+        guard let algorithm = header["alg"] as? String, algorithm == "ES256" || algorithm == "EdDSA" else {
+            throw CAServiceError.unauthorized(.tokenMalformed, "the token's algorithm must be ES256 or EdDSA")
+        }
+        guard header["crit"] == nil else {
+            throw CAServiceError.unauthorized(.tokenMalformed, "the token has critical header parameters (crit)")
+        }
+        guard let issuer = claims["iss"] as? String, !issuer.isEmpty else {
+            throw CAServiceError.unauthorized(.tokenClaims, "the token has no issuer (iss, the provisioner's name)")
+        }
+        guard let times = try? JSONDecoder().decode(Times.self, from: payloadBytes),
+            [times.exp, times.iat, times.nbf].allSatisfy({ $0?.isFinite ?? true })
+        else {
+            throw CAServiceError.unauthorized(.tokenClaims, "the token's iat, nbf and exp must be NumericDate seconds")
+        }
+        return Unverified(algorithm: algorithm, claims: claims, times: times, issuer: issuer)
+    }
+
+    /// Checks a token whose signature verified: audience, times, lifetime and claims. The `jti` is not consumed
+    /// here.
+    static func check(
+        _ token: Unverified,
+        audiences: Set<String>,
+        audiencePath: String,
+        pathOnly: Bool,
+        now: Date,
+        clockSkew: TimeInterval,
+        maximumLifetime: TimeInterval
+    ) throws -> ProvisionerToken {
+        let claims = token.claims
+        let provisioner = printable(token.issuer)
+        let audienceValues: [String]
+        if let single = claims["aud"] as? String {
+            audienceValues = [single]
+        } else if let list = claims["aud"] as? [String] {
+            audienceValues = list
+        } else {
+            throw CAServiceError.unauthorized(.tokenClaims, "the token from \(provisioner) has no audience (aud)")
+        }
+        let matches = audienceValues.contains { value in
+            if audiences.contains(value) { return true }
+            guard pathOnly, let components = URLComponents(string: value) else { return false }
+            return components.path == audiencePath && components.query == nil && components.fragment == nil
+        }
+        guard matches else {
+            throw CAServiceError.unauthorized(
+                .tokenAudience,
+                "the token's audience is not this service's \(audiencePath) URL (expected "
+                    + (pathOnly ? "a URL with path \(audiencePath)" : audiences.sorted().joined(separator: " or "))
+                    + ")")
+        }
+        guard let expires = token.times.exp, let issuedAt = token.times.iat else {
+            throw CAServiceError.unauthorized(.tokenClaims, "the token needs iat and exp (NumericDate seconds)")
+        }
+        let notBefore = token.times.nbf
+        let current = now.timeIntervalSince1970
+        guard expires + clockSkew > current else {
+            throw CAServiceError.unauthorized(.tokenExpired, "the token has expired")
+        }
+        guard (notBefore ?? issuedAt) - clockSkew <= current, issuedAt - clockSkew <= current else {
+            throw CAServiceError.unauthorized(.tokenNotYetValid, "the token is not valid yet (nbf or iat in the future)")
+        }
+        guard expires > issuedAt, expires - issuedAt <= maximumLifetime,
+            expires - (notBefore ?? issuedAt) <= maximumLifetime
+        else {
+            throw CAServiceError.unauthorized(
+                .tokenClaims,
+                "the token lives longer than \(Int(maximumLifetime)) seconds (exp - iat); one-time tokens are short")
+        }
+        guard let subject = claims["sub"] as? String, !subject.isEmpty, subject.utf8.count <= 1024 else {
+            throw CAServiceError.unauthorized(.tokenClaims, "the token has no subject (sub)")
+        }
+        var sans: [String] = []
+        if let value = claims["sans"] {
+            guard let list = value as? [String], list.count <= 1024 else {
+                throw CAServiceError.unauthorized(.tokenClaims, "the token's sans is not a list of strings")
+            }
+            sans = list
+        }
+        guard let tokenID = claims["jti"] as? String, !tokenID.isEmpty, tokenID.utf8.count <= 256 else {
+            throw CAServiceError.unauthorized(.tokenClaims, "the token has no id (jti, at most 256 bytes)")
+        }
+        return ProvisionerToken(
+            provisioner: token.issuer, subject: subject, sans: sans, tokenID: tokenID,
+            expiresAt: Date(timeIntervalSince1970: expires))
+    }
+
+    static func base64URLDecoded(_ text: Substring) -> Data? {
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            return nil
+        }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64)
+    }
+
+    /// A name from a token, safe for a message or a log: printable ASCII, at most 64 characters.
+    static func printable(_ text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: text.unicodeScalars.prefix(64).filter { $0.isASCII && $0.value >= 0x20 && $0 != "\u{7F}" })
+        return "'" + String(scalars) + "'"
+    }
+}

@@ -1,1 +1,0 @@
-// Tests of the CA HTTP service; see Sources/CertificateAuthorityServer.
