@@ -103,31 +103,49 @@ public struct CRN: Sendable, Hashable, CustomStringConvertible, LosslessStringCo
         ].joined(separator: ":")
     }
 
+    /// Which Key Protect plan a `kms` CRN's instance was created with. A Dedicated instance is service `kms` with
+    /// plan `dedicated`, so its CRN reads exactly like a Standard one: only the user can say which it is, and the
+    /// plan decides the endpoint (Standard: one regional host; Dedicated: one host per instance).
+    public enum Plan: String, Sendable, Hashable, CaseIterable {
+        /// Key Protect Standard (multi-tenant): `https://<region>.kms.cloud.ibm.com`.
+        case standard
+        /// Key Protect Dedicated (single-tenant, KYOK): `https://<instance>.api.<region>.kms.appdomain.cloud`.
+        case dedicated
+    }
+
     /// The base URL of the service's KMS API for this CRN, without `/api/v2`.
     ///
-    /// | service | public | private |
+    /// | service, plan | public | private |
     /// | --- | --- | --- |
-    /// | `kms` | `https://<region>.kms.cloud.ibm.com` | `https://private.<region>.kms.cloud.ibm.com` |
+    /// | `kms`, standard | `https://<region>.kms.cloud.ibm.com` | `https://private.<region>.kms.cloud.ibm.com` |
+    /// | `kms`, dedicated | `https://<instance>.api.<region>.kms.appdomain.cloud` | `https://<instance>.api.private.<region>.kms.appdomain.cloud` |
     /// | `hs-crypto` | `https://<instance>.api.<region>.hs-crypto.appdomain.cloud` | `https://<instance>.api.private.<region>.hs-crypto.appdomain.cloud` |
     ///
-    /// Legacy port-based HPCS instances (`api.<region>.hs-crypto.cloud.ibm.com:<port>`) cannot be derived from the
-    /// CRN: pass their URL as an explicit endpoint.
+    /// The Dedicated public form is the one Key Protect's documentation gives (`provision-ded-instance`); the private
+    /// form follows the HPCS pattern and appears in IBM's published Terraform examples, not in the Key Protect
+    /// reference itself: when in doubt, copy the instance's endpoint from the console and pass it explicitly.
     ///
-    /// - Throws: ``KeyProtectError/invalidArgument`` for another service, or a region or instance that is not a
-    ///   DNS label.
-    public func endpoint(network: Network = .public) throws -> String {
+    /// Legacy port-based HPCS instances (`api.<region>.hs-crypto.cloud.ibm.com:<port>`) cannot be derived from the
+    /// CRN: pass their URL as an explicit endpoint. An explicit endpoint always wins over a derived one.
+    ///
+    /// - Throws: ``KeyProtectError/invalidArgument`` for another service, `plan: .dedicated` with a CRN that is not
+    ///   `kms` (an HPCS instance is no Key Protect plan), or a region or instance that is not a DNS label.
+    public func endpoint(network: Network = .public, plan: Plan = .standard) throws -> String {
+        try check(plan: plan)
         guard Self.isHostLabel(region) else {
             throw KeyProtectError(code: .invalidArgument, message: "the CRN's region is not a valid host name label")
         }
-        switch service {
-        case .keyProtect:
+        switch (service, plan) {
+        case (.keyProtect, .standard):
             return network == .public
                 ? "https://\(region).kms.cloud.ibm.com" : "https://private.\(region).kms.cloud.ibm.com"
-        case .hyperProtectCrypto:
-            guard Self.isHostLabel(instanceID) else {
-                throw KeyProtectError(
-                    code: .invalidArgument, message: "the CRN's instance is not a valid host name label")
-            }
+        case (.keyProtect, .dedicated):
+            try checkInstanceLabel()
+            return network == .public
+                ? "https://\(instanceID).api.\(region).kms.appdomain.cloud"
+                : "https://\(instanceID).api.private.\(region).kms.appdomain.cloud"
+        case (.hyperProtectCrypto, _):
+            try checkInstanceLabel()
             return network == .public
                 ? "https://\(instanceID).api.\(region).hs-crypto.appdomain.cloud"
                 : "https://\(instanceID).api.private.\(region).hs-crypto.appdomain.cloud"
@@ -136,6 +154,30 @@ public struct CRN: Sendable, Hashable, CustomStringConvertible, LosslessStringCo
                 code: .invalidArgument,
                 message: "no known endpoint for service '\(service.name)'; pass an explicit endpoint"
             )
+        }
+    }
+
+    /// Checks that `plan` can describe this CRN's instance: `.dedicated` only for service `kms`.
+    ///
+    /// - Throws: ``KeyProtectError/invalidArgument`` naming the reason: an `hs-crypto` CRN names an HPCS instance,
+    ///   which has no Key Protect plan (its endpoint is per instance already); another service has no plans here.
+    public func check(plan: Plan) throws {
+        guard plan == .dedicated, service != .keyProtect else { return }
+        if service == .hyperProtectCrypto {
+            throw KeyProtectError(
+                code: .invalidArgument,
+                message: "the CRN names a Hyper Protect Crypto Services instance (hs-crypto), not Key Protect (kms): "
+                    + "'dedicated' is a Key Protect plan, and an HPCS instance's endpoint is derived without it")
+        }
+        throw KeyProtectError(
+            code: .invalidArgument,
+            message: "'dedicated' is a Key Protect plan; the CRN names service '\(service.name)', not kms")
+    }
+
+    private func checkInstanceLabel() throws {
+        guard Self.isHostLabel(instanceID) else {
+            throw KeyProtectError(
+                code: .invalidArgument, message: "the CRN's instance is not a valid host name label")
         }
     }
 

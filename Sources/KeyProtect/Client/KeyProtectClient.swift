@@ -89,9 +89,20 @@ public final class KeyProtectClient: Sendable {
     }
 
     /// A client for the instance a key CRN names, at the endpoint the CRN implies unless `endpoint` overrides it.
+    ///
+    /// - Parameters:
+    ///   - crn: the root key's CRN; gives the instance id and, with `network` and `plan`, the endpoint.
+    ///   - network: the public or private endpoint.
+    ///   - plan: `.dedicated` for a Key Protect Dedicated instance (a `kms` CRN cannot say so itself): the endpoint
+    ///     becomes `https://<instance>.api.<region>.kms.appdomain.cloud`. See ``CRN/endpoint(network:plan:)``.
+    ///   - endpoint: an explicit KMS base URL; it wins over the derived one (a `.dedicated` plan is still checked
+    ///     against the CRN).
+    /// - Throws: ``KeyProtectError/invalidArgument`` for `plan: .dedicated` with a CRN that is not `kms`, or a CRN
+    ///   no endpoint can be derived from when none is given; as ``init(endpoint:instanceID:tokenSource:configuration:httpClient:clock:logger:)``.
     public convenience init(
         crn: CRN,
         network: CRN.Network = .public,
+        plan: CRN.Plan = .standard,
         endpoint: String? = nil,
         tokenSource: any BearerTokenSource,
         configuration: Configuration = .defaults,
@@ -100,7 +111,7 @@ public final class KeyProtectClient: Sendable {
         logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
         try self.init(
-            endpoint: try endpoint ?? crn.endpoint(network: network),
+            endpoint: try Self.endpoint(explicit: endpoint, crn: crn, network: network, plan: plan),
             instanceID: crn.instanceID,
             tokenSource: tokenSource,
             configuration: configuration,
@@ -140,10 +151,12 @@ public final class KeyProtectClient: Sendable {
         )
     }
 
-    /// A client for the instance a key CRN names, exchanging `apiKey` for tokens.
+    /// A client for the instance a key CRN names, exchanging `apiKey` for tokens. `plan` and `endpoint` as in
+    /// ``init(crn:network:plan:endpoint:tokenSource:configuration:httpClient:clock:logger:)``.
     public convenience init(
         crn: CRN,
         network: CRN.Network = .public,
+        plan: CRN.Plan = .standard,
         endpoint: String? = nil,
         apiKey: APIKey,
         iamConfiguration: IAMTokenProvider.Configuration = .defaults,
@@ -153,7 +166,7 @@ public final class KeyProtectClient: Sendable {
         logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
         try self.init(
-            endpoint: try endpoint ?? crn.endpoint(network: network),
+            endpoint: try Self.endpoint(explicit: endpoint, crn: crn, network: network, plan: plan),
             instanceID: crn.instanceID,
             apiKey: apiKey,
             iamConfiguration: iamConfiguration,
@@ -162,6 +175,12 @@ public final class KeyProtectClient: Sendable {
             clock: clock,
             logger: logger
         )
+    }
+
+    /// The explicit endpoint when given (after checking that `plan` fits the CRN), else the derived one.
+    private static func endpoint(explicit: String?, crn: CRN, network: CRN.Network, plan: CRN.Plan) throws -> String {
+        try crn.check(plan: plan)
+        return try explicit ?? crn.endpoint(network: network, plan: plan)
     }
 
     private static func isHeaderSafe(_ value: String) -> Bool {

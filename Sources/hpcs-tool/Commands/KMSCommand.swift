@@ -17,7 +17,9 @@ struct KMSCommand: AsyncParsableCommand {
         abstract: "Key Protect / HPCS KMS: wrap, unwrap, rewrap, rotate and inspect a root key.",
         discussion: """
             The root key comes from --crn (instance id, key id, region and endpoint derived from it) or from
-            --kms-endpoint/HPCS_KMS_ENDPOINT with --instance-id and --key-id. The API key comes from HPCS_API_KEY or
+            --kms-endpoint/HPCS_KMS_ENDPOINT with --instance-id and --key-id. A Key Protect Dedicated instance has a
+            kms CRN like a Standard one: --dedicated derives its own host (https://<instance>.api.<region>.kms.
+            appdomain.cloud); an explicit --kms-endpoint always wins. The API key comes from HPCS_API_KEY or
             --api-key-file, never from a flag. With no endpoint and no CRN a command fails, unless --mock asks for a
             throwaway Key Protect mock started in process with a demo root key; its keys live only while the command
             runs (use `hpcs-tool mock kms` for a mock that stays up). Wrapped keys and unwrapped plaintext are base64
@@ -25,7 +27,7 @@ struct KMSCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Wrap.self, Unwrap.self, Rewrap.self, Rotate.self, Key.self, Versions.self, Enable.self,
-            Disable.self,
+            Disable.self, Endpoint.self,
         ]
     )
 }
@@ -55,6 +57,12 @@ struct KMSOptions: ParsableArguments {
     @Option(help: "Endpoint derived from the CRN: public or private.")
     var network: CRN.Network = .public
 
+    @Flag(
+        help: ArgumentHelp(
+            "The --crn names a Key Protect Dedicated instance: derive https://<instance>.api.<region>.kms.appdomain.cloud.",
+            discussion: "Only with a kms CRN; --kms-endpoint, when given, wins over the derived endpoint."))
+    var dedicated = false
+
     @Flag(help: "Use a throwaway Key Protect mock started in process instead of a KMS (for trying things out).")
     var mock = false
 
@@ -72,36 +80,20 @@ struct KMSOptions: ParsableArguments {
         _ body: @Sendable (KeyProtectClient, _ keyID: String) async throws -> T
     ) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
-        let parsedCRN: CRN?
-        do {
-            parsedCRN = try crn.map { try CRN(parsing: $0) }
-        } catch let error as KeyProtectError {
-            throw CommandFailure("--crn: \(error.message)")
-        }
+        let parsedCRN = try parsedCRN()
         var logger = Logger(label: "hpcs.kms")
         logger.logLevel = verbose ? .debug : .error
 
         if mock {
-            if kmsEndpoint != nil || crn != nil {
-                throw ValidationError("--mock excludes --kms-endpoint and --crn")
+            if kmsEndpoint != nil || crn != nil || dedicated {
+                throw ValidationError("--mock excludes --kms-endpoint, --crn and --dedicated")
             }
             if apiKeyFile != nil || iamEndpoint != nil || plaintext {
                 throw ValidationError("--mock takes no --api-key-file, --iam-endpoint or --plaintext")
             }
             return try await withEmbeddedMock(logger: logger, body)
         }
-        let configured = kmsEndpoint ?? environment["HPCS_KMS_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
-        guard configured != nil || parsedCRN != nil else {
-            throw CommandFailure(
-                "no KMS endpoint: pass --crn or --kms-endpoint URL (or set HPCS_KMS_ENDPOINT) for Key Protect or "
-                    + "HPCS, or --mock to use a throwaway in-process Key Protect mock")
-        }
-        let endpoint: String
-        do {
-            endpoint = try configured ?? (parsedCRN?.endpoint(network: network) ?? "")
-        } catch let error as KeyProtectError {
-            throw CommandFailure("--crn: \(error.message); pass --kms-endpoint")
-        }
+        let endpoint = try resolvedEndpoint(parsedCRN).url
         try checkTransport(endpoint)
         let instance = try agreeing("--instance-id", instanceID, parsedCRN?.instanceID)
         let key = try agreeing("--key-id", keyID, parsedCRN?.keyID)
@@ -121,6 +113,54 @@ struct KMSOptions: ParsableArguments {
             logger: logger
         )
         return try await body(client, key)
+    }
+
+    /// Where calls go, and why: `--kms-endpoint` (or HPCS_KMS_ENDPOINT) wins; otherwise the endpoint derived from
+    /// `--crn`, `--network` and `--dedicated`. `--dedicated` needs a kms `--crn` even with an explicit endpoint, so
+    /// a contradiction is never hidden by the override.
+    func resolvedEndpoint(_ parsedCRN: CRN?) throws -> (url: String, source: String) {
+        let environment = ProcessInfo.processInfo.environment
+        if dedicated {
+            guard let parsedCRN else {
+                throw CommandFailure(
+                    "--dedicated derives the endpoint from the instance id and region of --crn: pass --crn")
+            }
+            do {
+                try parsedCRN.check(plan: .dedicated)
+            } catch let error as KeyProtectError {
+                throw CommandFailure("--dedicated: \(error.message)")
+            }
+        }
+        if let explicit = kmsEndpoint {
+            return (explicit, "--kms-endpoint")
+        }
+        if let fromEnvironment = environment["HPCS_KMS_ENDPOINT"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            return (fromEnvironment, "HPCS_KMS_ENDPOINT")
+        }
+        guard let parsedCRN else {
+            throw CommandFailure(
+                "no KMS endpoint: pass --crn or --kms-endpoint URL (or set HPCS_KMS_ENDPOINT) for Key Protect or "
+                    + "HPCS, or --mock to use a throwaway in-process Key Protect mock")
+        }
+        do {
+            let plan: CRN.Plan = dedicated ? .dedicated : .standard
+            let source =
+                parsedCRN.service == .hyperProtectCrypto
+                ? "derived from --crn (HPCS instance)"
+                : "derived from --crn (Key Protect \(plan == .dedicated ? "Dedicated" : "Standard"))"
+            return (try parsedCRN.endpoint(network: network, plan: plan), source)
+        } catch let error as KeyProtectError {
+            throw CommandFailure("--crn: \(error.message); pass --kms-endpoint")
+        }
+    }
+
+    /// The parsed `--crn`, if given.
+    func parsedCRN() throws -> CRN? {
+        do {
+            return try crn.map { try CRN(parsing: $0) }
+        } catch let error as KeyProtectError {
+            throw CommandFailure("--crn: \(error.message)")
+        }
     }
 
     /// A KeyProtectMock on 127.0.0.1 (a free port) with a demo root key, for as long as `body` runs.
@@ -491,6 +531,46 @@ extension KMSCommand {
                 return try await client.metadata(keyID: keyID)
             }
             printStateChange("disabled", metadata, json: options.json)
+        }
+    }
+}
+
+extension KMSCommand {
+    struct Endpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the KMS endpoint and instance the other kms commands would call, without calling it.",
+            discussion: """
+                The endpoint comes from --kms-endpoint or HPCS_KMS_ENDPOINT when given, else it is derived from --crn,
+                --network and --dedicated: Standard Key Protect https://<region>.kms.cloud.ibm.com, Key Protect
+                Dedicated https://<instance>.api.<region>.kms.appdomain.cloud, HPCS
+                https://<instance>.api.<region>.hs-crypto.appdomain.cloud (private: the private.-forms). Needs no
+                API key.
+                """
+        )
+        @OptionGroup var options: KMSOptions
+
+        func validate() throws {
+            if options.mock { throw ValidationError("endpoint takes no --mock: the mock's address is chosen at start") }
+        }
+
+        func run() async throws {
+            let crn = try options.parsedCRN()
+            let (url, source) = try options.resolvedEndpoint(crn)
+            let instance = options.instanceID ?? crn?.instanceID
+            if let explicit = options.instanceID, let fromCRN = crn?.instanceID, explicit != fromCRN {
+                throw CommandFailure("--instance-id \(explicit) disagrees with the CRN's \(fromCRN)")
+            }
+            if options.json {
+                let plan: String? =
+                    options.dedicated ? "dedicated" : (crn?.service == .keyProtect ? "standard" : nil)
+                printJSON([
+                    "endpoint": url, "source": source, "instanceId": jsonValue(instance),
+                    "keyId": jsonValue(options.keyID ?? crn?.keyID), "plan": jsonValue(plan),
+                ])
+            } else {
+                print(url)
+                printError("endpoint \(source)\(instance.map { "; instance \($0)" } ?? "")")
+            }
         }
     }
 }

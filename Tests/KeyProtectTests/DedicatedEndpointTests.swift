@@ -1,0 +1,131 @@
+import IAM
+import KeyProtect
+import KeyProtectMock
+import Testing
+
+@Suite("Key Protect Dedicated: the endpoint derived from a kms CRN with plan dedicated")
+struct DedicatedEndpointTests {
+    static let instance = "5a0e1c2d-3b4f-4a6b-8c7d-9e0f1a2b3c4d"
+
+    static func crn(service: String, region: String = "eu-de", instance: String = instance) throws -> CRN {
+        try CRN(parsing: "crn:v1:bluemix:public:\(service):\(region):a/acct42:\(instance):key:7b9e0f2a-1111-4222-8333-444455556666")
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var kind: String
+        var service: String
+        var plan: CRN.Plan
+        var network: CRN.Network
+        var expected: String
+        var testDescription: String { "\(kind) \(network)" }
+    }
+
+    @Test(
+        "each kind of CRN gets its endpoint",
+        arguments: [
+            Case(
+                kind: "Standard Key Protect", service: "kms", plan: .standard, network: .public,
+                expected: "https://eu-de.kms.cloud.ibm.com"),
+            Case(
+                kind: "Standard Key Protect", service: "kms", plan: .standard, network: .private,
+                expected: "https://private.eu-de.kms.cloud.ibm.com"),
+            Case(
+                kind: "Key Protect Dedicated", service: "kms", plan: .dedicated, network: .public,
+                expected: "https://\(instance).api.eu-de.kms.appdomain.cloud"),
+            Case(
+                kind: "Key Protect Dedicated", service: "kms", plan: .dedicated, network: .private,
+                expected: "https://\(instance).api.private.eu-de.kms.appdomain.cloud"),
+            Case(
+                kind: "HPCS", service: "hs-crypto", plan: .standard, network: .public,
+                expected: "https://\(instance).api.eu-de.hs-crypto.appdomain.cloud"),
+            Case(
+                kind: "HPCS", service: "hs-crypto", plan: .standard, network: .private,
+                expected: "https://\(instance).api.private.eu-de.hs-crypto.appdomain.cloud"),
+        ])
+    func endpoints(_ testCase: Case) throws {
+        let crn = try Self.crn(service: testCase.service)
+        #expect(try crn.endpoint(network: testCase.network, plan: testCase.plan) == testCase.expected)
+    }
+
+    @Test("the default plan is Standard: a kms CRN alone never yields the Dedicated host")
+    func defaultIsStandard() throws {
+        let crn = try Self.crn(service: "kms")
+        #expect(try crn.endpoint() == "https://eu-de.kms.cloud.ibm.com")
+        #expect(CRN.Plan(rawValue: "dedicated") == .dedicated)
+        #expect(CRN.Plan(rawValue: "Dedicated") == nil)
+    }
+
+    @Test("dedicated with an hs-crypto CRN is refused, naming HPCS as the reason")
+    func dedicatedWithHPCS() throws {
+        let crn = try Self.crn(service: "hs-crypto")
+        let error = try #require(throws: KeyProtectError.self) { try crn.endpoint(plan: .dedicated) }
+        #expect(error.code == .invalidArgument)
+        #expect(error.message.contains("hs-crypto"))
+        #expect(error.message.contains("Key Protect plan"))
+        #expect(throws: KeyProtectError.invalidArgument) { try crn.check(plan: .dedicated) }
+        try crn.check(plan: .standard)
+    }
+
+    @Test("dedicated with another service is refused")
+    func dedicatedWithOtherService() throws {
+        let crn = try Self.crn(service: "cloud-object-storage")
+        let error = try #require(throws: KeyProtectError.self) { try crn.endpoint(plan: .dedicated) }
+        #expect(error.message.contains("cloud-object-storage"))
+    }
+
+    @Test(
+        "an instance or region that is not a host label cannot steer the Dedicated host",
+        arguments: [
+            ("eu-de", "evil.example.com"), ("eu-de", "INSTANCE"), ("eu-de", "-abc"), ("eu-de", "a/b"),
+            ("eu.de", instance), ("EU-DE", instance), ("eu-de#", instance),
+        ])
+    func hostInjection(region: String, instance: String) throws {
+        let crn = try Self.crn(service: "kms", region: region, instance: instance)
+        #expect(throws: KeyProtectError.invalidArgument) { try crn.endpoint(plan: .dedicated) }
+    }
+
+    @Test(
+        "a malformed CRN is refused before any plan applies",
+        arguments: [
+            "crn:v1:bluemix:public:kms:eu-de:a/acct:\(instance):key",
+            "crn:v1:bluemix:public:kms:eu-de:a/acct::key:k1",
+            "crn:v1:bluemix:public:kms:eu-de:a/acct:\(instance):instance:k1",
+            "https://\(instance).api.eu-de.kms.appdomain.cloud",
+        ])
+    func malformed(_ text: String) {
+        #expect(throws: KeyProtectError.invalidArgument) { try CRN(parsing: text) }
+    }
+
+    @Test("a client for a Dedicated CRN derives the instance host; an explicit endpoint wins")
+    func clientEndpoint() async throws {
+        let tokens = StaticTokenSource(BearerToken("t"))
+        let crn = try Self.crn(service: "kms")
+        let derived = try KeyProtectClient(crn: crn, plan: .dedicated, tokenSource: tokens)
+        #expect(derived.endpoint == "https://\(Self.instance).api.eu-de.kms.appdomain.cloud")
+        #expect(derived.instanceID == Self.instance)
+        let privateDerived = try KeyProtectClient(crn: crn, network: .private, plan: .dedicated, tokenSource: tokens)
+        #expect(privateDerived.endpoint == "https://\(Self.instance).api.private.eu-de.kms.appdomain.cloud")
+        let explicit = try KeyProtectClient(
+            crn: crn, plan: .dedicated, endpoint: "https://kms.gateway.example/", tokenSource: tokens)
+        #expect(explicit.endpoint == "https://kms.gateway.example")
+
+        let hpcs = try Self.crn(service: "hs-crypto")
+        // The plan contradicts the CRN: refused even with an explicit endpoint, which would make it moot.
+        #expect(throws: KeyProtectError.invalidArgument) {
+            try KeyProtectClient(crn: hpcs, plan: .dedicated, endpoint: "https://kms.gateway.example", tokenSource: tokens)
+        }
+    }
+
+    @Test("a Dedicated client with the endpoint override wraps and unwraps against the mock")
+    func againstMock() async throws {
+        try await withMockKeyProtect { fixture in
+            let crn = try CRN(parsing: fixture.rootKey.crn)
+            let client = try KeyProtectClient(
+                crn: crn, plan: .dedicated, endpoint: fixture.baseURL, apiKey: APIKey(testAPIKey),
+                iamConfiguration: .init(endpoint: fixture.baseURL))
+            #expect(client.endpoint == fixture.baseURL)
+            let dek = try await client.generateDataKey(keyID: crn.keyID)
+            #expect(try await client.unwrap(dek.wrapped.ciphertext, keyID: crn.keyID).plaintext == dek.plaintext)
+        }
+    }
+}
