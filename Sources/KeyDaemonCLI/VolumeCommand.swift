@@ -292,6 +292,14 @@ struct VolumeOptions: ParsableArguments {
     @Option(help: "KMS base URL (or HPCS_KMS_ENDPOINT), overriding the one derived from each entry's CRN.")
     var kmsEndpoint: String?
 
+    @Flag(
+        help: ArgumentHelp(
+            "Every kms entry names a Key Protect Dedicated instance (https://<instance>.api.<region>.kms.appdomain.cloud).",
+            discussion:
+                "Refused when an entry's CRN is hs-crypto. The contract can say it per entry instead (plan: dedicated). "
+                + "--kms-endpoint, when given, wins over the derived endpoint."))
+    var dedicated = false
+
     @Option(help: "IAM base URL (or HPCS_IAM_ENDPOINT; default https://iam.cloud.ibm.com).")
     var iamEndpoint: String?
 
@@ -351,7 +359,18 @@ struct VolumeOptions: ParsableArguments {
         let parsed = try HyperProtectContract.parse(yaml: text)
         let env = try parsed.sectionText(parsed.env, decryptor: decryptor)
         let workload = try parsed.sectionText(parsed.workload, decryptor: decryptor)
-        return try KeyDaemonConfiguration.parse(env: env, workload: workload).volume(named: volume)
+        var loaded = try KeyDaemonConfiguration.parse(env: env, workload: workload).volume(named: volume)
+        if dedicated {
+            for index in loaded.kms.indices {
+                do {
+                    try loaded.kms[index].crn.check(plan: .dedicated)
+                } catch let error as KeyProtectError {
+                    throw CommandFailure("--dedicated: kms entry \(index + 1) (\(loaded.kms[index].crn)): \(error.message)")
+                }
+                loaded.kms[index].plan = .dedicated
+            }
+        }
+        return loaded
     }
 
     /// Runs `body` with the volume's provisioner. A failure of the contract, the configuration, the device or the
@@ -379,6 +398,14 @@ struct VolumeOptions: ParsableArguments {
     ) async throws {
         let logger = makeLogger()
         let volume = try loadVolume()
+        if volume.volumeName != nil || volume.volumeID != nil || volume.lookupAPIKey != nil {
+            logger.notice(
+                "the contract names the cloud volume (volumeName/volumeID/apiKey): hpcs-keyd does not look it up, it uses --device",
+                metadata: [
+                    "volumeName": "\(volume.volumeName ?? "-")", "volumeID": "\(volume.volumeID ?? "-")",
+                    "device": "\(device)",
+                ])
+        }
         let environment = ProcessInfo.processInfo.environment
         let kms = kmsEndpoint ?? environment["HPCS_KMS_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
         let iam =

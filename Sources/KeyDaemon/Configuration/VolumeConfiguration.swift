@@ -4,7 +4,8 @@ public import IAM
 public import KeyProtect
 import Yams
 
-/// One `kms` entry of a volume: the API key, the root key's CRN and the network the KMS is reached over.
+/// One `kms` entry of a volume: the API key, the root key's CRN, the network the KMS is reached over and, for a
+/// Key Protect CRN, its plan.
 public struct KMSEntry: Sendable, Hashable, CustomStringConvertible {
     /// The API key of a service ID that may wrap and unwrap with the root key. Never printed.
     public var apiKey: APIKey
@@ -12,14 +13,27 @@ public struct KMSEntry: Sendable, Hashable, CustomStringConvertible {
     public var crn: CRN
     /// `type: public|private` of the contract: which endpoint of the KMS to use.
     public var network: CRN.Network
+    /// `plan: standard|dedicated` (an hpcs-keyd field, see ``KeyDaemonConfiguration``): whether a `kms` CRN names a
+    /// Key Protect Dedicated instance, whose endpoint is `https://<instance>.api.<region>.kms.appdomain.cloud`.
+    /// Default `.standard`. Always `.standard` for an `hs-crypto` CRN.
+    public var plan: CRN.Plan
 
-    public init(apiKey: APIKey, crn: CRN, network: CRN.Network) {
+    public init(apiKey: APIKey, crn: CRN, network: CRN.Network, plan: CRN.Plan = .standard) {
         self.apiKey = apiKey
         self.crn = crn
         self.network = network
+        self.plan = plan
     }
 
-    public var description: String { "KMSEntry(crn: \(crn), type: \(network.rawValue))" }
+    /// The KMS base URL this entry derives from its CRN, `type` and `plan`.
+    /// - Throws: `KeyProtectError` when none can be derived (see `CRN.endpoint(network:plan:)`).
+    public func derivedEndpoint() throws -> String {
+        try crn.endpoint(network: network, plan: plan)
+    }
+
+    public var description: String {
+        "KMSEntry(crn: \(crn), type: \(network.rawValue)\(plan == .dedicated ? ", plan: dedicated" : ""))"
+    }
 }
 
 /// One data volume as the contract describes it: `seed` in both `env` and `workload`, and in `env` the `kms`
@@ -39,6 +53,15 @@ public struct VolumeConfiguration: Sendable, CustomStringConvertible {
     public var mount: String?
     /// `filesystem` (either section): the filesystem made on the opened volume.
     public var filesystem: String?
+    /// `env.volumes.<name>.volumeName` (schema 1.0.116): the cloud volume's name, which CCRT looks up with the
+    /// Global Search API. hpcs-keyd does no lookup (the device is given to it); the value is kept for messages.
+    public var volumeName: String?
+    /// `env.volumes.<name>.volumeID` (schema 1.0.116): the cloud volume's id (IBM Cloud, or the UUID in ICIC).
+    /// Kept as ``volumeName`` is.
+    public var volumeID: String?
+    /// `env.volumes.<name>.apiKey` (schema 1.0.116): the API key CCRT uses for the volume lookup. Never printed;
+    /// hpcs-keyd makes no call with it.
+    public var lookupAPIKey: APIKey?
 
     public init(
         name: String,
@@ -47,7 +70,10 @@ public struct VolumeConfiguration: Sendable, CustomStringConvertible {
         kms: [KMSEntry] = [],
         kmsTimeout: Duration = .seconds(600),
         mount: String? = nil,
-        filesystem: String? = nil
+        filesystem: String? = nil,
+        volumeName: String? = nil,
+        volumeID: String? = nil,
+        lookupAPIKey: APIKey? = nil
     ) {
         self.name = name
         self.envSeed = envSeed
@@ -56,6 +82,9 @@ public struct VolumeConfiguration: Sendable, CustomStringConvertible {
         self.kmsTimeout = kmsTimeout
         self.mount = mount
         self.filesystem = filesystem
+        self.volumeName = volumeName
+        self.volumeID = volumeID
+        self.lookupAPIKey = lookupAPIKey
     }
 
     /// Whether the volume takes a third seed from a KMS.
@@ -83,6 +112,25 @@ public struct VolumeConfiguration: Sendable, CustomStringConvertible {
 /// ``parse(env:workload:)`` refuses an invalid configuration before anything is touched, with an error that names
 /// the field (`env.volumes.data.kms[1].crn: ...`). It never quotes a value that may be a secret (a seed, an API
 /// key, or anything typed in their place): only field names, volume names, CRNs and numbers appear in errors.
+///
+/// The volume fields of the CCRT/HPCR contract schema 1.0.116 (IBM's `hpse-contract-schema-1.0.116.json`,
+/// `allOf[3]` "volumes"):
+///
+/// | field | section | here |
+/// | --- | --- | --- |
+/// | `seed` | both | required in both (the two-seed and KMS forms) |
+/// | `kms` (1 to 5 of `apiKey`, `crn`, `type`) | env | a third seed from the KMS |
+/// | `kmsTimeout` | env | whole minutes, 0 to 1000 (the HPVS documentation's range; the schema's maximum is 20) |
+/// | `apiKey` (at least 10 characters), `volumeName` (non-empty), `volumeID` (at least 3 characters) | env | checked and kept; hpcs-keyd does no volume lookup, the device is given to it |
+/// | `previousSeed` | both | refused: how it re-keys a volume is not publicly specified |
+/// | `uv-secret-id`, `uv-previous-secret-id` | env | refused: Ultravisor secrets, derivation not publicly specified |
+/// | `grep11` | env | refused: how the GREP11 key blob yields the passphrase is not publicly specified |
+///
+/// One field is hpcs-keyd's own, not the schema's: `plan: standard|dedicated` in a `kms` entry says that a `kms`
+/// CRN names a Key Protect Dedicated instance (its CRN cannot say so), so that the endpoint becomes
+/// `https://<instance>.api.<region>.kms.appdomain.cloud`. It is refused with an `hs-crypto` CRN. A CCRT instance
+/// validates its contract against the schema and refuses this field: use it only with hpcs-keyd (or use
+/// `--kms-endpoint`, or `hpcs-keyd --dedicated`, which leave the contract as the schema has it).
 ///
 /// Limits: each section is at most 1 MiB of YAML with at most 32 aliases (`*name`) and 100,000 nodes once they are
 /// expanded, and names at most ``maximumVolumes`` volumes; parsing is linear in the number of volumes.
@@ -213,18 +261,21 @@ public struct KeyDaemonConfiguration: Sendable {
         guard let workloadMap = workload.mapping else {
             throw KeyDaemonError.invalid(workloadField, "must be a mapping")
         }
-        let known = Set(["seed", "kms", "kmsTimeout", "mount", "filesystem"])
         for (map, field) in [(envMap, envField), (workloadMap, workloadField)] {
             for key in map.keys {
                 let keyName = key.scalar?.string ?? "?"
-                if !known.contains(keyName) {
+                if !knownVolumeFields.contains(keyName) {
                     throw unknownField(keyName, in: field)
                 }
             }
         }
-        for key in ["kms", "kmsTimeout"] where workloadMap[key] != nil {
+        for key in envOnlyVolumeFields where workloadMap[key] != nil {
             throw KeyDaemonError.invalid(
                 "\(workloadField).\(key)", "belongs in the env section (the deployer's), not in workload")
+        }
+        for (key, reason) in unsupportedVolumeFields {
+            if envMap[key] != nil { throw KeyDaemonError.invalid("\(envField).\(key)", reason) }
+            if workloadMap[key] != nil { throw KeyDaemonError.invalid("\(workloadField).\(key)", reason) }
         }
 
         let envSeed = try seed(envMap["seed"], field: "\(envField).seed")
@@ -271,6 +322,19 @@ public struct KeyDaemonConfiguration: Sendable {
             return text
         }
 
+        /// An env-only string of at least `minimumLength` characters (the schema's `minLength`), never quoted.
+        func envString(_ key: String, minimumLength: Int) throws -> String? {
+            guard let node = envMap[key] else { return nil }
+            guard let text = node.scalar?.string, node.tag.rawValue == Tag.Name.str.rawValue else {
+                throw KeyDaemonError.invalid("\(envField).\(key)", "must be a string")
+            }
+            guard text.count >= minimumLength else {
+                throw KeyDaemonError.invalid(
+                    "\(envField).\(key)", "must be at least \(minimumLength) character\(minimumLength == 1 ? "" : "s")")
+            }
+            return text
+        }
+
         return VolumeConfiguration(
             name: name,
             envSeed: envSeed,
@@ -278,9 +342,49 @@ public struct KeyDaemonConfiguration: Sendable {
             kms: entries,
             kmsTimeout: .seconds(timeoutMinutes * 60),
             mount: try optionalString("mount"),
-            filesystem: try optionalString("filesystem")
+            filesystem: try optionalString("filesystem"),
+            volumeName: try envString("volumeName", minimumLength: 1),
+            volumeID: try envString("volumeID", minimumLength: 3),
+            lookupAPIKey: try envString("apiKey", minimumLength: 10).map { APIKey($0) }
         )
     }
+
+    /// Every field a volume may name, in either section (schema 1.0.116 `envVolume` and `workloadVolume`, plus
+    /// `mount` and `filesystem`, which hpcs-keyd also reads from env).
+    static let knownVolumeFields: Set<String> = [
+        "seed", "kms", "kmsTimeout", "mount", "filesystem", "apiKey", "volumeName", "volumeID", "previousSeed",
+        "uv-secret-id", "uv-previous-secret-id", "grep11",
+    ]
+
+    /// Fields the schema allows in `env` only (`workloadVolume` has `mount`, `filesystem`, `seed`, `previousSeed`).
+    static let envOnlyVolumeFields = [
+        "kms", "kmsTimeout", "apiKey", "volumeName", "volumeID", "uv-secret-id", "uv-previous-secret-id", "grep11",
+    ]
+
+    /// Schema 1.0.116 volume forms whose behaviour IBM has not published, with the reason each is refused: the
+    /// daemon cannot open or create such a volume the way a CCRT instance would, and must not guess.
+    static let unsupportedVolumeFields: [(String, String)] = [
+        (
+            "grep11",
+            "not supported by hpcs-keyd: how a CCRT instance derives the volume passphrase from a GREP11 server and "
+                + "the metadata.aesKeyBlob is not publicly specified; use seed with kms entries instead"
+        ),
+        (
+            "uv-secret-id",
+            "not supported by hpcs-keyd: an Ultravisor secret exists only inside an IBM Secure Execution guest, and "
+                + "how a volume passphrase is derived from it is not publicly specified; use seed instead"
+        ),
+        (
+            "uv-previous-secret-id",
+            "not supported by hpcs-keyd: an Ultravisor secret exists only inside an IBM Secure Execution guest, and "
+                + "how a volume is re-keyed from the previous one is not publicly specified"
+        ),
+        (
+            "previousSeed",
+            "not supported by hpcs-keyd: how a previousSeed re-keys a volume (which keyslot is added or removed, and "
+                + "when) is not publicly specified; change seeds by re-provisioning instead"
+        ),
+    ]
 
     private static func seed(_ node: Node?, field: String) throws -> SecretBytes {
         guard let node else {
@@ -295,7 +399,7 @@ public struct KeyDaemonConfiguration: Sendable {
         guard let map = node.mapping else { throw KeyDaemonError.invalid(field, "must be a mapping") }
         for key in map.keys {
             let name = key.scalar?.string ?? "?"
-            if !["apiKey", "crn", "type"].contains(name) {
+            if !["apiKey", "crn", "type", "plan"].contains(name) {
                 throw unknownField(name, in: field)
             }
         }
@@ -316,7 +420,19 @@ public struct KeyDaemonConfiguration: Sendable {
             // Not quoted: an API key pasted into the wrong field must not reach a log.
             throw KeyDaemonError.invalid("\(field).type", "must be public or private")
         }
-        return KMSEntry(apiKey: APIKey(apiKey), crn: crn, network: network)
+        var plan = CRN.Plan.standard
+        if let planNode = map["plan"] {
+            guard let text = planNode.scalar?.string, let parsed = CRN.Plan(rawValue: text) else {
+                throw KeyDaemonError.invalid("\(field).plan", "must be standard or dedicated")
+            }
+            do {
+                try crn.check(plan: parsed)
+            } catch let error as KeyProtectError {
+                throw KeyDaemonError.invalid("\(field).plan", error.message)
+            }
+            plan = parsed
+        }
+        return KMSEntry(apiKey: APIKey(apiKey), crn: crn, network: network, plan: plan)
     }
 
     /// An unknown key, named when it looks like a misspelled field name (letters only, at most 24), else not quoted:

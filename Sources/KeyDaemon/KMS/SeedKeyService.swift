@@ -47,7 +47,8 @@ public struct KeyProtectSeedService: SeedKeyService {
 
     /// - Parameters:
     ///   - entry: the contract's `kms` entry.
-    ///   - kmsEndpoint: overrides the endpoint derived from the CRN and `type` (a mock, a private gateway).
+    ///   - kmsEndpoint: overrides the endpoint derived from the CRN, `type` and `plan` (a mock, a private gateway);
+    ///     the explicit endpoint wins.
     ///   - iamEndpoint: the IAM base URL; `https://iam.cloud.ibm.com` by default.
     public init(
         entry: KMSEntry,
@@ -67,7 +68,7 @@ public struct KeyProtectSeedService: SeedKeyService {
             logger: logger
         )
         self.client = try KeyProtectClient(
-            endpoint: try kmsEndpoint ?? entry.crn.endpoint(network: entry.network),
+            endpoint: try kmsEndpoint ?? entry.derivedEndpoint(),
             instanceID: entry.crn.instanceID,
             tokenSource: tokens,
             configuration: configuration,
