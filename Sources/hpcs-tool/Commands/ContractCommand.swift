@@ -20,9 +20,11 @@ struct ContractCommand: AsyncParsableCommand {
             contract-basic for CCRT/CCRV. Private keys and passphrases come from files, never from flags.
             Errors go to stderr with a non-zero exit status.
             """,
-        subcommands: [Encrypt.self, Decrypt.self, Build.self, Sign.self, Verify.self, Checksums.self]
+        subcommands: [Encrypt.self, Decrypt.self, Build.self, Sign.self, Verify.self, Checksums.self, Validate.self]
     )
 }
+
+extension ContractValidation.Target: ExpressibleByArgument {}
 
 /// `hpcs-tool attestation ...`: open and check an HPVS/HPCR attestation record.
 struct AttestationCommand: AsyncParsableCommand {
@@ -352,6 +354,62 @@ extension ContractCommand {
             } else {
                 print("signature valid: signingKey is a public key (the contract does not expire)")
             }
+        }
+    }
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a contract against the CCRT/HPCR contract schema 1.0.116 rules; prints each problem.",
+            discussion: """
+                Each problem is printed on stdout as `path: message` (e.g. `env.volumes.data.kmsTimeout: must be 0-20
+                (minutes)`); notes (encrypted sections left unchecked, forms hpcs-keyd refuses) go to stderr. No value
+                from the contract is ever printed. An encrypted section is checked only when --key opens it. With
+                --target hpcs-keyd the key daemon's rules apply too: grep11, uv-secret-id, uv-previous-secret-id and
+                previousSeed are refused (their behaviour is not publicly specified), kms[].plan is allowed, and each
+                volume must be named in both sections. Exit status: 0 valid, 1 invalid, 2 unreadable (the file, the
+                key, or YAML that does not parse or exceeds the limits).
+                """
+        )
+        @Option(help: "The private key (PEM) of the encryption certificate, to check encrypted sections too.")
+        var key: String?
+        @OptionGroup var keyOptions: PrivateKeyOptions
+        @Option(help: "Whose rules: ccrt (IBM's schema) or hpcs-keyd (the schema and the key daemon's own rules).")
+        var target: ContractValidation.Target = .confidentialComputing
+        @Flag(help: "Machine-readable JSON on stdout.") var json = false
+        @Argument(help: "The contract file (YAML), or - for standard input.") var contractFile: String
+
+        func run() async throws {
+            let report: ContractValidation
+            do {
+                let text = try contractCLIReadText(contractFile, what: "contract")
+                let decryptor = try key.map { try keyOptions.decryptor(keyFile: $0) }
+                report = try ContractValidation.validate(yaml: text, decryptor: decryptor, target: target)
+            } catch let failure as ContractCLIFailure {
+                contractCLIPrintError("Error: \(failure.description)")
+                throw ExitCode(2)
+            } catch let error as ContractError {
+                contractCLIPrintError("Error: \(error.message)")
+                throw ExitCode(2)
+            }
+            let name = contractFile == "-" ? "the contract" : contractFile
+            if json {
+                let findings = { (list: [ContractValidation.Finding]) in
+                    list.map { ["path": $0.path, "message": $0.message] }
+                }
+                contractCLIPrintJSON([
+                    "valid": report.isValid, "target": target.rawValue, "problems": findings(report.problems),
+                    "notes": findings(report.notes),
+                ])
+            } else {
+                for problem in report.problems { print(problem) }
+                for note in report.notes { contractCLIPrintError("note: \(note)") }
+                let count = report.problems.count
+                contractCLIPrintError(
+                    report.isValid
+                        ? "\(name): valid (\(target.rawValue) rules)"
+                        : "\(name): \(count) problem\(count == 1 ? "" : "s") (\(target.rawValue) rules)")
+            }
+            if !report.isValid { throw ExitCode(1) }
         }
     }
 
