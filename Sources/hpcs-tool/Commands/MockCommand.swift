@@ -40,8 +40,9 @@ struct MockCommand: AsyncParsableCommand {
         var iamEndpoint: String?
         @Option(
             help: """
-                The gRPC server: cgrpc (the gRPC C core: a few threads that run each call where it arrives; about a \
-                tenth of nio's CPU per call, so a load test measures the client) or nio (grpc-swift on SwiftNIO).
+                The gRPC server: cgrpc (the gRPC C core: a few threads that run each call where it arrives; a third of \
+                nio's CPU per SignSingle, signature included, so a load test measures the client) or nio (grpc-swift on \
+                SwiftNIO).
                 """)
         var transport: HSMMock.ServerTransport = .cgrpc
         @Option(help: "cgrpc: completion-queue threads, each polling the network and running its calls (1-64).")
