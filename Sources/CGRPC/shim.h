@@ -18,6 +18,20 @@
 #include <grpc/support/time.h>
 #include <grpc/support/log.h>
 
+// The slice accessors are macros, which Swift cannot call.
+static inline const uint8_t *hpcs_grpc_slice_start(const grpc_slice *slice) {
+    return GRPC_SLICE_START_PTR(*slice);
+}
+
+static inline size_t hpcs_grpc_slice_length(const grpc_slice *slice) {
+    return GRPC_SLICE_LENGTH(*slice);
+}
+
+static inline uint32_t hpcs_grpc_propagate_defaults(void) {
+    return GRPC_PROPAGATE_DEFAULTS;
+}
+
+
 // MARK: Server helpers (HSMMock's C-core server). The batch ops and the grpc_slice macros live here so that the
 // Swift side passes plain pointers; each call's state is one block owned by the server until its batch completes.
 #include <stdlib.h>

@@ -20,6 +20,12 @@ extension EP11Client {
         public var instanceID: String?
         public var timeouts: Timeouts
         public var retryPolicy: RetryPolicy
+        /// Which gRPC implementation carries the calls: ``Transport/cgrpc`` (the gRPC C core) or
+        /// ``Transport/nio`` (grpc-swift-2 on SwiftNIO, the default). Both speak the same GREP11 over HTTP/2 with the same
+        /// security rules, deadlines, retries and errors. Not used by ``EP11Client/init(transport:configuration:logger:)``.
+        public var transport: Transport = .defaults
+        /// Settings of the ``Transport/nio`` transport; ignored by ``Transport/cgrpc``.
+        public var nio: NIOTransportOptions = .defaults
 
         public init(
             host: String,
@@ -71,6 +77,68 @@ extension EP11Client {
             }
             self.init(host: host, port: port)
         }
+    }
+
+    /// The gRPC implementation under the client.
+    ///
+    /// - ``cgrpc``: the gRPC C core (Debian `libgrpc`), with a direct unary path: messages are encoded by
+    ///   swift-protobuf and handed to the core, one completion-queue thread resumes the waiting tasks. The cheapest
+    ///   per call (CPU and latency).
+    /// - ``nio``: grpc-swift-2's HTTP/2 transport on SwiftNIO. Pure Swift; tune it with ``NIOTransportOptions``.
+    ///
+    /// The in-process transport (``EP11Client/init(transport:configuration:logger:)``, e.g. ``HSMMock``'s) is a
+    /// grpc-swift-2 transport and does not use this setting.
+    public struct Transport: Sendable, Hashable, CustomStringConvertible {
+        package enum Kind: Sendable, Hashable {
+            case nio
+            case cgrpc
+        }
+        package let kind: Kind
+
+        /// grpc-swift-2 over SwiftNIO HTTP/2.
+        public static let nio = Transport(kind: .nio)
+        /// The gRPC C core.
+        public static let cgrpc = Transport(kind: .cgrpc)
+        /// The default: ``nio``.
+        public static var defaults: Transport { .nio }
+
+        /// `nio` or `cgrpc`, as the command line spells it.
+        public var description: String {
+            switch kind {
+            case .nio: "nio"
+            case .cgrpc: "cgrpc"
+            }
+        }
+
+        /// Parses `nio` or `cgrpc`; nil for anything else.
+        public init?(_ name: String) {
+            switch name {
+            case "nio": self = .nio
+            case "cgrpc": self = .cgrpc
+            default: return nil
+            }
+        }
+
+        private init(kind: Kind) {
+            self.kind = kind
+        }
+    }
+
+    /// Settings of the ``Transport/nio`` transport that change its cost per call.
+    public struct NIOTransportOptions: Sendable, Hashable {
+        /// Whether the HTTP/2 connection batches outbound flushes (grpc-swift-nio-transport's flush coalescing).
+        /// Batching saves system calls when many calls are in flight but adds wake-ups and a short delay to each
+        /// call when few are; off suits latency-bound use with one or a few callers. Default: `false`.
+        public var flushCoalescing: Bool
+        /// How long an idle connection is kept before it is closed. Default 30 minutes.
+        public var maximumIdleTime: Duration
+
+        public init(flushCoalescing: Bool = false, maximumIdleTime: Duration = .seconds(30 * 60)) {
+            self.flushCoalescing = flushCoalescing
+            self.maximumIdleTime = maximumIdleTime
+        }
+
+        public static var defaults: NIOTransportOptions { NIOTransportOptions() }
     }
 
     /// Transport security for the HTTP/2 connection.

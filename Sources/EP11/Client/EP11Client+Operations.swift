@@ -12,9 +12,7 @@ extension EP11Client {
         guard count > 0 else { throw EP11Error(code: .invalidArgument, message: "random byte count must be positive") }
         var request = Grep11_GenerateRandomRequest()
         request.len = UInt64(count)
-        let response = try await perform("GenerateRandom") { [request] metadata, options in
-            try await self.crypto.generateRandom(request, metadata: metadata, options: options)
-        }
+        let response = try await perform(Grep11_Crypto.Method.GenerateRandom.self, request)
         guard response.rnd.count == count else {
             throw EP11Error(
                 code: .malformedResponse, message: "asked for \(count) random bytes, got \(response.rnd.count)")
@@ -30,9 +28,7 @@ extension EP11Client {
         request.mech = mechanism.wire
         request.data = Data(data)
         return Array(
-            try await perform("DigestSingle") { [request] metadata, options in
-                try await self.crypto.digestSingle(request, metadata: metadata, options: options)
-            }.digest)
+            try await perform(Grep11_Crypto.Method.DigestSingle.self, request).digest)
     }
 
     /// `DigestInit`: starts a digest; continue with ``digest(state:data:)`` or ``digestUpdate(state:data:)``.
@@ -41,9 +37,7 @@ extension EP11Client {
         request.mech = mechanism.wire
         return OperationState(
             Array(
-                try await perform("DigestInit") { [request] metadata, options in
-                    try await self.crypto.digestInit(request, metadata: metadata, options: options)
-                }.state))
+                try await perform(Grep11_Crypto.Method.DigestInit.self, request).state))
     }
 
     /// `Digest`: PKCS#11 single-part digest after ``digestInit(mechanism:)``.
@@ -52,9 +46,7 @@ extension EP11Client {
         request.state = Data(state.bytes)
         request.data = Data(data)
         return Array(
-            try await perform("Digest") { [request] metadata, options in
-                try await self.crypto.digest(request, metadata: metadata, options: options)
-            }.digest)
+            try await perform(Grep11_Crypto.Method.Digest.self, request).digest)
     }
 
     /// `DigestUpdate`: feeds more data; returns the state for the next call.
@@ -64,9 +56,7 @@ extension EP11Client {
         request.data = Data(data)
         return OperationState(
             Array(
-                try await perform("DigestUpdate") { [request] metadata, options in
-                    try await self.crypto.digestUpdate(request, metadata: metadata, options: options)
-                }.state))
+                try await perform(Grep11_Crypto.Method.DigestUpdate.self, request).state))
     }
 
     /// `DigestKey`: feeds a secret key's value into the digest without revealing it.
@@ -76,9 +66,7 @@ extension EP11Client {
         request.key = key.wire
         return OperationState(
             Array(
-                try await perform("DigestKey") { [request] metadata, options in
-                    try await self.crypto.digestKey(request, metadata: metadata, options: options)
-                }.state))
+                try await perform(Grep11_Crypto.Method.DigestKey.self, request).state))
     }
 
     /// `DigestFinal`: the digest of everything fed so far.
@@ -86,9 +74,7 @@ extension EP11Client {
         var request = Grep11_DigestFinalRequest()
         request.state = Data(state.bytes)
         return Array(
-            try await perform("DigestFinal") { [request] metadata, options in
-                try await self.crypto.digestFinal(request, metadata: metadata, options: options)
-            }.digest)
+            try await perform(Grep11_Crypto.Method.DigestFinal.self, request).digest)
     }
 
     // MARK: Encrypt
@@ -100,9 +86,7 @@ extension EP11Client {
         request.key = key.wire
         request.plain = Data(plaintext)
         return Array(
-            try await perform("EncryptSingle") { [request] metadata, options in
-                try await self.crypto.encryptSingle(request, metadata: metadata, options: options)
-            }.ciphered)
+            try await perform(Grep11_Crypto.Method.EncryptSingle.self, request).ciphered)
     }
 
     /// `EncryptInit`: starts an encryption with `key`.
@@ -112,9 +96,7 @@ extension EP11Client {
         request.key = key.wire
         return OperationState(
             Array(
-                try await perform("EncryptInit") { [request] metadata, options in
-                    try await self.crypto.encryptInit(request, metadata: metadata, options: options)
-                }.state))
+                try await perform(Grep11_Crypto.Method.EncryptInit.self, request).state))
     }
 
     /// `Encrypt`: PKCS#11 single-part encryption after ``encryptInit(key:mechanism:)``.
@@ -123,9 +105,7 @@ extension EP11Client {
         request.state = Data(state.bytes)
         request.plain = Data(plaintext)
         return Array(
-            try await perform("Encrypt") { [request] metadata, options in
-                try await self.crypto.encrypt(request, metadata: metadata, options: options)
-            }.ciphered)
+            try await perform(Grep11_Crypto.Method.Encrypt.self, request).ciphered)
     }
 
     /// `EncryptUpdate`: encrypts another part; returns the new state and the ciphertext produced so far.
@@ -136,9 +116,7 @@ extension EP11Client {
         var request = Grep11_EncryptUpdateRequest()
         request.state = Data(state.bytes)
         request.plain = Data(plaintext)
-        let response = try await perform("EncryptUpdate") { [request] metadata, options in
-            try await self.crypto.encryptUpdate(request, metadata: metadata, options: options)
-        }
+        let response = try await perform(Grep11_Crypto.Method.EncryptUpdate.self, request)
         return (OperationState(Array(response.state)), Array(response.ciphered))
     }
 
@@ -147,9 +125,7 @@ extension EP11Client {
         var request = Grep11_EncryptFinalRequest()
         request.state = Data(state.bytes)
         return Array(
-            try await perform("EncryptFinal") { [request] metadata, options in
-                try await self.crypto.encryptFinal(request, metadata: metadata, options: options)
-            }.ciphered)
+            try await perform(Grep11_Crypto.Method.EncryptFinal.self, request).ciphered)
     }
 
     // MARK: Decrypt
@@ -161,9 +137,7 @@ extension EP11Client {
         request.key = key.wire
         request.ciphered = Data(ciphertext)
         return Array(
-            try await perform("DecryptSingle") { [request] metadata, options in
-                try await self.crypto.decryptSingle(request, metadata: metadata, options: options)
-            }.plain)
+            try await perform(Grep11_Crypto.Method.DecryptSingle.self, request).plain)
     }
 
     /// `DecryptInit`: starts a decryption with `key`.
@@ -173,9 +147,7 @@ extension EP11Client {
         request.key = key.wire
         return OperationState(
             Array(
-                try await perform("DecryptInit") { [request] metadata, options in
-                    try await self.crypto.decryptInit(request, metadata: metadata, options: options)
-                }.state))
+                try await perform(Grep11_Crypto.Method.DecryptInit.self, request).state))
     }
 
     /// `Decrypt`: PKCS#11 single-part decryption after ``decryptInit(key:mechanism:)``.
@@ -184,9 +156,7 @@ extension EP11Client {
         request.state = Data(state.bytes)
         request.ciphered = Data(ciphertext)
         return Array(
-            try await perform("Decrypt") { [request] metadata, options in
-                try await self.crypto.decrypt(request, metadata: metadata, options: options)
-            }.plain)
+            try await perform(Grep11_Crypto.Method.Decrypt.self, request).plain)
     }
 
     /// `DecryptUpdate`: decrypts another part; returns the new state and the plaintext released so far.
@@ -197,9 +167,7 @@ extension EP11Client {
         var request = Grep11_DecryptUpdateRequest()
         request.state = Data(state.bytes)
         request.ciphered = Data(ciphertext)
-        let response = try await perform("DecryptUpdate") { [request] metadata, options in
-            try await self.crypto.decryptUpdate(request, metadata: metadata, options: options)
-        }
+        let response = try await perform(Grep11_Crypto.Method.DecryptUpdate.self, request)
         return (OperationState(Array(response.state)), Array(response.plain))
     }
 
@@ -208,9 +176,7 @@ extension EP11Client {
         var request = Grep11_DecryptFinalRequest()
         request.state = Data(state.bytes)
         return Array(
-            try await perform("DecryptFinal") { [request] metadata, options in
-                try await self.crypto.decryptFinal(request, metadata: metadata, options: options)
-            }.plain)
+            try await perform(Grep11_Crypto.Method.DecryptFinal.self, request).plain)
     }
 
     /// `ReencryptSingle`: decrypts with one key and encrypts with another inside the HSM.
@@ -228,9 +194,7 @@ extension EP11Client {
         request.encKey = encryptionKey.wire
         request.ciphered = Data(ciphertext)
         return Array(
-            try await perform("ReencryptSingle") { [request] metadata, options in
-                try await self.crypto.reencryptSingle(request, metadata: metadata, options: options)
-            }.reciphered)
+            try await perform(Grep11_Crypto.Method.ReencryptSingle.self, request).reciphered)
     }
 
     // MARK: Sign
@@ -242,9 +206,7 @@ extension EP11Client {
         request.privKey = key.wire
         request.data = Data(data)
         return Array(
-            try await perform("SignSingle") { [request] metadata, options in
-                try await self.crypto.signSingle(request, metadata: metadata, options: options)
-            }.signature)
+            try await perform(Grep11_Crypto.Method.SignSingle.self, request).signature)
     }
 
     /// `SignInit`: starts a signature with a private key.
@@ -254,9 +216,7 @@ extension EP11Client {
         request.privKey = key.wire
         return OperationState(
             Array(
-                try await perform("SignInit") { [request] metadata, options in
-                    try await self.crypto.signInit(request, metadata: metadata, options: options)
-                }.state))
+                try await perform(Grep11_Crypto.Method.SignInit.self, request).state))
     }
 
     /// `Sign`: PKCS#11 single-part signature after ``signInit(key:mechanism:)``.
@@ -265,9 +225,7 @@ extension EP11Client {
         request.state = Data(state.bytes)
         request.data = Data(data)
         return Array(
-            try await perform("Sign") { [request] metadata, options in
-                try await self.crypto.sign(request, metadata: metadata, options: options)
-            }.signature)
+            try await perform(Grep11_Crypto.Method.Sign.self, request).signature)
     }
 
     /// `SignUpdate`: feeds more data to a signature.
@@ -277,9 +235,7 @@ extension EP11Client {
         request.data = Data(data)
         return OperationState(
             Array(
-                try await perform("SignUpdate") { [request] metadata, options in
-                    try await self.crypto.signUpdate(request, metadata: metadata, options: options)
-                }.state))
+                try await perform(Grep11_Crypto.Method.SignUpdate.self, request).state))
     }
 
     /// `SignFinal`: the signature over everything fed so far.
@@ -287,9 +243,7 @@ extension EP11Client {
         var request = Grep11_SignFinalRequest()
         request.state = Data(state.bytes)
         return Array(
-            try await perform("SignFinal") { [request] metadata, options in
-                try await self.crypto.signFinal(request, metadata: metadata, options: options)
-            }.signature)
+            try await perform(Grep11_Crypto.Method.SignFinal.self, request).signature)
     }
 
     // MARK: Verify
@@ -302,9 +256,7 @@ extension EP11Client {
         request.pubKey = key.wire
         request.data = Data(data)
         request.signature = Data(signature)
-        _ = try await perform("VerifySingle") { [request] metadata, options in
-            try await self.crypto.verifySingle(request, metadata: metadata, options: options)
-        }
+        _ = try await perform(Grep11_Crypto.Method.VerifySingle.self, request)
     }
 
     /// `VerifyInit`: starts a verification with a public key.
@@ -314,9 +266,7 @@ extension EP11Client {
         request.pubKey = key.wire
         return OperationState(
             Array(
-                try await perform("VerifyInit") { [request] metadata, options in
-                    try await self.crypto.verifyInit(request, metadata: metadata, options: options)
-                }.state))
+                try await perform(Grep11_Crypto.Method.VerifyInit.self, request).state))
     }
 
     /// `Verify`: PKCS#11 single-part verification after ``verifyInit(key:mechanism:)``.
@@ -325,9 +275,7 @@ extension EP11Client {
         request.state = Data(state.bytes)
         request.data = Data(data)
         request.signature = Data(signature)
-        _ = try await perform("Verify") { [request] metadata, options in
-            try await self.crypto.verify(request, metadata: metadata, options: options)
-        }
+        _ = try await perform(Grep11_Crypto.Method.Verify.self, request)
     }
 
     /// `VerifyUpdate`: feeds more data to a verification.
@@ -337,9 +285,7 @@ extension EP11Client {
         request.data = Data(data)
         return OperationState(
             Array(
-                try await perform("VerifyUpdate") { [request] metadata, options in
-                    try await self.crypto.verifyUpdate(request, metadata: metadata, options: options)
-                }.state))
+                try await perform(Grep11_Crypto.Method.VerifyUpdate.self, request).state))
     }
 
     /// `VerifyFinal`: checks `signature` over everything fed so far.
@@ -347,9 +293,7 @@ extension EP11Client {
         var request = Grep11_VerifyFinalRequest()
         request.state = Data(state.bytes)
         request.signature = Data(signature)
-        _ = try await perform("VerifyFinal") { [request] metadata, options in
-            try await self.crypto.verifyFinal(request, metadata: metadata, options: options)
-        }
+        _ = try await perform(Grep11_Crypto.Method.VerifyFinal.self, request)
     }
 
     // MARK: Keys
@@ -359,9 +303,7 @@ extension EP11Client {
         var request = Grep11_GenerateKeyRequest()
         request.mech = mechanism.wire
         request.template = template.wire
-        let response = try await perform("GenerateKey") { [request] metadata, options in
-            try await self.crypto.generateKey(request, metadata: metadata, options: options)
-        }
+        let response = try await perform(Grep11_Crypto.Method.GenerateKey.self, request)
         let key = KeyBlob(wire: response.key, fallbackBytes: response.keyBytes)
         guard !key.bytes.isEmpty else {
             throw EP11Error(code: .malformedResponse, message: "GenerateKey returned no key")
@@ -379,9 +321,7 @@ extension EP11Client {
         request.mech = mechanism.wire
         request.pubKeyTemplate = publicKeyTemplate.wire
         request.privKeyTemplate = privateKeyTemplate.wire
-        let response = try await perform("GenerateKeyPair") { [request] metadata, options in
-            try await self.crypto.generateKeyPair(request, metadata: metadata, options: options)
-        }
+        let response = try await perform(Grep11_Crypto.Method.GenerateKeyPair.self, request)
         let publicKey = KeyBlob(wire: response.pubKey, fallbackBytes: response.pubKeyBytes)
         let privateKey = KeyBlob(wire: response.privKey, fallbackBytes: response.privKeyBytes)
         guard !publicKey.bytes.isEmpty, !privateKey.bytes.isEmpty else {
@@ -404,9 +344,7 @@ extension EP11Client {
         request.keK = wrappingKey.wire
         if let macKey { request.macKey = macKey.wire }
         return Array(
-            try await perform("WrapKey") { [request] metadata, options in
-                try await self.crypto.wrapKey(request, metadata: metadata, options: options)
-            }.wrapped)
+            try await perform(Grep11_Crypto.Method.WrapKey.self, request).wrapped)
     }
 
     /// `UnwrapKey`: imports a wrapped key; `template` describes the new key.
@@ -423,9 +361,7 @@ extension EP11Client {
         request.keK = unwrappingKey.wire
         request.template = template.wire
         if let macKey { request.macKey = macKey.wire }
-        let response = try await perform("UnwrapKey") { [request] metadata, options in
-            try await self.crypto.unwrapKey(request, metadata: metadata, options: options)
-        }
+        let response = try await perform(Grep11_Crypto.Method.UnwrapKey.self, request)
         let key = KeyBlob(wire: response.unwrapped, fallbackBytes: response.unwrappedBytes)
         guard !key.bytes.isEmpty else {
             throw EP11Error(code: .malformedResponse, message: "UnwrapKey returned no key")
@@ -445,9 +381,7 @@ extension EP11Client {
         request.baseKey = baseKey.wire
         request.template = template.wire
         request.data = Data(data)
-        let response = try await perform("DeriveKey") { [request] metadata, options in
-            try await self.crypto.deriveKey(request, metadata: metadata, options: options)
-        }
+        let response = try await perform(Grep11_Crypto.Method.DeriveKey.self, request)
         let key = KeyBlob(wire: response.newKey, fallbackBytes: response.newKeyBytes)
         guard !key.bytes.isEmpty else {
             throw EP11Error(code: .malformedResponse, message: "DeriveKey returned no key")
@@ -460,9 +394,7 @@ extension EP11Client {
         var request = Grep11_RewrapKeyBlobRequest()
         request.wrappedKeyBytes = Data(key.bytes)
         request.wrappedKey = key.wire
-        let response = try await perform("RewrapKeyBlob") { [request] metadata, options in
-            try await self.crypto.rewrapKeyBlob(request, metadata: metadata, options: options)
-        }
+        let response = try await perform(Grep11_Crypto.Method.RewrapKeyBlob.self, request)
         let blob = KeyBlob(wire: response.rewrappedKey, fallbackBytes: response.rewrappedKeyBytes)
         guard !blob.bytes.isEmpty else {
             throw EP11Error(code: .malformedResponse, message: "RewrapKeyBlob returned no key")
@@ -474,10 +406,7 @@ extension EP11Client {
 
     /// `GetMechanismList`: the mechanisms the HSM offers.
     public func mechanismList() async throws -> [MechanismType] {
-        let response = try await perform("GetMechanismList") { metadata, options in
-            try await self.crypto.getMechanismList(
-                Grep11_GetMechanismListRequest(), metadata: metadata, options: options)
-        }
+        let response = try await perform(Grep11_Crypto.Method.GetMechanismList.self, Grep11_GetMechanismListRequest())
         return response.mechs.map { MechanismType(rawValue: $0) }
     }
 
@@ -485,9 +414,7 @@ extension EP11Client {
     public func mechanismInfo(_ mechanism: MechanismType) async throws -> MechanismInfo {
         var request = Grep11_GetMechanismInfoRequest()
         request.mech = mechanism.rawValue
-        let response = try await perform("GetMechanismInfo") { [request] metadata, options in
-            try await self.crypto.getMechanismInfo(request, metadata: metadata, options: options)
-        }
+        let response = try await perform(Grep11_Crypto.Method.GetMechanismInfo.self, request)
         return MechanismInfo(
             minKeySize: response.mechInfo.minKeySize,
             maxKeySize: response.mechInfo.maxKeySize,
@@ -502,9 +429,7 @@ extension EP11Client {
         for type in types {
             request.attributes[type.rawValue] = Grep11_AttributeValue()
         }
-        let response = try await perform("GetAttributeValue") { [request] metadata, options in
-            try await self.crypto.getAttributeValue(request, metadata: metadata, options: options)
-        }
+        let response = try await perform(Grep11_Crypto.Method.GetAttributeValue.self, request)
         var result = AttributeTemplate(wire: response.attributes)
         for (type, bytes) in response.attributesBytes where result[AttributeType(rawValue: type)] == nil {
             result[AttributeType(rawValue: type)] = .bytes(Array(bytes))
@@ -518,9 +443,7 @@ extension EP11Client {
         var request = Grep11_SetAttributeValueRequest()
         request.object = Data(key.bytes)
         request.attributes = attributes.wire
-        let response = try await perform("SetAttributeValue") { [request] metadata, options in
-            try await self.crypto.setAttributeValue(request, metadata: metadata, options: options)
-        }
+        let response = try await perform(Grep11_Crypto.Method.SetAttributeValue.self, request)
         guard !response.object.isEmpty else {
             throw EP11Error(code: .malformedResponse, message: "SetAttributeValue returned no key")
         }

@@ -19,28 +19,59 @@ import SwiftProtobuf
 /// ```
 /// or with ``run()`` in a task (or a service group) and ``beginGracefulShutdown()`` when done.
 public final class EP11Client: Sendable {
-    private let stub: any Grep11_Crypto.ClientProtocol
-    private let runConnections: @Sendable () async throws -> Void
-    private let shutdown: @Sendable () -> Void
+    private let caller: any UnaryCaller
     private let tokenSource: (any BearerTokenSource)?
-    private let instanceID: String?
     private let timeouts: Timeouts
     private let retryPolicy: RetryPolicy
     private let logger: Logger
     /// `host:port` of the endpoint, for messages.
     private let target: String
 
-    /// A client for a GREP11 endpoint over HTTP/2.
+    /// A client for a GREP11 endpoint over HTTP/2, on the transport ``Configuration/transport`` names.
     public convenience init(configuration: Configuration, logger: Logger = EP11Client.noOpLogger) throws {
+        if case .plaintext = configuration.transportSecurity.mode, configuration.authentication.tokenSource != nil {
+            throw EP11Error(
+                code: .invalidArgument,
+                message: "refusing to send credentials over plaintext HTTP/2; use TLS or no authentication"
+            )
+        }
+        let isIPLiteral = IPLiteral.isIPv4(configuration.host) || IPLiteral.isIPv6(configuration.host)
+        if isIPLiteral, case .tls(let tls) = configuration.transportSecurity.mode,
+            !tls.insecureSkipHostnameVerification
+        {
+            // TLS sends no server name for an IP address, so the name in the certificate cannot be checked.
+            throw EP11Error(
+                code: .invalidArgument,
+                message: "TLS to the IP address \(configuration.host) cannot verify the server name; "
+                    + "connect by host name, or set insecureSkipHostnameVerification to rely on the chain alone"
+            )
+        }
+        guard (1...65535).contains(configuration.port) else {
+            throw EP11Error(code: .invalidArgument, message: "invalid GREP11 port \(configuration.port)")
+        }
+        switch configuration.transport.kind {
+        case .cgrpc:
+            let channel = try CoreChannel(
+                host: configuration.host,
+                port: configuration.port,
+                isIPLiteral: isIPLiteral,
+                security: configuration.transportSecurity,
+                instanceID: configuration.instanceID
+            )
+            self.init(caller: CoreCaller(channel: channel), configuration: configuration, logger: logger)
+        case .nio:
+            let transport = try Self.nioTransport(configuration, isIPLiteral: isIPLiteral)
+            self.init(transport: transport, configuration: configuration, logger: logger)
+        }
+    }
+
+    private static func nioTransport(
+        _ configuration: Configuration,
+        isIPLiteral: Bool
+    ) throws -> HTTP2ClientTransport.Posix {
         let security: HTTP2ClientTransport.Posix.TransportSecurity
         switch configuration.transportSecurity.mode {
         case .plaintext:
-            if configuration.authentication.tokenSource != nil {
-                throw EP11Error(
-                    code: .invalidArgument,
-                    message: "refusing to send credentials over plaintext HTTP/2; use TLS or no authentication"
-                )
-            }
             security = .plaintext
         case .tls(let tls):
             security = .tls { config in
@@ -56,17 +87,8 @@ public final class EP11Client: Sendable {
                 }
             }
         }
-        let isIPLiteral = IPLiteral.isIPv4(configuration.host) || IPLiteral.isIPv6(configuration.host)
         let target: any ResolvableTarget
         if isIPLiteral {
-            if case .tls(let tls) = configuration.transportSecurity.mode, !tls.insecureSkipHostnameVerification {
-                // TLS sends no server name for an IP address, so the name in the certificate cannot be checked.
-                throw EP11Error(
-                    code: .invalidArgument,
-                    message: "TLS to the IP address \(configuration.host) cannot verify the server name; "
-                        + "connect by host name, or set insecureSkipHostnameVerification to rely on the chain alone"
-                )
-            }
             target =
                 IPLiteral.isIPv4(configuration.host)
                 ? .ipv4(address: configuration.host, port: configuration.port)
@@ -74,28 +96,35 @@ public final class EP11Client: Sendable {
         } else {
             target = .dns(host: configuration.host, port: configuration.port)
         }
-        let transport: HTTP2ClientTransport.Posix
+        var config = HTTP2ClientTransport.Posix.Config.defaults
+        config.connection.maxIdleTime = configuration.nio.maximumIdleTime
+        config.connection.flushCoalescing = configuration.nio.flushCoalescing ? .defaults : nil
         do {
-            transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: security)
+            return try HTTP2ClientTransport.Posix(target: target, transportSecurity: security, config: config)
         } catch {
             throw EP11Error(code: .invalidArgument, message: "cannot set up the GREP11 transport", cause: error)
         }
-        self.init(transport: transport, configuration: configuration, logger: logger)
     }
 
     /// A client over any gRPC transport, e.g. an in-process transport to ``HSMMock``. `configuration` supplies
-    /// authentication, timeouts and retries; its host, port and transport security are not used.
+    /// authentication, timeouts and retries; its host, port, transport security and transport are not used.
     public init(
         transport: some ClientTransport,
         configuration: Configuration = Configuration(host: "in-process"),
         logger: Logger = EP11Client.noOpLogger
     ) {
-        let client = GRPCClient(transport: transport)
-        self.stub = Grep11_Crypto.Client(wrapping: client)
-        self.runConnections = { try await client.runConnections() }
-        self.shutdown = { client.beginGracefulShutdown() }
+        self.caller = GRPCCoreCaller(client: GRPCClient(transport: transport), instanceID: configuration.instanceID)
         self.tokenSource = configuration.authentication.tokenSource
-        self.instanceID = configuration.instanceID
+        self.timeouts = configuration.timeouts
+        self.retryPolicy = configuration.retryPolicy
+        self.logger = logger
+        let host = configuration.host
+        self.target = host.contains(":") ? "[\(host)]:\(configuration.port)" : "\(host):\(configuration.port)"
+    }
+
+    private init(caller: any UnaryCaller, configuration: Configuration, logger: Logger) {
+        self.caller = caller
+        self.tokenSource = configuration.authentication.tokenSource
         self.timeouts = configuration.timeouts
         self.retryPolicy = configuration.retryPolicy
         self.logger = logger
@@ -109,7 +138,7 @@ public final class EP11Client: Sendable {
     /// Runs the client's connections until ``beginGracefulShutdown()``. Calls made before `run()` wait for it.
     public func run() async throws {
         do {
-            try await runConnections()
+            try await caller.run()
         } catch {
             throw EP11Error(code: .transportFailure, message: "GREP11 connections stopped", cause: error)
         }
@@ -117,16 +146,21 @@ public final class EP11Client: Sendable {
 
     /// Lets calls in flight finish, then stops ``run()``.
     public func beginGracefulShutdown() {
-        shutdown()
+        caller.beginGracefulShutdown()
     }
 
     // MARK: - Calling
 
     /// Runs one RPC with authentication metadata, the overall deadline and retries.
-    package func perform<Response: Sendable>(
-        _ method: String,
-        _ body: @Sendable (_ metadata: Metadata, _ options: CallOptions) async throws -> Response
-    ) async throws -> Response {
+    ///
+    /// The deadline is one instant for all attempts, the backoff between them and the IAM token wait. Each attempt
+    /// gets what is left of it: the C core takes it as the call's own deadline; on the grpc-swift-2 path the
+    /// process's ``DeadlineScheduler`` cancels an attempt that outlives it (no timer task per call).
+    package func perform<Method: GREP11UnaryMethod>(
+        _ method: Method.Type,
+        _ request: Method.Input
+    ) async throws -> Method.Output {
+        let name = Method.name
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeouts.call)
         let attempts = max(1, retryPolicy.maximumAttempts)
@@ -136,38 +170,37 @@ public final class EP11Client: Sendable {
         var lastFailure: EP11Error?
         while true {
             guard clock.now < deadline else {
-                throw Self.deadlinePassed(method, timeouts.call, after: lastFailure)
+                throw Self.deadlinePassed(name, timeouts.call, after: lastFailure)
             }
-            var metadata = Metadata()
+            var authorization: String?
             if let tokenSource {
                 do {
                     // The call's deadline covers the token exchange too.
                     let token = try await tokenSource.bearerToken(within: clock.now.duration(to: deadline))
-                    metadata.addString(token.authorizationHeaderValue, forKey: "authorization")
+                    authorization = token.authorizationHeaderValue
                 } catch is BearerTokenTimeout {
                     throw EP11Error(
                         code: .timeout,
-                        message: "\(method): no IAM token came within the call's deadline (\(timeouts.call))")
+                        message: "\(name): no IAM token came within the call's deadline (\(timeouts.call))")
                 } catch {
                     let reason = (error as? IAMError).map { ": " + $0.message } ?? ""
                     throw EP11Error(
                         code: .unauthenticated, message: "could not obtain an IAM token" + reason, cause: error)
                 }
             }
-            if let instanceID {
-                metadata.addString(instanceID, forKey: "bluemix-instance")
-            }
             // The deadline covers the token exchange too: what is left of it bounds the call itself.
-            let remaining = clock.now.duration(to: deadline)
-            guard remaining > .zero else {
-                throw Self.deadlinePassed(method, timeouts.call, after: lastFailure)
+            guard clock.now < deadline else {
+                throw Self.deadlinePassed(name, timeouts.call, after: lastFailure)
             }
-            var options = CallOptions.defaults
-            options.timeout = remaining
             do {
-                return try await body(metadata, options)
+                return try await caller.call(method, request, authorization: authorization, deadline: deadline)
             } catch {
-                let mapped = Self.mapError(error, method: method, target: target)
+                let mapped: EP11Error
+                if error is DeadlineScheduler.DeadlinePassed {
+                    mapped = Self.deadlinePassed(name, timeouts.call, after: lastFailure)
+                } else {
+                    mapped = Self.mapError(error, method: name, target: target)
+                }
                 if mapped.code == .unauthenticated, let tokenSource, !refreshedToken {
                     // The token may have been revoked or expired early: fetch a new one once.
                     refreshedToken = true
@@ -178,7 +211,7 @@ public final class EP11Client: Sendable {
                 lastFailure = mapped
                 logger.debug(
                     "GREP11 call failed; retrying",
-                    metadata: ["hpcs.ep11.method": "\(method)", "hpcs.ep11.attempt": "\(attempt)"]
+                    metadata: ["hpcs.ep11.method": "\(name)", "hpcs.ep11.attempt": "\(attempt)"]
                 )
                 let wait = min(backoff, clock.now.duration(to: deadline))
                 if wait > .zero { try await Task.sleep(for: wait) }
@@ -261,13 +294,12 @@ public final class EP11Client: Sendable {
         }
     }
 
-    package var crypto: any Grep11_Crypto.ClientProtocol { stub }
-
     /// The connection failure under a gRPC `unavailable` error: the transport wraps it in one or two `RPCError`s.
     static func transportFailure(in error: RPCError) -> TransportFailure? {
         var next: (any Error)? = error.cause
         for _ in 0..<8 {
             guard let current = next else { return nil }
+            if let failure = (current as? CoreCallFailure)?.transportFailure { return failure }
             if let failure = TransportFailure.diagnose(current) { return failure }
             next = (current as? RPCError)?.cause
         }

@@ -34,6 +34,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "HPCS service instance id, sent as bluemix-instance.")
     var instanceID: String?
 
+    @Option(help: "GREP11 transport: cgrpc (the gRPC C core) or nio (grpc-swift on SwiftNIO).")
+    var transport: String?
+
     /// Whether commands run against the embedded in-process HSM mock: only when asked for with --mock.
     var usesEmbeddedMock: Bool { mock }
 
@@ -58,7 +61,7 @@ struct ConnectionOptions: ParsableArguments {
         if mock {
             if endpoint != nil { throw ValidationError("--mock and --endpoint exclude each other") }
             if plaintext || caCert != nil || clientCert != nil || clientKey != nil || apiKeyFile != nil
-                || instanceID != nil || iamEndpoint != nil
+                || instanceID != nil || iamEndpoint != nil || transport != nil
             {
                 throw ValidationError(
                     "--mock takes no connection options (--plaintext, --ca-cert, --api-key-file, ...)")
@@ -85,6 +88,12 @@ struct ConnectionOptions: ParsableArguments {
         }
         var configuration = try EP11Client.Configuration(address: address)
         configuration.instanceID = instanceID
+        if let transport {
+            guard let chosen = EP11Client.Transport(transport) else {
+                throw ValidationError("--transport takes cgrpc or nio, not \(transport)")
+            }
+            configuration.transport = chosen
+        }
         if let apiKey = try readAPIKey(environment) {
             var iam = IAMTokenProvider.Configuration()
             if let url = iamEndpoint ?? environment["HPCS_IAM_ENDPOINT"] { iam.endpoint = url }

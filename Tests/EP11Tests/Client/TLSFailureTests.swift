@@ -43,22 +43,28 @@ struct EP11TLSFailureTests {
     }
 
     /// Retries would wait 20 s first: an answer well before that shows there was none.
-    static func configuration(port: Int, tls: EP11Client.TLS) -> EP11Client.Configuration {
+    static func configuration(
+        port: Int, tls: EP11Client.TLS, transport: EP11Client.Transport
+    ) -> EP11Client.Configuration {
         var configuration = EP11Client.Configuration(host: "localhost", port: port, transportSecurity: .tls(tls))
+        configuration.transport = transport
         configuration.timeouts = .init(call: .seconds(60))
         configuration.retryPolicy = .init(
             maximumAttempts: 3, initialBackoff: .seconds(20), maximumBackoff: .seconds(20))
         return configuration
     }
 
-    @Test("a server certificate from a CA the client does not trust: not retryable, says certificate, at once")
-    func untrustedIssuer() async throws {
+    @Test(
+        "a server certificate from a CA the client does not trust: not retryable, says certificate, at once",
+        arguments: wireTransports)
+    func untrustedIssuer(transport: EP11Client.Transport) async throws {
         let pki = TestPKI.shared
         let other = try Self.serverCertificate(dnsName: "localhost")
         let mock = try HSMMock()
         let tls = HSMMock.ServerTLS(certificateChainPEM: other.chainPEM, privateKeyPEM: other.keyPEM)
         try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
-            let configuration = Self.configuration(port: port, tls: EP11Client.TLS(trustRootsPEM: pki.caPEM))
+            let configuration = Self.configuration(
+                port: port, tls: EP11Client.TLS(trustRootsPEM: pki.caPEM), transport: transport)
             let clock = ContinuousClock()
             let start = clock.now
             let error = try await #require(throws: EP11Error.self) {
@@ -76,13 +82,16 @@ struct EP11TLSFailureTests {
         }
     }
 
-    @Test("a server certificate for another host name: not retryable, says the name does not match")
-    func hostnameMismatch() async throws {
+    @Test(
+        "a server certificate for another host name: not retryable, says the name does not match",
+        arguments: wireTransports)
+    func hostnameMismatch(transport: EP11Client.Transport) async throws {
         let other = try Self.serverCertificate(dnsName: "grep11.other.example")
         let mock = try HSMMock()
         let tls = HSMMock.ServerTLS(certificateChainPEM: other.chainPEM, privateKeyPEM: other.keyPEM)
         try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
-            let configuration = Self.configuration(port: port, tls: EP11Client.TLS(trustRootsPEM: other.caPEM))
+            let configuration = Self.configuration(
+                port: port, tls: EP11Client.TLS(trustRootsPEM: other.caPEM), transport: transport)
             let clock = ContinuousClock()
             let start = clock.now
             let error = try await #require(throws: EP11Error.self) {
@@ -97,10 +106,13 @@ struct EP11TLSFailureTests {
         }
     }
 
-    @Test("a refused connection says 'connection refused' and where, and ends within the call deadline")
-    func connectionRefused() async throws {
+    @Test(
+        "a refused connection says 'connection refused' and where, and ends within the call deadline",
+        arguments: wireTransports)
+    func connectionRefused(transport: EP11Client.Transport) async throws {
         let port = try closedLoopbackPort()
         var configuration = EP11Client.Configuration(host: "127.0.0.1", port: port, transportSecurity: .plaintext)
+        configuration.transport = transport
         configuration.timeouts = .init(call: .seconds(10))
         let clock = ContinuousClock()
         let start = clock.now
@@ -190,8 +202,9 @@ struct EP11LenientPEMTests {
 
     @Test(
         "trust roots and a client certificate wrapped at 76 columns, unwrapped or with CRLF work",
-        arguments: [(76, "\n"), (4096, "\n"), (76, "\r\n")])
-    func wrappings(width: Int, separator: String) async throws {
+        arguments: [(76, "\n"), (4096, "\n"), (76, "\r\n")], wireTransports)
+    func wrappings(wrapping: (width: Int, separator: String), transport: EP11Client.Transport) async throws {
+        let (width, separator) = wrapping
         let pki = TestPKI.shared
         let mock = try HSMMock()
         let tls = HSMMock.ServerTLS(
@@ -208,6 +221,7 @@ struct EP11LenientPEMTests {
                         clientPrivateKeyPEM: Self.rewrapped(pki.clientKeyPEM, width: width, separator: separator))))
             configuration.retryPolicy = .none
             configuration.timeouts = .init(call: .seconds(10))
+            configuration.transport = transport
             let bytes = try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
             #expect(bytes.count == 8)
         }

@@ -159,9 +159,10 @@ struct TransportTests {
         #expect(!String(describing: error).contains("never-sent"))
     }
 
-    @Test("an unreachable endpoint fails within the call deadline")
-    func unreachable() async throws {
+    @Test("an unreachable endpoint fails within the call deadline", arguments: wireTransports)
+    func unreachable(transport: EP11Client.Transport) async throws {
         var configuration = EP11Client.Configuration(host: "127.0.0.1", port: 1, transportSecurity: .plaintext)
+        configuration.transport = transport
         configuration.timeouts = .init(call: .milliseconds(500))
         configuration.retryPolicy = .none
         let clock = ContinuousClock()
@@ -173,8 +174,10 @@ struct TransportTests {
         #expect(start.duration(to: clock.now) < .seconds(25))
     }
 
-    @Test("TLS: a client that does not trust the server's CA fails; mutual TLS works with a client certificate")
-    func tls() async throws {
+    @Test(
+        "TLS: a client that does not trust the server's CA fails; mutual TLS works with a client certificate",
+        arguments: wireTransports)
+    func tls(transport: EP11Client.Transport) async throws {
         let pki = TestPKI.shared
         let mock = try HSMMock()
         let serverTLS = HSMMock.ServerTLS(
@@ -182,17 +185,19 @@ struct TransportTests {
             clientCertificateRootsPEM: pki.caPEM)
         try await mock.withServer(host: "127.0.0.1", port: 0, tls: serverTLS) { port in
             // Trusted CA and a client certificate: works.
-            let mutual = EP11Client.Configuration(
+            var mutual = EP11Client.Configuration(
                 host: "localhost", port: port,
                 transportSecurity: .tls(
                     EP11Client.TLS(
                         trustRootsPEM: pki.caPEM, clientCertificateChainPEM: pki.clientChainPEM,
                         clientPrivateKeyPEM: pki.clientKeyPEM)))
+            mutual.transport = transport
             let bytes = try await withEP11Client(mutual) { try await $0.generateRandom(count: 16) }
             #expect(bytes.count == 16)
             // No client certificate: the server refuses.
             var anonymous = EP11Client.Configuration(
                 host: "localhost", port: port, transportSecurity: .tls(EP11Client.TLS(trustRootsPEM: pki.caPEM)))
+            anonymous.transport = transport
             anonymous.timeouts = .init(call: .seconds(3))
             anonymous.retryPolicy = .none
             await #expect(throws: EP11Error.self) {
@@ -200,6 +205,7 @@ struct TransportTests {
             }
             // System roots do not trust the test CA.
             var untrusted = EP11Client.Configuration(host: "localhost", port: port)
+            untrusted.transport = transport
             untrusted.timeouts = .init(call: .seconds(3))
             untrusted.retryPolicy = .none
             await #expect(throws: EP11Error.self) {
@@ -225,32 +231,37 @@ struct TransportTests {
         #expect(throws: EP11Error.invalidArgument) { try EP11Client.Configuration(address: "[::1]x") }
     }
 
-    @Test("TLS to an IP address must opt out of name verification explicitly; then the chain alone is checked")
-    func tlsToIPAddress() async throws {
+    @Test(
+        "TLS to an IP address must opt out of name verification explicitly; then the chain alone is checked",
+        arguments: wireTransports)
+    func tlsToIPAddress(transport: EP11Client.Transport) async throws {
         let pki = TestPKI.shared
-        let refused = EP11Client.Configuration(
+        var refused = EP11Client.Configuration(
             host: "127.0.0.1", port: 9, transportSecurity: .tls(EP11Client.TLS(trustRootsPEM: pki.caPEM)))
+        refused.transport = transport
         #expect(throws: EP11Error.invalidArgument) { _ = try EP11Client(configuration: refused) }
         let mock = try HSMMock()
         let tls = HSMMock.ServerTLS(certificateChainPEM: pki.serverChainPEM, privateKeyPEM: pki.serverKeyPEM)
         try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
-            let byIP = EP11Client.Configuration(
+            var byIP = EP11Client.Configuration(
                 host: "127.0.0.1", port: port,
                 transportSecurity: .tls(
                     EP11Client.TLS(trustRootsPEM: pki.caPEM, insecureSkipHostnameVerification: true)))
+            byIP.transport = transport
             let bytes = try await withEP11Client(byIP) { try await $0.generateRandom(count: 8) }
             #expect(bytes.count == 8)
         }
     }
 
-    @Test("the standalone mock binds IPv6 loopback and 'localhost' too")
-    func mockBinding() async throws {
+    @Test("the standalone mock binds IPv6 loopback and 'localhost' too", arguments: wireTransports)
+    func mockBinding(transport: EP11Client.Transport) async throws {
         let mock = try HSMMock()
         for host in ["::1", "localhost"] {
             try await mock.withServer(host: host, port: 0) { port in
                 let target = host == "::1" ? "::1" : "127.0.0.1"
                 var configuration = EP11Client.Configuration(host: target, port: port, transportSecurity: .plaintext)
                 configuration.timeouts = .init(call: .seconds(30))
+                configuration.transport = transport
                 let list = try await withEP11Client(configuration) { try await $0.mechanismList() }
                 #expect(list.first == .rsaPKCS, "\(host)")
             }

@@ -1,0 +1,267 @@
+import CGRPC
+import Foundation
+import GRPCCore
+import SwiftProtobuf
+import Synchronization
+
+/// A channel on the gRPC C core and the direct unary path over it.
+///
+/// Below ``EP11Client``'s `perform` (which keeps the deadline over all attempts, the token wait and the retries),
+/// a call is one `grpc_channel_create_registered_call` with the remaining deadline, one batch of six operations,
+/// and one wake-up of the waiting task from the completion-queue thread. Messages are swift-protobuf's.
+final class CoreChannel: @unchecked Sendable {
+    /// `grpc_channel*`; destroyed when the client and every call in flight let go of this object.
+    private let channel: OpaquePointer
+    /// `grpc_channel_register_call` handles by method name; immutable after init.
+    private let registered: [String: UnsafeMutableRawPointer]
+    /// The `bluemix-instance` value, made once.
+    private let instanceID: grpc_slice?
+    private let state = Mutex<(shutDown: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    /// A channel to `host:port`. The caller has applied ``EP11Client``'s refusals (credentials over plaintext,
+    /// name verification against an IP address) already.
+    init(
+        host: String,
+        port: Int,
+        isIPLiteral: Bool,
+        security: EP11Client.TransportSecurity,
+        instanceID: String?
+    ) throws {
+        _ = CoreRuntime.initialised
+        let target: String
+        if isIPLiteral {
+            target = IPLiteral.isIPv6(host) ? "ipv6:[\(host)]:\(port)" : "ipv4:\(host):\(port)"
+        } else {
+            target = "dns:///\(host):\(port)"
+        }
+        let credentials = try Self.credentials(security)
+        defer { grpc_channel_credentials_release(credentials) }
+        // Retries are EP11Client's (bounded by its deadline); the core's own would multiply them. A failed
+        // connection is tried again soon, so that a retry after the client's backoff can find the server back.
+        // (Not grpc.min_reconnect_backoff_ms: the core reads it as the connect timeout.)
+        let channel: OpaquePointer? = Self.withChannelArguments([
+            ("grpc.enable_retries", 0),
+            // No bandwidth-delay probing: its PINGs buy nothing for small unary messages, cost a frame each, and
+            // at high concurrency trip SwiftNIO HTTP/2's control-frame flood limit (the server resets).
+            ("grpc.http2.bdp_probe", 0),
+            ("grpc.initial_reconnect_backoff_ms", 100),
+            ("grpc.max_reconnect_backoff_ms", 2_000),
+        ]) { arguments in
+            grpc_channel_create(target, credentials, arguments)
+        }
+        guard let channel else {
+            throw EP11Error(code: .invalidArgument, message: "cannot set up the GREP11 channel to \(target)")
+        }
+        self.channel = channel
+        var registered: [String: UnsafeMutableRawPointer] = [:]
+        for method in grep11Methods {
+            let path = "/" + method.descriptor.fullyQualifiedMethod
+            if let handle = grpc_channel_register_call(channel, path, nil, nil) {
+                registered[method.name] = handle
+            }
+        }
+        self.registered = registered
+        self.instanceID = instanceID.map { id in
+            id.utf8CString.withUnsafeBufferPointer { grpc_slice_from_copied_buffer($0.baseAddress, max(0, $0.count - 1)) }
+        }
+    }
+
+    deinit {
+        grpc_channel_destroy(channel)
+        if let instanceID { grpc_slice_unref(instanceID) }
+    }
+
+    /// One unary call, ending by `deadline` at the latest (the core fails it with `DEADLINE_EXCEEDED`).
+    func unary<Method: GREP11UnaryMethod>(
+        _ method: Method.Type,
+        _ request: Method.Input,
+        authorization: String?,
+        deadline: ContinuousClock.Instant
+    ) async throws -> Method.Output {
+        if state.withLock({ $0.shutDown }) {
+            throw EP11Error(code: .transportFailure, message: "\(Method.name): the GREP11 client was shut down")
+        }
+        guard let handle = registered[Method.name] else {
+            throw EP11Error(code: .invalidArgument, message: "\(Method.name) is not a GREP11 method")
+        }
+        let bytes: [UInt8] = try request.serializedBytes()
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        let (seconds, attoseconds) = remaining.components
+        let nanoseconds =
+            remaining <= .zero ? 0 : Int64(clamping: seconds).multipliedReportingOverflow(by: 1_000_000_000)
+            .partialValue &+ attoseconds / 1_000_000_000
+        let callDeadline = gpr_time_add(
+            gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_nanos(max(0, nanoseconds), GPR_TIMESPAN))
+        guard
+            let call = grpc_channel_create_registered_call(
+                channel, nil, hpcs_grpc_propagate_defaults(), CoreCompletionQueue.shared.queue, handle, callDeadline,
+                nil)
+        else {
+            throw RPCError(code: .internalError, message: "the gRPC core could not create a call")
+        }
+        let coreCall = CoreCall(call: call)
+        defer { coreCall.finish() }
+        await coreCall.run(request: bytes, authorization: authorization, instanceID: instanceID)
+        return try coreCall.response(as: Method.Output.self)
+    }
+
+    /// Waits until ``beginGracefulShutdown()``.
+    func run() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.shutDown { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    /// Refuses new calls and ends ``run()``; calls in flight finish (they keep the channel alive until then).
+    func beginGracefulShutdown() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.shutDown = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    // MARK: - Set-up
+
+    private static func withChannelArguments<T>(
+        _ integers: [(String, Int32)],
+        _ body: (UnsafePointer<grpc_channel_args>) -> T
+    ) -> T {
+        let keys = integers.map { strdup($0.0) }
+        defer { keys.forEach { free($0) } }
+        var arguments = zip(keys, integers).map { key, pair in
+            var argument = grpc_arg()
+            argument.type = GRPC_ARG_INTEGER
+            argument.key = key
+            argument.value.integer = pair.1
+            return argument
+        }
+        return arguments.withUnsafeMutableBufferPointer { buffer in
+            var channelArguments = grpc_channel_args(num_args: buffer.count, args: buffer.baseAddress)
+            return withUnsafePointer(to: &channelArguments) { body($0) }
+        }
+    }
+
+    private static func credentials(_ security: EP11Client.TransportSecurity) throws -> OpaquePointer {
+        switch security.mode {
+        case .plaintext:
+            guard let credentials = grpc_insecure_credentials_create() else {
+                throw EP11Error(code: .invalidArgument, message: "cannot set up plaintext HTTP/2")
+            }
+            return credentials
+        case .tls(let tls):
+            let roots = try tls.trustRootsPEM.map { try cString(pem: $0, what: "trust roots") }
+            let chain = try tls.clientCertificateChainPEM.map { try cString(pem: $0, what: "client certificate") }
+            let key = try tls.clientPrivateKeyPEM.map { try cString(pem: $0, what: "client private key") }
+            let pair = chain.flatMap { chain in key.map { (chain, $0) } }
+            let credentials: OpaquePointer?
+            if tls.insecureSkipHostnameVerification {
+                credentials = chainOnlyCredentials(roots: roots, pair: pair)
+            } else {
+                credentials = fullVerificationCredentials(roots: roots, pair: pair)
+            }
+            guard let credentials else {
+                throw EP11Error(code: .invalidArgument, message: "cannot set up TLS for the GREP11 channel")
+            }
+            return credentials
+        }
+    }
+
+    /// TLS with the chain and the server name checked (`grpc_ssl_credentials_create`); system roots when `roots`
+    /// is nil.
+    private static func fullVerificationCredentials(roots: [CChar]?, pair: ([CChar], [CChar])?) -> OpaquePointer? {
+        withOptionalCString(roots) { roots in
+            guard let pair else { return grpc_ssl_credentials_create(roots, nil, nil, nil) }
+            return pair.1.withUnsafeBufferPointer { key in
+                pair.0.withUnsafeBufferPointer { chain in
+                    var keyPair = grpc_ssl_pem_key_cert_pair(private_key: key.baseAddress, cert_chain: chain.baseAddress)
+                    return grpc_ssl_credentials_create(roots, &keyPair, nil, nil)
+                }
+            }
+        }
+    }
+
+    /// TLS whose chain is verified against the roots but whose server name is not (the no-op verifier):
+    /// ``EP11Client/TLS/insecureSkipHostnameVerification``.
+    private static func chainOnlyCredentials(roots: [CChar]?, pair: ([CChar], [CChar])?) -> OpaquePointer? {
+        guard let options = grpc_tls_credentials_options_create() else { return nil }
+        var identities: OpaquePointer?
+        if let pair {
+            identities = grpc_tls_identity_pairs_create()
+            pair.1.withUnsafeBufferPointer { key in
+                pair.0.withUnsafeBufferPointer { chain in
+                    grpc_tls_identity_pairs_add_pair(identities, key.baseAddress, chain.baseAddress)
+                }
+            }
+        }
+        let provider = withOptionalCString(roots) { roots in
+            // Takes ownership of `identities`.
+            grpc_tls_certificate_provider_static_data_create(roots, identities)
+        }
+        grpc_tls_credentials_options_set_certificate_provider(options, provider)
+        if roots != nil { grpc_tls_credentials_options_watch_root_certs(options) }
+        if pair != nil { grpc_tls_credentials_options_watch_identity_key_cert_pairs(options) }
+        grpc_tls_credentials_options_set_verify_server_cert(options, 1)
+        let verifier = grpc_tls_certificate_verifier_no_op_create()
+        grpc_tls_credentials_options_set_certificate_verifier(options, verifier)
+        grpc_tls_credentials_options_set_check_call_host(options, 0)
+        // Takes ownership of `options`; holds its own references to the provider and the verifier.
+        let credentials = grpc_tls_credentials_create(options)
+        grpc_tls_certificate_verifier_release(verifier)
+        grpc_tls_certificate_provider_release(provider)
+        return credentials
+    }
+
+    private static func withOptionalCString<T>(_ text: [CChar]?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+        guard let text else { return body(nil) }
+        return text.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+
+    /// A PEM input as the C string OpenSSL reads: NUL-terminated, every base64 body re-wrapped at 64 columns with
+    /// `\n` line ends (OpenSSL's reader is stricter than RFC 7468's lenient parsing, which the NIO path applies).
+    static func cString(pem: [UInt8], what: String) throws -> [CChar] {
+        guard !pem.contains(0) else {
+            throw EP11Error(code: .invalidArgument, message: "the \(what) PEM contains a NUL byte")
+        }
+        guard let text = String(validating: pem, as: UTF8.self) else {
+            throw EP11Error(code: .invalidArgument, message: "the \(what) PEM is not UTF-8 text")
+        }
+        var output: [String] = []
+        var body = ""
+        var inBlock = false
+        for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("-----BEGIN ") {
+                output.append(line)
+                body = ""
+                inBlock = true
+            } else if line.hasPrefix("-----END ") {
+                var index = body.startIndex
+                while index < body.endIndex {
+                    let end = body.index(index, offsetBy: 64, limitedBy: body.endIndex) ?? body.endIndex
+                    output.append(String(body[index..<end]))
+                    index = end
+                }
+                output.append(line)
+                inBlock = false
+            } else if inBlock {
+                if line.contains(":") {
+                    // An RFC 1421 header (encrypted legacy keys): kept as a line of its own.
+                    output.append(line)
+                    continue
+                }
+                body += line.filter { !$0.isWhitespace }
+            }
+        }
+        guard !output.isEmpty else {
+            throw EP11Error(code: .invalidArgument, message: "the \(what) is not PEM (no -----BEGIN line)")
+        }
+        return Array((output.joined(separator: "\n") + "\n").utf8CString)
+    }
+}

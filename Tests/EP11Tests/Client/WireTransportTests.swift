@@ -1,0 +1,237 @@
+import EP11
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import HSMMock
+import IAM
+import TestSupport
+import Testing
+
+/// The two network transports every client test runs against.
+let wireTransports: [EP11Client.Transport] = [.nio, .cgrpc]
+
+/// Runs `body` with a client on `transport` to a real HTTP/2 server on 127.0.0.1 (plaintext) serving `mock` with
+/// `interceptors`.
+func withHTTP2Mock<T: Sendable>(
+    _ transport: EP11Client.Transport,
+    mock: HSMMock? = nil,
+    interceptors: [any ServerInterceptor] = [],
+    configure: (inout EP11Client.Configuration) -> Void = { _ in },
+    _ body: (EP11Client) async throws -> T
+) async throws -> T {
+    let mock = try mock ?? HSMMock()
+    let serverTransport = HTTP2ServerTransport.Posix(
+        address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext)
+    let server = GRPCServer(transport: serverTransport, services: [mock.service], interceptors: interceptors)
+    return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+        group.addTask { try await server.serve() }
+        defer { server.beginGracefulShutdown() }
+        let address = try #require(try await serverTransport.listeningAddress.ipv4)
+        var configuration = EP11Client.Configuration(
+            host: "127.0.0.1", port: address.port, transportSecurity: .plaintext)
+        configuration.transport = transport
+        configure(&configuration)
+        return try await withEP11Client(configuration, body)
+    }
+}
+
+@Suite("EP11 client on both transports: deadlines, metadata, retries, errors, concurrency")
+struct WireTransportTests {
+    @Test("a server that accepts and never answers: the call fails with timeout at its deadline", arguments: wireTransports)
+    func silentServer(transport: EP11Client.Transport) async throws {
+        let listener = try ConnectionCountingListener()
+        var configuration = EP11Client.Configuration(
+            host: "127.0.0.1", port: listener.port, transportSecurity: .plaintext)
+        configuration.transport = transport
+        configuration.timeouts = .init(call: .milliseconds(600))
+        configuration.retryPolicy = .none
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = try await #require(throws: EP11Error.self) {
+            try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
+        }
+        let elapsed = start.duration(to: clock.now)
+        #expect(error.code == .timeout, "\(error)")
+        #expect(elapsed >= .milliseconds(550), "ended before its deadline: \(elapsed)")
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
+    }
+
+    @Test("the deadline scheduler keeps nothing of a finished call and cancels an overdue one at its deadline")
+    func deadlineScheduler() async throws {
+        let scheduler = DeadlineScheduler()
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    for index in 0..<500 {
+                        let echoed = try await scheduler.run(until: deadline) { index }
+                        #expect(echoed == index)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(scheduler.outstandingCount == 0)
+        #expect(scheduler.firedTotal == 0)
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        await #expect(throws: DeadlineScheduler.DeadlinePassed.self) {
+            try await scheduler.run(until: clock.now.advanced(by: .milliseconds(300))) {
+                try await Task.sleep(for: .seconds(60))
+            }
+        }
+        let elapsed = start.duration(to: clock.now)
+        #expect(elapsed >= .milliseconds(280) && elapsed < .seconds(20), "took \(elapsed)")
+        #expect(scheduler.outstandingCount == 0)
+        #expect(scheduler.firedTotal == 1)
+        // A failure before the deadline stays that failure.
+        await #expect(throws: CancellationError.self) {
+            try await scheduler.run(until: clock.now.advanced(by: .seconds(30))) { throw CancellationError() }
+        }
+        #expect(scheduler.outstandingCount == 0)
+    }
+
+    @Test("cancelling the calling task cancels the call at once", arguments: wireTransports)
+    func cancellation(transport: EP11Client.Transport) async throws {
+        let listener = try ConnectionCountingListener()
+        var configuration = EP11Client.Configuration(
+            host: "127.0.0.1", port: listener.port, transportSecurity: .plaintext)
+        configuration.transport = transport
+        configuration.timeouts = .init(call: .seconds(60))
+        configuration.retryPolicy = .none
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await withEP11Client(configuration) { client in
+            let call = Task { try await client.generateRandom(count: 8) }
+            try await Task.sleep(for: .milliseconds(200))
+            call.cancel()
+            let result = await call.result
+            #expect(throws: EP11Error.self) { try result.get() }
+        }
+        #expect(start.duration(to: clock.now) < .seconds(30))
+    }
+
+    @Test("calls carry authorization and bluemix-instance over TLS", arguments: wireTransports)
+    func metadata(transport: EP11Client.Transport) async throws {
+        let interceptor = RecordingInterceptor()
+        let tokens = CountingTokenSource()
+        // Credentials are only sent over TLS.
+        let pki = TestPKI.shared
+        let mock = try HSMMock()
+        let serverTransport = HTTP2ServerTransport.Posix(
+            address: .ipv4(host: "127.0.0.1", port: 0),
+            transportSecurity: .tls(
+                certificateChain: [.bytes(pki.serverChainPEM, format: .pem)],
+                privateKey: .bytes(pki.serverKeyPEM, format: .pem)))
+        let server = GRPCServer(transport: serverTransport, services: [mock.service], interceptors: [interceptor])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            defer { server.beginGracefulShutdown() }
+            let address = try #require(try await serverTransport.listeningAddress.ipv4)
+            var configuration = EP11Client.Configuration(
+                host: "localhost", port: address.port,
+                transportSecurity: .tls(EP11Client.TLS(trustRootsPEM: pki.caPEM)))
+            configuration.transport = transport
+            configuration.authentication = .tokenSource(tokens)
+            configuration.instanceID = "1234-instance"
+            try await withEP11Client(configuration) { client in
+                _ = try await client.generateRandom(count: 8)
+                _ = try await client.generateRandom(count: 8)
+            }
+            let recorded = interceptor.recorded
+            #expect(recorded.count == 2)
+            for (index, metadata) in recorded.enumerated() {
+                // The counting source makes a new token each time it is asked.
+                #expect(Array(metadata[stringValues: "authorization"]) == ["Bearer token-\(index + 1)"])
+                #expect(Array(metadata[stringValues: "bluemix-instance"]) == ["1234-instance"])
+            }
+        }
+    }
+
+    @Test("retryable GREP11 errors are retried, bounded; non-retryable ones are not", arguments: wireTransports)
+    func retries(transport: EP11Client.Transport) async throws {
+        let interceptor = RecordingInterceptor()
+        try await withHTTP2Mock(
+            transport, interceptors: [interceptor],
+            configure: { $0.retryPolicy = EP11Client.RetryPolicy(maximumAttempts: 3, initialBackoff: .milliseconds(1)) }
+        ) { client in
+            interceptor.failNext(2)
+            let before = interceptor.recorded.count
+            let bytes = try await client.generateRandom(count: 4)
+            #expect(bytes.count == 4)
+            #expect(interceptor.recorded.count - before == 3)
+
+            interceptor.failNext(5)
+            let start = interceptor.recorded.count
+            let error = await #expect(throws: EP11Error.self) { try await client.generateRandom(count: 4) }
+            #expect(error?.returnValue == .ibmInternalError)
+            #expect(error?.isRetryable == true)
+            #expect(error?.detail == "injected", "\(String(describing: error))")
+            #expect(interceptor.recorded.count - start == 3)
+
+            interceptor.failNext(1, retryable: false)
+            let once = interceptor.recorded.count
+            await #expect(throws: EP11Error(returnValue: .ibmInternalError)) {
+                try await client.generateRandom(count: 4)
+            }
+            #expect(interceptor.recorded.count - once == 1)
+        }
+    }
+
+    @Test("an HSM failure decodes to the same EP11Error on both transports", arguments: wireTransports)
+    func hsmErrors(transport: EP11Client.Transport) async throws {
+        try await withHTTP2Mock(transport) { client in
+            let error = try await #require(throws: EP11Error.self) {
+                try await client.sign([1, 2, 3], key: KeyBlob([0xde, 0xad]), mechanism: .ecdsa)
+            }
+            #expect(error.returnValue != nil, "\(error)")
+            #expect(!error.isRetryable)
+            let unknown = try await #require(throws: EP11Error.self) {
+                try await client.mechanismInfo(MechanismType(rawValue: 0xFFFF_FFF0))
+            }
+            #expect(unknown.returnValue == .mechanismInvalid, "\(unknown)")
+        }
+    }
+
+    @Test("1,000 concurrent calls on one client all succeed", arguments: wireTransports)
+    func thousandConcurrentCalls(transport: EP11Client.Transport) async throws {
+        try await withHTTP2Mock(transport) { client in
+            let results = try await withThrowingTaskGroup(of: Int.self, returning: [Int].self) { group in
+                for index in 0..<1_000 {
+                    group.addTask { try await client.generateRandom(count: 1 + index % 32).count }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.count == 1_000)
+            #expect(results.sorted() == (0..<1_000).map { 1 + $0 % 32 }.sorted())
+        }
+    }
+
+    @Test("transport names parse as the command line spells them")
+    func transportNames() {
+        #expect(EP11Client.Transport("cgrpc") == .cgrpc)
+        #expect(EP11Client.Transport("nio") == .nio)
+        #expect(EP11Client.Transport("grpc") == nil)
+        #expect(EP11Client.Transport.cgrpc.description == "cgrpc")
+    }
+
+    @Test("the refusals apply to both transports before any connection", arguments: wireTransports)
+    func refusals(transport: EP11Client.Transport) throws {
+        var plaintext = EP11Client.Configuration(host: "127.0.0.1", port: 9, transportSecurity: .plaintext)
+        plaintext.transport = transport
+        plaintext.authentication = .apiKey(APIKey("never-sent"))
+        let error = #expect(throws: EP11Error.invalidArgument) { try EP11Client(configuration: plaintext) }
+        #expect(!String(describing: error).contains("never-sent"))
+        var byIP = EP11Client.Configuration(
+            host: "127.0.0.1", port: 9, transportSecurity: .tls(EP11Client.TLS(trustRootsPEM: TestPKI.shared.caPEM)))
+        byIP.transport = transport
+        #expect(throws: EP11Error.invalidArgument) { _ = try EP11Client(configuration: byIP) }
+        var notPEM = EP11Client.Configuration(
+            host: "localhost", port: 9, transportSecurity: .tls(EP11Client.TLS(trustRootsPEM: Array("x\0y".utf8))))
+        notPEM.transport = transport
+        if transport == .cgrpc {
+            #expect(throws: EP11Error.invalidArgument) { _ = try EP11Client(configuration: notPEM) }
+        }
+    }
+}
