@@ -175,6 +175,21 @@ struct FaultInjectionTests {
         #expect(await mock.dispatch(.digestInit, request: []) != .connectionDropped)
     }
 
+    @Test("every RPC has its proto name, and names read back case-insensitively")
+    func rpcNames() {
+        let names = HSMMock.RPC.allCases.map(\.name)
+        #expect(Set(names) == Set(Grep11_Crypto.Method.descriptors.map(\.method)))
+        #expect(names.count == Grep11_Crypto.Method.descriptors.count)
+        for method in HSMMock.RPC.allCases {
+            #expect(HSMMock.RPC(name: method.name) == method)
+            #expect(HSMMock.RPC(name: method.name.uppercased()) == method)
+            #expect("\(method)" == method.name)
+        }
+        #expect(HSMMock.RPC.generateKeyPair.name == "GenerateKeyPair")
+        #expect(HSMMock.RPC(name: "Foo") == nil)
+        #expect(HSMMock.RPC(name: "") == nil)
+    }
+
     @Test("bad faults are refused with a clear error")
     func badFaults() throws {
         let mock = try HSMMock()

@@ -55,10 +55,17 @@ extension HSMMock {
 
 extension HSMMock.RPC: CustomStringConvertible {
     /// The RPC's name in `protos/server.proto`, such as `GenerateKeyPair`.
-    public var name: String {
-        let caseName = String(describing: self)
-        return caseName.prefix(1).uppercased() + caseName.dropFirst()
-    }
+    public var name: String { Self.names[rawValue] }
+
+    /// The RPC names, in case order.
+    private static let names = [
+        "GenerateRandom", "DigestInit", "Digest", "DigestUpdate", "DigestKey", "DigestFinal", "DigestSingle",
+        "EncryptInit", "DecryptInit", "EncryptUpdate", "DecryptUpdate", "Encrypt", "Decrypt", "EncryptFinal",
+        "DecryptFinal", "EncryptSingle", "DecryptSingle", "SignInit", "VerifyInit", "SignUpdate", "VerifyUpdate",
+        "SignFinal", "VerifyFinal", "Sign", "Verify", "SignSingle", "VerifySingle", "ReencryptSingle", "GenerateKey",
+        "GenerateKeyPair", "WrapKey", "UnwrapKey", "DeriveKey", "GetMechanismList", "GetMechanismInfo",
+        "GetAttributeValue", "SetAttributeValue", "Login", "Logout", "RewrapKeyBlob",
+    ]
 
     /// The RPC named `name` (`GenerateKeyPair`; case does not matter), or `nil` for a name that is not one.
     public init?(name: String) {
