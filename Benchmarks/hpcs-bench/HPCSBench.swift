@@ -20,6 +20,8 @@ struct HPCSBench: AsyncParsableCommand {
     @Option(help: "Concurrent caller counts to measure.") var callers: [Int] = [1, 32]
     @Flag(help: "Measure Key Protect wrap+unwrap pairs (beside IBM's Python client) instead of EP11.") var kms = false
     @Flag(help: "Measure certificates issued per second by the CA (1 and 8 callers) instead of EP11.") var ca = false
+    @Flag(help: "Measure the CA service over HTTP (1 and 2 nodes on PostgreSQL, 1 on SQLite; 8 and 64 requesters).")
+    var caService = false
     @Flag(help: "Load the standalone `hpcs-tool mock hsm` server with 256 callers and track its memory.")
     var load = false
     @Option(help: "Seconds of load for --load.") var loadSeconds: Double = 60
@@ -31,6 +33,7 @@ struct HPCSBench: AsyncParsableCommand {
     func run() async throws {
         if kms { return try await KeyProtectBench.run(seconds: seconds, callers: callers) }
         if ca { return try await CABench.run(seconds: seconds) }
+        if caService { return try await CAServiceBench.run(seconds: seconds) }
         if load { return try await LoadBench.run(seconds: loadSeconds, callers: 256) }
         if keyd { return try await KeyDaemonBench.run(rounds: keydRounds, monitorSeconds: keydMonitorSeconds) }
         print("hpcs-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per figure")

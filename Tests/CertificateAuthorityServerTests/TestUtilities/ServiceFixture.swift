@@ -197,6 +197,8 @@ final class CapturedLog: Sendable {
     private let lines = Mutex<[String]>([])
     func append(_ line: String) { lines.withLock { $0.append(line) } }
     var text: String { lines.withLock { $0.joined(separator: "\n") } }
+    /// The pieces appended, joined as they came.
+    var raw: String { lines.withLock { $0.joined() } }
 }
 
 struct CapturingLogHandler: LogHandler {

@@ -1,0 +1,110 @@
+import AsyncHTTPClient
+import CertificateAuthority
+import CertificateAuthorityServer
+import Foundation
+import TestSupport
+import Testing
+import X509
+
+/// The suite that runs on both stores: two nodes on one PostgreSQL database, and one node on SQLite (two nodes on
+/// one SQLite file are not a shared store).
+@Suite(
+    "CA service nodes on a shared store",
+    .enabled(if: PostgresCluster.testsEnabled, "PostgreSQL is not installed")
+)
+struct SharedStoreTests {
+    static let stores: [(StoreKind, Int)] = [(.postgres, 2), (.sqlite, 1)]
+
+    func serial(_ pem: String) throws -> String {
+        try Certificate(pemEncoded: pem).serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    @Test("concurrent issuance from every node: unique serials, every certificate recorded", arguments: stores)
+    func concurrentIssuance(store: StoreKind, nodes: Int) async throws {
+        try await withServiceWorld(store: store, nodes: nodes) { world in
+            let (csr, _) = try await world.csr(commonName: "many.example.com", sans: ["many.example.com"])
+            let perNode = 12
+            let issued = try await withThrowingTaskGroup(of: String.self, returning: [String].self) { group in
+                for node in world.nodes {
+                    for _ in 0..<perNode {
+                        group.addTask {
+                            let token = try await world.provisioner.token(
+                                sub: "many.example.com", aud: world.signAudience)
+                            let response = try await world.post("/1.0/sign", ["csr": csr, "ott": token], on: node)
+                            try #require(response.status == 201, "\(response.text)")
+                            return try #require(response.body["crt"] as? String)
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(issued.count == perNode * world.nodes.count)
+            let serials = try issued.map(serial)
+            #expect(Set(serials).count == serials.count, "duplicate serial numbers")
+            let recorded = try await world.node.ca.store.allCertificates()
+            let byserial = Dictionary(recorded.map { ($0.serialNumber, $0.certificateDER) }, uniquingKeysWith: { a, _ in a })
+            for pem in issued {
+                let der = Array(try Certificate(pemEncoded: pem).serializeAsPEM().derBytes)
+                #expect(byserial[try serial(pem)] == der, "an issued certificate is not recorded")
+            }
+            let verify = try await world.opensslVerify(issued[0])
+            #expect(verify.status == 0, "\(verify.text)")
+        }
+    }
+
+    @Test("a revocation on one node is in the CRL every node serves; a token used on one node is refused on the other", arguments: stores)
+    func sharedRevocationAndTokens(store: StoreKind, nodes: Int) async throws {
+        try await withServiceWorld(store: store, nodes: nodes) { world in
+            let a = world.nodes[0]
+            let b = world.nodes[nodes - 1]
+            let (csr, _) = try await world.csr(commonName: "shared.example.com", sans: ["shared.example.com"])
+            let token = try await world.provisioner.token(sub: "shared.example.com", aud: world.signAudience)
+            let first = try await world.post("/1.0/sign", ["csr": csr, "ott": token], on: a)
+            #expect(first.status == 201, "\(first.text)")
+            let replay = try await world.post("/1.0/sign", ["csr": csr, "ott": token], on: b)
+            #expect(replay.status == 401, "\(replay.text)")
+            #expect((replay.body["message"] as? String ?? "").contains("already used"))
+
+            // B serves a CRL first, so the revocation must replace it.
+            #expect(try await world.get("/crl", on: b).status == 200)
+            let revoked = try serial(try #require(first.body["crt"] as? String))
+            let revokeToken = try await world.provisioner.token(sub: revoked, aud: world.revokeAudience)
+            let revocation = try await world.post(
+                "/1.0/revoke", ["serial": revoked, "reasonCode": 5, "ott": revokeToken], on: a)
+            #expect(revocation.status == 200, "\(revocation.text)")
+            let crl = try await world.get("/crl", on: b)
+            let path = world.directory.appendingPathComponent("crl-b.der")
+            try Data(crl.body).write(to: path)
+            let text = try await openssl(
+                ["crl", "-inform", "DER", "-in", path.path, "-noout", "-text", "-CAfile", world.rootPath],
+                in: world.directory)
+            #expect(text.status == 0, "\(text.text)")
+            #expect(text.text.uppercased().contains(revoked.uppercased()), "\(text.text)")
+            #expect(text.text.contains("verify OK"))
+        }
+    }
+
+    @Test("the database stopped: /health is 503 and signing refuses cleanly with 503 JSON on both nodes")
+    func databaseDown() async throws {
+        let cluster = try await PostgresCluster.start()
+        let url = cluster.url(database: try await cluster.makeDatabase())
+        try await withServiceWorld(store: .postgres, nodes: 2, databaseURL: url) { world in
+            #expect(try await world.get("/health", on: world.nodes[1]).status == 200)
+            cluster.stop()
+            for node in world.nodes {
+                let health = try await world.get("/health", on: node)
+                #expect(health.status == 503)
+                let body = try JSONSerialization.jsonObject(with: Data(health.body)) as? [String: Any]
+                #expect((body?["checks"] as? [String: String])?["database"] != "ok", "\(String(describing: body))")
+                #expect((body?["checks"] as? [String: String])?["hsm"] == "ok", "\(String(describing: body))")
+
+                let (csr, _) = try await world.csr(commonName: "down.example.com", sans: ["down.example.com"])
+                let token = try await world.provisioner.token(sub: "down.example.com", aud: world.signAudience)
+                let refused = try await world.post("/1.0/sign", ["csr": csr, "ott": token], on: node)
+                #expect(refused.status == 503, "\(refused.text)")
+                #expect(refused.body["status"] as? Int == 503)
+                #expect(refused.body["message"] as? String != nil, "\(refused.text)")
+            }
+        }
+    }
+}
