@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Checks before the tests: forbidden constructs on input paths, repository hygiene, formatting lint, and the
-# documentation of every library.
+# Checks before the tests: forbidden constructs on input paths, repository hygiene, formatting lint, zero compiler
+# warnings in our code, and the documentation of every library.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -34,7 +34,23 @@ else
     echo "soundness: swift format not available; lint skipped"
 fi
 
-# 5. The documentation of every library builds, and our DocC catalogs have no unresolved links. `--target` is
+# 5. Zero compiler warnings in our own code. SwiftPM prints a file's warnings only when it compiles the file, so the
+#    sources are touched first: our modules are recompiled (dependencies stay built), and the log then holds every
+#    warning. Warnings in dependency packages (.build/checkouts) are not ours and are ignored.
+ours='^(Sources|mocks|Tests|Benchmarks|Fuzz)/[^:]*:[0-9]+:[0-9]+: warning:'
+build_log=$(mktemp)
+git ls-files -z 'Sources/*.swift' 'mocks/*.swift' 'Tests/*.swift' 'Benchmarks/*.swift' 'Fuzz/*.swift' | xargs -0 touch
+if ! swift build --build-tests >"$build_log" 2>&1; then
+    grep -E 'error:' "$build_log" | head -20 >&2 || true
+    fail "the build failed (full log: $build_log)"
+fi
+warnings=$(sed "s|^$PWD/||" "$build_log" | grep -E "$ours" | sort -u || true)
+if [ -n "$warnings" ]; then
+    echo "$warnings" >&2
+    fail "$(echo "$warnings" | wc -l) compiler warning(s) in our code"
+fi
+
+# 6. The documentation of every library builds, and our DocC catalogs have no unresolved links. `--target` is
 #    given once per library (executables and tests have no public API to document); `--ide-console-output` makes
 #    DocC print `file:line:column: warning:` lines. Warnings in doc comments (an undocumented parameter) are
 #    counted and reported; warnings in the catalogs fail.
