@@ -2,8 +2,8 @@ public import EP11
 
 /// Fault injection and restriction, so that callers can test their error paths against the mock.
 ///
-/// Every call passes through the same gate whichever server carries it (in process, the HTTP/2 server, or a
-/// transport that calls ``HSMMock/dispatch(_:request:)``): the call is counted, then the faults are applied in the
+/// Every call passes through the same gate whichever server carries it (in process, or either HTTP/2 server
+/// transport): the call is counted, then the faults are applied in the
 /// order they were injected, then the mechanism allow-list is checked, and only then does the HSM do its work.
 ///
 /// ```swift
@@ -23,9 +23,9 @@ extension HSMMock {
             /// Wait this long (real time), then go on with the next fault or the call. A client deadline that
             /// passes during the wait cancels the call.
             case delay(Duration)
-            /// Drop the call as a broken connection does. The HTTP/2 server's client and the in-process client
-            /// see gRPC `unavailable`; a transport using ``HSMMock/dispatch(_:request:)`` gets
-            /// ``GREP11DispatchOutcome/connectionDropped`` and closes the connection.
+            /// Drop the call as a broken connection does: the servers answer gRPC `unavailable` without a
+            /// `Grep11Error`, which a client takes for a transport failure (the connection itself stays open).
+            /// The transport-free dispatch reports it as `connectionDropped`.
             case dropConnection
         }
 

@@ -19,7 +19,7 @@ enum FaultDecision: Sendable {
 }
 
 /// Thrown by a handler whose call a fault drops. The gRPC servers answer it with `unavailable` (what a client sees
-/// of a broken connection); ``HSMMock/dispatch(_:request:)`` turns it into ``GREP11DispatchOutcome/connectionDropped``.
+/// of a broken connection); `HSMMock.dispatch(_:request:)` turns it into `GREP11DispatchOutcome.connectionDropped`.
 struct InjectedConnectionDrop: Error, RPCErrorConvertible {
     var rpcErrorCode: RPCError.Code { .unavailable }
     var rpcErrorMessage: String { "the connection was dropped (HSM mock fault injection)" }

@@ -85,8 +85,8 @@ package enum GREP11DispatchOutcome: Sendable, Equatable {
     case hsmFailure(returnValue: UInt64)
     /// The bytes are not a request message of that RPC (the gRPC layer would answer `internal`).
     case undecodable
-    /// An injected fault dropped the call (``HSMMock/Fault/Action/dropConnection``): the server closes the
-    /// connection without answering.
+    /// An injected fault dropped the call (``HSMMock/Fault/Action/dropConnection``): a transport answers gRPC
+    /// `unavailable` or closes the connection.
     case connectionDropped
     /// Anything else: a failure that does not look like an HSM's, which the fuzzer reports.
     case unexpected(String)
