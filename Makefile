@@ -25,10 +25,13 @@ bench: deps
 	swift build -c release --product hpcs-bench
 	swift build -c release --product hpcs-tool
 	swift build -c release --product hpcs-keyd --static-swift-stdlib
+	./Benchmarks/baseline/build.sh
 	.build/release/hpcs-bench
+	.build/release/hpcs-bench --grpc-baseline
 	.build/release/hpcs-bench --kms
 	.build/release/hpcs-bench --ca
-	.build/release/hpcs-bench --load
+	.build/release/hpcs-bench --load --server-transport cgrpc
+	.build/release/hpcs-bench --load --server-transport nio
 	.build/release/hpcs-bench --keyd
 
 soundness:

@@ -29,12 +29,65 @@ struct HPCSBench: AsyncParsableCommand {
     var keyd = false
     @Option(help: "Boots measured by --keyd.") var keydRounds = 20
     @Option(help: "Seconds of polling at 1 s measured by --keyd.") var keydMonitorSeconds: Double = 60
+    @Option(
+        help: """
+            Measure the EP11 client alone against this GREP11 server (HOST:PORT): ops/s, p50, p99, client CPU per \
+            call and peak memory, one RESULT line per measurement.
+            """)
+    var endpoint: String?
+    @Option(help: "--endpoint: the client transport, cgrpc or nio (default: both).") var transport: String?
+    @Option(help: "--endpoint: the operation, sign (SignSingle ECDSA P-256) or random (default: both).") var op: String?
+    @Flag(help: "--endpoint: plaintext HTTP/2 (the default).") var plaintext = false
+    @Option(help: "--endpoint: TLS with these PEM trust roots.") var tlsRoots: String?
+    @Option(help: "--endpoint: print the resident memory every this many seconds.") var rssInterval: Double?
+    @Flag(
+        help: """
+            Our client (nio and cgrpc) beside a C++ client on the gRPC C core, against a C++ server that answers at \
+            once (Benchmarks/baseline/build.sh), then 60 s of the nio client showing its memory.
+            """)
+    var grpcBaseline = false
+    @Option(help: "--grpc-baseline: seconds of the memory run.") var memorySeconds: Double = 60
+    @Option(help: "--load: the mock's server transport, cgrpc or nio.") var serverTransport = "cgrpc"
+    @Option(help: "--load: the load client's transport, cgrpc or nio.") var loadClientTransport = "cgrpc"
 
     func run() async throws {
+        if let endpoint {
+            guard plaintext == false || tlsRoots == nil else {
+                throw ValidationError("--plaintext and --tls-roots exclude each other")
+            }
+            let transports = try transport.map { [try Self.transport($0)] } ?? [.nio, .cgrpc]
+            let operations =
+                try op.map { name in
+                    guard let operation = ClientBench.Operation(rawValue: name) else {
+                        throw ValidationError("--op must be sign or random")
+                    }
+                    return [operation]
+                } ?? ClientBench.Operation.allCases
+            guard callers.allSatisfy({ (1...4096).contains($0) }), seconds > 0 else {
+                throw ValidationError("--callers must be 1 to 4096 and --seconds positive")
+            }
+            do {
+                return try await ClientBench.run(
+                    endpoint: endpoint, transports: transports, operations: operations, callers: callers,
+                    seconds: seconds, tlsRoots: tlsRoots, rssInterval: rssInterval)
+            } catch let failure as ClientBench.Failure {
+                throw ValidationError(failure.description)
+            }
+        }
+        if grpcBaseline {
+            return try await BaselineBench.run(seconds: seconds, callers: callers, memorySeconds: memorySeconds)
+        }
         if kms { return try await KeyProtectBench.run(seconds: seconds, callers: callers) }
         if ca { return try await CABench.run(seconds: seconds) }
         if caService { return try await CAServiceBench.run(seconds: seconds) }
-        if load { return try await LoadBench.run(seconds: loadSeconds, callers: 256) }
+        if load {
+            guard ["cgrpc", "nio"].contains(serverTransport) else {
+                throw ValidationError("--server-transport must be cgrpc or nio")
+            }
+            return try await LoadBench.run(
+                seconds: loadSeconds, callers: 256, serverTransport: serverTransport,
+                clientTransport: try Self.transport(loadClientTransport))
+        }
         if keyd { return try await KeyDaemonBench.run(rounds: keydRounds, monitorSeconds: keydMonitorSeconds) }
         print("hpcs-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per figure")
         print("baseline: openssl speed (single core, same run)")
@@ -56,6 +109,13 @@ struct HPCSBench: AsyncParsableCommand {
         print("")
         print(Row.header)
         for row in rows { print(row.line) }
+    }
+
+    static func transport(_ name: String) throws -> EP11Client.Transport {
+        guard let transport = EP11Client.Transport(name) else {
+            throw ValidationError("a transport is cgrpc or nio, not \(name)")
+        }
+        return transport
     }
 
     func measureAll(_ client: EP11Client, transport: String, baseline: OpenSSLBaseline) async throws -> [Row] {

@@ -7,23 +7,45 @@ import Foundation
 
 /// Issue 3's load check: the standalone `hpcs-tool mock hsm` (a child process, so its memory is its own) answers
 /// 256 concurrent callers over HTTP/2 for a while; the bench reports ops/s and the server's resident memory
-/// after warm-up, at the end and at its peak, beside openssl's single-core ECDSA P-256 sign rate.
+/// after warm-up, at the end and at its peak, beside openssl's single-core ECDSA P-256 sign rate. First, the
+/// server's CPU per SignSingle (32 callers), beside openssl's sign cost and the C++ answer-at-once server's CPU per
+/// call measured the same way.
 enum LoadBench {
-    static func run(seconds: Double, callers: Int) async throws {
-        let tool = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    static func run(
+        seconds: Double, callers: Int, serverTransport: String, clientTransport: EP11Client.Transport
+    ) async throws {
+        let tool = URL(fileURLWithPath: BaselineBench.selfExecutable).deletingLastPathComponent()
             .appendingPathComponent("hpcs-tool").path
         guard FileManager.default.isExecutableFile(atPath: tool) else {
             print("load: n/a: \(tool) not found (build it: swift build -c release --product hpcs-tool)")
             return
         }
-        let baseline = OpenSSLBaseline.measure(seconds: 2)
-        let server = try ChildServer(tool, ["mock", "hsm", "--listen", "127.0.0.1:0"])
+        let baseline = OpenSSLBaseline.measure(seconds: 3)
+        let signMicroseconds = baseline.ecdsaP256SignPerSecond.map { 1e6 / $0 }
+        var cppPerCall: Double?
+        if let fast = BaselineBench.baselineBinary("grep11-fast-server") {
+            let server = try ChildServer(fast, ["--listen", "127.0.0.1:0"])
+            cppPerCall = try await serverCPUPerSign(server, clientTransport: clientTransport).perCall
+            server.stop()
+        }
+        let server = try ChildServer(
+            tool, ["mock", "hsm", "--listen", "127.0.0.1:0", "--transport", serverTransport])
         defer { server.stop() }
+        let mock = try await serverCPUPerSign(server, clientTransport: clientTransport)
+        func text(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "n/a" }
+        let bound = signMicroseconds.flatMap { sign in cppPerCall.map { 2 * (sign + $0) } }
+        print(
+            "load: server CPU per SignSingle (32 callers, client \(clientTransport)): mock hsm --transport "
+                + "\(serverTransport) \(text(mock.perCall)) us at \(String(format: "%.0f", mock.opsPerSecond)) ops/s; "
+                + "openssl ecdsap256 sign \(text(signMicroseconds)) us; C++ answer-at-once server \(text(cppPerCall)) us "
+                + "per call; target (2x of openssl sign + C++ server) \(text(bound)) us")
         var configuration = EP11Client.Configuration(
             host: "127.0.0.1", port: server.port, transportSecurity: .plaintext)
         configuration.retryPolicy = .none
+        configuration.transport = clientTransport
         print(
-            "load: \(callers) callers for \(Int(seconds)) s against hpcs-tool mock hsm (pid \(server.pid), port \(server.port))"
+            "load: \(callers) callers for \(Int(seconds)) s against hpcs-tool mock hsm --transport \(serverTransport) "
+                + "(pid \(server.pid), port \(server.port)), client transport \(clientTransport)"
         )
         try await withEP11Client(configuration) { client in
             let pair = try await client.generateKeyPair(
@@ -55,7 +77,9 @@ enum LoadBench {
                     _ = try await client.sign(digest, key: privateKey, mechanism: .ecdsa)
                 }
             }
+            let cpuBefore = ProcStat.cpuSeconds(server.pid)
             let result = try await Measurement.run(seconds: seconds, callers: callers, operation)
+            let cpuAfter = ProcStat.cpuSeconds(server.pid)
             sampler.cancel()
             let samples = await sampler.value
             let end = server.memory()
@@ -69,7 +93,41 @@ enum LoadBench {
                 "load: server RSS after warm-up \(warm.residentKiB / 1024) MiB, at end \(end.residentKiB / 1024) MiB, "
                     + "peak \(end.peakKiB / 1024) MiB; growth over the window \(growth / 1024) MiB; "
                     + "samples (MiB): \(samples.map { String($0 / 1024) }.joined(separator: " "))")
+            if let cpuBefore, let cpuAfter, result.operations > 0 {
+                print(
+                    String(
+                        format: "load: server CPU %.1f us per call over the window (%.0f%% of one core)",
+                        (cpuAfter - cpuBefore) * 1e6 / Double(result.operations),
+                        (cpuAfter - cpuBefore) * 100 / max(result.elapsed, 0.001)))
+            }
             print("load: server still answering at the end: \(try await client.generateRandom(count: 8).count == 8)")
+            print(
+                String(
+                    format: "RESULT load server=%@ callers=%d ops_s=%.0f p50_us=%.0f p99_us=%.0f srv_sign_cpu_us=%@ "
+                        + "openssl_sign_us=%@ cpp_srv_cpu_us=%@ srv_rss_mb=%.1f srv_rss_growth_mb=%.1f",
+                    serverTransport as NSString, callers, result.opsPerSecond, result.p50Milliseconds * 1000,
+                    result.p99Milliseconds * 1000, text(mock.perCall) as NSString,
+                    text(signMicroseconds) as NSString, text(cppPerCall) as NSString,
+                    Double(end.residentKiB) * 1.024 / 1000, Double(growth) * 1.024 / 1000))
+        }
+    }
+
+    /// A server process's CPU per SignSingle: a key pair, a warm-up, then 5 s of 32 callers signing.
+    static func serverCPUPerSign(
+        _ server: ChildServer, clientTransport: EP11Client.Transport
+    ) async throws -> (perCall: Double?, opsPerSecond: Double) {
+        var configuration = EP11Client.Configuration(
+            host: "127.0.0.1", port: server.port, transportSecurity: .plaintext)
+        configuration.retryPolicy = .none
+        configuration.transport = clientTransport
+        return try await withEP11Client(configuration) { client in
+            let call = try await ClientBench.prepare(client, .sign)
+            _ = try await Measurement.run(seconds: 1, callers: 32, call)
+            let before = ProcStat.cpuSeconds(server.pid)
+            let result = try await Measurement.run(seconds: 5, callers: 32, call)
+            let after = ProcStat.cpuSeconds(server.pid)
+            guard let before, let after, result.operations > 0 else { return (nil, result.opsPerSecond) }
+            return ((after - before) * 1e6 / Double(result.operations), result.opsPerSecond)
         }
     }
 }

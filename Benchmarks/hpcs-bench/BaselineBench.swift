@@ -1,0 +1,132 @@
+import EP11
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `hpcs-bench --grpc-baseline`: the EP11 client on each transport beside a C++ client on the gRPC C core, all
+/// against the C++ server that answers at once (Benchmarks/baseline, built by its build.sh into .build-baseline/),
+/// so that only the clients differ. Each measurement runs in its own process (`hpcs-bench --endpoint`, or the C++
+/// client), so its CPU and peak memory are its own. Ends with a 60 s, 32-caller NIO run printing memory over time.
+enum BaselineBench {
+    /// The repository root: the nearest directory above this executable (`.build/.../hpcs-bench`) holding a
+    /// Package.swift; the current directory when there is none.
+    static var repositoryRoot: URL {
+        var directory = URL(fileURLWithPath: selfExecutable).deletingLastPathComponent()
+        while directory.path != "/" {
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+                return directory
+            }
+            directory = directory.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }
+
+    static var selfExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    static func baselineBinary(_ name: String) -> String? {
+        let path = repositoryRoot.appendingPathComponent(".build-baseline/\(name)").path
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+
+    static func run(seconds: Double, callers: [Int], memorySeconds: Double) async throws {
+        guard let serverBinary = baselineBinary("grep11-fast-server"),
+            let clientBinary = baselineBinary("grep11-cpp-client")
+        else {
+            print("grpc-baseline: n/a: build the C++ baselines first (Benchmarks/baseline/build.sh)")
+            return
+        }
+        let server = try ChildServer(serverBinary, ["--listen", "127.0.0.1:0"])
+        defer { server.stop() }
+        let endpoint = "127.0.0.1:\(server.port)"
+        print(
+            "grpc-baseline: \(ProcessInfo.processInfo.activeProcessorCount) cores; clients against the C++ "
+                + "answer-at-once server (pid \(server.pid), \(endpoint)); \(seconds) s per figure, one process each")
+        var results: [ClientBench.Result] = []
+        for operation in ClientBench.Operation.allCases {
+            for count in callers {
+                var row: [ClientBench.Result] = []
+                for transport in ["nio", "cgrpc"] {
+                    row += measureChild(
+                        selfExecutable,
+                        [
+                            "--endpoint", endpoint, "--transport", transport, "--callers", "\(count)", "--op",
+                            operation.rawValue, "--seconds", "\(seconds)",
+                        ])
+                }
+                row += measureChild(
+                    clientBinary,
+                    [
+                        "--endpoint", endpoint, "--callers", "\(count)", "--op", operation.rawValue, "--seconds",
+                        "\(seconds)",
+                    ])
+                if let cpp = row.first(where: { $0.transport == "cpp" }) {
+                    for result in row where result.transport != "cpp" {
+                        print(
+                            String(
+                                format:
+                                    "  %@ vs cpp (%@, %d callers): client CPU/call %.2fx, throughput %.2fx",
+                                result.transport as NSString, operation.rawValue as NSString, count,
+                                result.cpuMicrosecondsPerCall / max(cpp.cpuMicrosecondsPerCall, 0.001),
+                                result.opsPerSecond / max(cpp.opsPerSecond, 0.001)))
+                    }
+                }
+                results += row
+            }
+        }
+        print("")
+        print("memory: \(Int(memorySeconds)) s, 32 callers, GenerateRandom on the nio transport (RSS every 5 s):")
+        let long = measureChild(
+            selfExecutable,
+            [
+                "--endpoint", endpoint, "--transport", "nio", "--callers", "32", "--op", "random", "--seconds",
+                "\(memorySeconds)", "--rss-interval", "5",
+            ], echoOther: true)
+        results += long
+        print("")
+        for result in results { print(result.line) }
+    }
+
+    /// Runs a client process and returns its RESULT lines (printing them, and with `echoOther` its other lines).
+    static func measureChild(_ executable: String, _ arguments: [String], echoOther: Bool = false)
+        -> [ClientBench.Result]
+    {
+        guard let (status, output) = try? Spawn.run(executable, arguments) else {
+            print("  \(executable): cannot start")
+            return []
+        }
+        var results: [ClientBench.Result] = []
+        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            if let result = ClientBench.Result(line: line) {
+                results.append(result)
+                print("  " + line)
+            } else if echoOther {
+                print("  " + line)
+            }
+        }
+        if status != 0 || results.isEmpty {
+            print(
+                "  \(URL(fileURLWithPath: executable).lastPathComponent) \(arguments.joined(separator: " ")): "
+                    + "failed (exit status \(status))")
+        }
+        return results
+    }
+}
+
+/// CPU time of a process, from /proc/<pid>/stat.
+enum ProcStat {
+    /// User plus system CPU seconds of `pid` (its threads included), or nil when it cannot be read.
+    static func cpuSeconds(_ pid: pid_t) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return nil }
+        // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (user + system) / (ticks > 0 ? ticks : 100)
+    }
+}
