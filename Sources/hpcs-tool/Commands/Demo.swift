@@ -34,6 +34,7 @@ struct Demo: AsyncParsableCommand {
         try await connection.withClient { client in
             try await Self.ep11(client)
             try await Self.certificateAuthority(client)
+            try await Self.caService(client)
         }
         try await Self.keyProtect()
         try await Self.contractAndKeyDaemon()
