@@ -28,7 +28,7 @@ enum CAServiceBench {
     struct Setup: CustomStringConvertible {
         var store: String
         var nodes: Int
-        var description: String { "\(nodes) node\(nodes == 1 ? "" : "s"), \(store)" }
+        var description: String { "\(store) x\(nodes) node\(nodes == 1 ? "" : "s")" }
     }
 
     static func run(seconds: Double) async throws {
@@ -72,7 +72,7 @@ enum CAServiceBench {
             inProcess = result.opsPerSecond
             rows.append(
                 Row(
-                    operation: "CA sign in process (CLI path)", transport: "SQLite", callers: 8, result: result,
+                    operation: "CA sign, in process (CLI path)", transport: "SQLite", callers: 8, result: result,
                     baselineName: "openssl 1/(1/sign+1/verify)", baseline: floor))
 
             var setups = [Setup(store: "SQLite", nodes: 1)]
@@ -98,13 +98,13 @@ enum CAServiceBench {
             rows.first { $0.transport == transport && $0.callers == callers }?.result.opsPerSecond
         }
         for callers in requesterCounts {
-            if let one = rate("1 node, PostgreSQL", callers), let two = rate("2 nodes, PostgreSQL", callers) {
+            if let one = rate("PostgreSQL x1 node", callers), let two = rate("PostgreSQL x2 nodes", callers) {
                 print(
                     String(
                         format: "target: 2 nodes on PostgreSQL ≥ 1.6x one node (%d requesters): %.2fx: %@", callers,
                         two / one, (two / one >= 1.6 ? "met" : "not met") as NSString))
             }
-            if let one = rate("1 node, SQLite", callers), let inProcess {
+            if let one = rate("SQLite x1 node", callers), let inProcess {
                 print(
                     String(
                         format: "target: one node over HTTP ≥ 50%% of the in-process CLI rate (%d requesters): "
@@ -180,7 +180,7 @@ enum CAServiceBench {
                 }
                 rows.append(
                     Row(
-                        operation: "POST /1.0/sign (ES256 token)", transport: setup.description, callers: callers,
+                        operation: "POST /1.0/sign + ES256 token", transport: setup.description, callers: callers,
                         result: result, baselineName: "in-process CLI rate", baseline: baseline))
             }
         } catch {
