@@ -13,18 +13,22 @@ import Testing
 struct CoreServerTests {
     static let core = HSMMock.ServerSettings(transport: .cgrpc, completionQueueThreads: 2)
 
-    static func plaintext(_ port: Int) -> EP11Client.Configuration {
+    static func plaintext(_ port: Int, client: EP11Client.Transport = .nio) -> EP11Client.Configuration {
         var configuration = EP11Client.Configuration(host: "127.0.0.1", port: port, transportSecurity: .plaintext)
+        configuration.transport = client
         configuration.retryPolicy = .none
         configuration.timeouts = .init(call: .seconds(20))
         return configuration
     }
 
-    @Test("h2c: random bytes, an EC key pair, a signature the mock verifies; an empty response message")
-    func plaintextCalls() async throws {
+    @Test(
+        "h2c: random bytes, an EC key pair, a signature the mock verifies; an empty response message",
+        arguments: ["nio", "cgrpc"])
+    func plaintextCalls(clientTransport: String) async throws {
+        let transport = try #require(EP11Client.Transport(clientTransport))
         let mock = try HSMMock()
         try await mock.withServer(host: "127.0.0.1", port: 0, settings: Self.core) { port in
-            try await withEP11Client(Self.plaintext(port)) { client in
+            try await withEP11Client(Self.plaintext(port, client: transport)) { client in
                 let random = try await client.generateRandom(count: 48)
                 #expect(random.count == 48)
                 let pair = try await client.generateKeyPair(
@@ -88,11 +92,12 @@ struct CoreServerTests {
         }
     }
 
-    @Test("1,000 concurrent calls on one connection all succeed")
-    func concurrentCalls() async throws {
+    @Test("1,000 concurrent calls on one connection all succeed", arguments: ["nio", "cgrpc"])
+    func concurrentCalls(clientTransport: String) async throws {
+        let transport = try #require(EP11Client.Transport(clientTransport))
         let mock = try HSMMock()
         try await mock.withServer(host: "127.0.0.1", port: 0, settings: Self.core) { port in
-            var configuration = Self.plaintext(port)
+            var configuration = Self.plaintext(port, client: transport)
             configuration.timeouts = .init(call: .seconds(60))
             try await withEP11Client(configuration) { client in
                 let pair = try await client.generateKeyPair(
