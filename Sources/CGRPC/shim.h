@@ -2,11 +2,11 @@
 #ifndef SWIFT_HPCS_CGRPC_SHIM_H
 #define SWIFT_HPCS_CGRPC_SHIM_H
 
-// SwiftNIO builds its C modules with _GNU_SOURCE; glibc types such as fd_set must be declared the same way here,
-// or clang refuses a file that imports both modules.
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
+// glibc first, before grpc's port_platform.h can define _GNU_SOURCE: glibc's types must be declared here exactly as
+// in the other C modules of the build (CNIOLinux, COpenSSL), or clang refuses a Swift file that imports two of them
+// ("fds_bits ... is not present in definition of fd_set"). _GNU_SOURCE renames fd_set's member.
+#include <sys/types.h>
+#include <sys/select.h>
 
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
