@@ -46,7 +46,8 @@ enum CAServiceBench {
         }
         let requests = try makeRequests(count: csrCount)
         let key = P256.Signing.PrivateKey()
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hpcs-bench-ca-service-\(UUID().uuidString)")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hpcs-bench-ca-service-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let cluster: PostgresCluster?
         do {

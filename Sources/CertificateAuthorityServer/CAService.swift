@@ -1,10 +1,10 @@
 public import CertificateAuthority
 public import EP11
 import Foundation
-import IAM
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import IAM
 public import Logging
 import NIOCore
 import NIOSSL

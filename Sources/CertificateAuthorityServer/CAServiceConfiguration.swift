@@ -121,9 +121,10 @@ public struct CAServiceConfiguration: Sendable {
         } else {
             bases = publicURLs
         }
-        return Set(bases.map { base in
-            (base.hasSuffix("/") ? String(base.dropLast()) : base) + path
-        })
+        return Set(
+            bases.map { base in
+                (base.hasSuffix("/") ? String(base.dropLast()) : base) + path
+            })
     }
 }
 

@@ -107,7 +107,8 @@ struct ProvisionerToken: Sendable {
             throw CAServiceError.unauthorized(.tokenExpired, "the token has expired")
         }
         guard (notBefore ?? issuedAt) - clockSkew <= current, issuedAt - clockSkew <= current else {
-            throw CAServiceError.unauthorized(.tokenNotYetValid, "the token is not valid yet (nbf or iat in the future)")
+            throw CAServiceError.unauthorized(
+                .tokenNotYetValid, "the token is not valid yet (nbf or iat in the future)")
         }
         guard expires > issuedAt, expires - issuedAt <= maximumLifetime,
             expires - (notBefore ?? issuedAt) <= maximumLifetime
@@ -146,7 +147,8 @@ struct ProvisionerToken: Sendable {
     /// A name from a token, safe for a message or a log: printable ASCII, at most 64 characters.
     static func printable(_ text: String) -> String {
         var scalars = String.UnicodeScalarView()
-        scalars.append(contentsOf: text.unicodeScalars.prefix(64).filter { $0.isASCII && $0.value >= 0x20 && $0 != "\u{7F}" })
+        scalars.append(
+            contentsOf: text.unicodeScalars.prefix(64).filter { $0.isASCII && $0.value >= 0x20 && $0 != "\u{7F}" })
         return "'" + String(scalars) + "'"
     }
 }

@@ -124,7 +124,8 @@ struct ServeCommandTests {
         #expect(listed.text.contains("tests\tES256"), "\(listed.text)")
         // A private key is refused.
         let privatePath = directory.appendingPathComponent("private.jwk").path
-        try Data(#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}"#.utf8).write(to: URL(fileURLWithPath: privatePath))
+        try Data(#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}"#.utf8).write(
+            to: URL(fileURLWithPath: privatePath))
         let refusedKey = try await tool([
             "ca", "provisioner", "add", "--dir", dir, "--database", url, "--name", "bad", "--public-key", privatePath,
         ])

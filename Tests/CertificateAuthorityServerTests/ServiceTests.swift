@@ -12,7 +12,8 @@ struct ServiceTests {
     @Test("sign: a jwt-kit ES256 token and an openssl CSR give a certificate openssl verify and pkilint accept")
     func signs() async throws {
         try await withServiceWorld { world in
-            let (csr, _) = try await world.csr(commonName: "www.example.com", sans: ["www.example.com", "api.example.com"])
+            let (csr, _) = try await world.csr(
+                commonName: "www.example.com", sans: ["www.example.com", "api.example.com"])
             let token = try await world.provisioner.token(
                 sub: "www.example.com", sans: ["api.example.com"], aud: world.signAudience)
             let response = try await world.post("/1.0/sign", ["csr": csr, "ott": token])
@@ -96,7 +97,9 @@ struct ServiceTests {
         var reason: String
     }
 
-    @Test("sign: wrong audience, expired, not yet valid, too long, unknown provisioner, bad signature, other names, replay")
+    @Test(
+        "sign: wrong audience, expired, not yet valid, too long, unknown provisioner, bad signature, other names, replay"
+    )
     func refusals() async throws {
         let log = CapturedLog()
         try await withServiceWorld(log: log) { world in
@@ -119,7 +122,8 @@ struct ServiceTests {
                     try await p.token(claims(aud: "https://other.example/1.0/sign"))
                 ),
                 (
-                    Refusal(description: "revoke aud on sign", status: 401, message: "audience", reason: "token_audience"),
+                    Refusal(
+                        description: "revoke aud on sign", status: 401, message: "audience", reason: "token_audience"),
                     try await p.token(claims(aud: world.revokeAudience))
                 ),
                 (
@@ -127,23 +131,33 @@ struct ServiceTests {
                     try await p.token(claims(iat: now - 400, exp: now - 200))
                 ),
                 (
-                    Refusal(description: "nbf in the future", status: 401, message: "not valid yet", reason: "token_not_yet_valid"),
+                    Refusal(
+                        description: "nbf in the future", status: 401, message: "not valid yet",
+                        reason: "token_not_yet_valid"),
                     try await p.token(claims(nbf: now + 200, exp: now + 250))
                 ),
                 (
-                    Refusal(description: "exp - iat over 5 minutes", status: 401, message: "longer than 300 seconds", reason: "token_claims"),
+                    Refusal(
+                        description: "exp - iat over 5 minutes", status: 401, message: "longer than 300 seconds",
+                        reason: "token_claims"),
                     try await p.token(claims(exp: now + 600))
                 ),
                 (
-                    Refusal(description: "unknown provisioner", status: 401, message: "no provisioner 'nobody'", reason: "unknown_provisioner"),
+                    Refusal(
+                        description: "unknown provisioner", status: 401, message: "no provisioner 'nobody'",
+                        reason: "unknown_provisioner"),
                     try await p.token(claims(iss: "nobody"))
                 ),
                 (
-                    Refusal(description: "signed by another key", status: 401, message: "does not verify", reason: "token_signature"),
+                    Refusal(
+                        description: "signed by another key", status: 401, message: "does not verify",
+                        reason: "token_signature"),
                     try await stranger.token(claims())
                 ),
                 (
-                    Refusal(description: "CSR names are not the token's", status: 403, message: "are not the token's sub and sans", reason: "names_mismatch"),
+                    Refusal(
+                        description: "CSR names are not the token's", status: 403,
+                        message: "are not the token's sub and sans", reason: "names_mismatch"),
                     try await p.token(claims(sub: "other.example.com"))
                 ),
             ]
@@ -309,7 +323,8 @@ struct ServiceTests {
             #expect(intermediates.body.isEmpty)
 
             let large = try await world.post(
-                "/1.0/sign", bytes: Array(#"{"csr": ""#.utf8) + [UInt8](repeating: 0x41, count: 300 * 1024) + Array(#""}"#.utf8))
+                "/1.0/sign",
+                bytes: Array(#"{"csr": ""#.utf8) + [UInt8](repeating: 0x41, count: 300 * 1024) + Array(#""}"#.utf8))
             #expect(large.status == 413, "\(large.text.prefix(200))")
             let unknown = try await world.post("/1.0/sign", ["csr": "x", "ott": "y", "profile": "intermediate"])
             #expect(unknown.status == 400)

@@ -42,7 +42,8 @@ struct SharedStoreTests {
             let serials = try issued.map(serial)
             #expect(Set(serials).count == serials.count, "duplicate serial numbers")
             let recorded = try await world.node.ca.store.allCertificates()
-            let byserial = Dictionary(recorded.map { ($0.serialNumber, $0.certificateDER) }, uniquingKeysWith: { a, _ in a })
+            let byserial = Dictionary(
+                recorded.map { ($0.serialNumber, $0.certificateDER) }, uniquingKeysWith: { a, _ in a })
             for pem in issued {
                 let der = Array(try Certificate(pemEncoded: pem).serializeAsPEM().derBytes)
                 #expect(byserial[try serial(pem)] == der, "an issued certificate is not recorded")
@@ -52,7 +53,9 @@ struct SharedStoreTests {
         }
     }
 
-    @Test("a revocation on one node is in the CRL every node serves; a token used on one node is refused on the other", arguments: stores)
+    @Test(
+        "a revocation on one node is in the CRL every node serves; a token used on one node is refused on the other",
+        arguments: stores)
     func sharedRevocationAndTokens(store: StoreKind, nodes: Int) async throws {
         try await withServiceWorld(store: store, nodes: nodes) { world in
             let a = world.nodes[0]

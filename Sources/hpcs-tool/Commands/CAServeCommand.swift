@@ -191,7 +191,8 @@ extension CACommand {
             func validate() throws { try checkProvisionerName(name) }
 
             func run() async throws {
-                let text = String(decoding: try readFile(publicKey, limit: ProvisionerKey.maximumTextSize), as: UTF8.self)
+                let text = String(
+                    decoding: try readFile(publicKey, limit: ProvisionerKey.maximumTextSize), as: UTF8.self)
                 let key: ProvisionerKey
                 do {
                     key = try await ProvisionerKey(text: text)

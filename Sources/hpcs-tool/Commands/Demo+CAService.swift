@@ -73,7 +73,9 @@ extension Demo {
         do {
             var ports: [Int] = []
             for service in services { ports.append(try await service.boundPort()) }
-            print("listening on " + ports.map { "127.0.0.1:\($0)" }.joined(separator: " and ") + " (loopback, so plain HTTP)")
+            print(
+                "listening on " + ports.map { "127.0.0.1:\($0)" }.joined(separator: " and ")
+                    + " (loopback, so plain HTTP)")
             try await exchange(http: http, ports: ports, key: provisionerKey, directory: directory)
         } catch {
             failure = error
@@ -112,8 +114,9 @@ extension Demo {
             throw ValidationError("POST /1.0/sign answered \(status): \(body["message"] ?? "")")
         }
         let certificate = try Certificate(pemEncoded: crt)
-        print("POST /1.0/sign on node 1: 201, \(certificate.subject), serial "
-            + certificate.serialNumber.bytes.map { String(format: "%02x", $0) }.joined())
+        print(
+            "POST /1.0/sign on node 1: 201, \(certificate.subject), serial "
+                + certificate.serialNumber.bytes.map { String(format: "%02x", $0) }.joined())
         let leafPath = directory.appendingPathComponent("www.pem").path
         let rootPath = directory.appendingPathComponent("root.pem").path
         try Data(crt.utf8).write(to: URL(fileURLWithPath: leafPath))

@@ -150,7 +150,9 @@ struct ServiceWorld: Sendable {
             "req", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-keyout",
             "\(name).key", "-out", "\(name).csr", "-subj", commonName.map { "/CN=\($0)" } ?? "/O=swift-hpcs tests",
         ]
-        if !sans.isEmpty { arguments += ["-addext", "subjectAltName=" + sans.map { "DNS:\($0)" }.joined(separator: ",")] }
+        if !sans.isEmpty {
+            arguments += ["-addext", "subjectAltName=" + sans.map { "DNS:\($0)" }.joined(separator: ",")]
+        }
         let result = try await openssl(arguments, in: directory)
         try #require(result.status == 0, "openssl req failed: \(result.text)")
         let pem = try String(contentsOf: directory.appendingPathComponent("\(name).csr"), encoding: .utf8)
@@ -161,7 +163,9 @@ struct ServiceWorld: Sendable {
     func csr(commonName: String, sans: [String], keyPath: String) async throws -> String {
         let name = "req-\(UUID().uuidString)"
         var arguments = ["req", "-new", "-key", keyPath, "-out", "\(name).csr", "-subj", "/CN=\(commonName)"]
-        if !sans.isEmpty { arguments += ["-addext", "subjectAltName=" + sans.map { "DNS:\($0)" }.joined(separator: ",")] }
+        if !sans.isEmpty {
+            arguments += ["-addext", "subjectAltName=" + sans.map { "DNS:\($0)" }.joined(separator: ",")]
+        }
         let result = try await openssl(arguments, in: directory)
         try #require(result.status == 0, "openssl req failed: \(result.text)")
         return try String(contentsOf: directory.appendingPathComponent("\(name).csr"), encoding: .utf8)
