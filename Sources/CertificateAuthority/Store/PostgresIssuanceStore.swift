@@ -23,6 +23,9 @@ public final class PostgresIssuanceStore: IssuanceStore {
     /// The database and how it is reached.
     public let configuration: Configuration
     private let client: PostgresClient
+    /// The same settings for one direct connection: when an operation times out (the pool retries a failing
+    /// connection without telling why), one connection attempt finds the reason (a refused password, TLS).
+    private let diagnosticConfiguration: PostgresConnection.Configuration
     private let runner: Task<Void, Never>
     private let logger: Logger
     private let state = Mutex(State())
@@ -66,6 +69,9 @@ public final class PostgresIssuanceStore: IssuanceStore {
         var clientConfiguration = PostgresClient.Configuration(
             host: configuration.host, port: configuration.port, username: configuration.username,
             password: configuration.password, database: configuration.database, tls: .disable)
+        var diagnosticConfiguration = PostgresConnection.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: .disable)
         switch configuration.tls {
         case .disable:
             clientConfiguration.tls = .disable
@@ -77,7 +83,17 @@ public final class PostgresIssuanceStore: IssuanceStore {
             }
             clientConfiguration.tls = .require(tls)
             clientConfiguration.options.tlsServerName = configuration.host
+            do {
+                diagnosticConfiguration.tls = .require(try NIOSSLContext(configuration: tls))
+            } catch {
+                throw CertificateAuthorityError(
+                    code: .malformedInput,
+                    message: "cannot set up TLS for the issuance database (check sslrootcert)", cause: error)
+            }
+            diagnosticConfiguration.options.tlsServerName = configuration.host
         }
+        diagnosticConfiguration.options.connectTimeout = .seconds(5)
+        self.diagnosticConfiguration = diagnosticConfiguration
         clientConfiguration.options.connectTimeout = configuration.operationTimeout
         clientConfiguration.options.maximumConnections = configuration.maximumConnections
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
@@ -120,10 +136,27 @@ public final class PostgresIssuanceStore: IssuanceStore {
             return try await body(client)
         }
         do {
-            return try await Deadline.run(configuration.operationTimeout, work)
+            // An operation still waiting after two seconds gets one direct connection attempt beside it: a refused
+            // password or connection then fails it at once instead of at the deadline.
+            return try await Deadline.run(
+                configuration.operationTimeout, work, probeAfter: .seconds(2),
+                probe: { [self] in
+                    await diagnose().map {
+                        CertificateAuthorityError(
+                            code: .storageFailure, message: "the issuance database (\(description)): \(what) failed: \($0)")
+                    }
+                })
         } catch let error as CertificateAuthorityError {
             throw error
+        } catch let error as PostgresTransactionError where error.closureError is CertificateAuthorityError {
+            // A refusal of our own inside a transaction (not empty, not found), rolled back.
+            throw error.closureError ?? error
         } catch is Deadline.Expired {
+            if let reason = await diagnose() {
+                throw CertificateAuthorityError(
+                    code: .storageFailure,
+                    message: "the issuance database (\(description)): \(what) failed: \(reason)")
+            }
             throw CertificateAuthorityError(
                 code: .storageFailure,
                 message: "the issuance database (\(description)) did not answer within "
@@ -132,6 +165,25 @@ public final class PostgresIssuanceStore: IssuanceStore {
             throw CertificateAuthorityError(
                 code: .storageFailure,
                 message: "the issuance database (\(description)): \(what) failed: \(Self.explain(error))")
+        }
+    }
+
+    /// Why the database cannot be used, from one direct connection attempt (at most 5 seconds), or `nil` when that
+    /// connection succeeds or also times out.
+    private func diagnose() async -> String? {
+        let configuration = diagnosticConfiguration
+        let logger = self.logger
+        do {
+            try await Deadline.run(.seconds(5)) {
+                let connection = try await PostgresConnection.connect(
+                    configuration: configuration, id: 0, logger: logger)
+                try? await connection.close()
+            }
+            return nil
+        } catch is Deadline.Expired {
+            return nil
+        } catch {
+            return Self.explain(error)
         }
     }
 
@@ -303,7 +355,7 @@ public final class PostgresIssuanceStore: IssuanceStore {
                         binds.append(row.2)
                         binds.append(row.3)
                         binds.append(row.4)
-                        binds.append(row.5)
+                        try binds.append(Data(row.5))
                         let base = index * 6
                         values.append(
                             "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), now(), $\(base + 6))")
@@ -423,7 +475,7 @@ public final class PostgresIssuanceStore: IssuanceStore {
         return try await operation("store CRL") { client in
             var binds = PostgresBindings()
             binds.append(crl.number)
-            binds.append(crl.der)
+            try binds.append(Data(crl.der))
             binds.append(crl.thisUpdate)
             binds.append(crl.nextUpdate)
             let sql = """
@@ -611,7 +663,7 @@ public final class PostgresIssuanceStore: IssuanceStore {
                         binds.append(record.notValidBefore)
                         binds.append(record.notValidAfter)
                         binds.append(record.issuedAt)
-                        binds.append(record.certificateDER)
+                        try binds.append(Data(record.certificateDER))
                         binds.append(record.revokedAt)
                         binds.append(record.revocationReason?.rawValue)
                         let base = index * 9
@@ -627,7 +679,7 @@ public final class PostgresIssuanceStore: IssuanceStore {
                     try await connection.query(
                         """
                         INSERT INTO latest_crl (id, number, der, this_update, next_update)
-                        VALUES (1, \(crl.number), \(crl.der), \(crl.thisUpdate), \(crl.nextUpdate))
+                        VALUES (1, \(crl.number), \(Data(crl.der)), \(crl.thisUpdate), \(crl.nextUpdate))
                         """, logger: logger)
                 }
                 for provisioner in snapshot.provisioners {
@@ -659,14 +711,28 @@ enum Deadline {
         }
     }
 
+    /// Runs `body`; fails with ``Expired`` after `timeout`, or with the error `probe` returns when run after
+    /// `probeAfter` (a `nil` error lets the operation go on).
     static func run<T: Sendable>(
-        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> T
+        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> T,
+        probeAfter: Duration? = nil, probe: (@Sendable () async -> (any Error)?)? = nil
     ) async throws -> T {
         let race = Race<T>()
         return try await withCheckedThrowingContinuation { continuation in
             race.slot.withLock { $0 = continuation }
             let timer = Task {
-                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                let start = ContinuousClock.now
+                if let probeAfter, let probe, probeAfter < timeout {
+                    guard (try? await Task.sleep(for: probeAfter)) != nil else { return }
+                    if let error = await probe() {
+                        if race.finish(.failure(error)) { race.work.withLock { $0 }?.cancel() }
+                        return
+                    }
+                }
+                let remaining = timeout - (ContinuousClock.now - start)
+                if remaining > .zero {
+                    guard (try? await Task.sleep(for: remaining)) != nil else { return }
+                }
                 if race.finish(.failure(Expired())) {
                     race.work.withLock { $0 }?.cancel()
                 }

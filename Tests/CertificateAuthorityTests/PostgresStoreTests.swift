@@ -1,0 +1,390 @@
+import CertificateAuthority
+import EP11
+import Foundation
+import HSMMock
+import TestSupport
+import Testing
+import X509
+
+private let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
+
+/// Runs the built hpcs-tool in `directory` (stdout and stderr merged), with `environment` added and GREP11_ADDRESS
+/// and the database variables unset unless given.
+private func tool(
+    _ arguments: [String], in directory: URL, environment: [String: String] = [:]
+) async throws -> ChildProcess.Output {
+    try #require(FileManager.default.isExecutableFile(atPath: hpcsTool), "\(hpcsTool) is missing; run swift build")
+    let unset = ["GREP11_ADDRESS", "HPCS_CA_DATABASE", "HPCS_CA_DATABASE_PASSWORD", "HPCS_CA_DATABASE_PASSWORD_FILE"]
+        .filter { environment[$0] == nil }.flatMap { ["-u", $0] }
+    let set = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+    return try await ChildProcess.run(
+        "/usr/bin/env",
+        unset + set + ["sh", "-c", #"cd "$0" && exec "$@""#, directory.path, hpcsTool] + arguments,
+        timeout: .seconds(120))
+}
+
+@Suite("PostgreSQL issuance store: URLs and passwords, an unreachable database, two CA nodes, ca init and migrate")
+struct PostgresStoreTests {
+    // MARK: Configuration
+
+    @Test("Database URLs: TLS required off loopback, strict parameters, the password never in the recorded URL")
+    func configuration() throws {
+        let remote = try PostgresIssuanceStore.Configuration(url: "postgres://ca@db.example:6432/issuance", password: nil)
+        #expect(remote.tls == .verifyFull)
+        #expect(remote.port == 6432 && remote.database == "issuance" && remote.username == "ca")
+        let loopback = try PostgresIssuanceStore.Configuration(url: "postgresql://ca@127.0.0.1/ca", password: nil)
+        #expect(loopback.tls == .disable && loopback.port == 5432)
+        #expect(try PostgresIssuanceStore.Configuration(url: "postgres://ca@[::1]/ca", password: nil).tls == .disable)
+        #expect(
+            try PostgresIssuanceStore.Configuration(url: "postgres://ca@127.0.0.1/ca?sslmode=require", password: nil)
+                .tls == .verifyFull)
+        #expect(
+            try PostgresIssuanceStore.Configuration(url: "postgres://ca@db.example/ca?sslmode=verify-ca", password: nil)
+                .tls == .verifyCA)
+
+        let secret = "s3cr%40t"
+        let withPassword = try PostgresIssuanceStore.Configuration(
+            url: "postgres://ca:\(secret)@db.example/ca?sslrootcert=/etc/ca.pem&connect_timeout=3", password: nil)
+        #expect(withPassword.password == "s3cr@t")
+        #expect(!withPassword.url.contains("s3cr"))
+        #expect(!withPassword.description.contains("s3cr"))
+        #expect(withPassword.rootCertificatePath == "/etc/ca.pem")
+        #expect(withPassword.operationTimeout == .seconds(3))
+        #expect(try PostgresIssuanceStore.Configuration(url: withPassword.url, password: nil).url == withPassword.url)
+
+        for bad in [
+            "postgres://ca@db.example/ca?sslmode=disable", "postgres://ca@db.example/ca?sslmode=prefer",
+            "postgres://ca@10.0.0.1/ca?sslmode=allow", "postgres://ca@127.0.0.1.example/ca?sslmode=disable",
+            "postgres://ca@127.0.0.1/ca?sslmode=bogus", "postgres://ca@127.0.0.1/ca?application_name=x",
+            "postgres://ca@127.0.0.1/ca?sslmode=disable&sslmode=disable", "postgres://127.0.0.1/ca",
+            "postgres://ca@127.0.0.1/", "http://ca@127.0.0.1/ca", "postgres://ca@127.0.0.1:0/ca",
+            "postgres://ca@127.0.0.1/ca?connect_timeout=0", "not a url",
+        ] {
+            #expect(throws: CertificateAuthorityError.malformedInput, "\(bad)") {
+                try PostgresIssuanceStore.Configuration(url: bad, password: nil)
+            }
+        }
+        do {
+            _ = try PostgresIssuanceStore.Configuration(url: "postgres://ca:hunter2@db.example/ca?sslmode=disable", password: nil)
+            Issue.record("plain text to a remote host was accepted")
+        } catch let error as CertificateAuthorityError {
+            #expect(error.message.contains("TLS is required"))
+            #expect(!error.description.contains("hunter2"))
+        }
+    }
+
+    @Test(
+        "Password: from the URL, HPCS_CA_DATABASE_PASSWORD or a 0600 file; none or a wrong one fails clearly",
+        .enabled(if: PostgresCluster.testsEnabled, "PostgreSQL is not installed (apt-get install postgresql)"))
+    func passwords() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let name = try await cluster.makeDatabase(owner: PostgresCluster.passwordUser)
+        let url = cluster.url(database: name, user: PostgresCluster.passwordUser)
+        let password = PostgresCluster.password
+
+        func ping(_ url: String, _ environment: [String: String]) async throws {
+            let store = try PostgresIssuanceStore(url: url, environment: environment)
+            do {
+                try await store.ping()
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+        }
+        // From the environment, from a file, from the URL.
+        try await ping(url, ["HPCS_CA_DATABASE_PASSWORD": password])
+        try await withTemporaryDirectory { directory in
+            let file = directory.appendingPathComponent("password").path
+            _ = FileManager.default.createFile(atPath: file, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            try await ping(url, ["HPCS_CA_DATABASE_PASSWORD_FILE": file])
+            // Readable by others: refused before any connection.
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+            #expect(throws: CertificateAuthorityError.storageFailure) {
+                try PostgresIssuanceStore.Configuration(url: url, environment: ["HPCS_CA_DATABASE_PASSWORD_FILE": file])
+            }
+            #expect(throws: CertificateAuthorityError.malformedInput) {
+                try PostgresIssuanceStore.Configuration(
+                    url: url, environment: ["HPCS_CA_DATABASE_PASSWORD_FILE": file, "HPCS_CA_DATABASE_PASSWORD": "x"])
+            }
+        }
+        let encoded = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? password
+        try await ping(url.replacingOccurrences(of: "\(PostgresCluster.passwordUser)@", with: "\(PostgresCluster.passwordUser):\(encoded)@"), [:])
+
+        // No password: the server asks for one, and the message says where to put it.
+        do {
+            try await ping(url, [:])
+            Issue.record("a login without a password succeeded")
+        } catch let error as CertificateAuthorityError {
+            #expect(error.code == .storageFailure)
+            #expect(error.message.contains("HPCS_CA_DATABASE_PASSWORD"), "\(error.message)")
+        }
+        // A wrong one: the server's refusal, and the wrong password appears nowhere.
+        do {
+            try await ping(url, ["HPCS_CA_DATABASE_PASSWORD": "wrong-Pa55word"])
+            Issue.record("a wrong password was accepted")
+        } catch let error as CertificateAuthorityError {
+            #expect(error.code == .storageFailure)
+            #expect(error.message.contains("password authentication failed"), "\(error.message)")
+            #expect(!error.description.contains("wrong-Pa55word"))
+            #expect(!String(reflecting: error).contains("wrong-Pa55word"))
+        }
+    }
+
+    // MARK: Database down
+
+    @Test("Nothing listening: storageFailure within the timeout, naming the database, no crash")
+    func unreachable() async throws {
+        let port = try closedLoopbackPort()
+        let store = try PostgresIssuanceStore(
+            url: "postgres://postgres@127.0.0.1:\(port)/ca?connect_timeout=2", environment: [:])
+        let started = ContinuousClock.now
+        do {
+            try await store.ping()
+            Issue.record("ping succeeded with nothing listening")
+        } catch let error as CertificateAuthorityError {
+            #expect(error.code == .storageFailure)
+            #expect(error.message.contains("127.0.0.1:\(port)/ca"), "\(error.message)")
+        }
+        await #expect(throws: CertificateAuthorityError.storageFailure) {
+            try await store.record(
+                serial: "01", subject: "CN=x", profile: "tls-server", notBefore: Date(), notAfter: Date(), der: [1])
+        }
+        #expect(ContinuousClock.now - started < .seconds(30))
+        await store.close()
+    }
+
+    @Test(
+        "The database stops under a running CA: issuance and health fail with storageFailure, and recover",
+        .enabled(if: PostgresCluster.testsEnabled, "PostgreSQL is not installed (apt-get install postgresql)"))
+    func databaseGoesDown() async throws {
+        let cluster = try await PostgresCluster.start()
+        defer { cluster.stop() }
+        let name = try await cluster.makeDatabase()
+        let store = try PostgresIssuanceStore(url: cluster.url(database: name) + "?connect_timeout=3", environment: [:])
+        try await withMockHSM { client in
+            try await withTemporaryDirectory { directory in
+                let ca = try CertificateAuthority(directory: directory, client: client, store: store)
+                try await ca.createRoot(subject: try DistinguishedName { CommonName("Down Test Root") })
+                let csr = try await opensslCSR(.p256, in: directory)
+                let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
+                #expect(try await ca.issuedCertificate(serialNumber: issued.serialNumber).certificateDER == issued.der)
+
+                cluster.stop()
+                do {
+                    _ = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
+                    Issue.record("issued with the database down")
+                } catch let error as CertificateAuthorityError {
+                    #expect(error.code == .storageFailure)
+                    #expect(error.message.contains("issuance database"), "\(error.message)")
+                }
+                await #expect(throws: CertificateAuthorityError.storageFailure) { try await store.ping() }
+                await #expect(throws: CertificateAuthorityError.storageFailure) {
+                    try await ca.revoke(serialNumber: issued.serialNumber)
+                }
+            }
+        }
+        await store.close()
+    }
+
+    // MARK: Two CA nodes
+
+    @Test(
+        "Two CA nodes on one database: concurrent issuance, revocation on A in B's CRL, increasing CRL numbers",
+        .enabled(if: PostgresCluster.testsEnabled, "PostgreSQL is not installed (apt-get install postgresql)"))
+    func twoNodes() async throws {
+        let url = try await PostgresCluster.makeDatabaseURL()
+        let storeA = try PostgresIssuanceStore(url: url, environment: [:])
+        let storeB = try PostgresIssuanceStore(url: url, environment: [:])
+        try await withMockHSM { client in
+            try await withTemporaryDirectory { directory in
+                let nodeA = try CertificateAuthority(
+                    directory: directory.appendingPathComponent("a"), client: client, store: storeA)
+                try await nodeA.createRoot(subject: try DistinguishedName { CommonName("Two Node Root") })
+                // Node B: the same key blob and chain (as a second machine would have), its own store instance.
+                let b = directory.appendingPathComponent("b")
+                try FileManager.default.copyItem(at: directory.appendingPathComponent("a"), to: b)
+                let nodeB = try CertificateAuthority(directory: b, client: client, store: storeB)
+                #expect(await nodeB.databaseURL == storeB.configuration.url)
+
+                let csr = try await opensslCSR(.p256, in: directory)
+                let issued = try await withThrowingTaskGroup(of: IssuedCertificate.self) { group in
+                    for index in 0..<12 {
+                        let node = index % 2 == 0 ? nodeA : nodeB
+                        group.addTask { try await node.sign(csrPEMOrDER: csr, profile: .tlsServer) }
+                    }
+                    return try await group.reduce(into: [IssuedCertificate]()) { $0.append($1) }
+                }
+                let serials = Set(issued.map(\.serialNumber))
+                #expect(serials.count == 12)
+                #expect(Set(try await nodeB.issuedCertificates().map(\.serialNumber)) == serials)
+
+                let revoked = try #require(issued.first?.serialNumber)
+                try await nodeA.revoke(serialNumber: revoked, reason: .keyCompromise)
+                let crlB = try await nodeB.generateCRL()
+                #expect(crlB.revokedSerialNumbers == [revoked])
+                let crlA = try await nodeA.generateCRL()
+                #expect(crlA.number > crlB.number)
+                // Both nodes serve the newest CRL.
+                #expect(try await nodeB.latestCRL()?.der == crlA.der)
+                #expect(try await nodeA.latestCRL()?.number == crlA.number)
+            }
+        }
+        await storeA.close()
+        await storeB.close()
+    }
+
+    // MARK: Command line
+
+    @Test(
+        "ca init --database records the URL without password, refuses a used database, and issues into PostgreSQL",
+        .enabled(if: PostgresCluster.testsEnabled && FileManager.default.isExecutableFile(atPath: hpcsTool)
+            || PythonInterpreter.isCI, "PostgreSQL or .build/debug/hpcs-tool missing"))
+    func initWithDatabase() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let name = try await cluster.makeDatabase(owner: PostgresCluster.passwordUser)
+        let url = cluster.url(database: name, user: PostgresCluster.passwordUser)
+        let environment = ["HPCS_CA_DATABASE_PASSWORD": PostgresCluster.password]
+        try await withTemporaryDirectory { directory in
+            var result = try await tool(
+                ["ca", "init", "--mock", "--dir", "ca", "--subject", "CN=PG Root", "--database", url],
+                in: directory, environment: environment)
+            #expect(result.status == 0, "\(result.text)")
+            let configuration = try String(
+                contentsOf: directory.appendingPathComponent("ca/ca-config.json"), encoding: .utf8)
+            #expect(configuration.contains(#""database""#) && configuration.contains(name), "\(configuration)")
+            #expect(!configuration.contains(PostgresCluster.password))
+
+            let csr = try await opensslCSR(.p256, in: directory)
+            try Data(csr).write(to: directory.appendingPathComponent("leaf.csr"))
+            result = try await tool(
+                ["ca", "sign", "--mock", "--dir", "ca", "--csr", "leaf.csr", "--profile", "tls-server"],
+                in: directory, environment: environment)
+            #expect(result.status == 0, "\(result.text)")
+            let count = try await cluster.psql("SELECT COUNT(*) FROM certificate", database: name)
+            #expect(count == "1")
+            // No SQLite store was made beside it.
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("ca/issued.sqlite").path))
+
+            // Without the password the next command fails clearly, and does not crash.
+            result = try await tool(["ca", "list", "--mock", "--dir", "ca"], in: directory)
+            #expect(result.status == 1, "\(result.text)")
+            #expect(result.text.contains("HPCS_CA_DATABASE_PASSWORD"), "\(result.text)")
+
+            // The same database for a second CA: refused before any key is made.
+            result = try await tool(
+                ["ca", "init", "--mock", "--dir", "other", "--subject", "CN=Other Root"], in: directory,
+                environment: environment.merging(["HPCS_CA_DATABASE": url]) { a, _ in a })
+            #expect(result.status == 1, "\(result.text)")
+            #expect(result.text.contains("already holds a CA's records"), "\(result.text)")
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("other/ca-key.blob").path))
+        }
+    }
+
+    @Test(
+        "ca migrate copies a CLI-made SQLite CA into PostgreSQL, every record kept; again does nothing",
+        .enabled(if: PostgresCluster.testsEnabled && FileManager.default.isExecutableFile(atPath: hpcsTool)
+            || PythonInterpreter.isCI, "PostgreSQL or .build/debug/hpcs-tool missing"))
+    func migrateFromCLI() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let name = try await cluster.makeDatabase()
+        let url = cluster.url(database: name)
+        try await withTemporaryDirectory { directory in
+            var result = try await tool(
+                ["ca", "init", "--mock", "--dir", "ca", "--subject", "CN=Migrated Root"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            let csr = try await opensslCSR(.p256, in: directory)
+            try Data(csr).write(to: directory.appendingPathComponent("leaf.csr"))
+            var serials: [String] = []
+            for _ in 0..<3 {
+                result = try await tool(
+                    ["ca", "sign", "--mock", "--dir", "ca", "--csr", "leaf.csr", "--profile", "tls-server"],
+                    in: directory)
+                #expect(result.status == 0, "\(result.text)")
+                let line = try #require(result.text.split(separator: "\n").first { $0.hasPrefix("issued serial ") })
+                serials.append(String(line.split(separator: " ")[2]))
+            }
+            result = try await tool(
+                ["ca", "revoke", "--mock", "--dir", "ca", "--serial", serials[1], "--reason", "key-compromise"],
+                in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            result = try await tool(["ca", "crl", "--mock", "--dir", "ca", "--out", "crl1.pem"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            let sqlitePath = directory.appendingPathComponent("ca/issued.sqlite").path
+            let sqlite = try SQLiteIssuanceStore(path: sqlitePath)
+            _ = try await sqlite.addProvisioner(
+                ProvisionerRecord(name: "ops", publicKey: #"{"kty":"EC"}"#, createdAt: Date()))
+            let before = try await sqlite.snapshot()
+            await sqlite.close()
+
+            result = try await tool(["ca", "migrate", "--dir", "ca", "--database", url], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            #expect(result.text.contains("copied 3 certificates, 1 provisioners and CRL number 1"), "\(result.text)")
+
+            let postgres = try PostgresIssuanceStore(url: url, environment: [:])
+            let after = try await postgres.snapshot()
+            await postgres.close()
+            #expect(after.certificates.map(\.serialNumber).sorted() == before.certificates.map(\.serialNumber).sorted())
+            #expect(Set(after.certificates.map(\.certificateDER)) == Set(before.certificates.map(\.certificateDER)))
+            #expect(after.certificates.filter(\.isRevoked).map(\.serialNumber) == [serials[1]])
+            #expect(after.certificates.first { $0.isRevoked }?.revocationReason == .keyCompromise)
+            #expect(after.crlNumber == 1)
+            #expect(after.latestCRL?.der == before.latestCRL?.der && after.latestCRL != nil)
+            #expect(after.provisioners.map(\.publicKey) == [#"{"kty":"EC"}"#])
+
+            // Again: nothing to do. The CA now works on PostgreSQL, its CRL numbers going on.
+            result = try await tool(["ca", "migrate", "--dir", "ca", "--database", url], in: directory)
+            #expect(result.status == 0 && result.text.contains("nothing to do"), "\(result.text)")
+            result = try await tool(["ca", "list", "--mock", "--dir", "ca"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            for serial in serials { #expect(result.text.contains(serial), "\(result.text)") }
+            result = try await tool(["ca", "crl", "--mock", "--dir", "ca", "--out", "crl2.pem"], in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            #expect(try await cluster.psql("SELECT number FROM crl_state", database: name) == "2")
+            // A second, different database is refused.
+            result = try await tool(
+                ["ca", "migrate", "--dir", "ca", "--database", cluster.url(database: "elsewhere")], in: directory)
+            #expect(result.status == 1 && result.text.contains("already keeps its records"), "\(result.text)")
+        }
+    }
+
+    @Test(
+        "migrateStore resumes after a crash between the copy and the switch, and refuses a database with other records",
+        .enabled(if: PostgresCluster.testsEnabled, "PostgreSQL is not installed (apt-get install postgresql)"))
+    func migrateResumesAndRefuses() async throws {
+        try await withMockHSM { client in
+            try await withTemporaryDirectory { directory in
+                let caDirectory = directory.appendingPathComponent("ca")
+                let ca = try CertificateAuthority(directory: caDirectory, client: client)
+                try await ca.createRoot(subject: try DistinguishedName { CommonName("Resume Root") })
+                let csr = try await opensslCSR(.p256, in: directory)
+                _ = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
+                let snapshot = try await ca.store.snapshot()
+                await ca.store.close()
+
+                // The copy committed, then the process died: the database holds exactly the records.
+                let url = try await PostgresCluster.makeDatabaseURL()
+                let target = try PostgresIssuanceStore(url: url, environment: [:])
+                try await target.restore(snapshot)
+                await target.close()
+                let outcome = try await CertificateAuthority.migrateStore(directory: caDirectory, to: url, environment: [:])
+                #expect(outcome == .resumed(certificates: 1))
+                #expect(try await CertificateAuthority.migrateStore(directory: caDirectory, to: url, environment: [:]) == .alreadyMigrated)
+                let reopened = try CertificateAuthority.openStore(directory: caDirectory, environment: [:])
+                #expect(reopened is PostgresIssuanceStore)
+                #expect(try await reopened.allCertificates().count == 1)
+                await reopened.close()
+
+                // Another CA directory into that (non-empty) database: refused, and left on SQLite.
+                let other = directory.appendingPathComponent("other")
+                let second = try CertificateAuthority(directory: other, client: client)
+                try await second.createRoot(subject: try DistinguishedName { CommonName("Other Root") })
+                await second.store.close()
+                await #expect(throws: CertificateAuthorityError.alreadyInitialized) {
+                    try await CertificateAuthority.migrateStore(directory: other, to: url, environment: [:])
+                }
+                #expect(try CertificateAuthority.openStore(directory: other, environment: [:]) is SQLiteIssuanceStore)
+            }
+        }
+    }
+}
