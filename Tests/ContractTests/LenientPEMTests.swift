@@ -1,5 +1,6 @@
 import Contract
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Contract: PEM read as leniently as RFC 7468 allows")
@@ -27,30 +28,28 @@ struct ContractLenientPEMTests {
         return output.joined(separator: separator) + separator
     }
 
-    static func opensslKeyAndCertificate() throws -> (key: String, certificate: String) {
+    static func opensslKeyAndCertificate() async throws -> (key: String, certificate: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pem-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let key = directory.appendingPathComponent("k.pem").path
         let certificate = directory.appendingPathComponent("c.pem").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days",
-            "30", "-subj", "/CN=lenient pem",
-        ]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
+        let result = try await ChildProcess.run(
+            "/usr/bin/env",
+            [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
+                "-days", "30", "-subj", "/CN=lenient pem",
+            ],
+            timeout: .seconds(60))
+        try #require(result.status == 0, "openssl req failed: \(result.text)")
         return (
             try String(contentsOfFile: key, encoding: .utf8), try String(contentsOfFile: certificate, encoding: .utf8)
         )
     }
 
     @Test("76-column (Python base64), unwrapped and CRLF PEM give the same key as openssl's 64-column PEM")
-    func wrappings() throws {
-        let (keyPEM, certificatePEM) = try Self.opensslKeyAndCertificate()
+    func wrappings() async throws {
+        let (keyPEM, certificatePEM) = try await Self.opensslKeyAndCertificate()
         let reference = try ContractEncryptor(encryptionKeyPEM: certificatePEM)
         let decryptor = try ContractDecryptor(privateKeyPEM: keyPEM)
         for (width, separator) in [(76, "\n"), (1000, "\n"), (64, "\r\n"), (76, "\r\n")] {
@@ -67,8 +66,8 @@ struct ContractLenientPEMTests {
     }
 
     @Test("a truncated certificate is refused with a plain sentence")
-    func truncated() throws {
-        let (_, certificatePEM) = try Self.opensslKeyAndCertificate()
+    func truncated() async throws {
+        let (_, certificatePEM) = try await Self.opensslKeyAndCertificate()
         let truncated = String(certificatePEM.prefix(certificatePEM.count / 2))
         let error = try #require(throws: ContractError.self) { try ContractEncryptor(encryptionKeyPEM: truncated) }
         #expect(

@@ -1,5 +1,6 @@
 import Foundation
 import KeyDaemon
+import TestSupport
 import Testing
 
 @Suite("Volume configuration from the contract's env and workload")
@@ -121,37 +122,27 @@ struct ConfigurationTests {
 @Suite("The LUKS passphrase")
 struct PassphraseTests {
     /// `printf %s <text> | sha256sum`, run for real.
-    static func sha256sum(_ text: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sha256sum"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+    static func sha256sum(_ text: String) async throws -> String {
+        let result = try await ChildProcess.capture(
+            "/usr/bin/env", ["sha256sum"], standardInput: Array(text.utf8), timeout: .seconds(30))
+        return result.standardOutputText.split(separator: " ").first.map(String.init) ?? ""
     }
 
     @Test("two seeds: the hex SHA-256 of env seed then workload seed, as sha256sum computes it")
-    func twoSeeds() throws {
+    func twoSeeds() async throws {
         let passphrase = LUKSPassphrase.derive(
             envSeed: SecretBytes(utf8: "seed1"), workloadSeed: SecretBytes(utf8: "seed2"), thirdSeed: nil)
-        #expect(String(decoding: passphrase.bytes, as: UTF8.self) == (try Self.sha256sum("seed1seed2")))
+        #expect(String(decoding: passphrase.bytes, as: UTF8.self) == (try await Self.sha256sum("seed1seed2")))
         #expect(passphrase.count == 64)
     }
 
     @Test("three seeds: env, workload, then the third seed's base64 text; the order matters")
-    func threeSeeds() throws {
+    func threeSeeds() async throws {
         let third = "q83vEjRWeJA+/w=="
         let passphrase = LUKSPassphrase.derive(
             envSeed: SecretBytes(utf8: "é env"), workloadSeed: SecretBytes(utf8: "wörk"),
             thirdSeed: SecretBytes(utf8: third))
-        #expect(String(decoding: passphrase.bytes, as: UTF8.self) == (try Self.sha256sum("é envwörk" + third)))
+        #expect(String(decoding: passphrase.bytes, as: UTF8.self) == (try await Self.sha256sum("é envwörk" + third)))
         let swapped = LUKSPassphrase.derive(
             envSeed: SecretBytes(utf8: "wörk"), workloadSeed: SecretBytes(utf8: "é env"),
             thirdSeed: SecretBytes(utf8: third))

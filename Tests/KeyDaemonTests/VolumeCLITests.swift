@@ -227,7 +227,7 @@ extension RealDevices {
         @Test("scratch folders a killed run left in /dev/shm are removed at the next start")
         func staleScratchRemovedAtStart() async throws {
             try await withSetup { setup in
-                let stale = "/dev/shm/hpcs-volume.\(try exitedProcessID()).Zx9Yw8"
+                let stale = "/dev/shm/hpcs-volume.\(try await exitedProcessID()).Zx9Yw8"
                 try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: false)
                 defer { try? FileManager.default.removeItem(atPath: stale) }
                 let image = try setup.newImage()

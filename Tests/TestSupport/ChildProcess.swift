@@ -1,4 +1,5 @@
 import Foundation
+import Subprocess
 import Synchronization
 
 #if canImport(Glibc)
@@ -47,9 +48,12 @@ package struct PythonInterpreter: Sendable, CustomStringConvertible {
     }
 }
 
-/// Runs a child process on its own thread (never on the cooperative pool), with an empty signal mask and a
-/// watchdog; output is stdout and stderr merged.
+/// Runs child processes for tests through swift-subprocess, which starts them with an empty signal mask and default
+/// signal dispositions, closes every descriptor but 0, 1 and 2 in the child, and waits for them and reads their
+/// output asynchronously (a process descriptor and epoll on its own thread), so that no thread of the cooperative
+/// pool blocks on a child. A watchdog kills a child (SIGKILL, through its process descriptor) after `timeout`.
 package enum ChildProcess {
+    /// What ``run(_:_:environment:timeout:)`` saw: standard output and standard error merged.
     package struct Output: Sendable {
         package var status: Int32
         /// Standard output and standard error, interleaved.
@@ -57,50 +61,136 @@ package enum ChildProcess {
         package var timedOut: Bool
     }
 
-    package struct LaunchError: Error, CustomStringConvertible {
-        package var description: String
+    /// What ``capture(_:_:standardInput:workingDirectory:environment:mergingStandardError:timeout:)`` saw.
+    package struct Captured: Sendable {
+        /// The exit status, or 128 + the number of the signal that ended the child.
+        package var status: Int32
+        /// Standard output (with standard error interleaved when merged).
+        package var standardOutput: [UInt8]
+        /// Standard error; empty when merged into standard output.
+        package var standardError: [UInt8]
+        package var timedOut: Bool
+        /// The child's process id (it has exited and been reaped).
+        package var processID: pid_t
+
+        package var standardOutputText: String { String(decoding: standardOutput, as: UTF8.self) }
+        package var standardErrorText: String { String(decoding: standardError, as: UTF8.self) }
     }
 
-    /// Runs the process and waits for it on a thread of its own: blocking a dispatch worker instead would starve
-    /// the cooperative pool (on Linux both share a pool of about one thread per core), and with it the mock server.
+    package struct LaunchError: Error, CustomStringConvertible {
+        package var description: String
+        package init(description: String) { self.description = description }
+    }
+
+    /// Runs the process to its end (or `timeout`), with standard input empty; its output is standard output and
+    /// standard error merged.
     package static func run(
         _ executable: String,
         _ arguments: [String],
         environment: [String: String] = [:],
         timeout: Duration
     ) async throws -> Output {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(
-                    with: Result {
-                        try runBlocking(executable, arguments, environment: environment, timeout: timeout)
-                    })
-            }
-            thread.start()
-        }
+        let captured = try await capture(
+            executable, arguments, environment: environment, mergingStandardError: true, timeout: timeout)
+        return Output(status: captured.status, text: captured.standardOutputText, timedOut: captured.timedOut)
     }
 
+    /// ``run(_:_:environment:timeout:)`` for synchronous code (trait conditions, `defer`), which cannot await:
+    /// Foundation's `Process` (empty signal mask in the child), waited for with `waitUntilExit`. Never call it from
+    /// async code, where it would hold a thread of the cooperative pool for the child's lifetime.
     package static func runBlocking(
         _ executable: String,
         _ arguments: [String],
         environment: [String: String] = [:],
         timeout: Duration
     ) throws -> Output {
-        let child = try Spawned(executable, arguments, environment: mergedEnvironment(environment))
-        let watch = Watch(child.pid)
-        let watchdog = DispatchWorkItem { watch.terminateIfRunning() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = mergedEnvironment(environment)
+        process.standardInput = FileHandle.nullDevice
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do {
+            try process.run()
+        } catch {
+            throw LaunchError(description: "cannot start \(executable): \(error.localizedDescription)")
+        }
+        let timedOut = Atomic<Bool>(false)
+        let watchdog = DispatchWorkItem {
+            guard process.isRunning else { return }
+            timedOut.store(true, ordering: .releasing)
+            kill(process.processIdentifier, SIGKILL)
+        }
         let (seconds, attoseconds) = timeout.components
         DispatchQueue.global().asyncAfter(
             deadline: .now() + Double(seconds) + Double(attoseconds) / 1e18, execute: watchdog)
-        let data = child.readAll()
-        let status = watch.reap()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
         watchdog.cancel()
-        return Output(status: status, text: String(decoding: data, as: UTF8.self), timedOut: watch.timedOut)
+        let status =
+            process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return Output(
+            status: status, text: String(decoding: data, as: UTF8.self), timedOut: timedOut.load(ordering: .acquiring))
     }
 
+    /// Runs the process to its end (or `timeout`) with `standardInput` on its stdin (then closed), in
+    /// `workingDirectory`, and keeps its outputs apart unless `mergingStandardError`.
+    package static func capture(
+        _ executable: String,
+        _ arguments: [String],
+        standardInput: [UInt8] = [],
+        workingDirectory: String? = nil,
+        environment: [String: String] = [:],
+        mergingStandardError: Bool = false,
+        timeout: Duration
+    ) async throws -> Captured {
+        let configuration = Configuration(
+            executable: .path(.init(executable)),
+            arguments: Arguments(arguments),
+            environment: .custom(subprocessEnvironment(environment)),
+            workingDirectory: workingDirectory.map { .init($0) }
+        )
+        let output = ByteCollector()
+        let errors = ByteCollector()
+        let watchdog = Watchdog()
+        let status: TerminationStatus
+        let processID: pid_t
+        do {
+            if mergingStandardError {
+                let result = try await Subprocess.run(
+                    configuration, input: .array(standardInput), output: .sequence, error: .combinedWithOutput
+                ) { execution in
+                    try await watchdog.supervise(timeout: timeout, kill: { try? execution.send(signal: .kill) }) {
+                        try await output.collect(execution.standardOutput)
+                    }
+                }
+                (status, processID) = (result.terminationStatus, result.processIdentifier.value)
+            } else {
+                let result = try await Subprocess.run(
+                    configuration, input: .array(standardInput), output: .sequence, error: .sequence
+                ) { execution in
+                    try await watchdog.supervise(timeout: timeout, kill: { try? execution.send(signal: .kill) }) {
+                        async let standardError: Void = errors.collect(execution.standardError)
+                        try await output.collect(execution.standardOutput)
+                        try await standardError
+                    }
+                }
+                (status, processID) = (result.terminationStatus, result.processIdentifier.value)
+            }
+        } catch let error as SubprocessError {
+            throw LaunchError(description: "cannot run \(executable): \(error)")
+        }
+        return Captured(
+            status: exitStatus(status), standardOutput: output.bytes, standardError: errors.bytes,
+            timedOut: watchdog.fired, processID: processID)
+    }
+
+    /// The parent's environment, with loopback never through a proxy (the mocks are on loopback) and no Python
+    /// bytecode written into the repository, then `environment` on top.
     private static func mergedEnvironment(_ environment: [String: String]) -> [String: String] {
         var merged = ProcessInfo.processInfo.environment
-        // The mock is on loopback: never through a proxy.
         merged["NO_PROXY"] = "127.0.0.1,localhost,::1"
         merged["no_proxy"] = "127.0.0.1,localhost,::1"
         merged["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -108,10 +198,26 @@ package enum ChildProcess {
         return merged
     }
 
+    private static func subprocessEnvironment(_ environment: [String: String]) -> [Environment.Key: String] {
+        var keys: [Environment.Key: String] = [:]
+        for (name, value) in mergedEnvironment(environment) {
+            if let key = Environment.Key(rawValue: name) { keys[key] = value }
+        }
+        return keys
+    }
+
+    /// The exit status, or 128 + the signal that ended the child (as a shell reports it).
+    private static func exitStatus(_ status: TerminationStatus) -> Int32 {
+        switch status {
+        case .exited(let code): code
+        case .signaled(let signal): 128 + signal
+        }
+    }
+
     /// Starts a server process that prints `listening on port N` (as `hpcs-tool mock hsm` does), runs `body` with
-    /// that port, then stops the child with SIGTERM (SIGKILL after 10 s) and reaps it. Its output is read and the
-    /// child waited for on a thread of its own, never on the cooperative pool. `body` also gets a function that
-    /// returns the child's output so far.
+    /// that port, then stops the child with SIGTERM (SIGKILL after 10 s) and waits for it. `body` also gets a
+    /// function that returns the child's output (stdout and stderr merged) so far. A child that is not listening
+    /// after `startupTimeout` is killed, and the call throws with its output.
     package static func withListeningServer<Result: Sendable>(
         _ executable: String,
         _ arguments: [String],
@@ -119,73 +225,141 @@ package enum ChildProcess {
         startupTimeout: Duration = .seconds(60),
         _ body: (_ port: Int, _ output: @Sendable () -> String) async throws -> Result
     ) async throws -> Result {
-        let child = try Spawned(executable, arguments, environment: mergedEnvironment(environment))
-        let watch = Watch(child.pid)
-        let server = ServerChild()
-        let readyMarker = Array("listening on port ".utf8)
-        let thread = Thread {
-            var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-            while true {
-                let count = read(child.readEnd, &buffer, buffer.count)
-                if count < 0, errno == EINTR { continue }
-                if count <= 0 { break }
-                server.append(buffer[0..<count], marker: readyMarker)
+        let configuration = Configuration(
+            executable: .path(.init(executable)),
+            arguments: Arguments(arguments),
+            environment: .custom(subprocessEnvironment(environment))
+        )
+        let server = ServerOutput()
+        let execution = try await Subprocess.run(
+            configuration, input: .none, output: .sequence, error: .combinedWithOutput
+        ) { execution -> Swift.Result<Result, any Error> in
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await server.read(execution.standardOutput) }
+                group.addTask {
+                    try? await Task.sleep(for: startupTimeout)
+                    if !Task.isCancelled, server.port == nil { try? execution.send(signal: .kill) }
+                }
+                let result: Swift.Result<Result, any Error>
+                do {
+                    result = .success(try await body(try await server.listeningPort(), { server.text }))
+                } catch {
+                    result = .failure(error)
+                }
+                try? execution.send(signal: .terminate)
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(10))
+                    if !Task.isCancelled { try? execution.send(signal: .kill) }
+                }
+                // The output ends when the child (and any child of its holding the pipe) has exited.
+                await server.waitUntil { $0.ended }
+                group.cancelAll()
+                return result
             }
-            close(child.readEnd)
-            server.exited(status: watch.reap())
         }
-        thread.start()
-        let startup = DispatchWorkItem { if !server.isReady { watch.terminateIfRunning() } }
-        let (seconds, attoseconds) = startupTimeout.components
-        DispatchQueue.global().asyncAfter(
-            deadline: .now() + Double(seconds) + Double(attoseconds) / 1e18, execute: startup)
-        let port: Int
-        do {
-            port = try await server.port()
-        } catch {
-            _ = await server.exitStatus()
-            throw error
-        }
-        startup.cancel()
-        let result: Swift.Result<Result, any Error>
-        do {
-            result = .success(try await body(port, { server.text }))
-        } catch {
-            result = .failure(error)
-        }
-        watch.signalIfRunning(SIGTERM)
-        let hardStop = DispatchWorkItem { watch.terminateIfRunning() }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 10, execute: hardStop)
-        _ = await server.exitStatus()
-        hardStop.cancel()
-        return try result.get()
+        return try execution.closureResult.get()
     }
 
-    /// Output, readiness and exit of a server child, shared between its reader thread and the test.
-    private final class ServerChild: Sendable {
-        private struct State {
+    /// Bytes read from a child's output, appended by one reader and read once it is done.
+    private final class ByteCollector: Sendable {
+        private let storage = Mutex<[UInt8]>([])
+        var bytes: [UInt8] { storage.withLock { $0 } }
+
+        func collect(_ sequence: SubprocessOutputSequence) async throws {
+            for try await buffer in sequence {
+                buffer.withUnsafeBytes { chunk in storage.withLock { $0.append(contentsOf: chunk) } }
+            }
+        }
+    }
+
+    /// Kills a child that outlives its timeout, and remembers that it did.
+    private final class Watchdog: Sendable {
+        private let state = Atomic<Bool>(false)
+        var fired: Bool { state.load(ordering: .acquiring) }
+
+        /// Runs `readers` (which end when the child closes its output) beside a timer that calls `kill` after
+        /// `timeout`; the timer is cancelled once the readers are done.
+        func supervise(
+            timeout: Duration,
+            kill: @escaping @Sendable () -> Void,
+            readers: @escaping @Sendable () async throws -> Void
+        ) async throws {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    self.state.store(true, ordering: .releasing)
+                    kill()
+                }
+                try await readers()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Output, readiness and exit of a server child, shared between its reader and the test.
+    private final class ServerOutput: Sendable {
+        struct State {
             var output: [UInt8] = []
             var port: Int?
-            var portWaiter: CheckedContinuation<Int, any Error>?
-            var status: Int32?
-            var exitWaiters: [CheckedContinuation<Int32, Never>] = []
+            var ended = false
+            var waiters: [CheckedContinuation<Void, Never>] = []
         }
         private let state = Mutex(State())
+        private static let marker = Array("listening on port ".utf8)
 
-        var isReady: Bool { state.withLock { $0.port != nil } }
         var text: String { state.withLock { String(decoding: $0.output, as: UTF8.self) } }
+        var port: Int? { state.withLock { $0.port } }
 
-        func append(_ bytes: ArraySlice<UInt8>, marker: [UInt8]) {
-            state.withLock { state in
-                state.output.append(contentsOf: bytes)
-                guard state.port == nil, let port = Self.findPort(state.output, marker: marker) else { return }
-                state.port = port
-                state.portWaiter?.resume(returning: port)
-                state.portWaiter = nil
+        func read(_ sequence: SubprocessOutputSequence) async {
+            do {
+                for try await buffer in sequence {
+                    buffer.withUnsafeBytes { chunk in
+                        update { state in
+                            state.output.append(contentsOf: chunk)
+                            if state.port == nil { state.port = Self.findPort(state.output) }
+                        }
+                    }
+                }
+            } catch {
+                // A read error ends the output like end of file; the child is then stopped and waited for.
+            }
+            update { $0.ended = true }
+        }
+
+        /// Applies `change` and wakes every waiter, which then checks its own condition again.
+        private func update(_ change: (inout State) -> Void) {
+            let woken = state.withLock { state in
+                change(&state)
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in woken { waiter.resume() }
+        }
+
+        func waitUntil(_ condition: (State) -> Bool) async {
+            while !state.withLock({ condition($0) }) {
+                await withCheckedContinuation { continuation in
+                    let now = state.withLock { state in
+                        if condition(state) { return true }
+                        state.waiters.append(continuation)
+                        return false
+                    }
+                    if now { continuation.resume() }
+                }
             }
         }
 
-        static func findPort(_ output: [UInt8], marker: [UInt8]) -> Int? {
+        /// The port once the server listens; throws with its output when it exited (or was killed) before.
+        func listeningPort() async throws -> Int {
+            await waitUntil { $0.port != nil || $0.ended }
+            return try state.withLock { state in
+                if let port = state.port { return port }
+                let text = String(decoding: state.output, as: UTF8.self)
+                throw LaunchError(description: "the server exited before listening:\n\(text)")
+            }
+        }
+
+        static func findPort(_ output: [UInt8]) -> Int? {
             guard output.count >= marker.count else { return nil }
             for start in 0...(output.count - marker.count)
             where output[start..<(start + marker.count)].elementsEqual(marker) {
@@ -196,143 +370,6 @@ package enum ChildProcess {
                 return Int(String(decoding: digits, as: UTF8.self))
             }
             return nil
-        }
-
-        func exited(status: Int32) {
-            state.withLock { state in
-                state.status = status
-                if state.port == nil {
-                    let text = String(decoding: state.output, as: UTF8.self)
-                    state.portWaiter?.resume(
-                        throwing: LaunchError(description: "the server exited (\(status)) before listening:\n\(text)"))
-                    state.portWaiter = nil
-                }
-                for waiter in state.exitWaiters { waiter.resume(returning: status) }
-                state.exitWaiters = []
-            }
-        }
-
-        func port() async throws -> Int {
-            try await withCheckedThrowingContinuation { continuation in
-                state.withLock { state in
-                    if let port = state.port {
-                        continuation.resume(returning: port)
-                    } else if let status = state.status {
-                        let text = String(decoding: state.output, as: UTF8.self)
-                        continuation.resume(
-                            throwing: LaunchError(
-                                description: "the server exited (\(status)) before listening:\n\(text)"))
-                    } else {
-                        state.portWaiter = continuation
-                    }
-                }
-            }
-        }
-
-        func exitStatus() async -> Int32 {
-            await withCheckedContinuation { continuation in
-                state.withLock { state in
-                    if let status = state.status {
-                        continuation.resume(returning: status)
-                    } else {
-                        state.exitWaiters.append(continuation)
-                    }
-                }
-            }
-        }
-    }
-
-    /// A child started with posix_spawn, its stdout and stderr on one pipe, stdin from /dev/null, and an empty
-    /// signal mask (a Swift process blocks some signals, and a child would inherit that).
-    private struct Spawned {
-        let pid: pid_t
-        let readEnd: Int32
-
-        init(_ executable: String, _ arguments: [String], environment: [String: String]) throws {
-            var fds: [Int32] = [0, 0]
-            guard pipe(&fds) == 0 else { throw LaunchError(description: "pipe failed") }
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-            posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-            posix_spawn_file_actions_addclose(&actions, fds[0])
-            posix_spawn_file_actions_addclose(&actions, fds[1])
-            var attributes = posix_spawnattr_t()
-            posix_spawnattr_init(&attributes)
-            defer { posix_spawnattr_destroy(&attributes) }
-            var emptyMask = sigset_t()
-            sigemptyset(&emptyMask)
-            posix_spawnattr_setsigmask(&attributes, &emptyMask)
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-            let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-            let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-            defer {
-                argv.forEach { free($0) }
-                envp.forEach { free($0) }
-            }
-            var pid: pid_t = 0
-            let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-            close(fds[1])
-            guard result == 0 else {
-                close(fds[0])
-                throw LaunchError(description: "cannot start \(executable): \(String(cString: strerror(result)))")
-            }
-            self.pid = pid
-            self.readEnd = fds[0]
-        }
-
-        /// Everything the child writes, until it closes its end.
-        func readAll() -> Data {
-            var data = Data()
-            var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-            while true {
-                let count = read(readEnd, &buffer, buffer.count)
-                if count < 0, errno == EINTR { continue }
-                if count <= 0 { break }
-                data.append(contentsOf: buffer[0..<count])
-            }
-            close(readEnd)
-            return data
-        }
-    }
-
-    /// Kills the child on timeout, but never after it was reaped (its pid could then be someone else's).
-    private final class Watch: Sendable {
-        let pid: pid_t
-        private let state = Mutex<(reaped: Bool, timedOut: Bool)>((false, false))
-        init(_ pid: pid_t) { self.pid = pid }
-
-        var timedOut: Bool { state.withLock { $0.timedOut } }
-
-        func signalIfRunning(_ signal: Int32) {
-            state.withLock { state in
-                guard !state.reaped else { return }
-                kill(pid, signal)
-            }
-        }
-
-        func terminateIfRunning() {
-            state.withLock { state in
-                guard !state.reaped else { return }
-                state.timedOut = true
-                kill(pid, SIGKILL)
-            }
-        }
-
-        /// Waits for the child to exit and reaps it; its exit status, or 128 + the signal that ended it.
-        func reap() -> Int32 {
-            var info = siginfo_t()
-            // Wait without reaping first, so the watchdog can still kill this pid safely.
-            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0, errno == EINTR {}
-            var status: Int32 = 0
-            state.withLock { state in
-                state.reaped = true
-                while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-            }
-            if status & 0x7F == 0 { return (status >> 8) & 0xFF }
-            return 128 + (status & 0x7F)
         }
     }
 }

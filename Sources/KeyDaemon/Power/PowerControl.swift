@@ -33,19 +33,15 @@ public struct SystemPowerControl: PowerControl {
         self.systemctl = systemctl
     }
 
-    public func restart(reason: String) async { run(["reboot"]) }
-    public func shutdown(reason: String) async { run(["poweroff"]) }
+    public func restart(reason: String) async { await run(["reboot"]) }
+    public func shutdown(reason: String) async { await run(["poweroff"]) }
 
-    private func run(_ arguments: [String]) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: systemctl)
-        process.arguments = arguments
-        do {
-            try process.run()
-            process.waitUntilExit()
-        } catch {
-            // Nothing else can be done: the daemon's caller sees the action in the log and stops the volume.
-        }
+    /// Runs systemctl through the key daemon's tool runner, as the disk tools are run: a minimal environment (not
+    /// the daemon's, which may hold an API key), default signal dispositions, a bounded wait, and no thread of the
+    /// cooperative pool blocked while systemctl runs.
+    private func run(_ arguments: [String]) async {
+        // Nothing else can be done if it fails: the daemon's caller sees the action in the log and stops the volume.
+        _ = try? await ToolRunner.run(ToolRequest(executable: systemctl, arguments: arguments, timeout: .seconds(120)))
     }
 }
 

@@ -5,6 +5,7 @@ import Foundation
 import IAM
 import KeyDaemon
 import KeyDaemonCLI
+import Subprocess
 
 extension Demo {
     /// What the tools refuse rather than do something unsafe, each shown on the real code path: a device holding
@@ -23,7 +24,7 @@ extension Demo {
         let image = directory + "/used-disk.img"
         guard FileManager.default.createFile(atPath: image, contents: nil), truncate(image, 160 * 1024 * 1024) == 0
         else { throw CommandFailure("cannot create \(image)") }
-        let made = try runTool("/sbin/mkfs.ext4", ["-q", "-F", "-d", files, image])
+        let made = try await runTool("/sbin/mkfs.ext4", ["-q", "-F", "-d", files, image])
         guard made.status == 0 else { throw CommandFailure("mkfs.ext4 failed: \(made.output)") }
         let before = try digest(of: image)
         let volume = try KeyDaemonConfiguration.parse(
@@ -99,17 +100,16 @@ extension Demo {
         }
     }
 
-    /// Runs a tool to the end; its stdout and stderr together.
-    static func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Runs a tool to the end; its stdout and stderr together (at most 16 MiB).
+    static func runTool(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let result = try await Subprocess.run(
+            .path(.init(path)), arguments: Arguments(arguments), output: .bytes(limit: 16 << 20),
+            error: .combinedWithOutput)
+        let status: Int32 =
+            switch result.terminationStatus {
+            case .exited(let code): code
+            case .signaled(let signal): 128 + signal
+            }
+        return (status, String(decoding: result.standardOutput, as: UTF8.self))
     }
 }

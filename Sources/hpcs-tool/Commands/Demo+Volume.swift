@@ -25,7 +25,7 @@ extension Demo {
         @Sendable func read(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
         // Stand-ins for IBM's per-image encryption certificate, the signer's key and the auditor's attestation key.
         for (name, bits) in [("encryption", 4096), ("signer", 3072), ("attestation", 3072)] {
-            let made = try runOpenSSL([
+            let made = try await runOpenSSL([
                 "req", "-x509", "-newkey", "rsa:\(bits)", "-nodes", "-keyout", path("\(name).key"), "-out",
                 path("\(name).crt"), "-days", "30", "-subj", "/CN=hpcs-demo-\(name)",
             ])
@@ -89,7 +89,7 @@ extension Demo {
             let record = (["26.7.1", "Machine Type/Plant/Serial: demo/00/000000"] + contract.checksums.lines)
                 .joined(separator: "\n")
             try Data(record.utf8).write(to: URL(fileURLWithPath: path("se-checksums.txt")))
-            let signed = try runOpenSSL([
+            let signed = try await runOpenSSL([
                 "dgst", "-sha256", "-sign", path("attestation.key"), "-out", path("se-signature.bin"),
                 path("se-checksums.txt"),
             ])

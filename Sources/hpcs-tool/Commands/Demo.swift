@@ -64,14 +64,14 @@ struct Demo: AsyncParsableCommand {
         let leafPath = directory.appendingPathComponent("leaf.pem").path
         try Data(try CertificateParsing.pem([root]).utf8).write(to: URL(fileURLWithPath: rootPath))
         try Data(try CertificateParsing.pem([leaf.issued.certificate]).utf8).write(to: URL(fileURLWithPath: leafPath))
-        let verified = try runOpenSSL(["verify", "-x509_strict", "-CAfile", rootPath, leafPath])
+        let verified = try await runOpenSSL(["verify", "-x509_strict", "-CAfile", rootPath, leafPath])
         print("openssl verify: \(verified.output.trimmingCharacters(in: .whitespacesAndNewlines))")
         guard verified.status == 0 else { throw ValidationError("openssl rejected the issued certificate") }
         _ = try await ca.revoke(serialNumber: leaf.issued.serialNumber, reason: .keyCompromise)
         let crl = try await ca.generateCRL()
         let crlPath = directory.appendingPathComponent("crl.pem").path
         try Data(crl.pem.utf8).write(to: URL(fileURLWithPath: crlPath))
-        let checked = try runOpenSSL(["verify", "-crl_check", "-CAfile", rootPath, "-CRLfile", crlPath, leafPath])
+        let checked = try await runOpenSSL(["verify", "-crl_check", "-CAfile", rootPath, "-CRLfile", crlPath, leafPath])
         let lines = checked.output.split(separator: "\n").map(String.init)
         let verdict =
             lines.first { $0.contains("revoked") }.map { $0.components(separatedBy: "lookup: ").last ?? $0 }
@@ -82,8 +82,8 @@ struct Demo: AsyncParsableCommand {
         guard checked.status != 0 else { throw ValidationError("a revoked certificate passed the CRL check") }
     }
 
-    static func runOpenSSL(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        try runTool("/usr/bin/openssl", arguments)
+    static func runOpenSSL(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await runTool("/usr/bin/openssl", arguments)
     }
 
     /// Key Protect on the embedded Key Protect + IAM mock over loopback HTTP: a data key generated and wrapped

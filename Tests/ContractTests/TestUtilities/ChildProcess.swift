@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The outcome of a child process.
 struct ChildProcessResult: Sendable {
@@ -12,53 +13,18 @@ struct ChildProcessError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Runs a program with Foundation's `Process`, feeding `stdin` and collecting both outputs through files (no pipe
-/// can fill up and block), and kills it after `timeout`.
+/// Runs a program through the shared runner (`TestSupport.ChildProcess`) with `stdin` on its standard input and
+/// its two outputs apart; a run that outlives `timeout` is killed and throws.
 func runProcess(
     _ executable: String, _ arguments: [String], stdin: [UInt8] = [], directory: String? = nil,
     timeout: Duration = .seconds(30)
 ) async throws -> ChildProcessResult {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("contract-proc-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: scratch) }
-    let inURL = scratch.appendingPathComponent("stdin")
-    let outURL = scratch.appendingPathComponent("stdout")
-    let errURL = scratch.appendingPathComponent("stderr")
-    try Data(stdin).write(to: inURL)
-    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-
-    let input = try FileHandle(forReadingFrom: inURL)
-    let output = try FileHandle(forWritingTo: outURL)
-    let errors = try FileHandle(forWritingTo: errURL)
-    defer {
-        try? input.close()
-        try? output.close()
-        try? errors.close()
+    let result = try await ChildProcess.capture(
+        executable, arguments, standardInput: stdin, workingDirectory: directory, timeout: timeout)
+    guard !result.timedOut else {
+        throw ChildProcessError(description: "\(executable) \(arguments.joined(separator: " ")) timed out")
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    try process.run()
-
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: timeout)
-    while process.isRunning {
-        if clock.now >= deadline {
-            process.terminate()
-            process.waitUntilExit()
-            throw ChildProcessError(description: "\(executable) \(arguments.joined(separator: " ")) timed out")
-        }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    process.waitUntilExit()
-    let stdout = try Data(contentsOf: outURL)
-    let stderr = try String(contentsOf: errURL, encoding: .utf8)
-    return ChildProcessResult(status: process.terminationStatus, stdout: Array(stdout), stderr: stderr)
+    return ChildProcessResult(status: result.status, stdout: result.standardOutput, stderr: result.standardErrorText)
 }
 
 /// Runs `openssl` (at /usr/bin/openssl) and requires success.

@@ -2,6 +2,7 @@ import Crypto
 import EP11
 import Foundation
 import HSMMock
+import TestSupport
 import Testing
 import _CryptoExtras
 
@@ -78,17 +79,15 @@ struct LegacyAndMACTests {
             let input = FileManager.default.temporaryDirectory.appendingPathComponent("des3-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: input) }
             try Data(message).write(to: input)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = ["enc", "-des-ede3-cbc", "-K", "0123456789abcdeffedcba987654321089abcdef01234567",
-                                 "-iv", "1122334455667788", "-in", input.path]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
-            #expect(hsm == Array(output))
+            let openssl = try await ChildProcess.capture(
+                "/usr/bin/openssl",
+                [
+                    "enc", "-des-ede3-cbc", "-K", "0123456789abcdeffedcba987654321089abcdef01234567", "-iv",
+                    "1122334455667788", "-in", input.path,
+                ],
+                timeout: .seconds(30))
+            #expect(openssl.status == 0, "\(openssl.standardErrorText)")
+            #expect(hsm == openssl.standardOutput)
         }
     }
 

@@ -9,12 +9,8 @@ import Testing
 #endif
 
 /// A pid that belonged to a process that has exited.
-func exitedProcessID() throws -> pid_t {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/true")
-    try process.run()
-    process.waitUntilExit()
-    return process.processIdentifier
+func exitedProcessID() async throws -> pid_t {
+    try await ChildProcess.capture("/bin/true", [], timeout: .seconds(30)).processID
 }
 
 func scratchEntries(_ directory: String) -> [String] {
@@ -59,10 +55,10 @@ extension RealDevices {
         }
 
         @Test("only folders of the daemon's own pattern, of a process that is gone and unlocked, are removed")
-        func staleFoldersAreRemoved() throws {
+        func staleFoldersAreRemoved() async throws {
             let base = try VolumeFixture.makeTemporaryDirectory(in: "/dev/shm")
             defer { try? FileManager.default.removeItem(atPath: base) }
-            let dead = try exitedProcessID()
+            let dead = try await exitedProcessID()
             let manager = FileManager.default
             func folder(_ name: String) throws -> String {
                 let path = base + "/" + name
@@ -99,7 +95,7 @@ extension RealDevices {
         @Test("DiskVolume removes stale folders from its scratch directory")
         func diskVolumeRemovesStale() async throws {
             try await VolumeFixture.with { fixture async throws in
-                let stale = fixture.scratchDirectory + "/hpcs-volume.\(try exitedProcessID()).Q1w2E3"
+                let stale = fixture.scratchDirectory + "/hpcs-volume.\(try await exitedProcessID()).Q1w2E3"
                 try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: false)
                 #expect(fixture.volume.removeStaleScratchFiles() == [stale])
                 #expect(scratchEntries(fixture.scratchDirectory) == [], "\(scratchEntries(fixture.scratchDirectory))")

@@ -42,6 +42,12 @@ struct ToolResult: Sendable {
 
 /// Starts tools with `posix_spawn` and waits for them on a thread of their own.
 ///
+/// This is the project's one hand-written process runner; everything else runs children through swift-subprocess.
+/// It stays because `cryptsetup luksAddKey` and `debugfs` read a second input from descriptor 3 (an in-memory file
+/// holding a passphrase or a keyfile), and swift-subprocess 1.0 cannot pass an inherited descriptor at a chosen
+/// number: on Linux it closes every descriptor above 2 in the child (`closefrom(3)`) and has no pre-spawn hook
+/// (`PlatformOptions.preSpawnProcessConfigurator` exists only on Darwin).
+///
 /// The child gets: stdin from a pipe fed with the request's bytes, stdout and stderr on pipes, the request's
 /// memory file as descriptor 3, nothing else (every descriptor this layer opens is close-on-exec), an empty signal
 /// mask with the common signals at their defaults, and a minimal environment (`PATH`, `LC_ALL=C` so messages are
