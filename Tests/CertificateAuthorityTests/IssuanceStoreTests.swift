@@ -71,7 +71,8 @@ private func record(
 
 @Suite("Issuance stores: the same invariants on SQLite and on PostgreSQL, across two instances (two nodes)")
 struct IssuanceStoreTests {
-    @Test("A recorded certificate is found by serial and listed; a duplicate serial is refused by the database",
+    @Test(
+        "A recorded certificate is found by serial and listed; a duplicate serial is refused by the database",
         arguments: runnableStoreKinds)
     func recordAndDuplicate(kind: StoreKind) async throws {
         try await withStoreDatabase(kind) { database in
@@ -102,7 +103,8 @@ struct IssuanceStoreTests {
         }
     }
 
-    @Test("Concurrent issuance through two instances records every certificate (group commit)",
+    @Test(
+        "Concurrent issuance through two instances records every certificate (group commit)",
         arguments: runnableStoreKinds)
     func concurrentRecords(kind: StoreKind) async throws {
         try await withStoreDatabase(kind) { database in
@@ -121,7 +123,8 @@ struct IssuanceStoreTests {
         }
     }
 
-    @Test("A revocation through instance A is visible through B at once; revoking twice or an unknown serial fails",
+    @Test(
+        "A revocation through instance A is visible through B at once; revoking twice or an unknown serial fails",
         arguments: runnableStoreKinds)
     func revocationAcrossInstances(kind: StoreKind) async throws {
         try await withStoreDatabase(kind) { database in
@@ -155,7 +158,8 @@ struct IssuanceStoreTests {
         }
     }
 
-    @Test("nextCRL from two instances at once: distinct numbers, strictly increasing on each, none skipped",
+    @Test(
+        "nextCRL from two instances at once: distinct numbers, strictly increasing on each, none skipped",
         arguments: runnableStoreKinds)
     func crlNumbersAcrossInstances(kind: StoreKind) async throws {
         try await withStoreDatabase(kind) { database in
@@ -200,7 +204,8 @@ struct IssuanceStoreTests {
         }
     }
 
-    @Test("Provisioners: added once by name, listed, found and removed through either instance",
+    @Test(
+        "Provisioners: added once by name, listed, found and removed through either instance",
         arguments: runnableStoreKinds)
     func provisioners(kind: StoreKind) async throws {
         try await withStoreDatabase(kind) { database in
@@ -291,7 +296,8 @@ struct IssuanceStoreTests {
         }
     }
 
-    @Test("A snapshot restores into an empty store of either kind, and a non-empty store refuses it",
+    @Test(
+        "A snapshot restores into an empty store of either kind, and a non-empty store refuses it",
         arguments: runnableStoreKinds)
     func snapshotAndRestore(kind: StoreKind) async throws {
         try await withStoreDatabase(.sqlite) { source in

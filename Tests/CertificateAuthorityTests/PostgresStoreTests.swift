@@ -29,7 +29,8 @@ struct PostgresStoreTests {
 
     @Test("Database URLs: TLS required off loopback, strict parameters, the password never in the recorded URL")
     func configuration() throws {
-        let remote = try PostgresIssuanceStore.Configuration(url: "postgres://ca@db.example:6432/issuance", password: nil)
+        let remote = try PostgresIssuanceStore.Configuration(
+            url: "postgres://ca@db.example:6432/issuance", password: nil)
         #expect(remote.tls == .verifyFull)
         #expect(remote.port == 6432 && remote.database == "issuance" && remote.username == "ca")
         let loopback = try PostgresIssuanceStore.Configuration(url: "postgresql://ca@127.0.0.1/ca", password: nil)
@@ -65,7 +66,8 @@ struct PostgresStoreTests {
             }
         }
         do {
-            _ = try PostgresIssuanceStore.Configuration(url: "postgres://ca:hunter2@db.example/ca?sslmode=disable", password: nil)
+            _ = try PostgresIssuanceStore.Configuration(
+                url: "postgres://ca:hunter2@db.example/ca?sslmode=disable", password: nil)
             Issue.record("plain text to a remote host was accepted")
         } catch let error as CertificateAuthorityError {
             #expect(error.message.contains("TLS is required"))
@@ -96,7 +98,8 @@ struct PostgresStoreTests {
         try await ping(url, ["HPCS_CA_DATABASE_PASSWORD": password])
         try await withTemporaryDirectory { directory in
             let file = directory.appendingPathComponent("password").path
-            _ = FileManager.default.createFile(atPath: file, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(
+                atPath: file, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
             try await ping(url, ["HPCS_CA_DATABASE_PASSWORD_FILE": file])
             // Readable by others: refused before any connection.
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
@@ -109,7 +112,9 @@ struct PostgresStoreTests {
             }
         }
         let encoded = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? password
-        try await ping(url.replacingOccurrences(of: "\(PostgresCluster.passwordUser)@", with: "\(PostgresCluster.passwordUser):\(encoded)@"), [:])
+        try await ping(
+            url.replacingOccurrences(
+                of: "\(PostgresCluster.passwordUser)@", with: "\(PostgresCluster.passwordUser):\(encoded)@"), [:])
 
         // No password: the server asks for one, and the message says where to put it.
         do {
@@ -238,8 +243,9 @@ struct PostgresStoreTests {
 
     @Test(
         "ca init --database records the URL without password, refuses a used database, and issues into PostgreSQL",
-        .enabled(if: PostgresCluster.testsEnabled && FileManager.default.isExecutableFile(atPath: hpcsTool)
-            || PythonInterpreter.isCI, "PostgreSQL or .build/debug/hpcs-tool missing"))
+        .enabled(
+            if: PostgresCluster.testsEnabled && FileManager.default.isExecutableFile(atPath: hpcsTool)
+                || PythonInterpreter.isCI, "PostgreSQL or .build/debug/hpcs-tool missing"))
     func initWithDatabase() async throws {
         let cluster = try await PostgresCluster.shared()
         let name = try await cluster.makeDatabase(owner: PostgresCluster.passwordUser)
@@ -283,8 +289,9 @@ struct PostgresStoreTests {
 
     @Test(
         "ca migrate copies a CLI-made SQLite CA into PostgreSQL, every record kept; again does nothing",
-        .enabled(if: PostgresCluster.testsEnabled && FileManager.default.isExecutableFile(atPath: hpcsTool)
-            || PythonInterpreter.isCI, "PostgreSQL or .build/debug/hpcs-tool missing"))
+        .enabled(
+            if: PostgresCluster.testsEnabled && FileManager.default.isExecutableFile(atPath: hpcsTool)
+                || PythonInterpreter.isCI, "PostgreSQL or .build/debug/hpcs-tool missing"))
     func migrateFromCLI() async throws {
         let cluster = try await PostgresCluster.shared()
         let name = try await cluster.makeDatabase()
@@ -367,9 +374,12 @@ struct PostgresStoreTests {
                 let target = try PostgresIssuanceStore(url: url, environment: [:])
                 try await target.restore(snapshot)
                 await target.close()
-                let outcome = try await CertificateAuthority.migrateStore(directory: caDirectory, to: url, environment: [:])
+                let outcome = try await CertificateAuthority.migrateStore(
+                    directory: caDirectory, to: url, environment: [:])
                 #expect(outcome == .resumed(certificates: 1))
-                #expect(try await CertificateAuthority.migrateStore(directory: caDirectory, to: url, environment: [:]) == .alreadyMigrated)
+                #expect(
+                    try await CertificateAuthority.migrateStore(directory: caDirectory, to: url, environment: [:])
+                        == .alreadyMigrated)
                 let reopened = try CertificateAuthority.openStore(directory: caDirectory, environment: [:])
                 #expect(reopened is PostgresIssuanceStore)
                 #expect(try await reopened.allCertificates().count == 1)

@@ -89,7 +89,8 @@ extension CertificateAuthority {
         configuration.database = target.url
         try configuration.write(configurationPath)
         logger.info(
-            "issuance store migrated", metadata: ["hpcs.ca.database": "\(target.description)", "hpcs.ca.outcome": "\(outcome)"])
+            "issuance store migrated",
+            metadata: ["hpcs.ca.database": "\(target.description)", "hpcs.ca.outcome": "\(outcome)"])
         return outcome
     }
 }
@@ -117,6 +118,7 @@ struct StoreDigest: Equatable {
             })
         crlNumber = snapshot.crlNumber
         latestCRL = snapshot.latestCRL?.der
-        provisioners = Dictionary(snapshot.provisioners.map { ($0.name, $0.publicKey) }, uniquingKeysWith: { a, _ in a })
+        provisioners = Dictionary(
+            snapshot.provisioners.map { ($0.name, $0.publicKey) }, uniquingKeysWith: { a, _ in a })
     }
 }

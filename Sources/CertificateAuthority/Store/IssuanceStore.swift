@@ -262,4 +262,3 @@ public struct RevocationReason: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
-

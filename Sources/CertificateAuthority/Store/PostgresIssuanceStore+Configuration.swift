@@ -58,14 +58,17 @@ extension PostgresIssuanceStore {
 
         /// The URL without the password: what `ca-config.json` records and messages show.
         public var url: String {
-            var text = "postgres://\(Self.percentEncoded(username))@\(Self.bracketed(host)):\(port)/"
+            var text =
+                "postgres://\(Self.percentEncoded(username))@\(Self.bracketed(host)):\(port)/"
                 + Self.percentEncoded(database)
             var query: [String] = []
             if tls != (HTTPEndpointPolicy.isLoopback(host: host) ? .disable : .verifyFull) {
                 query.append("sslmode=\(tls.rawValue)")
             }
             if let rootCertificatePath { query.append("sslrootcert=\(Self.percentEncoded(rootCertificatePath))") }
-            if operationTimeout != .seconds(10) { query.append("connect_timeout=\(operationTimeout.components.seconds)") }
+            if operationTimeout != .seconds(10) {
+                query.append("connect_timeout=\(operationTimeout.components.seconds)")
+            }
             if !query.isEmpty { text += "?" + query.joined(separator: "&") }
             return text
         }
@@ -90,7 +93,8 @@ extension PostgresIssuanceStore {
             guard let rawHost = components.host, !rawHost.isEmpty else {
                 throw refuse("has no host (postgres://USER@HOST:PORT/DATABASE)")
             }
-            let host = rawHost.hasPrefix("[") && rawHost.hasSuffix("]") ? String(rawHost.dropFirst().dropLast()) : rawHost
+            let host =
+                rawHost.hasPrefix("[") && rawHost.hasSuffix("]") ? String(rawHost.dropFirst().dropLast()) : rawHost
             guard ControlCharacters.first(in: host) == nil, !host.contains("/") else {
                 throw refuse("has a malformed host")
             }

@@ -143,7 +143,8 @@ public final class PostgresIssuanceStore: IssuanceStore {
                 probe: { [self] in
                     await diagnose().map {
                         CertificateAuthorityError(
-                            code: .storageFailure, message: "the issuance database (\(description)): \(what) failed: \($0)")
+                            code: .storageFailure,
+                            message: "the issuance database (\(description)): \(what) failed: \($0)")
                     }
                 })
         } catch let error as CertificateAuthorityError {
@@ -358,7 +359,8 @@ public final class PostgresIssuanceStore: IssuanceStore {
                         try binds.append(Data(row.5))
                         let base = index * 6
                         values.append(
-                            "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), now(), $\(base + 6))")
+                            "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), now(), $\(base + 6))"
+                        )
                     }
                     let sql = """
                         INSERT INTO certificate (serial, subject, profile, not_before, not_after, issued_at, der)
@@ -653,7 +655,8 @@ public final class PostgresIssuanceStore: IssuanceStore {
                         code: .alreadyInitialized, message: "the issuance database (\(description)) is not empty")
                 }
                 for chunk in stride(from: 0, to: snapshot.certificates.count, by: Self.maximumBatch) {
-                    let records = snapshot.certificates[chunk..<min(chunk + Self.maximumBatch, snapshot.certificates.count)]
+                    let records = snapshot.certificates[
+                        chunk..<min(chunk + Self.maximumBatch, snapshot.certificates.count)]
                     var binds = PostgresBindings(capacity: records.count * 9)
                     var values: [String] = []
                     for (index, record) in records.enumerated() {
@@ -669,7 +672,8 @@ public final class PostgresIssuanceStore: IssuanceStore {
                         let base = index * 9
                         values.append("(" + (1...9).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
                     }
-                    let sql = "INSERT INTO certificate (\(Self.certificateColumns)) VALUES "
+                    let sql =
+                        "INSERT INTO certificate (\(Self.certificateColumns)) VALUES "
                         + values.joined(separator: ", ")
                     try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
                 }

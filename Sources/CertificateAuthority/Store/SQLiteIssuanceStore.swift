@@ -265,7 +265,8 @@ public final class SQLiteIssuanceStore: IssuanceStore {
     private static func revoked(_ db: Database) throws -> [IssuedCertificateRecord] {
         try Row.fetchAll(
             db,
-            sql: "SELECT * FROM certificate WHERE revoked_at IS NOT NULL AND der IS NOT NULL ORDER BY revoked_at, serial"
+            sql:
+                "SELECT * FROM certificate WHERE revoked_at IS NOT NULL AND der IS NOT NULL ORDER BY revoked_at, serial"
         ).map(Self.record)
     }
 
@@ -294,7 +295,8 @@ public final class SQLiteIssuanceStore: IssuanceStore {
                     WHERE excluded.number > latest_crl.number
                     """,
                 arguments: [
-                    crl.number, Data(crl.der), crl.thisUpdate.timeIntervalSince1970, crl.nextUpdate.timeIntervalSince1970,
+                    crl.number, Data(crl.der), crl.thisUpdate.timeIntervalSince1970,
+                    crl.nextUpdate.timeIntervalSince1970,
                 ])
             return db.changesCount == 1
         }
