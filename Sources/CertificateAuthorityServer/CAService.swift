@@ -713,7 +713,7 @@ actor CRLRefresher {
             try await metrics.hsm("crl") { try await ca.generateCRL(validity: validity).der }
         }
         inFlight = task
-        defer { inFlight = nil }
+        defer { if inFlight == task { inFlight = nil } }
         return try await task.value
     }
 }
