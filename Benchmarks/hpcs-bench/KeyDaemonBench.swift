@@ -132,19 +132,19 @@ enum KeyDaemonBench {
         else { throw BenchError("cannot create \(daemonImage)") }
         let contract = directory.appendingPathComponent("contract.yaml").path
         try """
-            env: |
-              volumes:
-                bench:
-                  seed: "bench env seed"
-                  kms:
-                    - apiKey: "\(apiKey)"
-                      crn: "\(crn)"
-                      type: public
-            workload: |
-              volumes:
-                bench:
-                  seed: "bench workload seed"
-            """.write(toFile: contract, atomically: true, encoding: .utf8)
+        env: |
+          volumes:
+            bench:
+              seed: "bench env seed"
+              kms:
+                - apiKey: "\(apiKey)"
+                  crn: "\(crn)"
+                  type: public
+        workload: |
+          volumes:
+            bench:
+              seed: "bench workload seed"
+        """.write(toFile: contract, atomically: true, encoding: .utf8)
         // hpcs-keyd is the daemon's own binary (hpcs-tool keyd run also works, with the mocks and CA linked in).
         let keydBinary = URL(fileURLWithPath: tool).deletingLastPathComponent().appendingPathComponent("hpcs-keyd").path
         let daemon = try ChildServer(
@@ -186,7 +186,8 @@ enum KeyDaemonBench {
         print("|---|---|---|---|")
         print(
             String(
-                format: "| hpcs-keyd keyd run (its own process, after provisioning) | %.3f | %.2f%% | RSS %.1f MB, peak %.1f MB (%@) |",
+                format:
+                    "| hpcs-keyd keyd run (its own process, after provisioning) | %.3f | %.2f%% | RSS %.1f MB, peak %.1f MB (%@) |",
                 daemonCPU, 100 * daemonCPU / wallSeconds, Double(daemonMemory.residentKiB) * 1.024 / 1000,
                 Double(daemonMemory.peakKiB) * 1.024 / 1000, daemon.memoryBreakdown() as NSString))
         print(

@@ -365,7 +365,8 @@ struct VolumeOptions: ParsableArguments {
                 do {
                     try loaded.kms[index].crn.check(plan: .dedicated)
                 } catch let error as KeyProtectError {
-                    throw CommandFailure("--dedicated: kms entry \(index + 1) (\(loaded.kms[index].crn)): \(error.message)")
+                    throw CommandFailure(
+                        "--dedicated: kms entry \(index + 1) (\(loaded.kms[index].crn)): \(error.message)")
                 }
                 loaded.kms[index].plan = .dedicated
             }

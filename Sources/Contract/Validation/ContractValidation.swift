@@ -113,7 +113,9 @@ struct Checker {
 
     mutating func checkContract(_ root: Node?) {
         guard let root, case .mapping(let mapping) = root else {
-            problem("contract", "must be a YAML map of sections (workload, env, envWorkloadSignature, attestationPublicKey)")
+            problem(
+                "contract", "must be a YAML map of sections (workload, env, envWorkloadSignature, attestationPublicKey)"
+            )
             return
         }
         var seen: [String: Node] = [:]
@@ -377,7 +379,9 @@ struct Checker {
                 problem(volumePath, "must be a map")
                 continue
             }
-            if section == "env" { checkEnvVolume(volume, path: volumePath) } else {
+            if section == "env" {
+                checkEnvVolume(volume, path: volumePath)
+            } else {
                 checkWorkloadVolume(volume, path: volumePath)
             }
         }
@@ -555,7 +559,8 @@ struct Checker {
             return
         }
         checkAllowedKeys(map, path: path, allowed: ["address", "clientCert", "clientKey", "caCert", "metadata"])
-        for key in ["address", "clientCert", "clientKey", "caCert", "metadata"] where !map.contains(where: { $0.0 == key }) {
+        for key in ["address", "clientCert", "clientKey", "caCert", "metadata"]
+        where !map.contains(where: { $0.0 == key }) {
             problem("\(path).\(key)", "missing")
         }
         for (key, value) in map {

@@ -62,7 +62,9 @@ final class CoreChannel: @unchecked Sendable {
         }
         self.registered = registered
         self.instanceID = instanceID.map { id in
-            id.utf8CString.withUnsafeBufferPointer { grpc_slice_from_copied_buffer($0.baseAddress, max(0, $0.count - 1)) }
+            id.utf8CString.withUnsafeBufferPointer {
+                grpc_slice_from_copied_buffer($0.baseAddress, max(0, $0.count - 1))
+            }
         }
     }
 
@@ -88,8 +90,10 @@ final class CoreChannel: @unchecked Sendable {
         let remaining = ContinuousClock.now.duration(to: deadline)
         let (seconds, attoseconds) = remaining.components
         let nanoseconds =
-            remaining <= .zero ? 0 : Int64(clamping: seconds).multipliedReportingOverflow(by: 1_000_000_000)
-            .partialValue &+ attoseconds / 1_000_000_000
+            remaining <= .zero
+            ? 0
+            : Int64(clamping: seconds).multipliedReportingOverflow(by: 1_000_000_000)
+                .partialValue &+ attoseconds / 1_000_000_000
         let callDeadline = gpr_time_add(
             gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_nanos(max(0, nanoseconds), GPR_TIMESPAN))
         guard
@@ -180,7 +184,8 @@ final class CoreChannel: @unchecked Sendable {
             guard let pair else { return grpc_ssl_credentials_create(roots, nil, nil, nil) }
             return pair.1.withUnsafeBufferPointer { key in
                 pair.0.withUnsafeBufferPointer { chain in
-                    var keyPair = grpc_ssl_pem_key_cert_pair(private_key: key.baseAddress, cert_chain: chain.baseAddress)
+                    var keyPair = grpc_ssl_pem_key_cert_pair(
+                        private_key: key.baseAddress, cert_chain: chain.baseAddress)
                     return grpc_ssl_credentials_create(roots, &keyPair, nil, nil)
                 }
             }
