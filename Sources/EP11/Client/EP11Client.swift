@@ -332,13 +332,34 @@ public func withEP11Client<Result: Sendable>(
 }
 
 /// Runs an existing ``EP11Client`` for the duration of `body`, then shuts it down.
+///
+/// The shutdown is graceful but bounded: when `body` has returned, connections get ``shutdownGracePeriod`` to
+/// close; one that never will (a server that accepted the connection but never completed the HTTP/2 handshake) is
+/// then closed at once, so leaving the scope cannot hang.
 public func withEP11Client<Result: Sendable>(
     _ client: EP11Client,
     _ body: (EP11Client) async throws -> Result
 ) async throws -> Result {
-    try await withThrowingDiscardingTaskGroup { group in
+    try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
         group.addTask { try await client.run() }
-        defer { client.beginGracefulShutdown() }
-        return try await body(client)
+        let result: Result
+        do {
+            result = try await body(client)
+        } catch {
+            client.beginGracefulShutdown()
+            group.cancelAll()
+            throw error
+        }
+        client.beginGracefulShutdown()
+        group.addTask { try? await Task.sleep(for: EP11Client.shutdownGracePeriod) }
+        // Whichever ends first: the connections closing, or the grace period; then nothing is waited for.
+        _ = try? await group.next()
+        group.cancelAll()
+        return result
     }
+}
+
+extension EP11Client {
+    /// How long ``withEP11Client(_:_:)`` lets connections close after its body returns before closing them at once.
+    public static let shutdownGracePeriod: Duration = .seconds(5)
 }
