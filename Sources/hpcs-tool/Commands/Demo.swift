@@ -36,6 +36,7 @@ struct Demo: AsyncParsableCommand {
             try await Self.certificateAuthority(client)
             try await Self.caService(client)
         }
+        try await Self.transports()
         try await Self.keyProtect()
         try await Self.contractAndKeyDaemon()
         try await Self.failSafe()
