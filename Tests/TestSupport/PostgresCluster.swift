@@ -209,7 +209,7 @@ package final class PostgresCluster: Sendable {
 
     /// Stops the server (fast shutdown) and removes its directory; waits up to 30 seconds.
     package func stop() {
-        FileManager.default.createFile(atPath: root.appendingPathComponent("stop").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: root.appendingPathComponent("stop").path, contents: nil)
         guard let process = watchdog.withLock({ $0 }) else { return }
         let deadline = Date().addingTimeInterval(30)
         while process.isRunning, Date() < deadline { usleep(50_000) }

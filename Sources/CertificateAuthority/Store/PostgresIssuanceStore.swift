@@ -567,7 +567,7 @@ public final class PostgresIssuanceStore: IssuanceStore {
         let logger = self.logger
         return try await operation("consume token id") { client in
             if purge {
-                try await client.query("DELETE FROM token_id WHERE expires_at < now()", logger: logger).collect()
+                _ = try await client.query("DELETE FROM token_id WHERE expires_at < now()", logger: logger).collect()
             }
             return try await !client.query(
                 """

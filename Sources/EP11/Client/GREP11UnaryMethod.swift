@@ -3,7 +3,7 @@ import SwiftProtobuf
 
 /// A unary GREP11 method: its descriptor and message types, as the generated code declares them. Both transports
 /// call through it: grpc-swift-2 by descriptor, the C core by ``path``.
-package protocol GREP11UnaryMethod {
+package protocol GREP11UnaryMethod: SendableMetatype {
     associatedtype Input: SwiftProtobuf.Message & Sendable
     associatedtype Output: SwiftProtobuf.Message & Sendable
     static var descriptor: MethodDescriptor { get }

@@ -139,7 +139,7 @@ final class CoreCall: @unchecked Sendable {
             let bytes = UnsafeRawBufferPointer(
                 start: hpcs_grpc_slice_start(&slice), count: hpcs_grpc_slice_length(&slice))
             do {
-                return try Output(serializedBytes: bytes)
+                return try Output(serializedBytes: [UInt8](bytes))
             } catch {
                 throw RPCError(code: .internalError, message: "the response message could not be decoded", cause: error)
             }
