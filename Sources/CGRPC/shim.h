@@ -31,6 +31,89 @@ static inline uint32_t hpcs_grpc_propagate_defaults(void) {
     return GRPC_PROPAGATE_DEFAULTS;
 }
 
+static inline uint8_t *hpcs_grpc_slice_mutable_start(grpc_slice *slice) {
+    return GRPC_SLICE_START_PTR(*slice);
+}
+
+// MARK: Client helpers (the EP11 client's unary path).
+#include <string.h>
+
+/// One unary call: its batch of six operations and everything they point at, in one block that the Swift side
+/// allocates with the object owning the call (so a call costs one allocation besides the core's own).
+typedef struct hpcs_unary_call {
+    grpc_op ops[6];
+    grpc_metadata send_metadata[2];
+    grpc_byte_buffer *send_message;
+    grpc_slice authorization;
+    int has_authorization;
+    grpc_metadata_array initial_metadata;
+    grpc_metadata_array trailing_metadata;
+    grpc_byte_buffer *recv_message;
+    grpc_status_code status;
+    grpc_slice details;
+    const char *error_string;
+} hpcs_unary_call;
+
+/// Fills the batch: send the metadata (`authorization`, which the call takes over, and `instance`, which the
+/// caller keeps alive until the batch completes; either may be NULL) and `message` (referenced, not taken over),
+/// half-close, and receive the answer into the call's own fields.
+static inline void hpcs_unary_call_init(
+    hpcs_unary_call *call, grpc_slice *message, const grpc_slice *authorization, const grpc_slice *instance,
+    grpc_slice authorization_key, grpc_slice instance_key) {
+    memset(call, 0, sizeof(*call));
+    size_t count = 0;
+    if (authorization != NULL) {
+        call->authorization = *authorization;
+        call->has_authorization = 1;
+        call->send_metadata[count].key = authorization_key;
+        call->send_metadata[count].value = call->authorization;
+        count++;
+    }
+    if (instance != NULL) {
+        call->send_metadata[count].key = instance_key;
+        call->send_metadata[count].value = *instance;
+        count++;
+    }
+    call->send_message = grpc_raw_byte_buffer_create(message, 1);
+    call->status = GRPC_STATUS_UNKNOWN;
+    call->ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    call->ops[0].data.send_initial_metadata.count = count;
+    call->ops[0].data.send_initial_metadata.metadata = call->send_metadata;
+    call->ops[1].op = GRPC_OP_SEND_MESSAGE;
+    call->ops[1].data.send_message.send_message = call->send_message;
+    call->ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+    call->ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+    call->ops[3].data.recv_initial_metadata.recv_initial_metadata = &call->initial_metadata;
+    call->ops[4].op = GRPC_OP_RECV_MESSAGE;
+    call->ops[4].data.recv_message.recv_message = &call->recv_message;
+    call->ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+    call->ops[5].data.recv_status_on_client.trailing_metadata = &call->trailing_metadata;
+    call->ops[5].data.recv_status_on_client.status = &call->status;
+    call->ops[5].data.recv_status_on_client.status_details = &call->details;
+    call->ops[5].data.recv_status_on_client.error_string = &call->error_string;
+}
+
+/// Frees what the call holds (the batch has completed, or never started).
+static inline void hpcs_unary_call_destroy(hpcs_unary_call *call) {
+    grpc_metadata_array_destroy(&call->initial_metadata);
+    grpc_metadata_array_destroy(&call->trailing_metadata);
+    if (call->recv_message != NULL) grpc_byte_buffer_destroy(call->recv_message);
+    grpc_slice_unref(call->details);
+    if (call->error_string != NULL) gpr_free((void *)call->error_string);
+    if (call->send_message != NULL) grpc_byte_buffer_destroy(call->send_message);
+    if (call->has_authorization) grpc_slice_unref(call->authorization);
+}
+
+/// The received message when it is one uncompressed slice (the usual case), owned by the call; NULL otherwise.
+static inline const grpc_slice *hpcs_unary_call_single_slice(const hpcs_unary_call *call) {
+    const grpc_byte_buffer *buffer = call->recv_message;
+    if (buffer == NULL || buffer->type != GRPC_BB_RAW || buffer->data.raw.compression != GRPC_COMPRESS_NONE ||
+        buffer->data.raw.slice_buffer.count != 1) {
+        return NULL;
+    }
+    return &buffer->data.raw.slice_buffer.slices[0];
+}
+
 
 // MARK: Server helpers (HSMMock's C-core server). The batch ops and the grpc_slice macros live here so that the
 // Swift side passes plain pointers; each call's state is one block owned by the server until its batch completes.

@@ -3,16 +3,6 @@ import Foundation
 import GRPCCore
 import SwiftProtobuf
 
-/// What the C core hands back for one unary call, filled in by its single batch.
-struct CoreCallResults {
-    var initialMetadata = grpc_metadata_array()
-    var trailingMetadata = grpc_metadata_array()
-    var message: UnsafeMutablePointer<grpc_byte_buffer>?
-    var status = GRPC_STATUS_UNKNOWN
-    var details = grpc_slice()
-    var errorString: UnsafePointer<CChar>?
-}
-
 /// The status of a failed call as the C core reported it: what ``EP11Client/mapError(_:method:target:)`` reads to
 /// tell a refused connection from a refused certificate.
 struct CoreCallFailure: Error, CustomStringConvertible {
@@ -24,131 +14,124 @@ struct CoreCallFailure: Error, CustomStringConvertible {
     var description: String { debugText.isEmpty ? message : "\(message) (\(debugText))" }
 }
 
+/// A `grpc_call*` for the cancellation handler: `grpc_call_cancel` may be called from any thread.
+struct CoreCallHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
+/// What a ``CoreCall`` keeps beside its batch: the core's call and the task waiting for it.
+struct CoreCallHeader {
+    /// `grpc_call*`, unreferenced by ``CoreCall/finish()``.
+    let call: OpaquePointer
+    var continuation: UnsafeContinuation<Void, Never>?
+}
+
 /// One unary call on the C core: a single batch with all six operations, whose completion resumes the task.
 ///
-/// Everything the batch points at lives here until the batch completes and is freed by ``finish()``: the metadata
-/// values, the request buffer, and the result fields the core writes into.
-final class CoreCall: @unchecked Sendable {
-    private let call: OpaquePointer
-    private let ops: UnsafeMutablePointer<grpc_op>
-    private let sendMetadata: UnsafeMutablePointer<grpc_metadata>
-    private var sendMetadataCount = 0
-    private var sendMessage: UnsafeMutablePointer<grpc_byte_buffer>?
-    private var authorizationSlice: grpc_slice?
-    let results: UnsafeMutablePointer<CoreCallResults>
-    private var continuation: UnsafeContinuation<Void, Never>?
-
-    private static let operationCount = 6
-
-    init(call: OpaquePointer) {
-        self.call = call
-        ops = .allocate(capacity: Self.operationCount)
-        ops.initialize(repeating: grpc_op(), count: Self.operationCount)
-        sendMetadata = .allocate(capacity: 2)
-        sendMetadata.initialize(repeating: grpc_metadata(), count: 2)
-        results = .allocate(capacity: 1)
-        results.initialize(to: CoreCallResults())
+/// The object and its batch (`hpcs_unary_call`: the operations, the metadata, the request buffer, and the result
+/// fields the core writes into) are one allocation, at a fixed address for as long as the object lives; the batch's
+/// tag holds a reference until the completion-queue thread takes it back. ``finish()`` frees what the core handed
+/// over.
+final class CoreCall: ManagedBuffer<CoreCallHeader, hpcs_unary_call> {
+    /// A call on `call` (which it unreferences in ``finish()``) sending `message` (referenced) with the metadata.
+    static func make(
+        call: OpaquePointer,
+        message: inout CoreSlice,
+        authorization: String?,
+        instanceID: UnsafePointer<grpc_slice>?
+    ) -> CoreCall {
+        let object = unsafeDowncast(
+            create(minimumCapacity: 1) { _ in CoreCallHeader(call: call, continuation: nil) }, to: CoreCall.self)
+        object.withUnsafeMutablePointerToElements { state in
+            if var authorization {
+                // The call owns this slice (`hpcs_unary_call_destroy` releases it).
+                var slice = authorization.withUTF8 { text in
+                    grpc_slice_from_copied_buffer(
+                        UnsafeRawPointer(text.baseAddress)?.assumingMemoryBound(to: CChar.self), text.count)
+                }
+                hpcs_unary_call_init(
+                    state, &message.slice, &slice, instanceID, CoreMetadataKeys.authorization,
+                    CoreMetadataKeys.bluemixInstance)
+            } else {
+                hpcs_unary_call_init(
+                    state, &message.slice, nil, instanceID, CoreMetadataKeys.authorization,
+                    CoreMetadataKeys.bluemixInstance)
+            }
+        }
+        return object
     }
+
+    /// The core's call, read alone (the cancellation handler reads it while the queue thread resumes the task).
+    private var call: OpaquePointer { withUnsafeMutablePointerToHeader { $0.pointee.call } }
+
+    /// The batch; its address is fixed while the object lives.
+    private var state: UnsafeMutablePointer<hpcs_unary_call> { withUnsafeMutablePointerToElements { $0 } }
 
     /// Runs the call to completion. Cancelling the task cancels the call (`grpc_call_cancel`); the call then
     /// completes with `CANCELLED`.
-    func run(
-        request: [UInt8],
-        authorization: String?,
-        instanceID: grpc_slice?
-    ) async {
-        if let authorization {
-            let slice = authorization.utf8CString.withUnsafeBufferPointer { buffer in
-                // Without the terminating NUL.
-                grpc_slice_from_copied_buffer(buffer.baseAddress, max(0, buffer.count - 1))
-            }
-            authorizationSlice = slice
-            sendMetadata[sendMetadataCount].key = CoreMetadataKeys.authorization
-            sendMetadata[sendMetadataCount].value = slice
-            sendMetadataCount += 1
-        }
-        if let instanceID {
-            sendMetadata[sendMetadataCount].key = CoreMetadataKeys.bluemixInstance
-            sendMetadata[sendMetadataCount].value = instanceID
-            sendMetadataCount += 1
-        }
-        var requestSlice = request.withUnsafeBufferPointer { buffer in
-            grpc_slice_from_copied_buffer(
-                UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self), buffer.count)
-        }
-        sendMessage = grpc_raw_byte_buffer_create(&requestSlice, 1)
-        grpc_slice_unref(requestSlice)
-
-        ops[0].op = GRPC_OP_SEND_INITIAL_METADATA
-        ops[0].data.send_initial_metadata.count = sendMetadataCount
-        ops[0].data.send_initial_metadata.metadata = sendMetadata
-        ops[1].op = GRPC_OP_SEND_MESSAGE
-        ops[1].data.send_message.send_message = sendMessage
-        ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT
-        ops[3].op = GRPC_OP_RECV_INITIAL_METADATA
-        ops[3].data.recv_initial_metadata.recv_initial_metadata = results.pointer(to: \.initialMetadata)
-        ops[4].op = GRPC_OP_RECV_MESSAGE
-        ops[4].data.recv_message.recv_message = results.pointer(to: \.message)
-        ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT
-        ops[5].data.recv_status_on_client.trailing_metadata = results.pointer(to: \.trailingMetadata)
-        ops[5].data.recv_status_on_client.status = results.pointer(to: \.status)
-        ops[5].data.recv_status_on_client.status_details = results.pointer(to: \.details)
-        ops[5].data.recv_status_on_client.error_string = results.pointer(to: \.errorString)
-
+    func run() async {
+        let call = CoreCallHandle(pointer: self.call)
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-                self.continuation = continuation
+                self.withUnsafeMutablePointerToHeader { $0.pointee.continuation = continuation }
                 let tag = Unmanaged.passRetained(self).toOpaque()
-                let started = grpc_call_start_batch(self.call, self.ops, Self.operationCount, tag, nil)
+                let started = grpc_call_start_batch(self.call, self.state.pointer(to: \.ops.0), 6, tag, nil)
                 if started != GRPC_CALL_OK {
                     // The batch never reaches the queue: take the reference back and report it as the status.
                     Unmanaged<CoreCall>.fromOpaque(tag).release()
-                    self.results.pointee.status = GRPC_STATUS_INTERNAL
-                    self.continuation = nil
+                    self.state.pointee.status = GRPC_STATUS_INTERNAL
+                    self.withUnsafeMutablePointerToHeader { $0.pointee.continuation = nil }
                     continuation.resume()
                 }
             }
         } onCancel: {
             // Thread-safe in the core; the call is unreferenced only after this handler is gone.
-            grpc_call_cancel(self.call, nil)
+            grpc_call_cancel(call.pointer, nil)
         }
     }
 
     /// Called on the completion-queue thread when the batch is done.
     func complete() {
-        let continuation = self.continuation
-        self.continuation = nil
+        let continuation = withUnsafeMutablePointerToHeader { header in
+            defer { header.pointee.continuation = nil }
+            return header.pointee.continuation
+        }
         continuation?.resume()
     }
 
     /// Decodes the response, or builds the `RPCError` grpc-swift-2 would have raised for the same status, with the
     /// `grpc-status-details-bin` trailer in its metadata.
     func response<Output: SwiftProtobuf.Message>(as type: Output.Type) throws -> Output {
+        let results = state
         let status = results.pointee.status
         if status == GRPC_STATUS_OK {
-            guard let buffer = results.pointee.message else {
+            guard results.pointee.recv_message != nil else {
                 throw RPCError(code: .internalError, message: "the server sent no response message")
             }
-            var reader = grpc_byte_buffer_reader()
-            guard grpc_byte_buffer_reader_init(&reader, buffer) != 0 else {
-                throw RPCError(code: .internalError, message: "the response message could not be read")
-            }
-            var slice = grpc_byte_buffer_reader_readall(&reader)
-            grpc_byte_buffer_reader_destroy(&reader)
-            defer { grpc_slice_unref(slice) }
-            let bytes = UnsafeRawBufferPointer(
-                start: hpcs_grpc_slice_start(&slice), count: hpcs_grpc_slice_length(&slice))
             do {
-                return try Output(serializedBytes: [UInt8](bytes))
+                if let slice = hpcs_unary_call_single_slice(results) {
+                    // Decoded in place: the call owns the slice.
+                    return try Output(serializedBytes: CoreSlice(borrowing: slice.pointee))
+                }
+                var reader = grpc_byte_buffer_reader()
+                guard grpc_byte_buffer_reader_init(&reader, results.pointee.recv_message) != 0 else {
+                    throw RPCError(code: .internalError, message: "the response message could not be read")
+                }
+                var whole = CoreSlice(owning: grpc_byte_buffer_reader_readall(&reader))
+                grpc_byte_buffer_reader_destroy(&reader)
+                defer { whole.release() }
+                return try Output(serializedBytes: whole)
+            } catch let error as RPCError {
+                throw error
             } catch {
                 throw RPCError(code: .internalError, message: "the response message could not be decoded", cause: error)
             }
         }
         var details = results.pointee.details
         let message = String(decoding: Self.bytes(of: &details), as: UTF8.self)
-        let debugText = results.pointee.errorString.map { String(cString: $0) } ?? ""
+        let debugText = results.pointee.error_string.map { String(cString: $0) } ?? ""
         var metadata = Metadata()
-        let trailers = results.pointee.trailingMetadata
+        let trailers = results.pointee.trailing_metadata
         for index in 0..<trailers.count {
             guard let entry = trailers.metadata?[index] else { continue }
             var key = entry.key
@@ -168,24 +151,10 @@ final class CoreCall: @unchecked Sendable {
         UnsafeRawBufferPointer(start: hpcs_grpc_slice_start(slice), count: hpcs_grpc_slice_length(slice))
     }
 
-    /// Frees everything the call held; the call must have completed.
+    /// Frees everything the call held; the batch must have completed (or never started).
     func finish() {
-        grpc_metadata_array_destroy(results.pointer(to: \.initialMetadata))
-        grpc_metadata_array_destroy(results.pointer(to: \.trailingMetadata))
-        if let message = results.pointee.message { grpc_byte_buffer_destroy(message) }
-        grpc_slice_unref(results.pointee.details)
-        if let errorString = results.pointee.errorString {
-            gpr_free(UnsafeMutableRawPointer(mutating: errorString))
-        }
-        if let sendMessage { grpc_byte_buffer_destroy(sendMessage) }
-        if let authorizationSlice { grpc_slice_unref(authorizationSlice) }
+        hpcs_unary_call_destroy(state)
         grpc_call_unref(call)
-        results.deinitialize(count: 1)
-        results.deallocate()
-        sendMetadata.deinitialize(count: 2)
-        sendMetadata.deallocate()
-        ops.deinitialize(count: Self.operationCount)
-        ops.deallocate()
     }
 }
 
@@ -197,5 +166,59 @@ enum CoreMetadataKeys {
 
     private static func staticSlice(_ text: StaticString) -> grpc_slice {
         grpc_slice_from_static_buffer(text.utf8Start, text.utf8CodeUnitCount)
+    }
+}
+
+/// Bytes in a `grpc_slice`, as swift-protobuf writes and reads them: a request is encoded straight into the slice
+/// the core sends, and a response decoded straight from the slice the core received.
+///
+/// A value made by swift-protobuf (`init(repeating:count:)`, `init(_:)`) or by ``init(owning:)`` holds one
+/// reference, given back by ``release()``; one made by ``init(borrowing:)`` holds none.
+struct CoreSlice: SwiftProtobufContiguousBytes {
+    var slice: grpc_slice
+
+    init(owning slice: grpc_slice) { self.slice = slice }
+
+    init(borrowing slice: grpc_slice) { self.slice = slice }
+
+    init(repeating byte: UInt8, count: Int) {
+        slice = grpc_slice_malloc(max(0, count))
+        let start = hpcs_grpc_slice_mutable_start(&slice)
+        if count > 0, let start { memset(start, Int32(byte), count) }
+    }
+
+    init<S: Sequence>(_ sequence: S) where S.Element == UInt8 {
+        let bytes = Array(sequence)
+        slice = bytes.withUnsafeBufferPointer { buffer in
+            grpc_slice_from_copied_buffer(
+                UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self), buffer.count)
+        }
+    }
+
+    var count: Int {
+        var copy = slice
+        return hpcs_grpc_slice_length(&copy)
+    }
+
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        // A small slice keeps its bytes inline: read them where this copy holds them.
+        var copy = slice
+        return try Swift.withUnsafePointer(to: &copy) { pointer in
+            try body(UnsafeRawBufferPointer(start: hpcs_grpc_slice_start(pointer), count: hpcs_grpc_slice_length(pointer)))
+        }
+    }
+
+    mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeMutablePointer(to: &slice) { pointer in
+            try body(
+                UnsafeMutableRawBufferPointer(
+                    start: hpcs_grpc_slice_mutable_start(pointer), count: hpcs_grpc_slice_length(pointer)))
+        }
+    }
+
+    /// Gives back the reference this value holds.
+    mutating func release() {
+        grpc_slice_unref(slice)
+        slice = grpc_empty_slice()
     }
 }

@@ -12,11 +12,13 @@ import Synchronization
 final class CoreChannel: @unchecked Sendable {
     /// `grpc_channel*`; destroyed when the client and every call in flight let go of this object.
     private let channel: OpaquePointer
-    /// `grpc_channel_register_call` handles by method name; immutable after init.
-    private let registered: [String: UnsafeMutableRawPointer]
-    /// The `bluemix-instance` value, made once.
-    private let instanceID: grpc_slice?
-    private let state = Mutex<(shutDown: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    /// `grpc_channel_register_call` handles by method; immutable after init.
+    private let registered: [ObjectIdentifier: UnsafeMutableRawPointer]
+    /// The `bluemix-instance` value, made once; every call's metadata points at it.
+    private let instanceID: UnsafeMutablePointer<grpc_slice>?
+    /// Set once by ``beginGracefulShutdown()``; read by every call.
+    private let shutDown = Atomic<Bool>(false)
+    private let waiters = Mutex<[CheckedContinuation<Void, Never>]>([])
 
     /// A channel to `host:port`. The caller has applied ``EP11Client``'s refusals (credentials over plaintext,
     /// name verification against an IP address) already.
@@ -53,24 +55,31 @@ final class CoreChannel: @unchecked Sendable {
             throw EP11Error(code: .invalidArgument, message: "cannot set up the GREP11 channel to \(target)")
         }
         self.channel = channel
-        var registered: [String: UnsafeMutableRawPointer] = [:]
+        var registered: [ObjectIdentifier: UnsafeMutableRawPointer] = [:]
         for method in grep11Methods {
             let path = "/" + method.descriptor.fullyQualifiedMethod
             if let handle = grpc_channel_register_call(channel, path, nil, nil) {
-                registered[method.name] = handle
+                registered[ObjectIdentifier(method)] = handle
             }
         }
         self.registered = registered
         self.instanceID = instanceID.map { id in
-            id.utf8CString.withUnsafeBufferPointer {
-                grpc_slice_from_copied_buffer($0.baseAddress, max(0, $0.count - 1))
-            }
+            let slice = UnsafeMutablePointer<grpc_slice>.allocate(capacity: 1)
+            slice.initialize(
+                to: id.utf8CString.withUnsafeBufferPointer {
+                    grpc_slice_from_copied_buffer($0.baseAddress, max(0, $0.count - 1))
+                })
+            return slice
         }
     }
 
     deinit {
         grpc_channel_destroy(channel)
-        if let instanceID { grpc_slice_unref(instanceID) }
+        if let instanceID {
+            grpc_slice_unref(instanceID.pointee)
+            instanceID.deinitialize(count: 1)
+            instanceID.deallocate()
+        }
     }
 
     /// One unary call, ending by `deadline` at the latest (the core fails it with `DEADLINE_EXCEEDED`).
@@ -80,13 +89,15 @@ final class CoreChannel: @unchecked Sendable {
         authorization: String?,
         deadline: ContinuousClock.Instant
     ) async throws -> Method.Output {
-        if state.withLock({ $0.shutDown }) {
+        if shutDown.load(ordering: .acquiring) {
             throw EP11Error(code: .transportFailure, message: "\(Method.name): the GREP11 client was shut down")
         }
-        guard let handle = registered[Method.name] else {
+        guard let handle = registered[ObjectIdentifier(Method.self)] else {
             throw EP11Error(code: .invalidArgument, message: "\(Method.name) is not a GREP11 method")
         }
-        let bytes: [UInt8] = try request.serializedBytes()
+        // Encoded straight into the slice the core sends.
+        var message: CoreSlice = try request.serializedBytes()
+        defer { message.release() }
         let remaining = ContinuousClock.now.duration(to: deadline)
         let (seconds, attoseconds) = remaining.components
         let nanoseconds =
@@ -103,18 +114,19 @@ final class CoreChannel: @unchecked Sendable {
         else {
             throw RPCError(code: .internalError, message: "the gRPC core could not create a call")
         }
-        let coreCall = CoreCall(call: call)
+        let coreCall = CoreCall.make(
+            call: call, message: &message, authorization: authorization, instanceID: instanceID)
         defer { coreCall.finish() }
-        await coreCall.run(request: bytes, authorization: authorization, instanceID: instanceID)
+        await coreCall.run()
         return try coreCall.response(as: Method.Output.self)
     }
 
     /// Waits until ``beginGracefulShutdown()``.
     func run() async {
         await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.shutDown { return true }
-                state.waiters.append(continuation)
+            let resumeNow = waiters.withLock { waiters -> Bool in
+                if shutDown.load(ordering: .acquiring) { return true }
+                waiters.append(continuation)
                 return false
             }
             if resumeNow { continuation.resume() }
@@ -123,12 +135,12 @@ final class CoreChannel: @unchecked Sendable {
 
     /// Refuses new calls and ends ``run()``; calls in flight finish (they keep the channel alive until then).
     func beginGracefulShutdown() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.shutDown = true
-            defer { state.waiters = [] }
-            return state.waiters
+        let waiting = waiters.withLock { waiters -> [CheckedContinuation<Void, Never>] in
+            shutDown.store(true, ordering: .releasing)
+            defer { waiters = [] }
+            return waiters
         }
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiting { waiter.resume() }
     }
 
     // MARK: - Set-up
