@@ -144,14 +144,9 @@ enum CAServiceBench {
             let nodeDirectory = directory.appendingPathComponent("node\(index)")
             var ca = rootCA
             if index > 0 {
-                try FileManager.default.createDirectory(at: nodeDirectory, withIntermediateDirectories: true)
-                for file in ["ca-key.blob", "ca-key.pub", "ca-chain.pem", "ca-config.json"] {
-                    try FileManager.default.copyItem(
-                        at: first.appendingPathComponent(file), to: nodeDirectory.appendingPathComponent(file))
-                }
                 let store = try openStore(nodeDirectory)
                 stores.append(store)
-                ca = try CertificateAuthority(directory: nodeDirectory, client: client, store: store)
+                ca = try await rootCA.makeNode(directory: nodeDirectory, store: store)
             }
             services.append(
                 try CAService(

@@ -37,6 +37,8 @@ public actor CertificateAuthority {
     /// Where issued certificates, revocations, CRLs, provisioners and token ids are kept.
     public nonisolated let store: any IssuanceStore
     let serialNumbers: SerialNumbers.Source
+    /// Where the durations of issuance's HSM and store calls go (``setInstrumentation(_:)``).
+    nonisolated let instrumentation: InstrumentationBox
     private var signingKey: HSMPrivateKey?
     private var chain: [CertificateDocument]
     /// How an RSA CA key signs certificates and CRLs (stored in `ca-config.json`).
@@ -97,7 +99,9 @@ public actor CertificateAuthority {
         self.logger = logger
         try FileIO.createDirectory(directory.path)
         self.store = store
-        self.serialNumbers = SerialNumbers.Source(client: client)
+        let instrumentation = InstrumentationBox()
+        self.instrumentation = instrumentation
+        self.serialNumbers = SerialNumbers.Source(client: client, instrumentation: instrumentation)
         let keyPath = directory.appendingPathComponent("ca-key.blob").path
         let publicKeyPath = directory.appendingPathComponent("ca-key.pub").path
         let chainPath = directory.appendingPathComponent("ca-chain.pem").path

@@ -20,6 +20,8 @@ public struct CertificateAuthorityError: Error, Sendable, Hashable, CustomString
             case serialNumberCollision
             case storageFailure
             case hsmFailure
+            case certificateExpired
+            case certificateRevoked
         }
         fileprivate let value: Value
 
@@ -51,6 +53,10 @@ public struct CertificateAuthorityError: Error, Sendable, Hashable, CustomString
         public static let storageFailure = Code(value: .storageFailure)
         /// The HSM refused or failed an operation; the cause is an `EP11Error`.
         public static let hsmFailure = Code(value: .hsmFailure)
+        /// The certificate to renew is outside its validity (expired, or not yet valid).
+        public static let certificateExpired = Code(value: .certificateExpired)
+        /// The certificate to renew is revoked.
+        public static let certificateRevoked = Code(value: .certificateRevoked)
 
         public var description: String {
             switch value {
@@ -68,6 +74,8 @@ public struct CertificateAuthorityError: Error, Sendable, Hashable, CustomString
             case .serialNumberCollision: "serialNumberCollision"
             case .storageFailure: "storageFailure"
             case .hsmFailure: "hsmFailure"
+            case .certificateExpired: "certificateExpired"
+            case .certificateRevoked: "certificateRevoked"
             }
         }
     }
@@ -111,6 +119,8 @@ extension CertificateAuthorityError {
     public static let serialNumberCollision = Self(code: .serialNumberCollision, message: "")
     public static let storageFailure = Self(code: .storageFailure, message: "")
     public static let hsmFailure = Self(code: .hsmFailure, message: "")
+    public static let certificateExpired = Self(code: .certificateExpired, message: "")
+    public static let certificateRevoked = Self(code: .certificateRevoked, message: "")
 }
 
 /// Runs an HSM call, turning its errors into ``CertificateAuthorityError/hsmFailure``.

@@ -16,8 +16,9 @@ import X509
 ///
 /// - `POST /1.0/sign` `{"csr": PEM, "ott": token}` → 201 `{"crt", "ca", "certChain"}`: a provisioner's one-time
 ///   token (``ProvisionerToken``) authorises the CSR's names;
-/// - `POST /1.0/renew` `{"csr": PEM}` over mutual TLS with the current certificate (recorded, not revoked, not
-///   expired) → 201, a certificate for the same subject, names and key (the CSR must hold that key);
+/// - `POST /1.0/renew` over mutual TLS with the current certificate (recorded, not revoked, not expired), with an
+///   empty body → 201, a certificate for the same subject, names and key (`CertificateAuthority.renew`); a body
+///   `{"csr": PEM}` is still accepted when the CSR holds that key and subject (its names are not used);
 /// - `POST /1.0/revoke` `{"serial", "reasonCode", "ott"}`, or without `ott` over mutual TLS with the certificate
 ///   itself → 200;
 /// - `GET /roots.pem`, `GET /intermediates.pem`, `GET /crl` (DER, the store's latest CRL, made again before its
@@ -56,6 +57,7 @@ public final class CAService: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.crlRefresher = CRLRefresher(ca: ca, validity: configuration.crlValidity)
+        ca.setInstrumentation(metrics)
     }
 
     /// The port the service listens on, once it does (waits until then).
@@ -274,8 +276,9 @@ public final class CAService: Service, Sendable {
             body: ResponseBody(byteBuffer: ByteBuffer(string: chain.map(pem).joined())))
     }
 
-    /// The body as a JSON object with only `allowed` members, within the size limit.
-    func jsonBody(_ request: Request, allowed: Set<String>) async throws -> [String: Any] {
+    /// The body as a JSON object with only `allowed` members, within the size limit; an empty body (or only white
+    /// space) is an empty object when `emptyAllowed`.
+    func jsonBody(_ request: Request, allowed: Set<String>, emptyAllowed: Bool = false) async throws -> [String: Any] {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: configuration.maximumBodySize)
@@ -283,6 +286,9 @@ public final class CAService: Service, Sendable {
             throw CAServiceError(
                 status: 413, reason: .bodyTooLarge,
                 message: "the request body is larger than \(configuration.maximumBodySize / 1024) KiB")
+        }
+        if emptyAllowed, buffer.readableBytesView.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) {
+            return [:]
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
             throw CAServiceError.badRequest("the request body is not a JSON object")
@@ -382,7 +388,11 @@ public final class CAService: Service, Sendable {
         let csr = try Self.readCSR(csrText)
         try SubjectNames.check(csr: csr, token: token)
         try await consume(token)
-        let issued = try await issue(csr: csr, sans: nil)
+        let (profile, validity) = (configuration.profile, configuration.validity)
+        let issued = try await metrics.issuance("sign") {
+            try await ca.sign(csr: csr, profile: profile, validity: validity)
+        }
+        metrics.issued.increment()
         context.logger.info(
             "issued certificate",
             metadata: [
@@ -395,31 +405,52 @@ public final class CAService: Service, Sendable {
     func renew(
         _ request: Request, _ context: CAServiceRequestContext, _ requester: Requester
     ) async throws -> Response {
-        let (current, record) = try await clientCertificate(context, requester)
-        let body = try await jsonBody(request, allowed: ["csr"])
-        guard let csrText = body["csr"] as? String else {
-            throw CAServiceError.badRequest(
-                "the request needs \"csr\" (PEM): a request signed by the current certificate's key")
+        guard let der = await context.peerCertificateDER() else {
+            throw CAServiceError.unauthorized(
+                .clientCertificateRequired, "this request needs a client certificate (mutual TLS) issued by this CA")
         }
-        let csr = try Self.readCSR(csrText)
-        guard csr.publicKey == current.publicKey else {
-            throw CAServiceError.forbidden(.namesMismatch, "the CSR's key is not the current certificate's key")
+        guard let current = try? CertificateParsing.certificates(fromPEMOrDER: der).first else {
+            throw CAServiceError.unauthorized(.clientCertificateUnknown, "the client certificate cannot be read")
         }
-        let sans: [GeneralName]
+        requester.set("certificate \(ProvisionerToken.printable(String(describing: current.subject)))")
+        let body = try await jsonBody(request, allowed: ["csr"], emptyAllowed: true)
+        if let value = body["csr"] {
+            // Optional, for step-ca clients that send one: it must hold the current key and subject.
+            guard let csrText = value as? String else {
+                throw CAServiceError.badRequest("\"csr\" must be a PEM certificate request (or leave the body empty)")
+            }
+            let csr = try Self.readCSR(csrText)
+            guard csr.publicKey == current.publicKey else {
+                throw CAServiceError.forbidden(.namesMismatch, "the CSR's key is not the current certificate's key")
+            }
+            guard csr.subject == current.subject else {
+                throw CAServiceError.forbidden(.namesMismatch, "the CSR's subject is not the current certificate's")
+            }
+        }
+        let (profile, validity) = (configuration.profile, configuration.validity)
+        let issued: IssuedCertificate
         do {
-            sans = Array(try current.extensions.subjectAlternativeNames ?? SubjectAlternativeNames())
-        } catch {
-            throw CAServiceError.badRequest("the current certificate's names cannot be read")
+            issued = try await metrics.issuance("renew") {
+                try await ca.renew(certificatePEMOrDER: der, profile: profile, validity: validity)
+            }
+        } catch let error as CertificateAuthorityError {
+            switch error.code {
+            case .certificateMismatch, .notFound:
+                throw CAServiceError.unauthorized(.clientCertificateUnknown, error.message)
+            case .certificateRevoked:
+                throw CAServiceError.forbidden(.revoked, error.message)
+            case .certificateExpired:
+                throw CAServiceError.unauthorized(.expired, error.message)
+            default:
+                throw error
+            }
         }
-        guard csr.subject == current.subject else {
-            throw CAServiceError.forbidden(.namesMismatch, "the CSR's subject is not the current certificate's")
-        }
-        let issued = try await issue(csr: csr, sans: sans)
+        metrics.issued.increment()
         context.logger.info(
             "renewed certificate",
             metadata: [
                 "hpcs.ca.requester": "\(requester.text)", "hpcs.ca.serial": "\(issued.serialNumber)",
-                "hpcs.ca.previous_serial": "\(record.serialNumber)",
+                "hpcs.ca.previous_serial": "\(Self.hex(current.serialNumber.bytes))",
             ])
         return Self.issuedResponse(issued)
     }
@@ -470,7 +501,7 @@ public final class CAService: Service, Sendable {
                 "hpcs.ca.reason": "\(reason)",
             ])
         do {
-            _ = try await crlRefresher.regenerate(metrics: metrics, fresh: true)
+            _ = try await crlRefresher.regenerate(fresh: true)
         } catch {
             // The revocation stands (it is in the store); the next /crl or the periodic check signs the CRL.
             context.logger.error(
@@ -478,15 +509,6 @@ public final class CAService: Service, Sendable {
                 metadata: ["hpcs.ca.cause": "\(CAServiceError.from(error).message)"])
         }
         return Self.jsonResponse(status: 200, ["status": "ok"])
-    }
-
-    func issue(csr: CertificateSigningRequest, sans: [GeneralName]?) async throws -> IssuedCertificate {
-        let (profile, validity) = (configuration.profile, configuration.validity)
-        let issued = try await metrics.hsm("issue") {
-            try await ca.sign(csr: csr, profile: profile, validity: validity, sans: sans)
-        }
-        metrics.issued.increment()
-        return issued
     }
 
     static func readCSR(_ text: String) throws -> CertificateSigningRequest {
@@ -523,12 +545,12 @@ public final class CAService: Service, Sendable {
 
     /// The DER of the store's latest CRL, signed again first when it is missing or close to its `nextUpdate`.
     func currentCRL() async throws -> [UInt8] {
-        if let stored = try await metrics.database("crl", { try await store.latestCRL() }),
+        if let stored = try await metrics.database("latest_crl", { try await store.latestCRL() }),
             stored.nextUpdate.timeIntervalSinceNow > configuration.crlRenewalMargin.timeInterval
         {
             return stored.der
         }
-        return try await crlRefresher.regenerate(metrics: metrics)
+        return try await crlRefresher.regenerate()
     }
 
     func refreshCRLIfDue() async {
@@ -702,16 +724,14 @@ actor CRLRefresher {
 
     /// Signs a new CRL (stored as the latest for every node) and returns its DER. Joins one being signed, unless
     /// `fresh` (after a revocation: one that began before it may miss it), which waits for it and signs anew.
-    func regenerate(metrics: CAServiceMetrics, fresh: Bool = false) async throws -> [UInt8] {
+    func regenerate(fresh: Bool = false) async throws -> [UInt8] {
         while let inFlight {
             let value = try? await inFlight.value
             if !fresh, let value { return value }
             if self.inFlight == inFlight { self.inFlight = nil }
         }
         let (ca, validity) = (self.ca, self.validity)
-        let task = Task {
-            try await metrics.hsm("crl") { try await ca.generateCRL(validity: validity).der }
-        }
+        let task = Task { try await ca.generateCRL(validity: validity).der }
         inFlight = task
         defer { if inFlight == task { inFlight = nil } }
         return try await task.value

@@ -1,3 +1,4 @@
+import CertificateAuthority
 import Metrics
 import Prometheus
 import Synchronization
@@ -8,11 +9,16 @@ import Synchronization
 /// - `hpcs_ca_issued_total`: certificates issued (sign and renew);
 /// - `hpcs_ca_refused_total{reason}`: requests refused, by ``CAServiceError/Reason``;
 /// - `hpcs_ca_revoked_total`: certificates revoked;
-/// - `hpcs_ca_hsm_call_seconds{operation}`: HSM work: `issue` (serial draw and signature of one certificate,
-///   with its store record), `crl` (signing a CRL), `probe` (the health check's random-number call);
-/// - `hpcs_ca_database_seconds{operation}`: store calls made by the service (`token`, `provisioner`, `lookup`,
-///   `crl`, `ping`).
-final class CAServiceMetrics: Sendable {
+/// - `hpcs_ca_issuance_seconds{route}`: one issuance from its checked request to its recorded certificate
+///   (`sign`, `renew`): the HSM and database calls below and the work between them;
+/// - `hpcs_ca_hsm_call_seconds{operation}`: HSM calls: `sign` (one certificate's signature), `random` (a batch of
+///   serial numbers), `crl` (a CRL's signature), `probe` (the health check's random-number call);
+/// - `hpcs_ca_database_seconds{operation}`: store calls: `record` (a certificate recorded before it is returned),
+///   `lookup` (a client certificate), `token` (a token id consumed), `provisioner`, `latest_crl`, `next_crl`,
+///   `store_crl`, `revoke`, `ping`.
+///
+/// The CA reports its own HSM and store calls (``IssuanceInstrumentation``); the service times the rest.
+final class CAServiceMetrics: IssuanceInstrumentation {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     let issued: Metrics.Counter
@@ -48,11 +54,11 @@ final class CAServiceMetrics: Sendable {
         if count > 0 { counter.increment(by: count) }
     }
 
-    private func timer(_ label: String, _ operation: String) -> Metrics.Timer {
+    private func timer(_ label: String, _ operation: String, dimension: String = "operation") -> Metrics.Timer {
         timers.withLock { timers in
             let key = label + "/" + operation
             if let timer = timers[key] { return timer }
-            let timer = Metrics.Timer(label: label, dimensions: [("operation", operation)], factory: factory)
+            let timer = Metrics.Timer(label: label, dimensions: [(dimension, operation)], factory: factory)
             timers[key] = timer
             return timer
         }
@@ -61,6 +67,19 @@ final class CAServiceMetrics: Sendable {
     /// Runs `body`, recording its duration under `hpcs_ca_hsm_call_seconds{operation}` (also when it throws).
     func hsm<T>(_ operation: String, _ body: () async throws -> T) async rethrows -> T {
         try await timed(timer("hpcs_ca_hsm_call_seconds", operation), body)
+    }
+
+    /// Runs `body` (an issuance), recording its duration under `hpcs_ca_issuance_seconds{route}`.
+    func issuance<T>(_ route: String, _ body: () async throws -> T) async rethrows -> T {
+        try await timed(timer("hpcs_ca_issuance_seconds", route, dimension: "route"), body)
+    }
+
+    func recordHSMCall(_ operation: String, duration: Duration) {
+        timer("hpcs_ca_hsm_call_seconds", operation).recordInterval(duration)
+    }
+
+    func recordDatabaseCall(_ operation: String, duration: Duration) {
+        timer("hpcs_ca_database_seconds", operation).recordInterval(duration)
     }
 
     /// Runs `body`, recording its duration under `hpcs_ca_database_seconds{operation}` (also when it throws).

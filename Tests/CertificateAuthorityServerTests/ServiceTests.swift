@@ -237,7 +237,7 @@ struct ServiceTests {
         }
     }
 
-    @Test("renew over mutual TLS: same names and key; refused without a certificate and once revoked")
+    @Test("renew over mutual TLS with an empty body: same names and key, openssl verifies; refused once revoked")
     func renewal() async throws {
         try await withServiceWorld { world in
             let (csr, keyPath) = try await world.csr(commonName: "client.example.com", sans: ["client.example.com"])
@@ -247,13 +247,13 @@ struct ServiceTests {
             let original = try Certificate(pemEncoded: crt)
 
             // Without a client certificate.
-            let renewCSR = try await world.csr(commonName: "client.example.com", sans: [], keyPath: keyPath)
-            let anonymous = try await world.post("/1.0/renew", ["csr": renewCSR])
+            let anonymous = try await world.post("/1.0/renew", bytes: [])
             #expect(anonymous.status == 401, "\(anonymous.text)")
 
             let mtls = try world.mutualTLSClient(certificatePEM: crt, keyPath: keyPath)
             do {
-                let renewed = try await world.post("/1.0/renew", ["csr": renewCSR], client: mtls)
+                // An empty body: the names and key come from the certificate presented.
+                let renewed = try await world.post("/1.0/renew", bytes: [], client: mtls)
                 #expect(renewed.status == 201, "\(renewed.text)")
                 let newPEM = try #require(renewed.body["crt"] as? String)
                 let new = try Certificate(pemEncoded: newPEM)
@@ -263,25 +263,113 @@ struct ServiceTests {
                 #expect(try new.extensions.subjectAlternativeNames == original.extensions.subjectAlternativeNames)
                 let verify = try await world.opensslVerify(newPEM)
                 #expect(verify.status == 0, "\(verify.text)")
+                let newSerial = new.serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
+                let record = try await world.node.ca.store.certificate(serial: newSerial)
+                let recorded = try #require(record, "recorded before it was returned")
+                #expect(try Certificate(derEncoded: recorded.certificateDER) == new)
+
+                // An empty JSON object, and a CSR with the same key, are accepted too.
+                let emptyObject = try await world.post("/1.0/renew", [:], client: mtls)
+                #expect(emptyObject.status == 201, "\(emptyObject.text)")
+                let renewCSR = try await world.csr(commonName: "client.example.com", sans: [], keyPath: keyPath)
+                let withCSR = try await world.post("/1.0/renew", ["csr": renewCSR], client: mtls)
+                #expect(withCSR.status == 201, "\(withCSR.text)")
 
                 // A CSR with another key is refused.
                 let (otherCSR, _) = try await world.csr(commonName: "client.example.com", sans: [])
                 let otherKey = try await world.post("/1.0/renew", ["csr": otherCSR], client: mtls)
                 #expect(otherKey.status == 403, "\(otherKey.text)")
+                let notJSON = try await world.post("/1.0/renew", bytes: Array("csr".utf8), client: mtls)
+                #expect(notJSON.status == 400, "\(notJSON.text)")
 
                 // Revoke the original over mutual TLS with itself, then renewing with it is refused.
                 let serial = original.serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
                 let revoked = try await world.post(
                     "/1.0/revoke", ["serial": serial, "reasonCode": 4], client: mtls)
                 #expect(revoked.status == 200, "\(revoked.text)")
-                let refused = try await world.post("/1.0/renew", ["csr": renewCSR], client: mtls)
+                let before = try await world.node.ca.store.allCertificates().count
+                let refused = try await world.post("/1.0/renew", bytes: [], client: mtls)
                 #expect(refused.status == 403, "\(refused.text)")
                 #expect((refused.body["message"] as? String ?? "").contains("revoked"), "\(refused.text)")
+                #expect(try await world.node.ca.store.allCertificates().count == before)
             } catch {
                 try? await mtls.shutdown()
                 throw error
             }
             try await mtls.shutdown()
+        }
+    }
+
+    @Test("renew is refused for an expired certificate and for one from another CA (the TLS handshake fails)")
+    func renewalRefusedAtHandshake() async throws {
+        try await withServiceWorld { world in
+            // Expired: issued by the CA for 1 second (its notBefore is backdated), presented once it has expired.
+            let (csr, keyPath) = try await world.csr(commonName: "short.example.com", sans: ["short.example.com"])
+            let short = try await world.node.ca.sign(
+                csrPEMOrDER: Array(csr.utf8), profile: .tlsClient, validity: .seconds(1))
+            try await Task.sleep(for: .seconds(2))
+            let before = try await world.node.ca.store.allCertificates().count
+            let expiredClient = try world.mutualTLSClient(certificatePEM: try short.pemChain, keyPath: keyPath)
+            await #expect(throws: (any Error).self) {
+                try await world.post("/1.0/renew", bytes: [], client: expiredClient)
+            }
+            try await expiredClient.shutdown()
+
+            // Another CA (same subject name, another key): openssl makes it and signs the client certificate.
+            let foreignCA = try await openssl(
+                [
+                    "req", "-x509", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-keyout",
+                    "foreign-ca.key", "-out", "foreign-ca.pem", "-days", "2",
+                    "-subj", "/O=swift-hpcs tests/CN=CA service test root",
+                ], in: world.directory)
+            try #require(foreignCA.status == 0, "\(foreignCA.text)")
+            try Data(csr.utf8).write(to: world.directory.appendingPathComponent("foreign.csr"))
+            let foreignLeaf = try await openssl(
+                [
+                    "x509", "-req", "-in", "foreign.csr", "-CA", "foreign-ca.pem", "-CAkey", "foreign-ca.key",
+                    "-days", "1", "-set_serial", "7", "-out", "foreign-leaf.pem",
+                ], in: world.directory)
+            try #require(foreignLeaf.status == 0, "\(foreignLeaf.text)")
+            let foreignPEM = try String(
+                contentsOf: world.directory.appendingPathComponent("foreign-leaf.pem"), encoding: .utf8)
+            let foreignClient = try world.mutualTLSClient(certificatePEM: foreignPEM, keyPath: keyPath)
+            await #expect(throws: (any Error).self) {
+                try await world.post("/1.0/renew", bytes: [], client: foreignClient)
+            }
+            try await foreignClient.shutdown()
+            #expect(try await world.node.ca.store.allCertificates().count == before)
+        }
+    }
+
+    @Test("metrics: sign and renew report HSM call and database latency per operation, and issuance time")
+    func latencyMetrics() async throws {
+        try await withServiceWorld { world in
+            let (csr, keyPath) = try await world.csr(commonName: "m.example.com", sans: ["m.example.com"])
+            let token = try await world.provisioner.token(sub: "m.example.com", aud: world.signAudience)
+            let signed = try await world.post("/1.0/sign", ["csr": csr, "ott": token])
+            let crt = try #require(signed.body["crt"] as? String, "\(signed.text)")
+            let mtls = try world.mutualTLSClient(certificatePEM: crt, keyPath: keyPath)
+            let renewed = try await world.post("/1.0/renew", bytes: [], client: mtls)
+            try await mtls.shutdown()
+            #expect(renewed.status == 201, "\(renewed.text)")
+
+            let metrics = String(decoding: try await world.get("/metrics").body, as: UTF8.self)
+            func count(_ series: String) -> Int? {
+                metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }
+                    .flatMap { Int($0.split(separator: " ").last ?? "") }
+            }
+            #expect(count(#"hpcs_ca_hsm_call_seconds_count{operation="sign"}"#) == 2, "\(metrics)")
+            #expect(count(#"hpcs_ca_database_seconds_count{operation="record"}"#) == 2, "\(metrics)")
+            #expect(count(#"hpcs_ca_database_seconds_count{operation="lookup"}"#) == 1, "\(metrics)")
+            #expect(count(#"hpcs_ca_database_seconds_count{operation="token"}"#) == 1, "\(metrics)")
+            #expect(count(#"hpcs_ca_issuance_seconds_count{route="sign"}"#) == 1, "\(metrics)")
+            #expect(count(#"hpcs_ca_issuance_seconds_count{route="renew"}"#) == 1, "\(metrics)")
+            #expect(metrics.contains("hpcs_ca_issued_total 2"), "\(metrics)")
+            // A sum is a duration in seconds: positive, and below a minute.
+            let sum = metrics.split(separator: "\n")
+                .first { $0.hasPrefix(#"hpcs_ca_hsm_call_seconds_sum{operation="sign"}"#) }
+                .flatMap { Double($0.split(separator: " ").last ?? "") }
+            #expect((sum ?? 0) > 0 && (sum ?? 60) < 60, "\(metrics)")
         }
     }
 

@@ -20,9 +20,13 @@ enum SerialNumbers {
     final class Source: Sendable {
         static let batch = 64
         private let client: EP11Client
+        private let instrumentation: InstrumentationBox
         private let buffer = Mutex<[UInt8]>([])
 
-        init(client: EP11Client) { self.client = client }
+        init(client: EP11Client, instrumentation: InstrumentationBox) {
+            self.client = client
+            self.instrumentation = instrumentation
+        }
 
         func next() async throws -> Certificate.SerialNumber {
             if let bytes = buffer.withLock({ buffer -> [UInt8]? in
@@ -32,8 +36,8 @@ enum SerialNumbers {
             }) {
                 return serialNumber(bytes)
             }
-            let fresh = try await hsm("random generation") {
-                try await client.generateRandom(count: 16 * Self.batch)
+            let fresh = try await instrumentation.hsm("random") {
+                try await hsm("random generation") { try await client.generateRandom(count: 16 * Self.batch) }
             }
             guard fresh.count == 16 * Self.batch else {
                 throw CertificateAuthorityError(

@@ -63,7 +63,7 @@ extension CertificateAuthority {
     public func generateCRL(validity: Duration = .seconds(7 * 86_400)) async throws -> CertificateRevocationList {
         let (key, caCertificate) = try readyKey()
         let seconds = try Self.seconds(validity)
-        let allocation = try await store.nextCRL()
+        let allocation = try await instrumentation.database("next_crl") { try await store.nextCRL() }
         let (number, revoked) = (allocation.number, allocation.revoked)
         var entries: [CRLBuilder.Entry] = []
         for record in revoked {
@@ -87,13 +87,15 @@ extension CertificateAuthority {
             algorithm: try algorithm.algorithmIdentifier(), issuer: caCertificate.subject, thisUpdate: now,
             nextUpdate: nextUpdate, entries: entries,
             authorityKeyIdentifier: try Self.keyIdentifier(of: caCertificate), crlNumber: number)
-        let signature = try await algorithm.sign(tbs, with: key)
+        let signature = try await instrumentation.hsm("crl") { try await algorithm.sign(tbs, with: key) }
         let der = try CRLBuilder.certificateList(
             tbs: tbs, algorithm: try algorithm.algorithmIdentifier(), signature: signature)
         let crl = CertificateRevocationList(
             der: der, number: number, thisUpdate: now, nextUpdate: nextUpdate,
             revokedSerialNumbers: revoked.map(\.serialNumber))
-        try await store.storeCRL(StoredCRL(number: number, der: der, thisUpdate: now, nextUpdate: nextUpdate))
+        try await instrumentation.database("store_crl") {
+            try await store.storeCRL(StoredCRL(number: number, der: der, thisUpdate: now, nextUpdate: nextUpdate))
+        }
         try FileIO.write(Array(crl.pem.utf8), to: crlPath, mode: 0o644)
         try FileIO.write(der, to: directory.appendingPathComponent("crl.der").path, mode: 0o644)
         return crl

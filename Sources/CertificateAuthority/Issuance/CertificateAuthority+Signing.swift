@@ -120,12 +120,6 @@ extension CertificateAuthority {
         validity: Duration?,
         sans: [GeneralName]?
     ) throws -> IssuancePlan {
-        let (key, caCertificate) = try readyKey()
-        try policy.validate()
-        try Self.checkSubject(csr.subject)
-        try policy.check(publicKey: csr.publicKey)
-
-        // Names: counted before any is looked at, and every step below linear in their number.
         var names: [GeneralName]
         if let sans {
             names = sans
@@ -139,6 +133,26 @@ extension CertificateAuthority {
                     code: .malformedInput, message: "the CSR's requested extensions are malformed", cause: error)
             }
         }
+        return try plan(
+            publicKey: csr.publicKey, subject: csr.subject, names: names, profile: profile, validity: validity)
+    }
+
+    /// The checks and extensions of an issuance for `publicKey`, `subject` and the alternative `names` (a CSR's,
+    /// or a renewed certificate's).
+    func plan(
+        publicKey: Certificate.PublicKey,
+        subject: DistinguishedName,
+        names requestedNames: [GeneralName],
+        profile: Profile,
+        validity: Duration?
+    ) throws -> IssuancePlan {
+        let (key, caCertificate) = try readyKey()
+        try policy.validate()
+        try Self.checkSubject(subject)
+        try policy.check(publicKey: publicKey)
+
+        // Names: counted before any is looked at, and every step below linear in their number.
+        var names = requestedNames
         try checkCount(names.count)
         if profile == .tlsServer {
             var present = Set(names)
@@ -146,7 +160,7 @@ extension CertificateAuthority {
                 names.compactMap { name -> String? in
                     if case .dnsName(let dns) = name { dns.lowercased() } else { nil }
                 })
-            for commonName in Self.commonNames(csr.subject) {
+            for commonName in Self.commonNames(subject) {
                 if let octets = NameMatching.ipOctets(commonName) {
                     let name = GeneralName.ipAddress(ASN1OctetString(contentBytes: octets[...]))
                     if present.insert(name).inserted { names.append(name) }
@@ -177,7 +191,7 @@ extension CertificateAuthority {
                     code: .nameNotPermitted, message: "a TLS server certificate needs a DNS name or an IP address")
             }
         }
-        guard !csr.subject.isEmpty || !names.isEmpty else {
+        guard !subject.isEmpty || !names.isEmpty else {
             throw CertificateAuthorityError(
                 code: .nameNotPermitted, message: "the request has neither a subject nor alternative names")
         }
@@ -218,8 +232,8 @@ extension CertificateAuthority {
         }
 
         // Extensions.
-        var extensions = try Certificate.Extensions(profile.extensions(subjectKey: csr.publicKey))
-        try extensions.append(Certificate.Extension(SubjectKeyIdentifier(hash: csr.publicKey), critical: false))
+        var extensions = try Certificate.Extensions(profile.extensions(subjectKey: publicKey))
+        try extensions.append(Certificate.Extension(SubjectKeyIdentifier(hash: publicKey), critical: false))
         try extensions.append(
             Certificate.Extension(
                 AuthorityKeyIdentifier(keyIdentifier: try Self.keyIdentifier(of: caCertificate)[...]), critical: false))
@@ -228,11 +242,11 @@ extension CertificateAuthority {
         }
         if !names.isEmpty {
             try extensions.append(
-                Certificate.Extension(SubjectAlternativeNames(names), critical: csr.subject.isEmpty))
+                Certificate.Extension(SubjectAlternativeNames(names), critical: subject.isEmpty))
         }
 
         return IssuancePlan(
-            publicKey: csr.publicKey, subject: csr.subject, profile: profile, notBefore: notBefore,
+            publicKey: publicKey, subject: subject, profile: profile, notBefore: notBefore,
             notAfter: notAfter, extensions: extensions, key: key, caCertificate: caCertificate,
             algorithm: signingAlgorithm(key), chain: certificateChain, chainDER: certificateChainDER)
     }
@@ -306,15 +320,18 @@ extension CertificateAuthority {
         for _ in 0..<4 {
             let serialNumber = try await serialNumbers.next()
             let serial = SerialNumbers.hex(serialNumber.bytes)
-            let document = try await Self.build(
-                serialNumber: serialNumber, publicKey: plan.publicKey, notValidBefore: notBefore,
-                notValidAfter: notAfter, issuer: plan.caCertificate.subject, subject: subject,
-                extensions: plan.extensions, signer: plan.key, algorithm: plan.algorithm)
-            guard
+            let document = try await instrumentation.hsm("sign") {
+                try await Self.build(
+                    serialNumber: serialNumber, publicKey: plan.publicKey, notValidBefore: notBefore,
+                    notValidAfter: notAfter, issuer: plan.caCertificate.subject, subject: subject,
+                    extensions: plan.extensions, signer: plan.key, algorithm: plan.algorithm)
+            }
+            let recorded = try await instrumentation.database("record") {
                 try await store.record(
                     serial: serial, subject: String(describing: subject), profile: profile.description,
                     notBefore: notBefore, notAfter: notAfter, der: document.der)
-            else { continue }
+            }
+            guard recorded else { continue }
             logger.debug(
                 "issued certificate", metadata: ["hpcs.ca.serial": "\(serial)", "hpcs.ca.profile": "\(profile)"])
             return IssuedCertificate(

@@ -47,8 +47,8 @@ extension CACommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve the CA over HTTPS: sign with provisioner tokens, renew, revoke, CRL, health, metrics.",
             discussion: """
-                The API follows step-ca: POST /1.0/sign {"csr", "ott"}, POST /1.0/renew {"csr"} over mutual TLS \
-                with the current certificate, POST /1.0/revoke {"serial", "reasonCode", "ott"} (or mutual TLS with \
+                The API follows step-ca: POST /1.0/sign {"csr", "ott"}, POST /1.0/renew (empty body) over mutual \
+                TLS with the current certificate, POST /1.0/revoke {"serial", "reasonCode", "ott"} (or mutual TLS with \
                 the certificate itself), GET /roots.pem, /intermediates.pem, /crl (DER), /health and /metrics \
                 (Prometheus). One-time tokens are JWTs (ES256 or EdDSA) of a provisioner registered with `ca \
                 provisioner add`; their aud must be --public-url (or this node's https://HOST:PORT) followed by the \

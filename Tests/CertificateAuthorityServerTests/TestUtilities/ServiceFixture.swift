@@ -254,7 +254,7 @@ func withServiceWorld<T: Sendable>(
         func openStore(_ nodeDirectory: URL) throws -> any IssuanceStore {
             if let databaseURL {
                 var configuration = try PostgresIssuanceStore.Configuration(url: databaseURL, password: nil)
-                configuration.operationTimeout = .seconds(3)
+                configuration.operationTimeout = .seconds(10)
                 return try PostgresIssuanceStore(configuration: configuration)
             }
             return try SQLiteIssuanceStore(path: nodeDirectory.appendingPathComponent("issued.sqlite").path)
@@ -301,18 +301,13 @@ func withServiceWorld<T: Sendable>(
             if index == 0 {
                 ca = rootCA
             } else {
-                try FileManager.default.createDirectory(at: nodeDirectory, withIntermediateDirectories: true)
-                for file in ["ca-key.blob", "ca-key.pub", "ca-chain.pem", "ca-config.json"] {
-                    try FileManager.default.copyItem(
-                        at: first.appendingPathComponent(file), to: nodeDirectory.appendingPathComponent(file))
-                }
                 let nodeStore = try openStore(nodeDirectory)
                 stores.append(nodeStore)
-                ca = try CertificateAuthority(directory: nodeDirectory, client: client, store: nodeStore)
+                ca = try await rootCA.makeNode(directory: nodeDirectory, store: nodeStore)
             }
             var configuration = CAServiceConfiguration(
                 host: "127.0.0.1", port: 0, tls: tls, publicURLs: ["https://ca.test"])
-            configuration.healthTimeout = .seconds(3)
+            configuration.healthTimeout = .seconds(5)
             var logger = Logger(label: "hpcs.ca.service.node\(index)") { _ in
                 if let log { return CapturingLogHandler(log: log) }
                 return SwiftLogNoOpLogHandler()
