@@ -204,8 +204,13 @@ public actor CertificateAuthority {
     }
 
     func readyKey() throws -> (HSMPrivateKey, Certificate) {
-        guard let key = signingKey else {
+        guard var key = signingKey else {
             throw CertificateAuthorityError(code: .notInitialized, message: "the CA has no key in \(directory.path)")
+        }
+        if let rewrapped = RewrappedKeyBlobFiles.replacement(for: key.privateKeyBlob) {
+            // The master key changed and the blob was rewrapped (``masterKeyRotation(directory:rewrappingWith:)``).
+            key = try HSMPrivateKey(client: key.client, privateKey: rewrapped, publicKey: key.publicKeyBlob)
+            signingKey = key
         }
         guard let certificate = chain.first else {
             throw CertificateAuthorityError(code: .notInitialized, message: "the CA key has no certificate yet")

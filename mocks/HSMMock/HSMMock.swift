@@ -86,6 +86,11 @@ public final class HSMMock: Sendable {
     public var wrappingKeyID: [UInt8] { core.currentMasterKey.identifier }
 
     /// Loads a next master key; ``EP11Client/rewrapKeyBlob(_:)`` then moves blobs to it.
+    ///
+    /// This is a real domain's "load and commit the new master key" step: blobs under the current key still work
+    /// and can be rewrapped; blobs under the next key are refused (`CKR_IBM_WKID_MISMATCH`) until
+    /// ``commitNextMasterKey()``. To play a domain whose units change at different times, run two mocks: one with
+    /// the old key current and the new one loaded here, one made with the new key (it has finalized).
     public func loadNextMasterKey(_ keyBytes: [UInt8]) throws {
         do {
             core.loadNextMasterKey(try MasterKey(keyBytes: keyBytes))
@@ -94,7 +99,8 @@ public final class HSMMock: Sendable {
         }
     }
 
-    /// Makes the next master key current. Blobs under the old key then fail with `CKR_IBM_WKID_MISMATCH`.
+    /// Makes the next master key current (a real domain's "finalize"). The old key is gone, as EP11 has no "old"
+    /// register: blobs under it then fail with `CKR_IBM_WKID_MISMATCH` and can no longer be rewrapped here.
     public func commitNextMasterKey() throws {
         do {
             try core.commitNextMasterKey()

@@ -26,6 +26,9 @@ extension EP11Client {
         public var transport: Transport = .defaults
         /// Settings of the ``Transport/nio`` transport; ignored by ``Transport/cgrpc``.
         public var nio: NIOTransportOptions = .defaults
+        /// What a call does when the HSM says its key blob is under another master key
+        /// (`CKR_IBM_WKID_MISMATCH`). Default ``MasterKeyRotation/disabled``: the call fails.
+        public var masterKeyRotation: MasterKeyRotation = .disabled
 
         public init(
             host: String,
@@ -245,3 +248,50 @@ extension EP11Client {
         public static var none: RetryPolicy { RetryPolicy(maximumAttempts: 1) }
     }
 }
+
+    /// Master-key rotation without an outage: re-enciphering a key blob that the HSM no longer accepts.
+    ///
+    /// An EP11 domain has two wrapping-key registers: the current master key, which seals and opens blobs, and
+    /// the next one, which an administrator loads and commits. `RewrapKeyBlob` re-enciphers a blob from the
+    /// current key to the committed next one; it can only run where the blob's key is still current and the new
+    /// key is committed. When the administrator finalizes the change, the next key becomes current and the old one
+    /// is gone: EP11 has no "old" register, so a unit that has finalized cannot open or rewrap old blobs and
+    /// answers `CKR_IBM_WKID_MISMATCH`. Domains with several crypto units, and on-premises setups with several
+    /// GREP11 servers, are finalized one after the other, so for a while some endpoints answer with the mismatch
+    /// while others can still rewrap.
+    ///
+    /// With ``rewrapOnMismatch(using:onRewrapped:)`` a call that carries key blobs and fails with
+    /// `CKR_IBM_WKID_MISMATCH` re-enciphers each of its blobs with `RewrapKeyBlob` (on `using`, an endpoint that
+    /// has not yet finalized, or on this client's own endpoint), hands each new blob to `onRewrapped`, and then
+    /// retries the call once with the new blobs. A second mismatch is an error. The call's one deadline covers the
+    /// first attempt, the rewraps and the retry. Calls without key blobs (random, digests, key generation, the
+    /// continuation of a multi-part operation, whose state blob cannot be rewrapped) fail as before.
+    ///
+    /// Store the new blob where the old one was: it is the only one that works once every unit has finalized.
+    /// Better still, rewrap your stored blobs with ``EP11Client/rewrapKeyBlob(_:)`` while the next key is
+    /// committed and before it is finalized; this setting covers the blobs you missed.
+    public struct MasterKeyRotation: Sendable {
+        package struct Rewrap: Sendable {
+            let client: EP11Client?
+            let onRewrapped: @Sendable (_ old: KeyBlob, _ new: KeyBlob) async throws -> Void
+        }
+        package let rewrap: Rewrap?
+
+        /// A mismatch fails the call with `CKR_IBM_WKID_MISMATCH`.
+        public static let disabled = MasterKeyRotation(rewrap: nil)
+
+        /// A mismatch re-enciphers the call's key blobs and retries the call once.
+        ///
+        /// - Parameters:
+        ///   - client: where `RewrapKeyBlob` goes: a client of an endpoint whose current master key is the old one
+        ///     and whose next one is committed. `nil` (the default) uses the calling client's own endpoint, which
+        ///     helps only when that endpoint still has a unit that has not finalized.
+        ///   - onRewrapped: receives each old blob and its replacement, before the call is retried, so that the
+        ///     new blob can be stored even if the retry fails. An error it throws ends the call with that error.
+        public static func rewrapOnMismatch(
+            using client: EP11Client? = nil,
+            onRewrapped: @escaping @Sendable (_ old: KeyBlob, _ new: KeyBlob) async throws -> Void
+        ) -> MasterKeyRotation {
+            MasterKeyRotation(rewrap: Rewrap(client: client, onRewrapped: onRewrapped))
+        }
+    }

@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import SwiftProtobuf
 
 // Every GREP11 RPC as a typed async method. Requests are built here from the public vocabulary; responses are
 // turned back into it. Nothing here keeps state: multi-part operations pass `OperationState` values along.
@@ -66,7 +67,7 @@ extension EP11Client {
         request.key = key.wire
         return OperationState(
             Array(
-                try await perform(Grep11_Crypto.Method.DigestKey.self, request).state))
+                try await perform(Grep11_Crypto.Method.DigestKey.self, request, keys: [.blob(\.key)]).state))
     }
 
     /// `DigestFinal`: the digest of everything fed so far.
@@ -86,7 +87,7 @@ extension EP11Client {
         request.key = key.wire
         request.plain = Data(plaintext)
         return Array(
-            try await perform(Grep11_Crypto.Method.EncryptSingle.self, request).ciphered)
+            try await perform(Grep11_Crypto.Method.EncryptSingle.self, request, keys: [.blob(\.key)]).ciphered)
     }
 
     /// `EncryptInit`: starts an encryption with `key`.
@@ -96,7 +97,7 @@ extension EP11Client {
         request.key = key.wire
         return OperationState(
             Array(
-                try await perform(Grep11_Crypto.Method.EncryptInit.self, request).state))
+                try await perform(Grep11_Crypto.Method.EncryptInit.self, request, keys: [.blob(\.key)]).state))
     }
 
     /// `Encrypt`: PKCS#11 single-part encryption after ``encryptInit(key:mechanism:)``.
@@ -137,7 +138,7 @@ extension EP11Client {
         request.key = key.wire
         request.ciphered = Data(ciphertext)
         return Array(
-            try await perform(Grep11_Crypto.Method.DecryptSingle.self, request).plain)
+            try await perform(Grep11_Crypto.Method.DecryptSingle.self, request, keys: [.blob(\.key)]).plain)
     }
 
     /// `DecryptInit`: starts a decryption with `key`.
@@ -147,7 +148,7 @@ extension EP11Client {
         request.key = key.wire
         return OperationState(
             Array(
-                try await perform(Grep11_Crypto.Method.DecryptInit.self, request).state))
+                try await perform(Grep11_Crypto.Method.DecryptInit.self, request, keys: [.blob(\.key)]).state))
     }
 
     /// `Decrypt`: PKCS#11 single-part decryption after ``decryptInit(key:mechanism:)``.
@@ -194,7 +195,9 @@ extension EP11Client {
         request.encKey = encryptionKey.wire
         request.ciphered = Data(ciphertext)
         return Array(
-            try await perform(Grep11_Crypto.Method.ReencryptSingle.self, request).reciphered)
+            try await perform(
+                Grep11_Crypto.Method.ReencryptSingle.self, request, keys: [.blob(\.decKey), .blob(\.encKey)]
+            ).reciphered)
     }
 
     // MARK: Sign
@@ -206,7 +209,7 @@ extension EP11Client {
         request.privKey = key.wire
         request.data = Data(data)
         return Array(
-            try await perform(Grep11_Crypto.Method.SignSingle.self, request).signature)
+            try await perform(Grep11_Crypto.Method.SignSingle.self, request, keys: [.blob(\.privKey)]).signature)
     }
 
     /// `SignInit`: starts a signature with a private key.
@@ -216,7 +219,7 @@ extension EP11Client {
         request.privKey = key.wire
         return OperationState(
             Array(
-                try await perform(Grep11_Crypto.Method.SignInit.self, request).state))
+                try await perform(Grep11_Crypto.Method.SignInit.self, request, keys: [.blob(\.privKey)]).state))
     }
 
     /// `Sign`: PKCS#11 single-part signature after ``signInit(key:mechanism:)``.
@@ -256,7 +259,7 @@ extension EP11Client {
         request.pubKey = key.wire
         request.data = Data(data)
         request.signature = Data(signature)
-        _ = try await perform(Grep11_Crypto.Method.VerifySingle.self, request)
+        _ = try await perform(Grep11_Crypto.Method.VerifySingle.self, request, keys: [.blob(\.pubKey)])
     }
 
     /// `VerifyInit`: starts a verification with a public key.
@@ -266,7 +269,7 @@ extension EP11Client {
         request.pubKey = key.wire
         return OperationState(
             Array(
-                try await perform(Grep11_Crypto.Method.VerifyInit.self, request).state))
+                try await perform(Grep11_Crypto.Method.VerifyInit.self, request, keys: [.blob(\.pubKey)]).state))
     }
 
     /// `Verify`: PKCS#11 single-part verification after ``verifyInit(key:mechanism:)``.
@@ -344,7 +347,9 @@ extension EP11Client {
         request.keK = wrappingKey.wire
         if let macKey { request.macKey = macKey.wire }
         return Array(
-            try await perform(Grep11_Crypto.Method.WrapKey.self, request).wrapped)
+            try await perform(
+                Grep11_Crypto.Method.WrapKey.self, request, keys: [.blob(\.key), .blob(\.keK), .blob(\.macKey)]
+            ).wrapped)
     }
 
     /// `UnwrapKey`: imports a wrapped key; `template` describes the new key.
@@ -361,7 +366,8 @@ extension EP11Client {
         request.keK = unwrappingKey.wire
         request.template = template.wire
         if let macKey { request.macKey = macKey.wire }
-        let response = try await perform(Grep11_Crypto.Method.UnwrapKey.self, request)
+        let response = try await perform(
+            Grep11_Crypto.Method.UnwrapKey.self, request, keys: [.blob(\.keK), .blob(\.macKey)])
         let key = KeyBlob(wire: response.unwrapped, fallbackBytes: response.unwrappedBytes)
         guard !key.bytes.isEmpty else {
             throw EP11Error(code: .malformedResponse, message: "UnwrapKey returned no key")
@@ -381,7 +387,7 @@ extension EP11Client {
         request.baseKey = baseKey.wire
         request.template = template.wire
         request.data = Data(data)
-        let response = try await perform(Grep11_Crypto.Method.DeriveKey.self, request)
+        let response = try await perform(Grep11_Crypto.Method.DeriveKey.self, request, keys: [.blob(\.baseKey)])
         let key = KeyBlob(wire: response.newKey, fallbackBytes: response.newKeyBytes)
         guard !key.bytes.isEmpty else {
             throw EP11Error(code: .malformedResponse, message: "DeriveKey returned no key")
@@ -429,7 +435,8 @@ extension EP11Client {
         for type in types {
             request.attributes[type.rawValue] = Grep11_AttributeValue()
         }
-        let response = try await perform(Grep11_Crypto.Method.GetAttributeValue.self, request)
+        let response = try await perform(
+            Grep11_Crypto.Method.GetAttributeValue.self, request, keys: [.bytes(\.object)])
         var result = AttributeTemplate(wire: response.attributes)
         for (type, bytes) in response.attributesBytes where result[AttributeType(rawValue: type)] == nil {
             result[AttributeType(rawValue: type)] = .bytes(Array(bytes))
@@ -443,10 +450,38 @@ extension EP11Client {
         var request = Grep11_SetAttributeValueRequest()
         request.object = Data(key.bytes)
         request.attributes = attributes.wire
-        let response = try await perform(Grep11_Crypto.Method.SetAttributeValue.self, request)
+        let response = try await perform(
+            Grep11_Crypto.Method.SetAttributeValue.self, request, keys: [.bytes(\.object)])
         guard !response.object.isEmpty else {
             throw EP11Error(code: .malformedResponse, message: "SetAttributeValue returned no key")
         }
         return KeyBlob(Array(response.object))
+    }
+}
+
+/// A key blob inside a request, which master-key rotation (``EP11Client/MasterKeyRotation``) reads and replaces.
+package struct KeyBlobField<Input> {
+    let read: (Input) -> KeyBlob?
+    let write: (inout Input, KeyBlob) -> Void
+
+    /// A `KeyBlob` message field; an unset one (`KeyBlobs` empty) is skipped. The field is read back through its
+    /// encoding, since ``KeyBlob/wire`` may hold its fields pre-encoded.
+    static func blob(_ path: WritableKeyPath<Input, Grep11_KeyBlob>) -> KeyBlobField {
+        KeyBlobField(
+            read: { request in
+                let encoded: [UInt8]? = try? request[keyPath: path].serializedBytes()
+                guard let encoded, let field = try? Grep11_KeyBlob(serializedBytes: encoded),
+                    !field.keyBlobs.isEmpty
+                else { return nil }
+                return KeyBlob(wire: field)
+            },
+            write: { $0[keyPath: path] = $1.wire })
+    }
+
+    /// A raw bytes field holding a blob (`GetAttributeValue`, `SetAttributeValue`).
+    static func bytes(_ path: WritableKeyPath<Input, Data>) -> KeyBlobField {
+        KeyBlobField(
+            read: { KeyBlob(Array($0[keyPath: path])) },
+            write: { $0[keyPath: path] = Data($1.bytes) })
     }
 }

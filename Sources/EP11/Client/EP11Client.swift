@@ -23,6 +23,7 @@ public final class EP11Client: Sendable {
     private let tokenSource: (any BearerTokenSource)?
     private let timeouts: Timeouts
     private let retryPolicy: RetryPolicy
+    private let masterKeyRotation: MasterKeyRotation
     private let logger: Logger
     /// `host:port` of the endpoint, for messages.
     private let target: String
@@ -114,6 +115,7 @@ public final class EP11Client: Sendable {
         logger: Logger = EP11Client.noOpLogger
     ) {
         self.caller = GRPCCoreCaller(client: GRPCClient(transport: transport), instanceID: configuration.instanceID)
+        self.masterKeyRotation = configuration.masterKeyRotation
         self.tokenSource = configuration.authentication.tokenSource
         self.timeouts = configuration.timeouts
         self.retryPolicy = configuration.retryPolicy
@@ -124,6 +126,7 @@ public final class EP11Client: Sendable {
 
     private init(caller: any UnaryCaller, configuration: Configuration, logger: Logger) {
         self.caller = caller
+        self.masterKeyRotation = configuration.masterKeyRotation
         self.tokenSource = configuration.authentication.tokenSource
         self.timeouts = configuration.timeouts
         self.retryPolicy = configuration.retryPolicy
@@ -151,18 +154,87 @@ public final class EP11Client: Sendable {
 
     // MARK: - Calling
 
-    /// Runs one RPC with authentication metadata, the overall deadline and retries.
+    /// Runs one RPC with authentication metadata, the overall deadline, retries and, for a request that carries
+    /// key blobs (`keys`), master-key rotation (``Configuration/masterKeyRotation``).
     ///
-    /// The deadline is one instant for all attempts, the backoff between them and the IAM token wait. Each attempt
-    /// gets what is left of it: the C core takes it as the call's own deadline; on the grpc-swift-2 path the
-    /// process's ``DeadlineScheduler`` cancels an attempt that outlives it (no timer task per call).
+    /// The deadline is one instant for all attempts, the backoff between them, the IAM token wait and a rewrap
+    /// with its retry. Each attempt gets what is left of it: the C core takes it as the call's own deadline; on
+    /// the grpc-swift-2 path the process's ``DeadlineScheduler`` cancels an attempt that outlives it (no timer
+    /// task per call).
     package func perform<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
-        _ request: Method.Input
+        _ request: Method.Input,
+        keys: [KeyBlobField<Method.Input>] = []
+    ) async throws -> Method.Output {
+        let deadline = ContinuousClock.now.advanced(by: timeouts.call)
+        do {
+            return try await attempts(method, request, deadline: deadline, limit: timeouts.call)
+        } catch let error as EP11Error where error.returnValue == .ibmWKIDMismatch && !keys.isEmpty {
+            guard let rewrap = masterKeyRotation.rewrap else { throw error }
+            let retried = try await rewrapKeys(
+                of: request, keys, rewrap, method: Method.name, deadline: deadline, limit: timeouts.call)
+            do {
+                return try await attempts(method, retried, deadline: deadline, limit: timeouts.call)
+            } catch let again as EP11Error where again.returnValue == .ibmWKIDMismatch {
+                throw EP11Error(
+                    code: again.code,
+                    message: "\(Method.name): the key blob is still under another master key after re-enciphering "
+                        + "it; the endpoint that rewrapped it has a different next master key than this one's current",
+                    detail: again.detail, cause: again)
+            }
+        }
+    }
+
+    /// Re-enciphers every key blob `request` carries under the next master key (``MasterKeyRotation``), hands
+    /// each new blob to the caller, and returns the request with the new blobs.
+    private func rewrapKeys<Input>(
+        of request: Input,
+        _ keys: [KeyBlobField<Input>],
+        _ rewrap: MasterKeyRotation.Rewrap,
+        method: String,
+        deadline: ContinuousClock.Instant,
+        limit: Duration
+    ) async throws -> Input {
+        var request = request
+        let rewrapper = rewrap.client ?? self
+        for field in keys {
+            guard let old = field.read(request), !old.bytes.isEmpty else { continue }
+            var rewrapRequest = Grep11_RewrapKeyBlobRequest()
+            rewrapRequest.wrappedKeyBytes = Data(old.bytes)
+            rewrapRequest.wrappedKey = old.wire
+            let response: Grep11_RewrapKeyBlobResponse
+            do {
+                response = try await rewrapper.attempts(
+                    Grep11_Crypto.Method.RewrapKeyBlob.self, rewrapRequest, deadline: deadline, limit: limit)
+            } catch let error as EP11Error {
+                throw EP11Error(
+                    code: error.code,
+                    message: "\(method): the key blob is under another master key, and re-enciphering it failed: "
+                        + error.message,
+                    detail: error.detail, isRetryable: false, cause: error)
+            }
+            let new = KeyBlob(wire: response.rewrappedKey, fallbackBytes: response.rewrappedKeyBytes)
+            guard !new.bytes.isEmpty else {
+                throw EP11Error(code: .malformedResponse, message: "RewrapKeyBlob returned no key")
+            }
+            logger.debug(
+                "GREP11 key blob re-enciphered under the next master key",
+                metadata: ["hpcs.ep11.method": "\(method)"])
+            try await rewrap.onRewrapped(old, new)
+            field.write(&request, new)
+        }
+        return request
+    }
+
+    /// The attempts of one call until `deadline`: authentication, retries with backoff.
+    private func attempts<Method: GREP11UnaryMethod>(
+        _ method: Method.Type,
+        _ request: Method.Input,
+        deadline: ContinuousClock.Instant,
+        limit: Duration
     ) async throws -> Method.Output {
         let name = Method.name
         let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeouts.call)
         let attempts = max(1, retryPolicy.maximumAttempts)
         var backoff = retryPolicy.initialBackoff
         var refreshedToken = false
@@ -170,7 +242,7 @@ public final class EP11Client: Sendable {
         var lastFailure: EP11Error?
         while true {
             guard clock.now < deadline else {
-                throw Self.deadlinePassed(name, timeouts.call, after: lastFailure)
+                throw Self.deadlinePassed(name, limit, after: lastFailure)
             }
             var authorization: String?
             if let tokenSource {
@@ -181,7 +253,7 @@ public final class EP11Client: Sendable {
                 } catch is BearerTokenTimeout {
                     throw EP11Error(
                         code: .timeout,
-                        message: "\(name): no IAM token came within the call's deadline (\(timeouts.call))")
+                        message: "\(name): no IAM token came within the call's deadline (\(limit))")
                 } catch {
                     let reason = (error as? IAMError).map { ": " + $0.message } ?? ""
                     throw EP11Error(
@@ -190,14 +262,14 @@ public final class EP11Client: Sendable {
             }
             // The deadline covers the token exchange too: what is left of it bounds the call itself.
             guard clock.now < deadline else {
-                throw Self.deadlinePassed(name, timeouts.call, after: lastFailure)
+                throw Self.deadlinePassed(name, limit, after: lastFailure)
             }
             do {
                 return try await caller.call(method, request, authorization: authorization, deadline: deadline)
             } catch {
                 let mapped: EP11Error
                 if error is DeadlineScheduler.DeadlinePassed {
-                    mapped = Self.deadlinePassed(name, timeouts.call, after: lastFailure)
+                    mapped = Self.deadlinePassed(name, limit, after: lastFailure)
                 } else {
                     mapped = Self.mapError(error, method: name, target: target)
                 }
