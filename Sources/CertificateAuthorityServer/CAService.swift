@@ -390,7 +390,7 @@ public final class CAService: Service, Sendable {
         try await consume(token)
         let (profile, validity) = (configuration.profile, configuration.validity)
         let issued = try await metrics.issuance("sign") {
-            try await ca.sign(csr: csr, profile: profile, validity: validity)
+            try await ca.sign(csrWithCheckedSignature: csr, profile: profile, validity: validity)
         }
         metrics.issued.increment()
         context.logger.info(
@@ -524,15 +524,25 @@ public final class CAService: Service, Sendable {
         return csr
     }
 
+    /// The body of sign and renew, step-ca's shape.
+    struct IssuedBody: Encodable {
+        var crt: String
+        var ca: String
+        var certChain: [String]
+    }
+
+    /// 201 with the issued chain, through `JSONEncoder` (a fraction of `JSONSerialization`'s cost per certificate).
     static func issuedResponse(_ issued: IssuedCertificate) -> Response {
         let chain = issued.chainDER.map(pem)
-        return jsonResponse(
-            status: 201,
-            [
-                "crt": chain.first ?? "",
-                "ca": chain.dropFirst().first ?? "",
-                "certChain": chain,
-            ])
+        let body = IssuedBody(crt: chain.first ?? "", ca: chain.dropFirst().first ?? "", certChain: chain)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(body) else {
+            return errorResponse(CAServiceError(status: 500, reason: .internalError, message: "the request failed"))
+        }
+        return Response(
+            status: .created, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func normalizedSerial(_ text: String) -> String? {

@@ -95,7 +95,18 @@ extension CertificateAuthority {
         guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
             throw CertificateAuthorityError(code: .invalidSignature, message: "the CSR signature does not verify")
         }
-        return try await issue(try await plan(csr: csr, profile: profile, validity: validity, sans: sans))
+        return try await sign(csrWithCheckedSignature: csr, profile: profile, validity: validity, sans: sans)
+    }
+
+    /// ``sign(csr:profile:validity:sans:)`` for a CSR whose signature the caller has verified (the CA service
+    /// checks it before it consumes a token): every other check applies.
+    package nonisolated func sign(
+        csrWithCheckedSignature csr: CertificateSigningRequest,
+        profile: Profile,
+        validity: Duration? = nil,
+        sans: [GeneralName]? = nil
+    ) async throws -> IssuedCertificate {
+        try await issue(try await plan(csr: csr, profile: profile, validity: validity, sans: sans))
     }
 
     /// What ``issue(_:)`` needs: everything read from the CA's state, checked.
