@@ -46,36 +46,34 @@ enum Harness {
         guard let mock else { return 0 }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var seeds: [(HSMMock.RPC, any SwiftProtobuf.Message)] = []
-        func response<R: SwiftProtobuf.Message>(
-            _ method: HSMMock.RPC, _ request: some SwiftProtobuf.Message, as: R.Type
-        )
-            -> R?
-        {
-            seeds.append((method, request))
+        /// Records `request` as a seed of `method` and returns the mock's answer to it.
+        func response<Method: GREP11UnaryMethod>(_ method: Method.Type, _ request: Method.Input) -> Method.Output? {
+            let rpc = HSMMock.RPC(method)
+            seeds.append((rpc, request))
             guard let bytes: [UInt8] = try? request.serializedBytes(),
-                case .response(let out)? = blocking({ await mock.dispatch(method, request: bytes) })
+                case .response(let out)? = blocking({ await mock.dispatch(rpc, request: bytes) })
             else { return nil }
-            return try? R(serializedBytes: out)
+            return try? Method.Output(serializedBytes: out)
         }
 
         var random = Grep11_GenerateRandomRequest()
         random.len = 32
-        _ = response(.generateRandom, random, as: Grep11_GenerateRandomResponse.self)
+        _ = response(Grep11_Crypto.Method.GenerateRandom.self, random)
 
         var digest = Grep11_DigestSingleRequest()
         digest.mech = mechanism(0x250)
         digest.data = Data("abc".utf8)
-        _ = response(.digestSingle, digest, as: Grep11_DigestSingleResponse.self)
+        _ = response(Grep11_Crypto.Method.DigestSingle.self, digest)
         var digestInit = Grep11_DigestInitRequest()
         digestInit.mech = mechanism(0x270)
-        if let state = response(.digestInit, digestInit, as: Grep11_DigestInitResponse.self)?.state {
+        if let state = response(Grep11_Crypto.Method.DigestInit.self, digestInit)?.state {
             var update = Grep11_DigestUpdateRequest()
             update.state = state
             update.data = Data("hello".utf8)
-            _ = response(.digestUpdate, update, as: Grep11_DigestUpdateResponse.self)
+            _ = response(Grep11_Crypto.Method.DigestUpdate.self, update)
             var final = Grep11_DigestFinalRequest()
             final.state = state
-            _ = response(.digestFinal, final, as: Grep11_DigestFinalResponse.self)
+            _ = response(Grep11_Crypto.Method.DigestFinal.self, final)
         }
 
         var aesGen = Grep11_GenerateKeyRequest()
@@ -84,7 +82,7 @@ enum Harness {
             0x161: int(32), 0x104: bool(true), 0x105: bool(true), 0x106: bool(true), 0x107: bool(true),
             0x162: bool(true), 0x108: bool(true), 0x10A: bool(true), 0x10C: bool(true),
         ]
-        let aes = response(.generateKey, aesGen, as: Grep11_GenerateKeyResponse.self)?.key ?? Grep11_KeyBlob()
+        let aes = response(Grep11_Crypto.Method.GenerateKey.self, aesGen)?.key ?? Grep11_KeyBlob()
 
         var ecGen = Grep11_GenerateKeyPairRequest()
         ecGen.mech = mechanism(0x1040)
@@ -92,7 +90,7 @@ enum Harness {
             0x180: bytes([0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]), 0x10A: bool(true),
         ]
         ecGen.privKeyTemplate = [0x108: bool(true), 0x10C: bool(true), 0x162: bool(true)]
-        let ec = response(.generateKeyPair, ecGen, as: Grep11_GenerateKeyPairResponse.self)
+        let ec = response(Grep11_Crypto.Method.GenerateKeyPair.self, ecGen)
 
         var rsaGen = Grep11_GenerateKeyPairRequest()
         rsaGen.mech = mechanism(0x0)
@@ -100,45 +98,45 @@ enum Harness {
             0x121: int(2048), 0x122: int(65537), 0x104: bool(true), 0x10A: bool(true), 0x106: bool(true),
         ]
         rsaGen.privKeyTemplate = [0x108: bool(true), 0x105: bool(true), 0x107: bool(true)]
-        let rsa = response(.generateKeyPair, rsaGen, as: Grep11_GenerateKeyPairResponse.self)
+        let rsa = response(Grep11_Crypto.Method.GenerateKeyPair.self, rsaGen)
 
         let iv = Data(repeating: 0x42, count: 16)
         var encrypt = Grep11_EncryptSingleRequest()
         encrypt.mech = mechanism(0x1085, parameter: iv)
         encrypt.plain = Data("fuzz me gently, fuzz me well".utf8)
         encrypt.key = aes
-        let ciphered = response(.encryptSingle, encrypt, as: Grep11_EncryptSingleResponse.self)?.ciphered ?? Data()
+        let ciphered = response(Grep11_Crypto.Method.EncryptSingle.self, encrypt)?.ciphered ?? Data()
         var decrypt = Grep11_DecryptSingleRequest()
         decrypt.mech = mechanism(0x1085, parameter: iv)
         decrypt.ciphered = ciphered
         decrypt.key = aes
-        _ = response(.decryptSingle, decrypt, as: Grep11_DecryptSingleResponse.self)
+        _ = response(Grep11_Crypto.Method.DecryptSingle.self, decrypt)
         var gcm = Grep11_EncryptSingleRequest()
         gcm.mech = mechanism(0x1086, parameter: iv)
         gcm.plain = Data("counter mode".utf8)
         gcm.key = aes
-        _ = response(.encryptSingle, gcm, as: Grep11_EncryptSingleResponse.self)
+        _ = response(Grep11_Crypto.Method.EncryptSingle.self, gcm)
 
         var encryptInit = Grep11_EncryptInitRequest()
         encryptInit.mech = mechanism(0x1085, parameter: iv)
         encryptInit.key = aes
-        if let state = response(.encryptInit, encryptInit, as: Grep11_EncryptInitResponse.self)?.state {
+        if let state = response(Grep11_Crypto.Method.EncryptInit.self, encryptInit)?.state {
             var update = Grep11_EncryptUpdateRequest()
             update.state = state
             update.plain = Data(repeating: 0x61, count: 21)
-            let next = response(.encryptUpdate, update, as: Grep11_EncryptUpdateResponse.self)?.state ?? state
+            let next = response(Grep11_Crypto.Method.EncryptUpdate.self, update)?.state ?? state
             var final = Grep11_EncryptFinalRequest()
             final.state = next
-            _ = response(.encryptFinal, final, as: Grep11_EncryptFinalResponse.self)
+            _ = response(Grep11_Crypto.Method.EncryptFinal.self, final)
         }
         var decryptInit = Grep11_DecryptInitRequest()
         decryptInit.mech = mechanism(0x1085, parameter: iv)
         decryptInit.key = aes
-        if let state = response(.decryptInit, decryptInit, as: Grep11_DecryptInitResponse.self)?.state {
+        if let state = response(Grep11_Crypto.Method.DecryptInit.self, decryptInit)?.state {
             var update = Grep11_DecryptUpdateRequest()
             update.state = state
             update.ciphered = ciphered
-            _ = response(.decryptUpdate, update, as: Grep11_DecryptUpdateResponse.self)
+            _ = response(Grep11_Crypto.Method.DecryptUpdate.self, update)
         }
 
         let message = Data("sign this".utf8)
@@ -148,25 +146,25 @@ enum Harness {
             sign.mech = mechanism(mechanismType)
             sign.data = message
             sign.privKey = key
-            let signature = response(.signSingle, sign, as: Grep11_SignSingleResponse.self)?.signature ?? Data()
+            let signature = response(Grep11_Crypto.Method.SignSingle.self, sign)?.signature ?? Data()
             var verify = Grep11_VerifySingleRequest()
             verify.mech = mechanism(mechanismType)
             verify.data = message
             verify.signature = signature
             verify.pubKey = (mechanismType == 0x1044 ? ec?.pubKey : rsa?.pubKey) ?? Grep11_KeyBlob()
-            _ = response(.verifySingle, verify, as: Grep11_VerifySingleResponse.self)
+            _ = response(Grep11_Crypto.Method.VerifySingle.self, verify)
             var signInit = Grep11_SignInitRequest()
             signInit.mech = mechanism(mechanismType)
             signInit.privKey = key
-            if let state = response(.signInit, signInit, as: Grep11_SignInitResponse.self)?.state {
+            if let state = response(Grep11_Crypto.Method.SignInit.self, signInit)?.state {
                 var update = Grep11_SignUpdateRequest()
                 update.state = state
                 update.data = message
-                _ = response(.signUpdate, update, as: Grep11_SignUpdateResponse.self)
+                _ = response(Grep11_Crypto.Method.SignUpdate.self, update)
                 var single = Grep11_SignRequest()
                 single.state = state
                 single.data = message
-                _ = response(.sign, single, as: Grep11_SignResponse.self)
+                _ = response(Grep11_Crypto.Method.Sign.self, single)
             }
         }
         if let rsa {
@@ -179,20 +177,20 @@ enum Harness {
             pss.mech.rsapssparameter = parameter
             pss.data = message
             pss.privKey = rsa.privKey
-            _ = response(.signSingle, pss, as: Grep11_SignSingleResponse.self)
+            _ = response(Grep11_Crypto.Method.SignSingle.self, pss)
         }
 
         var wrap = Grep11_WrapKeyRequest()
         wrap.mech = mechanism(0x1085, parameter: iv)
         wrap.key = aes
         wrap.keK = aes
-        let wrapped = response(.wrapKey, wrap, as: Grep11_WrapKeyResponse.self)?.wrapped ?? Data()
+        let wrapped = response(Grep11_Crypto.Method.WrapKey.self, wrap)?.wrapped ?? Data()
         var unwrap = Grep11_UnwrapKeyRequest()
         unwrap.mech = mechanism(0x1085, parameter: iv)
         unwrap.wrapped = wrapped
         unwrap.keK = aes
         unwrap.template = [0x0: int(4), 0x100: int(0x1F), 0x161: int(32), 0x104: bool(true)]
-        _ = response(.unwrapKey, unwrap, as: Grep11_UnwrapKeyResponse.self)
+        _ = response(Grep11_Crypto.Method.UnwrapKey.self, unwrap)
 
         if let ec {
             var derive = Grep11_DeriveKeyRequest()
@@ -200,7 +198,7 @@ enum Harness {
             derive.mech = mechanism(0x1050, parameter: point)
             derive.baseKey = ec.privKey
             derive.template = [0x0: int(4), 0x100: int(0x10), 0x161: int(32), 0x10C: bool(true)]
-            if let secret = response(.deriveKey, derive, as: Grep11_DeriveKeyResponse.self)?.newKey {
+            if let secret = response(Grep11_Crypto.Method.DeriveKey.self, derive)?.newKey {
                 var master = Grep11_DeriveKeyRequest()
                 var parameter = Grep11_BTCDeriveParm()
                 parameter.type = .ckBip0032Masterk
@@ -209,7 +207,7 @@ enum Harness {
                 master.mech.btcderiveParameter = parameter
                 master.baseKey = secret
                 master.template = [0x108: bool(true), 0x10C: bool(true)]
-                _ = response(.deriveKey, master, as: Grep11_DeriveKeyResponse.self)
+                _ = response(Grep11_Crypto.Method.DeriveKey.self, master)
             }
         }
 
@@ -219,14 +217,14 @@ enum Harness {
         dhGen.mech = mechanism(0x20)
         dhGen.pubKeyTemplate = [0x130: bytes(dh.prime), 0x132: bytes(dh.base)]
         dhGen.privKeyTemplate = [0x10C: bool(true)]
-        if let pair = response(.generateKeyPair, dhGen, as: Grep11_GenerateKeyPairResponse.self),
+        if let pair = response(Grep11_Crypto.Method.GenerateKeyPair.self, dhGen),
             let y = try? KeyBlob(Array(pair.pubKeyBytes)).publicKeyInfo().finiteFieldPublicValue()
         {
             var derive = Grep11_DeriveKeyRequest()
             derive.mech = mechanism(0x21, parameter: Data(y))
             derive.baseKey = pair.privKey
             derive.template = [0x0: int(4), 0x100: int(0x1F), 0x161: int(32)]
-            _ = response(.deriveKey, derive, as: Grep11_DeriveKeyResponse.self)
+            _ = response(Grep11_Crypto.Method.DeriveKey.self, derive)
         }
         var dsaGen = Grep11_GenerateKeyPairRequest()
         dsaGen.mech = mechanism(0x10)
@@ -242,38 +240,40 @@ enum Harness {
                 )),
         ]
         dsaGen.privKeyTemplate = [0x108: bool(true)]
-        if let pair = response(.generateKeyPair, dsaGen, as: Grep11_GenerateKeyPairResponse.self) {
+        if let pair = response(Grep11_Crypto.Method.GenerateKeyPair.self, dsaGen) {
             var sign = Grep11_SignSingleRequest()
             sign.mech = mechanism(0x14)
             sign.data = message
             sign.privKey = pair.privKey
-            let signature = response(.signSingle, sign, as: Grep11_SignSingleResponse.self)?.signature ?? Data()
+            let signature = response(Grep11_Crypto.Method.SignSingle.self, sign)?.signature ?? Data()
             var verify = Grep11_VerifySingleRequest()
             verify.mech = mechanism(0x14)
             verify.data = message
             verify.signature = signature
             verify.pubKey = pair.pubKey
-            _ = response(.verifySingle, verify, as: Grep11_VerifySingleResponse.self)
+            _ = response(Grep11_Crypto.Method.VerifySingle.self, verify)
         }
 
-        _ = response(.getMechanismList, Grep11_GetMechanismListRequest(), as: Grep11_GetMechanismListResponse.self)
+        _ = response(Grep11_Crypto.Method.GetMechanismList.self, Grep11_GetMechanismListRequest())
         var info = Grep11_GetMechanismInfoRequest()
         info.mech = 0x1
-        _ = response(.getMechanismInfo, info, as: Grep11_GetMechanismInfoResponse.self)
+        _ = response(Grep11_Crypto.Method.GetMechanismInfo.self, info)
         var attributes = Grep11_GetAttributeValueRequest()
         attributes.object = aes.keyBlobs.first ?? Data()
         attributes.attributes = [0x161: Grep11_AttributeValue(), 0x104: Grep11_AttributeValue()]
-        _ = response(.getAttributeValue, attributes, as: Grep11_GetAttributeValueResponse.self)
+        _ = response(Grep11_Crypto.Method.GetAttributeValue.self, attributes)
         var rewrap = Grep11_RewrapKeyBlobRequest()
         rewrap.wrappedKey = aes
-        _ = response(.rewrapKeyBlob, rewrap, as: Grep11_RewrapKeyBlobResponse.self)
+        _ = response(Grep11_Crypto.Method.RewrapKeyBlob.self, rewrap)
 
         var written = 0
         for (index, (method, request)) in seeds.enumerated() {
-            guard let body: [UInt8] = try? request.serializedBytes() else { continue }
+            guard let body: [UInt8] = try? request.serializedBytes(),
+                let selector = HSMMock.RPC.allCases.firstIndex(of: method)
+            else { continue }
             let path = (directory as NSString).appendingPathComponent(
                 String(format: "seed-%03d-%@", index, "\(method)"))
-            try Data([UInt8(method.rawValue)] + body).write(to: URL(fileURLWithPath: path))
+            try Data([UInt8(truncatingIfNeeded: selector)] + body).write(to: URL(fileURLWithPath: path))
             written += 1
         }
         return written

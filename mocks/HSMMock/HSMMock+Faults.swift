@@ -8,8 +8,8 @@ public import EP11
 ///
 /// ```swift
 /// let mock = try HSMMock()
-/// mock.injectFault(.init(.returnValue(.ibmWKIDMismatch), target: .rpc(.signSingle), times: 1))
-/// mock.injectFault(.init(.delay(.milliseconds(50))))           // every call, until cleared
+/// try mock.injectFault(.init(.returnValue(.ibmWKIDMismatch), target: .rpc(try .named("SignSingle")), times: 1))
+/// try mock.injectFault(.init(.delay(.milliseconds(50))))       // every call, until cleared
 /// mock.allowedMechanisms = [.aesKeyGen, .aesCBCPad]            // a restricted domain
 /// ```
 extension HSMMock {

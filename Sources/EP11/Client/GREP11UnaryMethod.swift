@@ -1,8 +1,9 @@
 import GRPCCore
 import SwiftProtobuf
 
-/// A unary GREP11 method: its descriptor and message types, as the generated code declares them. Both transports
-/// call through it: grpc-swift-2 by descriptor, the C core by ``path``.
+/// A unary GREP11 method: its descriptor and message types, as the generated code declares them. Both client
+/// transports call through it (grpc-swift-2 by descriptor, the C core by path), and the HSM mock pairs each with
+/// its handler.
 package protocol GREP11UnaryMethod: SendableMetatype {
     associatedtype Input: SwiftProtobuf.Message & Sendable
     associatedtype Output: SwiftProtobuf.Message & Sendable
@@ -55,8 +56,9 @@ extension Grep11_Crypto.Method.Login: GREP11UnaryMethod {}
 extension Grep11_Crypto.Method.Logout: GREP11UnaryMethod {}
 extension Grep11_Crypto.Method.RewrapKeyBlob: GREP11UnaryMethod {}
 
-/// Every unary GREP11 method, for transports that register them up front.
-let grep11Methods: [any GREP11UnaryMethod.Type] = [
+/// Every unary GREP11 method, in the order of `protos/server.proto`: the one typed list of the RPCs, for the
+/// client's transports that register them up front, the mock and the fuzzer.
+package let grep11Methods: [any GREP11UnaryMethod.Type] = [
     Grep11_Crypto.Method.GenerateRandom.self,
     Grep11_Crypto.Method.DigestInit.self,
     Grep11_Crypto.Method.Digest.self,

@@ -23,7 +23,8 @@ extension Demo {
                 }
                 print("client on \(transport), mock on the C core: GenerateRandom returned \(random.count) bytes")
             }
-            try mock.injectFault(HSMMock.Fault(.returnValue(.deviceError), target: .rpc(.generateRandom), times: 1))
+            let generateRandom = HSMMock.RPC(Grep11_Crypto.Method.GenerateRandom.self)
+            try mock.injectFault(HSMMock.Fault(.returnValue(.deviceError), target: .rpc(generateRandom), times: 1))
             do {
                 _ = try await withEP11Client(configuration(.cgrpc)) { try await $0.generateRandom(count: 16) }
                 print("injected CKR_DEVICE_ERROR was not reported")
@@ -32,7 +33,7 @@ extension Demo {
             }
             let random = try await withEP11Client(configuration(.cgrpc)) { try await $0.generateRandom(count: 16) }
             print(
-                "the next call succeeds: \(random.count) bytes; the mock counted \(mock.callCount(.generateRandom)) calls"
+                "the next call succeeds: \(random.count) bytes; the mock counted \(mock.callCount(generateRandom)) calls"
             )
         }
     }

@@ -43,7 +43,7 @@ struct BlockingWorkTests {
         sampling.done.store(true, ordering: .relaxed)
         await sampler.value
         #expect(generated == 64)
-        #expect(mock.callCount(.generateKeyPair) == 64)
+        #expect(mock.callCount(.init(Grep11_Crypto.Method.GenerateKeyPair.self)) == 64)
         // A thread per call would add about 64; the pool adds at most one per core (other suites running in
         // parallel in this process may add a few threads of their own).
         let added = sampling.peak.withLock { $0 } - baseline

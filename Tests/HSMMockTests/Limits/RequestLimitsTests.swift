@@ -40,7 +40,7 @@ struct RequestLimitsTests {
             let request = Self.generateKeyRequest(attributes: count)
             let clock = ContinuousClock()
             let start = clock.now
-            let outcome = await mock.dispatch(.generateKey, request: request)
+            let outcome = await mock.dispatch(.init(Grep11_Crypto.Method.GenerateKey.self), request: request)
             let elapsed = clock.now - start
             #expect(outcome == .hsmFailure(returnValue: ReturnValue.argumentsBad.rawValue), "\(count): \(outcome)")
             #expect(elapsed < .seconds(1), "\(count) attributes took \(elapsed)")

@@ -12,7 +12,7 @@ struct DispatchTests {
         let mock = try HSMMock()
         // GenerateRandomRequest { Len = 1: uint64 }
         let request: [UInt8] = [0x08] + Self.varint(UInt64(length))
-        let outcome = await mock.dispatch(.generateRandom, request: request)
+        let outcome = await mock.dispatch(.init(Grep11_Crypto.Method.GenerateRandom.self), request: request)
         guard case .response(let bytes) = outcome else {
             Issue.record("GenerateRandom: \(outcome)")
             return
@@ -48,7 +48,7 @@ struct DispatchTests {
         // SignSingleRequest { Mech = 2 { Mechanism = 1: CKM_ECDSA }, Data = 3: "x", PrivKey = 5 { KeyBlobs = 5: [7 bytes] } }
         let request: [UInt8] =
             [0x12, 0x03, 0x08, 0xC1, 0x20, 0x1A, 0x01, 0x78, 0x2A, 0x09, 0x2A, 0x07] + Array("garbage".utf8)
-        let outcome = await mock.dispatch(.signSingle, request: request)
+        let outcome = await mock.dispatch(.init(Grep11_Crypto.Method.SignSingle.self), request: request)
         guard case .hsmFailure(let code) = outcome else {
             Issue.record("SignSingle with a foreign blob: \(outcome)")
             return

@@ -20,7 +20,8 @@ struct FaultInjectionTests {
     @Test("a forced CKR without Retry reaches the client once and is not retried")
     func forcedWithoutRetry() async throws {
         let mock = try HSMMock()
-        try mock.injectFault(.init(.returnValue(.deviceError), target: .rpc(.generateRandom)))
+        try mock.injectFault(
+            .init(.returnValue(.deviceError), target: .rpc(.init(Grep11_Crypto.Method.GenerateRandom.self))))
         try await mock.withClient(configuration: Self.configuration(attempts: 3)) { (client) async throws in
             let failure = await #expect(throws: EP11Error.self) { try await client.generateRandom(count: 8) }
             #expect(failure?.returnValue == .deviceError)
@@ -28,30 +29,34 @@ struct FaultInjectionTests {
             // Other RPCs are untouched.
             #expect(try await client.digest([1, 2, 3], mechanism: .sha256).count == 32)
         }
-        #expect(mock.callCount(.generateRandom) == 1)
-        #expect(mock.callCount(.digestSingle) == 1)
+        #expect(mock.callCount(.init(Grep11_Crypto.Method.GenerateRandom.self)) == 1)
+        #expect(mock.callCount(.init(Grep11_Crypto.Method.DigestSingle.self)) == 1)
     }
 
     @Test("a forced CKR with Retry is retried by the client: two failures, then success on the third call")
     func forcedWithRetry() async throws {
         let mock = try HSMMock()
         try mock.injectFault(
-            .init(.returnValue(.ibmWKIDMismatch, retry: true), target: .rpc(.generateRandom), times: 2))
+            .init(
+                .returnValue(.ibmWKIDMismatch, retry: true),
+                target: .rpc(.init(Grep11_Crypto.Method.GenerateRandom.self)), times: 2))
         try await mock.withClient(configuration: Self.configuration(attempts: 3)) { (client) async throws in
             #expect(try await client.generateRandom(count: 8).count == 8)
         }
-        #expect(mock.callCount(.generateRandom) == 3)
+        #expect(mock.callCount(.init(Grep11_Crypto.Method.GenerateRandom.self)) == 3)
         #expect(mock.faults.isEmpty)
 
         // A fault that never stops: the client gives up after its attempts and says the error is retryable.
         mock.resetCallCounts()
-        try mock.injectFault(.init(.returnValue(.deviceError, retry: true), target: .rpc(.generateRandom)))
+        try mock.injectFault(
+            .init(
+                .returnValue(.deviceError, retry: true), target: .rpc(.init(Grep11_Crypto.Method.GenerateRandom.self))))
         try await mock.withClient(configuration: Self.configuration(attempts: 4)) { (client) async throws in
             let failure = await #expect(throws: EP11Error.self) { try await client.generateRandom(count: 8) }
             #expect(failure?.returnValue == .deviceError)
             #expect(failure?.isRetryable == true)
         }
-        #expect(mock.callCount(.generateRandom) == 4)
+        #expect(mock.callCount(.init(Grep11_Crypto.Method.GenerateRandom.self)) == 4)
     }
 
     @Test("a fault per mechanism hits only requests naming that mechanism")
@@ -107,7 +112,7 @@ struct FaultInjectionTests {
     @Test("an injected delay trips a short client deadline; the server stops waiting when the call is cancelled")
     func latencyTripsDeadline() async throws {
         let mock = try HSMMock()
-        try mock.injectFault(.init(.delay(.seconds(20)), target: .rpc(.generateRandom)))
+        try mock.injectFault(.init(.delay(.seconds(20)), target: .rpc(.init(Grep11_Crypto.Method.GenerateRandom.self))))
         let clock = ContinuousClock()
         let started = clock.now
         try await mock.withClient(configuration: Self.configuration(attempts: 1, deadline: .milliseconds(300))) {
@@ -122,13 +127,14 @@ struct FaultInjectionTests {
     @Test("a dropped call is a retryable transport failure; the client's retry gets through")
     func dropped() async throws {
         let mock = try HSMMock()
-        try mock.injectFault(.init(.dropConnection, target: .rpc(.generateRandom), times: 1))
+        try mock.injectFault(
+            .init(.dropConnection, target: .rpc(.init(Grep11_Crypto.Method.GenerateRandom.self)), times: 1))
         try await mock.withClient(configuration: Self.configuration(attempts: 2)) { (client) async throws in
             #expect(try await client.generateRandom(count: 4).count == 4)
         }
-        #expect(mock.callCount(.generateRandom) == 2)
+        #expect(mock.callCount(.init(Grep11_Crypto.Method.GenerateRandom.self)) == 2)
 
-        try mock.injectFault(.init(.dropConnection, target: .rpc(.generateRandom)))
+        try mock.injectFault(.init(.dropConnection, target: .rpc(.init(Grep11_Crypto.Method.GenerateRandom.self))))
         try await mock.withClient(configuration: Self.configuration(attempts: 1)) { (client) async throws in
             let failure = await #expect(throws: EP11Error.transportFailure) {
                 try await client.generateRandom(count: 4)
@@ -141,42 +147,56 @@ struct FaultInjectionTests {
     func dispatchOutcomes() async throws {
         let mock = try HSMMock()
         let generateRandom: [UInt8] = [0x08, 0x04]  // GenerateRandomRequest { Len: 4 }
-        try mock.injectFault(.init(.returnValue(.deviceError), target: .rpc(.generateRandom), times: 1))
-        try mock.injectFault(.init(.dropConnection, target: .rpc(.generateRandom), times: 1))
+        try mock.injectFault(
+            .init(.returnValue(.deviceError), target: .rpc(.init(Grep11_Crypto.Method.GenerateRandom.self)), times: 1))
+        try mock.injectFault(
+            .init(.dropConnection, target: .rpc(.init(Grep11_Crypto.Method.GenerateRandom.self)), times: 1))
         #expect(
-            await mock.dispatch(.generateRandom, request: generateRandom)
+            await mock.dispatch(.init(Grep11_Crypto.Method.GenerateRandom.self), request: generateRandom)
                 == .hsmFailure(returnValue: ReturnValue.deviceError.rawValue))
-        #expect(await mock.dispatch(.generateRandom, request: generateRandom) == .connectionDropped)
-        guard case .response = await mock.dispatch(.generateRandom, request: generateRandom) else {
+        #expect(
+            await mock.dispatch(.init(Grep11_Crypto.Method.GenerateRandom.self), request: generateRandom)
+                == .connectionDropped)
+        guard
+            case .response = await mock.dispatch(
+                .init(Grep11_Crypto.Method.GenerateRandom.self), request: generateRandom)
+        else {
             Issue.record("the faults were used up; the third call must succeed")
             return
         }
-        #expect(mock.callCount(.generateRandom) == 3)
+        #expect(mock.callCount(.init(Grep11_Crypto.Method.GenerateRandom.self)) == 3)
 
         mock.allowedMechanisms = [.sha512]
         // DigestSingleRequest { Mech: { Mechanism: CKM_SHA256 (0x250) }, Data: "x" }
         let digest: [UInt8] = [0x0A, 0x03, 0x08, 0xD0, 0x04, 0x12, 0x01, 0x78]
         #expect(
-            await mock.dispatch(.digestSingle, request: digest)
+            await mock.dispatch(.init(Grep11_Crypto.Method.DigestSingle.self), request: digest)
                 == .hsmFailure(returnValue: ReturnValue.mechanismInvalid.rawValue))
     }
 
     @Test("a fault with a probability applies to some calls, not all")
     func probability() async throws {
         let mock = try HSMMock()
-        try mock.injectFault(.init(.returnValue(.deviceError), target: .rpc(.generateRandom), probability: 0.5))
+        try mock.injectFault(
+            .init(
+                .returnValue(.deviceError), target: .rpc(.init(Grep11_Crypto.Method.GenerateRandom.self)),
+                probability: 0.5))
         var failures = 0
         for _ in 0..<200 {
-            if case .hsmFailure = await mock.dispatch(.generateRandom, request: [0x08, 0x01]) { failures += 1 }
+            if case .hsmFailure = await mock.dispatch(
+                .init(Grep11_Crypto.Method.GenerateRandom.self), request: [0x08, 0x01])
+            {
+                failures += 1
+            }
         }
         // Binomial(200, 0.5): outside 40...160 with probability far below 1e-15.
         #expect((40...160).contains(failures))
         try mock.injectFault(.init(.dropConnection, probability: 0))
-        #expect(await mock.dispatch(.digestInit, request: []) != .connectionDropped)
+        #expect(await mock.dispatch(.init(Grep11_Crypto.Method.DigestInit.self), request: []) != .connectionDropped)
     }
 
     @Test("every RPC has its proto name, and names read back case-insensitively")
-    func rpcNames() {
+    func rpcNames() throws {
         let names = HSMMock.RPC.allCases.map(\.name)
         #expect(Set(names) == Set(Grep11_Crypto.Method.descriptors.map(\.method)))
         #expect(names.count == Grep11_Crypto.Method.descriptors.count)
@@ -185,9 +205,13 @@ struct FaultInjectionTests {
             #expect(HSMMock.RPC(name: method.name.uppercased()) == method)
             #expect("\(method)" == method.name)
         }
-        #expect(HSMMock.RPC.generateKeyPair.name == "GenerateKeyPair")
+        #expect(HSMMock.RPC(Grep11_Crypto.Method.GenerateKeyPair.self).name == "GenerateKeyPair")
         #expect(HSMMock.RPC(name: "Foo") == nil)
         #expect(HSMMock.RPC(name: "") == nil)
+        #expect(try HSMMock.RPC.named("signsingle").name == "SignSingle")
+        #expect(throws: EP11Error.invalidArgument) { try HSMMock.RPC.named("Foo") }
+        // The client's typed list and the mock's are the generated one, in the same order.
+        #expect(grep11Methods.map { $0.descriptor.method } == names)
     }
 
     @Test("bad faults are refused with a clear error")
@@ -202,7 +226,10 @@ struct FaultInjectionTests {
     @Test("over HTTP/2, the forced CKR carries its Retry flag and a per-mechanism fault works the same")
     func overHTTP2() async throws {
         let mock = try HSMMock()
-        try mock.injectFault(.init(.returnValue(.deviceError, retry: true), target: .rpc(.generateRandom), times: 1))
+        try mock.injectFault(
+            .init(
+                .returnValue(.deviceError, retry: true), target: .rpc(.init(Grep11_Crypto.Method.GenerateRandom.self)),
+                times: 1))
         try mock.injectFault(.init(.returnValue(.ibmWKIDMismatch), target: .mechanism(.sha384)))
         try await mock.withServer { port in
             var configuration = EP11Client.Configuration(
@@ -219,6 +246,6 @@ struct FaultInjectionTests {
                 }
             }
         }
-        #expect(mock.callCount(.generateRandom) == 2)
+        #expect(mock.callCount(.init(Grep11_Crypto.Method.GenerateRandom.self)) == 2)
     }
 }

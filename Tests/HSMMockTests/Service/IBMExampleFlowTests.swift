@@ -117,7 +117,9 @@ struct IBMExampleFlowTests {
         var request = Grep11_GenerateKeyRequest()
         request.mech = Mechanism.dsaParameterGen.wire
         request.template = AttributeTemplate([.primeBits(2048)]).wire
-        guard case .response(let bytes) = await mock.dispatch(.generateKey, request: try request.serializedBytes())
+        guard
+            case .response(let bytes) = await mock.dispatch(
+                .init(Grep11_Crypto.Method.GenerateKey.self), request: try request.serializedBytes())
         else {
             Issue.record("CKM_DSA_PARAMETER_GEN failed")
             return
@@ -131,7 +133,8 @@ struct IBMExampleFlowTests {
             pairRequest.mech = Mechanism.dsaKeyPairGen.wire
             pairRequest.pubKeyTemplate = AttributeTemplate([.verify(true), .structParameters(Array(blob))]).wire
             pairRequest.privKeyTemplate = AttributeTemplate([.sign(true)]).wire
-            let outcome = await mock.dispatch(.generateKeyPair, request: try pairRequest.serializedBytes())
+            let outcome = await mock.dispatch(
+                .init(Grep11_Crypto.Method.GenerateKeyPair.self), request: try pairRequest.serializedBytes())
             guard case .response(let pairBytes) = outcome else {
                 Issue.record("GenerateKeyPair with CKA_IBM_STRUCT_PARAMS: \(outcome)")
                 continue

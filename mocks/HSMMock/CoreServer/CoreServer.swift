@@ -206,10 +206,10 @@ final class CoreGRPCServer: @unchecked Sendable {
         let queues = (0..<threadCount).compactMap { _ in grpc_completion_queue_create_for_next(nil) }
         for queue in queues { grpc_server_register_completion_queue(server, queue, nil) }
         var methods: [UnsafeMutableRawPointer] = []
-        for method in GREP11Method.allCases {
+        for handler in CoreDispatch.handlers {
             guard
                 let handle = grpc_server_register_method(
-                    server, CoreDispatch.path(method), nil, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0)
+                    server, CoreDispatch.path(handler), nil, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0)
             else { break }
             methods.append(handle)
         }
@@ -228,7 +228,7 @@ final class CoreGRPCServer: @unchecked Sendable {
         }
         let port = credentials.map { grpc_server_add_http2_port(server, bindAddress, $0) } ?? 0
         if let credentials { grpc_server_credentials_release(credentials) }
-        guard port > 0, queues.count == threadCount, methods.count == GREP11Method.allCases.count else {
+        guard port > 0, queues.count == threadCount, methods.count == CoreDispatch.handlers.count else {
             // No listener was added: the server may be destroyed unstarted; each queue is drained first.
             grpc_server_destroy(server)
             for queue in queues {
@@ -247,8 +247,8 @@ final class CoreGRPCServer: @unchecked Sendable {
         self.methods = methods
         state.withLock { $0.threadsRunning = queues.count }
         for index in queues.indices {
-            for method in GREP11Method.allCases {
-                for _ in 0..<Self.postedPerMethod { post(method.rawValue, queue: index) }
+            for method in CoreDispatch.handlers.indices {
+                for _ in 0..<Self.postedPerMethod { post(method, queue: index) }
             }
             postGeneric(queue: index)
         }
@@ -368,7 +368,8 @@ final class CoreGRPCServer: @unchecked Sendable {
     }
 
     private func handle(_ call: CallHandle) {
-        guard let method = GREP11Method(rawValue: Int(call.pointer.pointee.method)) else {
+        let index = Int(call.pointer.pointee.method)
+        guard CoreDispatch.handlers.indices.contains(index) else {
             respond(call, .failure(.internalError, "unknown method"))
             return
         }
@@ -384,14 +385,15 @@ final class CoreGRPCServer: @unchecked Sendable {
             verifier == nil ? nil : metadataValue(call, "authorization")
         let dispatch = self.dispatch
         let verifier = self.verifier
+        let handler = CoreDispatch.handlers[index]
         Task.immediate { [self] in
             if let verifier {
-                if let refusal = await authorize(authorization, verifier: verifier, method: method) {
+                if let refusal = await authorize(authorization, verifier: verifier, method: handler.descriptor.method) {
                     respond(call, refusal)
                     return
                 }
             }
-            respond(call, await dispatch.answer(method, request: bytes))
+            respond(call, await dispatch.answer(handler, request: bytes))
         }
     }
 
@@ -403,9 +405,8 @@ final class CoreGRPCServer: @unchecked Sendable {
 
     /// The bearer-token check of ``BearerTokenInterceptor``, with the same refusals.
     private func authorize(
-        _ header: String?, verifier: any BearerTokenVerifier, method: GREP11Method
+        _ header: String?, verifier: any BearerTokenVerifier, method name: String
     ) async -> CoreAnswer? {
-        let name = CoreDispatch.descriptor(method).method
         func refuse(_ message: String) -> CoreAnswer {
             logger.debug(
                 "GREP11 call unauthenticated",

@@ -8,37 +8,36 @@ import SwiftProtobuf
 
 /// The `grep11.Crypto` gRPC service over ``HSMCore``. Failures leave as a real HSM sends them: gRPC status
 /// `Unknown`, the CKR name as the message, and exactly one `Grep11Error` detail.
-struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
+struct CryptoService: Sendable {
     let core: HSMCore
     let logger: Logger
 
     /// Runs one call: counts it and applies the injected faults and the mechanism allow-list
     /// (``HSMCore/gate(_:mechanisms:)``), then `body`; a failure leaves as a real HSM sends it.
     private func run<T>(
-        _ method: GREP11Method,
         _ context: ServerContext,
         mechanisms: [Grep11_Mechanism] = [],
         _ body: () throws(HSMFailure) -> T
     ) async throws -> T {
-        try await run(method, context, mechanismTypes: mechanisms.map(\.mechanism), body)
+        try await run(context, mechanismTypes: mechanisms.map(\.mechanism), body)
     }
 
+    /// As above, for the call of `context.descriptor`.
     private func run<T>(
-        _ method: GREP11Method,
         _ context: ServerContext,
         mechanismTypes: [UInt64],
         _ body: () throws(HSMFailure) -> T
     ) async throws -> T {
-        try await admit(method, context, mechanismTypes: mechanismTypes)
+        try await admit(context, mechanismTypes: mechanismTypes)
         do {
             return try body()
         } catch {
-            throw refused(method, error)
+            throw refused(HSMMock.RPC(context.descriptor), error)
         }
     }
 
     /// The failure as the HSM sends it, logged.
-    private func refused(_ method: GREP11Method, _ failure: HSMFailure) -> GoogleRPCStatus {
+    private func refused(_ method: HSMMock.RPC, _ failure: HSMFailure) -> GoogleRPCStatus {
         logger.debug(
             "GREP11 call refused",
             metadata: ["hpcs.ep11.method": "\(method.name)", "hpcs.ep11.return_value": "\(failure.returnValue)"]
@@ -47,7 +46,8 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     /// Counts the call and applies the injected faults and the allow-list; returns when the call may go on.
-    private func admit(_ method: GREP11Method, _ context: ServerContext, mechanismTypes: [UInt64]) async throws {
+    private func admit(_ context: ServerContext, mechanismTypes: [UInt64]) async throws {
+        let method = HSMMock.RPC(context.descriptor)
         switch core.gate(method, mechanisms: mechanismTypes) {
         case .proceed(let delay):
             try await Self.wait(delay, context: context)
@@ -97,12 +97,12 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func generateRandom(request: Grep11_GenerateRandomRequest, context: ServerContext) async throws
         -> Grep11_GenerateRandomResponse
     {
-        try await run(.generateRandom, context) { () throws(HSMFailure) in try core.generateRandom(request) }
+        try await run(context) { () throws(HSMFailure) in try core.generateRandom(request) }
     }
 
     func digestInit(request: Grep11_DigestInitRequest, context: ServerContext) async throws -> Grep11_DigestInitResponse
     {
-        try await run(.digestInit, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             var response = Grep11_DigestInitResponse()
             response.state = try core.digestInit(mechanism: request.mech)
             return response
@@ -110,7 +110,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func digest(request: Grep11_DigestRequest, context: ServerContext) async throws -> Grep11_DigestResponse {
-        try await run(.digest, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             var response = Grep11_DigestResponse()
             response.digest = try core.digestFinal(state: request.state, extra: request.data)
             return response
@@ -120,7 +120,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func digestUpdate(request: Grep11_DigestUpdateRequest, context: ServerContext) async throws
         -> Grep11_DigestUpdateResponse
     {
-        try await run(.digestUpdate, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             var response = Grep11_DigestUpdateResponse()
             response.state = try core.digestUpdate(state: request.state, data: request.data)
             return response
@@ -128,7 +128,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func digestKey(request: Grep11_DigestKeyRequest, context: ServerContext) async throws -> Grep11_DigestKeyResponse {
-        try await run(.digestKey, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             var response = Grep11_DigestKeyResponse()
             response.state = try core.digestKey(state: request.state, key: request.key, hasKey: request.hasKey)
             return response
@@ -138,7 +138,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func digestFinal(request: Grep11_DigestFinalRequest, context: ServerContext) async throws
         -> Grep11_DigestFinalResponse
     {
-        try await run(.digestFinal, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             var response = Grep11_DigestFinalResponse()
             response.digest = try core.digestFinal(state: request.state, extra: nil)
             return response
@@ -148,7 +148,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func digestSingle(request: Grep11_DigestSingleRequest, context: ServerContext) async throws
         -> Grep11_DigestSingleResponse
     {
-        try await run(.digestSingle, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             var response = Grep11_DigestSingleResponse()
             response.digest = try core.digestSingle(mechanism: request.mech, data: request.data)
             return response
@@ -158,7 +158,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func encryptInit(request: Grep11_EncryptInitRequest, context: ServerContext) async throws
         -> Grep11_EncryptInitResponse
     {
-        try await run(.encryptInit, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             var response = Grep11_EncryptInitResponse()
             response.state = try core.cipherInit(
                 mechanism: request.mech, key: request.key, hasKey: request.hasKey, encrypt: true)
@@ -169,7 +169,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func decryptInit(request: Grep11_DecryptInitRequest, context: ServerContext) async throws
         -> Grep11_DecryptInitResponse
     {
-        try await run(.decryptInit, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             var response = Grep11_DecryptInitResponse()
             response.state = try core.cipherInit(
                 mechanism: request.mech, key: request.key, hasKey: request.hasKey, encrypt: false)
@@ -180,7 +180,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func encryptUpdate(request: Grep11_EncryptUpdateRequest, context: ServerContext) async throws
         -> Grep11_EncryptUpdateResponse
     {
-        try await run(.encryptUpdate, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             let (state, output) = try core.cipherUpdate(request.state, input: request.plain, encrypt: true)
             var response = Grep11_EncryptUpdateResponse()
             response.state = state
@@ -192,7 +192,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func decryptUpdate(request: Grep11_DecryptUpdateRequest, context: ServerContext) async throws
         -> Grep11_DecryptUpdateResponse
     {
-        try await run(.decryptUpdate, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             let (state, output) = try core.cipherUpdate(request.state, input: request.ciphered, encrypt: false)
             var response = Grep11_DecryptUpdateResponse()
             response.state = state
@@ -202,7 +202,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func encrypt(request: Grep11_EncryptRequest, context: ServerContext) async throws -> Grep11_EncryptResponse {
-        try await run(.encrypt, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             var response = Grep11_EncryptResponse()
             response.ciphered = try core.cipherWithState(request.state, input: request.plain, encrypt: true)
             return response
@@ -210,7 +210,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func decrypt(request: Grep11_DecryptRequest, context: ServerContext) async throws -> Grep11_DecryptResponse {
-        try await run(.decrypt, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             var response = Grep11_DecryptResponse()
             response.plain = try core.cipherWithState(request.state, input: request.ciphered, encrypt: false)
             return response
@@ -220,7 +220,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func encryptFinal(request: Grep11_EncryptFinalRequest, context: ServerContext) async throws
         -> Grep11_EncryptFinalResponse
     {
-        try await run(.encryptFinal, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             var response = Grep11_EncryptFinalResponse()
             response.ciphered = try core.cipherFinal(request.state, encrypt: true)
             return response
@@ -230,7 +230,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func decryptFinal(request: Grep11_DecryptFinalRequest, context: ServerContext) async throws
         -> Grep11_DecryptFinalResponse
     {
-        try await run(.decryptFinal, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             var response = Grep11_DecryptFinalResponse()
             response.plain = try core.cipherFinal(request.state, encrypt: false)
             return response
@@ -240,7 +240,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func encryptSingle(request: Grep11_EncryptSingleRequest, context: ServerContext) async throws
         -> Grep11_EncryptSingleResponse
     {
-        try await run(.encryptSingle, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             let key = try core.openKey(request.key, hasKey: request.hasKey, role: "encryption")
             var response = Grep11_EncryptSingleResponse()
             response.ciphered = Data(
@@ -252,7 +252,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func decryptSingle(request: Grep11_DecryptSingleRequest, context: ServerContext) async throws
         -> Grep11_DecryptSingleResponse
     {
-        try await run(.decryptSingle, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             let key = try core.openKey(request.key, hasKey: request.hasKey, role: "decryption")
             var response = Grep11_DecryptSingleResponse()
             response.plain = Data(
@@ -262,7 +262,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func signInit(request: Grep11_SignInitRequest, context: ServerContext) async throws -> Grep11_SignInitResponse {
-        try await run(.signInit, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             var response = Grep11_SignInitResponse()
             response.state = try core.signInit(
                 mechanism: request.mech, key: request.privKey, hasKey: request.hasPrivKey, signing: true)
@@ -272,7 +272,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
 
     func verifyInit(request: Grep11_VerifyInitRequest, context: ServerContext) async throws -> Grep11_VerifyInitResponse
     {
-        try await run(.verifyInit, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             var response = Grep11_VerifyInitResponse()
             response.state = try core.signInit(
                 mechanism: request.mech, key: request.pubKey, hasKey: request.hasPubKey, signing: false)
@@ -282,7 +282,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
 
     func signUpdate(request: Grep11_SignUpdateRequest, context: ServerContext) async throws -> Grep11_SignUpdateResponse
     {
-        try await run(.signUpdate, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             var response = Grep11_SignUpdateResponse()
             response.state = try core.signUpdate(request.state, input: request.data, signing: true)
             return response
@@ -292,7 +292,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func verifyUpdate(request: Grep11_VerifyUpdateRequest, context: ServerContext) async throws
         -> Grep11_VerifyUpdateResponse
     {
-        try await run(.verifyUpdate, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             var response = Grep11_VerifyUpdateResponse()
             response.state = try core.signUpdate(request.state, input: request.data, signing: false)
             return response
@@ -300,7 +300,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func signFinal(request: Grep11_SignFinalRequest, context: ServerContext) async throws -> Grep11_SignFinalResponse {
-        try await run(.signFinal, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             var response = Grep11_SignFinalResponse()
             response.signature = try core.signWithState(request.state, input: nil)
             return response
@@ -310,14 +310,14 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func verifyFinal(request: Grep11_VerifyFinalRequest, context: ServerContext) async throws
         -> Grep11_VerifyFinalResponse
     {
-        try await run(.verifyFinal, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             try core.verifyWithState(request.state, input: nil, signature: request.signature)
             return Grep11_VerifyFinalResponse()
         }
     }
 
     func sign(request: Grep11_SignRequest, context: ServerContext) async throws -> Grep11_SignResponse {
-        try await run(.sign, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             var response = Grep11_SignResponse()
             response.signature = try core.signWithState(request.state, input: request.data)
             return response
@@ -325,7 +325,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     }
 
     func verify(request: Grep11_VerifyRequest, context: ServerContext) async throws -> Grep11_VerifyResponse {
-        try await run(.verify, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             try core.verifyWithState(request.state, input: request.data, signature: request.signature)
             return Grep11_VerifyResponse()
         }
@@ -333,7 +333,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
 
     func signSingle(request: Grep11_SignSingleRequest, context: ServerContext) async throws -> Grep11_SignSingleResponse
     {
-        try await run(.signSingle, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             let key = try core.openKey(request.privKey, hasKey: request.hasPrivKey, role: "signing")
             let scheme = try HSMCore.signatureScheme(request.mech)
             var response = Grep11_SignSingleResponse()
@@ -345,7 +345,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func verifySingle(request: Grep11_VerifySingleRequest, context: ServerContext) async throws
         -> Grep11_VerifySingleResponse
     {
-        try await run(.verifySingle, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             let key = try core.openKey(request.pubKey, hasKey: request.hasPubKey, role: "verification")
             let scheme = try HSMCore.signatureScheme(request.mech)
             try core.verifyData(Array(request.data), signature: Array(request.signature), key: key, scheme: scheme)
@@ -356,7 +356,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func reencryptSingle(request: Grep11_ReencryptSingleRequest, context: ServerContext) async throws
         -> Grep11_ReencryptSingleResponse
     {
-        try await run(.reencryptSingle, context, mechanisms: [request.decMech, request.encMech]) {
+        try await run(context, mechanisms: [request.decMech, request.encMech]) {
             () throws(HSMFailure) in
             var response = Grep11_ReencryptSingleResponse()
             response.reciphered = try core.reencrypt(request)
@@ -367,7 +367,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func generateKey(request: Grep11_GenerateKeyRequest, context: ServerContext) async throws
         -> Grep11_GenerateKeyResponse
     {
-        try await run(.generateKey, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             try core.generateKey(request)
         }
     }
@@ -375,7 +375,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func generateKeyPair(request: Grep11_GenerateKeyPairRequest, context: ServerContext) async throws
         -> Grep11_GenerateKeyPairResponse
     {
-        try await admit(.generateKeyPair, context, mechanismTypes: [request.mech.mechanism])
+        try await admit(context, mechanismTypes: [request.mech.mechanism])
         // RSA and DSA/DH key generation take from milliseconds to seconds: run it on the bounded blocking pool,
         // not on the cooperative pool, which the transports and every other call of the process need.
         let core = self.core
@@ -384,7 +384,7 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
         }
         switch result {
         case .success(let response): return response
-        case .failure(let failure): throw refused(.generateKeyPair, failure)
+        case .failure(let failure): throw refused(HSMMock.RPC(context.descriptor), failure)
         }
     }
 
@@ -393,19 +393,19 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     static var blockingPool: NIOThreadPool { NIOThreadPool.singleton }
 
     func wrapKey(request: Grep11_WrapKeyRequest, context: ServerContext) async throws -> Grep11_WrapKeyResponse {
-        try await run(.wrapKey, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             try core.wrapKey(request)
         }
     }
 
     func unwrapKey(request: Grep11_UnwrapKeyRequest, context: ServerContext) async throws -> Grep11_UnwrapKeyResponse {
-        try await run(.unwrapKey, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             try core.unwrapKey(request)
         }
     }
 
     func deriveKey(request: Grep11_DeriveKeyRequest, context: ServerContext) async throws -> Grep11_DeriveKeyResponse {
-        try await run(.deriveKey, context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
             try core.deriveKey(request)
         }
     }
@@ -413,13 +413,13 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func getMechanismList(request: Grep11_GetMechanismListRequest, context: ServerContext) async throws
         -> Grep11_GetMechanismListResponse
     {
-        try await run(.getMechanismList, context) { () throws(HSMFailure) in core.mechanismList() }
+        try await run(context) { () throws(HSMFailure) in core.mechanismList() }
     }
 
     func getMechanismInfo(request: Grep11_GetMechanismInfoRequest, context: ServerContext) async throws
         -> Grep11_GetMechanismInfoResponse
     {
-        try await run(.getMechanismInfo, context, mechanismTypes: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanismTypes: [request.mech]) { () throws(HSMFailure) in
             try core.mechanismInfo(request)
         }
     }
@@ -427,23 +427,23 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func getAttributeValue(request: Grep11_GetAttributeValueRequest, context: ServerContext) async throws
         -> Grep11_GetAttributeValueResponse
     {
-        try await run(.getAttributeValue, context) { () throws(HSMFailure) in try core.getAttributeValue(request) }
+        try await run(context) { () throws(HSMFailure) in try core.getAttributeValue(request) }
     }
 
     func setAttributeValue(request: Grep11_SetAttributeValueRequest, context: ServerContext) async throws
         -> Grep11_SetAttributeValueResponse
     {
-        try await run(.setAttributeValue, context) { () throws(HSMFailure) in try core.setAttributeValue(request) }
+        try await run(context) { () throws(HSMFailure) in try core.setAttributeValue(request) }
     }
 
     func login(request: Grep11_LoginRequest, context: ServerContext) async throws -> Grep11_LoginResponse {
-        try await run(.login, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             throw HSMFailure(.functionNotSupported, "the mock has no login sessions")
         }
     }
 
     func logout(request: Grep11_LogoutRequest, context: ServerContext) async throws -> Grep11_LogoutResponse {
-        try await run(.logout, context) { () throws(HSMFailure) in
+        try await run(context) { () throws(HSMFailure) in
             throw HSMFailure(.functionNotSupported, "the mock has no login sessions")
         }
     }
@@ -451,6 +451,6 @@ struct CryptoService: Grep11_Crypto.SimpleServiceProtocol {
     func rewrapKeyBlob(request: Grep11_RewrapKeyBlobRequest, context: ServerContext) async throws
         -> Grep11_RewrapKeyBlobResponse
     {
-        try await run(.rewrapKeyBlob, context) { () throws(HSMFailure) in try core.rewrapKeyBlob(request) }
+        try await run(context) { () throws(HSMFailure) in try core.rewrapKeyBlob(request) }
     }
 }
