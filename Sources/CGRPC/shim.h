@@ -314,4 +314,84 @@ static inline void cgrpc_srv_discard_log(gpr_log_func_args *args) { (void)args; 
 /// matters as sentences. Process-wide.
 static inline void cgrpc_srv_silence_core_log(void) { gpr_set_log_function(cgrpc_srv_discard_log); }
 
+// MARK: TLS server-name check (EP11Client's ServerNameCheck.hostOrHostAndPort on the C core). Owned by the client's
+// TLS code (Sources/EP11/CoreTransport/CoreCredentials.swift). The core verifies the chain against the roots first;
+// then it asks this external verifier, on a core thread, which hands the peer's leaf certificate (PEM, at most
+// HPCS_TLS_MAXIMUM_PEER_CERTIFICATE bytes) to `check` synchronously. `check` returns nonzero to accept; on refusal it
+// may set `*details` to a gpr_malloc'ed reason.
+#include <string.h>
+#include <grpc/support/string_util.h>
+
+#define HPCS_TLS_MAXIMUM_PEER_CERTIFICATE (64 * 1024)
+
+typedef int (*hpcs_tls_name_check_fn)(void *context, const char *leaf_pem, size_t length, char **details);
+typedef void (*hpcs_tls_release_fn)(void *context);
+
+/// The external verifier and what it calls; the core keeps a pointer to `external`, so the block lives until the
+/// core destroys the verifier (then `release` lets go of `context` and the block is freed).
+typedef struct hpcs_tls_name_verifier {
+    grpc_tls_certificate_verifier_external external;
+    void *context;
+    hpcs_tls_name_check_fn check;
+    hpcs_tls_release_fn release;
+} hpcs_tls_name_verifier;
+
+static inline int hpcs_tls_name_verifier_verify(
+    void *user_data, grpc_tls_custom_verification_check_request *request,
+    grpc_tls_on_custom_verification_check_done_cb callback, void *callback_arg, grpc_status_code *sync_status,
+    char **sync_error_details) {
+    (void)callback;
+    (void)callback_arg;
+    hpcs_tls_name_verifier *verifier = (hpcs_tls_name_verifier *)user_data;
+    const char *pem = request != NULL ? request->peer_info.peer_cert : NULL;
+    size_t length = pem != NULL ? strnlen(pem, HPCS_TLS_MAXIMUM_PEER_CERTIFICATE + 1) : 0;
+    if (length == 0 || length > HPCS_TLS_MAXIMUM_PEER_CERTIFICATE) {
+        *sync_status = GRPC_STATUS_UNAUTHENTICATED;
+        *sync_error_details = gpr_strdup("certificate verify failed: no server certificate, or one over 64 KiB");
+        return 1;
+    }
+    char *details = NULL;
+    int accepted = verifier->check(verifier->context, pem, length, &details);
+    if (accepted) {
+        if (details != NULL) gpr_free(details);
+        *sync_status = GRPC_STATUS_OK;
+        *sync_error_details = NULL;
+    } else {
+        *sync_status = GRPC_STATUS_UNAUTHENTICATED;
+        *sync_error_details = details != NULL ? details : gpr_strdup("certificate verify failed: name check");
+    }
+    return 1;
+}
+
+static inline void hpcs_tls_name_verifier_cancel(void *user_data, grpc_tls_custom_verification_check_request *request) {
+    // Verification is synchronous: nothing is pending.
+    (void)user_data;
+    (void)request;
+}
+
+static inline void hpcs_tls_name_verifier_destruct(void *user_data) {
+    hpcs_tls_name_verifier *verifier = (hpcs_tls_name_verifier *)user_data;
+    verifier->release(verifier->context);
+    gpr_free(verifier);
+}
+
+/// A certificate verifier that asks `check`; it owns `context` (one reference, let go with `release`). NULL when
+/// memory runs out (then `release` has been called).
+static inline grpc_tls_certificate_verifier *hpcs_tls_name_verifier_create(
+    void *context, hpcs_tls_name_check_fn check, hpcs_tls_release_fn release) {
+    hpcs_tls_name_verifier *verifier = (hpcs_tls_name_verifier *)gpr_zalloc(sizeof(hpcs_tls_name_verifier));
+    if (verifier == NULL) {
+        release(context);
+        return NULL;
+    }
+    verifier->context = context;
+    verifier->check = check;
+    verifier->release = release;
+    verifier->external.user_data = verifier;
+    verifier->external.verify = hpcs_tls_name_verifier_verify;
+    verifier->external.cancel = hpcs_tls_name_verifier_cancel;
+    verifier->external.destruct = hpcs_tls_name_verifier_destruct;
+    return grpc_tls_certificate_verifier_external_create(&verifier->external);
+}
+
 #endif

@@ -161,6 +161,10 @@ extension EP11Client {
     }
 
     /// TLS settings: system trust roots and full verification unless told otherwise.
+    ///
+    /// For material from files, PEM strings or base64 of PEM (as a Confidential Computing contract carries it),
+    /// use ``init(trustRoots:clientCertificate:clientKey:serverNameCheck:)``. The description of a value names
+    /// which parts are set, never their bytes.
     public struct TLS: Sendable {
         /// PEM trust roots to use instead of the system's.
         public var trustRootsPEM: [UInt8]?
@@ -168,19 +172,28 @@ extension EP11Client {
         public var clientCertificateChainPEM: [UInt8]?
         /// The client certificate's private key (PEM) for mutual TLS.
         public var clientPrivateKeyPEM: [UInt8]?
+        /// Which names in the server certificate are accepted for the endpoint. Default
+        /// ``ServerNameCheck/standard``; ``ServerNameCheck/hostOrHostAndPort`` also accepts a name that carries the
+        /// port, as on-premises GREP11 servers' certificates do (`DNS:grep11.example.com:9876`). Either way the
+        /// chain is verified against the trust roots.
+        public var serverNameCheck: ServerNameCheck
         /// Skips hostname verification (the chain is still verified against the trust roots). Required to use TLS
-        /// with an IP address as `host`, where TLS carries no server name; never use it against a real service.
+        /// with an IP address as `host`, where TLS carries no server name, unless ``serverNameCheck`` is
+        /// ``ServerNameCheck/hostOrHostAndPort``; never use it against a real service. It cannot be combined with
+        /// ``ServerNameCheck/hostOrHostAndPort``.
         public var insecureSkipHostnameVerification: Bool
 
         public init(
             trustRootsPEM: [UInt8]? = nil,
             clientCertificateChainPEM: [UInt8]? = nil,
             clientPrivateKeyPEM: [UInt8]? = nil,
+            serverNameCheck: ServerNameCheck = .standard,
             insecureSkipHostnameVerification: Bool = false
         ) {
             self.trustRootsPEM = trustRootsPEM
             self.clientCertificateChainPEM = clientCertificateChainPEM
             self.clientPrivateKeyPEM = clientPrivateKeyPEM
+            self.serverNameCheck = serverNameCheck
             self.insecureSkipHostnameVerification = insecureSkipHostnameVerification
         }
 

@@ -38,18 +38,20 @@ public final class EP11Client: Sendable {
         }
         let isIPLiteral = IPLiteral.isIPv4(configuration.host) || IPLiteral.isIPv6(configuration.host)
         if isIPLiteral, case .tls(let tls) = configuration.transportSecurity.mode,
-            !tls.insecureSkipHostnameVerification
+            !tls.insecureSkipHostnameVerification, tls.serverNameCheck == .standard
         {
             // TLS sends no server name for an IP address, so the name in the certificate cannot be checked.
             throw EP11Error(
                 code: .invalidArgument,
                 message: "TLS to the IP address \(configuration.host) cannot verify the server name; "
-                    + "connect by host name, or set insecureSkipHostnameVerification to rely on the chain alone"
+                    + "connect by host name, choose the server name check host-or-host-and-port, "
+                    + "or set insecureSkipHostnameVerification to rely on the chain alone"
             )
         }
         guard (1...65535).contains(configuration.port) else {
             throw EP11Error(code: .invalidArgument, message: "invalid GREP11 port \(configuration.port)")
         }
+        let verifier = try Self.serverCertificateVerifier(configuration, isIPLiteral: isIPLiteral)
         switch configuration.transport.kind {
         case .cgrpc:
             let channel = try CoreChannel(
@@ -57,36 +59,31 @@ public final class EP11Client: Sendable {
                 port: configuration.port,
                 isIPLiteral: isIPLiteral,
                 security: configuration.transportSecurity,
+                serverVerifier: verifier,
                 instanceID: configuration.instanceID
             )
-            self.init(caller: CoreCaller(channel: channel), configuration: configuration, logger: logger)
+            let caller = Self.reportingRefusals(CoreCaller(channel: channel), verifier)
+            self.init(caller: caller, configuration: configuration, logger: logger)
         case .nio:
-            let transport = try Self.nioTransport(configuration, isIPLiteral: isIPLiteral)
-            self.init(transport: transport, configuration: configuration, logger: logger)
+            let transport = try Self.nioTransport(configuration, isIPLiteral: isIPLiteral, verifier: verifier)
+            let caller = Self.reportingRefusals(
+                GRPCCoreCaller(client: GRPCClient(transport: transport), instanceID: configuration.instanceID),
+                verifier)
+            self.init(caller: caller, configuration: configuration, logger: logger)
         }
     }
 
     private static func nioTransport(
         _ configuration: Configuration,
-        isIPLiteral: Bool
+        isIPLiteral: Bool,
+        verifier: ServerCertificateVerifier?
     ) throws -> HTTP2ClientTransport.Posix {
         let security: HTTP2ClientTransport.Posix.TransportSecurity
         switch configuration.transportSecurity.mode {
         case .plaintext:
             security = .plaintext
         case .tls(let tls):
-            security = .tls { config in
-                if let roots = tls.trustRootsPEM {
-                    config.trustRoots = .certificates([.bytes(roots, format: .pem)])
-                }
-                if let chain = tls.clientCertificateChainPEM, let key = tls.clientPrivateKeyPEM {
-                    config.certificateChain = [.bytes(chain, format: .pem)]
-                    config.privateKey = .bytes(key, format: .pem)
-                }
-                if tls.insecureSkipHostnameVerification {
-                    config.serverCertificateVerification = .noHostnameVerification
-                }
-            }
+            security = Self.nioTransportSecurity(tls, verifier: verifier)
         }
         let target: any ResolvableTarget
         if isIPLiteral {

@@ -27,6 +27,7 @@ final class CoreChannel: @unchecked Sendable {
         port: Int,
         isIPLiteral: Bool,
         security: EP11Client.TransportSecurity,
+        serverVerifier: ServerCertificateVerifier? = nil,
         instanceID: String?
     ) throws {
         _ = CoreRuntime.initialised
@@ -36,7 +37,7 @@ final class CoreChannel: @unchecked Sendable {
         } else {
             target = "dns:///\(host):\(port)"
         }
-        let credentials = try Self.credentials(security)
+        let credentials = try CoreCredentials.make(security, verifier: serverVerifier)
         defer { grpc_channel_credentials_release(credentials) }
         // Retries are EP11Client's (bounded by its deadline); the core's own would multiply them. A failed
         // connection is tried again soon, so that a retry after the client's backoff can find the server back.
@@ -162,123 +163,5 @@ final class CoreChannel: @unchecked Sendable {
             var channelArguments = grpc_channel_args(num_args: buffer.count, args: buffer.baseAddress)
             return withUnsafePointer(to: &channelArguments) { body($0) }
         }
-    }
-
-    private static func credentials(_ security: EP11Client.TransportSecurity) throws -> OpaquePointer {
-        switch security.mode {
-        case .plaintext:
-            guard let credentials = grpc_insecure_credentials_create() else {
-                throw EP11Error(code: .invalidArgument, message: "cannot set up plaintext HTTP/2")
-            }
-            return credentials
-        case .tls(let tls):
-            let roots = try tls.trustRootsPEM.map { try cString(pem: $0, what: "trust roots") }
-            let chain = try tls.clientCertificateChainPEM.map { try cString(pem: $0, what: "client certificate") }
-            let key = try tls.clientPrivateKeyPEM.map { try cString(pem: $0, what: "client private key") }
-            let pair = chain.flatMap { chain in key.map { (chain, $0) } }
-            let credentials: OpaquePointer?
-            if tls.insecureSkipHostnameVerification {
-                credentials = chainOnlyCredentials(roots: roots, pair: pair)
-            } else {
-                credentials = fullVerificationCredentials(roots: roots, pair: pair)
-            }
-            guard let credentials else {
-                throw EP11Error(code: .invalidArgument, message: "cannot set up TLS for the GREP11 channel")
-            }
-            return credentials
-        }
-    }
-
-    /// TLS with the chain and the server name checked (`grpc_ssl_credentials_create`); system roots when `roots`
-    /// is nil.
-    private static func fullVerificationCredentials(roots: [CChar]?, pair: ([CChar], [CChar])?) -> OpaquePointer? {
-        withOptionalCString(roots) { roots in
-            guard let pair else { return grpc_ssl_credentials_create(roots, nil, nil, nil) }
-            return pair.1.withUnsafeBufferPointer { key in
-                pair.0.withUnsafeBufferPointer { chain in
-                    var keyPair = grpc_ssl_pem_key_cert_pair(
-                        private_key: key.baseAddress, cert_chain: chain.baseAddress)
-                    return grpc_ssl_credentials_create(roots, &keyPair, nil, nil)
-                }
-            }
-        }
-    }
-
-    /// TLS whose chain is verified against the roots but whose server name is not (the no-op verifier):
-    /// ``EP11Client/TLS/insecureSkipHostnameVerification``.
-    private static func chainOnlyCredentials(roots: [CChar]?, pair: ([CChar], [CChar])?) -> OpaquePointer? {
-        guard let options = grpc_tls_credentials_options_create() else { return nil }
-        var identities: OpaquePointer?
-        if let pair {
-            identities = grpc_tls_identity_pairs_create()
-            pair.1.withUnsafeBufferPointer { key in
-                pair.0.withUnsafeBufferPointer { chain in
-                    grpc_tls_identity_pairs_add_pair(identities, key.baseAddress, chain.baseAddress)
-                }
-            }
-        }
-        let provider = withOptionalCString(roots) { roots in
-            // Takes ownership of `identities`.
-            grpc_tls_certificate_provider_static_data_create(roots, identities)
-        }
-        grpc_tls_credentials_options_set_certificate_provider(options, provider)
-        if roots != nil { grpc_tls_credentials_options_watch_root_certs(options) }
-        if pair != nil { grpc_tls_credentials_options_watch_identity_key_cert_pairs(options) }
-        grpc_tls_credentials_options_set_verify_server_cert(options, 1)
-        let verifier = grpc_tls_certificate_verifier_no_op_create()
-        grpc_tls_credentials_options_set_certificate_verifier(options, verifier)
-        grpc_tls_credentials_options_set_check_call_host(options, 0)
-        // Takes ownership of `options`; holds its own references to the provider and the verifier.
-        let credentials = grpc_tls_credentials_create(options)
-        grpc_tls_certificate_verifier_release(verifier)
-        grpc_tls_certificate_provider_release(provider)
-        return credentials
-    }
-
-    private static func withOptionalCString<T>(_ text: [CChar]?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
-        guard let text else { return body(nil) }
-        return text.withUnsafeBufferPointer { body($0.baseAddress) }
-    }
-
-    /// A PEM input as the C string OpenSSL reads: NUL-terminated, every base64 body re-wrapped at 64 columns with
-    /// `\n` line ends (OpenSSL's reader is stricter than RFC 7468's lenient parsing, which the NIO path applies).
-    static func cString(pem: [UInt8], what: String) throws -> [CChar] {
-        guard !pem.contains(0) else {
-            throw EP11Error(code: .invalidArgument, message: "the \(what) PEM contains a NUL byte")
-        }
-        guard let text = String(validating: pem, as: UTF8.self) else {
-            throw EP11Error(code: .invalidArgument, message: "the \(what) PEM is not UTF-8 text")
-        }
-        var output: [String] = []
-        var body = ""
-        var inBlock = false
-        for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("-----BEGIN ") {
-                output.append(line)
-                body = ""
-                inBlock = true
-            } else if line.hasPrefix("-----END ") {
-                var index = body.startIndex
-                while index < body.endIndex {
-                    let end = body.index(index, offsetBy: 64, limitedBy: body.endIndex) ?? body.endIndex
-                    output.append(String(body[index..<end]))
-                    index = end
-                }
-                output.append(line)
-                inBlock = false
-            } else if inBlock {
-                if line.contains(":") {
-                    // An RFC 1421 header (encrypted legacy keys): kept as a line of its own.
-                    output.append(line)
-                    continue
-                }
-                body += line.filter { !$0.isWhitespace }
-            }
-        }
-        guard !output.isEmpty else {
-            throw EP11Error(code: .invalidArgument, message: "the \(what) is not PEM (no -----BEGIN line)")
-        }
-        return Array((output.joined(separator: "\n") + "\n").utf8CString)
     }
 }
