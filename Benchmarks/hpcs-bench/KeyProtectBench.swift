@@ -44,12 +44,9 @@ enum KeyProtectBench {
             }
 
             let client = try KeyProtectClient(
-                endpoint: baseURL,
-                instanceID: instanceID,
-                apiKey: APIKey(apiKey),
-                iamConfiguration: .init(endpoint: baseURL),
-                configuration: .init(retryPolicy: .none)
-            )
+                instance: .init(endpoint: baseURL, instanceID: instanceID),
+                credentials: .apiKey(APIKey(apiKey), iam: .init(endpoint: baseURL)),
+                configuration: .init(retryPolicy: .none))
             let keyID = key.id
             let dek = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
             var rows: [Row] = []

@@ -92,16 +92,13 @@ struct CRNTests {
             #expect(crn.instanceID == fixture.instanceID)
             #expect(crn.keyID == fixture.rootKey.id)
             let client = try KeyProtectClient(
-                crn: crn,
-                network: .private,
-                endpoint: fixture.baseURL,
-                apiKey: APIKey(testAPIKey),
-                iamConfiguration: .init(endpoint: fixture.baseURL)
-            )
+                instance: .init(crn: crn, network: .private, endpoint: fixture.baseURL),
+                credentials: .apiKey(APIKey(testAPIKey), iam: .init(endpoint: fixture.baseURL)))
             #expect(client.endpoint == fixture.baseURL)
             let dek = try await client.generateDataKey(keyID: crn.keyID)
             #expect(try await client.unwrap(dek.wrapped.ciphertext, keyID: crn.keyID).plaintext == dek.plaintext)
-            let derived = try KeyProtectClient(crn: crn, tokenSource: StaticTokenSource(BearerToken("t")))
+            let derived = try KeyProtectClient(
+                instance: .init(crn: crn), credentials: .tokenSource(StaticTokenSource(BearerToken("t"))))
             #expect(derived.endpoint == "https://us-south.kms.cloud.ibm.com")
         }
     }

@@ -8,7 +8,10 @@ struct DedicatedEndpointTests {
     static let instance = "5a0e1c2d-3b4f-4a6b-8c7d-9e0f1a2b3c4d"
 
     static func crn(service: String, region: String = "eu-de", instance: String = instance) throws -> CRN {
-        try CRN(parsing: "crn:v1:bluemix:public:\(service):\(region):a/acct42:\(instance):key:7b9e0f2a-1111-4222-8333-444455556666")
+        try CRN(
+            parsing:
+                "crn:v1:bluemix:public:\(service):\(region):a/acct42:\(instance):key:7b9e0f2a-1111-4222-8333-444455556666"
+        )
     }
 
     struct Case: Sendable, CustomTestStringConvertible {
@@ -100,19 +103,24 @@ struct DedicatedEndpointTests {
     func clientEndpoint() async throws {
         let tokens = StaticTokenSource(BearerToken("t"))
         let crn = try Self.crn(service: "kms")
-        let derived = try KeyProtectClient(crn: crn, plan: .dedicated, tokenSource: tokens)
+        let derived = try KeyProtectClient(
+            instance: .init(crn: crn, plan: .dedicated), credentials: .tokenSource(tokens))
         #expect(derived.endpoint == "https://\(Self.instance).api.eu-de.kms.appdomain.cloud")
         #expect(derived.instanceID == Self.instance)
-        let privateDerived = try KeyProtectClient(crn: crn, network: .private, plan: .dedicated, tokenSource: tokens)
+        let privateDerived = try KeyProtectClient(
+            instance: .init(crn: crn, network: .private, plan: .dedicated), credentials: .tokenSource(tokens))
         #expect(privateDerived.endpoint == "https://\(Self.instance).api.private.eu-de.kms.appdomain.cloud")
         let explicit = try KeyProtectClient(
-            crn: crn, plan: .dedicated, endpoint: "https://kms.gateway.example/", tokenSource: tokens)
+            instance: .init(crn: crn, plan: .dedicated, endpoint: "https://kms.gateway.example/"),
+            credentials: .tokenSource(tokens))
         #expect(explicit.endpoint == "https://kms.gateway.example")
 
         let hpcs = try Self.crn(service: "hs-crypto")
         // The plan contradicts the CRN: refused even with an explicit endpoint, which would make it moot.
         #expect(throws: KeyProtectError.invalidArgument) {
-            try KeyProtectClient(crn: hpcs, plan: .dedicated, endpoint: "https://kms.gateway.example", tokenSource: tokens)
+            try KeyProtectClient(
+                instance: .init(crn: hpcs, plan: .dedicated, endpoint: "https://kms.gateway.example"),
+                credentials: .tokenSource(tokens))
         }
     }
 
@@ -121,8 +129,8 @@ struct DedicatedEndpointTests {
         try await withMockKeyProtect { fixture in
             let crn = try CRN(parsing: fixture.rootKey.crn)
             let client = try KeyProtectClient(
-                crn: crn, plan: .dedicated, endpoint: fixture.baseURL, apiKey: APIKey(testAPIKey),
-                iamConfiguration: .init(endpoint: fixture.baseURL))
+                instance: .init(crn: crn, plan: .dedicated, endpoint: fixture.baseURL),
+                credentials: .apiKey(APIKey(testAPIKey), iam: .init(endpoint: fixture.baseURL)))
             #expect(client.endpoint == fixture.baseURL)
             let dek = try await client.generateDataKey(keyID: crn.keyID)
             #expect(try await client.unwrap(dek.wrapped.ciphertext, keyID: crn.keyID).plaintext == dek.plaintext)

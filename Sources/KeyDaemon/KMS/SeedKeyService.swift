@@ -60,22 +60,10 @@ public struct KeyProtectSeedService: SeedKeyService {
         logger: Logger = Logger(label: "hpcs.keyd", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
         self.entry = entry
-        let tokens = IAMTokenProvider(
-            apiKey: entry.apiKey,
-            configuration: .init(endpoint: iamEndpoint),
-            httpClient: httpClient,
-            clock: clock,
-            logger: logger
-        )
         self.client = try KeyProtectClient(
-            endpoint: try kmsEndpoint ?? entry.derivedEndpoint(),
-            instanceID: entry.crn.instanceID,
-            tokenSource: tokens,
-            configuration: configuration,
-            httpClient: httpClient,
-            clock: clock,
-            logger: logger
-        )
+            instance: .init(endpoint: try kmsEndpoint ?? entry.derivedEndpoint(), instanceID: entry.crn.instanceID),
+            credentials: .apiKey(entry.apiKey, iam: .init(endpoint: iamEndpoint)),
+            configuration: configuration, httpClient: httpClient, clock: clock, logger: logger)
     }
 
     public func generateSeed() async throws -> (seed: SecretBytes, wrapped: WrappedSeed) {

@@ -1,4 +1,62 @@
+public import IAM
+
 extension KeyProtectClient {
+    /// The service instance a ``KeyProtectClient`` talks to: the KMS base URL and the instance GUID.
+    public struct Instance: Sendable, Hashable {
+        /// The KMS base URL, e.g. `https://us-south.kms.cloud.ibm.com` or a mock's `http://127.0.0.1:PORT`
+        /// (a trailing `/api/v2` is dropped). Plain http only to loopback unless
+        /// ``Configuration/insecureAllowPlainHTTP``; never a user name or password in the URL.
+        public var endpoint: String
+        /// The service instance GUID, sent as `Bluemix-Instance`.
+        public var instanceID: String
+
+        /// The instance `instanceID` at `endpoint`.
+        public init(endpoint: String, instanceID: String) {
+            self.endpoint = endpoint
+            self.instanceID = instanceID
+        }
+
+        /// The instance a key CRN names, at the endpoint the CRN implies unless `endpoint` overrides it.
+        ///
+        /// - Parameters:
+        ///   - crn: the root key's CRN; gives the instance id and, with `network` and `plan`, the endpoint.
+        ///   - network: the public or private endpoint.
+        ///   - plan: `.dedicated` for a Key Protect Dedicated instance (a `kms` CRN cannot say so itself): the
+        ///     endpoint becomes `https://<instance>.api.<region>.kms.appdomain.cloud`. See
+        ///     ``CRN/endpoint(network:plan:)``.
+        ///   - endpoint: an explicit KMS base URL; it wins over the derived one (a `.dedicated` plan is still
+        ///     checked against the CRN).
+        /// - Throws: ``KeyProtectError/invalidArgument`` for `plan: .dedicated` with a CRN that is not `kms`, or
+        ///   a CRN no endpoint can be derived from when none is given.
+        public init(
+            crn: CRN, network: CRN.Network = .public, plan: CRN.Plan = .standard, endpoint: String? = nil
+        ) throws {
+            try crn.check(plan: plan)
+            self.init(endpoint: try endpoint ?? crn.endpoint(network: network, plan: plan), instanceID: crn.instanceID)
+        }
+    }
+
+    /// Where a ``KeyProtectClient``'s bearer tokens come from.
+    public struct Credentials: Sendable {
+        enum Source: Sendable {
+            case tokenSource(any BearerTokenSource)
+            case apiKey(APIKey, IAMTokenProvider.Configuration)
+        }
+
+        let source: Source
+
+        /// Tokens from `source`, e.g. an `IAMTokenProvider` shared with other clients.
+        public static func tokenSource(_ source: any BearerTokenSource) -> Credentials {
+            Credentials(source: .tokenSource(source))
+        }
+
+        /// Tokens that an `IAMTokenProvider` obtains for `apiKey` with the IAM settings `iam`, sharing the
+        /// client's HTTP client, clock and logger.
+        public static func apiKey(_ apiKey: APIKey, iam: IAMTokenProvider.Configuration = .defaults) -> Credentials {
+            Credentials(source: .apiKey(apiKey, iam))
+        }
+    }
+
     /// How a ``KeyProtectClient`` talks to the service. Every field has a documented default.
     public struct Configuration: Sendable {
         /// Time limits.

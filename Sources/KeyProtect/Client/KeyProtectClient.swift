@@ -10,7 +10,8 @@ import NIOHTTP1
 ///
 /// ```swift
 /// let crn = try CRN(parsing: rootKeyCRN)
-/// let client = try KeyProtectClient(crn: crn, apiKey: APIKey(env["HPCS_API_KEY"] ?? ""))
+/// let client = try KeyProtectClient(
+///     instance: try .init(crn: crn), credentials: .apiKey(APIKey(env["HPCS_API_KEY"] ?? "")))
 /// let dek = try await client.generateDataKey(keyID: crn.keyID)
 /// // store dek.wrapped; later:
 /// let unwrapped = try await client.unwrap(dek.wrapped.ciphertext, keyID: crn.keyID)
@@ -34,29 +35,34 @@ public final class KeyProtectClient: Sendable {
     private let clock: ErasedClock
     private let logger: Logger
 
-    /// A client for the instance `instanceID` at `endpoint`.
+    /// A client for one service instance.
+    ///
+    /// ```swift
+    /// let client = try KeyProtectClient(
+    ///     instance: try .init(crn: crn, network: .private),
+    ///     credentials: .apiKey(APIKey(env["HPCS_API_KEY"] ?? "")))
+    /// ```
     ///
     /// - Parameters:
-    ///   - endpoint: the KMS base URL, e.g. `https://us-south.kms.cloud.ibm.com` or a mock's `http://127.0.0.1:PORT`.
-    ///     Plain http only to loopback unless ``Configuration/insecureAllowPlainHTTP``; never a user name or
-    ///     password in the URL.
-    ///   - instanceID: the service instance GUID.
-    ///   - tokenSource: where bearer tokens come from, usually an `IAMTokenProvider`.
+    ///   - instance: where the instance is and its GUID (``Instance``), given directly or derived from a key CRN.
+    ///   - credentials: where bearer tokens come from (``Credentials``): an API key exchanged with IAM by an
+    ///     `IAMTokenProvider` that shares this client's HTTP client, clock and logger, or a token source.
+    ///   - configuration: timeouts, retries, key ring and limits.
+    ///   - httpClient: the HTTP client the calls (and the IAM exchange) go through.
     ///   - clock: the clock retries wait on; `ContinuousClock` in production, a manual clock in tests.
     ///   - logger: receives debug messages with `hpcs.keyprotect.*` metadata; never tokens or key material.
     /// - Throws: ``KeyProtectError/invalidConfiguration`` for an endpoint that is not an http(s) URL, has userinfo,
-    ///   or is plain http to a host that is not loopback, or an instance id or key ring that cannot be sent as a
-    ///   header.
+    ///   or is plain http to a host that is not loopback (unless ``Configuration/insecureAllowPlainHTTP``), or an
+    ///   instance id or key ring that cannot be sent as a header.
     public init(
-        endpoint: String,
-        instanceID: String,
-        tokenSource: any BearerTokenSource,
+        instance: Instance,
+        credentials: Credentials,
         configuration: Configuration = .defaults,
         httpClient: HTTPClient = .failFast,
         clock: some Clock<Duration> = ContinuousClock(),
         logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
-        var base = endpoint
+        var base = instance.endpoint
         while base.hasSuffix("/") { base.removeLast() }
         if base.hasSuffix("/api/v2") { base.removeLast("/api/v2".count) }
         let url: URL
@@ -66,6 +72,7 @@ public final class KeyProtectClient: Sendable {
         } catch {
             throw KeyProtectError(code: .invalidConfiguration, message: error.message)
         }
+        let instanceID = instance.instanceID
         guard !instanceID.isEmpty, Self.isHeaderSafe(instanceID) else {
             throw KeyProtectError(code: .invalidConfiguration, message: "the instance id cannot be sent as a header")
         }
@@ -81,106 +88,17 @@ public final class KeyProtectClient: Sendable {
         self.endpoint = base
         self.target = IAMTokenProvider.hostAndPort(url)
         self.instanceID = instanceID
-        self.tokenSource = tokenSource
+        switch credentials.source {
+        case .tokenSource(let source):
+            self.tokenSource = source
+        case .apiKey(let apiKey, let iamConfiguration):
+            self.tokenSource = IAMTokenProvider(
+                apiKey: apiKey, configuration: iamConfiguration, httpClient: httpClient, clock: clock, logger: logger)
+        }
         self.configuration = configuration
         self.httpClient = httpClient
         self.clock = ErasedClock(clock)
         self.logger = logger
-    }
-
-    /// A client for the instance a key CRN names, at the endpoint the CRN implies unless `endpoint` overrides it.
-    ///
-    /// - Parameters:
-    ///   - crn: the root key's CRN; gives the instance id and, with `network` and `plan`, the endpoint.
-    ///   - network: the public or private endpoint.
-    ///   - plan: `.dedicated` for a Key Protect Dedicated instance (a `kms` CRN cannot say so itself): the endpoint
-    ///     becomes `https://<instance>.api.<region>.kms.appdomain.cloud`. See ``CRN/endpoint(network:plan:)``.
-    ///   - endpoint: an explicit KMS base URL; it wins over the derived one (a `.dedicated` plan is still checked
-    ///     against the CRN).
-    /// - Throws: ``KeyProtectError/invalidArgument`` for `plan: .dedicated` with a CRN that is not `kms`, or a CRN
-    ///   no endpoint can be derived from when none is given; as ``init(endpoint:instanceID:tokenSource:configuration:httpClient:clock:logger:)``.
-    public convenience init(
-        crn: CRN,
-        network: CRN.Network = .public,
-        plan: CRN.Plan = .standard,
-        endpoint: String? = nil,
-        tokenSource: any BearerTokenSource,
-        configuration: Configuration = .defaults,
-        httpClient: HTTPClient = .failFast,
-        clock: some Clock<Duration> = ContinuousClock(),
-        logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
-    ) throws {
-        try self.init(
-            endpoint: try Self.endpoint(explicit: endpoint, crn: crn, network: network, plan: plan),
-            instanceID: crn.instanceID,
-            tokenSource: tokenSource,
-            configuration: configuration,
-            httpClient: httpClient,
-            clock: clock,
-            logger: logger
-        )
-    }
-
-    /// A client that exchanges `apiKey` for tokens with an `IAMTokenProvider` sharing its HTTP client, clock and
-    /// logger.
-    public convenience init(
-        endpoint: String,
-        instanceID: String,
-        apiKey: APIKey,
-        iamConfiguration: IAMTokenProvider.Configuration = .defaults,
-        configuration: Configuration = .defaults,
-        httpClient: HTTPClient = .failFast,
-        clock: some Clock<Duration> = ContinuousClock(),
-        logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
-    ) throws {
-        let tokens = IAMTokenProvider(
-            apiKey: apiKey,
-            configuration: iamConfiguration,
-            httpClient: httpClient,
-            clock: clock,
-            logger: logger
-        )
-        try self.init(
-            endpoint: endpoint,
-            instanceID: instanceID,
-            tokenSource: tokens,
-            configuration: configuration,
-            httpClient: httpClient,
-            clock: clock,
-            logger: logger
-        )
-    }
-
-    /// A client for the instance a key CRN names, exchanging `apiKey` for tokens. `plan` and `endpoint` as in
-    /// ``init(crn:network:plan:endpoint:tokenSource:configuration:httpClient:clock:logger:)``.
-    public convenience init(
-        crn: CRN,
-        network: CRN.Network = .public,
-        plan: CRN.Plan = .standard,
-        endpoint: String? = nil,
-        apiKey: APIKey,
-        iamConfiguration: IAMTokenProvider.Configuration = .defaults,
-        configuration: Configuration = .defaults,
-        httpClient: HTTPClient = .failFast,
-        clock: some Clock<Duration> = ContinuousClock(),
-        logger: Logger = Logger(label: "hpcs.keyprotect", factory: { _ in SwiftLogNoOpLogHandler() })
-    ) throws {
-        try self.init(
-            endpoint: try Self.endpoint(explicit: endpoint, crn: crn, network: network, plan: plan),
-            instanceID: crn.instanceID,
-            apiKey: apiKey,
-            iamConfiguration: iamConfiguration,
-            configuration: configuration,
-            httpClient: httpClient,
-            clock: clock,
-            logger: logger
-        )
-    }
-
-    /// The explicit endpoint when given (after checking that `plan` fits the CRN), else the derived one.
-    private static func endpoint(explicit: String?, crn: CRN, network: CRN.Network, plan: CRN.Plan) throws -> String {
-        try crn.check(plan: plan)
-        return try explicit ?? crn.endpoint(network: network, plan: plan)
     }
 
     private static func isHeaderSafe(_ value: String) -> Bool {

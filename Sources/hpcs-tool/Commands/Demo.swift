@@ -98,8 +98,8 @@ struct Demo: AsyncParsableCommand {
         let root = mock.createRootKey(instanceID: instance, name: "demo-root-key")
         try await mock.withServer(host: "127.0.0.1", port: 0) { baseURL in
             let kms = try KeyProtectClient(
-                endpoint: baseURL, instanceID: instance, apiKey: APIKey(apiKey),
-                iamConfiguration: .init(endpoint: baseURL))
+                instance: .init(endpoint: baseURL, instanceID: instance),
+                credentials: .apiKey(APIKey(apiKey), iam: .init(endpoint: baseURL)))
             let dek = try await kms.generateDataKey(keyID: root.id)
             print(
                 "data key generated and wrapped by the KMS: \(dek.plaintext.count) bytes, ciphertext \(dek.wrapped.ciphertext.count) characters"

@@ -105,10 +105,9 @@ struct KMSOptions: ParsableArguments {
         }
         let iam = iamEndpoint ?? environment["HPCS_IAM_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
         let client = try KeyProtectClient(
-            endpoint: endpoint,
-            instanceID: instance,
-            apiKey: APIKey(apiKey),
-            iamConfiguration: .init(endpoint: iam ?? IAMTokenProvider.Configuration.defaults.endpoint),
+            instance: .init(endpoint: endpoint, instanceID: instance),
+            credentials: .apiKey(
+                APIKey(apiKey), iam: .init(endpoint: iam ?? IAMTokenProvider.Configuration.defaults.endpoint)),
             configuration: .init(insecureAllowPlainHTTP: plaintext),
             logger: logger
         )
@@ -183,10 +182,8 @@ struct KMSOptions: ParsableArguments {
                 + "its keys exist only while this command runs")
         return try await mock.withServer(host: "127.0.0.1", port: 0) { baseURL in
             let client = try KeyProtectClient(
-                endpoint: baseURL,
-                instanceID: instance,
-                apiKey: APIKey(apiKey),
-                iamConfiguration: .init(endpoint: baseURL),
+                instance: .init(endpoint: baseURL, instanceID: instance),
+                credentials: .apiKey(APIKey(apiKey), iam: .init(endpoint: baseURL)),
                 logger: logger
             )
             return try await body(client, key.id)

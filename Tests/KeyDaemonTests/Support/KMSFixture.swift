@@ -50,8 +50,8 @@ struct KMSFixture: Sendable {
     /// An independent client (not the daemon's code path) for checking what the daemon stored.
     func checkingClient() throws -> KeyProtectClient {
         try KeyProtectClient(
-            endpoint: baseURL, instanceID: instanceID, apiKey: APIKey(daemonTestAPIKey),
-            iamConfiguration: .init(endpoint: baseURL, maximumAttempts: 1))
+            instance: .init(endpoint: baseURL, instanceID: instanceID),
+            credentials: .apiKey(APIKey(daemonTestAPIKey), iam: .init(endpoint: baseURL, maximumAttempts: 1)))
     }
 
     /// What a keyfile unwraps to, found without the daemon's types: the keyfile must be the wrap ciphertext alone

@@ -238,10 +238,13 @@ struct KeyProtectClientErrorTests {
             #expect(fixture.requestCount == 0)
             let tokens = StaticTokenSource(BearerToken("t"))
             #expect(throws: KeyProtectError.invalidConfiguration) {
-                try KeyProtectClient(endpoint: "ftp://x", instanceID: fixture.instanceID, tokenSource: tokens)
+                try KeyProtectClient(
+                    instance: .init(endpoint: "ftp://x", instanceID: fixture.instanceID),
+                    credentials: .tokenSource(tokens))
             }
             #expect(throws: KeyProtectError.invalidConfiguration) {
-                try KeyProtectClient(endpoint: fixture.baseURL, instanceID: "a\r\nb", tokenSource: tokens)
+                try KeyProtectClient(
+                    instance: .init(endpoint: fixture.baseURL, instanceID: "a\r\nb"), credentials: .tokenSource(tokens))
             }
         }
     }

@@ -36,8 +36,8 @@ struct KeyProtectClientEndpointTests {
         let endpoint = template.replacingOccurrences(of: "PORT", with: "\(listener.port)")
         let error = try #require(throws: KeyProtectError.self) {
             try KeyProtectClient(
-                endpoint: endpoint, instanceID: UUID().uuidString,
-                tokenSource: StaticTokenSource(BearerToken("bearer-token-secret")))
+                instance: .init(endpoint: endpoint, instanceID: UUID().uuidString),
+                credentials: .tokenSource(StaticTokenSource(BearerToken("bearer-token-secret"))))
         }
         #expect(error.code == .invalidConfiguration)
         #expect(error.message.contains("KMS endpoint"), "\(error.message)")
@@ -50,12 +50,13 @@ struct KeyProtectClientEndpointTests {
         let tokens = StaticTokenSource(BearerToken("t"))
         let open = KeyProtectClient.Configuration(insecureAllowPlainHTTP: true)
         let client = try KeyProtectClient(
-            endpoint: "http://10.99.99.99:8080", instanceID: "i", tokenSource: tokens, configuration: open)
+            instance: .init(endpoint: "http://10.99.99.99:8080", instanceID: "i"), credentials: .tokenSource(tokens),
+            configuration: open)
         #expect(client.endpoint == "http://10.99.99.99:8080")
         #expect(throws: KeyProtectError.invalidConfiguration) {
             try KeyProtectClient(
-                endpoint: "http://127.0.0.1@10.99.99.99:8080", instanceID: "i", tokenSource: tokens,
-                configuration: open)
+                instance: .init(endpoint: "http://127.0.0.1@10.99.99.99:8080", instanceID: "i"),
+                credentials: .tokenSource(tokens), configuration: open)
         }
         #expect(KeyProtectClient.Configuration.defaults.insecureAllowPlainHTTP == false)
     }
@@ -66,9 +67,10 @@ struct KeyProtectClientEndpointTests {
         let iam = try ConnectionCountingListener()
         for template in ["http://[::1]@10.99.99.99:PORT", "http://user:pw-secret@127.0.0.1:PORT", "http://127.1:PORT"] {
             let client = try KeyProtectClient(
-                endpoint: "http://127.0.0.1:\(kms.port)", instanceID: UUID().uuidString,
-                apiKey: APIKey("api-key-secret"),
-                iamConfiguration: .init(endpoint: template.replacingOccurrences(of: "PORT", with: "\(iam.port)")))
+                instance: .init(endpoint: "http://127.0.0.1:\(kms.port)", instanceID: UUID().uuidString),
+                credentials: .apiKey(
+                    APIKey("api-key-secret"),
+                    iam: .init(endpoint: template.replacingOccurrences(of: "PORT", with: "\(iam.port)"))))
             let error = try await #require(throws: KeyProtectError.self) { try await client.metadata(keyID: "k") }
             #expect(error.code == .authenticationFailed)
             #expect((error.cause as? IAMError)?.code == .invalidConfiguration, "\(error)")
@@ -87,8 +89,8 @@ struct KeyProtectClientFailFastTests {
     func connectionRefused() async throws {
         let port = try closedLoopbackPort()
         let client = try KeyProtectClient(
-            endpoint: "http://127.0.0.1:\(port)", instanceID: UUID().uuidString,
-            tokenSource: StaticTokenSource(BearerToken("bearer-token-secret")),
+            instance: .init(endpoint: "http://127.0.0.1:\(port)", instanceID: UUID().uuidString),
+            credentials: .tokenSource(StaticTokenSource(BearerToken("bearer-token-secret"))),
             configuration: .init(retryPolicy: .init(initialBackoff: .milliseconds(100), deadline: .seconds(10))))
         let clock = ContinuousClock()
         let start = clock.now
@@ -114,8 +116,8 @@ struct KeyProtectClientFailFastTests {
         let port = try closedLoopbackPort()
         try await withMockKeyProtect { fixture in
             let client = try KeyProtectClient(
-                endpoint: fixture.baseURL, instanceID: fixture.instanceID, apiKey: APIKey(testAPIKey),
-                iamConfiguration: .init(endpoint: "http://127.0.0.1:\(port)"))
+                instance: .init(endpoint: fixture.baseURL, instanceID: fixture.instanceID),
+                credentials: .apiKey(APIKey(testAPIKey), iam: .init(endpoint: "http://127.0.0.1:\(port)")))
             let clock = ContinuousClock()
             let start = clock.now
             let error = try await #require(throws: KeyProtectError.self) {
@@ -133,8 +135,8 @@ struct KeyProtectClientFailFastTests {
     @Test("the token fetch counts against the call's deadline")
     func tokenFetchWithinDeadline() async throws {
         let client = try KeyProtectClient(
-            endpoint: "http://127.0.0.1:9", instanceID: UUID().uuidString,
-            tokenSource: SlowTokenSource(delay: .seconds(60)),
+            instance: .init(endpoint: "http://127.0.0.1:9", instanceID: UUID().uuidString),
+            credentials: .tokenSource(SlowTokenSource(delay: .seconds(60))),
             configuration: .init(retryPolicy: .init(deadline: .seconds(1))))
         let clock = ContinuousClock()
         let start = clock.now
@@ -175,8 +177,8 @@ struct KeyProtectClientFailFastTests {
         try await ChildProcess.withListeningServer("/usr/bin/env", ["python3", "-c", script, cert, key]) {
             port, output in
             let client = try KeyProtectClient(
-                endpoint: "https://localhost:\(port)", instanceID: UUID().uuidString,
-                tokenSource: StaticTokenSource(BearerToken("bearer-token-secret")),
+                instance: .init(endpoint: "https://localhost:\(port)", instanceID: UUID().uuidString),
+                credentials: .tokenSource(StaticTokenSource(BearerToken("bearer-token-secret"))),
                 configuration: .init(
                     retryPolicy: .init(
                         initialBackoff: .seconds(20), maximumBackoff: .seconds(20), jitter: 0, deadline: .seconds(60))))

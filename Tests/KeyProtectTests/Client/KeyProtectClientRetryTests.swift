@@ -175,11 +175,9 @@ struct KeyProtectClientRetryTests {
     func unreachable() async throws {
         let port = try closedLoopbackPort()
         let client = try KeyProtectClient(
-            endpoint: "http://127.0.0.1:\(port)",
-            instanceID: UUID().uuidString,
-            tokenSource: StaticTokenSource(BearerToken("t")),
-            configuration: .init(timeouts: .init(request: .milliseconds(300)), retryPolicy: .none)
-        )
+            instance: .init(endpoint: "http://127.0.0.1:\(port)", instanceID: UUID().uuidString),
+            credentials: .tokenSource(StaticTokenSource(BearerToken("t"))),
+            configuration: .init(timeouts: .init(request: .milliseconds(300)), retryPolicy: .none))
         let error = try await #require(throws: KeyProtectError.self) { try await client.metadata(keyID: "k") }
         // The default HTTP client does not redial a refused connection until the request deadline.
         #expect(error.code == .transportFailure)

@@ -39,17 +39,13 @@ struct MockFixture: Sendable {
         clock: some Clock<Duration> = ContinuousClock()
     ) throws -> KeyProtectClient {
         try KeyProtectClient(
-            endpoint: baseURL,
-            instanceID: instanceID ?? self.instanceID,
-            apiKey: APIKey(apiKey),
-            iamConfiguration: .init(endpoint: baseURL, maximumAttempts: 1),
+            instance: .init(endpoint: baseURL, instanceID: instanceID ?? self.instanceID),
+            credentials: .apiKey(APIKey(apiKey), iam: .init(endpoint: baseURL, maximumAttempts: 1)),
             configuration: .init(
                 timeouts: .init(request: timeout),
                 retryPolicy: retryPolicy,
                 maximumResponseBodySize: maximumResponseBodySize
-            ),
-            clock: clock
-        )
+            ), clock: clock)
     }
 
     /// A client that sends a fixed token.
@@ -57,11 +53,9 @@ struct MockFixture: Sendable {
         -> KeyProtectClient
     {
         try KeyProtectClient(
-            endpoint: baseURL,
-            instanceID: instanceID,
-            tokenSource: StaticTokenSource(BearerToken(token)),
-            configuration: .init(retryPolicy: retryPolicy)
-        )
+            instance: .init(endpoint: baseURL, instanceID: instanceID),
+            credentials: .tokenSource(StaticTokenSource(BearerToken(token))),
+            configuration: .init(retryPolicy: retryPolicy))
     }
 
     /// How many Key Protect requests the mock saw.
