@@ -29,6 +29,12 @@ extension EP11Client {
         /// What a call does when the HSM says its key blob is under another master key
         /// (`CKR_IBM_WKID_MISMATCH`). Default ``MasterKeyRotation/disabled``: the call fails.
         public var masterKeyRotation: MasterKeyRotation = .disabled
+        /// Further GREP11 endpoints of the same domain (the same master key), tried in this order when a call
+        /// cannot reach the endpoint before them. Default none. See ``EP11Client`` ("Several endpoints").
+        public var failoverEndpoints: [Endpoint] = []
+
+        /// ``host``:``port`` followed by ``failoverEndpoints``: every endpoint, in the order they are tried.
+        public var endpoints: [Endpoint] { [Endpoint(host: host, port: port)] + failoverEndpoints }
 
         public init(
             host: String,
@@ -49,6 +55,26 @@ extension EP11Client {
         }
 
         /// Parses `host:port` (as in `GREP11_ADDRESS`); a missing port means 443.
+        public init(address: String) throws {
+            let endpoint = try Endpoint(address: address)
+            self.init(host: endpoint.host, port: endpoint.port)
+        }
+    }
+
+    /// One GREP11 endpoint: a host name or IP address and a port.
+    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+        /// Host name or IP address.
+        public var host: String
+        /// Port; HPCS serves 443, on-premises GREP11 containers usually 9876.
+        public var port: Int
+
+        public init(host: String, port: Int = 443) {
+            self.host = host
+            self.port = port
+        }
+
+        /// Parses `host:port`, `[IPv6]:port`, a bare host or IPv6 address (as in `GREP11_ADDRESS`); a missing
+        /// port means 443.
         public init(address: String) throws {
             var host = address
             var port = 443
@@ -80,6 +106,9 @@ extension EP11Client {
             }
             self.init(host: host, port: port)
         }
+
+        /// `host:port`, with an IPv6 address in brackets.
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
     /// The gRPC implementation under the client.
@@ -260,7 +289,6 @@ extension EP11Client {
         /// A single attempt.
         public static var none: RetryPolicy { RetryPolicy(maximumAttempts: 1) }
     }
-}
 
     /// Master-key rotation without an outage: re-enciphering a key blob that the HSM no longer accepts.
     ///
@@ -308,3 +336,4 @@ extension EP11Client {
             MasterKeyRotation(rewrap: Rewrap(client: client, onRewrapped: onRewrapped))
         }
     }
+}

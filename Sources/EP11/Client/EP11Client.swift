@@ -5,6 +5,7 @@ import GRPCProtobuf
 import IAM
 public import Logging
 import SwiftProtobuf
+import Synchronization
 
 /// A client for an EP11 HSM over GREP11 (HPCS, an on-premises GREP11 server, or ``HSMMock``).
 ///
@@ -27,9 +28,25 @@ public final class EP11Client: Sendable {
     private let logger: Logger
     /// `host:port` of the endpoint, for messages.
     private let target: String
+    /// The further endpoints (``Configuration/failoverEndpoints``), each a client with its own connections.
+    private let failover: [EP11Client]
+    /// The endpoint (0: this one, then ``failover``) that answered last: calls start there.
+    private let preferredEndpoint = Mutex(0)
 
     /// A client for a GREP11 endpoint over HTTP/2, on the transport ``Configuration/transport`` names.
     public convenience init(configuration: Configuration, logger: Logger = EP11Client.noOpLogger) throws {
+        if !configuration.failoverEndpoints.isEmpty {
+            // One client per endpoint, each checked and connected as a client of that endpoint alone.
+            var single = configuration
+            single.failoverEndpoints = []
+            let clients = try configuration.endpoints.map { endpoint in
+                single.host = endpoint.host
+                single.port = endpoint.port
+                return try EP11Client(configuration: single, logger: logger)
+            }
+            self.init(caller: clients[0].caller, configuration: configuration, logger: logger, failover: clients[1...])
+            return
+        }
         if case .plaintext = configuration.transportSecurity.mode, configuration.authentication.tokenSource != nil {
             throw EP11Error(
                 code: .invalidArgument,
@@ -112,6 +129,7 @@ public final class EP11Client: Sendable {
         logger: Logger = EP11Client.noOpLogger
     ) {
         self.caller = GRPCCoreCaller(client: GRPCClient(transport: transport), instanceID: configuration.instanceID)
+        self.failover = []
         self.masterKeyRotation = configuration.masterKeyRotation
         self.tokenSource = configuration.authentication.tokenSource
         self.timeouts = configuration.timeouts
@@ -121,8 +139,11 @@ public final class EP11Client: Sendable {
         self.target = host.contains(":") ? "[\(host)]:\(configuration.port)" : "\(host):\(configuration.port)"
     }
 
-    private init(caller: any UnaryCaller, configuration: Configuration, logger: Logger) {
+    private init(
+        caller: any UnaryCaller, configuration: Configuration, logger: Logger, failover: ArraySlice<EP11Client> = []
+    ) {
         self.caller = caller
+        self.failover = Array(failover)
         self.masterKeyRotation = configuration.masterKeyRotation
         self.tokenSource = configuration.authentication.tokenSource
         self.timeouts = configuration.timeouts
@@ -138,7 +159,13 @@ public final class EP11Client: Sendable {
     /// Runs the client's connections until ``beginGracefulShutdown()``. Calls made before `run()` wait for it.
     public func run() async throws {
         do {
-            try await caller.run()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for endpoint in failover {
+                    group.addTask { try await endpoint.caller.run() }
+                }
+                try await caller.run()
+                try await group.waitForAll()
+            }
         } catch {
             throw EP11Error(code: .transportFailure, message: "GREP11 connections stopped", cause: error)
         }
@@ -147,6 +174,7 @@ public final class EP11Client: Sendable {
     /// Lets calls in flight finish, then stops ``run()``.
     public func beginGracefulShutdown() {
         caller.beginGracefulShutdown()
+        for endpoint in failover { endpoint.caller.beginGracefulShutdown() }
     }
 
     // MARK: - Calling
@@ -237,6 +265,10 @@ public final class EP11Client: Sendable {
         var refreshedToken = false
         var attempt = 1
         var lastFailure: EP11Error?
+        let endpointCount = 1 + failover.count
+        var endpoint = endpointCount > 1 ? preferredEndpoint.withLock { $0 } : 0
+        // Endpoints that failed to answer since the last backoff.
+        var unreachable = 0
         while true {
             guard clock.now < deadline else {
                 throw Self.deadlinePassed(name, limit, after: lastFailure)
@@ -261,10 +293,14 @@ public final class EP11Client: Sendable {
             guard clock.now < deadline else {
                 throw Self.deadlinePassed(name, limit, after: lastFailure)
             }
+            let (caller, target) =
+                endpoint == 0 ? (caller, target) : (failover[endpoint - 1].caller, failover[endpoint - 1].target)
             do {
-                return try await caller.call(method, request, authorization: authorization, deadline: deadline)
+                let response = try await caller.call(method, request, authorization: authorization, deadline: deadline)
+                if endpointCount > 1 { preferredEndpoint.withLock { $0 = endpoint } }
+                return response
             } catch {
-                let mapped: EP11Error
+                var mapped: EP11Error
                 if error is DeadlineScheduler.DeadlinePassed {
                     mapped = Self.deadlinePassed(name, limit, after: lastFailure)
                 } else {
@@ -275,6 +311,20 @@ public final class EP11Client: Sendable {
                     refreshedToken = true
                     await tokenSource.invalidate()
                     continue
+                }
+                if endpointCount > 1, Self.isEndpointFailure(mapped), !Task.isCancelled {
+                    // This endpoint cannot be reached: the next one at once; after a round of all, the backoff.
+                    endpoint = (endpoint + 1) % endpointCount
+                    unreachable += 1
+                    if unreachable < endpointCount {
+                        lastFailure = mapped
+                        logger.debug(
+                            "GREP11 endpoint unreachable; trying the next",
+                            metadata: ["hpcs.ep11.method": "\(name)", "hpcs.ep11.endpoint": "\(target)"])
+                        continue
+                    }
+                    unreachable = 0
+                    mapped.message = "none of the \(endpointCount) GREP11 endpoints answered; last: " + mapped.message
                 }
                 guard mapped.isRetryable, attempt < attempts else { throw mapped }
                 lastFailure = mapped
@@ -288,6 +338,13 @@ public final class EP11Client: Sendable {
                 attempt += 1
             }
         }
+    }
+
+    /// Whether a call failed because its endpoint could not be reached or served nothing (refused, unreachable,
+    /// TLS handshake failure, gRPC `unavailable`): another endpoint may answer. An HSM's answer (`CKR_*`), a
+    /// deadline and a refused credential are not.
+    static func isEndpointFailure(_ error: EP11Error) -> Bool {
+        error.code == .transportFailure && error.returnValue == nil
     }
 
     /// The deadline passed; the last retryable failure, if any, says why the attempts before it failed.

@@ -10,6 +10,13 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "GREP11 endpoint HOST:PORT (or GREP11_ADDRESS). Required unless --mock.")
     var endpoint: String?
 
+    @Option(
+        name: .customLong("failover-endpoint"),
+        help: ArgumentHelp(
+            "Another GREP11 endpoint HOST:PORT of the same domain, tried in order when the ones before it cannot "
+                + "be reached (refused, TLS failure, unavailable); repeat for more.", valueName: "host:port"))
+    var failoverEndpoints: [String] = []
+
     @Flag(help: "Use a throwaway HSM mock started in process instead of an endpoint (for trying things out).")
     var mock = false
 
@@ -61,7 +68,7 @@ struct ConnectionOptions: ParsableArguments {
         if mock {
             if endpoint != nil { throw ValidationError("--mock and --endpoint exclude each other") }
             if plaintext || caCert != nil || clientCert != nil || clientKey != nil || apiKeyFile != nil
-                || instanceID != nil || iamEndpoint != nil || transport != nil
+                || instanceID != nil || iamEndpoint != nil || transport != nil || !failoverEndpoints.isEmpty
             {
                 throw ValidationError(
                     "--mock takes no connection options (--plaintext, --ca-cert, --api-key-file, ...)")
@@ -88,6 +95,7 @@ struct ConnectionOptions: ParsableArguments {
         }
         var configuration = try EP11Client.Configuration(address: address)
         configuration.instanceID = instanceID
+        configuration.failoverEndpoints = try failoverEndpoints.map { try EP11Client.Endpoint(address: $0) }
         if let transport {
             guard let chosen = EP11Client.Transport(transport) else {
                 throw ValidationError("--transport takes cgrpc or nio, not \(transport)")
