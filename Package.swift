@@ -21,7 +21,6 @@ let package = Package(
         .library(name: "CertificateAuthorityServer", targets: ["CertificateAuthorityServer"]),
         .executable(name: "hpcs-tool", targets: ["hpcs-tool"]),
         .executable(name: "hpcs-keyd", targets: ["hpcs-keyd"]),
-        .executable(name: "hpcs-bench", targets: ["hpcs-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -212,9 +211,23 @@ let package = Package(
         ),
 
         // MARK: Executables
+        // The command-line toolkit of hpcs-tool and hpcs-keyd: option groups, the error report (text or --json) and
+        // exit statuses, --version, reading and writing the files named on the command line. Not a product.
+        .target(
+            name: "CommandLineSupport",
+            dependencies: [
+                "Contract",
+                "IAM",
+                "KeyProtect",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "KeyDaemonCLI",
             dependencies: [
+                "CommandLineSupport",
                 "KeyDaemon",
                 "Contract",
                 "KeyProtect",
@@ -227,6 +240,7 @@ let package = Package(
         .executableTarget(
             name: "hpcs-keyd",
             dependencies: [
+                "CommandLineSupport",
                 "KeyDaemonCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -235,6 +249,7 @@ let package = Package(
         .executableTarget(
             name: "hpcs-tool",
             dependencies: [
+                "CommandLineSupport",
                 "EP11",
                 "HSMMock",
                 "IAM",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Contract
 import Foundation
 import KeyDaemon
@@ -29,7 +30,8 @@ public struct VolumeCommand: AsyncParsableCommand {
             refused and left unchanged, with --dry-run too. Exit status: 3 the device holds data that is not a \
             volume of the daemon (KD111E); 4 it holds bytes without a known signature (KD112E); 5 it is too small \
             for the volume (KD113E; --dry-run prints the minimum and the actual size); 2 another refusal of the \
-            decision table (KD110E); 1 any other failure.
+            decision table (KD110E); 1 any other failure; 64 a mistake on the command line. With --json a failure is \
+            an {"error": {"code", "message", "exitStatus"}} object on stdout (codes: docs/cli.md).
             """,
         subcommands: [Provision.self, Open.self, Status.self]
     )
@@ -47,8 +49,13 @@ public struct VolumeCommand: AsyncParsableCommand {
             try await options.withProvisioner { provisioner, logger in
                 if dryRun {
                     let (inspection, decision) = try await provisioner.plan()
-                    options.print(decision: decision, inspection: inspection, provisioner: provisioner)
-                    try options.exitIfRefused(decision, inspection: inspection, provisioner: provisioner)
+                    let refusal = options.refusal(decision, inspection: inspection, provisioner: provisioner)
+                    options.print(
+                        decision: decision, inspection: inspection, provisioner: provisioner, refusal: refusal)
+                    if var refusal {
+                        refusal.isInJSONOutput = options.json
+                        throw refusal
+                    }
                     return
                 }
                 let outcome = try await options.provisionOrShutDown(provisioner)
@@ -98,7 +105,7 @@ public struct VolumeCommand: AsyncParsableCommand {
                     var entry: [String: Any] = ["index": index, "crn": service.crnText]
                     do {
                         let status = try await service.status()
-                        entry["state"] = "\(status.state)"
+                        entry.merge(status.state.stateFields) { _, new in new }
                         entry["latestVersion"] = status.latestVersionID ?? NSNull()
                         if let stored, wrappedBy == nil, let answer = try? await service.unwrap(stored) {
                             wrappedBy = (index, answer.keyVersionID)
@@ -255,6 +262,29 @@ public enum VolumeExitCode {
         default: refused
         }
     }
+
+    /// The failure that ends a command on `refusal`: `Error: [KDnnnE] <message>` (or the `--json` error object
+    /// with the code `volume.foreign-content`, `volume.unclassifiable-content`, `volume.device-too-small` or
+    /// `volume.refused`) and the refusal's exit status.
+    static func failure(_ refusal: Refusal, message: String) -> CommandFailure {
+        let code: String =
+            switch refusal {
+            case .foreignContent: "volume.foreign-content"
+            case .unclassifiableContent: "volume.unclassifiable-content"
+            case .deviceTooSmall: "volume.device-too-small"
+            default: "volume.refused"
+            }
+        return CommandFailure(
+            "[\(refusal.messageID.rawValue)] \(message)", code: code, exitStatus: forRefusal(refusal) ?? refused)
+    }
+}
+
+extension ErrorDomain {
+    /// The key daemon's errors (`keyd.*`: `keyd.kms-unavailable`, `keyd.invalid-configuration`, ...).
+    package static let keyDaemon = ErrorDomain(KeyDaemonError.self, prefix: "keyd") { $0.code.description }
+
+    /// The volume's tool and device errors (`volume.*`: `volume.tool-missing`, `volume.wrong-passphrase`, ...).
+    package static let volume = ErrorDomain(VolumeError.self, prefix: "volume") { $0.code.description }
 }
 
 /// Logs restart and shutdown requests; the command then exits with the container codes.
@@ -289,22 +319,11 @@ struct VolumeOptions: ParsableArguments {
     @Option(help: "The volume's name in the contract, when it has several.")
     var volume: String?
 
-    @Option(help: "KMS base URL (or HPCS_KMS_ENDPOINT), overriding the one derived from each entry's CRN.")
-    var kmsEndpoint: String?
+    /// --kms-endpoint, --dedicated (every kms entry; the contract can say it per entry, `plan: dedicated`) and
+    /// --plaintext.
+    @OptionGroup(title: "KMS endpoint") var endpoint: KMSEndpointOptions
 
-    @Flag(
-        help: ArgumentHelp(
-            "Every kms entry names a Key Protect Dedicated instance (https://<instance>.api.<region>.kms.appdomain.cloud).",
-            discussion:
-                "Refused when an entry's CRN is hs-crypto. The contract can say it per entry instead (plan: dedicated). "
-                + "--kms-endpoint, when given, wins over the derived endpoint."))
-    var dedicated = false
-
-    @Option(help: "IAM base URL (or HPCS_IAM_ENDPOINT; default https://iam.cloud.ibm.com).")
-    var iamEndpoint: String?
-
-    @Flag(help: "Allow a plain-HTTP KMS or IAM endpoint that is not on loopback.")
-    var plaintext = false
+    @OptionGroup var iam: IAMEndpointOptions
 
     @Flag(help: "Do not activate (cryptsetup open) the volume; only check that the passphrase opens it.")
     var noActivate = false
@@ -314,11 +333,11 @@ struct VolumeOptions: ParsableArguments {
             "PBKDF2 iterations for new keyslots instead of cryptsetup's argon2id default.", visibility: .hidden))
     var luksPbkdf2Iterations: Int?
 
-    @Flag(help: "Machine-readable JSON on stdout.")
-    var json = false
+    @OptionGroup(title: "Output") var output: OutputOptions
 
-    @Flag(help: "Debug logging to stderr (secrets redacted).")
-    var verbose = false
+    @OptionGroup var logging: LoggingOptions
+
+    var json: Bool { output.json }
 
     /// `HPCS_KEYD_KILL_AFTER_STEP=<step>` kills the process with SIGKILL right after that durable step: the
     /// crash-safety tests use it. Unset, it does nothing.
@@ -328,11 +347,7 @@ struct VolumeOptions: ParsableArguments {
         kill(getpid(), SIGKILL)
     }
 
-    func makeLogger() -> Logger {
-        var logger = Logger(label: "hpcs.keyd") { label in StreamLogHandler.standardError(label: label) }
-        logger.logLevel = verbose ? .debug : .info
-        return logger
-    }
+    func makeLogger() -> Logger { logging.logger(label: "hpcs.keyd", quietLevel: .info) }
 
     /// The largest contract file read, as `hpcs-tool contract` reads them (the YAML parser then limits the document
     /// itself to 1 MiB and its aliases).
@@ -360,7 +375,7 @@ struct VolumeOptions: ParsableArguments {
         let env = try parsed.sectionText(parsed.env, decryptor: decryptor)
         let workload = try parsed.sectionText(parsed.workload, decryptor: decryptor)
         var loaded = try KeyDaemonConfiguration.parse(env: env, workload: workload).volume(named: volume)
-        if dedicated {
+        if endpoint.dedicated {
             for index in loaded.kms.indices {
                 do {
                     try loaded.kms[index].crn.check(plan: .dedicated)
@@ -375,26 +390,10 @@ struct VolumeOptions: ParsableArguments {
     }
 
     /// Runs `body` with the volume's provisioner. A failure of the contract, the configuration, the device or the
-    /// KMS reaches the operator as a plain sentence (`Error: the contract ...`), never with a Swift type name.
+    /// KMS reaches the operator as a plain sentence (`Error: the contract ...`), never with a Swift type name:
+    /// the error report (`mainReportingErrors`) knows these errors (``ErrorDomain/keyDaemon``, ...).
     func withProvisioner(
         power: (any PowerControl)? = nil,
-        _ body: @Sendable (VolumeProvisioner, Logger) async throws -> Void
-    ) async throws {
-        do {
-            try await runWithProvisioner(power: power, body)
-        } catch let error as KeyDaemonError {
-            throw CommandFailure(plainErrorText(error))
-        } catch let error as ContractError {
-            throw CommandFailure(plainErrorText(error))
-        } catch let error as VolumeError {
-            throw CommandFailure(plainErrorText(error))
-        } catch let error as KeyProtectError {
-            throw CommandFailure(plainErrorText(error))
-        }
-    }
-
-    private func runWithProvisioner(
-        power: (any PowerControl)?,
         _ body: @Sendable (VolumeProvisioner, Logger) async throws -> Void
     ) async throws {
         let logger = makeLogger()
@@ -407,13 +406,11 @@ struct VolumeOptions: ParsableArguments {
                     "device": "\(device)",
                 ])
         }
-        let environment = ProcessInfo.processInfo.environment
-        let kms = kmsEndpoint ?? environment["HPCS_KMS_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
-        let iam =
-            iamEndpoint ?? environment["HPCS_IAM_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? "https://iam.cloud.ibm.com"
-        if let kms { try checkHTTPTransport(kms, allowPlaintext: plaintext, what: "KMS endpoint") }
-        try checkHTTPTransport(iam, allowPlaintext: plaintext, what: "IAM endpoint")
+        let kms = endpoint.configuredEndpoint?.url
+        let iam = self.iam.resolved
+        if let kms { try endpoint.checkTransport(kms, what: "KMS endpoint") }
+        try endpoint.checkTransport(iam, what: "IAM endpoint")
+        let plaintext = endpoint.plaintext
         let services: [any SeedKeyService] = try volume.kms.map {
             try KeyProtectSeedService(
                 entry: $0, kmsEndpoint: kms, iamEndpoint: iam, configuration: .init(insecureAllowPlainHTTP: plaintext),
@@ -453,39 +450,47 @@ struct VolumeOptions: ParsableArguments {
                 printError("[\(MessageID.shutdownAtBoot.rawValue)] shutting the server down: \(plainErrorText(error))")
                 await power.shutdown(reason: error.message)
             }
-            if let refusal = error.refusal, let code = VolumeExitCode.forRefusal(refusal) {
-                printError("Error: [\(refusal.messageID.rawValue)] \(error.message)")
-                throw ExitCode(code)
-            }
-            throw CommandFailure(plainErrorText(error))
+            if let refusal = error.refusal { throw VolumeExitCode.failure(refusal, message: error.message) }
+            throw error
         }
     }
 
     /// For a refusal with an exit code of its own (the device's content or size): the message on stderr and that
-    /// exit code, whether planned (`--dry-run`, `status`, `open`) or met while provisioning.
+    /// exit code, whether planned (`--dry-run`, `open`) or met while provisioning.
     func exitIfRefused(
         _ decision: ProvisioningDecision, inspection: DeviceInspection, provisioner: VolumeProvisioner
     ) throws {
-        guard case .refuse(let refusal) = decision, let code = VolumeExitCode.forRefusal(refusal) else { return }
-        let detail = provisioner.detail(of: decision, inspection: inspection)
-        printError("Error: [\(refusal.messageID.rawValue)] \(refusal.explanation(detail))")
-        throw ExitCode(code)
+        if let refusal = refusal(decision, inspection: inspection, provisioner: provisioner) { throw refusal }
     }
 
-    func print(decision: ProvisioningDecision, inspection: DeviceInspection, provisioner: VolumeProvisioner) {
+    /// The failure a refused `decision` ends the command with, or nil.
+    func refusal(
+        _ decision: ProvisioningDecision, inspection: DeviceInspection, provisioner: VolumeProvisioner
+    ) -> CommandFailure? {
+        guard case .refuse(let refusal) = decision else { return nil }
+        let detail = provisioner.detail(of: decision, inspection: inspection)
+        return VolumeExitCode.failure(refusal, message: refusal.explanation(detail))
+    }
+
+    /// Prints the decision; with --json one object, holding `refusal` as its `error` member when there is one.
+    func print(
+        decision: ProvisioningDecision, inspection: DeviceInspection, provisioner: VolumeProvisioner,
+        refusal: CommandFailure? = nil
+    ) {
         let detail = provisioner.detail(of: decision, inspection: inspection)
         let requirement = inspection.sizeRequirement(
             usesKMS: provisioner.volume.usesKMS, metadataSize: provisioner.options.metadataSize)
         if json {
-            printJSON([
-                "device": device, "partitions": inspection.partitions.map(\.name), "decision": "\(decision)",
-                "messageId": decision.messageID.rawValue, "hasKeyfile": inspection.keyfile != nil,
-                "content": "\(inspection.content)", "deviceSize": inspection.size,
-                "minimumSize": requirement.map { $0.minimum as Any } ?? NSNull(),
-                "sizeChecked": requirement.map { ($0.ofDataPartition ? "data partition" : "device") as Any }
-                    ?? NSNull(),
-                "detail": detail.map { $0 as Any } ?? NSNull(),
-            ])
+            printJSON(
+                [
+                    "device": device, "partitions": inspection.partitions.map(\.name), "decision": "\(decision)",
+                    "messageId": decision.messageID.rawValue, "hasKeyfile": inspection.keyfile != nil,
+                    "content": "\(inspection.content)", "deviceSize": inspection.size,
+                    "minimumSize": requirement.map { $0.minimum as Any } ?? NSNull(),
+                    "sizeChecked": requirement.map { ($0.ofDataPartition ? "data partition" : "device") as Any }
+                        ?? NSNull(),
+                    "detail": detail.map { $0 as Any } ?? NSNull(),
+                ].merging(refusal?.report.jsonObject ?? [:]) { _, new in new })
         } else {
             let layout =
                 inspection.partitions.isEmpty

@@ -137,6 +137,7 @@ extension RealDevices {
                 let status = try await setup.tool(["volume", "status"], image: image)
                 let kms = Self.json(status)["kms"] as? [[String: Any]]
                 #expect(kms?.first?["state"] as? String == "Active")
+                #expect(kms?.first?["stateCode"] as? Int == 1)  // as in `kms key --json` (docs/cli.md)
                 #expect(kms?.first?["keyfileIsCurrent"] as? Bool == true)
 
                 // `open` refuses a blank device instead of formatting it.

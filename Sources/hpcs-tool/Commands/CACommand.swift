@@ -1,8 +1,8 @@
 import ArgumentParser
 import CertificateAuthority
+import CommandLineSupport
 import EP11
 import Foundation
-import KeyDaemonCLI
 import X509
 
 #if canImport(Glibc)
@@ -235,7 +235,8 @@ struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .customLong("database"),
         help: ArgumentHelp(
-            "PostgreSQL URL of the issuance database: postgres://USER@HOST:PORT/DATABASE[?sslmode=verify-full].",
+            "PostgreSQL URL of the issuance database: postgres://USER@HOST:PORT/DATABASE, optionally with "
+                + "?sslmode=verify-full.",
             discussion: """
                 Default: $\(databaseVariable). The password comes from $\(PostgresIssuanceStore.Configuration
                 .passwordVariable) or the file named by $\(PostgresIssuanceStore.Configuration.passwordFileVariable) \
@@ -548,7 +549,7 @@ extension CACommand {
         static let configuration = CommandConfiguration(abstract: "List the certificates this CA issued.")
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var options: CADirectoryOptions
-        @Flag(help: "Machine-readable JSON on stdout.") var json = false
+        @OptionGroup(title: "Output") var output: OutputOptions
 
         func run() async throws {
             let records = try await withCertificateAuthority(options, connection) { ca in
@@ -559,8 +560,8 @@ extension CACommand {
                 if record.isRevoked { return "revoked" }
                 return record.notValidAfter < now ? "expired" : "valid"
             }
-            if json {
-                printTerminalSafeJSON(
+            if output.json {
+                printJSON(
                     records.map { record -> [String: Any] in
                         [
                             "serialNumber": record.serialNumber,
@@ -573,7 +574,7 @@ extension CACommand {
                             "revokedAt": record.revokedAt.map { timestamp($0) as Any } ?? NSNull(),
                             "revocationReason": record.revocationReason.map { $0.description as Any } ?? NSNull(),
                         ]
-                    })
+                    }, escaping: ControlCharacters.isControl)
                 return
             }
             guard !records.isEmpty else {
@@ -644,27 +645,6 @@ extension CACommand {
                     + "next update \(timestamp(crl.nextUpdate))")
         }
     }
-}
-
-/// Like `printJSON`, with every control character that JSON allows raw (DEL, C1, bidirectional overrides) written
-/// as a `\uXXXX` escape: the same JSON for a parser, nothing that acts on a terminal.
-private func printTerminalSafeJSON(_ object: Any) {
-    guard
-        let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    else {
-        print("{}")
-        return
-    }
-    var text = ""
-    for scalar in String(decoding: data, as: UTF8.self).unicodeScalars {
-        if ControlCharacters.isControl(scalar) {
-            let hex = String(scalar.value, radix: 16)
-            text += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-        } else {
-            text.unicodeScalars.append(scalar)
-        }
-    }
-    print(text)
 }
 
 /// A CSR file, refused when larger than the CA accepts (before it is read whole).

@@ -1,9 +1,9 @@
 import ArgumentParser
 import CertificateAuthority
 import CertificateAuthorityServer
+import CommandLineSupport
 import EP11
 import Foundation
-import KeyDaemonCLI
 import Logging
 import ServiceLifecycle
 

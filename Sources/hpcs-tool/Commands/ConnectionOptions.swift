@@ -1,42 +1,22 @@
 import ArgumentParser
+import CommandLineSupport
 import EP11
 import Foundation
 import HSMMock
 import IAM
-import KeyDaemonCLI
 
-/// The connection vocabulary shared by every subcommand that talks to an HSM.
+/// The connection vocabulary shared by every subcommand that talks to an HSM: the endpoint (or --mock), its TLS
+/// and its credentials.
 struct ConnectionOptions: ParsableArguments {
     @Option(help: "GREP11 endpoint HOST:PORT (or GREP11_ADDRESS). Required unless --mock.")
     var endpoint: String?
 
-    @Option(
-        name: .customLong("failover-endpoint"),
-        help: ArgumentHelp(
-            "Another GREP11 endpoint HOST:PORT of the same domain, tried in order when the ones before it cannot "
-                + "be reached (refused, TLS failure, unavailable); repeat for more.", valueName: "host:port"))
-    var failoverEndpoints: [String] = []
-
     @Flag(help: "Use a throwaway HSM mock started in process instead of an endpoint (for trying things out).")
     var mock = false
 
-    @Flag(help: "Allow a plaintext (non-TLS) connection, for loopback mocks.")
-    var plaintext = false
+    @OptionGroup(title: "TLS") var tls: GREP11TLSOptions
 
-    @Option(help: "PEM file with the CA certificates to trust instead of the system roots.")
-    var caCert: String?
-
-    @Option(help: "PEM client certificate for mutual TLS.")
-    var clientCert: String?
-
-    @Option(help: "PEM private key for the client certificate.")
-    var clientKey: String?
-
-    @Option(help: "File holding the IBM Cloud API key (otherwise HPCS_API_KEY).")
-    var apiKeyFile: String?
-
-    @Option(help: "IAM base URL (or HPCS_IAM_ENDPOINT; default https://iam.cloud.ibm.com).")
-    var iamEndpoint: String?
+    @OptionGroup(title: "Credentials") var credentials: CredentialOptions
 
     @Option(help: "HPCS service instance id, sent as bluemix-instance.")
     var instanceID: String?
@@ -49,7 +29,7 @@ struct ConnectionOptions: ParsableArguments {
 
     /// The configured GREP11 endpoint: --endpoint, else a non-empty GREP11_ADDRESS.
     var configuredEndpoint: String? {
-        endpoint ?? ProcessInfo.processInfo.environment["GREP11_ADDRESS"].flatMap { $0.isEmpty ? nil : $0 }
+        endpoint ?? environmentValue("GREP11_ADDRESS")
     }
 
     /// Runs `body` with a client: the configured endpoint, or the in-process mock with --mock.
@@ -64,12 +44,9 @@ struct ConnectionOptions: ParsableArguments {
         embeddedMasterKeyFile: String?,
         _ body: (EP11Client) async throws -> T
     ) async throws -> T {
-        let environment = ProcessInfo.processInfo.environment
         if mock {
             if endpoint != nil { throw ValidationError("--mock and --endpoint exclude each other") }
-            if plaintext || caCert != nil || clientCert != nil || clientKey != nil || apiKeyFile != nil
-                || instanceID != nil || iamEndpoint != nil || transport != nil || !failoverEndpoints.isEmpty
-            {
+            if tls.isGiven || credentials.isGiven || instanceID != nil || transport != nil {
                 throw ValidationError(
                     "--mock takes no connection options (--plaintext, --ca-cert, --api-key-file, ...)")
             }
@@ -85,39 +62,23 @@ struct ConnectionOptions: ParsableArguments {
             return try await HSMMock(masterKeyFile: embeddedMasterKeyFile).withClient(body)
         }
         guard let address = configuredEndpoint else {
-            throw CommandFailure(Self.missingEndpointMessage)
+            throw CommandFailure(Self.missingEndpointMessage, code: "endpoint.missing")
         }
-        if plaintext, caCert != nil || clientCert != nil || clientKey != nil {
-            throw ValidationError("--ca-cert, --client-cert and --client-key need TLS; drop --plaintext")
-        }
-        if (clientCert == nil) != (clientKey == nil) {
-            throw ValidationError("--client-cert and --client-key go together")
-        }
+        let transportSecurity = try tls.transportSecurity()
         var configuration = try EP11Client.Configuration(address: address)
         configuration.instanceID = instanceID
-        configuration.failoverEndpoints = try failoverEndpoints.map { try EP11Client.Endpoint(address: $0) }
         if let transport {
             guard let chosen = EP11Client.Transport(transport) else {
                 throw ValidationError("--transport takes cgrpc or nio, not \(transport)")
             }
             configuration.transport = chosen
         }
-        if let apiKey = try readAPIKey(environment) {
+        if let apiKey = try credentials.apiKey() {
             var iam = IAMTokenProvider.Configuration()
-            if let url = iamEndpoint ?? environment["HPCS_IAM_ENDPOINT"] { iam.endpoint = url }
+            iam.endpoint = credentials.iam.resolved
             configuration.authentication = .apiKey(apiKey, iam: iam)
         }
-        if plaintext {
-            configuration.transportSecurity = .plaintext
-        } else {
-            var tls = EP11Client.TLS()
-            if let caCert { tls.trustRootsPEM = try readFile(caCert) }
-            if let clientCert, let clientKey {
-                tls.clientCertificateChainPEM = try readFile(clientCert)
-                tls.clientPrivateKeyPEM = try readFile(clientKey)
-            }
-            configuration.transportSecurity = .tls(tls)
-        }
+        configuration.transportSecurity = transportSecurity
         return try await withEP11Client(configuration, body)
     }
 
@@ -125,10 +86,42 @@ struct ConnectionOptions: ParsableArguments {
     static let missingEndpointMessage =
         "no HSM endpoint: pass --endpoint HOST:PORT (or set GREP11_ADDRESS) for a GREP11 service, "
         + "or --mock to use a throwaway in-process HSM mock"
+}
 
-    private func readAPIKey(_ environment: [String: String]) throws -> APIKey? {
-        if let text = try readSecretText(apiKeyFile) { return APIKey(text) }
-        return environment["HPCS_API_KEY"].flatMap { $0.isEmpty ? nil : APIKey($0) }
+/// How the GREP11 connection is secured: TLS with the system roots by default, custom roots and a client
+/// certificate (mutual TLS) by name, plaintext only when asked for.
+struct GREP11TLSOptions: ParsableArguments {
+    @Flag(help: "Allow a plaintext (non-TLS) connection, for loopback mocks.")
+    var plaintext = false
+
+    @Option(help: "PEM file with the CA certificates to trust instead of the system roots.")
+    var caCert: String?
+
+    @Option(help: "PEM client certificate for mutual TLS.")
+    var clientCert: String?
+
+    @Option(help: "PEM private key for the client certificate.")
+    var clientKey: String?
+
+    /// Whether any TLS option was given (--mock refuses them).
+    var isGiven: Bool { plaintext || caCert != nil || clientCert != nil || clientKey != nil }
+
+    /// The client's transport security; the files are read here.
+    func transportSecurity() throws -> EP11Client.TransportSecurity {
+        if plaintext, caCert != nil || clientCert != nil || clientKey != nil {
+            throw ValidationError("--ca-cert, --client-cert and --client-key need TLS; drop --plaintext")
+        }
+        if (clientCert == nil) != (clientKey == nil) {
+            throw ValidationError("--client-cert and --client-key go together")
+        }
+        if plaintext { return .plaintext }
+        var tls = EP11Client.TLS()
+        if let caCert { tls.trustRootsPEM = try readFile(caCert) }
+        if let clientCert, let clientKey {
+            tls.clientCertificateChainPEM = try readFile(clientCert)
+            tls.clientPrivateKeyPEM = try readFile(clientKey)
+        }
+        return .tls(tls)
     }
 }
 

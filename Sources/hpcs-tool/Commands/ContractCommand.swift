@@ -1,7 +1,7 @@
 import ArgumentParser
+import CommandLineSupport
 import Contract
 import Foundation
-import KeyDaemonCLI
 
 #if canImport(Glibc)
     import Glibc
@@ -15,9 +15,9 @@ struct ContractCommand: AsyncParsableCommand {
         commandName: "contract",
         abstract: "Hyper Protect contracts: encrypt and decrypt sections, build, sign and verify, checksums.",
         discussion: """
-            Sections are encrypted into `hyper-protect-basic.<A>.<B>` tokens (RSA PKCS#1 v1.5 for a 32-byte password,
-            `openssl enc -aes-256-cbc -pbkdf2` for the data), byte-compatible with IBM's tooling; use --prefix
-            contract-basic for CCRT/CCRV. Private keys and passphrases come from files, never from flags.
+            Sections are encrypted into `hyper-protect-basic.<A>.<B>` tokens (RSA PKCS#1 v1.5 for a 32-byte password, \
+            `openssl enc -aes-256-cbc -pbkdf2` for the data), byte-compatible with IBM's tooling; use --prefix \
+            contract-basic for CCRT/CCRV. Private keys and passphrases come from files, never from flags. \
             Errors go to stderr with a non-zero exit status.
             """,
         subcommands: [Encrypt.self, Decrypt.self, Build.self, Sign.self, Verify.self, Checksums.self, Validate.self]
@@ -99,8 +99,8 @@ extension ContractCommand {
         static let configuration = CommandConfiguration(
             abstract: "Encrypt a section file into a token for the encryption certificate; prints the token.",
             discussion: """
-                The file's bytes are encrypted exactly, as IBM's documented shell pipeline does; --trim first strips
-                surrounding whitespace, as contract-go does. An expired certificate is refused; fewer than 180 days
+                The file's bytes are encrypted exactly, as IBM's documented shell pipeline does; --trim first strips \
+                surrounding whitespace, as contract-go does. An expired certificate is refused; fewer than 180 days \
                 left gives a warning on stderr.
                 """
         )
@@ -110,22 +110,20 @@ extension ContractCommand {
         @Flag(help: "Machine-readable JSON on stdout.") var json = false
         @Argument(help: "The section file (YAML body), or - for standard input.") var sectionFile: String
 
-        func run() async throws { try await contractCLIPlainErrors(execute) }
-
-        func execute() async throws {
+        func run() async throws {
             let encryptor = try ContractEncryptor(
                 encryptionKeyPEM: contractCLIReadText(cert, what: "encryption certificate"),
                 prefix: prefix.tokenPrefix())
-            if let warning = encryptor.expiryWarning { contractCLIPrintError(warning) }
+            if let warning = encryptor.expiryWarning { printError(warning) }
             var plaintext = try contractCLIReadInput(sectionFile, what: "section")
             if trim { plaintext = Array(String(decoding: plaintext, as: UTF8.self).contractCLITrimmed().utf8) }
-            guard !plaintext.isEmpty else { throw ContractCLIFailure("the section is empty") }
+            guard !plaintext.isEmpty else { throw CommandFailure("the section is empty") }
             let token = try encryptor.encrypt(plaintext)
             if json {
-                contractCLIPrintJSON([
+                printJSON([
                     "token": token,
                     "sha256": ContractChecksums.sha256Hex(token),
-                    "certificateNotAfter": contractCLIJSONDate(encryptor.certificateValidity?.notAfter),
+                    "certificateNotAfter": jsonDate(encryptor.certificateValidity?.notAfter),
                 ])
             } else {
                 print(token)
@@ -137,8 +135,8 @@ extension ContractCommand {
         static let configuration = CommandConfiguration(
             abstract: "Decrypt a token (or one section of a contract) with the private key; prints the plaintext.",
             discussion: """
-                The input file holds one token, or a contract when --section names the section to open. The
-                password is read as openssl does (cut at the first 0x0A or 0x00 byte), so tokens made by IBM's shell
+                The input file holds one token, or a contract when --section names the section to open. The \
+                password is read as openssl does (cut at the first 0x0A or 0x00 byte), so tokens made by IBM's shell \
                 pipeline and contract-go open too.
                 """
         )
@@ -151,9 +149,7 @@ extension ContractCommand {
         @Argument(help: "A file holding a token, or a contract with --section; - for standard input.")
         var inputFile: String
 
-        func run() async throws { try await contractCLIPlainErrors(execute) }
-
-        func execute() async throws {
+        func run() async throws {
             try contractCLICheckOutput(output, .plaintext)
             let decryptor = try keyOptions.decryptor(keyFile: key)
             let input = String(decoding: try contractCLIReadInput(inputFile, what: "token"), as: UTF8.self)
@@ -162,7 +158,7 @@ extension ContractCommand {
                 let contract = try HyperProtectContract.parse(yaml: input)
                 let field = ContractField(rawValue: section)
                 guard let value = contract.section(field) else {
-                    throw ContractCLIFailure("the contract has no \(section) section")
+                    throw CommandFailure("the contract has no \(section) section")
                 }
                 plaintext = Array(try contract.sectionText(value, decryptor: decryptor).utf8)
             } else {
@@ -180,8 +176,8 @@ extension ContractCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build an encrypted contract from workload and env files; signed when --key is given.",
             discussion: """
-                Order of operations as in IBM's contract-go: encrypt workload; put signingKey (base64 of the PEM public
-                key or of --signing-cert) into env; encrypt env; sign workload+env; encrypt attestationPublicKey.
+                Order of operations as in IBM's contract-go: encrypt workload; put signingKey (base64 of the PEM public \
+                key or of --signing-cert) into env; encrypt env; sign workload+env; encrypt attestationPublicKey. \
                 Every value is written as one single-line scalar.
                 """
         )
@@ -191,9 +187,7 @@ extension ContractCommand {
         @Option(help: "A certificate for the signer's key; its notAfter is the contract's expiry.")
         var signingCert: String?
 
-        func run() async throws { try await contractCLIPlainErrors(execute) }
-
-        func execute() async throws {
+        func run() async throws {
             try ContractCommand.runBuild(
                 cert: build.cert, workload: build.workload, env: build.env, attestationKey: build.attestationKey,
                 prefix: build.prefix.tokenPrefix(), output: build.output, json: build.json,
@@ -205,8 +199,8 @@ extension ContractCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sign a contract: build a signed contract, or (re)sign an existing CONTRACT_FILE.",
             discussion: """
-                With --cert, --workload and --env: as `contract build` with a signer (signingKey is injected into env
-                before env is encrypted). With CONTRACT_FILE: envWorkloadSignature is set over the file's exact
+                With --cert, --workload and --env: as `contract build` with a signer (signingKey is injected into env \
+                before env is encrypted). With CONTRACT_FILE: envWorkloadSignature is set over the file's exact \
                 workload and env strings, which must already carry the matching signingKey in env.
                 """
         )
@@ -238,9 +232,7 @@ extension ContractCommand {
             }
         }
 
-        func run() async throws { try await contractCLIPlainErrors(execute) }
-
-        func execute() async throws {
+        func run() async throws {
             if let cert, let workload, let env {
                 try ContractCommand.runBuild(
                     cert: cert, workload: workload, env: env, attestationKey: attestationKey,
@@ -253,7 +245,7 @@ extension ContractCommand {
             let contract = try HyperProtectContract.parse(
                 yaml: contractCLIReadText(contractFile, what: "contract"))
             if !contract.ignoredKeys.isEmpty {
-                contractCLIPrintError(
+                printError(
                     "warning: dropping unknown top-level keys: \(contract.ignoredKeys.joined(separator: ", "))")
             }
             let signer = try ContractSigner(
@@ -266,15 +258,15 @@ extension ContractCommand {
                 do {
                     let inEnv = try signed.signingKey(decryptor: nil)
                     if inEnv.publicKeyPEM != signer.publicKeyPEM {
-                        contractCLIPrintError("warning: env.signingKey is not the signer's key; verification will fail")
+                        printError("warning: env.signingKey is not the signer's key; verification will fail")
                     }
                 } catch {
                     // The plain sentence, never a Swift type name (contract messages hold no secret material).
                     let reason = (error as? ContractError)?.message ?? "\(error)"
-                    contractCLIPrintError("warning: env has no usable signingKey: \(reason)")
+                    printError("warning: env has no usable signingKey: \(reason)")
                 }
             } else {
-                contractCLIPrintError(
+                printError(
                     "note: env is encrypted; its signingKey must be this signer's key (check with `contract verify`)")
             }
             try contractCLIEmitContract(signed, output: output, json: json)
@@ -289,7 +281,7 @@ extension ContractCommand {
         try contractCLICheckOutput(output, .ordinary)
         let encryptor = try ContractEncryptor(
             encryptionKeyPEM: contractCLIReadText(cert, what: "encryption certificate"), prefix: prefix)
-        if let warning = encryptor.expiryWarning { contractCLIPrintError(warning) }
+        if let warning = encryptor.expiryWarning { printError(warning) }
         var signer: ContractSigner?
         if let signerKeyFile {
             signer = try ContractSigner(
@@ -308,8 +300,8 @@ extension ContractCommand {
             workload: contractCLIReadText(workload, what: "workload"),
             env: contractCLIReadText(env, what: "env"))
         if let validity = signer?.certificateValidity {
-            contractCLIPrintError(
-                "the contract expires with the signing certificate on \(contractCLIDate(validity.notAfter))")
+            printError(
+                "the contract expires with the signing certificate on \(iso8601Text(validity.notAfter))")
         }
         try contractCLIEmitContract(built.contract, yaml: built.yaml, output: output, json: json)
     }
@@ -318,8 +310,8 @@ extension ContractCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify a contract's envWorkloadSignature against the signingKey inside env.",
             discussion: """
-                An encrypted env is opened with --key, the private key of the encryption certificate. A signingKey
-                that is a certificate is refused when expired or not yet valid (its notAfter is the contract's
+                An encrypted env is opened with --key, the private key of the encryption certificate. A signingKey \
+                that is a certificate is refused when expired or not yet valid (its notAfter is the contract's \
                 expiry). The certificate's chain is not checked: HPCR receives no CA either.
                 """
         )
@@ -329,27 +321,25 @@ extension ContractCommand {
         @Flag(help: "Machine-readable JSON on stdout.") var json = false
         @Argument(help: "The contract file.") var contractFile: String
 
-        func run() async throws { try await contractCLIPlainErrors(execute) }
-
-        func execute() async throws {
+        func run() async throws {
             let contract = try HyperProtectContract.parse(yaml: contractCLIReadText(contractFile, what: "contract"))
             let decryptor = try key.map { try keyOptions.decryptor(keyFile: $0) }
             let verification = try contract.verifySignature(decryptor: decryptor)
             let validity = verification.certificateValidity
             if json {
-                contractCLIPrintJSON([
+                printJSON([
                     "signatureValid": true,
                     "signingKey": validity == nil ? "publicKey" : "certificate",
                     "certificateSubject": validity.map { $0.subject as Any } ?? NSNull(),
-                    "contractExpiry": contractCLIJSONDate(validity?.notAfter),
+                    "contractExpiry": jsonDate(validity?.notAfter),
                 ])
                 return
             }
             if let validity {
                 print("signature valid: signingKey is a certificate (\(validity.subject))")
-                print("contract expires on \(contractCLIDate(validity.notAfter))")
+                print("contract expires on \(iso8601Text(validity.notAfter))")
                 if validity.remaining(at: Date()) < 30 * 86_400 {
-                    contractCLIPrintError("warning: the contract expires in less than 30 days")
+                    printError("warning: the contract expires in less than 30 days")
                 }
             } else {
                 print("signature valid: signingKey is a public key (the contract does not expire)")
@@ -361,12 +351,12 @@ extension ContractCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a contract against the CCRT/HPCR contract schema 1.0.116 rules; prints each problem.",
             discussion: """
-                Each problem is printed on stdout as `path: message` (e.g. `env.volumes.data.kmsTimeout: must be 0-20
-                (minutes)`); notes (encrypted sections left unchecked, forms hpcs-keyd refuses) go to stderr. No value
-                from the contract is ever printed. An encrypted section is checked only when --key opens it. With
-                --target hpcs-keyd the key daemon's rules apply too: grep11, uv-secret-id, uv-previous-secret-id and
-                previousSeed are refused (their behaviour is not publicly specified), kms[].plan is allowed, and each
-                volume must be named in both sections. Exit status: 0 valid, 1 invalid, 2 unreadable (the file, the
+                Each problem is printed on stdout as `path: message` (e.g. `env.volumes.data.kmsTimeout: must be 0-20 \
+                (minutes)`); notes (encrypted sections left unchecked, forms hpcs-keyd refuses) go to stderr. No value \
+                from the contract is ever printed. An encrypted section is checked only when --key opens it. With \
+                --target hpcs-keyd the key daemon's rules apply too: grep11, uv-secret-id, uv-previous-secret-id and \
+                previousSeed are refused (their behaviour is not publicly specified), kms[].plan is allowed, and each \
+                volume must be named in both sections. Exit status: 0 valid, 1 invalid, 2 unreadable (the file, the \
                 key, or YAML that does not parse or exceeds the limits).
                 """
         )
@@ -384,27 +374,25 @@ extension ContractCommand {
                 let text = try contractCLIReadText(contractFile, what: "contract")
                 let decryptor = try key.map { try keyOptions.decryptor(keyFile: $0) }
                 report = try ContractValidation.validate(yaml: text, decryptor: decryptor, target: target)
-            } catch let failure as ContractCLIFailure {
-                contractCLIPrintError("Error: \(failure.description)")
-                throw ExitCode(2)
-            } catch let error as ContractError {
-                contractCLIPrintError("Error: \(error.message)")
-                throw ExitCode(2)
+            } catch {
+                // Unreadable: exit status 2 (1 is an invalid contract), the failure's own code and message.
+                let report = ErrorReport.of(error, command: ContractCommand.self, domains: [])
+                throw CommandFailure(report.message, code: report.code, exitStatus: 2)
             }
             let name = contractFile == "-" ? "the contract" : contractFile
             if json {
                 let findings = { (list: [ContractValidation.Finding]) in
                     list.map { ["path": $0.path, "message": $0.message] }
                 }
-                contractCLIPrintJSON([
+                printJSON([
                     "valid": report.isValid, "target": target.rawValue, "problems": findings(report.problems),
                     "notes": findings(report.notes),
                 ])
             } else {
                 for problem in report.problems { print(problem) }
-                for note in report.notes { contractCLIPrintError("note: \(note)") }
+                for note in report.notes { printError("note: \(note)") }
                 let count = report.problems.count
-                contractCLIPrintError(
+                printError(
                     report.isValid
                         ? "\(name): valid (\(target.rawValue) rules)"
                         : "\(name): \(count) problem\(count == 1 ? "" : "s") (\(target.rawValue) rules)")
@@ -420,19 +408,17 @@ extension ContractCommand {
         @Flag(help: "Machine-readable JSON on stdout.") var json = false
         @Argument(help: "The contract file.") var contractFile: String
 
-        func run() async throws { try await contractCLIPlainErrors(execute) }
-
-        func execute() async throws {
+        func run() async throws {
             let contract = try HyperProtectContract.parse(yaml: contractCLIReadText(contractFile, what: "contract"))
             let checksums = contract.checksums
             for field in checksums.undetermined {
-                contractCLIPrintError(
+                printError(
                     "note: \(field) is a plaintext YAML map; the digest HPCR records for it is undocumented")
             }
             if json {
                 var object: [String: Any] = [:]
                 for entry in checksums.entries { object[entry.field.attestationLabel] = entry.sha256 }
-                contractCLIPrintJSON(object)
+                printJSON(object)
             } else {
                 for line in checksums.lines { print(line) }
             }
@@ -453,9 +439,7 @@ extension AttestationCommand {
         var output: String?
         @Argument(help: "The encrypted record (se-checksums.txt.enc).") var recordFile: String
 
-        func run() async throws { try await contractCLIPlainErrors(execute) }
-
-        func execute() async throws {
+        func run() async throws {
             try contractCLICheckOutput(output, .ordinary)
             let decryptor = try keyOptions.decryptor(keyFile: key)
             let record = try AttestationRecord.decrypt(
@@ -472,9 +456,9 @@ extension AttestationCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify an attestation record's signature, then compare its contract:* lines with a contract.",
             discussion: """
-                The signature (se-signature.bin) is RSASSA-PKCS1-v1_5/SHA-256 over the exact decrypted record bytes,
-                under the attestation certificate's key; the certificate's chain to IBM is not checked here. An
-                encrypted record (se-checksums.txt.enc) is opened with --key first. Labels contract:workload,
+                The signature (se-signature.bin) is RSASSA-PKCS1-v1_5/SHA-256 over the exact decrypted record bytes, \
+                under the attestation certificate's key; the certificate's chain to IBM is not checked here. An \
+                encrypted record (se-checksums.txt.enc) is opened with --key first. Labels contract:workload, \
                 contract: workload and bare workload (24.3.3) are all understood. Exit status 1 on any mismatch.
                 """
         )
@@ -486,15 +470,13 @@ extension AttestationCommand {
         @Flag(help: "Machine-readable JSON on stdout.") var json = false
         @Argument(help: "The record: se-checksums.txt, or se-checksums.txt.enc with --key.") var recordFile: String
 
-        func run() async throws { try await contractCLIPlainErrors(execute) }
-
-        func execute() async throws {
+        func run() async throws {
             let raw = try contractCLIReadInput(recordFile, what: "record")
             let text = String(decoding: raw, as: UTF8.self).contractCLITrimmed()
             let record: AttestationRecord
             if TokenPrefix.known.contains(where: { text.hasPrefix($0.rawValue + ".") }) {
                 guard let key else {
-                    throw ContractCLIFailure("the record is encrypted: pass the auditor's private key with --key")
+                    throw CommandFailure("the record is encrypted: pass the auditor's private key with --key")
                 }
                 record = try AttestationRecord.decrypt(token: text, decryptor: keyOptions.decryptor(keyFile: key))
             } else {
@@ -506,10 +488,10 @@ extension AttestationCommand {
             let parsed = try HyperProtectContract.parse(yaml: contractCLIReadText(contract, what: "contract"))
             let comparison = record.compare(with: parsed.checksums)
             if json {
-                contractCLIPrintJSON([
+                printJSON([
                     "signatureValid": true,
                     "version": record.version.map { $0 as Any } ?? NSNull(),
-                    "attestationCertificateNotAfter": contractCLIJSONDate(validity?.notAfter),
+                    "attestationCertificateNotAfter": jsonDate(validity?.notAfter),
                     "match": comparison.isMatch,
                     "matched": comparison.matched.map(\.rawValue),
                     "mismatched": comparison.mismatched.map {
@@ -522,7 +504,7 @@ extension AttestationCommand {
             } else {
                 print("record signature valid\(record.version.map { " (image \($0))" } ?? "")")
                 if let validity, !validity.contains(Date()) {
-                    contractCLIPrintError("warning: the attestation certificate is outside its validity: \(validity)")
+                    printError("warning: the attestation certificate is outside its validity: \(validity)")
                 }
                 print(comparison.description)
                 print(comparison.isMatch ? "the record matches the contract" : "the record does NOT match the contract")
@@ -534,22 +516,6 @@ extension AttestationCommand {
 
 // MARK: - Input and output (file-private: hpcs-tool has its own helpers with other names)
 
-/// A failure at run time: printed as `Error: <description>`, exit status 1.
-private struct ContractCLIFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Runs a subcommand, turning a ``ContractError`` into its plain message: the user reads "the contract uses more
-/// than 32 YAML aliases ...", not a Swift type name. (Contract messages never hold secret material.)
-private func contractCLIPlainErrors(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let error as ContractError {
-        throw ContractCLIFailure(error.message)
-    }
-}
-
 /// Files larger than this are refused (contracts, keys and records are small).
 private let contractCLIMaximumInput = 16 << 20
 
@@ -558,11 +524,7 @@ private func contractCLIReadInput(_ path: String, what: String) throws -> [UInt8
     // A named file goes through the one shared reader: a regular file, a FIFO, /dev/stdin or a process substitution,
     // read in chunks up to the limit (a size from stat is not trusted), with the system's reason on failure.
     guard path == "-" else {
-        do {
-            return try readInputFile(path, what: "\(what) file", limit: contractCLIMaximumInput)
-        } catch let failure as CommandFailure {
-            throw ContractCLIFailure(failure.description)
-        }
+        return try readInputFile(path, what: "\(what) file", limit: contractCLIMaximumInput)
     }
     let source = "the \(what) on standard input"
     var bytes: [UInt8] = []
@@ -570,13 +532,14 @@ private func contractCLIReadInput(_ path: String, what: String) throws -> [UInt8
         while let chunk = try FileHandle.standardInput.read(upToCount: 64 * 1024), !chunk.isEmpty {
             bytes += chunk
             guard bytes.count <= contractCLIMaximumInput else {
-                throw ContractCLIFailure("\(source) is larger than \(contractCLIMaximumInput) bytes")
+                throw CommandFailure(
+                    "\(source) is larger than \(contractCLIMaximumInput) bytes", code: "file.too-large")
             }
         }
-    } catch let failure as ContractCLIFailure {
+    } catch let failure as CommandFailure {
         throw failure
     } catch {
-        throw ContractCLIFailure("cannot read \(source)")
+        throw CommandFailure("cannot read \(source)", code: "file.unreadable")
     }
     return bytes
 }
@@ -585,7 +548,7 @@ private func contractCLIReadInput(_ path: String, what: String) throws -> [UInt8
 private func contractCLIReadText(_ path: String, what: String) throws -> String {
     let bytes = try contractCLIReadInput(path, what: what)
     guard let text = String(validating: bytes, as: UTF8.self) else {
-        throw ContractCLIFailure("the \(what) file \(path) is not UTF-8 text")
+        throw CommandFailure("the \(what) file \(path) is not UTF-8 text")
     }
     return text
 }
@@ -595,7 +558,7 @@ private func contractCLIReadPassphrase(_ path: String?) throws -> [UInt8]? {
     guard let path else { return nil }
     var bytes = try contractCLIReadInput(path, what: "passphrase")
     while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
-    guard !bytes.isEmpty else { throw ContractCLIFailure("the passphrase file \(path) is empty") }
+    guard !bytes.isEmpty else { throw CommandFailure("the passphrase file \(path) is empty") }
     return bytes
 }
 
@@ -620,13 +583,13 @@ private func contractCLICheckOutput(_ path: String?, _ kind: ContractCLIOutput) 
         var status = stat()
         // stat follows symbolic links: a link to an existing regular file is refused as the file itself would be.
         if stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG {
-            throw ContractCLIFailure("\(path) exists; decrypted plaintext is only written to a new file")
+            throw CommandFailure("\(path) exists; decrypted plaintext is only written to a new file")
         }
     }
     try checkOutputPath(path, replacingExisting: kind.replacesExisting)
 }
 
-/// Writes an output file with mode 0600 through the one shared helper (see `writeOutput` in KeyDaemonCLI): devices
+/// Writes an output file with mode 0600 through the one shared helper (see `writeOutput` in CommandLineSupport): devices
 /// and FIFOs are written through, symbolic links are kept and their target written, regular files are written to a
 /// temporary file and renamed into place.
 private func contractCLIWrite(_ bytes: [UInt8], to path: String, _ kind: ContractCLIOutput) throws {
@@ -645,34 +608,11 @@ private func contractCLIEmitContract(
                 uniqueKeysWithValues: contract.checksums.entries.map { ($0.field.attestationLabel, $0.sha256) })
         ]
         if let output { object["file"] = output } else { object["contract"] = text }
-        contractCLIPrintJSON(object)
+        printJSON(object)
     } else if output == nil {
         print(text, terminator: "")
     }
 }
-
-private func contractCLIPrintError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// One JSON object on stdout, keys sorted.
-private func contractCLIPrintJSON(_ object: Any) {
-    guard
-        let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    else {
-        print("{}")
-        return
-    }
-    print(String(decoding: data, as: UTF8.self))
-}
-
-private func contractCLIDate(_ date: Date) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    return formatter.string(from: date)
-}
-
-private func contractCLIJSONDate(_ date: Date?) -> Any { date.map { contractCLIDate($0) as Any } ?? NSNull() }
 
 extension String {
     /// Without surrounding spaces, tabs and line breaks.

@@ -1,10 +1,10 @@
 import CertificateAuthority
+import CommandLineSupport
 import Contract
 import Crypto
 import Foundation
 import IAM
 import KeyDaemon
-import KeyDaemonCLI
 import Subprocess
 
 extension Demo {

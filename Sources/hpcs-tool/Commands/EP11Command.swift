@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import EP11
 import Foundation
 
@@ -13,7 +14,7 @@ struct EP11Command: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Random bytes from the HSM (hex).")
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "Number of bytes (1 to 4096).") var count = 32
-        @Flag(help: "JSON output.") var json = false
+        @OptionGroup(title: "Output") var output: OutputOptions
 
         func validate() throws {
             guard (1...4096).contains(count) else { throw ValidationError("--count must be 1 to 4096") }
@@ -21,23 +22,19 @@ struct EP11Command: AsyncParsableCommand {
 
         func run() async throws {
             let bytes = try await connection.withClient { try await $0.generateRandom(count: count) }
-            print(json ? #"{"random":"\#(hex(bytes))"}"# : hex(bytes))
+            if output.json { printJSON(["random": hex(bytes)]) } else { print(hex(bytes)) }
         }
     }
 
     struct Mechanisms: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The mechanisms the HSM offers.")
         @OptionGroup var connection: ConnectionOptions
-        @Flag(help: "JSON output.") var json = false
+        @OptionGroup(title: "Output") var output: OutputOptions
 
         func run() async throws {
             let list = try await connection.withClient { try await $0.mechanismList() }
-            if json {
-                let names = list.map { "\"\($0.name ?? String($0.rawValue, radix: 16))\"" }
-                print("[\(names.joined(separator: ","))]")
-            } else {
-                for mechanism in list { print(mechanism.name ?? "0x" + String(mechanism.rawValue, radix: 16)) }
-            }
+            let names = list.map { $0.name ?? "0x" + String($0.rawValue, radix: 16) }
+            if output.json { printJSON(names) } else { names.forEach { print($0) } }
         }
     }
 }

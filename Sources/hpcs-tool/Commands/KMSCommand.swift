@@ -1,7 +1,7 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import IAM
-import KeyDaemonCLI
 import KeyProtect
 import KeyProtectMock
 import Logging
@@ -16,13 +16,13 @@ struct KMSCommand: AsyncParsableCommand {
         commandName: "kms",
         abstract: "Key Protect / HPCS KMS: wrap, unwrap, rewrap, rotate and inspect a root key.",
         discussion: """
-            The root key comes from --crn (instance id, key id, region and endpoint derived from it) or from
-            --kms-endpoint/HPCS_KMS_ENDPOINT with --instance-id and --key-id. A Key Protect Dedicated instance has a
-            kms CRN like a Standard one: --dedicated derives its own host (https://<instance>.api.<region>.kms.
-            appdomain.cloud); an explicit --kms-endpoint always wins. The API key comes from HPCS_API_KEY or
-            --api-key-file, never from a flag. With no endpoint and no CRN a command fails, unless --mock asks for a
-            throwaway Key Protect mock started in process with a demo root key; its keys live only while the command
-            runs (use `hpcs-tool mock kms` for a mock that stays up). Wrapped keys and unwrapped plaintext are base64
+            The root key comes from --crn (instance id, key id, region and endpoint derived from it) or from \
+            --kms-endpoint/HPCS_KMS_ENDPOINT with --instance-id and --key-id. A Key Protect Dedicated instance has a \
+            kms CRN like a Standard one: --dedicated derives its own host \
+            (https://<instance>.api.<region>.kms.appdomain.cloud); an explicit --kms-endpoint always wins. The API \
+            key comes from HPCS_API_KEY or --api-key-file, never from a flag. With no endpoint and no CRN a command fails, unless --mock asks for a \
+            throwaway Key Protect mock started in process with a demo root key; its keys live only while the command \
+            runs (use `hpcs-tool mock kms` for a mock that stays up). Wrapped keys and unwrapped plaintext are base64 \
             on stdout.
             """,
         subcommands: [
@@ -39,14 +39,9 @@ struct KMSOptions: ParsableArguments {
     @Option(help: "Root key CRN; gives the instance id, key id, region and endpoint.")
     var crn: String?
 
-    @Option(help: "KMS base URL (or HPCS_KMS_ENDPOINT), overriding the one derived from the CRN.")
-    var kmsEndpoint: String?
+    @OptionGroup(title: "KMS endpoint") var endpoint: KMSEndpointOptions
 
-    @Option(help: "IAM base URL (or HPCS_IAM_ENDPOINT; default https://iam.cloud.ibm.com).")
-    var iamEndpoint: String?
-
-    @Option(help: "File holding the IBM Cloud API key (otherwise HPCS_API_KEY).")
-    var apiKeyFile: String?
+    @OptionGroup(title: "Credentials") var credentials: CredentialOptions
 
     @Option(help: "Service instance id (UUID), when no CRN gives it.")
     var instanceID: String?
@@ -57,58 +52,44 @@ struct KMSOptions: ParsableArguments {
     @Option(help: "Endpoint derived from the CRN: public or private.")
     var network: CRN.Network = .public
 
-    @Flag(
-        help: ArgumentHelp(
-            "The --crn names a Key Protect Dedicated instance: derive https://<instance>.api.<region>.kms.appdomain.cloud.",
-            discussion: "Only with a kms CRN; --kms-endpoint, when given, wins over the derived endpoint."))
-    var dedicated = false
-
     @Flag(help: "Use a throwaway Key Protect mock started in process instead of a KMS (for trying things out).")
     var mock = false
 
-    @Flag(help: "Allow a plain-HTTP KMS endpoint that is not on loopback.")
-    var plaintext = false
+    @OptionGroup(title: "Output") var output: OutputOptions
 
-    @Flag(help: "Machine-readable JSON on stdout.")
-    var json = false
+    @OptionGroup var logging: LoggingOptions
 
-    @Flag(help: "Debug logging to stderr (secrets redacted).")
-    var verbose = false
+    /// Whether --json was given.
+    var json: Bool { output.json }
 
     /// Runs `body` with a client and the key id: the configured service, or an embedded mock.
     func withClient<T: Sendable>(
         _ body: @Sendable (KeyProtectClient, _ keyID: String) async throws -> T
     ) async throws -> T {
-        let environment = ProcessInfo.processInfo.environment
         let parsedCRN = try parsedCRN()
-        var logger = Logger(label: "hpcs.kms")
-        logger.logLevel = verbose ? .debug : .error
+        let logger = logging.logger(label: "hpcs.kms", quietLevel: .error)
 
         if mock {
-            if kmsEndpoint != nil || crn != nil || dedicated {
+            if endpoint.kmsEndpoint != nil || crn != nil || endpoint.dedicated {
                 throw ValidationError("--mock excludes --kms-endpoint, --crn and --dedicated")
             }
-            if apiKeyFile != nil || iamEndpoint != nil || plaintext {
+            if credentials.isGiven || endpoint.plaintext {
                 throw ValidationError("--mock takes no --api-key-file, --iam-endpoint or --plaintext")
             }
             return try await withEmbeddedMock(logger: logger, body)
         }
-        let endpoint = try resolvedEndpoint(parsedCRN).url
-        try checkTransport(endpoint)
+        let url = try resolvedEndpoint(parsedCRN).url
+        try endpoint.checkTransport(url, what: "KMS endpoint")
         let instance = try agreeing("--instance-id", instanceID, parsedCRN?.instanceID)
         let key = try agreeing("--key-id", keyID, parsedCRN?.keyID)
-        guard
-            let apiKey = try readSecretText(apiKeyFile)
-                ?? environment["HPCS_API_KEY"].flatMap({ $0.isEmpty ? nil : $0 })
-        else {
-            throw CommandFailure("no API key: set HPCS_API_KEY or pass --api-key-file FILE")
+        guard let apiKey = try credentials.apiKey() else {
+            throw CommandFailure(
+                "no API key: set HPCS_API_KEY or pass --api-key-file FILE", code: "credentials.missing")
         }
-        let iam = iamEndpoint ?? environment["HPCS_IAM_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
         let client = try KeyProtectClient(
-            instance: .init(endpoint: endpoint, instanceID: instance),
-            credentials: .apiKey(
-                APIKey(apiKey), iam: .init(endpoint: iam ?? IAMTokenProvider.Configuration.defaults.endpoint)),
-            configuration: .init(insecureAllowPlainHTTP: plaintext),
+            instance: .init(endpoint: url, instanceID: instance),
+            credentials: .apiKey(apiKey, iam: .init(endpoint: credentials.iam.resolved)),
+            configuration: .init(insecureAllowPlainHTTP: endpoint.plaintext),
             logger: logger
         )
         return try await body(client, key)
@@ -118,7 +99,7 @@ struct KMSOptions: ParsableArguments {
     /// `--crn`, `--network` and `--dedicated`. `--dedicated` needs a kms `--crn` even with an explicit endpoint, so
     /// a contradiction is never hidden by the override.
     func resolvedEndpoint(_ parsedCRN: CRN?) throws -> (url: String, source: String) {
-        let environment = ProcessInfo.processInfo.environment
+        let dedicated = endpoint.dedicated
         if dedicated {
             guard let parsedCRN else {
                 throw CommandFailure(
@@ -130,16 +111,12 @@ struct KMSOptions: ParsableArguments {
                 throw CommandFailure("--dedicated: \(error.message)")
             }
         }
-        if let explicit = kmsEndpoint {
-            return (explicit, "--kms-endpoint")
-        }
-        if let fromEnvironment = environment["HPCS_KMS_ENDPOINT"].flatMap({ $0.isEmpty ? nil : $0 }) {
-            return (fromEnvironment, "HPCS_KMS_ENDPOINT")
-        }
+        if let configured = endpoint.configuredEndpoint { return configured }
         guard let parsedCRN else {
             throw CommandFailure(
                 "no KMS endpoint: pass --crn or --kms-endpoint URL (or set HPCS_KMS_ENDPOINT) for Key Protect or "
-                    + "HPCS, or --mock to use a throwaway in-process Key Protect mock")
+                    + "HPCS, or --mock to use a throwaway in-process Key Protect mock",
+                code: "endpoint.missing")
         }
         do {
             let plan: CRN.Plan = dedicated ? .dedicated : .standard
@@ -202,10 +179,6 @@ struct KMSOptions: ParsableArguments {
             throw CommandFailure("\(flag) or --crn is required with a KMS endpoint")
         }
     }
-
-    private func checkTransport(_ endpoint: String) throws {
-        try checkHTTPTransport(endpoint, allowPlaintext: plaintext, what: "KMS endpoint")
-    }
 }
 
 // MARK: - Input and output
@@ -257,28 +230,19 @@ func writeSecretFile(_ path: String, _ bytes: [UInt8]) throws {
     try writeOutput(bytes, to: path, mode: 0o600, replacingExisting: false)
 }
 
-private func iso8601(_ date: Date?) -> Any {
-    guard let date else { return NSNull() }
-    return ISO8601DateFormatter().string(from: date)
-}
-
-private func jsonValue(_ text: String?) -> Any { text.map { $0 as Any } ?? NSNull() }
-
 private func metadataObject(_ metadata: KeyMetadata) -> [String: Any] {
-    [
+    metadata.state.stateFields.merging([
         "id": metadata.id,
         "name": jsonValue(metadata.name),
         "aliases": metadata.aliases,
-        "state": metadata.state.rawValue,
-        "stateName": metadata.state.description,
         "extractable": metadata.extractable,
         "crn": jsonValue(metadata.crn),
         "keyVersion": jsonValue(metadata.keyVersion?.id),
-        "creationDate": iso8601(metadata.creationDate),
-        "lastUpdateDate": iso8601(metadata.lastUpdateDate),
-        "lastRotateDate": iso8601(metadata.lastRotateDate),
+        "creationDate": jsonDate(metadata.creationDate),
+        "lastUpdateDate": jsonDate(metadata.lastUpdateDate),
+        "lastRotateDate": jsonDate(metadata.lastRotateDate),
         "deleted": metadata.deleted,
-    ]
+    ]) { _, new in new }
 }
 
 // MARK: - Subcommands
@@ -288,7 +252,7 @@ extension KMSCommand {
         static let configuration = CommandConfiguration(
             abstract: "Wrap a data encryption key with the root key; prints the wrapped key (base64).",
             discussion: """
-                The key to wrap is read as raw bytes from --plaintext-file or standard input. With --generate the
+                The key to wrap is read as raw bytes from --plaintext-file or standard input. With --generate the \
                 service makes a 32-byte key instead: it is written only to --plaintext-out, never printed.
                 """
         )
@@ -353,8 +317,8 @@ extension KMSCommand {
         static let configuration = CommandConfiguration(
             abstract: "Unwrap a wrapped key; prints the plaintext key (base64) or writes it to --output.",
             discussion: """
-                The wrapped key comes from --ciphertext or standard input. If the root key was rotated since the
-                wrap, the key wrapped by the latest version is reported too (stderr, or "rewrapped" in --json):
+                The wrapped key comes from --ciphertext or standard input. If the root key was rotated since the \
+                wrap, the key wrapped by the latest version is reported too (stderr, or "rewrapped" in --json): \
                 store it.
                 """
         )
@@ -439,7 +403,7 @@ extension KMSCommand {
                     "id": after.id,
                     "previousKeyVersion": jsonValue(before.keyVersion?.id),
                     "keyVersion": jsonValue(after.keyVersion?.id),
-                    "lastRotateDate": iso8601(after.lastRotateDate),
+                    "lastRotateDate": jsonDate(after.lastRotateDate),
                 ])
             } else {
                 print(
@@ -464,11 +428,11 @@ extension KMSCommand {
                 printJSON(object)
                 return
             }
-            let date = { (value: Date?) in value.map { ISO8601DateFormatter().string(from: $0) } ?? "-" }
+            let date = { (value: Date?) in value.map(iso8601Text) ?? "-" }
             print("id:           \(metadata.id)")
             print("name:         \(metadata.name ?? "-")")
             if !metadata.aliases.isEmpty { print("aliases:      \(metadata.aliases.joined(separator: ", "))") }
-            print("state:        \(metadata.state) (\(metadata.state.rawValue))")
+            print("state:        \(metadata.state.outputName) (\(metadata.state.rawValue))")
             print("type:         \(metadata.extractable ? "standard key" : "root key")")
             print("crn:          \(metadata.crn ?? "-")")
             print("key version:  \(metadata.keyVersion?.id ?? "-")")
@@ -491,10 +455,10 @@ extension KMSCommand {
                 try await client.versions(keyID: keyID, allKeyStates: all)
             }
             if options.json {
-                printJSON(versions.map { ["id": $0.id, "creationDate": iso8601($0.creationDate)] as [String: Any] })
+                printJSON(versions.map { ["id": $0.id, "creationDate": jsonDate($0.creationDate)] as [String: Any] })
             } else {
                 for version in versions {
-                    let created = version.creationDate.map { ISO8601DateFormatter().string(from: $0) } ?? "-"
+                    let created = version.creationDate.map(iso8601Text) ?? "-"
                     print("\(version.id)  \(created)")
                 }
             }
@@ -507,13 +471,7 @@ extension KMSCommand {
         )
         @OptionGroup var options: KMSOptions
 
-        func run() async throws {
-            let metadata = try await options.withClient { client, keyID in
-                try await client.enable(keyID: keyID)
-                return try await client.metadata(keyID: keyID)
-            }
-            printStateChange("enabled", metadata, json: options.json)
-        }
+        func run() async throws { try await options.changeState("enabled") { try await $0.enable(keyID: $1) } }
     }
 
     struct Disable: AsyncParsableCommand {
@@ -522,13 +480,7 @@ extension KMSCommand {
         )
         @OptionGroup var options: KMSOptions
 
-        func run() async throws {
-            let metadata = try await options.withClient { client, keyID in
-                try await client.disable(keyID: keyID)
-                return try await client.metadata(keyID: keyID)
-            }
-            printStateChange("disabled", metadata, json: options.json)
-        }
+        func run() async throws { try await options.changeState("disabled") { try await $0.disable(keyID: $1) } }
     }
 }
 
@@ -537,10 +489,10 @@ extension KMSCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the KMS endpoint and instance the other kms commands would call, without calling it.",
             discussion: """
-                The endpoint comes from --kms-endpoint or HPCS_KMS_ENDPOINT when given, else it is derived from --crn,
-                --network and --dedicated: Standard Key Protect https://<region>.kms.cloud.ibm.com, Key Protect
-                Dedicated https://<instance>.api.<region>.kms.appdomain.cloud, HPCS
-                https://<instance>.api.<region>.hs-crypto.appdomain.cloud (private: the private.-forms). Needs no
+                The endpoint comes from --kms-endpoint or HPCS_KMS_ENDPOINT when given, else it is derived from --crn, \
+                --network and --dedicated: Standard Key Protect https://<region>.kms.cloud.ibm.com, Key Protect \
+                Dedicated https://<instance>.api.<region>.kms.appdomain.cloud, HPCS \
+                https://<instance>.api.<region>.hs-crypto.appdomain.cloud (private: the private.-forms). Needs no \
                 API key.
                 """
         )
@@ -559,7 +511,7 @@ extension KMSCommand {
             }
             if options.json {
                 let plan: String? =
-                    options.dedicated ? "dedicated" : (crn?.service == .keyProtect ? "standard" : nil)
+                    options.endpoint.dedicated ? "dedicated" : (crn?.service == .keyProtect ? "standard" : nil)
                 printJSON([
                     "endpoint": url, "source": source, "instanceId": jsonValue(instance),
                     "keyId": jsonValue(options.keyID ?? crn?.keyID), "plan": jsonValue(plan),
@@ -572,10 +524,19 @@ extension KMSCommand {
     }
 }
 
-private func printStateChange(_ verb: String, _ metadata: KeyMetadata, json: Bool) {
-    if json {
-        printJSON(["id": metadata.id, "state": metadata.state.rawValue, "stateName": metadata.state.description])
-    } else {
-        print("\(verb) \(metadata.id): state \(metadata.state) (\(metadata.state.rawValue))")
+extension KMSOptions {
+    /// Runs `change` on the key, then prints its new state (`verb` says what was done).
+    func changeState(
+        _ verb: String, _ change: @Sendable (KeyProtectClient, _ keyID: String) async throws -> Void
+    ) async throws {
+        let metadata = try await withClient { client, keyID in
+            try await change(client, keyID)
+            return try await client.metadata(keyID: keyID)
+        }
+        if json {
+            printJSON(metadata.state.stateFields.merging(["id": metadata.id]) { _, new in new })
+        } else {
+            print("\(verb) \(metadata.id): state \(metadata.state.outputName) (\(metadata.state.rawValue))")
+        }
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
+import CommandLineSupport
 import EP11
 import Foundation
 import HSMMock
-import KeyDaemonCLI
 import Logging
 import ServiceLifecycle
 
@@ -57,7 +57,7 @@ struct MockCommand: AsyncParsableCommand {
         @Option(help: "nio: longest wait of a coalesced flush, in microseconds.") var flushDelayUs = 100
         @Option(help: "Seconds calls in flight may run after SIGTERM before they are cancelled.")
         var shutdownGraceSeconds = 10
-        @Flag(help: "Debug logging to stderr.") var verbose = false
+        @OptionGroup var logging: LoggingOptions
 
         func run() async throws {
             do {
@@ -73,8 +73,7 @@ struct MockCommand: AsyncParsableCommand {
                 (0...65535).contains(port)
             else { throw ValidationError("--listen must be HOST:PORT") }
             let host = String(listen[..<colon])
-            var logger = Logger(label: "hpcs.mock.hsm")
-            logger.logLevel = verbose ? .debug : .info
+            let logger = logging.logger(label: "hpcs.mock.hsm", quietLevel: .info)
             var verifier: (any BearerTokenVerifier)?
             switch (requireAuth, iamEndpoint) {
             case (true, let endpoint?):

@@ -1,6 +1,6 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
-import KeyDaemonCLI
 import KeyProtectMock
 import Logging
 import ServiceLifecycle
@@ -11,8 +11,8 @@ extension MockCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve the Key Protect mock: IAM token endpoint and Key Protect v2 API over HTTP.",
             discussion: """
-                Creates an Active root key and prints the port, the API key IAM accepts, the instance id and the
-                root key id. The same URL serves IAM (/identity/token, /oidc/token) and Key Protect (/api/v2).
+                Creates an Active root key and prints the port, the API key IAM accepts, the instance id and the \
+                root key id. The same URL serves IAM (/identity/token, /oidc/token) and Key Protect (/api/v2). \
                 Unauthenticated /admin endpoints control the mock: loopback use only. Stops on SIGTERM or SIGINT.
 
                 With --state-file the keys survive a restart: the file is read at start when it exists (strictly: \
@@ -39,7 +39,7 @@ extension MockCommand {
         @Option(help: "File keeping the keys (with their material) across restarts; read at start if it exists.")
         var stateFile: String?
         @Flag(help: "Print the start-up details as one JSON object.") var json = false
-        @Flag(help: "Debug logging to stderr.") var verbose = false
+        @OptionGroup var logging: LoggingOptions
 
         func validate() throws {
             guard rotationInterval >= 0, enableDelay >= 0 else {
@@ -55,12 +55,11 @@ extension MockCommand {
 
         func run() async throws {
             let (host, port) = try parseListen(listen)
-            var logger = Logger(label: "hpcs.mock.kms", factory: { StreamLogHandler.standardError(label: $0) })
-            logger.logLevel = verbose ? .debug : .info
+            let logger = logging.logger(label: "hpcs.mock.kms", quietLevel: .info)
 
             let environment = ProcessInfo.processInfo.environment
             let suppliedKey =
-                try readSecretFile(apiKeyFile) ?? environment["HPCS_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+                try readSecretText(apiKeyFile) ?? environment["HPCS_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
             let apiKey = suppliedKey ?? "kpmock-" + UUID().uuidString.lowercased()
             let apiKeySource = apiKeyFile.map { "from \($0)" } ?? (suppliedKey == nil ? nil : "from HPCS_API_KEY")
 
@@ -178,12 +177,4 @@ func parseListen(_ listen: String) throws -> (host: String, port: Int) {
     if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
     guard !host.isEmpty else { throw ValidationError("--listen must be HOST:PORT") }
     return (host, port)
-}
-
-/// The trimmed content of a file holding a secret, or nil when no file was named.
-func readSecretFile(_ path: String?) throws -> String? {
-    guard let path else { return nil }
-    let text = String(decoding: try readFile(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    guard !text.isEmpty else { throw CommandFailure("API key file \(path) is empty") }
-    return text
 }

@@ -1,67 +1,37 @@
-public import ArgumentParser
 import Foundation
-import IAM
 
-// Helpers shared by hpcs-tool and hpcs-keyd: one vocabulary for failures, JSON output and transport checks.
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
-/// A failure at run time (bad input, unusable configuration): printed as `Error: <description>`, exit status 1.
-public struct CommandFailure: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// One JSON object or array on stdout, keys sorted.
-public func printJSON(_ object: Any) {
-    guard
-        let data = try? JSONSerialization.data(
-            withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    else {
-        print("{}")
-        return
-    }
-    print(String(decoding: data, as: UTF8.self))
-}
-
-/// One line on stderr.
-public func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// Plain HTTP only to loopback, unless `allowPlaintext` (--plaintext) says otherwise; never a user name or password
-/// in the URL. The rule is the one IAM and Key Protect clients apply (`HTTPEndpointPolicy`), checked here early so
-/// that the message can name the flag.
-public func checkHTTPTransport(_ endpoint: String, allowPlaintext: Bool, what: String) throws {
-    switch HTTPEndpointPolicy.evaluate(endpoint, allowPlaintext: allowPlaintext) {
-    case .success:
-        return
-    case .failure(let refusal):
-        var message = HTTPEndpointPolicy.message(for: refusal, what: what)
-        if case .plaintextToRemoteHost = refusal { message += ", or pass --plaintext for a trusted network" }
-        throw CommandFailure(message)
-    }
-}
+// Files named on the command line: read with a limit (a FIFO, /dev/stdin or <(...) too), written without ever
+// replacing what is not a regular file. Failures are ``CommandFailure``s with the `file.*` and `output.*` codes.
 
 // MARK: - Input files
 
 /// The most a secret file (API key, passphrase) may hold.
-public let maximumSecretFileSize = 64 * 1024
+package let maximumSecretFileSize = 64 * 1024
 
 /// The most any other input file named on the command line (PEM, CSR, policy, key bytes) may hold.
-public let maximumInputFileSize = 1 << 20
+package let maximumInputFileSize = 1 << 20
 
 /// Reads a file named on the command line, at most `limit` bytes: a regular file, a FIFO, `/dev/stdin` or a process
 /// substitution such as `<(pass show hpcs)`, so that secrets need not be put in a file on disk. `what` names the file
 /// in errors ("API key file"); the messages never contain the file's contents.
-public func readInputFile(_ path: String, what: String = "file", limit: Int = maximumInputFileSize) throws -> [UInt8] {
+package func readInputFile(_ path: String, what: String = "file", limit: Int = maximumInputFileSize) throws -> [UInt8] {
     var descriptor: Int32
     repeat { descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) } while descriptor < 0 && errno == EINTR
     guard descriptor >= 0 else {
-        throw CommandFailure("cannot read the \(what) \(path): \(systemErrorText(errno))")
+        throw CommandFailure("cannot read the \(what) \(path): \(systemErrorText(errno))", code: "file.unreadable")
     }
     defer { close(descriptor) }
     var status = stat()
     if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
-        throw CommandFailure("cannot read the \(what) \(path): it is a directory")
+        throw CommandFailure("cannot read the \(what) \(path): it is a directory", code: "file.unreadable")
     }
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 16 * 1024)
@@ -69,14 +39,14 @@ public func readInputFile(_ path: String, what: String = "file", limit: Int = ma
         let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
         if count < 0, errno == EINTR { continue }
         guard count >= 0 else {
-            throw CommandFailure("cannot read the \(what) \(path): \(systemErrorText(errno))")
+            throw CommandFailure("cannot read the \(what) \(path): \(systemErrorText(errno))", code: "file.unreadable")
         }
         if count == 0 { break }
         guard bytes.count + count <= limit else {
             // Wipe what was read: it may be (part of) a secret.
             for index in bytes.indices { bytes[index] = 0 }
             for index in buffer.indices { buffer[index] = 0 }
-            throw CommandFailure("the \(what) \(path) is larger than \(limit) bytes")
+            throw CommandFailure("the \(what) \(path) is larger than \(limit) bytes", code: "file.too-large")
         }
         bytes += buffer[0..<count]
     }
@@ -86,12 +56,12 @@ public func readInputFile(_ path: String, what: String = "file", limit: Int = ma
 
 /// A secret (API key, passphrase) from a file, FIFO or `/dev/stdin`, surrounding whitespace removed; nil without a
 /// path. An empty secret is an error.
-public func readSecretText(_ path: String?, what: String = "API key file") throws -> String? {
+package func readSecretText(_ path: String?, what: String = "API key file") throws -> String? {
     guard let path else { return nil }
     var bytes = try readInputFile(path, what: what, limit: maximumSecretFileSize)
     defer { for index in bytes.indices { bytes[index] = 0 } }
     let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    guard !text.isEmpty else { throw CommandFailure("the \(what) \(path) is empty") }
+    guard !text.isEmpty else { throw CommandFailure("the \(what) \(path) is empty", code: "file.empty") }
     return text
 }
 
@@ -109,7 +79,7 @@ private func systemErrorText(_ code: Int32) -> String {
 /// - a character device (`/dev/null`, `/dev/stdout` on a terminal) or a FIFO: written through, never replaced;
 /// - a symbolic link: left in place; what it points to is written as above (a dangling link's target is created);
 /// - a block device, directory or socket: refused, nothing is written.
-public func writeOutput(
+package func writeOutput(
     _ bytes: [UInt8],
     to path: String,
     mode: mode_t = 0o644,
@@ -127,7 +97,7 @@ public func writeOutput(
 
 /// Checks, before any work is done, that ``writeOutput(_:to:mode:replacingExisting:)`` would accept `path`, so that
 /// a command fails before it changes anything (for example before the KMS generates a key nobody would keep).
-public func checkOutputPath(_ path: String, replacingExisting: Bool = true) throws {
+package func checkOutputPath(_ path: String, replacingExisting: Bool = true) throws {
     _ = try outputKind(path, replacingExisting: replacingExisting)
 }
 
@@ -141,14 +111,16 @@ private enum OutputKind {
 }
 
 private func outputKind(_ path: String, replacingExisting: Bool) throws -> OutputKind {
-    guard !path.isEmpty else { throw CommandFailure("the output path is empty") }
+    guard !path.isEmpty else { throw CommandFailure("the output path is empty", code: "output.refused") }
     var linkStatus = stat()
     guard lstat(path, &linkStatus) == 0 else {
-        guard errno == ENOENT else { throw CommandFailure("cannot use \(path): \(systemErrorText(errno))") }
+        guard errno == ENOENT else {
+            throw CommandFailure("cannot use \(path): \(systemErrorText(errno))", code: "output.failed")
+        }
         // A new file is made in the same directory: check that it can be, before any work is done.
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard access(directory, W_OK | X_OK) == 0 else {
-            throw CommandFailure("cannot create \(path): \(systemErrorText(errno))")
+            throw CommandFailure("cannot create \(path): \(systemErrorText(errno))", code: "output.failed")
         }
         return .absent
     }
@@ -156,14 +128,16 @@ private func outputKind(_ path: String, replacingExisting: Bool) throws -> Outpu
     let isLink = linkStatus.st_mode & S_IFMT == S_IFLNK
     if isLink {
         guard stat(path, &status) == 0 else {
-            guard errno == ENOENT else { throw CommandFailure("cannot use \(path): \(systemErrorText(errno))") }
+            guard errno == ENOENT else {
+                throw CommandFailure("cannot use \(path): \(systemErrorText(errno))", code: "output.failed")
+            }
             return .writeThrough(create: true)
         }
     }
     switch status.st_mode & S_IFMT {
     case S_IFREG:
         guard replacingExisting else {
-            throw CommandFailure("\(path) exists; key material is only written to a new file")
+            throw CommandFailure("\(path) exists; key material is only written to a new file", code: "output.refused")
         }
         guard isLink else { return .regular(path) }
         guard let resolved = realpath(path, nil) else { return .writeThrough(create: false) }
@@ -172,11 +146,12 @@ private func outputKind(_ path: String, replacingExisting: Bool) throws -> Outpu
     case S_IFCHR, S_IFIFO:
         return .writeThrough(create: false)
     case S_IFDIR:
-        throw CommandFailure("cannot write to \(path): it is a directory")
+        throw CommandFailure("cannot write to \(path): it is a directory", code: "output.refused")
     case S_IFBLK:
-        throw CommandFailure("refusing to write to \(path): it is a block device")
+        throw CommandFailure("refusing to write to \(path): it is a block device", code: "output.refused")
     default:
-        throw CommandFailure("cannot write to \(path): it is not a file, character device or FIFO")
+        throw CommandFailure(
+            "cannot write to \(path): it is not a file, character device or FIFO", code: "output.refused")
     }
 }
 
@@ -185,7 +160,9 @@ private func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) thro
     while offset < bytes.count {
         let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         if written < 0, errno == EINTR { continue }
-        guard written > 0 else { throw CommandFailure("cannot write \(path): \(systemErrorText(errno))") }
+        guard written > 0 else {
+            throw CommandFailure("cannot write \(path): \(systemErrorText(errno))", code: "output.failed")
+        }
         offset += written
     }
 }
@@ -201,24 +178,26 @@ private func writeThrough(
     let flags = O_WRONLY | O_CLOEXEC | O_NOCTTY | (create ? O_CREAT : 0)
     var descriptor: Int32
     repeat { descriptor = open(path, flags, mode) } while descriptor < 0 && errno == EINTR
-    guard descriptor >= 0 else { throw CommandFailure("cannot open \(path): \(systemErrorText(errno))") }
+    guard descriptor >= 0 else {
+        throw CommandFailure("cannot open \(path): \(systemErrorText(errno))", code: "output.failed")
+    }
     defer { close(descriptor) }
     var status = stat()
     guard fstat(descriptor, &status) == 0 else {
-        throw CommandFailure("cannot open \(path): \(systemErrorText(errno))")
+        throw CommandFailure("cannot open \(path): \(systemErrorText(errno))", code: "output.failed")
     }
     if status.st_mode & S_IFMT == S_IFREG {
         // Only a dangling link's new target gets here (or a file that appeared meanwhile).
         guard replacingExisting || status.st_size == 0 else {
-            throw CommandFailure("\(path) exists; key material is only written to a new file")
+            throw CommandFailure("\(path) exists; key material is only written to a new file", code: "output.refused")
         }
         guard ftruncate(descriptor, 0) == 0 else {
-            throw CommandFailure("cannot write \(path): \(systemErrorText(errno))")
+            throw CommandFailure("cannot write \(path): \(systemErrorText(errno))", code: "output.failed")
         }
     }
     try writeAll(bytes, to: descriptor, path: path)
     if status.st_mode & S_IFMT == S_IFREG, fsync(descriptor) != 0 {
-        throw CommandFailure("cannot write \(path): \(systemErrorText(errno))")
+        throw CommandFailure("cannot write \(path): \(systemErrorText(errno))", code: "output.failed")
     }
 }
 
@@ -232,7 +211,7 @@ private func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t, re
     }
     if descriptor >= 0 { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
     guard descriptor >= 0 else {
-        throw CommandFailure("cannot create a file in \(directory): \(systemErrorText(errno))")
+        throw CommandFailure("cannot create a file in \(directory): \(systemErrorText(errno))", code: "output.failed")
     }
     let temporary = String(decoding: template.dropLast().map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
     var placed = false
@@ -242,21 +221,24 @@ private func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t, re
     do {
         defer { close(descriptor) }
         guard fchmod(descriptor, mode) == 0 else {
-            throw CommandFailure("cannot set the mode of \(path): \(systemErrorText(errno))")
+            throw CommandFailure("cannot set the mode of \(path): \(systemErrorText(errno))", code: "output.failed")
         }
         try writeAll(bytes, to: descriptor, path: path)
-        guard fsync(descriptor) == 0 else { throw CommandFailure("cannot write \(path): \(systemErrorText(errno))") }
+        guard fsync(descriptor) == 0 else {
+            throw CommandFailure("cannot write \(path): \(systemErrorText(errno))", code: "output.failed")
+        }
     }
     if replacing {
         guard rename(temporary, path) == 0 else {
-            throw CommandFailure("cannot replace \(path): \(systemErrorText(errno))")
+            throw CommandFailure("cannot replace \(path): \(systemErrorText(errno))", code: "output.failed")
         }
         placed = true
     } else {
         // link(2) fails if something appeared at `path` meanwhile: a new file never replaces one.
         guard link(temporary, path) == 0 else {
-            throw CommandFailure(
-                errno == EEXIST ? "\(path) exists; not replaced" : "cannot create \(path): \(systemErrorText(errno))")
+            throw errno == EEXIST
+                ? CommandFailure("\(path) exists; not replaced", code: "output.refused")
+                : CommandFailure("cannot create \(path): \(systemErrorText(errno))", code: "output.failed")
         }
         unlink(temporary)
         placed = true
@@ -265,29 +247,5 @@ private func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t, re
     if directoryDescriptor >= 0 {
         _ = fsync(directoryDescriptor)
         close(directoryDescriptor)
-    }
-}
-
-/// What the command line prints for `error`: a library error's plain sentence (no type names, no dumps) as a
-/// ``CommandFailure`` (exit status 1); any other error (argument errors, exit codes) unchanged.
-public func commandLineError(_ error: any Error) -> any Error {
-    if error is CommandFailure { return error }
-    if let text = humanReadableMessage(of: error) { return CommandFailure(text) }
-    return error
-}
-
-extension AsyncParsableCommand {
-    /// ArgumentParser's `main()`, with library errors printed as plain sentences (``commandLineError(_:)``).
-    public static func mainPrintingPlainErrors() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: commandLineError(error))
-        }
     }
 }
