@@ -29,21 +29,12 @@ struct ContractLenientPEMTests {
     }
 
     static func opensslKeyAndCertificate() async throws -> (key: String, certificate: String) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pem-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let key = directory.appendingPathComponent("k.pem").path
-        let certificate = directory.appendingPathComponent("c.pem").path
-        let result = try await ChildProcess.run(
-            "/usr/bin/env",
-            [
-                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
-                "-days", "30", "-subj", "/CN=lenient pem",
-            ],
-            timeout: .seconds(60))
-        try #require(result.status == 0, "openssl req failed: \(result.text)")
+        let made = try await SelfSignedCertificate.make(
+            prefix: "pem", newKey: ["rsa:2048"], subject: "/CN=lenient pem", subjectAltName: nil, days: 30)
+        defer { made.remove() }
         return (
-            try String(contentsOfFile: key, encoding: .utf8), try String(contentsOfFile: certificate, encoding: .utf8)
+            try String(contentsOfFile: made.keyPath, encoding: .utf8),
+            try String(contentsOfFile: made.certificatePath, encoding: .utf8)
         )
     }
 

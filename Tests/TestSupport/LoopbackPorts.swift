@@ -19,20 +19,10 @@ package final class ConnectionCountingListener: @unchecked Sendable {
     private var accepted = 0
 
     package init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw LoopbackPortError("socket() failed: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0, listen(descriptor, 64) == 0 else {
+        let descriptor = try boundLoopbackSocket()
+        guard listen(descriptor, 64) == 0 else {
             close(descriptor)
-            throw LoopbackPortError("bind/listen on 127.0.0.1 failed: errno \(errno)")
+            throw LoopbackPortError("listen on 127.0.0.1 failed: errno \(errno)")
         }
         let flags = fcntl(descriptor, F_GETFL)
         _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
@@ -69,9 +59,15 @@ package final class ConnectionCountingListener: @unchecked Sendable {
 /// A port on 127.0.0.1 that nothing listens on: bound to get a free number, then closed, so connecting to it is
 /// refused at once.
 package func closedLoopbackPort() throws -> Int {
+    let descriptor = try boundLoopbackSocket()
+    defer { close(descriptor) }
+    return try ConnectionCountingListener.localPort(of: descriptor)
+}
+
+/// A TCP socket bound to 127.0.0.1 on a port the kernel picks; the caller closes it.
+func boundLoopbackSocket() throws -> Int32 {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else { throw LoopbackPortError("socket() failed: errno \(errno)") }
-    defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = 0
@@ -81,8 +77,11 @@ package func closedLoopbackPort() throws -> Int {
             bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
     }
-    guard bound == 0 else { throw LoopbackPortError("bind on 127.0.0.1 failed: errno \(errno)") }
-    return try ConnectionCountingListener.localPort(of: descriptor)
+    guard bound == 0 else {
+        close(descriptor)
+        throw LoopbackPortError("bind on 127.0.0.1 failed: errno \(errno)")
+    }
+    return descriptor
 }
 
 package struct LoopbackPortError: Error, CustomStringConvertible {

@@ -133,7 +133,7 @@ package final class PostgresCluster: Sendable {
             try FileManager.default.setAttributes([.ownerAccountName: "postgres"], ofItemAtPath: hbaPath)
         }
 
-        let port = try Self.freePort()
+        let port = try closedLoopbackPort()
         self.port = port
         let log = root.appendingPathComponent("server.log").path
         // The watchdog: runs the server, stops it when the test process is gone, then removes the directory.
@@ -213,22 +213,5 @@ package final class PostgresCluster: Sendable {
         guard let process = watchdog.withLock({ $0 }) else { return }
         let deadline = Date().addingTimeInterval(30)
         while process.isRunning, Date() < deadline { usleep(50_000) }
-    }
-
-    private static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw SetupError(description: "socket() failed: errno \(errno)") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0 else { throw SetupError(description: "bind on 127.0.0.1 failed: errno \(errno)") }
-        return try ConnectionCountingListener.localPort(of: descriptor)
     }
 }

@@ -409,7 +409,7 @@ extension AttributeType {
 extension AttributeType {
     /// Canonical names, in declaration order. The first name listed for a value is its primary name;
     /// later ones are aliases that `init?(name:)` accepts.
-    static let knownNames = ConstantNames(
+    public static let knownNames = PKCS11NameTable(
         prefix: "CKA_",
         [
             (`class`.rawValue, "CKA_CLASS"),

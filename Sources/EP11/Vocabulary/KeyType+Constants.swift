@@ -149,7 +149,7 @@ extension KeyType {
 extension KeyType {
     /// Canonical names, in declaration order. The first name listed for a value is its primary name;
     /// later ones are aliases that `init?(name:)` accepts.
-    static let knownNames = ConstantNames(
+    public static let knownNames = PKCS11NameTable(
         prefix: "CKK_",
         [
             (rsa.rawValue, "CKK_RSA"),

@@ -667,7 +667,7 @@ extension MechanismType {
 extension MechanismType {
     /// Canonical names, in declaration order. The first name listed for a value is its primary name;
     /// later ones are aliases that `init?(name:)` accepts.
-    static let knownNames = ConstantNames(
+    public static let knownNames = PKCS11NameTable(
         prefix: "CKM_",
         [
             (rsaPKCSKeyPairGen.rawValue, "CKM_RSA_PKCS_KEY_PAIR_GEN"),

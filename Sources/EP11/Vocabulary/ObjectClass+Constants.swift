@@ -35,7 +35,7 @@ extension ObjectClass {
 extension ObjectClass {
     /// Canonical names, in declaration order. The first name listed for a value is its primary name;
     /// later ones are aliases that `init?(name:)` accepts.
-    static let knownNames = ConstantNames(
+    public static let knownNames = PKCS11NameTable(
         prefix: "CKO_",
         [
             (data.rawValue, "CKO_DATA"),

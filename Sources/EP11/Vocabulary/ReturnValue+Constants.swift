@@ -383,7 +383,7 @@ extension ReturnValue {
 extension ReturnValue {
     /// Canonical names, in declaration order. The first name listed for a value is its primary name;
     /// later ones are aliases that `init?(name:)` accepts.
-    static let knownNames = ConstantNames(
+    public static let knownNames = PKCS11NameTable(
         prefix: "CKR_",
         [
             (ok.rawValue, "CKR_OK"),

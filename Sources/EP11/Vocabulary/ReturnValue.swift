@@ -9,39 +9,12 @@
 /// ReturnValue(rawValue: 0xC0).name // "CKR_SIGNATURE_INVALID"
 /// ReturnValue(name: "CKR_SIGNATURE_INVALID") // .signatureInvalid
 /// ```
-public struct ReturnValue: RawRepresentable, Hashable, Sendable {
-    /// The `CK_ULONG` value.
+public struct ReturnValue: PKCS11Constant {
     public var rawValue: UInt64
-
-    /// Wraps any value, known or not.
-    public init(rawValue: UInt64) {
-        self.rawValue = rawValue
-    }
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
 }
 
 extension ReturnValue {
-    /// The C name of a known value (`"CKR_SIGNATURE_INVALID"`), or `nil` for a value this library does not
-    /// know. Where several names share a value, this is the primary one.
-    public var name: String? {
-        Self.knownNames.name(for: self.rawValue)
-    }
-
-    /// The return value with the C name `name`, or `nil` if the name is unknown.
-    ///
-    /// Accepts the full name (`"CKR_SIGNATURE_INVALID"`), any alias, or the name without the
-    /// `CKR_` prefix. Matching is case-sensitive.
-    public init?(name: String) {
-        guard let value = Self.knownNames.value(for: name) else {
-            return nil
-        }
-        self.init(rawValue: value)
-    }
-
-    /// Every known value, each once, in the order of the PKCS #11 and EP11 headers.
-    public static var allKnown: [ReturnValue] {
-        Self.knownNames.values.map { ReturnValue(rawValue: $0) }
-    }
-
     /// `true` for `CKR_OK`, the only success value.
     public var isOK: Bool {
         self == .ok
@@ -51,12 +24,5 @@ extension ReturnValue {
     /// GREP11 codes.
     public var isVendorDefined: Bool {
         self.rawValue >= Self.vendorDefined.rawValue
-    }
-}
-
-extension ReturnValue: CustomStringConvertible {
-    /// The C name for a known value, otherwise the value in hex (`0x8001ABCD`).
-    public var description: String {
-        self.name ?? pkcs11Hex(self.rawValue)
     }
 }

@@ -93,22 +93,10 @@ struct BearerTokenAuthenticationTests {
     func standaloneServer() async throws {
         let tool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
         try #require(FileManager.default.isExecutableFile(atPath: tool), "build hpcs-tool first (swift build)")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hsm-auth-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let certificate = directory.appendingPathComponent("server.pem").path
-        let key = directory.appendingPathComponent("server.key").path
-        let openssl = try await ChildProcess.run(
-            "/usr/bin/env",
-            [
-                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-days", "1",
-                "-keyout", key, "-out", certificate,
-            ],
-            timeout: .seconds(60)
-        )
-        try #require(openssl.status == 0, "openssl: \(openssl.text)")
-        let roots = try Array(Data(contentsOf: URL(fileURLWithPath: certificate)))
+        let tls = try await SelfSignedCertificate.make(prefix: "hsm-auth", subjectAltName: "DNS:localhost")
+        defer { tls.remove() }
+        let (certificate, key) = (tls.certificatePath, tls.keyPath)
+        let roots = try tls.certificatePEM()
 
         let iam = KeyProtectMock(configuration: .init(apiKeys: [Self.apiKey]))
         try await iam.withServer { url in

@@ -147,20 +147,9 @@ struct KeyProtectClientFailFastTests {
 
     @Test("an untrusted KMS certificate is a tlsFailure: not retried, and it says the certificate was refused")
     func untrustedCertificate() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kp-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let cert = directory.appendingPathComponent("cert.pem").path
-        let key = directory.appendingPathComponent("key.pem").path
-        let made = try await ChildProcess.run(
-            "/usr/bin/env",
-            [
-                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            ],
-            timeout: .seconds(60))
-        try #require(made.status == 0, "\(made.text)")
+        let tls = try await SelfSignedCertificate.make(prefix: "kp-tls")
+        defer { tls.remove() }
+        let (cert, key) = (tls.certificatePath, tls.keyPath)
         let script = """
             import http.server, ssl, sys
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -45,34 +45,53 @@ extension SoftCrypto {
         guard !digest.isEmpty else { throw fail(.invalidLength) }
         return try withPrivateKey(privateKeyPKCS8) { pkey in
             let curve = try curve(of: pkey)
-            let ctx = try newContext(pkey)
-            defer { EVP_PKEY_CTX_free(ctx) }
-            guard EVP_PKEY_sign_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_sign_init") }
-            let der = try withBytes(digest) { digestPtr, digestCount in
-                var capacity = 0
-                guard EVP_PKEY_sign(ctx, nil, &capacity, digestPtr, digestCount) == 1 else {
+            return try signRS(pkey, digest: digest, halfSize: curve.coordinateByteCount)
+        }
+    }
+
+    /// Verifies the DER signature `der` (ECDSA-Sig-Value or DSA-Sig-Value) over `digest` with `pkey`.
+    /// - Throws: `invalidSignature` when it does not verify.
+    static func verifyDER(_ pkey: OpaquePointer, signature der: [UInt8], digest: [UInt8]) throws {
+        let ctx = try newContext(pkey)
+        defer { EVP_PKEY_CTX_free(ctx) }
+        guard EVP_PKEY_verify_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_verify_init") }
+        let result = withBytes(der) { sigPtr, sigCount in
+            withBytes(digest) { digestPtr, digestCount in
+                EVP_PKEY_verify(ctx, sigPtr, sigCount, digestPtr, digestCount)
+            }
+        }
+        guard result == 1 else { throw fail(.invalidSignature) }
+    }
+
+    /// Signs `digest` with `pkey` (EC or DSA) and returns the signature as raw r‖s, each half left-padded to
+    /// `halfSize` bytes. DSA-Sig-Value and ECDSA-Sig-Value are the same SEQUENCE { r INTEGER, s INTEGER }.
+    static func signRS(_ pkey: OpaquePointer, digest: [UInt8], halfSize size: Int) throws -> [UInt8] {
+        let ctx = try newContext(pkey)
+        defer { EVP_PKEY_CTX_free(ctx) }
+        guard EVP_PKEY_sign_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_sign_init") }
+        let der = try withBytes(digest) { digestPtr, digestCount in
+            var capacity = 0
+            guard EVP_PKEY_sign(ctx, nil, &capacity, digestPtr, digestCount) == 1 else {
+                throw osslFailure("EVP_PKEY_sign")
+            }
+            return try withOutput(capacity: capacity) { out, capacity in
+                var length = capacity
+                guard EVP_PKEY_sign(ctx, out, &length, digestPtr, digestCount) == 1 else {
                     throw osslFailure("EVP_PKEY_sign")
                 }
-                return try withOutput(capacity: capacity) { out, capacity in
-                    var length = capacity
-                    guard EVP_PKEY_sign(ctx, out, &length, digestPtr, digestCount) == 1 else {
-                        throw osslFailure("EVP_PKEY_sign")
-                    }
-                    return length
-                }
+                return length
             }
-            let sig: OpaquePointer? = der.withUnsafeBufferPointer { buf in
-                var cursor: UnsafePointer<UInt8>? = buf.baseAddress
-                return d2i_ECDSA_SIG(nil, &cursor, buf.count)
-            }
-            guard let sig else { throw osslFailure("d2i_ECDSA_SIG") }
-            defer { ECDSA_SIG_free(sig) }
-            guard let r = ECDSA_SIG_get0_r(sig), let s = ECDSA_SIG_get0_s(sig) else {
-                throw osslFailure("ECDSA_SIG_get0")
-            }
-            let size = curve.coordinateByteCount
-            return try paddedBytes(of: r, count: size) + paddedBytes(of: s, count: size)
         }
+        let sig: OpaquePointer? = der.withUnsafeBufferPointer { buf in
+            var cursor: UnsafePointer<UInt8>? = buf.baseAddress
+            return d2i_ECDSA_SIG(nil, &cursor, buf.count)
+        }
+        guard let sig else { throw osslFailure("d2i_ECDSA_SIG") }
+        defer { ECDSA_SIG_free(sig) }
+        guard let r = ECDSA_SIG_get0_r(sig), let s = ECDSA_SIG_get0_s(sig) else {
+            throw osslFailure("ECDSA_SIG_get0")
+        }
+        return try paddedBytes(of: r, count: size) + paddedBytes(of: s, count: size)
     }
 
     /// Verifies a raw r‖s ECDSA signature over `digest`.
@@ -87,15 +106,7 @@ extension SoftCrypto {
             guard signature.count == 2 * size else { throw fail(.invalidSignature) }
             let der = try ecdsaSignatureDER(
                 r: Array(signature.prefix(size)), s: Array(signature.suffix(size)), curve: curve)
-            let ctx = try newContext(pkey)
-            defer { EVP_PKEY_CTX_free(ctx) }
-            guard EVP_PKEY_verify_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_verify_init") }
-            let result = withBytes(der) { sigPtr, sigCount in
-                withBytes(digest) { digestPtr, digestCount in
-                    EVP_PKEY_verify(ctx, sigPtr, sigCount, digestPtr, digestCount)
-                }
-            }
-            guard result == 1 else { throw fail(.invalidSignature) }
+            try verifyDER(pkey, signature: der, digest: digest)
         }
     }
 
@@ -183,14 +194,7 @@ extension SoftCrypto {
 
     /// DER ECDSA-Sig-Value from raw halves; invalidSignature if r or s is 0 or ≥ n.
     static func ecdsaSignatureDER(r rBytes: [UInt8], s sBytes: [UInt8], curve: ECCurve) throws -> [UInt8] {
-        let nid: Int32 =
-            switch curve {
-            case .p256: NID_X9_62_prime256v1
-            case .p384: NID_secp384r1
-            case .p521: NID_secp521r1
-            case .secp256k1: NID_secp256k1
-            }
-        guard let group = EC_GROUP_new_by_curve_name(nid) else {
+        guard let group = EC_GROUP_new_by_curve_name(curve.nid) else {
             throw osslFailure("EC_GROUP_new_by_curve_name")
         }
         defer { EC_GROUP_free(group) }
@@ -212,5 +216,17 @@ extension SoftCrypto {
         r = nil
         s = nil
         return try i2d("i2d_ECDSA_SIG") { i2d_ECDSA_SIG(sig, $0) }
+    }
+}
+
+extension SoftCrypto.ECCurve {
+    /// OpenSSL's NID of the curve.
+    var nid: Int32 {
+        switch self {
+        case .p256: NID_X9_62_prime256v1
+        case .p384: NID_secp384r1
+        case .p521: NID_secp521r1
+        case .secp256k1: NID_secp256k1
+        }
     }
 }

@@ -130,33 +130,7 @@ extension SoftCrypto {
         return try withPrivateKey(privateKeyPKCS8) { pkey in
             guard EVP_PKEY_get_base_id(pkey) == EVP_PKEY_DSA else { throw fail(.invalidKey) }
             let size = (try ffcParameters(of: pkey).subprimeBits + 7) / 8
-            let ctx = try newContext(pkey)
-            defer { EVP_PKEY_CTX_free(ctx) }
-            guard EVP_PKEY_sign_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_sign_init") }
-            let der = try withBytes(digest) { digestPtr, digestCount in
-                var capacity = 0
-                guard EVP_PKEY_sign(ctx, nil, &capacity, digestPtr, digestCount) == 1 else {
-                    throw osslFailure("EVP_PKEY_sign")
-                }
-                return try withOutput(capacity: capacity) { out, capacity in
-                    var length = capacity
-                    guard EVP_PKEY_sign(ctx, out, &length, digestPtr, digestCount) == 1 else {
-                        throw osslFailure("EVP_PKEY_sign")
-                    }
-                    return length
-                }
-            }
-            // DSA-Sig-Value and ECDSA-Sig-Value are the same SEQUENCE { r INTEGER, s INTEGER }.
-            let sig: OpaquePointer? = der.withUnsafeBufferPointer { buf in
-                var cursor: UnsafePointer<UInt8>? = buf.baseAddress
-                return d2i_ECDSA_SIG(nil, &cursor, buf.count)
-            }
-            guard let sig else { throw osslFailure("d2i_DSA_SIG") }
-            defer { ECDSA_SIG_free(sig) }
-            guard let r = ECDSA_SIG_get0_r(sig), let s = ECDSA_SIG_get0_s(sig) else {
-                throw osslFailure("DSA_SIG_get0")
-            }
-            return try paddedBytes(of: r, count: size) + paddedBytes(of: s, count: size)
+            return try signRS(pkey, digest: digest, halfSize: size)
         }
     }
 
@@ -190,15 +164,7 @@ extension SoftCrypto {
             r = nil
             s = nil
             let der = try i2d("i2d_DSA_SIG") { i2d_ECDSA_SIG(sig, $0) }
-            let ctx = try newContext(pkey)
-            defer { EVP_PKEY_CTX_free(ctx) }
-            guard EVP_PKEY_verify_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_verify_init") }
-            let result = withBytes(der) { sigPtr, sigCount in
-                withBytes(digest) { digestPtr, digestCount in
-                    EVP_PKEY_verify(ctx, sigPtr, sigCount, digestPtr, digestCount)
-                }
-            }
-            guard result == 1 else { throw fail(.invalidSignature) }
+            try verifyDER(pkey, signature: der, digest: digest)
         }
     }
 

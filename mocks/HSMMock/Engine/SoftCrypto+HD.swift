@@ -201,14 +201,7 @@ extension SoftCrypto {
     private static func withGroup<R>(
         _ curve: ECCurve, _ body: (OpaquePointer, OpaquePointer, OpaquePointer) throws -> R
     ) throws -> R {
-        let nid: Int32 =
-            switch curve {
-            case .p256: NID_X9_62_prime256v1
-            case .p384: NID_secp384r1
-            case .p521: NID_secp521r1
-            case .secp256k1: NID_secp256k1
-            }
-        guard let group = EC_GROUP_new_by_curve_name(nid) else { throw osslFailure("EC_GROUP_new_by_curve_name") }
+        guard let group = EC_GROUP_new_by_curve_name(curve.nid) else { throw osslFailure("EC_GROUP_new_by_curve_name") }
         defer { EC_GROUP_free(group) }
         guard let order = EC_GROUP_get0_order(group) else { throw osslFailure("EC_GROUP_get0_order") }
         guard let context = BN_CTX_new() else { throw osslFailure("BN_CTX_new") }

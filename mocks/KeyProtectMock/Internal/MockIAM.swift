@@ -23,15 +23,31 @@ extension KeyProtectMock {
         var context: Context
     }
 
-    func handleIAM(_ request: Request) async throws -> Response {
+    /// A POST's form fields, or IAM's answer to another method or a body over 64 KiB.
+    private func formFields(of request: Request) async -> Result<[String: String], IAMRefusal> {
         guard request.method == .post else {
-            return iamError(status: 405, code: "BXNIM0405E", message: "Method not allowed.")
+            return .failure(IAMRefusal(iamError(status: 405, code: "BXNIM0405E", message: "Method not allowed.")))
         }
         var request = request
         guard let buffer = try? await request.collectBody(upTo: 64 * 1024) else {
-            return iamError(status: 400, code: "BXNIM0109E", message: "The request body is too large.")
+            return .failure(
+                IAMRefusal(iamError(status: 400, code: "BXNIM0109E", message: "The request body is too large.")))
         }
-        let fields = Self.formFields(String(buffer: buffer))
+        return .success(Self.formFields(String(buffer: buffer)))
+    }
+
+    /// An answer that ends a request early.
+    private struct IAMRefusal: Error {
+        let response: Response
+        init(_ response: Response) { self.response = response }
+    }
+
+    func handleIAM(_ request: Request) async throws -> Response {
+        let fields: [String: String]
+        switch await formFields(of: request) {
+        case .success(let form): fields = form
+        case .failure(let refusal): return refusal.response
+        }
         guard fields["grant_type"] == "urn:ibm:params:oauth:grant-type:apikey" else {
             // The mock's own code: only the API key grant is served.
             return iamError(status: 400, code: "BXNIM0109E", message: "Provided grant type is not supported.")
@@ -97,14 +113,11 @@ extension KeyProtectMock {
     /// without sharing this mock's signing key. Real IAM signs tokens with RS256 and publishes the public keys, which
     /// a real service checks locally; the mock's tokens are HMAC-signed, so a check needs to ask the issuer.
     func handleIntrospect(_ request: Request) async throws -> Response {
-        guard request.method == .post else {
-            return iamError(status: 405, code: "BXNIM0405E", message: "Method not allowed.")
+        let fields: [String: String]
+        switch await formFields(of: request) {
+        case .success(let form): fields = form
+        case .failure(let refusal): return refusal.response
         }
-        var request = request
-        guard let buffer = try? await request.collectBody(upTo: 64 * 1024) else {
-            return iamError(status: 400, code: "BXNIM0109E", message: "The request body is too large.")
-        }
-        let fields = Self.formFields(String(buffer: buffer))
         guard let token = fields["token"], !token.isEmpty else {
             return iamError(status: 400, code: "BXNIM0109E", message: "Property missing or empty: token.")
         }
