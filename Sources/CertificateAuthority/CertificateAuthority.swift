@@ -315,20 +315,8 @@ public actor CertificateAuthority {
             signer: key,
             algorithm: rsaSignature == .pss ? .rsaPSSSHA256 : .standard(key.defaultSignatureAlgorithm)
         )
-        try persist(key: key)
-        do {
-            try storedConfiguration(rsaSignatureScheme: rsaSignature, madeOnMock: isMadeOnMock).write(configurationPath)
+        try persist(key: key, rsaSignature: rsaSignature) {
             try FileIO.write(Array(certificate.pem.utf8), to: chainPath, mode: 0o644)
-        } catch {
-            FileIO.remove(keyPath)
-            FileIO.remove(publicKeyPath)
-            if isMadeOnMock || databaseURL != nil {
-                try? storedConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: isMadeOnMock)
-                    .write(configurationPath)
-            } else {
-                FileIO.remove(configurationPath)
-            }
-            throw error
         }
         signingKey = key
         rsaSignatureScheme = rsaSignature
@@ -356,20 +344,8 @@ public actor CertificateAuthority {
         let csr = try await CertificateSigningRequest(
             version: .v1, subject: subject, asyncPrivateKey: Certificate.PrivateKey(key),
             attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: key.defaultSignatureAlgorithm)
-        try persist(key: key)
-        do {
-            try storedConfiguration(rsaSignatureScheme: rsaSignature, madeOnMock: isMadeOnMock).write(configurationPath)
+        try persist(key: key, rsaSignature: rsaSignature) {
             try FileIO.write(Array(try csr.serializeAsPEM().pemString.utf8) + [0x0A], to: csrPath, mode: 0o644)
-        } catch {
-            FileIO.remove(keyPath)
-            FileIO.remove(publicKeyPath)
-            if isMadeOnMock || databaseURL != nil {
-                try? storedConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: isMadeOnMock)
-                    .write(configurationPath)
-            } else {
-                FileIO.remove(configurationPath)
-            }
-            throw error
         }
         signingKey = key
         rsaSignatureScheme = rsaSignature
@@ -411,12 +387,28 @@ public actor CertificateAuthority {
         return first
     }
 
-    private func persist(key: HSMPrivateKey) throws {
+    /// Writes a new key's blobs, `ca-config.json` with `rsaSignature`, then what `finish` writes (the certificate
+    /// or the CSR); when any step fails, removes what was written and restores `ca-config.json`.
+    private func persist(key: HSMPrivateKey, rsaSignature: RSASignatureScheme, finish: () throws -> Void) throws {
         try FileIO.write(key.publicKeyBlob.bytes, to: publicKeyPath, mode: 0o644)
         do {
             try FileIO.write(key.privateKeyBlob.bytes, to: keyPath, mode: 0o600)
         } catch {
             FileIO.remove(publicKeyPath)
+            throw error
+        }
+        do {
+            try storedConfiguration(rsaSignatureScheme: rsaSignature, madeOnMock: isMadeOnMock).write(configurationPath)
+            try finish()
+        } catch {
+            FileIO.remove(keyPath)
+            FileIO.remove(publicKeyPath)
+            if isMadeOnMock || databaseURL != nil {
+                try? storedConfiguration(rsaSignatureScheme: rsaSignatureScheme, madeOnMock: isMadeOnMock)
+                    .write(configurationPath)
+            } else {
+                FileIO.remove(configurationPath)
+            }
             throw error
         }
     }

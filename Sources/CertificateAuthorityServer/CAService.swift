@@ -392,14 +392,9 @@ public final class CAService: Service, Sendable {
         let issued = try await metrics.issuance("sign") {
             try await ca.sign(csrWithCheckedSignature: csr, profile: profile, validity: validity)
         }
-        metrics.issued.increment()
-        context.logger.info(
-            "issued certificate",
-            metadata: [
-                "hpcs.ca.requester": "\(requester.text)", "hpcs.ca.serial": "\(issued.serialNumber)",
-                "hpcs.ca.subject": "\(ProvisionerToken.printable(String(describing: issued.certificate.subject)))",
-            ])
-        return Self.issuedResponse(issued)
+        return issuedResponse(
+            issued, context, "issued certificate", requester,
+            ["hpcs.ca.subject": "\(ProvisionerToken.printable(String(describing: issued.certificate.subject)))"])
     }
 
     func renew(
@@ -445,14 +440,9 @@ public final class CAService: Service, Sendable {
                 throw error
             }
         }
-        metrics.issued.increment()
-        context.logger.info(
-            "renewed certificate",
-            metadata: [
-                "hpcs.ca.requester": "\(requester.text)", "hpcs.ca.serial": "\(issued.serialNumber)",
-                "hpcs.ca.previous_serial": "\(Self.hex(current.serialNumber.bytes))",
-            ])
-        return Self.issuedResponse(issued)
+        return issuedResponse(
+            issued, context, "renewed certificate", requester,
+            ["hpcs.ca.previous_serial": "\(Self.hex(current.serialNumber.bytes))"])
     }
 
     func revoke(
@@ -529,6 +519,21 @@ public final class CAService: Service, Sendable {
         var crt: String
         var ca: String
         var certChain: [String]
+    }
+
+    /// Counts and logs an issued certificate (`message`, the requester, the serial and `metadata`); returns
+    /// ``issuedResponse(_:)``.
+    func issuedResponse(
+        _ issued: IssuedCertificate, _ context: CAServiceRequestContext, _ message: Logger.Message,
+        _ requester: Requester, _ metadata: Logger.Metadata
+    ) -> Response {
+        metrics.issued.increment()
+        context.logger.info(
+            message,
+            metadata: metadata.merging(
+                ["hpcs.ca.requester": "\(requester.text)", "hpcs.ca.serial": "\(issued.serialNumber)"]
+            ) { $1 })
+        return Self.issuedResponse(issued)
     }
 
     /// 201 with the issued chain, through `JSONEncoder` (a fraction of `JSONSerialization`'s cost per certificate).

@@ -27,27 +27,32 @@ func swiftCSR(subject: DistinguishedName, sans: [GeneralName] = []) throws -> [U
 func errorMessage(_ body: () throws -> Void) -> String? {
     do {
         try body()
-        Issue.record("no error thrown")
-        return nil
-    } catch let error as CertificateAuthorityError {
-        return error.message
+        return message(of: nil)
     } catch {
-        Issue.record("unexpected error \(error)")
-        return nil
+        return message(of: error)
     }
 }
 
 func asyncErrorMessage(_ body: () async throws -> Void) async -> String? {
     do {
         try await body()
+        return message(of: nil)
+    } catch {
+        return message(of: error)
+    }
+}
+
+/// The message of `error`, a `CertificateAuthorityError`; records an issue for no error or another one.
+private func message(of error: (any Error)?) -> String? {
+    guard let error else {
         Issue.record("no error thrown")
         return nil
-    } catch let error as CertificateAuthorityError {
-        return error.message
-    } catch {
+    }
+    guard let error = error as? CertificateAuthorityError else {
         Issue.record("unexpected error \(error)")
         return nil
     }
+    return error.message
 }
 
 @Suite("CA fails safe: a policy fails closed, bounded input, no raw control characters, marked mock CAs")

@@ -18,19 +18,8 @@ func withPSSRootCA<T: Sendable>(
     policy: Policy = .defaults,
     _ body: (CertificateAuthority, EP11Client, URL) async throws -> T
 ) async throws -> T {
-    try await withMockHSM { client in
-        try await withTemporaryDirectory { directory in
-            let ca = try CertificateAuthority(
-                directory: directory.appendingPathComponent("root"), client: client, policy: policy)
-            try await ca.createRoot(
-                subject: try DistinguishedName {
-                    OrganizationName("swift-hpcs tests")
-                    CommonName("Test PSS Root")
-                },
-                keyType: .rsa2048, validity: .seconds(5 * 365 * 86_400), pathLength: 1, rsaSignature: .pss)
-            return try await body(ca, client, directory)
-        }
-    }
+    try await withRootCA(
+        keyType: .rsa2048, policy: policy, pathLength: 1, rsaSignature: .pss, commonName: "Test PSS Root", body)
 }
 
 /// The DER of the outer signatureAlgorithm of a certificate or CRL.

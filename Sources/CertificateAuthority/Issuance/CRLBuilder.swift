@@ -111,12 +111,7 @@ enum CRLBuilder {
 
     /// `algorithm` is the DER AlgorithmIdentifier, the same as in `tbs`.
     static func certificateList(tbs: [UInt8], algorithm: [UInt8], signature: [UInt8]) throws -> [UInt8] {
-        var coder = DER.Serializer()
-        try coder.appendConstructedNode(identifier: .sequence) { coder in
-            coder.serializeRawBytes(tbs)
-            coder.serializeRawBytes(algorithm)
-            try coder.serialize(ASN1BitString(bytes: signature[...]))
-        }
-        return coder.serializedBytes
+        // A CertificateList has a certificate's outer shape.
+        try RSAPSS.assemble(tbs: tbs, algorithm: algorithm, signature: signature)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import SwiftASN1
-public import X509
+import X509
 
 extension CertificateAuthority {
     /// Renews a certificate this CA issued: a new certificate, under a fresh serial number, for the same subject,

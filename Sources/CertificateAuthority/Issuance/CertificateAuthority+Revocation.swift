@@ -93,7 +93,7 @@ extension CertificateAuthority {
         let crl = CertificateRevocationList(
             der: der, number: number, thisUpdate: now, nextUpdate: nextUpdate,
             revokedSerialNumbers: revoked.map(\.serialNumber))
-        try await instrumentation.database("store_crl") {
+        _ = try await instrumentation.database("store_crl") {
             try await store.storeCRL(StoredCRL(number: number, der: der, thisUpdate: now, nextUpdate: nextUpdate))
         }
         try FileIO.write(Array(crl.pem.utf8), to: crlPath, mode: 0o644)

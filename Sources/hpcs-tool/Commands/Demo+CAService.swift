@@ -43,25 +43,11 @@ extension Demo {
             "CA on \(stores[0].location); provisioner 'demo' registered (ES256 public JWK); "
                 + (nodeCount == 2 ? "two nodes share the database" : "one node (set HPCS_CA_DATABASE for two)"))
 
-        var services: [CAService] = []
-        for index in 0..<nodeCount {
-            var ca = rootCA
-            if index > 0 {
-                let nodeDirectory = directory.appendingPathComponent("node\(index)")
-                let store = try openStore(nodeDirectory)
-                stores.append(store)
-                ca = try await rootCA.makeNode(directory: nodeDirectory, store: store)
-            }
-            services.append(
-                try CAService(
-                    ca: ca, client: client,
-                    configuration: CAServiceConfiguration(
-                        host: "127.0.0.1", port: 0, publicURLs: ["https://ca.demo.example"])))
-        }
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services.map { .init(service: $0) },
-                logger: Logger(label: "hpcs.demo", factory: { _ in SwiftLogNoOpLogHandler() })))
+        let nodes = try await CAService.loopbackNodes(
+            of: rootCA, client: client, count: nodeCount, directory: directory,
+            publicURL: "https://ca.demo.example", openStore: openStore)
+        stores += nodes.stores
+        let (services, group) = (nodes.services, nodes.group)
         let runner = Task { try await group.run() }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         var failure: (any Error)?

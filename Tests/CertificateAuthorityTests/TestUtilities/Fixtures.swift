@@ -19,6 +19,8 @@ func withRootCA<T: Sendable>(
     keyType: KeyAlgorithm = .p256,
     policy: Policy = .defaults,
     pathLength: Int? = nil,
+    rsaSignature: RSASignatureScheme = .pkcs1v1_5,
+    commonName: String? = nil,
     _ body: (CertificateAuthority, EP11Client, URL) async throws -> T
 ) async throws -> T {
     try await withMockHSM { client in
@@ -28,9 +30,10 @@ func withRootCA<T: Sendable>(
             try await ca.createRoot(
                 subject: try DistinguishedName {
                     OrganizationName("swift-hpcs tests")
-                    CommonName("Test Root \(keyType)")
+                    CommonName(commonName ?? "Test Root \(keyType)")
                 },
-                keyType: keyType, validity: .seconds(5 * 365 * 86_400), pathLength: pathLength)
+                keyType: keyType, validity: .seconds(5 * 365 * 86_400), pathLength: pathLength,
+                rsaSignature: rsaSignature)
             return try await body(ca, client, directory)
         }
     }
