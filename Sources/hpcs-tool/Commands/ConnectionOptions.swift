@@ -94,34 +94,39 @@ struct GREP11TLSOptions: ParsableArguments {
     @Flag(help: "Allow a plaintext (non-TLS) connection, for loopback mocks.")
     var plaintext = false
 
-    @Option(help: "PEM file with the CA certificates to trust instead of the system roots.")
+    @Option(
+        help: ArgumentHelp(
+            "File with the CA certificates to trust instead of the system roots: PEM or base64 of PEM (or "
+                + "GREP11_CA_CERT holding either)."))
     var caCert: String?
 
-    @Option(help: "PEM client certificate for mutual TLS.")
+    @Option(help: "Client certificate for mutual TLS: PEM or base64 of PEM (or GREP11_CLIENT_CERT holding either).")
     var clientCert: String?
 
-    @Option(help: "PEM private key for the client certificate.")
+    @Option(
+        help: "Private key of the client certificate: PEM or base64 of PEM (or GREP11_CLIENT_KEY holding either).")
     var clientKey: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Server certificate name check: standard, or host-or-host-and-port to also accept the name HOST:PORT "
+                + "for exactly the endpoint's port, as on-premises GREP11 servers' certificates carry."))
+    var serverNameCheck: String?
+
     /// Whether any TLS option was given (--mock refuses them).
-    var isGiven: Bool { plaintext || caCert != nil || clientCert != nil || clientKey != nil }
+    var isGiven: Bool { plaintext || caCert != nil || clientCert != nil || clientKey != nil || serverNameCheck != nil }
 
     /// The client's transport security; the files are read here.
     func transportSecurity() throws -> EP11Client.TransportSecurity {
-        if plaintext, caCert != nil || clientCert != nil || clientKey != nil {
-            throw ValidationError("--ca-cert, --client-cert and --client-key need TLS; drop --plaintext")
+        if plaintext, caCert != nil || clientCert != nil || clientKey != nil || serverNameCheck != nil {
+            throw ValidationError(
+                "--ca-cert, --client-cert, --client-key and --server-name-check need TLS; drop --plaintext")
         }
         if (clientCert == nil) != (clientKey == nil) {
             throw ValidationError("--client-cert and --client-key go together")
         }
         if plaintext { return .plaintext }
-        var tls = EP11Client.TLS()
-        if let caCert { tls.trustRootsPEM = try readFile(caCert) }
-        if let clientCert, let clientKey {
-            tls.clientCertificateChainPEM = try readFile(clientCert)
-            tls.clientPrivateKeyPEM = try readFile(clientKey)
-        }
-        return .tls(tls)
+        return .tls(try tlsSettings(environment: ProcessInfo.processInfo.environment))
     }
 }
 

@@ -47,15 +47,12 @@ struct SANPortTests {
         throw lastError ?? EP11Error(code: .transportFailure, message: "no port could be bound")
     }
 
-    /// No retries (they would wait 20 s first), so that an answer well before that shows there was none.
+    /// ``EP11TLSFailureTests/configuration(port:tls:transport:)`` (retries that would wait 20 s first) for `host`.
     static func configuration(
         host: String = "localhost", port: Int, tls: EP11Client.TLS, transport: EP11Client.Transport
     ) -> EP11Client.Configuration {
-        var configuration = EP11Client.Configuration(host: host, port: port, transportSecurity: .tls(tls))
-        configuration.transport = transport
-        configuration.timeouts = .init(call: .seconds(30))
-        configuration.retryPolicy = .init(
-            maximumAttempts: 3, initialBackoff: .seconds(20), maximumBackoff: .seconds(20))
+        var configuration = EP11TLSFailureTests.configuration(port: port, tls: tls, transport: transport)
+        configuration.host = host
         return configuration
     }
 
