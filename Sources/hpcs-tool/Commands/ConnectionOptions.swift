@@ -21,7 +21,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "HPCS service instance id, sent as bluemix-instance.")
     var instanceID: String?
 
-    @Option(help: "GREP11 transport: cgrpc (the gRPC C core) or nio (grpc-swift on SwiftNIO).")
+    @Option(help: "GREP11 transport: cgrpc (the gRPC C core, the default) or nio (grpc-swift on SwiftNIO).")
     var transport: String?
 
     /// Whether commands run against the embedded in-process HSM mock: only when asked for with --mock.

@@ -203,16 +203,29 @@ struct WireTransportTests {
 
     @Test("1,000 concurrent calls on one client all succeed", arguments: wireTransports)
     func thousandConcurrentCalls(transport: EP11Client.Transport) async throws {
-        try await withHTTP2Mock(transport) { client in
-            let results = try await withThrowingTaskGroup(of: Int.self, returning: [Int].self) { group in
-                for index in 0..<1_000 {
-                    group.addTask { try await client.generateRandom(count: 1 + index % 32).count }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            #expect(results.count == 1_000)
-            #expect(results.sorted() == (0..<1_000).map { 1 + $0 % 32 }.sorted())
+        try await withHTTP2Mock(transport) { try await Self.concurrentCalls($0, count: 1_000) }
+    }
+
+    @Test("HSMMock's NIO server advertises its stream limit: the C core's burst of more than 100 calls succeeds")
+    func burstToTheMocksNIOServer() async throws {
+        let mock = try HSMMock()
+        try await mock.withServer(settings: HSMMock.ServerSettings(transport: .nio)) { port in
+            var configuration = EP11Client.Configuration(host: "127.0.0.1", port: port, transportSecurity: .plaintext)
+            configuration.transport = .cgrpc
+            try await withEP11Client(configuration) { try await Self.concurrentCalls($0, count: 300) }
         }
+    }
+
+    /// `count` calls at once on `client`, each answered with its own length.
+    static func concurrentCalls(_ client: EP11Client, count: Int) async throws {
+        let results = try await withThrowingTaskGroup(of: Int.self, returning: [Int].self) { group in
+            for index in 0..<count {
+                group.addTask { try await client.generateRandom(count: 1 + index % 32).count }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == count)
+        #expect(results.sorted() == (0..<count).map { 1 + $0 % 32 }.sorted())
     }
 
     @Test("transport names parse as the command line spells them")
