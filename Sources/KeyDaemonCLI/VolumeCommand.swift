@@ -71,8 +71,7 @@ public struct VolumeCommand: AsyncParsableCommand {
         @OptionGroup var options: VolumeOptions
 
         func run() async throws {
-            try await options.withProvisioner { provisioner, _ in
-                let (inspection, decision) = try await provisioner.plan()
+            try await options.withPlan { provisioner, inspection, decision in
                 switch decision {
                 case .unwrapAndOpen, .openTwoSeedVolume:
                     options.print(outcome: try await options.provisionOrShutDown(provisioner))
@@ -93,8 +92,7 @@ public struct VolumeCommand: AsyncParsableCommand {
         @OptionGroup var options: VolumeOptions
 
         func run() async throws {
-            try await options.withProvisioner { provisioner, _ in
-                let (inspection, decision) = try await provisioner.plan()
+            try await options.withPlan { provisioner, inspection, decision in
                 var stored: WrappedSeed?
                 if let keyfile = inspection.keyfile { stored = try? WrappedSeed(decoding: keyfile) }
                 // The keyfile names neither its root key nor its version: as at boot, the entries are tried in
@@ -436,6 +434,16 @@ struct VolumeOptions: ParsableArguments {
             afterStep: Self.faultInjection
         )
         try await body(provisioner, logger)
+    }
+
+    /// Runs `body` with the volume's provisioner and its plan: what the device holds and what provisioning would do.
+    func withPlan(
+        _ body: @Sendable (VolumeProvisioner, DeviceInspection, ProvisioningDecision) async throws -> Void
+    ) async throws {
+        try await withProvisioner { provisioner, _ in
+            let (inspection, decision) = try await provisioner.plan()
+            try await body(provisioner, inspection, decision)
+        }
     }
 
     /// Provisions; a refusal asks `power` for a shutdown (when given) and fails the command.

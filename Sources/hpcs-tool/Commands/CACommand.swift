@@ -456,7 +456,7 @@ extension CACommand {
                     try writePublicFile(out, pem)
                 } catch {
                     throw CommandFailure(
-                        "issued serial \(issued.serialNumber), but \(error); write it with `hpcs-tool ca export "
+                        "issued serial \(issued.serialNumber), but \(plainMessage(of: error)); write it with `hpcs-tool ca export "
                             + "--dir \(options.directory) --serial \(issued.serialNumber) --out FILE`")
                 }
             } else {
@@ -522,7 +522,7 @@ extension CACommand {
                     // Without its key the certificate is of no use to anyone: revoke it rather than leave it valid.
                     let revoked = (try? await ca.revoke(serialNumber: serial, reason: .cessationOfOperation)) != nil
                     throw CommandFailure(
-                        "\(error); the certificate issued for it (serial \(serial)) "
+                        "\(plainMessage(of: error)); the certificate issued for it (serial \(serial)) "
                             + (revoked
                                 ? "was revoked (cessation of operation): run the command again"
                                 : "could not be revoked: revoke it with `hpcs-tool ca revoke --dir \(directory) "
@@ -534,7 +534,7 @@ extension CACommand {
                 try writePublicFile(outCert, try issued.issued.pemChain)
             } catch {
                 throw CommandFailure(
-                    "issued serial \(issued.issued.serialNumber) with its key blob in \(outKey), but \(error); write "
+                    "issued serial \(issued.issued.serialNumber) with its key blob in \(outKey), but \(plainMessage(of: error)); write "
                         + "the certificate with `hpcs-tool ca export --dir \(directory) --serial "
                         + "\(issued.issued.serialNumber) --out \(outCert)`")
             }

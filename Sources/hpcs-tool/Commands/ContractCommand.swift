@@ -262,7 +262,7 @@ extension ContractCommand {
                     }
                 } catch {
                     // The plain sentence, never a Swift type name (contract messages hold no secret material).
-                    let reason = (error as? ContractError)?.message ?? "\(error)"
+                    let reason = plainMessage(of: error)
                     printError("warning: env has no usable signingKey: \(reason)")
                 }
             } else {

@@ -52,7 +52,7 @@ extension Demo {
                 try checkHTTPTransport(url, allowPlaintext: false, what: "KMS endpoint")
                 print("\(url): allowed (loopback)")
             } catch {
-                print("\(url): \(humanReadableMessage(of: error) ?? "\(error)")")
+                print("\(url): \(plainMessage(of: error))")
             }
         }
 
