@@ -72,25 +72,16 @@ extension RealDevices {
                 // Cut the data partition out of the image and ask cryptsetup directly (no window code involved).
                 let data = try #require(try await disk.partitions().last)
                 let copy = disk.path + ".data"
-                let cut = try await ChildProcess.run(
-                    "/bin/sh",
-                    [
-                        "-c",
-                        "dd if='\(disk.path)' of='\(copy)' bs=1M skip=\(data.offset >> 20) count=\(data.size >> 20) status=none",
-                    ],
-                    timeout: .seconds(60))
+                let cut = try await ChildProcess.shell(
+                    "dd if='\(disk.path)' of='\(copy)' bs=1M skip=\(data.offset >> 20) count=\(data.size >> 20) status=none"
+                )
                 #expect(cut.status == 0, "\(cut.text)")
-                let good = try await ChildProcess.run(
-                    "/bin/sh",
-                    [
-                        "-c",
-                        "printf %s '\(String(decoding: passphrase.bytes, as: UTF8.self))' | cryptsetup open --test-passphrase --key-file=- '\(copy)'",
-                    ],
-                    timeout: .seconds(60))
+                let good = try await ChildProcess.shell(
+                    "printf %s '\(String(decoding: passphrase.bytes, as: UTF8.self))' | cryptsetup open --test-passphrase --key-file=- '\(copy)'"
+                )
                 #expect(good.status == 0, "\(good.text)")
-                let bad = try await ChildProcess.run(
-                    "/bin/sh", ["-c", "printf %s 'not it' | cryptsetup open --test-passphrase --key-file=- '\(copy)'"],
-                    timeout: .seconds(60))
+                let bad = try await ChildProcess.shell(
+                    "printf %s 'not it' | cryptsetup open --test-passphrase --key-file=- '\(copy)'")
                 #expect(bad.status != 0)
             }
         }

@@ -61,13 +61,9 @@ extension RealDevices {
         @Test("a LUKS header is never formatted over")
         func refusesForeignContent() async throws {
             try await withLoopDevice { loop, directory in
-                let formatted = try await ChildProcess.run(
-                    "/bin/sh",
-                    [
-                        "-c",
-                        "printf %s pass | cryptsetup luksFormat --batch-mode --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file=- \(loop)",
-                    ],
-                    timeout: .seconds(60))
+                let formatted = try await ChildProcess.shell(
+                    "printf %s pass | cryptsetup luksFormat --batch-mode --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file=- \(loop)"
+                )
                 try #require(formatted.status == 0, "\(formatted.text)")
                 await #expect(throws: VolumeError.invalidArgument) {
                     try await VolumeMounter().mount(device: loop, at: directory + "/mnt")
@@ -79,8 +75,7 @@ extension RealDevices {
         @Test("a partition table on the opened volume is never formatted over")
         func refusesPartitionTable() async throws {
             try await withLoopDevice { loop, directory in
-                let made = try await ChildProcess.run(
-                    "/bin/sh", ["-c", "printf 'label: gpt\\nname=kept\\n' | sfdisk -q \(loop)"], timeout: .seconds(60))
+                let made = try await ChildProcess.shell("printf 'label: gpt\\nname=kept\\n' | sfdisk -q \(loop)")
                 try #require(made.status == 0, "\(made.text)")
                 // `blkid -p -s TYPE` prints nothing for a bare partition table: it used to count as empty.
                 #expect(try await VolumeMounter().existingType(of: loop) == "a gpt partition table")

@@ -95,6 +95,11 @@ package enum ChildProcess {
         return Output(status: captured.status, text: captured.standardOutputText, timedOut: captured.timedOut)
     }
 
+    /// Runs `script` with `/bin/sh -c` as ``run(_:_:environment:timeout:)`` does (60 s unless told).
+    package static func shell(_ script: String, timeout: Duration = .seconds(60)) async throws -> Output {
+        try await run("/bin/sh", ["-c", script], timeout: timeout)
+    }
+
     /// ``run(_:_:environment:timeout:)`` for synchronous code (trait conditions, `defer`), which cannot await:
     /// Foundation's `Process` (empty signal mask in the child), waited for with `waitUntilExit`. Never call it from
     /// async code, where it would hold a thread of the cooperative pool for the child's lifetime.

@@ -59,6 +59,19 @@ extension KeyProtectClient {
         )
     }
 
+    /// Sends `ciphertext` (not empty) to the key action `verb` (`unwrap`, `rewrap`) of the root key `keyID` and
+    /// decodes the answer.
+    private func ciphertextAction(
+        _ verb: String, _ ciphertext: String, keyID: String, additionalAuthenticatedData: [String]
+    ) async throws -> (Answer, Wire.KeyActionResponse) {
+        guard !ciphertext.isEmpty else {
+            throw KeyProtectError(code: .invalidArgument, message: "the ciphertext to \(verb) is empty")
+        }
+        let body = Wire.KeyActionRequest(ciphertext: ciphertext, aad: try Self.checkedAAD(additionalAuthenticatedData))
+        let answer = try await perform(action(verb, keyID: keyID, body: try Self.encode(body), idempotent: true))
+        return (answer, try Self.decode(Wire.KeyActionResponse.self, from: answer))
+    }
+
     /// Unwraps `ciphertext` with the root key `keyID`.
     ///
     /// When the ciphertext was wrapped by an older version of the root key, the result's
@@ -68,12 +81,8 @@ extension KeyProtectClient {
         keyID: String,
         additionalAuthenticatedData: [String] = []
     ) async throws -> UnwrapResult {
-        guard !ciphertext.isEmpty else {
-            throw KeyProtectError(code: .invalidArgument, message: "the ciphertext to unwrap is empty")
-        }
-        let body = Wire.KeyActionRequest(ciphertext: ciphertext, aad: try Self.checkedAAD(additionalAuthenticatedData))
-        let answer = try await perform(action("unwrap", keyID: keyID, body: try Self.encode(body), idempotent: true))
-        let decoded = try Self.decode(Wire.KeyActionResponse.self, from: answer)
+        let (answer, decoded) = try await ciphertextAction(
+            "unwrap", ciphertext, keyID: keyID, additionalAuthenticatedData: additionalAuthenticatedData)
         guard let encoded = decoded.plaintext, let plaintext = Data(base64Encoded: encoded) else {
             throw Self.malformed("the unwrap answer has no base64 plaintext", answer)
         }
@@ -90,12 +99,8 @@ extension KeyProtectClient {
         keyID: String,
         additionalAuthenticatedData: [String] = []
     ) async throws -> RewrapResult {
-        guard !ciphertext.isEmpty else {
-            throw KeyProtectError(code: .invalidArgument, message: "the ciphertext to rewrap is empty")
-        }
-        let body = Wire.KeyActionRequest(ciphertext: ciphertext, aad: try Self.checkedAAD(additionalAuthenticatedData))
-        let answer = try await perform(action("rewrap", keyID: keyID, body: try Self.encode(body), idempotent: true))
-        let decoded = try Self.decode(Wire.KeyActionResponse.self, from: answer)
+        let (answer, decoded) = try await ciphertextAction(
+            "rewrap", ciphertext, keyID: keyID, additionalAuthenticatedData: additionalAuthenticatedData)
         guard let newCiphertext = decoded.ciphertext, !newCiphertext.isEmpty else {
             throw Self.malformed("the rewrap answer has no ciphertext", answer)
         }

@@ -247,13 +247,9 @@ extension RealDevices {
                 try VolumeFixture.makeSparseFile(sparse, size: ForeignImage.size)
                 #expect(try await devices.device(sparse).content(of: .wholeDevice) == .empty)
                 let written = devices.directory + "/written.img"
-                let made = try await ChildProcess.run(
-                    "/bin/sh",
-                    [
-                        "-c",
-                        "truncate -s 130M '\(written)' && dd if=/dev/zero of='\(written)' bs=1M count=20 seek=3 conv=notrunc status=none",
-                    ],
-                    timeout: .seconds(60))
+                let made = try await ChildProcess.shell(
+                    "truncate -s 130M '\(written)' && dd if=/dev/zero of='\(written)' bs=1M count=20 seek=3 conv=notrunc status=none"
+                )
                 #expect(made.status == 0)
                 #expect(try await devices.device(written).content(of: .wholeDevice) == .empty)
                 let zero = devices.directory + "/zero.img"
@@ -321,10 +317,8 @@ extension RealDevices {
                     try await device.createLayout(metadataSize: VolumeFixture.metadataSize)
                     let data = try #require(try await device.partitions().last)
                     // Someone made a filesystem on the data partition of a layout whose keyfile was never written.
-                    let made = try await ChildProcess.run(
-                        "/bin/sh",
-                        ["-c", "mkfs.ext4 -q -F -E offset=\(data.offset) '\(path)' \(data.size / 1024)k"],
-                        timeout: .seconds(60))
+                    let made = try await ChildProcess.shell(
+                        "mkfs.ext4 -q -F -E offset=\(data.offset) '\(path)' \(data.size / 1024)k")
                     #expect(made.status == 0, "\(made.text)")
                     let before = try fileDigest(path)
                     let volume = testVolume(kms: [try kms.entry(crn: kms.makeRootKey())])

@@ -49,6 +49,17 @@ extension SoftCrypto {
         }
     }
 
+    /// The secret a derive context (initialised, peer set) produces.
+    static func derivedSecret(_ ctx: OpaquePointer) throws -> [UInt8] {
+        var capacity = 0
+        guard EVP_PKEY_derive(ctx, nil, &capacity) == 1 else { throw osslFailure("EVP_PKEY_derive") }
+        return try withOutput(capacity: capacity) { out, capacity in
+            var length = capacity
+            guard EVP_PKEY_derive(ctx, out, &length) == 1 else { throw osslFailure("EVP_PKEY_derive") }
+            return length
+        }
+    }
+
     /// Verifies the DER signature `der` (ECDSA-Sig-Value or DSA-Sig-Value) over `digest` with `pkey`.
     /// - Throws: `invalidSignature` when it does not verify.
     static func verifyDER(_ pkey: OpaquePointer, signature der: [UInt8], digest: [UInt8]) throws {
@@ -124,13 +135,7 @@ extension SoftCrypto {
             defer { EVP_PKEY_CTX_free(ctx) }
             guard EVP_PKEY_derive_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_derive_init") }
             guard EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) == 1 else { throw fail(.invalidKey) }
-            var capacity = 0
-            guard EVP_PKEY_derive(ctx, nil, &capacity) == 1 else { throw osslFailure("EVP_PKEY_derive") }
-            let secret = try withOutput(capacity: capacity) { out, capacity in
-                var length = capacity
-                guard EVP_PKEY_derive(ctx, out, &length) == 1 else { throw osslFailure("EVP_PKEY_derive") }
-                return length
-            }
+            let secret = try derivedSecret(ctx)
             guard secret.count == curve.coordinateByteCount else {
                 throw fail(.internalFailure("ECDH secret length"))
             }

@@ -193,13 +193,7 @@ extension SoftCrypto {
             guard EVP_PKEY_derive_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_derive_init") }
             guard EVP_PKEY_CTX_set_dh_pad(ctx, 1) == 1 else { throw osslFailure("EVP_PKEY_CTX_set_dh_pad") }
             guard EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) == 1 else { throw fail(.invalidParameter) }
-            var capacity = 0
-            guard EVP_PKEY_derive(ctx, nil, &capacity) == 1 else { throw osslFailure("EVP_PKEY_derive") }
-            let secret = try withOutput(capacity: capacity) { out, capacity in
-                var length = capacity
-                guard EVP_PKEY_derive(ctx, out, &length) == 1 else { throw osslFailure("EVP_PKEY_derive") }
-                return length
-            }
+            let secret = try derivedSecret(ctx)
             guard secret.count == parameters.prime.count else { throw fail(.internalFailure("DH secret length")) }
             return secret
         }
