@@ -343,11 +343,11 @@ public final class CAService: Service, Sendable {
 
     // MARK: - Client certificates
 
-    /// The certificate the client presented over mutual TLS, checked against the store: recorded exactly, not
-    /// revoked, not expired.
-    func clientCertificate(
+    /// The certificate the client presented over mutual TLS (DER and fields), named as the requester; not yet
+    /// checked against the store.
+    func peerCertificate(
         _ context: CAServiceRequestContext, _ requester: Requester
-    ) async throws -> (Certificate, IssuedCertificateRecord) {
+    ) async throws -> ([UInt8], Certificate) {
         guard let der = await context.peerCertificateDER() else {
             throw CAServiceError.unauthorized(
                 .clientCertificateRequired, "this request needs a client certificate (mutual TLS) issued by this CA")
@@ -356,6 +356,15 @@ public final class CAService: Service, Sendable {
             throw CAServiceError.unauthorized(.clientCertificateUnknown, "the client certificate cannot be read")
         }
         requester.set("certificate \(ProvisionerToken.printable(String(describing: certificate.subject)))")
+        return (der, certificate)
+    }
+
+    /// The certificate the client presented over mutual TLS, checked against the store: recorded exactly, not
+    /// revoked, not expired.
+    func clientCertificate(
+        _ context: CAServiceRequestContext, _ requester: Requester
+    ) async throws -> (Certificate, IssuedCertificateRecord) {
+        let (der, certificate) = try await peerCertificate(context, requester)
         let serial = Self.hex(certificate.serialNumber.bytes)
         let record = try await metrics.database("lookup") { try await store.certificate(serial: serial) }
         guard let record, record.certificateDER == der else {
@@ -400,14 +409,7 @@ public final class CAService: Service, Sendable {
     func renew(
         _ request: Request, _ context: CAServiceRequestContext, _ requester: Requester
     ) async throws -> Response {
-        guard let der = await context.peerCertificateDER() else {
-            throw CAServiceError.unauthorized(
-                .clientCertificateRequired, "this request needs a client certificate (mutual TLS) issued by this CA")
-        }
-        guard let current = try? CertificateParsing.certificates(fromPEMOrDER: der).first else {
-            throw CAServiceError.unauthorized(.clientCertificateUnknown, "the client certificate cannot be read")
-        }
-        requester.set("certificate \(ProvisionerToken.printable(String(describing: current.subject)))")
+        let (der, current) = try await peerCertificate(context, requester)
         let body = try await jsonBody(request, allowed: ["csr"], emptyAllowed: true)
         if let value = body["csr"] {
             // Optional, for step-ca clients that send one: it must hold the current key and subject.
