@@ -35,9 +35,7 @@ struct KeyProtectClientEndpointTests {
         let listener = try ConnectionCountingListener()
         let endpoint = template.replacingOccurrences(of: "PORT", with: "\(listener.port)")
         let error = try #require(throws: KeyProtectError.self) {
-            try KeyProtectClient(
-                instance: .init(endpoint: endpoint, instanceID: UUID().uuidString),
-                credentials: .tokenSource(StaticTokenSource(BearerToken("bearer-token-secret"))))
+            try tokenClient(endpoint)
         }
         #expect(error.code == .invalidConfiguration)
         #expect(error.message.contains("KMS endpoint"), "\(error.message)")
@@ -88,9 +86,8 @@ struct KeyProtectClientFailFastTests {
     @Test("a refused KMS connection ends within the deadline and says 'connection refused' and where")
     func connectionRefused() async throws {
         let port = try closedLoopbackPort()
-        let client = try KeyProtectClient(
-            instance: .init(endpoint: "http://127.0.0.1:\(port)", instanceID: UUID().uuidString),
-            credentials: .tokenSource(StaticTokenSource(BearerToken("bearer-token-secret"))),
+        let client = try tokenClient(
+            "http://127.0.0.1:\(port)",
             configuration: .init(retryPolicy: .init(initialBackoff: .milliseconds(100), deadline: .seconds(10))))
         let clock = ContinuousClock()
         let start = clock.now
@@ -134,9 +131,8 @@ struct KeyProtectClientFailFastTests {
 
     @Test("the token fetch counts against the call's deadline")
     func tokenFetchWithinDeadline() async throws {
-        let client = try KeyProtectClient(
-            instance: .init(endpoint: "http://127.0.0.1:9", instanceID: UUID().uuidString),
-            credentials: .tokenSource(SlowTokenSource(delay: .seconds(60))),
+        let client = try tokenClient(
+            "http://127.0.0.1:9", token: SlowTokenSource(delay: .seconds(60)),
             configuration: .init(retryPolicy: .init(deadline: .seconds(1))))
         let clock = ContinuousClock()
         let start = clock.now
@@ -165,9 +161,8 @@ struct KeyProtectClientFailFastTests {
             """
         try await ChildProcess.withListeningServer("/usr/bin/env", ["python3", "-c", script, cert, key]) {
             port, output in
-            let client = try KeyProtectClient(
-                instance: .init(endpoint: "https://localhost:\(port)", instanceID: UUID().uuidString),
-                credentials: .tokenSource(StaticTokenSource(BearerToken("bearer-token-secret"))),
+            let client = try tokenClient(
+                "https://localhost:\(port)",
                 configuration: .init(
                     retryPolicy: .init(
                         initialBackoff: .seconds(20), maximumBackoff: .seconds(20), jitter: 0, deadline: .seconds(60))))

@@ -174,9 +174,8 @@ struct KeyProtectClientRetryTests {
     @Test("an unreachable endpoint is a transport failure that says the connection was refused")
     func unreachable() async throws {
         let port = try closedLoopbackPort()
-        let client = try KeyProtectClient(
-            instance: .init(endpoint: "http://127.0.0.1:\(port)", instanceID: UUID().uuidString),
-            credentials: .tokenSource(StaticTokenSource(BearerToken("t"))),
+        let client = try tokenClient(
+            "http://127.0.0.1:\(port)",
             configuration: .init(timeouts: .init(request: .milliseconds(300)), retryPolicy: .none))
         let error = try await #require(throws: KeyProtectError.self) { try await client.metadata(keyID: "k") }
         // The default HTTP client does not redial a refused connection until the request deadline.

@@ -62,6 +62,16 @@ struct MockFixture: Sendable {
     var requestCount: Int { mock.recordedRequests.count }
 }
 
+/// A client for `endpoint` (a fresh instance id) that sends a fixed bearer token, for tests without a mock.
+func tokenClient(
+    _ endpoint: String, token: any BearerTokenSource = StaticTokenSource(BearerToken("bearer-token-secret")),
+    configuration: KeyProtectClient.Configuration = .defaults
+) throws -> KeyProtectClient {
+    try KeyProtectClient(
+        instance: .init(endpoint: endpoint, instanceID: UUID().uuidString), credentials: .tokenSource(token),
+        configuration: configuration)
+}
+
 /// Starts a mock on 127.0.0.1 (a free port) with an Active root key, runs `body`, stops the mock.
 func withMockKeyProtect<T: Sendable>(
     configuration: KeyProtectMock.Configuration = .init(
