@@ -33,6 +33,11 @@ extension EP11Client {
         /// cannot reach the endpoint before them. Default none. See ``EP11Client`` ("Several endpoints").
         public var failoverEndpoints: [Endpoint] = []
 
+        /// The clock the call deadline is measured and retry backoffs are waited on; `nil` (the default) is the
+        /// continuous clock. Tests give a manual clock, so that retries run without waiting in real time; each
+        /// attempt still ends on the transport at what is left of the deadline on this clock.
+        package var clock: ErasedClock?
+
         /// ``host``:``port`` followed by ``failoverEndpoints``: every endpoint, in the order they are tried.
         public var endpoints: [Endpoint] { [Endpoint(host: host, port: port)] + failoverEndpoints }
 

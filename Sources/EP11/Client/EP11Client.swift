@@ -32,6 +32,8 @@ public final class EP11Client: Sendable {
     private let failover: [EP11Client]
     /// The endpoint (0: this one, then ``failover``) that answered last: calls start there.
     private let preferredEndpoint = Mutex(0)
+    /// The clock deadlines are measured and backoffs waited on (``Configuration/clock``).
+    private let clock: ErasedClock
 
     /// A client for a GREP11 endpoint over HTTP/2, on the transport ``Configuration/transport`` names.
     public convenience init(configuration: Configuration, logger: Logger = EP11Client.noOpLogger) throws {
@@ -130,6 +132,7 @@ public final class EP11Client: Sendable {
     ) {
         self.caller = GRPCCoreCaller(client: GRPCClient(transport: transport), instanceID: configuration.instanceID)
         self.failover = []
+        self.clock = configuration.clock ?? ErasedClock(ContinuousClock())
         self.masterKeyRotation = configuration.masterKeyRotation
         self.tokenSource = configuration.authentication.tokenSource
         self.timeouts = configuration.timeouts
@@ -144,6 +147,7 @@ public final class EP11Client: Sendable {
     ) {
         self.caller = caller
         self.failover = Array(failover)
+        self.clock = configuration.clock ?? ErasedClock(ContinuousClock())
         self.masterKeyRotation = configuration.masterKeyRotation
         self.tokenSource = configuration.authentication.tokenSource
         self.timeouts = configuration.timeouts
@@ -191,15 +195,15 @@ public final class EP11Client: Sendable {
         _ request: Method.Input,
         keys: [KeyBlobField<Method.Input>] = []
     ) async throws -> Method.Output {
-        let deadline = ContinuousClock.now.advanced(by: timeouts.call)
+        let deadline = CallDeadline(clock: clock, limit: timeouts.call)
         do {
-            return try await attempts(method, request, deadline: deadline, limit: timeouts.call)
+            return try await attempts(method, request, deadline: deadline)
         } catch let error as EP11Error where error.returnValue == .ibmWKIDMismatch && !keys.isEmpty {
             guard let rewrap = masterKeyRotation.rewrap else { throw error }
             let retried = try await rewrapKeys(
-                of: request, keys, rewrap, method: Method.name, deadline: deadline, limit: timeouts.call)
+                of: request, keys, rewrap, method: Method.name, deadline: deadline)
             do {
-                return try await attempts(method, retried, deadline: deadline, limit: timeouts.call)
+                return try await attempts(method, retried, deadline: deadline)
             } catch let again as EP11Error where again.returnValue == .ibmWKIDMismatch {
                 throw EP11Error(
                     code: again.code,
@@ -217,8 +221,7 @@ public final class EP11Client: Sendable {
         _ keys: [KeyBlobField<Input>],
         _ rewrap: MasterKeyRotation.Rewrap,
         method: String,
-        deadline: ContinuousClock.Instant,
-        limit: Duration
+        deadline: CallDeadline
     ) async throws -> Input {
         var request = request
         let rewrapper = rewrap.client ?? self
@@ -230,7 +233,7 @@ public final class EP11Client: Sendable {
             let response: Grep11_RewrapKeyBlobResponse
             do {
                 response = try await rewrapper.attempts(
-                    Grep11_Crypto.Method.RewrapKeyBlob.self, rewrapRequest, deadline: deadline, limit: limit)
+                    Grep11_Crypto.Method.RewrapKeyBlob.self, rewrapRequest, deadline: deadline)
             } catch let error as EP11Error {
                 throw EP11Error(
                     code: error.code,
@@ -255,11 +258,10 @@ public final class EP11Client: Sendable {
     private func attempts<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ request: Method.Input,
-        deadline: ContinuousClock.Instant,
-        limit: Duration
+        deadline: CallDeadline
     ) async throws -> Method.Output {
         let name = Method.name
-        let clock = ContinuousClock()
+        let limit = deadline.limit
         let attempts = max(1, retryPolicy.maximumAttempts)
         var backoff = retryPolicy.initialBackoff
         var refreshedToken = false
@@ -270,14 +272,14 @@ public final class EP11Client: Sendable {
         // Endpoints that failed to answer since the last backoff.
         var unreachable = 0
         while true {
-            guard clock.now < deadline else {
+            guard !deadline.hasPassed else {
                 throw Self.deadlinePassed(name, limit, after: lastFailure)
             }
             var authorization: String?
             if let tokenSource {
                 do {
                     // The call's deadline covers the token exchange too.
-                    let token = try await tokenSource.bearerToken(within: clock.now.duration(to: deadline))
+                    let token = try await tokenSource.bearerToken(within: deadline.remaining)
                     authorization = token.authorizationHeaderValue
                 } catch is BearerTokenTimeout {
                     throw EP11Error(
@@ -290,13 +292,14 @@ public final class EP11Client: Sendable {
                 }
             }
             // The deadline covers the token exchange too: what is left of it bounds the call itself.
-            guard clock.now < deadline else {
+            guard !deadline.hasPassed else {
                 throw Self.deadlinePassed(name, limit, after: lastFailure)
             }
             let (caller, target) =
                 endpoint == 0 ? (caller, target) : (failover[endpoint - 1].caller, failover[endpoint - 1].target)
             do {
-                let response = try await caller.call(method, request, authorization: authorization, deadline: deadline)
+                let response = try await caller.call(
+                    method, request, authorization: authorization, deadline: deadline.continuousInstant)
                 if endpointCount > 1 { preferredEndpoint.withLock { $0 = endpoint } }
                 return response
             } catch {
@@ -332,12 +335,32 @@ public final class EP11Client: Sendable {
                     "GREP11 call failed; retrying",
                     metadata: ["hpcs.ep11.method": "\(name)", "hpcs.ep11.attempt": "\(attempt)"]
                 )
-                let wait = min(backoff, clock.now.duration(to: deadline))
-                if wait > .zero { try await Task.sleep(for: wait) }
+                let wait = min(backoff, deadline.remaining)
+                if wait > .zero { try await deadline.clock.sleep(for: wait) }
                 backoff = min(backoff * retryPolicy.backoffMultiplier, retryPolicy.maximumBackoff)
                 attempt += 1
             }
         }
+    }
+
+    /// One call's deadline on the client's clock: it covers every attempt, backoff, token wait and rewrap.
+    struct CallDeadline {
+        let clock: ErasedClock
+        /// The call's time limit (``Timeouts/call``), for messages.
+        let limit: Duration
+        /// When the call ends, as the clock's time since it was captured.
+        let end: Duration
+
+        init(clock: ErasedClock, limit: Duration) {
+            self.clock = clock
+            self.limit = limit
+            self.end = clock.now + limit
+        }
+
+        var remaining: Duration { end - clock.now }
+        var hasPassed: Bool { remaining <= .zero }
+        /// What is left, as the instant on the continuous clock the transports end an attempt at.
+        var continuousInstant: ContinuousClock.Instant { ContinuousClock.now.advanced(by: remaining) }
     }
 
     /// Whether a call failed because its endpoint could not be reached or served nothing (refused, unreachable,
@@ -448,13 +471,16 @@ enum IPLiteral {
 }
 
 /// Runs an ``EP11Client`` for the duration of `body`, then shuts it down.
+///
+/// `body` runs on the caller's actor (`isolation`), so it may touch the caller's state.
 public func withEP11Client<Result: Sendable>(
     _ configuration: EP11Client.Configuration,
     logger: Logger = EP11Client.noOpLogger,
+    isolation: isolated (any Actor)? = #isolation,
     _ body: (EP11Client) async throws -> Result
 ) async throws -> Result {
     let client = try EP11Client(configuration: configuration, logger: logger)
-    return try await withEP11Client(client, body)
+    return try await withEP11Client(client, isolation: isolation, body)
 }
 
 /// Runs an existing ``EP11Client`` for the duration of `body`, then shuts it down.
@@ -464,9 +490,10 @@ public func withEP11Client<Result: Sendable>(
 /// then closed at once, so leaving the scope cannot hang.
 public func withEP11Client<Result: Sendable>(
     _ client: EP11Client,
+    isolation: isolated (any Actor)? = #isolation,
     _ body: (EP11Client) async throws -> Result
 ) async throws -> Result {
-    try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+    try await withThrowingTaskGroup(of: Void.self, returning: Result.self, isolation: isolation) { group in
         group.addTask { try await client.run() }
         let result: Result
         do {
@@ -486,6 +513,6 @@ public func withEP11Client<Result: Sendable>(
 }
 
 extension EP11Client {
-    /// How long ``withEP11Client(_:_:)`` lets connections close after its body returns before closing them at once.
+    /// How long ``withEP11Client(_:isolation:_:)`` lets connections close after its body returns before closing them at once.
     public static let shutdownGracePeriod: Duration = .seconds(5)
 }

@@ -8,6 +8,7 @@ import HSMMock
 import IAM
 import SwiftProtobuf
 import Synchronization
+import TestSupport
 import Testing
 
 /// Records request metadata and can fail the first calls with a retryable GREP11 error.
@@ -122,31 +123,63 @@ struct TransportTests {
         }
     }
 
-    @Test("retryable GREP11 errors are retried, bounded; non-retryable ones are not")
+    @Test("retryable GREP11 errors are retried with exponential backoff on the client's clock; others are not")
     func retries() async throws {
         let interceptor = RecordingInterceptor()
+        let clock = ManualClock()
         var configuration = EP11Client.Configuration(host: "in-process")
-        configuration.retryPolicy = EP11Client.RetryPolicy(maximumAttempts: 3, initialBackoff: .milliseconds(1))
+        configuration.retryPolicy = EP11Client.RetryPolicy(
+            maximumAttempts: 4, initialBackoff: .seconds(1), maximumBackoff: .seconds(3))
+        configuration.clock = ErasedClock(clock)
         try await withInterceptedMock(interceptor, configuration: configuration) { client in
-            interceptor.failNext(2)
+            interceptor.failNext(3)
             let before = interceptor.recorded.count
-            let bytes = try await client.generateRandom(count: 4)
+            let bytes = try await clock.drive { try await client.generateRandom(count: 4) }
             #expect(bytes.count == 4)
-            #expect(interceptor.recorded.count - before == 3)
+            #expect(interceptor.recorded.count - before == 4)
+            #expect(clock.requestedSleeps == [.seconds(1), .seconds(2), .seconds(3)])
 
-            interceptor.failNext(5)
+            interceptor.failNext(10)
             let start = interceptor.recorded.count
-            let error = await #expect(throws: EP11Error.self) { try await client.generateRandom(count: 4) }
-            #expect(error?.returnValue == .ibmInternalError)
-            #expect(error?.isRetryable == true)
-            #expect(interceptor.recorded.count - start == 3)
+            let error = try await #require(throws: EP11Error.self) {
+                try await clock.drive { try await client.generateRandom(count: 4) }
+            }
+            #expect(error.returnValue == .ibmInternalError)
+            #expect(error.isRetryable)
+            #expect(interceptor.recorded.count - start == 4)
+            #expect(clock.requestedSleeps.count == 6)
 
             interceptor.failNext(1, retryable: false)
             let once = interceptor.recorded.count
             await #expect(throws: EP11Error(returnValue: .ibmInternalError)) {
-                try await client.generateRandom(count: 4)
+                try await clock.drive { try await client.generateRandom(count: 4) }
             }
             #expect(interceptor.recorded.count - once == 1)
+            #expect(clock.requestedSleeps.count == 6, "a failure that is not retryable waits for nothing")
+            interceptor.failNext(0)
+        }
+    }
+
+    @Test("the call deadline covers the backoffs: the last wait is cut to what is left, then the call times out")
+    func deadlineCoversBackoffs() async throws {
+        let interceptor = RecordingInterceptor()
+        let clock = ManualClock()
+        var configuration = EP11Client.Configuration(host: "in-process")
+        configuration.timeouts = .init(call: .milliseconds(2500))
+        configuration.retryPolicy = EP11Client.RetryPolicy(
+            maximumAttempts: 10, initialBackoff: .seconds(1), maximumBackoff: .seconds(10))
+        configuration.clock = ErasedClock(clock)
+        try await withInterceptedMock(interceptor, configuration: configuration) { client in
+            interceptor.failNext(10)
+            let before = interceptor.recorded.count
+            let error = try await #require(throws: EP11Error.self) {
+                try await clock.drive { try await client.generateRandom(count: 4) }
+            }
+            #expect(error.code == .timeout, "\(error)")
+            #expect(error.message.contains("2.5 seconds"), "\(error.message)")
+            #expect(error.message.contains("last attempt: CKR_IBM_INTERNAL_ERROR"), "\(error.message)")
+            #expect(clock.requestedSleeps == [.seconds(1), .milliseconds(1500)])
+            #expect(interceptor.recorded.count - before == 2)
             interceptor.failNext(0)
         }
     }
@@ -272,5 +305,27 @@ struct TransportTests {
 enum HTTP2ClientTransportFactory {
     static func plaintext(port: Int) throws -> HTTP2ClientTransport.Posix {
         try HTTP2ClientTransport.Posix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
+    }
+}
+
+/// An actor whose own state the body of `withEP11Client` changes: the body runs on the actor.
+actor IsolatedCaller {
+    private(set) var bytesSeen = 0
+
+    func fetch(port: Int) async throws {
+        let configuration = EP11Client.Configuration(host: "127.0.0.1", port: port, transportSecurity: .plaintext)
+        try await withEP11Client(configuration) { client in
+            bytesSeen += try await client.generateRandom(count: 8).count
+        }
+    }
+}
+
+@Suite("EP11 client: withEP11Client runs its body on the caller's actor")
+struct WithEP11ClientIsolationTests {
+    @Test("the body mutates actor state without hopping off the actor")
+    func isolatedBody() async throws {
+        let caller = IsolatedCaller()
+        try await HSMMock().withServer { port in try await caller.fetch(port: port) }
+        #expect(await caller.bytesSeen == 8)
     }
 }

@@ -156,33 +156,44 @@ struct WireTransportTests {
         }
     }
 
-    @Test("retryable GREP11 errors are retried, bounded; non-retryable ones are not", arguments: wireTransports)
+    @Test(
+        "retryable GREP11 errors are retried with backoff on the client's clock; others are not",
+        arguments: wireTransports)
     func retries(transport: EP11Client.Transport) async throws {
         let interceptor = RecordingInterceptor()
+        let clock = ManualClock()
         try await withHTTP2Mock(
             transport, interceptors: [interceptor],
-            configure: { $0.retryPolicy = EP11Client.RetryPolicy(maximumAttempts: 3, initialBackoff: .milliseconds(1)) }
+            configure: {
+                $0.retryPolicy = EP11Client.RetryPolicy(maximumAttempts: 3, initialBackoff: .seconds(1))
+                $0.clock = ErasedClock(clock)
+            }
         ) { client in
             interceptor.failNext(2)
             let before = interceptor.recorded.count
-            let bytes = try await client.generateRandom(count: 4)
+            let bytes = try await clock.drive { try await client.generateRandom(count: 4) }
             #expect(bytes.count == 4)
             #expect(interceptor.recorded.count - before == 3)
+            #expect(clock.requestedSleeps == [.seconds(1), .seconds(2)])
 
             interceptor.failNext(5)
             let start = interceptor.recorded.count
-            let error = await #expect(throws: EP11Error.self) { try await client.generateRandom(count: 4) }
-            #expect(error?.returnValue == .ibmInternalError)
-            #expect(error?.isRetryable == true)
-            #expect(error?.detail == "injected", "\(String(describing: error))")
+            let error = try await #require(throws: EP11Error.self) {
+                try await clock.drive { try await client.generateRandom(count: 4) }
+            }
+            #expect(error.returnValue == .ibmInternalError)
+            #expect(error.isRetryable)
+            #expect(error.detail == "injected", "\(error)")
             #expect(interceptor.recorded.count - start == 3)
+            #expect(clock.requestedSleeps == [.seconds(1), .seconds(2), .seconds(1), .seconds(2)])
 
             interceptor.failNext(1, retryable: false)
             let once = interceptor.recorded.count
             await #expect(throws: EP11Error(returnValue: .ibmInternalError)) {
-                try await client.generateRandom(count: 4)
+                try await clock.drive { try await client.generateRandom(count: 4) }
             }
             #expect(interceptor.recorded.count - once == 1)
+            #expect(clock.requestedSleeps.count == 4)
         }
     }
 
