@@ -7,8 +7,10 @@ import Foundation
 
 /// `hpcs-bench --grpc-baseline`: the EP11 client on each transport beside a C++ client on the gRPC C core, all
 /// against the C++ server that answers at once (Benchmarks/baseline, built by its build.sh into .build-baseline/),
-/// so that only the clients differ. Each measurement runs in its own process (`hpcs-bench --endpoint`, or the C++
-/// client), so its CPU and peak memory are its own. Ends with a 60 s, 32-caller NIO run printing memory over time.
+/// so that only the clients differ; once Benchmarks/old-client/build.sh has run, the f9bc0c1 build of the EP11
+/// client (NIO) too, so that the current one is compared with it in the same run. Each measurement runs in its own
+/// process (`hpcs-bench --endpoint`, the old build's driver, or the C++ client), so its CPU and peak memory are its
+/// own. Ends with a 60 s, 32-caller NIO run printing memory over time.
 enum BaselineBench {
     /// The repository root: the nearest directory above this executable (`.build/.../hpcs-bench`) holding a
     /// Package.swift; the current directory when there is none.
@@ -63,6 +65,14 @@ enum BaselineBench {
                         "--endpoint", endpoint, "--callers", "\(count)", "--op", operation.rawValue, "--seconds",
                         "\(seconds)",
                     ])
+                if let oldClient = ClientBench.oldClientBinary {
+                    row += measureChild(
+                        oldClient,
+                        [
+                            "--endpoint", endpoint, "--transport", "nio", "--callers", "\(count)", "--op",
+                            operation.rawValue, "--seconds", "\(seconds)",
+                        ])
+                }
                 if let cpp = row.first(where: { $0.transport == "cpp" }) {
                     for result in row where result.transport != "cpp" {
                         print(
@@ -74,6 +84,7 @@ enum BaselineBench {
                                 result.opsPerSecond / max(cpp.opsPerSecond, 0.001)))
                     }
                 }
+                for line in ClientBench.comparedToOldBuild(row) { print(line) }
                 results += row
             }
         }

@@ -148,6 +148,30 @@ enum ClientBench {
             peakResidentMB: peak)
     }
 
+    /// The f9bc0c1 build of the EP11 client (Benchmarks/old-client/build.sh), when it has been built: the same
+    /// load with the library as it was before its per-call deadline task and request building were cut.
+    static var oldClientBinary: String? {
+        let path = BaselineBench.repositoryRoot.appendingPathComponent(".build-old-client/old-ep11-client").path
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+
+    /// One line per current NIO result of `row` against the old build's (CPU per call and throughput ratios);
+    /// nothing when the row has no old-build result.
+    static func comparedToOldBuild(_ row: [Result]) -> [String] {
+        guard let old = row.first(where: { $0.transport == oldTransportName }) else { return [] }
+        return row.filter { $0.transport == "nio" }.map { new in
+            String(
+                format: "  nio vs %@ (%@, %d callers): client CPU/call %.2fx (%+.0f %%), throughput %.2fx",
+                old.transport as NSString, new.operation as NSString, new.callers,
+                new.cpuMicrosecondsPerCall / max(old.cpuMicrosecondsPerCall, 0.001),
+                (new.cpuMicrosecondsPerCall / max(old.cpuMicrosecondsPerCall, 0.001) - 1) * 100,
+                new.opsPerSecond / max(old.opsPerSecond, 0.001))
+        }
+    }
+
+    /// The transport name the old build's RESULT lines carry.
+    static let oldTransportName = "nio-f9bc0c1"
+
     /// User plus system CPU seconds of this process.
     static func processCPUSeconds() -> Double {
         var usage = rusage()

@@ -2,6 +2,7 @@ import CertificateAuthority
 import EP11
 import Foundation
 import HSMMock
+import IAM
 import Synchronization
 import Testing
 import X509
@@ -144,6 +145,45 @@ struct RenewalAndNodeTests {
             ca.setInstrumentation(nil)
             _ = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             #expect(recorder.calls.count == calls.count)
+        }
+    }
+}
+
+@Suite("CA PEM fast path")
+struct CanonicalPEMTests {
+    @Test("PEM in openssl's form reads on the fast path as PEMText reads it; any other form is left to PEMText")
+    func fastPathAgreesWithPEMText() async throws {
+        try await withTemporaryDirectory { directory in
+            let csr = try await opensslCSR(.p256, in: directory)
+            let key = try String(
+                contentsOf: try #require(
+                    FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+                        .first { $0.pathExtension == "key" }), encoding: .utf8)
+            let chain = csr + Array(key.utf8)
+            for text in [csr, chain] {
+                let fast = try #require(CertificateParsing.canonicalPEMBlocks(text))
+                let lenient = try PEMText.blocks(in: String(decoding: text, as: UTF8.self))
+                #expect(fast.map(\.label) == lenient.map(\.label))
+                #expect(fast.map(\.derBytes) == lenient.map(\.derBytes))
+            }
+            #expect(CertificateParsing.canonicalPEMBlocks(csr)?.first?.label == "CERTIFICATE REQUEST")
+
+            // Other forms go to PEMText: CRLF, text around the block, a mislabelled END, bad base64, truncation.
+            let pem = String(decoding: csr, as: UTF8.self)
+            let others = [
+                pem.replacingOccurrences(of: "\n", with: "\r\n"), "Certificate request:\n" + pem,
+                pem.replacingOccurrences(of: "END CERTIFICATE REQUEST", with: "END CERTIFICATE"),
+                pem.replacingOccurrences(of: "\n-----END", with: "*\n-----END"),
+                String(pem.prefix(pem.count / 2)), "",
+            ]
+            for other in others {
+                #expect(CertificateParsing.canonicalPEMBlocks(Array(other.utf8)) == nil, "\(other)")
+            }
+            // Still parsed (CRLF) or refused with PEMText's message (a mislabelled END).
+            _ = try CertificateParsing.certificateSigningRequest(fromPEMOrDER: Array(others[0].utf8))
+            #expect(throws: CertificateAuthorityError.malformedInput) {
+                try CertificateParsing.certificateSigningRequest(fromPEMOrDER: Array(others[2].utf8))
+            }
         }
     }
 }

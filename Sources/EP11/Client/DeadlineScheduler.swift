@@ -59,13 +59,21 @@ package final class DeadlineScheduler: @unchecked Sendable {
     /// How many calls were cancelled at their deadline so far.
     package var firedTotal: Int { locked { firedCount } }
 
-    /// Runs `operation` in a child task and cancels it at `deadline`; a failure after the deadline fired is
-    /// reported as ``DeadlinePassed``. Cancelling the calling task cancels the operation too.
+    /// Runs `operation` in a task of its own and cancels that task at `deadline`; a failure after the deadline
+    /// fired is reported as ``DeadlinePassed``. Cancelling the calling task cancels the operation too.
+    ///
+    /// The task starts at once on the caller's thread (`Task.immediate`) and runs until the operation first
+    /// suspends (for a call: until the request is written), so a call costs no hop to another thread before it is
+    /// sent; only the cancellation needs the task (cancelling the caller's own task would leave the caller
+    /// cancelled after a timeout).
     package func run<Result: Sendable>(
         until deadline: ContinuousClock.Instant,
         _ operation: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
-        let task = Task { try await operation() }
+        // An immediate task does not inherit the caller's cancellation, and the handler that passes it on is
+        // installed only once the task first suspends: a caller cancelled already must not start the call.
+        try Task.checkCancellation()
+        let task = Task.immediate { try await operation() }
         let id = register(deadline: deadline) { task.cancel() }
         do {
             let result = try await withTaskCancellationHandler {

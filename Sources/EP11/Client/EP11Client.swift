@@ -86,7 +86,7 @@ public final class EP11Client: Sendable {
         case .nio:
             let transport = try Self.nioTransport(configuration, isIPLiteral: isIPLiteral, verifier: verifier)
             let caller = Self.reportingRefusals(
-                GRPCCoreCaller(client: GRPCClient(transport: transport), instanceID: configuration.instanceID),
+                GRPCCoreCaller(transport: transport, instanceID: configuration.instanceID),
                 verifier)
             self.init(caller: caller, configuration: configuration, logger: logger)
         }
@@ -130,7 +130,7 @@ public final class EP11Client: Sendable {
         configuration: Configuration = Configuration(host: "in-process"),
         logger: Logger = EP11Client.noOpLogger
     ) {
-        self.caller = GRPCCoreCaller(client: GRPCClient(transport: transport), instanceID: configuration.instanceID)
+        self.caller = GRPCCoreCaller(transport: transport, instanceID: configuration.instanceID)
         self.failover = []
         self.clock = configuration.clock ?? ErasedClock(ContinuousClock())
         self.masterKeyRotation = configuration.masterKeyRotation

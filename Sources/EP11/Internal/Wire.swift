@@ -62,16 +62,6 @@ extension KeyBlob {
         self.init(wire: wire)
         if bytes.isEmpty { bytes = Array(fallbackBytes) }
     }
-
-    package var wire: Grep11_KeyBlob {
-        var blob = Grep11_KeyBlob()
-        blob.keyBlobs = [Data(bytes)]
-        blob.keyBlobID = Data(identifier)
-        blob.version = version
-        blob.txID = Data(transactionID)
-        blob.attributes = attributes.wire
-        return blob
-    }
 }
 
 extension Mechanism {

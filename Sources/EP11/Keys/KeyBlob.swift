@@ -1,3 +1,7 @@
+import Foundation
+import SwiftProtobuf
+import Synchronization
+
 /// A key as the HSM hands it out: an opaque blob, encrypted under the HSM's master key (secret and private
 /// keys), or a MACed SubjectPublicKeyInfo (public keys).
 ///
@@ -5,13 +9,16 @@
 /// it with care all the same: `description` never prints it.
 public struct KeyBlob: Sendable, Hashable, CustomStringConvertible {
     /// The raw EP11 blob (`KeyBlobs[0]` on the wire).
-    public var bytes: [UInt8]
+    public var bytes: [UInt8] { didSet { wireCache = WireCache() } }
     /// The key's attributes as the service reported them, when it did.
-    public var attributes: AttributeTemplate
+    public var attributes: AttributeTemplate { didSet { wireCache = WireCache() } }
     /// Service bookkeeping echoed back unchanged (`KeyBlobID`, `Version`, `TxID`).
-    package var identifier: [UInt8]
-    package var version: Int64
-    package var transactionID: [UInt8]
+    package var identifier: [UInt8] { didSet { wireCache = WireCache() } }
+    package var version: Int64 { didSet { wireCache = WireCache() } }
+    package var transactionID: [UInt8] { didSet { wireCache = WireCache() } }
+    /// The encoded wire form of this value, made by the first call that sends it and shared by its copies; a
+    /// changed field gives the value a new, empty cache (copies made before keep theirs).
+    private var wireCache = WireCache()
 
     /// A blob from its stored bytes.
     public init(_ bytes: [UInt8], attributes: AttributeTemplate = AttributeTemplate()) {
@@ -45,6 +52,56 @@ public struct KeyBlob: Sendable, Hashable, CustomStringConvertible {
 
     public static func == (lhs: KeyBlob, rhs: KeyBlob) -> Bool { lhs.bytes == rhs.bytes }
     public func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
+}
+
+// MARK: - Wire form
+
+extension KeyBlob {
+    /// The key as a request carries it, encoded once per value: a key used for every call (a signing key) is not
+    /// rebuilt and re-encoded per call (its attribute map of a few hundred bytes cost about 36 µs per call).
+    ///
+    /// The message holds the encoded fields as its unknown fields, which SwiftProtobuf writes back verbatim: a
+    /// request carrying it encodes to the same bytes as one carrying ``fieldWire``. Assign it to a request field
+    /// as it is; its own fields read as empty (``fieldWire`` has them).
+    package var wire: Grep11_KeyBlob {
+        return wireCache.form { Self.encoded(fieldWire) }
+    }
+
+    /// The key's fields as a wire message (built on every use).
+    package var fieldWire: Grep11_KeyBlob {
+        var blob = Grep11_KeyBlob()
+        blob.keyBlobs = [Data(bytes)]
+        blob.keyBlobID = Data(identifier)
+        blob.version = version
+        blob.txID = Data(transactionID)
+        blob.attributes = attributes.wire
+        return blob
+    }
+
+    /// `blob` with its fields encoded into its unknown fields; `blob` itself if it cannot be encoded (a proto3
+    /// message without required fields always can).
+    private static func encoded(_ blob: Grep11_KeyBlob) -> Grep11_KeyBlob {
+        guard let bytes = try? blob.serializedBytes() as [UInt8],
+            let fields = try? Google_Protobuf_Empty(serializedBytes: bytes)
+        else { return blob }
+        var shell = Grep11_KeyBlob()
+        shell.unknownFields = fields.unknownFields
+        return shell
+    }
+
+    /// One value's encoded wire form, made on first use. A class so that copies of the value share it.
+    private final class WireCache: Sendable {
+        private let cached = Mutex<Grep11_KeyBlob?>(nil)
+
+        func form(_ make: () -> Grep11_KeyBlob) -> Grep11_KeyBlob {
+            cached.withLock { cached in
+                if let cached { return cached }
+                let made = make()
+                cached = made
+                return made
+            }
+        }
+    }
 }
 
 /// A public/private key pair made by the HSM.
