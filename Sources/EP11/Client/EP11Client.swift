@@ -19,6 +19,24 @@ import Synchronization
 /// }
 /// ```
 /// or with ``run()`` in a task (or a service group) and ``beginGracefulShutdown()`` when done.
+///
+/// ## Several endpoints
+///
+/// With ``Configuration/failoverEndpoints`` the client keeps connections to every endpoint of
+/// ``Configuration/endpoints`` and sends each call to one of them. A call starts at the endpoint that answered
+/// last (at first, ``Configuration/host``). When the endpoint cannot be reached or serves nothing (connection
+/// refused, host unreachable, a failed TLS handshake, gRPC `unavailable`), the call goes to the next endpoint in
+/// order at once, wrapping around. Only when every endpoint has failed so in a row does the ``RetryPolicy`` apply:
+/// the round counts as one attempt, and the next round starts after the policy's backoff if the last failure is
+/// retryable. An HSM's answer (`CKR_*`), a refused credential and the deadline are not endpoint failures: they
+/// end or retry the call where it is. One deadline (``Timeouts/call``) covers every endpoint, attempt and wait.
+/// An endpoint that silently drops the connection attempt (no refusal) holds the call until its deadline; set
+/// the deadline with that in mind.
+///
+/// ## Master-key rotation
+///
+/// See ``MasterKeyRotation``: a call whose key blob is under a master key the HSM no longer has can re-encipher
+/// it and retry once.
 public final class EP11Client: Sendable {
     private let caller: any UnaryCaller
     private let tokenSource: (any BearerTokenSource)?

@@ -123,14 +123,23 @@ struct TransportTests {
         }
     }
 
+    /// An in-process configuration with `retryPolicy` and `timeout` whose waits run on a manual clock.
+    static func onManualClock(
+        _ retryPolicy: EP11Client.RetryPolicy, timeout: Duration = .seconds(30)
+    ) -> (EP11Client.Configuration, ManualClock) {
+        let clock = ManualClock()
+        var configuration = EP11Client.Configuration(host: "in-process")
+        configuration.timeouts = .init(call: timeout)
+        configuration.retryPolicy = retryPolicy
+        configuration.clock = ErasedClock(clock)
+        return (configuration, clock)
+    }
+
     @Test("retryable GREP11 errors are retried with exponential backoff on the client's clock; others are not")
     func retries() async throws {
         let interceptor = RecordingInterceptor()
-        let clock = ManualClock()
-        var configuration = EP11Client.Configuration(host: "in-process")
-        configuration.retryPolicy = EP11Client.RetryPolicy(
-            maximumAttempts: 4, initialBackoff: .seconds(1), maximumBackoff: .seconds(3))
-        configuration.clock = ErasedClock(clock)
+        let (configuration, clock) = Self.onManualClock(
+            EP11Client.RetryPolicy(maximumAttempts: 4, initialBackoff: .seconds(1), maximumBackoff: .seconds(3)))
         try await withInterceptedMock(interceptor, configuration: configuration) { client in
             interceptor.failNext(3)
             let before = interceptor.recorded.count
@@ -163,12 +172,9 @@ struct TransportTests {
     @Test("the call deadline covers the backoffs: the last wait is cut to what is left, then the call times out")
     func deadlineCoversBackoffs() async throws {
         let interceptor = RecordingInterceptor()
-        let clock = ManualClock()
-        var configuration = EP11Client.Configuration(host: "in-process")
-        configuration.timeouts = .init(call: .milliseconds(2500))
-        configuration.retryPolicy = EP11Client.RetryPolicy(
-            maximumAttempts: 10, initialBackoff: .seconds(1), maximumBackoff: .seconds(10))
-        configuration.clock = ErasedClock(clock)
+        let (configuration, clock) = Self.onManualClock(
+            EP11Client.RetryPolicy(maximumAttempts: 10, initialBackoff: .seconds(1), maximumBackoff: .seconds(10)),
+            timeout: .milliseconds(2500))
         try await withInterceptedMock(interceptor, configuration: configuration) { client in
             interceptor.failNext(10)
             let before = interceptor.recorded.count
