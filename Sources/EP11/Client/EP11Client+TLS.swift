@@ -114,7 +114,9 @@ extension EP11Client.TLS {
 
     /// Reads PEM certificates (trust roots, a certificate chain) from `material`: PEM, or base64 of PEM.
     ///
-    /// - Parameter setting: How the caller names the setting in messages, e.g. `--ca-cert`.
+    /// - Parameters:
+    ///   - material: The file or text.
+    ///   - setting: How the caller names the setting in messages, e.g. `--ca-cert`.
     /// - Throws: ``EP11Error`` with code `invalidArgument` whose message starts with `setting`.
     public static func certificatesPEM(from material: Material, setting: String) throws -> [UInt8] {
         let pem = try pemBytes(from: material, setting: setting)
@@ -127,7 +129,9 @@ extension EP11Client.TLS {
 
     /// Reads an unencrypted PEM private key from `material`: PEM, or base64 of PEM.
     ///
-    /// - Parameter setting: How the caller names the setting in messages, e.g. `--client-key`.
+    /// - Parameters:
+    ///   - material: The file or text.
+    ///   - setting: How the caller names the setting in messages, e.g. `--client-key`.
     /// - Throws: ``EP11Error`` with code `invalidArgument` whose message starts with `setting`; never with any of
     ///   the key.
     public static func privateKeyPEM(from material: Material, setting: String) throws -> [UInt8] {
@@ -302,6 +306,9 @@ package final class ServerCertificateVerifier: Sendable {
     private let isIPLiteral: Bool
     /// For the NIO transport's chain verification.
     private let roots: CertificateStore
+    /// The configured roots themselves (nil: the system's), for a server that presents one of them as its own
+    /// certificate (a self-signed certificate pinned as the root), which OpenSSL and BoringSSL accept.
+    private let pinned: Set<Certificate>?
     private let lastRefusal = Mutex<String?>(nil)
 
     /// The largest certificate chain verified: 10 certificates, 64 KiB each (DER or PEM).
@@ -325,8 +332,10 @@ package final class ServerCertificateVerifier: Sendable {
                 throw EP11Error(code: .invalidArgument, message: "the trust roots hold no PEM certificate")
             }
             roots = CertificateStore(parsed)
+            pinned = Set(parsed)
         } else {
             roots = CertificateStore.systemTrustRoots
+            pinned = nil
         }
     }
 
@@ -372,17 +381,30 @@ package final class ServerCertificateVerifier: Sendable {
             parsed.append(decoded)
         }
         let leaf = parsed[0]
-        var verifier = Verifier(rootCertificates: roots) {
-            RFC5280Policy(validationTime: Date())
-            ServerAuthenticationPolicy()
+        // The leaf's own faults first, in words (swift-certificates' reasons are dumps of the certificate).
+        let now = Date()
+        if let fault = Self.validityFault(leaf, at: now) ?? ServerAuthenticationPolicy.usageFault(leaf) {
+            return "CERTIFICATE_VERIFY_FAILED (\(fault))"
         }
-        let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(parsed.dropFirst()))
-        if case .couldNotValidate(let failures) = result {
-            let reason = failures.first.map { "; " + Self.printable(String(describing: $0.policyFailureReason)) } ?? ""
-            return "CERTIFICATE_VERIFY_FAILED (it does not chain to a trusted root, or it is expired, not yet valid "
-                + "or not for TLS servers\(reason))"
+        if pinned?.contains(leaf) != true {
+            var verifier = Verifier(rootCertificates: roots) {
+                RFC5280Policy()
+                ServerAuthenticationPolicy()
+            }
+            let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(parsed.dropFirst()))
+            if case .couldNotValidate = result {
+                return "CERTIFICATE_VERIFY_FAILED (it does not chain to a trusted root, or a certificate of its chain "
+                    + "is expired, not yet valid or not allowed to issue it)"
+            }
         }
         return nameRefusal(leaf)
+    }
+
+    /// Why `certificate` is outside its validity period at `time`, or nil.
+    private static func validityFault(_ certificate: Certificate, at time: Date) -> String? {
+        if time > certificate.notValidAfter { return "it expired at \(certificate.notValidAfter)" }
+        if time < certificate.notValidBefore { return "it is not valid before \(certificate.notValidBefore)" }
+        return nil
     }
 
     /// Nil when `leaf` names this endpoint by ``EP11Client/ServerNameCheck/hostOrHostAndPort``, else why not.
@@ -484,16 +506,22 @@ private struct ServerAuthenticationPolicy: VerifierPolicy {
     ]
 
     mutating func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
+        if let fault = Self.usageFault(chain.leaf) { return .failsToMeetPolicy(reason: fault) }
+        return .meetsPolicy
+    }
+
+    /// Why `leaf` is not for TLS servers, or nil.
+    static func usageFault(_ leaf: Certificate) -> String? {
         let usage: ExtendedKeyUsage?
         do {
-            usage = try chain.leaf.extensions.extendedKeyUsage
+            usage = try leaf.extensions.extendedKeyUsage
         } catch {
-            return .failsToMeetPolicy(reason: "its extended key usage cannot be read")
+            return "its extended key usage cannot be read"
         }
         if let usage, !usage.contains(.serverAuth), !usage.contains(.any) {
-            return .failsToMeetPolicy(reason: "its extended key usage does not include TLS server authentication")
+            return "its extended key usage does not include TLS server authentication"
         }
-        return .meetsPolicy
+        return nil
     }
 }
 

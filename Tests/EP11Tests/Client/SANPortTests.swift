@@ -26,10 +26,24 @@ struct SANPortTests {
         server: HSMMock.ServerTransport = .nio,
         _ body: (_ port: Int, _ caPEM: [UInt8]) async throws -> T
     ) async throws -> T {
+        try await withPortCertificateServer(
+            mock, certificate: { try EP11TLSFailureTests.serverCertificate(dnsName: name($0)) },
+            clientRoots: clientRoots, server: server, body)
+    }
+
+    /// Like ``withPortCertificateServer(_:name:clientRoots:server:_:)`` with the CA, chain and key that
+    /// `certificate(port)` makes.
+    static func withPortCertificateServer<T: Sendable>(
+        _ mock: HSMMock,
+        certificate: (Int) throws -> (caPEM: [UInt8], chainPEM: [UInt8], keyPEM: [UInt8]),
+        clientRoots: [UInt8]? = nil,
+        server: HSMMock.ServerTransport = .nio,
+        _ body: (_ port: Int, _ caPEM: [UInt8]) async throws -> T
+    ) async throws -> T {
         var lastError: (any Error)?
         for _ in 0..<5 {
             let port = try closedLoopbackPort()
-            let pki = try EP11TLSFailureTests.serverCertificate(dnsName: name(port))
+            let pki = try certificate(port)
             let tls = HSMMock.ServerTLS(
                 certificateChainPEM: pki.chainPEM, privateKeyPEM: pki.keyPEM, clientCertificateRootsPEM: clientRoots)
             var started = false
@@ -202,6 +216,63 @@ struct SANPortTests {
                 let bytes = try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
                 #expect(bytes.count == 8, "\(host)")
             }
+        }
+    }
+
+    /// A self-signed certificate (its own trust root) for `localhost:<port>`, valid from `notBefore` to `notAfter`,
+    /// for the extended key usage `usage`.
+    static func selfSigned(
+        port: Int, notBefore: Date, notAfter: Date, usage: ExtendedKeyUsage.Usage
+    ) throws -> (caPEM: [UInt8], chainPEM: [UInt8], keyPEM: [UInt8]) {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName("localhost:\(port)") }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(key.publicKey),
+            notValidBefore: notBefore, notValidAfter: notAfter, issuer: name, subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                SubjectAlternativeNames([.dnsName("localhost:\(port)")])
+                try ExtendedKeyUsage([usage])
+                Critical(KeyUsage(digitalSignature: true))
+            },
+            issuerPrivateKey: Certificate.PrivateKey(key))
+        let pem = Array(try certificate.serializeAsPEM().pemString.utf8)
+        return (pem, pem, Array(key.pemRepresentation.utf8))
+    }
+
+    @Test(
+        "the chain is still checked: an expired certificate and one not for TLS servers are refused",
+        arguments: wireTransports, [true, false])
+    func chainStillChecked(transport: EP11Client.Transport, expired: Bool) async throws {
+        let mock = try HSMMock()
+        let now = Date()
+        let make = { (port: Int) in
+            try Self.selfSigned(
+                port: port, notBefore: now - (expired ? 7200 : 3600), notAfter: now + (expired ? -3600 : 3600),
+                usage: expired ? .serverAuth : .clientAuth)
+        }
+        try await Self.withPortCertificateServer(mock, certificate: make) { port, ca in
+            // The same kind of certificate, valid and for servers, is accepted: the refusal below is the point.
+            let configuration = Self.configuration(
+                port: port, tls: EP11Client.TLS(trustRootsPEM: ca, serverNameCheck: .hostOrHostAndPort),
+                transport: transport)
+            let error = try await #require(throws: EP11Error.self) {
+                try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
+            }
+            #expect(!error.isRetryable, "\(error)")
+            #expect(error.message.contains("certificate was refused: CERTIFICATE_VERIFY_FAILED"), "\(error.message)")
+        }
+        try await Self.withPortCertificateServer(
+            mock,
+            certificate: {
+                try Self.selfSigned(port: $0, notBefore: now - 3600, notAfter: now + 3600, usage: .serverAuth)
+            }
+        ) { port, ca in
+            let configuration = Self.configuration(
+                port: port, tls: EP11Client.TLS(trustRootsPEM: ca, serverNameCheck: .hostOrHostAndPort),
+                transport: transport)
+            let bytes = try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
+            #expect(bytes.count == 8)
         }
     }
 
