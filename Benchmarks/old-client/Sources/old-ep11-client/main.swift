@@ -6,7 +6,8 @@ import Foundation
 #endif
 
 // old-ep11-client --endpoint HOST:PORT [--callers N] [--op sign|random] [--seconds S]
-// The load of `hpcs-bench --endpoint --transport nio` on the f9bc0c1 library: callers keep one call each in flight;
+// The load of `hpcs-bench --endpoint --transport nio` on the f9bc0c1 library, by the same loop (Measurement.swift,
+// linked from Benchmarks/hpcs-bench): callers keep one call each in flight;
 // after one call per caller and a 1 s warm-up, the process's CPU (getrusage) over the window divided by the calls
 // is the client's CPU per call, and VmHWM its peak memory. Prints one line:
 // `RESULT transport=nio-f9bc0c1 op=… callers=… ops_s=… p50_us=… p99_us=… cli_cpu_us=… cli_rss_mb=…`.
@@ -31,39 +32,6 @@ func peakResidentMB() -> Double {
     let line = text.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
     let kibibytes = Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     return kibibytes * 1024 / 1e6
-}
-
-/// Calls `call` from `callers` tasks until `seconds` have passed; the latencies of all calls in milliseconds.
-func run(seconds: Double, callers: Int, _ call: @escaping @Sendable () async throws -> Void) async throws -> (
-    latencies: [Double], elapsed: Double
-) {
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        for _ in 0..<callers { group.addTask { try await call() } }
-        try await group.waitForAll()
-    }
-    let clock = ContinuousClock()
-    let start = clock.now
-    let deadline = start.advanced(by: .milliseconds(Int(seconds * 1000)))
-    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-        for _ in 0..<callers {
-            group.addTask {
-                var samples: [Double] = []
-                while clock.now < deadline {
-                    let began = clock.now
-                    try await call()
-                    let duration = began.duration(to: clock.now)
-                    samples.append(
-                        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
-                }
-                return samples
-            }
-        }
-        var all: [Double] = []
-        for try await samples in group { all += samples }
-        return all
-    }
-    let elapsed = start.duration(to: clock.now)
-    return (latencies.sorted(), Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
 }
 
 guard let endpoint = option("--endpoint"), let colon = endpoint.lastIndex(of: ":"),
@@ -93,19 +61,16 @@ try await withEP11Client(configuration) { client in
     default:
         throw UsageError(description: "--op must be sign or random")
     }
-    _ = try await run(seconds: min(1, seconds), callers: callers, call)
+    _ = try await Measurement.run(seconds: min(1, seconds), callers: callers, call)
     let before = cpuSeconds()
-    let (latencies, elapsed) = try await run(seconds: seconds, callers: callers, call)
+    let measurement = try await Measurement.run(seconds: seconds, callers: callers, call)
     let cpu = cpuSeconds() - before
-    func percentile(_ p: Double) -> Double {
-        latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int((Double(latencies.count) * p).rounded(.down)))]
-    }
     print(
         String(
             format:
                 "RESULT transport=nio-f9bc0c1 op=%@ callers=%d ops_s=%.0f p50_us=%.0f p99_us=%.0f cli_cpu_us=%.1f cli_rss_mb=%.1f",
-            operation as NSString, callers, elapsed > 0 ? Double(latencies.count) / elapsed : 0,
-            percentile(0.50) * 1000, percentile(0.99) * 1000,
-            latencies.isEmpty ? 0 : cpu * 1e6 / Double(latencies.count), peakResidentMB()))
+            operation as NSString, callers, measurement.opsPerSecond, measurement.p50Milliseconds * 1000,
+            measurement.p99Milliseconds * 1000,
+            measurement.operations > 0 ? cpu * 1e6 / Double(measurement.operations) : 0, peakResidentMB()))
     fflush(nil)
 }

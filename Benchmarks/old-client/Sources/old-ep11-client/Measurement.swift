@@ -1,0 +1,1 @@
+../../../hpcs-bench/Measurement.swift
