@@ -70,6 +70,18 @@ struct SANPortTests {
         return configuration
     }
 
+    /// The error of a call with the host:port check and `roots` to localhost:`port`; it must fail.
+    static func refusal(
+        port: Int, roots: [UInt8], transport: EP11Client.Transport
+    ) async throws -> EP11Error {
+        let configuration = Self.configuration(
+            port: port, tls: EP11Client.TLS(trustRootsPEM: roots, serverNameCheck: .hostOrHostAndPort),
+            transport: transport)
+        return try await #require(throws: EP11Error.self) {
+            try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
+        }
+    }
+
     @Test(
         "a certificate naming localhost:<the port> is accepted; the standard check still refuses it", arguments: pairs)
     func rightPort(transports: (EP11Client.Transport, HSMMock.ServerTransport)) async throws {
@@ -100,14 +112,9 @@ struct SANPortTests {
         let mock = try HSMMock()
         let other = { (port: Int) in port == 65535 ? port - 1 : port + 1 }
         try await Self.withPortCertificateServer(mock, name: { "localhost:\(other($0))" }, server: server) { port, ca in
-            let configuration = Self.configuration(
-                port: port, tls: EP11Client.TLS(trustRootsPEM: ca, serverNameCheck: .hostOrHostAndPort),
-                transport: client)
             let clock = ContinuousClock()
             let start = clock.now
-            let error = try await #require(throws: EP11Error.self) {
-                try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
-            }
+            let error = try await Self.refusal(port: port, roots: ca, transport: client)
             #expect(error.code == .transportFailure, "\(error)")
             #expect(!error.isRetryable, "\(error)")
             #expect(
@@ -124,12 +131,7 @@ struct SANPortTests {
     func wrongHost(transport: EP11Client.Transport) async throws {
         let mock = try HSMMock()
         try await Self.withPortCertificateServer(mock, name: { "grep11.other.example:\($0)" }) { port, ca in
-            let configuration = Self.configuration(
-                port: port, tls: EP11Client.TLS(trustRootsPEM: ca, serverNameCheck: .hostOrHostAndPort),
-                transport: transport)
-            let error = try await #require(throws: EP11Error.self) {
-                try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
-            }
+            let error = try await Self.refusal(port: port, roots: ca, transport: transport)
             #expect(!error.isRetryable, "\(error)")
             #expect(
                 error.message.hasSuffix(
@@ -145,13 +147,7 @@ struct SANPortTests {
     func untrustedChain(transport: EP11Client.Transport) async throws {
         let mock = try HSMMock()
         try await Self.withPortCertificateServer(mock, name: { "localhost:\($0)" }) { port, _ in
-            let configuration = Self.configuration(
-                port: port,
-                tls: EP11Client.TLS(trustRootsPEM: TestPKI.shared.caPEM, serverNameCheck: .hostOrHostAndPort),
-                transport: transport)
-            let error = try await #require(throws: EP11Error.self) {
-                try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
-            }
+            let error = try await Self.refusal(port: port, roots: TestPKI.shared.caPEM, transport: transport)
             #expect(error.code == .transportFailure, "\(error)")
             #expect(!error.isRetryable, "\(error)")
             #expect(error.message.contains("certificate was refused: CERTIFICATE_VERIFY_FAILED"), "\(error.message)")
@@ -252,16 +248,11 @@ struct SANPortTests {
                 usage: expired ? .serverAuth : .clientAuth)
         }
         try await Self.withPortCertificateServer(mock, certificate: make) { port, ca in
-            // The same kind of certificate, valid and for servers, is accepted: the refusal below is the point.
-            let configuration = Self.configuration(
-                port: port, tls: EP11Client.TLS(trustRootsPEM: ca, serverNameCheck: .hostOrHostAndPort),
-                transport: transport)
-            let error = try await #require(throws: EP11Error.self) {
-                try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
-            }
+            let error = try await Self.refusal(port: port, roots: ca, transport: transport)
             #expect(!error.isRetryable, "\(error)")
             #expect(error.message.contains("certificate was refused: CERTIFICATE_VERIFY_FAILED"), "\(error.message)")
         }
+        // The same kind of certificate, valid and for servers, is accepted: the refusal above is the point.
         try await Self.withPortCertificateServer(
             mock,
             certificate: {
