@@ -11,6 +11,13 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "GREP11 endpoint HOST:PORT (or GREP11_ADDRESS). Required unless --mock.")
     var endpoint: String?
 
+    @Option(
+        name: .customLong("failover-endpoint"),
+        help: ArgumentHelp(
+            "Another GREP11 endpoint HOST:PORT of the same domain, tried in order when the ones before it cannot "
+                + "be reached (refused, TLS failure, unavailable); repeat for more.", valueName: "host:port"))
+    var failoverEndpoints: [String] = []
+
     @Flag(help: "Use a throwaway HSM mock started in process instead of an endpoint (for trying things out).")
     var mock = false
 
@@ -46,7 +53,9 @@ struct ConnectionOptions: ParsableArguments {
     ) async throws -> T {
         if mock {
             if endpoint != nil { throw ValidationError("--mock and --endpoint exclude each other") }
-            if tls.isGiven || credentials.isGiven || instanceID != nil || transport != nil {
+            if tls.isGiven || credentials.isGiven || instanceID != nil || transport != nil
+                || !failoverEndpoints.isEmpty
+            {
                 throw ValidationError(
                     "--mock takes no connection options (--plaintext, --ca-cert, --api-key-file, ...)")
             }
@@ -67,6 +76,7 @@ struct ConnectionOptions: ParsableArguments {
         let transportSecurity = try tls.transportSecurity()
         var configuration = try EP11Client.Configuration(address: address)
         configuration.instanceID = instanceID
+        configuration.failoverEndpoints = try failoverEndpoints.map { try EP11Client.Endpoint(address: $0) }
         if let transport {
             guard let chosen = EP11Client.Transport(transport) else {
                 throw ValidationError("--transport takes cgrpc or nio, not \(transport)")
