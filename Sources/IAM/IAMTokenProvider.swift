@@ -120,7 +120,7 @@ public actor IAMTokenProvider: BearerTokenSource {
         let url = try HTTPEndpointPolicy.check(base, allowPlaintext: false, what: "IAM endpoint")
         let attempts = max(1, configuration.maximumAttempts)
         let start = clock.now
-        var backoff = configuration.retryBackoff
+        var backoff = Backoff(initial: configuration.retryBackoff, maximum: configuration.deadline, multiplier: 2)
         var attempt = 1
         while true {
             let remaining = configuration.deadline - (clock.now - start)
@@ -134,13 +134,13 @@ public actor IAMTokenProvider: BearerTokenSource {
                     base: base, url: url, timeout: min(configuration.requestTimeout, remaining))
             } catch let error as IAMError {
                 guard error.isTransient, attempt < attempts else { throw Self.annotated(error, attempts: attempt) }
-                guard (clock.now - start) + backoff < configuration.deadline else {
+                let wait = backoff.nextWait()
+                guard (clock.now - start) + wait < configuration.deadline else {
                     throw Self.annotated(
                         error, attempts: attempt, note: "the deadline leaves no time for another attempt")
                 }
                 logger.debug("IAM token exchange failed; retrying", metadata: ["hpcs.iam.attempt": "\(attempt)"])
-                try await clock.sleep(for: backoff)
-                backoff = backoff * 2
+                try await clock.sleep(for: wait)
                 attempt += 1
             }
         }

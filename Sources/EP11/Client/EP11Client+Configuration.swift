@@ -276,7 +276,7 @@ extension EP11Client {
         public var initialBackoff: Duration
         /// Upper bound for one wait. Default 2 s.
         public var maximumBackoff: Duration
-        /// Growth of the wait per attempt. Default 2.
+        /// Growth of the wait per attempt. Default 2. Kept within 1...100; a value that is not finite counts as 2.
         public var backoffMultiplier: Double
 
         public init(

@@ -281,7 +281,9 @@ public final class EP11Client: Sendable {
         let name = Method.name
         let limit = deadline.limit
         let attempts = max(1, retryPolicy.maximumAttempts)
-        var backoff = retryPolicy.initialBackoff
+        var backoff = Backoff(
+            initial: retryPolicy.initialBackoff, maximum: retryPolicy.maximumBackoff,
+            multiplier: retryPolicy.backoffMultiplier)
         var refreshedToken = false
         var attempt = 1
         var lastFailure: EP11Error?
@@ -353,9 +355,8 @@ public final class EP11Client: Sendable {
                     "GREP11 call failed; retrying",
                     metadata: ["hpcs.ep11.method": "\(name)", "hpcs.ep11.attempt": "\(attempt)"]
                 )
-                let wait = min(backoff, deadline.remaining)
+                let wait = min(backoff.nextWait(), deadline.remaining)
                 if wait > .zero { try await deadline.clock.sleep(for: wait) }
-                backoff = min(backoff * retryPolicy.backoffMultiplier, retryPolicy.maximumBackoff)
                 attempt += 1
             }
         }

@@ -86,7 +86,7 @@ extension KeyProtectClient {
             public var initialBackoff: Duration
             /// Upper bound of the exponential backoff. Default 30 s.
             public var maximumBackoff: Duration
-            /// Factor by which the wait grows after each retry. Default 2.
+            /// Factor by which the wait grows after each retry. Default 2. Kept within 1...100; a value that is not finite counts as 2.
             public var backoffMultiplier: Double
             /// Fraction of each backoff wait that is random, to spread out clients retrying together
             /// (0 = none, 1 = anywhere between zero and the full wait). Default 0.2.

@@ -135,7 +135,9 @@ extension KeyProtectClient {
         let correlationID = UUID().uuidString.lowercased()
         let start = clock.now
         var attempt = 0
-        var backoff = policy.initialBackoff
+        var backoff = Backoff(
+            initial: policy.initialBackoff, maximum: policy.maximumBackoff, multiplier: policy.backoffMultiplier,
+            jitter: policy.jitter)
         var refreshedToken = false
         var metadata: Logger.Metadata = [
             "hpcs.keyprotect.operation": "\(call.operation)",
@@ -215,10 +217,7 @@ extension KeyProtectClient {
                 }
                 wait = retryAfter
             } else {
-                let jitter = min(max(policy.jitter, 0), 1)
-                wait = backoff * (1 - jitter * Double.random(in: 0..<1))
-                let multiplier = policy.backoffMultiplier.isFinite ? min(max(policy.backoffMultiplier, 1), 100) : 2
-                backoff = min(backoff * multiplier, policy.maximumBackoff)
+                wait = backoff.nextWait()
             }
             if let deadline = policy.deadline, (clock.now - start) + wait >= deadline {
                 failure.message += " (the call's deadline leaves no time for another attempt)"

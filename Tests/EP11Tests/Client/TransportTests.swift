@@ -190,6 +190,24 @@ struct TransportTests {
         }
     }
 
+    @Test("a retry policy whose growth leaves Duration's range waits its maximum instead of trapping")
+    func extremeBackoffDoesNotTrap() async throws {
+        let interceptor = RecordingInterceptor()
+        let (configuration, clock) = Self.onManualClock(
+            EP11Client.RetryPolicy(
+                maximumAttempts: 4, initialBackoff: .seconds(1), maximumBackoff: .seconds(Int64.max),
+                backoffMultiplier: .infinity),
+            timeout: .seconds(1_000))
+        try await withInterceptedMock(interceptor, configuration: configuration) { client in
+            interceptor.failNext(3)
+            let bytes = try await clock.drive { try await client.generateRandom(count: 4) }
+            #expect(bytes.count == 4)
+            // An infinite multiplier counts as 2; the deadline cuts the last wait to what is left of 1,000 s.
+            #expect(clock.requestedSleeps == [.seconds(1), .seconds(2), .seconds(4)])
+            interceptor.failNext(0)
+        }
+    }
+
     @Test("plaintext with credentials is refused before any call")
     func plaintextRefusesCredentials() throws {
         var configuration = EP11Client.Configuration(host: "127.0.0.1", port: 9, transportSecurity: .plaintext)
