@@ -37,6 +37,7 @@ struct Demo: AsyncParsableCommand {
             try await Self.caService(client)
         }
         try await Self.transports()
+        try await Self.endpointsAndRotation()
         try await Self.keyProtect()
         try await Self.contractAndKeyDaemon()
         try await Self.failSafe()
