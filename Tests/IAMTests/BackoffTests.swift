@@ -7,8 +7,11 @@ struct BackoffTests {
     func grows() {
         var backoff = Backoff(initial: .milliseconds(100), maximum: .milliseconds(700), multiplier: 2)
         let waits = (0..<5).map { _ in backoff.nextWait() }
-        #expect(waits == [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(700),
-                          .milliseconds(700)])
+        #expect(
+            waits == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(700),
+                .milliseconds(700),
+            ])
     }
 
     @Test(

@@ -204,7 +204,8 @@ struct CoreSlice: SwiftProtobufContiguousBytes {
         // A small slice keeps its bytes inline: read them where this copy holds them.
         var copy = slice
         return try Swift.withUnsafePointer(to: &copy) { pointer in
-            try body(UnsafeRawBufferPointer(start: hpcs_grpc_slice_start(pointer), count: hpcs_grpc_slice_length(pointer)))
+            try body(
+                UnsafeRawBufferPointer(start: hpcs_grpc_slice_start(pointer), count: hpcs_grpc_slice_length(pointer)))
         }
     }
 
