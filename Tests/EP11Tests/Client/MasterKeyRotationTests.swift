@@ -142,7 +142,7 @@ struct MasterKeyRotationTests {
         configuration.masterKeyRotation = .rewrapOnMismatch { log.record($0, $1) }
         let generateRandom = try #require(HSMMock.RPC(name: "GenerateRandom"))
         try mock.injectFault(.init(.returnValue(.ibmWKIDMismatch), target: .rpc(generateRandom), times: 1))
-        try await mock.withClient(configuration: configuration) { client in
+        _ = try await mock.withClient(configuration: configuration) { client in
             await #expect(throws: EP11Error.wrappingKeyIDMismatch) { try await client.generateRandom(count: 8) }
         }
         #expect(mock.callCount(try #require(HSMMock.RPC(name: "RewrapKeyBlob"))) == 0)
@@ -183,7 +183,7 @@ struct MasterKeyRotationTests {
         try await domain.old.withClient { rewrapper in
             var configuration = EP11Client.Configuration(host: "in-process")
             configuration.masterKeyRotation = .rewrapOnMismatch(using: rewrapper) { _, _ in throw CannotStore() }
-            try await domain.new.withClient(configuration: configuration) { client in
+            _ = try await domain.new.withClient(configuration: configuration) { client in
                 await #expect(throws: CannotStore.self) {
                     try await client.encrypt([UInt8](repeating: 0, count: 16), key: aes, mechanism: .aesECB)
                 }
