@@ -98,12 +98,17 @@ enum ClientBench {
             var configuration = EP11Client.Configuration(host: host, port: port, transportSecurity: security)
             configuration.retryPolicy = EP11Client.RetryPolicy.none
             configuration.transport = transport
+            // NIO's client flush coalescing (off by default; f9bc0c1 had gRPC's default, on), for a like-for-like
+            // comparison with the old build: HPCS_BENCH_NIO_FLUSH_COALESCING=1.
+            let coalescing = ProcessInfo.processInfo.environment["HPCS_BENCH_NIO_FLUSH_COALESCING"] == "1"
+            if transport == .nio, coalescing { configuration.nio.flushCoalescing = true }
+            let label = transport == .nio && coalescing ? "nio-coalescing" : transport.description
             try await withEP11Client(configuration) { client in
                 for operation in operations {
                     let call = try await prepare(client, operation)
                     for count in callers {
                         let result = try await measure(
-                            call, transport: transport.description, operation: operation, callers: count,
+                            call, transport: label, operation: operation, callers: count,
                             seconds: seconds, rssInterval: rssInterval)
                         print(result.line)
                         fflush(nil)
