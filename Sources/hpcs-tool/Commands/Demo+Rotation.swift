@@ -52,7 +52,7 @@ extension Demo {
     }
 
     private static func hexPrefix(_ bytes: [UInt8]) -> String {
-        bytes.prefix(4).map { String($0, radix: 16).leftPadded(to: 2) }.joined() + "…"
+        hex(bytes.prefix(4)) + "…"
     }
 }
 
@@ -60,10 +60,4 @@ extension Demo {
 private actor RewrappedBlobs {
     var blobs: [KeyBlob] = []
     func add(_ blob: KeyBlob) { blobs.append(blob) }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }
