@@ -161,12 +161,12 @@ struct CanonicalPEMTests {
                         .first { $0.pathExtension == "key" }), encoding: .utf8)
             let chain = csr + Array(key.utf8)
             for text in [csr, chain] {
-                let fast = try #require(CertificateParsing.canonicalPEMBlocks(text))
+                let fast = try #require(PEMText.canonicalBlocks(text))
                 let lenient = try PEMText.blocks(in: String(decoding: text, as: UTF8.self))
                 #expect(fast.map(\.label) == lenient.map(\.label))
                 #expect(fast.map(\.derBytes) == lenient.map(\.derBytes))
             }
-            #expect(CertificateParsing.canonicalPEMBlocks(csr)?.first?.label == "CERTIFICATE REQUEST")
+            #expect(PEMText.canonicalBlocks(csr)?.first?.label == "CERTIFICATE REQUEST")
 
             // Other forms go to PEMText: CRLF, text around the block, a mislabelled END, bad base64, truncation.
             let pem = String(decoding: csr, as: UTF8.self)
@@ -177,7 +177,7 @@ struct CanonicalPEMTests {
                 String(pem.prefix(pem.count / 2)), "",
             ]
             for other in others {
-                #expect(CertificateParsing.canonicalPEMBlocks(Array(other.utf8)) == nil, "\(other)")
+                #expect(PEMText.canonicalBlocks(Array(other.utf8)) == nil, "\(other)")
             }
             // Still parsed (CRLF) or refused with PEMText's message (a mislabelled END).
             _ = try CertificateParsing.certificateSigningRequest(fromPEMOrDER: Array(others[0].utf8))

@@ -21,14 +21,10 @@ public enum CertificateParsing {
     /// with the label `labels` allows; `what` names the contents in messages.
     static func pemBlocks(_ bytes: [UInt8], labels: Set<String>, what: String) throws -> [[UInt8]] {
         let blocks: [PEMText.Block]
-        if let canonical = canonicalPEMBlocks(bytes) {
-            blocks = canonical
-        } else {
-            do {
-                blocks = try PEMText.blocks(in: String(decoding: bytes, as: UTF8.self))
-            } catch {
-                throw malformed("the \(what) PEM text cannot be read: \(error.message)")
-            }
+        do {
+            blocks = try PEMText.blocks(in: bytes)
+        } catch {
+            throw malformed("the \(what) PEM text cannot be read: \(error.message)")
         }
         return try blocks.map { block in
             guard labels.contains(block.label) else {
@@ -37,50 +33,6 @@ public enum CertificateParsing {
             }
             return block.derBytes
         }
-    }
-
-    /// The blocks of PEM text in the form openssl and this CA write (only blocks: a BEGIN line, base64 lines, an
-    /// END line with the same label, LF line ends), read on bytes; `nil` for anything else, which `PEMText` then
-    /// reads leniently (and explains when it refuses). On text of this form both give the same blocks; this path
-    /// costs a fraction of the string processing, which was a visible share of a service request's CPU.
-    package static func canonicalPEMBlocks(_ bytes: [UInt8]) -> [PEMText.Block]? {
-        let dash = Array("-----".utf8)
-        let begin = Array("-----BEGIN ".utf8)
-        let end = Array("-----END ".utf8)
-        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }
-        var blocks: [PEMText.Block] = []
-        var index = 0
-        while index < lines.count {
-            let line = lines[index]
-            guard line.starts(with: begin), line.count > begin.count + dash.count, line.suffix(5).elementsEqual(dash)
-            else { return nil }
-            let label = line.dropFirst(begin.count).dropLast(dash.count)
-            guard
-                label.allSatisfy({
-                    (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x20
-                })
-            else { return nil }
-            var base64: [UInt8] = []
-            index += 1
-            while index < lines.count, !lines[index].starts(with: end) {
-                let text = lines[index]
-                guard !text.isEmpty, text.allSatisfy(isBase64) else { return nil }
-                base64 += text
-                index += 1
-            }
-            guard index < lines.count, lines[index].elementsEqual(end + label + dash), !base64.isEmpty,
-                let der = Data(base64Encoded: Data(base64))
-            else { return nil }
-            blocks.append(PEMText.Block(label: String(decoding: label, as: UTF8.self), derBytes: Array(der)))
-            index += 1
-        }
-        return blocks.isEmpty ? nil : blocks
-    }
-
-    private static func isBase64(_ byte: UInt8) -> Bool {
-        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte)
-            || byte == 0x2B || byte == 0x2F || byte == 0x3D
     }
 
     /// Certificates from PEM text (one or more `CERTIFICATE` blocks) or from one DER certificate.
