@@ -104,43 +104,47 @@ final class DeviceFile: Sendable {
 
     /// Reads up to `buffer.count` bytes at `offset`; fewer only at the end of the file.
     func read(into buffer: inout [UInt8], at offset: UInt64) throws(VolumeError) -> Int {
-        var total = 0
-        while total < buffer.count {
-            let (position, overflow) = offset.addingReportingOverflow(UInt64(total))
-            guard !overflow, position <= UInt64(Int64.max) else {
-                throw VolumeError(code: .ioFailed, message: "offset out of range", device: path)
+        try transfer(buffer.count, at: offset, verb: "read") { done, position in
+            buffer.withUnsafeMutableBytes { raw in
+                pread(descriptor, raw.baseAddress.map { $0 + done }, raw.count - done, position)
             }
-            let count = buffer.withUnsafeMutableBytes { raw in
-                pread(descriptor, raw.baseAddress.map { $0 + total }, raw.count - total, off_t(position))
-            }
-            if count < 0, errno == EINTR { continue }
-            if count < 0 {
-                throw VolumeError(
-                    code: .ioFailed, message: "read failed: \(SystemSupport.errorText(errno))", device: path)
-            }
-            if count == 0 { break }
-            total += count
         }
-        return total
     }
 
     func write(_ bytes: ArraySlice<UInt8>, at offset: UInt64) throws(VolumeError) {
+        let written = try transfer(bytes.count, at: offset, verb: "write") { done, position in
+            bytes.withUnsafeBytes { raw in
+                pwrite(descriptor, raw.baseAddress.map { $0 + done }, raw.count - done, position)
+            }
+        }
+        guard written == bytes.count else {
+            throw VolumeError(
+                code: .ioFailed, message: "write failed: \(SystemSupport.errorText(errno))", device: path)
+        }
+    }
+
+    /// The loop `pread` and `pwrite` share: `step` moves bytes from `done` on at file position `offset + done` and
+    /// returns what `pread`/`pwrite` return. An interrupted step is repeated, an error is `"<verb> failed"`, and a
+    /// step that moves nothing (the end of the file) ends the loop early: the result is the count moved.
+    private func transfer(
+        _ count: Int, at offset: UInt64, verb: String, _ step: (_ done: Int, _ position: off_t) -> Int
+    ) throws(VolumeError) -> Int {
         var total = 0
-        while total < bytes.count {
+        while total < count {
             let (position, overflow) = offset.addingReportingOverflow(UInt64(total))
             guard !overflow, position <= UInt64(Int64.max) else {
                 throw VolumeError(code: .ioFailed, message: "offset out of range", device: path)
             }
-            let count = bytes.withUnsafeBytes { raw in
-                pwrite(descriptor, raw.baseAddress.map { $0 + total }, raw.count - total, off_t(position))
-            }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else {
+            let moved = step(total, off_t(position))
+            if moved < 0, errno == EINTR { continue }
+            if moved < 0 {
                 throw VolumeError(
-                    code: .ioFailed, message: "write failed: \(SystemSupport.errorText(errno))", device: path)
+                    code: .ioFailed, message: "\(verb) failed: \(SystemSupport.errorText(errno))", device: path)
             }
-            total += count
+            if moved == 0 { break }
+            total += moved
         }
+        return total
     }
 
     func sync() throws(VolumeError) {
