@@ -5,7 +5,7 @@
 public struct IAMError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, as an extensible set of codes.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: Sendable, Hashable {
+        private enum Value: String, Sendable, Hashable {
             case invalidAPIKey, serviceError, malformedResponse, transportFailure, invalidConfiguration
         }
         private let value: Value
@@ -22,15 +22,7 @@ public struct IAMError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The endpoint or another setting is unusable.
         public static let invalidConfiguration = Code(.invalidConfiguration)
 
-        public var description: String {
-            switch value {
-            case .invalidAPIKey: "invalidAPIKey"
-            case .serviceError: "serviceError"
-            case .malformedResponse: "malformedResponse"
-            case .transportFailure: "transportFailure"
-            case .invalidConfiguration: "invalidConfiguration"
-            }
-        }
+        public var description: String { value.rawValue }
     }
 
     public var code: Code

@@ -9,7 +9,7 @@
 public struct KeyProtectError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, as an extensible set of codes.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: Sendable, Hashable {
+        private enum Value: String, Sendable, Hashable {
             case badRequest, unauthorized, forbidden, notFound, conflict, keyDeleted, unprocessable
             case rateLimited, serverError, unexpectedStatus
             case timeout, transportFailure, tlsFailure, malformedResponse, authenticationFailed
@@ -57,27 +57,7 @@ public struct KeyProtectError: Error, Sendable, Hashable, CustomStringConvertibl
         /// The endpoint or another setting is unusable.
         public static let invalidConfiguration = Code(.invalidConfiguration)
 
-        public var description: String {
-            switch value {
-            case .badRequest: "badRequest"
-            case .unauthorized: "unauthorized"
-            case .forbidden: "forbidden"
-            case .notFound: "notFound"
-            case .conflict: "conflict"
-            case .keyDeleted: "keyDeleted"
-            case .unprocessable: "unprocessable"
-            case .rateLimited: "rateLimited"
-            case .serverError: "serverError"
-            case .unexpectedStatus: "unexpectedStatus"
-            case .timeout: "timeout"
-            case .transportFailure: "transportFailure"
-            case .tlsFailure: "tlsFailure"
-            case .malformedResponse: "malformedResponse"
-            case .authenticationFailed: "authenticationFailed"
-            case .invalidArgument: "invalidArgument"
-            case .invalidConfiguration: "invalidConfiguration"
-            }
-        }
+        public var description: String { value.rawValue }
 
         /// The code for an error status the service answered with.
         package static func forStatus(_ status: Int) -> Code {
