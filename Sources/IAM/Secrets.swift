@@ -3,34 +3,28 @@
 /// The value never appears in `description`, `debugDescription`, logs or errors: printing an `APIKey` prints
 /// `APIKey(redacted)`. Read it from the environment or a file, never from a command-line flag.
 public struct APIKey: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    private let secret: SecretText
     /// The secret value. Use it only to build the token request.
-    public let secretValue: String
+    public var secretValue: String { secret.value }
 
     public init(_ secretValue: String) {
-        self.secretValue = secretValue
+        self.secret = SecretText(secretValue)
     }
 
     public var description: String { "APIKey(redacted)" }
     public var debugDescription: String { description }
-
-    public static func == (lhs: APIKey, rhs: APIKey) -> Bool {
-        constantTimeEquals(Array(lhs.secretValue.utf8), Array(rhs.secretValue.utf8))
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(secretValue.utf8.count)
-    }
 }
 
 /// An IAM access token, ready to send as `authorization: Bearer <token>`.
 ///
 /// The token text never appears in `description`: it prints `BearerToken(redacted)`.
 public struct BearerToken: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    private let secret: SecretText
     /// The raw access token (without the `Bearer ` prefix).
-    public let secretValue: String
+    public var secretValue: String { secret.value }
 
     public init(_ secretValue: String) {
-        self.secretValue = secretValue
+        self.secret = SecretText(secretValue)
     }
 
     /// The value of an `authorization` header: `Bearer <token>`.
@@ -38,13 +32,23 @@ public struct BearerToken: Sendable, Hashable, CustomStringConvertible, CustomDe
 
     public var description: String { "BearerToken(redacted)" }
     public var debugDescription: String { description }
+}
 
-    public static func == (lhs: BearerToken, rhs: BearerToken) -> Bool {
-        constantTimeEquals(Array(lhs.secretValue.utf8), Array(rhs.secretValue.utf8))
+/// The text of a secret, as ``APIKey`` and ``BearerToken`` hold it: equal in constant time, hashed by its length
+/// only, so that neither comparing nor hashing leaks the value.
+private struct SecretText: Sendable, Hashable {
+    let value: String
+
+    init(_ value: String) {
+        self.value = value
     }
 
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(secretValue.utf8.count)
+    static func == (lhs: SecretText, rhs: SecretText) -> Bool {
+        constantTimeEquals(Array(lhs.value.utf8), Array(rhs.value.utf8))
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(value.utf8.count)
     }
 }
 
