@@ -1,10 +1,11 @@
+import KeyDaemon
+
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// Starts a child process with its stdout on a pipe and stderr discarded, with an empty signal mask and SIGALRM at
-/// its default: a child of a Swift process otherwise inherits the runtime's blocked signals, and `openssl speed`,
-/// which times itself with SIGALRM, would never stop.
+/// its default (`SpawnAttributes`, which the key daemon's tool runner uses too).
 enum Spawn {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
@@ -18,21 +19,12 @@ enum Spawn {
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_addclose(&actions, fds[0])
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGALRM)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        let spawned = SpawnAttributes.withSignalsReset(toDefault: [SIGALRM]) { attributes in
+            posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        }
         close(fds[1])
         guard spawned == 0 else {
             close(fds[0])

@@ -122,20 +122,6 @@ enum ToolRunner {
             posix_spawn_file_actions_adddup2(&actions, file.descriptor, 3)
         }
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGALRM, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2] {
-            sigaddset(&defaults, signal)
-        }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         let argv = ([request.executable] + request.arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]
         defer {
@@ -143,7 +129,11 @@ enum ToolRunner {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, request.executable, &actions, &attributes, argv, envp)
+        let result = SpawnAttributes.withSignalsReset(
+            toDefault: [SIGPIPE, SIGALRM, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2]
+        ) { attributes in
+            posix_spawn(&pid, request.executable, &actions, &attributes, argv, envp)
+        }
         guard result == 0 else {
             let name = (request.executable as NSString).lastPathComponent
             if result == ENOENT || result == EACCES || result == ENOEXEC {
@@ -284,5 +274,32 @@ enum ToolRunner {
             timedOut: killed,
             standardOutputTruncated: truncated
         )
+    }
+}
+
+/// `posix_spawn` attributes for a child that must not inherit this process's signal state: a child of a Swift
+/// process otherwise starts with the runtime's blocked signals (`openssl speed`, which times itself with SIGALRM,
+/// would never stop) and with whatever dispositions the parent set.
+package enum SpawnAttributes {
+    /// Calls `body` with attributes that give the child an empty signal mask and `signals` at their default
+    /// dispositions; the attributes are destroyed when `body` returns.
+    package static func withSignalsReset<Result, Failure: Error>(
+        toDefault signals: [Int32],
+        _ body: (inout posix_spawnattr_t) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in signals {
+            sigaddset(&defaults, signal)
+        }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        return try body(&attributes)
     }
 }
