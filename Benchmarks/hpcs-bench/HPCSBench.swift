@@ -226,17 +226,7 @@ struct OpenSSLBaseline {
     /// Runs `openssl` with an empty signal mask: `openssl speed` times itself with SIGALRM, and a child of a
     /// Swift process inherits the runtime's blocked signals, so a plain `Process` would never stop.
     static func openssl(_ arguments: [String]) -> String? {
-        guard let (pid, stdout) = try? Spawn.start("/usr/bin/openssl", arguments) else { return nil }
-        var output: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(stdout, &buffer, buffer.count)
-            if count <= 0 { break }
-            output += buffer[0..<count]
-        }
-        close(stdout)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        guard let (_, output) = try? Spawn.run("/usr/bin/openssl", arguments) else { return nil }
         return String(decoding: output, as: UTF8.self)
     }
 }

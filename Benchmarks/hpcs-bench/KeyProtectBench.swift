@@ -2,6 +2,7 @@ import Foundation
 import IAM
 import KeyProtect
 import KeyProtectMock
+import TestSupport
 
 /// Key Protect: wrap+unwrap pairs per second through `KeyProtectClient` against `KeyProtectMock` over loopback HTTP,
 /// beside IBM's Python client (PyPI `keyprotect` 3.x) doing the same pairs against the same mock in the same run.
@@ -95,10 +96,12 @@ enum KeyProtectBench {
                 Array(command.dropFirst()) + [
                     pairsScript, baseURL, baseURL, instanceID, "-", keyID, String(format: "%.1f", seconds),
                 ]
-            let output: PythonRun.Output
+            let output: ChildProcess.Output
             do {
-                output = try await PythonRun.run(
-                    command[0], arguments, apiKey: apiKey, timeout: .seconds(Int64(seconds.rounded(.up)) + 60))
+                // The API key through the environment, not argv.
+                output = try await ChildProcess.run(
+                    command[0], arguments, environment: ["HPCS_API_KEY": apiKey],
+                    timeout: .seconds(Int64(seconds.rounded(.up)) + 60))
             } catch {
                 reasons.append("\(command.joined(separator: " ")): \(error)")
                 continue
@@ -126,61 +129,4 @@ enum KeyProtectBench {
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Runs python with stdout and stderr merged, waiting on a thread of its own: a blocked dispatch worker would take
-/// a thread from the cooperative pool that serves the mock (on Linux both share about one thread per core).
-enum PythonRun {
-    struct Output: Sendable {
-        var status: Int32
-        var text: String
-    }
-
-    static func run(_ executable: String, _ arguments: [String], apiKey: String, timeout: Duration) async throws
-        -> Output
-    {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(
-                    with: Result { try runBlocking(executable, arguments, apiKey: apiKey, timeout: timeout) })
-            }
-            thread.start()
-        }
-    }
-
-    private static func runBlocking(_ executable: String, _ arguments: [String], apiKey: String, timeout: Duration)
-        throws -> Output
-    {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["HPCS_API_KEY"] = apiKey  // through the environment, not argv
-        environment["NO_PROXY"] = "127.0.0.1,localhost"
-        environment["no_proxy"] = "127.0.0.1,localhost"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let watch = Watch(process)
-        let watchdog = DispatchWorkItem { watch.terminateIfRunning() }
-        let (seconds, attoseconds) = timeout.components
-        DispatchQueue.global().asyncAfter(
-            deadline: .now() + Double(seconds) + Double(attoseconds) / 1e18, execute: watchdog)
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        watchdog.cancel()
-        return Output(status: process.terminationStatus, text: String(decoding: data, as: UTF8.self))
-    }
-
-    /// `Process` may be asked `isRunning` and told to `terminate()` from any thread.
-    private final class Watch: @unchecked Sendable {
-        let process: Process
-        init(_ process: Process) { self.process = process }
-        func terminateIfRunning() {
-            if process.isRunning { process.terminate() }
-        }
-    }
 }
