@@ -36,15 +36,7 @@ public struct FiniteFieldGroup: Sendable, Hashable {
     )
 }
 
-/// Bytes from a hex literal of this file (even length, valid digits); a bad literal gives no bytes.
+/// Bytes from a hex literal of this file; a bad literal gives no bytes.
 private func hexBytes(_ text: String) -> [UInt8] {
-    var bytes: [UInt8] = []
-    var index = text.startIndex
-    while index < text.endIndex {
-        let next = text.index(index, offsetBy: 2, limitedBy: text.endIndex) ?? text.endIndex
-        guard let byte = UInt8(text[index..<next], radix: 16) else { return [] }
-        bytes.append(byte)
-        index = next
-    }
-    return bytes
+    bytes(fromHex: text) ?? []
 }

@@ -1,3 +1,4 @@
+import EP11
 import Foundation
 import HSMMock
 import Testing
@@ -29,18 +30,8 @@ enum EngineTest {
 
     /// Bytes from a hex string; whitespace is ignored.
     static func hex(_ string: String) throws -> [UInt8] {
-        let digits = string.filter { !$0.isWhitespace }
-        guard digits.count % 2 == 0 else { throw TestError.badHex }
-        var out: [UInt8] = []
-        out.reserveCapacity(digits.count / 2)
-        var index = digits.startIndex
-        while index < digits.endIndex {
-            let next = digits.index(index, offsetBy: 2)
-            guard let byte = UInt8(digits[index..<next], radix: 16) else { throw TestError.badHex }
-            out.append(byte)
-            index = next
-        }
-        return out
+        guard let decoded = bytes(fromHex: string) else { throw TestError.badHex }
+        return decoded
     }
 
     /// Expects `body` to throw exactly `expected`.

@@ -91,16 +91,7 @@ struct PythonGREP11InteropTests {
     }
 
     static func hex(_ text: String) -> [UInt8]? {
-        guard text.count % 2 == 0, !text.isEmpty else { return nil }
-        var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        return bytes
+        text.isEmpty ? nil : bytes(fromHex: text)
     }
 }
 

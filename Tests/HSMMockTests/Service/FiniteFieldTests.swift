@@ -186,13 +186,6 @@ struct FiniteFieldTests {
     }
 
     static func hex(_ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            bytes.append(UInt8(text[index..<next], radix: 16) ?? 0)
-            index = next
-        }
-        return bytes
+        bytes(fromHex: text) ?? []
     }
 }

@@ -181,17 +181,8 @@ extension HSMCore {
         }
     }
 
-    /// Bytes from hex literals of this file (even length, valid digits); a bad literal gives no bytes.
+    /// Bytes from hex literals of this file; a bad literal gives no bytes.
     private static func hexBytes(_ lines: [String]) -> [UInt8] {
-        let text = lines.joined()
-        var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2, limitedBy: text.endIndex) ?? text.endIndex
-            guard let byte = UInt8(text[index..<next], radix: 16) else { return [] }
-            bytes.append(byte)
-            index = next
-        }
-        return bytes
+        bytes(fromHex: lines.joined()) ?? []
     }
 }
