@@ -40,14 +40,9 @@ enum EngineTest {
         sourceLocation: SourceLocation = #_sourceLocation,
         _ body: () throws -> Void
     ) {
-        do {
-            try body()
-            Issue.record("expected \(expected), nothing was thrown", sourceLocation: sourceLocation)
-        } catch let error as SoftCryptoError {
-            #expect(error == expected, sourceLocation: sourceLocation)
-        } catch {
-            Issue.record("expected \(expected), got \(error)", sourceLocation: sourceLocation)
-        }
+        guard let error = softCryptoError(thrownBy: body, expected: "\(expected)", sourceLocation: sourceLocation)
+        else { return }
+        #expect(error == expected, sourceLocation: sourceLocation)
     }
 
     /// Expects `body` to throw some `SoftCryptoError` (not an internal failure) and not trap.
@@ -55,16 +50,29 @@ enum EngineTest {
         sourceLocation: SourceLocation = #_sourceLocation,
         _ body: () throws -> Void
     ) {
+        guard let error = softCryptoError(thrownBy: body, expected: "an error", sourceLocation: sourceLocation)
+        else { return }
+        if case .internalFailure = error {
+            Issue.record("unexpected internal failure \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The `SoftCryptoError` that `body` throws; records an issue and gives `nil` when it throws nothing or
+    /// another type of error.
+    private static func softCryptoError(
+        thrownBy body: () throws -> Void,
+        expected: String,
+        sourceLocation: SourceLocation
+    ) -> SoftCryptoError? {
         do {
             try body()
-            Issue.record("expected an error, nothing was thrown", sourceLocation: sourceLocation)
+            Issue.record("expected \(expected), nothing was thrown", sourceLocation: sourceLocation)
         } catch let error as SoftCryptoError {
-            if case .internalFailure = error {
-                Issue.record("unexpected internal failure \(error)", sourceLocation: sourceLocation)
-            }
+            return error
         } catch {
-            Issue.record("unexpected error type \(error)", sourceLocation: sourceLocation)
+            Issue.record("expected \(expected), got \(error)", sourceLocation: sourceLocation)
         }
+        return nil
     }
 
     // MARK: - Minimal DER
