@@ -14,26 +14,29 @@ struct GCMParameterBlock {
     /// Tag lengths NIST SP 800-38D allows.
     static let tagBitChoices: Set<UInt64> = [32, 64, 96, 104, 112, 120, 128]
 
+    /// What reading past the end of a mechanism parameter throws.
+    static let truncated = HSMFailure(.mechanismParamInvalid, "the parameter is truncated")
+
     init(_ mechanism: Grep11_Mechanism) throws(HSMFailure) {
         guard case .parameterB(let data)? = mechanism.parameter else {
             throw HSMFailure(.mechanismParamInvalid, "AES-GCM needs its parameters")
         }
-        var reader = ParameterReader(Array(data))
-        let ivLength = try reader.word()
+        var reader = ByteReader(Array(data), failure: Self.truncated)
+        let ivLength = try reader.readUInt64()
         guard ivLength >= 1, ivLength <= UInt64(SoftCrypto.maxGCMNonceByteCount) else {
             throw HSMFailure(.mechanismParamInvalid, "the GCM IV must be 1 to \(SoftCrypto.maxGCMNonceByteCount) bytes")
         }
-        iv = try reader.bytes(Int(ivLength))
-        let ivBits = try reader.word()
+        iv = try reader.readBytes(count: Int(ivLength))
+        let ivBits = try reader.readUInt64()
         guard ivBits == 0 || ivBits == ivLength * 8 else {
             throw HSMFailure(.mechanismParamInvalid, "the GCM IV bit count does not match its length")
         }
-        let aadLength = try reader.word()
+        let aadLength = try reader.readUInt64()
         guard aadLength <= UInt64(HSMCore.maximumStateData) else {
             throw HSMFailure(.mechanismParamInvalid, "the GCM AAD is too long")
         }
-        aad = try reader.bytes(Int(aadLength))
-        let tagBits = try reader.word()
+        aad = try reader.readBytes(count: Int(aadLength))
+        let tagBits = try reader.readUInt64()
         guard Self.tagBitChoices.contains(tagBits) else {
             throw HSMFailure(.mechanismParamInvalid, "GCM tags are 32, 64 or 96 to 128 bits")
         }
@@ -59,13 +62,13 @@ struct CTRParameterBlock {
             counterBlock = bytes
             counterBits = 128
         case 24:
-            var reader = ParameterReader(bytes)
-            let bits = try reader.word()
+            var reader = ByteReader(bytes, failure: GCMParameterBlock.truncated)
+            let bits = try reader.readUInt64()
             guard bits >= 1, bits <= 128 else {
                 throw HSMFailure(.mechanismParamInvalid, "the CTR counter is 1 to 128 bits")
             }
             counterBits = Int(bits)
-            counterBlock = try reader.bytes(16)
+            counterBlock = try reader.readBytes(count: 16)
         default:
             throw HSMFailure(.mechanismParamInvalid, "the CTR parameter is a 16-byte counter block")
         }
@@ -99,31 +102,5 @@ struct CTRParameterBlock {
             index -= 1
         }
         return result
-    }
-}
-
-/// Reads 8-byte big-endian words and byte runs from a parameter, refusing anything that runs past its end.
-struct ParameterReader {
-    private let bytes: [UInt8]
-    private var offset = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    var isAtEnd: Bool { offset == bytes.count }
-
-    mutating func word() throws(HSMFailure) -> UInt64 {
-        guard bytes.count - offset >= 8 else { throw HSMFailure(.mechanismParamInvalid, "the parameter is truncated") }
-        var value: UInt64 = 0
-        for index in offset..<(offset + 8) { value = (value << 8) | UInt64(bytes[index]) }
-        offset += 8
-        return value
-    }
-
-    mutating func bytes(_ count: Int) throws(HSMFailure) -> [UInt8] {
-        guard count >= 0, count <= bytes.count - offset else {
-            throw HSMFailure(.mechanismParamInvalid, "the parameter is truncated")
-        }
-        defer { offset += count }
-        return Array(bytes[offset..<(offset + count)])
     }
 }
