@@ -183,18 +183,10 @@ extension SoftCrypto {
 
     /// 04‖X‖Y of an EC key (public or private).
     static func uncompressedPoint(of pkey: OpaquePointer, curve: ECCurve) throws -> [UInt8] {
-        var x: OpaquePointer? = nil
-        var y: OpaquePointer? = nil
-        defer {
-            BN_free(x)
-            BN_free(y)
-        }
-        guard EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1,
-            EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1,
-            let x, let y
-        else { throw fail(.invalidKey) }
         let size = curve.coordinateByteCount
-        return [0x04] + (try paddedBytes(of: x, count: size)) + (try paddedBytes(of: y, count: size))
+        let x = try withBigNumParameter(pkey, OSSL_PKEY_PARAM_EC_PUB_X) { try paddedBytes(of: $0, count: size) }
+        let y = try withBigNumParameter(pkey, OSSL_PKEY_PARAM_EC_PUB_Y) { try paddedBytes(of: $0, count: size) }
+        return [0x04] + x + y
     }
 
     /// DER ECDSA-Sig-Value from raw halves; invalidSignature if r or s is 0 or ≥ n.

@@ -116,10 +116,8 @@ extension SoftCrypto {
     /// The domain parameters and public value y of a DSA or DH SubjectPublicKeyInfo.
     package static func ffcPublicKey(_ spki: [UInt8]) throws -> (parameters: FFCParameters, publicValue: [UInt8]) {
         try withPublicKey(spki) { pkey in
-            var y: OpaquePointer? = nil
-            defer { BN_free(y) }
-            guard EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, &y) == 1, let y else { throw fail(.invalidKey) }
-            return (try ffcParameters(of: pkey), try bytes(of: y))
+            let publicValue = try withBigNumParameter(pkey, OSSL_PKEY_PARAM_PUB_KEY) { try bytes(of: $0) }
+            return (try ffcParameters(of: pkey), publicValue)
         }
     }
 
@@ -202,21 +200,15 @@ extension SoftCrypto {
     // MARK: Helpers
 
     static func ffcParameters(of pkey: OpaquePointer) throws -> FFCParameters {
-        var p: OpaquePointer? = nil
+        let prime = try withBigNumParameter(pkey, OSSL_PKEY_PARAM_FFC_P) { try bytes(of: $0) }
+        let base = try withBigNumParameter(pkey, OSSL_PKEY_PARAM_FFC_G) { try bytes(of: $0) }
+        // q is optional: PKCS #3 DH parameters have none.
         var q: OpaquePointer? = nil
-        var g: OpaquePointer? = nil
-        defer {
-            BN_free(p)
-            BN_free(q)
-            BN_free(g)
-        }
-        guard EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_FFC_P, &p) == 1,
-            EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_FFC_G, &g) == 1, let p, let g
-        else { throw fail(.invalidKey) }
+        defer { BN_free(q) }
         let subprime: [UInt8]? =
             if EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_FFC_Q, &q) == 1, let q { try bytes(of: q) } else { nil }
         ERR_clear_error()
-        return FFCParameters(prime: try bytes(of: p), subprime: subprime, base: try bytes(of: g))
+        return FFCParameters(prime: prime, subprime: subprime, base: base)
     }
 
     /// A DSA or DH EVP_PKEY holding the domain parameters and, when given, a public value; caller frees it.

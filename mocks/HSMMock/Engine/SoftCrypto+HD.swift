@@ -76,12 +76,10 @@ extension SoftCrypto {
     package static func ecPrivateScalar(_ privateKeyPKCS8: [UInt8]) throws -> (curve: ECCurve, scalar: [UInt8]) {
         try withPrivateKey(privateKeyPKCS8) { pkey in
             let curve = try curve(of: pkey)
-            var value: OpaquePointer? = nil
-            defer { BN_clear_free(value) }
-            guard EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, &value) == 1, let value else {
-                throw fail(.invalidKey)
+            let scalar = try withBigNumParameter(pkey, OSSL_PKEY_PARAM_PRIV_KEY, secret: true) {
+                try paddedBytes(of: $0, count: curve.coordinateByteCount)
             }
-            return (curve, try paddedBytes(of: value, count: curve.coordinateByteCount))
+            return (curve, scalar)
         }
     }
 

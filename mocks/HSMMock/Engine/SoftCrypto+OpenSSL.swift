@@ -119,6 +119,17 @@ extension SoftCrypto {
         return bn
     }
 
+    /// Runs `body` with the big-number parameter `name` of `pkey` (such as `OSSL_PKEY_PARAM_RSA_N`), freed after
+    /// (cleared first when `secret`); `invalidKey` when the key has no such parameter.
+    static func withBigNumParameter<R>(
+        _ pkey: OpaquePointer, _ name: String, secret: Bool = false, _ body: (OpaquePointer) throws -> R
+    ) throws -> R {
+        var value: OpaquePointer? = nil
+        defer { secret ? BN_clear_free(value) : BN_free(value) }
+        guard EVP_PKEY_get_bn_param(pkey, name, &value) == 1, let value else { throw fail(.invalidKey) }
+        return try body(value)
+    }
+
     // MARK: Keys
 
     /// Parses a DER private key (PKCS#8, or a traditional form OpenSSL recognises).
@@ -178,20 +189,14 @@ extension SoftCrypto {
             let ok = isPrivate ? EVP_PKEY_pairwise_check(ctx) : EVP_PKEY_public_check(ctx)
             guard ok == 1 else { throw fail(.invalidKey) }
         case EVP_PKEY_RSA:
-            var n: OpaquePointer? = nil
-            var e: OpaquePointer? = nil
-            defer {
-                BN_free(n)
-                BN_free(e)
+            try withBigNumParameter(pkey, OSSL_PKEY_PARAM_RSA_N) { n in
+                try withBigNumParameter(pkey, OSSL_PKEY_PARAM_RSA_E) { e in
+                    let bits = BN_num_bits(n)
+                    guard bits >= 512, bits <= 16384, BN_is_odd(n) == 1, BN_is_odd(e) == 1, BN_is_one(e) == 0,
+                        BN_cmp(e, n) < 0
+                    else { throw fail(.invalidKey) }
+                }
             }
-            guard EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) == 1,
-                EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) == 1,
-                let n, let e
-            else { throw fail(.invalidKey) }
-            let bits = BN_num_bits(n)
-            guard bits >= 512, bits <= 16384, BN_is_odd(n) == 1, BN_is_odd(e) == 1, BN_is_one(e) == 0,
-                BN_cmp(e, n) < 0
-            else { throw fail(.invalidKey) }
         default:
             break
         }

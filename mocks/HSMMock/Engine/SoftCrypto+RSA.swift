@@ -199,10 +199,7 @@ extension SoftCrypto {
     }
 
     private static func rsaComponent(_ pkey: OpaquePointer, _ name: String) throws -> [UInt8] {
-        var bn: OpaquePointer? = nil
-        defer { BN_free(bn) }
-        guard EVP_PKEY_get_bn_param(pkey, name, &bn) == 1, let bn else { throw fail(.invalidKey) }
-        return try bytes(of: bn)
+        try withBigNumParameter(pkey, name) { try bytes(of: $0) }
     }
 
     /// `data` left-padded to k bytes; invalidLength if longer than k, `tooLarge` if ≥ n.
