@@ -79,15 +79,7 @@ extension SoftCrypto {
             defer { EVP_PKEY_CTX_free(ctx) }
             guard EVP_PKEY_encrypt_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_encrypt_init") }
             try configureEncryption(ctx, padding)
-            return try withBytes(input) { inPtr, inCount in
-                try withOutput(capacity: k) { out, capacity in
-                    var length = capacity
-                    guard EVP_PKEY_encrypt(ctx, out, &length, inPtr, inCount) == 1 else {
-                        throw osslFailure("EVP_PKEY_encrypt")
-                    }
-                    return length
-                }
-            }
+            return try output(of: EVP_PKEY_encrypt, ctx, input, k: k, failure: osslFailure("EVP_PKEY_encrypt"))
         }
     }
 
@@ -120,15 +112,7 @@ extension SoftCrypto {
                 _ = params.withParams { EVP_PKEY_CTX_set_params(ctx, $0) }
                 ERR_clear_error()
             }
-            return try withBytes(input) { inPtr, inCount in
-                try withOutput(capacity: k) { out, capacity in
-                    var length = capacity
-                    guard EVP_PKEY_decrypt(ctx, out, &length, inPtr, inCount) == 1 else {
-                        throw fail(.decryptionFailed)
-                    }
-                    return length
-                }
-            }
+            return try output(of: EVP_PKEY_decrypt, ctx, input, k: k, failure: fail(.decryptionFailed))
         }
     }
 
@@ -148,17 +132,9 @@ extension SoftCrypto {
             defer { EVP_PKEY_CTX_free(ctx) }
             guard EVP_PKEY_sign_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_sign_init") }
             try configureSignature(ctx, scheme)
-            return try withBytes(tbs) { tbsPtr, tbsCount in
-                try withOutput(capacity: k) { out, capacity in
-                    var length = capacity
-                    guard EVP_PKEY_sign(ctx, out, &length, tbsPtr, tbsCount) == 1 else {
-                        // Inputs and parameters were validated above, so a failing private
-                        // operation means a corrupt key (e.g. an even prime factor).
-                        throw fail(.invalidKey)
-                    }
-                    return length
-                }
-            }
+            // Inputs and parameters were validated above, so a failing private operation means a corrupt key
+            // (e.g. an even prime factor).
+            return try output(of: EVP_PKEY_sign, ctx, tbs, k: k, failure: fail(.invalidKey))
         }
     }
 
@@ -196,6 +172,26 @@ extension SoftCrypto {
         // 512-bit keys are the smallest OpenSSL handles; anything smaller is not a usable key.
         guard size >= 64 else { throw fail(.invalidKey) }
         return size
+    }
+
+    /// What the one-shot `operation` (`EVP_PKEY_encrypt`, `EVP_PKEY_decrypt` or `EVP_PKEY_sign`) of `ctx` makes of
+    /// `input`, at most `k` bytes; `failure` when OpenSSL refuses.
+    private static func output(
+        of operation: (
+            OpaquePointer?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<Int>?, UnsafePointer<UInt8>?, Int
+        ) -> Int32,
+        _ ctx: OpaquePointer,
+        _ input: [UInt8],
+        k: Int,
+        failure: @autoclosure () -> SoftCryptoError
+    ) throws -> [UInt8] {
+        try withBytes(input) { inPtr, inCount in
+            try withOutput(capacity: k) { out, capacity in
+                var length = capacity
+                guard operation(ctx, out, &length, inPtr, inCount) == 1 else { throw failure() }
+                return length
+            }
+        }
     }
 
     private static func rsaComponent(_ pkey: OpaquePointer, _ name: String) throws -> [UInt8] {
