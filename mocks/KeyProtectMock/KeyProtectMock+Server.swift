@@ -160,13 +160,7 @@ extension KeyProtectMock {
                 }
             )
         case .raw(let status, let contentType, let body):
-            var headers = HTTPFields()
-            if let contentType { headers[.contentType] = contentType }
-            return Response(
-                status: HTTPResponse.Status(code: Self.validStatus(status)),
-                headers: headers,
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
-            )
+            return Self.response(status: status, contentType: contentType, body: body)
         }
     }
 
@@ -198,10 +192,27 @@ extension KeyProtectMock {
         (100...599).contains(status) ? status : 500
     }
 
+    /// A Key Protect answer: `contentType` is the service's vendor type, sent as `application/json` when the mock
+    /// is configured so.
     func jsonResponse(status: Int, contentType: String, body: [UInt8]) -> Response {
-        Response(
-            status: HTTPResponse.Status(code: Self.validStatus(status)),
-            headers: [.contentType: configuration.contentTypes == .json ? "application/json" : contentType],
+        Self.response(
+            status: status, contentType: configuration.contentTypes == .json ? "application/json" : contentType,
+            body: body)
+    }
+
+    /// `value` as `application/json`, whatever the content-type configuration (IAM and the admin API).
+    static func plainJSONResponse(status: Int, _ value: some Encodable) -> Response {
+        response(status: status, contentType: "application/json", body: MockJSON.encode(value))
+    }
+
+    /// An answer with exactly this status (a valid one, see ``validStatus(_:)``), content type (none when `nil`)
+    /// and body.
+    static func response(status: Int, contentType: String?, body: [UInt8]) -> Response {
+        var headers = HTTPFields()
+        if let contentType { headers[.contentType] = contentType }
+        return Response(
+            status: HTTPResponse.Status(code: validStatus(status)),
+            headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
         )
     }

@@ -54,7 +54,7 @@ extension KeyProtectMock {
         do {
             switch (request.method, segments.count) {
             case (.get, 1) where segments[0] == "keys":
-                return adminJSON(200, keys)
+                return Self.plainJSONResponse(status: 200, keys)
             case (.post, 1) where segments[0] == "keys":
                 let spec = try JSONDecoder().decode(CreateKeyBody.self, from: body)
                 guard UUID(uuidString: spec.instanceID) != nil else {
@@ -69,10 +69,10 @@ extension KeyProtectMock {
                     state: state,
                     extractable: spec.extractable ?? false
                 )
-                return adminJSON(201, created)
+                return Self.plainJSONResponse(status: 201, created)
             case (.get, 2) where segments[0] == "keys":
                 guard let found = key(segments[1]) else { return adminError(404, "no such key") }
-                return adminJSON(200, found)
+                return Self.plainJSONResponse(status: 200, found)
             case (.delete, 2) where segments[0] == "keys":
                 try purge(keyID: segments[1])
                 return Response(status: .noContent)
@@ -80,10 +80,10 @@ extension KeyProtectMock {
                 let spec = try JSONDecoder().decode(StateBody.self, from: body)
                 guard let state = KeyState(rawValue: spec.state) else { return adminError(400, "unknown state") }
                 try setState(state, keyID: segments[1])
-                return adminJSON(200, key(segments[1]))
+                return Self.plainJSONResponse(status: 200, key(segments[1]))
             case (.post, 3) where segments[0] == "keys" && segments[2] == "rotate":
                 try rotate(keyID: segments[1])
-                return adminJSON(200, key(segments[1]))
+                return Self.plainJSONResponse(status: 200, key(segments[1]))
             case (.post, 1) where segments[0] == "faults":
                 let spec = try JSONDecoder().decode(FaultBody.self, from: body)
                 let action: Fault.Action
@@ -110,7 +110,8 @@ extension KeyProtectMock {
                 advanceTime(by: .seconds(min(max(spec.advanceSeconds, 0), 100 * 365 * 86_400)))
                 return Response(status: .noContent)
             case (.get, 1) where segments[0] == "stats":
-                return adminJSON(200, Stats(tokensIssued: tokensIssued, keyProtectRequests: keyProtectRequestCount))
+                let stats = Stats(tokensIssued: tokensIssued, keyProtectRequests: keyProtectRequestCount)
+                return Self.plainJSONResponse(status: 200, stats)
             default:
                 return adminError(404, "no such admin endpoint")
             }
@@ -121,15 +122,7 @@ extension KeyProtectMock {
         }
     }
 
-    private func adminJSON(_ status: Int, _ value: some Encodable) -> Response {
-        Response(
-            status: HTTPResponse.Status(code: KeyProtectMock.validStatus(status)),
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: MockJSON.encode(value)))
-        )
-    }
-
     private func adminError(_ status: Int, _ message: String) -> Response {
-        adminJSON(status, ["error": message])
+        Self.plainJSONResponse(status: status, ["error": message])
     }
 }

@@ -89,11 +89,7 @@ extension KeyProtectMock {
             expiration: now + lifetime,
             scope: "ibm openid"
         )
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: MockJSON.encode(answer)))
-        )
+        return Self.plainJSONResponse(status: 200, answer)
     }
 
     private struct IntrospectionAnswer: Encodable {
@@ -129,11 +125,7 @@ extension KeyProtectMock {
         } else {
             answer = IntrospectionAnswer(active: false)
         }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: MockJSON.encode(answer)))
-        )
+        return Self.plainJSONResponse(status: 200, answer)
     }
 
     private func iamError(status: Int, code: String, message: String) -> Response {
@@ -143,11 +135,7 @@ extension KeyProtectMock {
             context: .init(
                 requestId: UUID().uuidString.lowercased(), requestType: "incoming.Identity_Token", url: "kp-mock")
         )
-        return Response(
-            status: HTTPResponse.Status(code: KeyProtectMock.validStatus(status)),
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: MockJSON.encode(body)))
-        )
+        return Self.plainJSONResponse(status: status, body)
     }
 
     static func formFields(_ body: String) -> [String: String] {
