@@ -9,7 +9,8 @@
 public struct ContractError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, as an extensible set of codes.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: Sendable, Hashable {
+        /// The case names are the codes' names (``description``).
+        private enum Value: String, Sendable, Hashable {
             case invalidKey, invalidCertificate, certificateExpired, certificateNotYetValid
             case invalidPrefix, malformedToken, decryptionFailed, encryptionFailed
             case malformedContract, missingSection, unsupportedSection, decryptorRequired
@@ -66,29 +67,7 @@ public struct ContractError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let invalidArgument = Code(.invalidArgument)
 
         public var description: String {
-            switch value {
-            case .invalidKey: "invalidKey"
-            case .invalidCertificate: "invalidCertificate"
-            case .certificateExpired: "certificateExpired"
-            case .certificateNotYetValid: "certificateNotYetValid"
-            case .invalidPrefix: "invalidPrefix"
-            case .malformedToken: "malformedToken"
-            case .decryptionFailed: "decryptionFailed"
-            case .encryptionFailed: "encryptionFailed"
-            case .malformedContract: "malformedContract"
-            case .missingSection: "missingSection"
-            case .unsupportedSection: "unsupportedSection"
-            case .decryptorRequired: "decryptorRequired"
-            case .missingSignature: "missingSignature"
-            case .malformedSignature: "malformedSignature"
-            case .signatureInvalid: "signatureInvalid"
-            case .signingFailed: "signingFailed"
-            case .missingSigningKey: "missingSigningKey"
-            case .invalidSigningKey: "invalidSigningKey"
-            case .malformedRecord: "malformedRecord"
-            case .recordSignatureInvalid: "recordSignatureInvalid"
-            case .invalidArgument: "invalidArgument"
-            }
+            value.rawValue
         }
     }
 

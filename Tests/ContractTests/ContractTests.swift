@@ -378,5 +378,20 @@ struct ContractTests {
         #expect(error.field == .env)
         #expect(!error.description.contains("hunter2"))
         #expect(error.description.contains("line"))
+        #expect(error.description.hasPrefix("ContractError.malformedContract: "))
+    }
+
+    @Test(
+        "error codes print by the name of their static member",
+        arguments: [
+            (ContractError.Code.invalidKey, "invalidKey"),
+            (.certificateNotYetValid, "certificateNotYetValid"),
+            (.decryptorRequired, "decryptorRequired"),
+            (.recordSignatureInvalid, "recordSignatureInvalid"),
+            (.invalidArgument, "invalidArgument"),
+        ])
+    func codeNames(_ code: ContractError.Code, _ name: String) {
+        #expect(code.description == name)
+        #expect(ContractError(code: code, message: "m").description == "ContractError.\(name): \"m\"")
     }
 }
