@@ -22,6 +22,7 @@ public struct CertificateAuthorityError: Error, Sendable, Hashable, CustomString
             case hsmFailure
             case certificateExpired
             case certificateRevoked
+            case tokenAlreadyUsed
         }
         fileprivate let value: Value
 
@@ -57,6 +58,8 @@ public struct CertificateAuthorityError: Error, Sendable, Hashable, CustomString
         public static let certificateExpired = Code(value: .certificateExpired)
         /// The certificate to renew is revoked.
         public static let certificateRevoked = Code(value: .certificateRevoked)
+        /// The one-time token that authorised an issuance was already used (``IssuanceStore/record(_:consumingToken:)``).
+        public static let tokenAlreadyUsed = Code(value: .tokenAlreadyUsed)
 
         public var description: String {
             switch value {
@@ -76,6 +79,7 @@ public struct CertificateAuthorityError: Error, Sendable, Hashable, CustomString
             case .hsmFailure: "hsmFailure"
             case .certificateExpired: "certificateExpired"
             case .certificateRevoked: "certificateRevoked"
+            case .tokenAlreadyUsed: "tokenAlreadyUsed"
             }
         }
     }
@@ -121,6 +125,7 @@ extension CertificateAuthorityError {
     public static let hsmFailure = Self(code: .hsmFailure, message: "")
     public static let certificateExpired = Self(code: .certificateExpired, message: "")
     public static let certificateRevoked = Self(code: .certificateRevoked, message: "")
+    public static let tokenAlreadyUsed = Self(code: .tokenAlreadyUsed, message: "")
 }
 
 /// Runs an HSM call, turning its errors into ``CertificateAuthorityError/hsmFailure``.

@@ -36,6 +36,7 @@ public final class CAService: Service, Sendable {
     let logger: Logger
     let metrics = CAServiceMetrics()
     private let keyCache = ProvisionerKeyCache()
+    private let recentTokenIDs = RecentTokenIDs()
     private let crlRefresher: CRLRefresher
     private let port = PortBox()
 
@@ -329,16 +330,24 @@ public final class CAService: Service, Sendable {
             maximumLifetime: configuration.maximumTokenLifetime.timeInterval)
     }
 
-    /// Consumes the token's id in the shared store: refused when any node accepted it before.
+    /// The token's id as the store keeps it: past the token's expiry plus the skew, so an id is never forgotten
+    /// while its token could pass.
+    func storedID(of token: ProvisionerToken) -> OneTimeTokenID {
+        OneTimeTokenID(
+            provisioner: token.provisioner, id: token.tokenID,
+            expiresAt: token.expiresAt.addingTimeInterval(configuration.clockSkew.timeInterval + 60))
+    }
+
+    static let tokenReplayed = CAServiceError.unauthorized(
+        .tokenReplayed, "the token was already used (one-time token)")
+
+    /// Consumes the token's id in the shared store (for a revocation): refused when any node accepted it before.
     func consume(_ token: ProvisionerToken) async throws {
-        // Kept past the token's expiry plus the skew, so an id is never forgotten while its token could pass.
-        let keepUntil = token.expiresAt.addingTimeInterval(configuration.clockSkew.timeInterval + 60)
+        let id = storedID(of: token)
         let first = try await metrics.database("token") {
-            try await store.consumeTokenID(token.tokenID, provisioner: token.provisioner, expiresAt: keepUntil)
+            try await store.consumeTokenID(id.id, provisioner: id.provisioner, expiresAt: id.expiresAt)
         }
-        guard first else {
-            throw CAServiceError.unauthorized(.tokenReplayed, "the token was already used (one-time token)")
-        }
+        guard first else { throw Self.tokenReplayed }
     }
 
     // MARK: - Client certificates
@@ -365,7 +374,7 @@ public final class CAService: Service, Sendable {
         _ context: CAServiceRequestContext, _ requester: Requester
     ) async throws -> (Certificate, IssuedCertificateRecord) {
         let (der, certificate) = try await peerCertificate(context, requester)
-        let serial = Self.hex(certificate.serialNumber.bytes)
+        let serial = hex(certificate.serialNumber.bytes)
         let record = try await metrics.database("lookup") { try await store.certificate(serial: serial) }
         guard let record, record.certificateDER == der else {
             throw CAServiceError.unauthorized(
@@ -380,10 +389,6 @@ public final class CAService: Service, Sendable {
         return (certificate, record)
     }
 
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
     // MARK: - Sign, renew, revoke
 
     func sign(
@@ -396,10 +401,20 @@ public final class CAService: Service, Sendable {
         let token = try await verifyToken(tokenText, path: "/1.0/sign", requester)
         let csr = try Self.readCSR(csrText)
         try SubjectNames.check(csr: csr, token: token)
-        try await consume(token)
+        // The token's id is consumed in the transaction that records the certificate (one durable write per
+        // request); this node's own record of ids in use refuses a replay to it before the HSM signs.
+        let id = storedID(of: token)
+        guard recentTokenIDs.reserve(id) else { throw Self.tokenReplayed }
         let (profile, validity) = (configuration.profile, configuration.validity)
-        let issued = try await metrics.issuance("sign") {
-            try await ca.sign(csrWithCheckedSignature: csr, profile: profile, validity: validity)
+        let issued: IssuedCertificate
+        do {
+            issued = try await metrics.issuance("sign") {
+                try await ca.sign(csrWithCheckedSignature: csr, profile: profile, validity: validity, consumingToken: id)
+            }
+        } catch {
+            // Not recorded, so not consumed (unless another node consumed it): the token may be presented again.
+            if (error as? CertificateAuthorityError)?.code != .tokenAlreadyUsed { recentTokenIDs.release(id) }
+            throw error
         }
         return issuedResponse(
             issued, context, "issued certificate", requester,
@@ -444,7 +459,7 @@ public final class CAService: Service, Sendable {
         }
         return issuedResponse(
             issued, context, "renewed certificate", requester,
-            ["hpcs.ca.previous_serial": "\(Self.hex(current.serialNumber.bytes))"])
+            ["hpcs.ca.previous_serial": "\(hex(current.serialNumber.bytes))"])
     }
 
     func revoke(
@@ -705,6 +720,38 @@ final class PortBox: Sendable {
             }
             if let ready { continuation.resume(with: ready) }
         }
+    }
+}
+
+/// The token ids this node is issuing for or has issued for, until they expire: a replay to this node is refused
+/// before the HSM signs. Only an early refusal: the store, shared by every node, decides
+/// (``IssuanceStore/record(_:consumingToken:)``), so forgetting ids (past ``capacity``) costs nothing but an HSM
+/// signature.
+final class RecentTokenIDs: Sendable {
+    private struct Key: Hashable {
+        var provisioner: String
+        var id: String
+    }
+    private let entries = Mutex<[Key: Date]>([:])
+    static let capacity = 100_000
+
+    /// Marks `token` in use; `false` when it already is.
+    func reserve(_ token: OneTimeTokenID, now: Date = Date()) -> Bool {
+        let key = Key(provisioner: token.provisioner, id: token.id)
+        return entries.withLock { entries in
+            if let until = entries[key], until > now { return false }
+            if entries.count >= Self.capacity {
+                entries = entries.filter { $0.value > now }
+                if entries.count >= Self.capacity { entries.removeAll() }
+            }
+            entries[key] = token.expiresAt
+            return true
+        }
+    }
+
+    /// Forgets `token` (its issuance failed before it was consumed).
+    func release(_ token: OneTimeTokenID) {
+        _ = entries.withLock { $0.removeValue(forKey: Key(provisioner: token.provisioner, id: token.id)) }
     }
 }
 

@@ -107,6 +107,8 @@ public struct CAServiceError: Error, Sendable, Hashable, CustomStringConvertible
             return unavailable("the HSM is unavailable; nothing was issued or changed")
         case .notInitialized:
             return unavailable("the CA has no key or certificate")
+        case .tokenAlreadyUsed:
+            return unauthorized(.tokenReplayed, "the token was already used (one-time token)")
         default:
             return Self(status: 500, reason: .internalError, message: error.message)
         }

@@ -87,6 +87,66 @@ struct SharedStoreTests {
         }
     }
 
+    /// Adds (or removes) a trigger that fails every certificate insert: a store fault between the token id's
+    /// write and the certificate's, inside the one transaction that holds both.
+    func recordFault(_ enabled: Bool, store: StoreKind, world: ServiceWorld, database: String?) async throws {
+        switch store {
+        case .postgres:
+            let sql =
+                enabled
+                ? "CREATE FUNCTION record_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "RAISE EXCEPTION 'injected fault'; END $$; CREATE TRIGGER record_fault BEFORE INSERT ON "
+                    + "certificate FOR EACH ROW EXECUTE FUNCTION record_fault()"
+                : "DROP TRIGGER record_fault ON certificate; DROP FUNCTION record_fault()"
+            try await PostgresCluster.shared().psql(sql, database: try #require(database))
+        case .sqlite:
+            let sql =
+                enabled
+                ? "CREATE TRIGGER record_fault BEFORE INSERT ON certificate BEGIN "
+                    + "SELECT RAISE(ABORT, 'injected fault'); END;"
+                : "DROP TRIGGER record_fault;"
+            let path = world.node.directory.appendingPathComponent("issued.sqlite").path
+            let output = try await ChildProcess.run(
+                "/usr/bin/env",
+                ["python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2])",
+                 path, sql],
+                timeout: .seconds(60))
+            try #require(output.status == 0, "\(output.text)")
+        }
+    }
+
+    @Test(
+        "a store fault between the token id and the certificate records neither: 503, then the same token issues",
+        arguments: stores)
+    func tokenAndCertificateLandTogether(store: StoreKind, nodes: Int) async throws {
+        var database: String?
+        var url: String?
+        if store == .postgres {
+            let cluster = try await PostgresCluster.shared()
+            database = try await cluster.makeDatabase()
+            url = cluster.url(database: try #require(database))
+        }
+        try await withServiceWorld(store: store, nodes: nodes, databaseURL: url) { world in
+            let (a, b) = (world.nodes[0], world.nodes[nodes - 1])
+            let before = try await a.ca.store.allCertificates().count
+            let (csr, _) = try await world.csr(commonName: "fault.example.com", sans: ["fault.example.com"])
+            let token = try await world.provisioner.token(sub: "fault.example.com", aud: world.signAudience)
+
+            try await recordFault(true, store: store, world: world, database: database)
+            let refused = try await world.post("/1.0/sign", ["csr": csr, "ott": token], on: a)
+            try await recordFault(false, store: store, world: world, database: database)
+            #expect(refused.status == 503, "\(refused.text)")
+            #expect(try await a.ca.store.allCertificates().count == before)
+
+            // Nothing of the failed request was written, so its token is unused: it issues once, on either node.
+            let issued = try await world.post("/1.0/sign", ["csr": csr, "ott": token], on: b)
+            #expect(issued.status == 201, "\(issued.text)")
+            let replay = try await world.post("/1.0/sign", ["csr": csr, "ott": token], on: a)
+            #expect(replay.status == 401, "\(replay.text)")
+            #expect(try await a.ca.store.allCertificates().count == before + 1)
+        }
+    }
+
     @Test("the database stopped: /health is 503 and signing refuses cleanly with 503 JSON on both nodes")
     func databaseDown() async throws {
         let cluster = try await PostgresCluster.start()

@@ -265,6 +265,55 @@ struct IssuanceStoreTests {
         }
     }
 
+    @Test(
+        "A certificate and its token id land together: a replay or a taken serial writes neither, on either instance",
+        arguments: runnableStoreKinds)
+    func certificateWithToken(kind: StoreKind) async throws {
+        try await withStoreDatabase(kind) { database in
+            try await withStores(database) { stores in
+                let (a, b) = (stores[0], stores[1])
+                let now = Date()
+                func certificate(_ serial: String) -> NewCertificateRecord {
+                    NewCertificateRecord(
+                        serial: serial, subject: "CN=test", profile: "tls-server", notBefore: now,
+                        notAfter: now.addingTimeInterval(86_400), der: Array(serial.utf8))
+                }
+                func token(_ id: String) -> OneTimeTokenID {
+                    OneTimeTokenID(provisioner: "ops", id: id, expiresAt: now.addingTimeInterval(300))
+                }
+                #expect(try await a.record(certificate("f001"), consumingToken: token("t1")) == .recorded)
+                #expect(try await b.certificate(serial: "f001")?.certificateDER == Array("f001".utf8))
+                // The token again, through the other instance: refused, and its certificate not recorded.
+                #expect(try await b.record(certificate("f002"), consumingToken: token("t1")) == .tokenAlreadyUsed)
+                #expect(try await a.certificate(serial: "f002") == nil)
+                #expect(try await a.consumeTokenID("t1", provisioner: "ops", expiresAt: now + 300) == false)
+                // A taken serial: nothing written, so the token is still unused and serves the next serial.
+                #expect(try await b.record(certificate("f001"), consumingToken: token("t2")) == .serialInUse)
+                #expect(try await a.record(certificate("f003"), consumingToken: token("t2")) == .recorded)
+
+                // One token presented many times on both instances at once (one group commit may hold several):
+                // exactly one certificate is recorded.
+                let outcomes = try await withThrowingTaskGroup(of: RecordOutcome.self) { group in
+                    for index in 0..<16 {
+                        group.addTask {
+                            try await stores[index % 2].record(
+                                certificate(String(format: "f1%02x", index)), consumingToken: token("t3"))
+                        }
+                    }
+                    return try await group.reduce(into: [RecordOutcome]()) { $0.append($1) }
+                }
+                #expect(outcomes.filter { $0 == .recorded }.count == 1, "\(outcomes)")
+                #expect(outcomes.filter { $0 == .tokenAlreadyUsed }.count == 15, "\(outcomes)")
+                #expect(try await a.allCertificates().count == 3)
+                // A token's id is one table whichever way it is consumed.
+                #expect(try await b.record(certificate("f004"), consumingToken: token("t3")) == .tokenAlreadyUsed)
+                #expect(try await a.consumeTokenID("t5", provisioner: "ops", expiresAt: now + 300))
+                #expect(try await b.record(certificate("f005"), consumingToken: token("t5")) == .tokenAlreadyUsed)
+                #expect(try await a.allCertificates().count == 3)
+            }
+        }
+    }
+
     @Test("Schema migrations run twice and from several instances at once are safe", arguments: runnableStoreKinds)
     func migrationsAreIdempotent(kind: StoreKind) async throws {
         try await withStoreDatabase(kind) { database in

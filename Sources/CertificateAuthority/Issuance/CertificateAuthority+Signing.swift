@@ -99,14 +99,19 @@ extension CertificateAuthority {
     }
 
     /// ``sign(csr:profile:validity:sans:)`` for a CSR whose signature the caller has verified (the CA service
-    /// checks it before it consumes a token): every other check applies.
+    /// checks it before anything else): every other check applies. With `token`, the token's id is consumed in the
+    /// transaction that records the certificate (``IssuanceStore/record(_:consumingToken:)``): a token whose id is
+    /// already consumed fails with ``CertificateAuthorityError/Code/tokenAlreadyUsed`` and its certificate, signed
+    /// but not recorded, is discarded; a token whose issuance fails before its certificate is recorded is not
+    /// consumed.
     package nonisolated func sign(
         csrWithCheckedSignature csr: CertificateSigningRequest,
         profile: Profile,
         validity: Duration? = nil,
-        sans: [GeneralName]? = nil
+        sans: [GeneralName]? = nil,
+        consumingToken token: OneTimeTokenID? = nil
     ) async throws -> IssuedCertificate {
-        try await issue(try await plan(csr: csr, profile: profile, validity: validity, sans: sans))
+        try await issue(try await plan(csr: csr, profile: profile, validity: validity, sans: sans), token: token)
     }
 
     /// What ``issue(_:)`` needs: everything read from the CA's state, checked.
@@ -323,26 +328,33 @@ extension CertificateAuthority {
         }
     }
 
-    nonisolated func issue(_ plan: IssuancePlan) async throws -> IssuedCertificate {
+    nonisolated func issue(_ plan: IssuancePlan, token: OneTimeTokenID? = nil) async throws -> IssuedCertificate {
         let (subject, profile, notBefore, notAfter) = (plan.subject, plan.profile, plan.notBefore, plan.notAfter)
         // Sign first, then record: the certificate and its serial enter the store in one transaction that also
         // checks the serial is unused, and the certificate leaves this function only once that has committed. A
         // collision (a 2^-126 event) costs one more HSM signature under a fresh serial.
         for _ in 0..<4 {
             let serialNumber = try await serialNumbers.next()
-            let serial = SerialNumbers.hex(serialNumber.bytes)
+            let serial = hex(serialNumber.bytes)
             let document = try await instrumentation.hsm("sign") {
                 try await Self.build(
                     serialNumber: serialNumber, publicKey: plan.publicKey, notValidBefore: notBefore,
                     notValidAfter: notAfter, issuer: plan.caCertificate.subject, subject: subject,
                     extensions: plan.extensions, signer: plan.key, algorithm: plan.algorithm)
             }
-            let recorded = try await instrumentation.database("record") {
-                try await store.record(
-                    serial: serial, subject: String(describing: subject), profile: profile.description,
-                    notBefore: notBefore, notAfter: notAfter, der: document.der)
+            let certificate = NewCertificateRecord(
+                serial: serial, subject: String(describing: subject), profile: profile.description,
+                notBefore: notBefore, notAfter: notAfter, der: document.der)
+            let outcome = try await instrumentation.database("record") {
+                try await store.record(certificate, consumingToken: token)
             }
-            guard recorded else { continue }
+            switch outcome {
+            case .recorded: break
+            case .serialInUse: continue
+            case .tokenAlreadyUsed:
+                throw CertificateAuthorityError(
+                    code: .tokenAlreadyUsed, message: "the token was already used (one-time token)")
+            }
             logger.debug(
                 "issued certificate", metadata: ["hpcs.ca.serial": "\(serial)", "hpcs.ca.profile": "\(profile)"])
             return IssuedCertificate(

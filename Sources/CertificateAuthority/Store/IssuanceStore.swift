@@ -7,11 +7,14 @@ public import Foundation
 /// node) and ``PostgresIssuanceStore`` (one PostgreSQL database shared by several CA nodes). The invariants hold
 /// across every instance on one database and are enforced by the database, not by a process:
 /// - a serial number is recorded at most once (a primary key);
-/// - a certificate is recorded, durably, before ``record(serial:subject:profile:notBefore:notAfter:der:)``
-///   returns, so the CA never hands out a certificate it did not record;
+/// - a certificate is recorded, durably, before ``record(_:consumingToken:)`` returns, so the CA never hands out a
+///   certificate it did not record;
+/// - a certificate issued for a one-time token and that token's id are written in one transaction
+///   (``record(_:consumingToken:)``): both land or neither does;
 /// - CRL numbers strictly increase, and one CRL writer runs at a time (``nextCRL()``);
 /// - a revocation is visible to every instance as soon as ``revoke(serial:reason:at:)`` returns;
-/// - a token id is accepted once (``consumeTokenID(_:provisioner:expiresAt:)``).
+/// - a token id is accepted once, across every instance (``consumeTokenID(_:provisioner:expiresAt:)`` and
+///   ``record(_:consumingToken:)`` share one table).
 ///
 /// Every method throws ``CertificateAuthorityError`` (``CertificateAuthorityError/Code/storageFailure`` when the
 /// database cannot be reached or fails, with a message that says so and never a password), and never traps.
@@ -22,18 +25,19 @@ public protocol IssuanceStore: Sendable {
 
     // MARK: Certificates
 
-    /// Records an issued certificate. Returns `true` once the row is durably committed, or `false`, writing nothing,
-    /// when `serial` is already recorded (the database's primary key decides, so two nodes cannot both record one
-    /// serial): the CA then draws a new serial and signs again.
+    /// Records an issued certificate and, when `token` is given, consumes that one-time token's id, in one durable
+    /// transaction: the id and the certificate are both written or neither is. Returns once that transaction has
+    /// committed (the certificate may then be handed out), or with what refused it, writing nothing:
+    /// - ``RecordOutcome/serialInUse`` when the serial is already recorded (the database's primary key decides, so
+    ///   two nodes cannot both record one serial): the CA then draws a new serial and signs again, with the token
+    ///   still unconsumed;
+    /// - ``RecordOutcome/tokenAlreadyUsed`` when the token's id was consumed before, by any instance on the
+    ///   database (the certificate is then discarded, never handed out).
     ///
-    /// - Parameters:
-    ///   - serial: lower-case hex without separators.
-    ///   - subject: the subject DN in RFC 4514 form.
-    ///   - profile: the profile's name.
-    ///   - der: the certificate, DER.
-    func record(
-        serial: String, subject: String, profile: String, notBefore: Date, notAfter: Date, der: [UInt8]
-    ) async throws -> Bool
+    /// Ids whose `expiresAt` has passed are purged from time to time, as for
+    /// ``consumeTokenID(_:provisioner:expiresAt:)``.
+    func record(_ certificate: NewCertificateRecord, consumingToken token: OneTimeTokenID?) async throws
+        -> RecordOutcome
 
     /// The certificate with `serial` (lower-case hex), or `nil`.
     func certificate(serial: String) async throws -> IssuedCertificateRecord?
@@ -100,6 +104,78 @@ public protocol IssuanceStore: Sendable {
     /// Writes `snapshot` into this store in one transaction, refusing (``CertificateAuthorityError/Code/alreadyInitialized``)
     /// a store that already holds a certificate, a CRL or a provisioner: either all of it is written or nothing.
     func restore(_ snapshot: IssuanceStoreSnapshot) async throws
+}
+
+extension IssuanceStore {
+    /// Records an issued certificate without a token (``record(_:consumingToken:)``): `true` once the row is
+    /// durably committed, `false`, writing nothing, when `serial` is already recorded.
+    ///
+    /// - Parameters:
+    ///   - serial: lower-case hex without separators.
+    ///   - subject: the subject DN in RFC 4514 form.
+    ///   - profile: the profile's name.
+    ///   - der: the certificate, DER.
+    public func record(
+        serial: String, subject: String, profile: String, notBefore: Date, notAfter: Date, der: [UInt8]
+    ) async throws -> Bool {
+        let certificate = NewCertificateRecord(
+            serial: serial, subject: subject, profile: profile, notBefore: notBefore, notAfter: notAfter, der: der)
+        return try await record(certificate, consumingToken: nil) == .recorded
+    }
+}
+
+/// A certificate the CA signed, to be recorded (``IssuanceStore/record(_:consumingToken:)``).
+public struct NewCertificateRecord: Sendable, Hashable {
+    /// The serial number, lower-case hex without separators.
+    public var serial: String
+    /// The subject DN in RFC 4514 form.
+    public var subject: String
+    /// The profile's name.
+    public var profile: String
+    /// The certificate's `notBefore`.
+    public var notBefore: Date
+    /// The certificate's `notAfter`.
+    public var notAfter: Date
+    /// The certificate, DER.
+    public var der: [UInt8]
+
+    /// A certificate to record.
+    public init(serial: String, subject: String, profile: String, notBefore: Date, notAfter: Date, der: [UInt8]) {
+        self.serial = serial
+        self.subject = subject
+        self.profile = profile
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.der = der
+    }
+}
+
+/// The id of a provisioner's one-time token, accepted once across every instance on a database.
+public struct OneTimeTokenID: Sendable, Hashable {
+    /// The provisioner's name (the token's `iss`).
+    public var provisioner: String
+    /// The token's `jti`.
+    public var id: String
+    /// Until when the store keeps the id: at or after the token's own `exp`, so that a replayed token is refused
+    /// by its expiry once its id is purged.
+    public var expiresAt: Date
+
+    /// A token id.
+    public init(provisioner: String, id: String, expiresAt: Date) {
+        self.provisioner = provisioner
+        self.id = id
+        self.expiresAt = expiresAt
+    }
+}
+
+/// What ``IssuanceStore/record(_:consumingToken:)`` did.
+public enum RecordOutcome: Sendable, Hashable {
+    /// The certificate is recorded (and the token's id consumed), durably.
+    case recorded
+    /// Nothing was written: the serial is already recorded.
+    case serialInUse
+    /// Nothing was written: the token's id was already consumed.
+    case tokenAlreadyUsed
 }
 
 /// A CRL number with the certificates revoked when it was drawn (``IssuanceStore/nextCRL()``).

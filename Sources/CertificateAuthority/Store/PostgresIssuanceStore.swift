@@ -31,13 +31,9 @@ public final class PostgresIssuanceStore: IssuanceStore {
     private let state = Mutex(State())
 
     private struct PendingRecord: Sendable {
-        var serial: String
-        var subject: String
-        var profile: String
-        var notBefore: Date
-        var notAfter: Date
-        var der: [UInt8]
-        var continuation: CheckedContinuation<Bool, any Error>
+        var certificate: NewCertificateRecord
+        var token: OneTimeTokenID?
+        var continuation: CheckedContinuation<RecordOutcome, any Error>
     }
 
     private struct State: Sendable {
@@ -54,7 +50,7 @@ public final class PostgresIssuanceStore: IssuanceStore {
         static let crl: Int64 = 0x6870_6373_2D63_6102
     }
 
-    /// The most certificates one group commit writes (six parameters each, under PostgreSQL's 65535).
+    /// The most certificates one group commit writes (nine parameters each, under PostgreSQL's 65535).
     static let maximumBatch = 1000
 
     public var location: String { configuration.description }
@@ -309,19 +305,24 @@ public final class PostgresIssuanceStore: IssuanceStore {
 
     // MARK: Certificates
 
-    /// Records an issued certificate with group commit: while one transaction is in flight, the certificates that
-    /// arrive queue up and go into the next one together, as one multi-row `INSERT ... ON CONFLICT (serial) DO
-    /// NOTHING RETURNING serial`; no caller returns before its transaction committed.
-    public func record(
-        serial: String, subject: String, profile: String, notBefore: Date, notAfter: Date, der: [UInt8]
-    ) async throws -> Bool {
+    /// Records an issued certificate and consumes `token`'s id with group commit: while one statement is in flight,
+    /// the certificates that arrive queue up and go into the next one together. That statement is one
+    /// `INSERT ... ON CONFLICT DO NOTHING` of the token ids and one of the certificates, joined in a `WITH` (so one
+    /// transaction, one commit): a certificate is inserted only when its token id was (a replay inserts neither),
+    /// and a token id only for a serial not yet recorded. No caller returns before the statement committed.
+    ///
+    /// The one case the statement cannot decide alone is a serial recorded by another node between its snapshot
+    /// and its insert (two nodes drawing one random 126-bit serial at the same moment): its token id was then
+    /// inserted without the certificate, and is deleted again by a second statement before the caller hears
+    /// ``RecordOutcome/serialInUse``. A crash between the two leaves that token refused, the safe side.
+    public func record(_ certificate: NewCertificateRecord, consumingToken token: OneTimeTokenID?) async throws
+        -> RecordOutcome
+    {
         guard !state.withLock({ $0.closed }) else {
             throw CertificateAuthorityError(code: .storageFailure, message: "the issuance database is closed")
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let record = PendingRecord(
-                serial: serial, subject: subject, profile: profile, notBefore: notBefore, notAfter: notAfter,
-                der: der, continuation: continuation)
+            let record = PendingRecord(certificate: certificate, token: token, continuation: continuation)
             let leads = state.withLock { state in
                 state.pending.append(record)
                 guard !state.committing else { return false }
@@ -334,50 +335,131 @@ public final class PostgresIssuanceStore: IssuanceStore {
         }
     }
 
-    /// Commits queued certificates, a transaction per batch, until none are left.
+    /// The next batch: at most ``maximumBatch`` records, no serial or token id twice (a second one waits for the
+    /// next batch, where the first one's outcome decides it).
+    private static func takeBatch(_ pending: inout [PendingRecord]) -> [PendingRecord] {
+        var batch: [PendingRecord] = []
+        var deferred: [PendingRecord] = []
+        var serials = Set<String>()
+        var tokens = Set<[String]>()
+        for record in pending {
+            let tokenKey = record.token.map { [$0.provisioner, $0.id] }
+            if batch.count < maximumBatch, !serials.contains(record.certificate.serial),
+                tokenKey.map({ !tokens.contains($0) }) ?? true
+            {
+                batch.append(record)
+                serials.insert(record.certificate.serial)
+                if let tokenKey { tokens.insert(tokenKey) }
+            } else {
+                deferred.append(record)
+            }
+        }
+        pending = deferred
+        return batch
+    }
+
+    /// Records queued certificates, a statement per batch, until none are left.
     private func commitPending() async {
         while true {
+            let now = Date()
             let batch = state.withLock { state in
-                let batch = Array(state.pending.prefix(Self.maximumBatch))
-                state.pending.removeFirst(batch.count)
+                let batch = Self.takeBatch(&state.pending)
                 if batch.isEmpty { state.committing = false }
                 return batch
             }
             guard !batch.isEmpty else { return }
-            let rows = batch.map { ($0.serial, $0.subject, $0.profile, $0.notBefore, $0.notAfter, $0.der) }
+            let purge = batch.contains { $0.token != nil } && purgeIsDue(now)
+            let rows = batch.map { ($0.certificate, $0.token) }
             let logger = self.logger
             do {
-                let inserted = try await operation("record certificate") { client in
-                    var binds = PostgresBindings(capacity: rows.count * 6)
-                    var values: [String] = []
-                    for (index, row) in rows.enumerated() {
-                        binds.append(row.0)
-                        binds.append(row.1)
-                        binds.append(row.2)
-                        binds.append(row.3)
-                        binds.append(row.4)
-                        try binds.append(Data(row.5))
-                        let base = index * 6
-                        values.append(
-                            "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), now(), $\(base + 6))"
-                        )
+                let outcomes = try await operation("record certificate") { client in
+                    if purge {
+                        _ = try await client.query("DELETE FROM token_id WHERE expires_at < now()", logger: logger)
+                            .collect()
                     }
-                    let sql = """
-                        INSERT INTO certificate (serial, subject, profile, not_before, not_after, issued_at, der)
-                        VALUES \(values.joined(separator: ", ")) ON CONFLICT (serial) DO NOTHING RETURNING serial
-                        """
-                    let result = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-                        .collect()
-                    return Set(try result.map { try $0.decode(String.self) })
+                    return try await Self.insert(rows, client, logger: logger)
                 }
-                var remaining = inserted
-                for record in batch {
-                    record.continuation.resume(returning: remaining.remove(record.serial) != nil)
-                }
+                for (record, outcome) in zip(batch, outcomes) { record.continuation.resume(returning: outcome) }
             } catch {
                 for record in batch { record.continuation.resume(throwing: error) }
             }
         }
+    }
+
+    /// One statement for a batch (see ``record(_:consumingToken:)``); the outcome of each row, in order.
+    private static func insert(
+        _ rows: [(NewCertificateRecord, OneTimeTokenID?)], _ client: PostgresClient, logger: Logger
+    ) async throws -> [RecordOutcome] {
+        var binds = PostgresBindings(capacity: rows.count * 9)
+        var values: [String] = []
+        values.reserveCapacity(rows.count)
+        for (index, (certificate, token)) in rows.enumerated() {
+            binds.append(certificate.serial)
+            binds.append(certificate.subject)
+            binds.append(certificate.profile)
+            binds.append(certificate.notBefore)
+            binds.append(certificate.notAfter)
+            try binds.append(Data(certificate.der))
+            binds.append(token?.provisioner)
+            binds.append(token?.id)
+            binds.append(token?.expiresAt)
+            let base = index * 9
+            values.append(
+                "($\(base + 1)::text, $\(base + 2)::text, $\(base + 3)::text, $\(base + 4)::timestamptz, "
+                    + "$\(base + 5)::timestamptz, $\(base + 6)::bytea, $\(base + 7)::text, $\(base + 8)::text, "
+                    + "$\(base + 9)::timestamptz)")
+        }
+        let sql = """
+            WITH input (serial, subject, profile, not_before, not_after, der, provisioner, jti, expires_at) AS (
+                VALUES \(values.joined(separator: ", "))
+            ),
+            fresh AS (
+                SELECT * FROM input WHERE NOT EXISTS (SELECT 1 FROM certificate c WHERE c.serial = input.serial)
+            ),
+            token AS (
+                INSERT INTO token_id (provisioner, jti, expires_at)
+                SELECT provisioner, jti, expires_at FROM fresh WHERE jti IS NOT NULL
+                ON CONFLICT (provisioner, jti) DO NOTHING RETURNING provisioner, jti
+            ),
+            inserted AS (
+                INSERT INTO certificate (serial, subject, profile, not_before, not_after, issued_at, der)
+                SELECT serial, subject, profile, not_before, not_after, now(), der FROM fresh
+                WHERE jti IS NULL OR (provisioner, jti) IN (SELECT provisioner, jti FROM token)
+                ON CONFLICT (serial) DO NOTHING RETURNING serial
+            )
+            SELECT input.serial,
+                input.serial IN (SELECT serial FROM inserted),
+                input.serial IN (SELECT serial FROM fresh),
+                (input.provisioner, input.jti) IN (SELECT provisioner, jti FROM token)
+            FROM input
+            """
+        var found: [String: (inserted: Bool, fresh: Bool, consumed: Bool)] = [:]
+        for row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect() {
+            let (serial, inserted, fresh, consumed) = try row.decode((String, Bool, Bool, Bool?).self)
+            found[serial] = (inserted, fresh, consumed ?? false)
+        }
+        var outcomes: [RecordOutcome] = []
+        outcomes.reserveCapacity(rows.count)
+        for (certificate, token) in rows {
+            guard let result = found[certificate.serial] else {
+                throw CertificateAuthorityError(code: .storageFailure, message: "a recorded row is missing")
+            }
+            if result.inserted {
+                outcomes.append(.recorded)
+            } else if let token, result.consumed {
+                // The serial was taken after the statement's snapshot: give the token back.
+                _ = try await client.query(
+                    "DELETE FROM token_id WHERE provisioner = \(token.provisioner) AND jti = \(token.id)",
+                    logger: logger
+                ).collect()
+                outcomes.append(.serialInUse)
+            } else if token == nil || !result.fresh {
+                outcomes.append(.serialInUse)
+            } else {
+                outcomes.append(.tokenAlreadyUsed)
+            }
+        }
+        return outcomes
     }
 
     private typealias CertificateRow = (String, String, String, Date, Date, Date, Data, Date?, Int?)
@@ -558,12 +640,7 @@ public final class PostgresIssuanceStore: IssuanceStore {
     // MARK: One-time tokens
 
     public func consumeTokenID(_ jti: String, provisioner: String, expiresAt: Date) async throws -> Bool {
-        let now = Date()
-        let purge = state.withLock { state in
-            guard now.timeIntervalSince(state.lastPurge) >= TokenIDPurge.interval else { return false }
-            state.lastPurge = now
-            return true
-        }
+        let purge = purgeIsDue(Date())
         let logger = self.logger
         return try await operation("consume token id") { client in
             if purge {
@@ -575,6 +652,15 @@ public final class PostgresIssuanceStore: IssuanceStore {
                 ON CONFLICT (provisioner, jti) DO NOTHING RETURNING jti
                 """, logger: logger
             ).collect().isEmpty
+        }
+    }
+
+    /// Whether this instance should purge expired token ids now (at most once per ``TokenIDPurge/interval``).
+    private func purgeIsDue(_ now: Date) -> Bool {
+        state.withLock { state in
+            guard now.timeIntervalSince(state.lastPurge) >= TokenIDPurge.interval else { return false }
+            state.lastPurge = now
+            return true
         }
     }
 

@@ -9,14 +9,14 @@ import Synchronization
 /// ``PostgresIssuanceStore``.
 ///
 /// The file is in write-ahead-log mode with `synchronous = FULL`: a committed issuance survives a power loss.
-/// Certificates are recorded with group commit (see ``record(serial:subject:profile:notBefore:notAfter:der:)``).
+/// Certificates are recorded with group commit (see ``record(_:consumingToken:)``).
 public final class SQLiteIssuanceStore: IssuanceStore {
     /// A pool in write-ahead-log mode: a commit appends to the log and syncs it once (synchronous = FULL, so a
     /// committed issuance survives a power loss), instead of the rollback journal's several syncs per commit.
     private let queue: DatabasePool
     /// The database file.
     public let path: String
-    /// Certificates waiting for the next group commit (see ``record(serial:subject:profile:notBefore:notAfter:der:)``).
+    /// Certificates waiting for the next group commit (see ``record(_:consumingToken:)``).
     private let commits = Mutex(CommitState())
     /// When expired token ids were last purged by this instance.
     private let lastPurge = Mutex(Date.distantPast)
@@ -25,13 +25,9 @@ public final class SQLiteIssuanceStore: IssuanceStore {
     public var location: String { "SQLite \(path)" }
 
     private struct PendingRecord: Sendable {
-        var serial: String
-        var subject: String
-        var profile: String
-        var notBefore: Double
-        var notAfter: Double
-        var der: [UInt8]
-        var continuation: CheckedContinuation<Bool, any Error>
+        var certificate: NewCertificateRecord
+        var token: OneTimeTokenID?
+        var continuation: CheckedContinuation<RecordOutcome, any Error>
     }
 
     private struct CommitState: Sendable {
@@ -134,24 +130,24 @@ public final class SQLiteIssuanceStore: IssuanceStore {
 
     // MARK: Certificates
 
-    /// Records an issued certificate; returns false, writing nothing, if `serial` is already used. Returns once the
-    /// transaction holding the row has committed (and, with synchronous = FULL, is durable).
+    /// Records an issued certificate, and consumes `token`'s id, in one transaction; returns once it has committed
+    /// (and, with synchronous = FULL, is durable).
     ///
     /// Group commit: while one transaction is being written and synced, the certificates that arrive queue up and
-    /// then go into the next transaction together, so concurrent issuances share one sync. Each row is inserted
-    /// with `ON CONFLICT DO NOTHING` against the serial's primary key inside its transaction, and no caller returns
-    /// before that transaction has committed; if it fails, every caller in it gets the error. The writes and syncs
-    /// run on a thread of their own, never on the cooperative pool.
-    public func record(
-        serial: String, subject: String, profile: String, notBefore: Date, notAfter: Date, der: [UInt8]
-    ) async throws -> Bool {
+    /// then go into the next transaction together, so concurrent issuances share one sync. Inside it, each
+    /// certificate's token id is inserted first (`ON CONFLICT DO NOTHING` against its primary key: a conflict means
+    /// a replay, and its certificate is skipped), then the certificate (`ON CONFLICT DO NOTHING` against the serial;
+    /// on a conflict its token id is deleted again, so a serial collision leaves the token unconsumed). No caller
+    /// returns before that transaction has committed; if it fails, it is rolled back whole and every caller in it
+    /// gets the error. The writes and syncs run on a thread of their own, never on the cooperative pool.
+    public func record(_ certificate: NewCertificateRecord, consumingToken token: OneTimeTokenID?) async throws
+        -> RecordOutcome
+    {
         guard !closed.withLock({ $0 }) else {
             throw CertificateAuthorityError(code: .storageFailure, message: "the issuance database is closed")
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let record = PendingRecord(
-                serial: serial, subject: subject, profile: profile, notBefore: notBefore.timeIntervalSince1970,
-                notAfter: notAfter.timeIntervalSince1970, der: der, continuation: continuation)
+            let record = PendingRecord(certificate: certificate, token: token, continuation: continuation)
             let leads = commits.withLock { state in
                 state.pending.append(record)
                 guard !state.committing else { return false }
@@ -174,26 +170,19 @@ public final class SQLiteIssuanceStore: IssuanceStore {
                 return batch
             }
             guard !batch.isEmpty else { return }
-            let now = Date().timeIntervalSince1970
+            let now = Date()
+            let purge = batch.contains { $0.token != nil } && purgeIsDue(now)
             let outcome = Result {
                 try queue.write { db in
-                    try batch.map { record in
-                        try db.execute(
-                            sql: """
-                                INSERT INTO certificate (serial, subject, profile, not_before, not_after, issued_at, der)
-                                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial) DO NOTHING
-                                """,
-                            arguments: [
-                                record.serial, record.subject, record.profile, record.notBefore, record.notAfter, now,
-                                Data(record.der),
-                            ])
-                        return db.changesCount == 1
+                    if purge { try Self.purgeTokenIDs(db, now: now) }
+                    return try batch.map { record in
+                        try Self.insert(record.certificate, consuming: record.token, db, now: now)
                     }
                 }
             }
             switch outcome {
-            case .success(let inserted):
-                for (record, wasInserted) in zip(batch, inserted) { record.continuation.resume(returning: wasInserted) }
+            case .success(let outcomes):
+                for (record, outcome) in zip(batch, outcomes) { record.continuation.resume(returning: outcome) }
             case .failure(let error):
                 let failure = CertificateAuthorityError(
                     code: .storageFailure, message: "issuance database \(path): record certificate failed",
@@ -201,6 +190,32 @@ public final class SQLiteIssuanceStore: IssuanceStore {
                 for record in batch { record.continuation.resume(throwing: failure) }
             }
         }
+    }
+
+    /// One certificate and its token id, inside the caller's transaction.
+    private static func insert(
+        _ certificate: NewCertificateRecord, consuming token: OneTimeTokenID?, _ db: Database, now: Date
+    ) throws -> RecordOutcome {
+        if let token, try !insertTokenID(token, db) { return .tokenAlreadyUsed }
+        try db.execute(
+            sql: """
+                INSERT INTO certificate (serial, subject, profile, not_before, not_after, issued_at, der)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial) DO NOTHING
+                """,
+            arguments: [
+                certificate.serial, certificate.subject, certificate.profile,
+                certificate.notBefore.timeIntervalSince1970, certificate.notAfter.timeIntervalSince1970,
+                now.timeIntervalSince1970, Data(certificate.der),
+            ])
+        guard db.changesCount == 1 else {
+            if let token {
+                try db.execute(
+                    sql: "DELETE FROM token_id WHERE provisioner = ? AND jti = ?",
+                    arguments: [token.provisioner, token.id])
+            }
+            return .serialInUse
+        }
+        return .recorded
     }
 
     private static func record(_ row: Row) -> IssuedCertificateRecord {
@@ -361,24 +376,36 @@ public final class SQLiteIssuanceStore: IssuanceStore {
 
     public func consumeTokenID(_ jti: String, provisioner: String, expiresAt: Date) async throws -> Bool {
         let now = Date()
-        let purge = lastPurge.withLock { last in
+        let purge = purgeIsDue(now)
+        let token = OneTimeTokenID(provisioner: provisioner, id: jti, expiresAt: expiresAt)
+        return try await storage("consume token id", write: true) { db in
+            if purge { try Self.purgeTokenIDs(db, now: now) }
+            return try Self.insertTokenID(token, db)
+        }
+    }
+
+    /// Whether this instance should purge expired token ids now (at most once per ``TokenIDPurge/interval``).
+    private func purgeIsDue(_ now: Date) -> Bool {
+        lastPurge.withLock { last in
             guard now.timeIntervalSince(last) >= TokenIDPurge.interval else { return false }
             last = now
             return true
         }
-        return try await storage("consume token id", write: true) { db in
-            if purge {
-                try db.execute(
-                    sql: "DELETE FROM token_id WHERE expires_at < ?", arguments: [now.timeIntervalSince1970])
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO token_id (provisioner, jti, expires_at) VALUES (?, ?, ?)
-                    ON CONFLICT (provisioner, jti) DO NOTHING
-                    """,
-                arguments: [provisioner, jti, expiresAt.timeIntervalSince1970])
-            return db.changesCount == 1
-        }
+    }
+
+    private static func purgeTokenIDs(_ db: Database, now: Date) throws {
+        try db.execute(sql: "DELETE FROM token_id WHERE expires_at < ?", arguments: [now.timeIntervalSince1970])
+    }
+
+    /// Inserts a token id; `false` when it was already there.
+    private static func insertTokenID(_ token: OneTimeTokenID, _ db: Database) throws -> Bool {
+        try db.execute(
+            sql: """
+                INSERT INTO token_id (provisioner, jti, expires_at) VALUES (?, ?, ?)
+                ON CONFLICT (provisioner, jti) DO NOTHING
+                """,
+            arguments: [token.provisioner, token.id, token.expiresAt.timeIntervalSince1970])
+        return db.changesCount == 1
     }
 
     // MARK: Health and lifetime
