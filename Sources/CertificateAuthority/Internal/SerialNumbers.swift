@@ -47,8 +47,4 @@ enum SerialNumbers {
             return serialNumber(Array(fresh.prefix(16)))
         }
     }
-
-    static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-    }
 }

@@ -39,7 +39,7 @@ extension CertificateAuthority {
         }
         let current = document.fields
         let caCertificate = try await certificate()
-        let serial = SerialNumbers.hex(current.serialNumber.bytes)
+        let serial = hex(current.serialNumber.bytes)
         guard current.issuer == caCertificate.subject, RSAPSS.isSigned(document.der, by: caCertificate.publicKey)
         else {
             throw CertificateAuthorityError(

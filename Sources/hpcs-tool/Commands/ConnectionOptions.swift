@@ -149,7 +149,3 @@ func readFile(_ path: String) throws -> [UInt8] {
 func readFile(_ path: String, limit: Int) throws -> [UInt8] {
     try readInputFile(path, what: "file", limit: limit)
 }
-
-func hex(_ bytes: some Sequence<UInt8>) -> String {
-    bytes.map { String(format: "%02x", $0) }.joined()
-}

@@ -1,3 +1,4 @@
+import CertificateAuthority
 import EP11
 import HSMMock
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CertificateAuthority
 import CommandLineSupport
 import EP11
 import Foundation
