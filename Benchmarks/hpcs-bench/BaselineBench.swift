@@ -51,13 +51,14 @@ enum BaselineBench {
         for operation in ClientBench.Operation.allCases {
             for count in callers {
                 var row: [ClientBench.Result] = []
-                for transport in ["nio", "cgrpc"] {
+                for transport in ["nio", "cgrpc", Self.queueThreadLabel] {
+                    let onQueueThread = transport == Self.queueThreadLabel
                     row += measureChild(
                         selfExecutable,
                         [
-                            "--endpoint", endpoint, "--transport", transport, "--callers", "\(count)", "--op",
-                            operation.rawValue, "--seconds", "\(seconds)",
-                        ])
+                            "--endpoint", endpoint, "--transport", onQueueThread ? "cgrpc" : transport, "--callers",
+                            "\(count)", "--op", operation.rawValue, "--seconds", "\(seconds)",
+                        ], onQueueThread: onQueueThread)
                 }
                 row += measureChild(
                     clientBinary,
@@ -101,19 +102,27 @@ enum BaselineBench {
         for result in results { print(result.line) }
     }
 
+    /// The C-core client with its callers on the completion-queue thread (`EP11Client.cgrpcTaskExecutor`).
+    static let queueThreadLabel = "cgrpc-cq"
+
     /// Runs a client process and returns its RESULT lines (printing them, and with `echoOther` its other lines).
-    static func measureChild(_ executable: String, _ arguments: [String], echoOther: Bool = false)
-        -> [ClientBench.Result]
-    {
+    /// With `onQueueThread`, the child's callers prefer the C core's completion-queue thread
+    /// (`HPCS_BENCH_CGRPC_EXECUTOR=1`, read by ``Measurement``) and its cgrpc results are labelled cgrpc-cq.
+    static func measureChild(
+        _ executable: String, _ arguments: [String], echoOther: Bool = false, onQueueThread: Bool = false
+    ) -> [ClientBench.Result] {
+        if onQueueThread { setenv("HPCS_BENCH_CGRPC_EXECUTOR", "1", 1) }
+        defer { if onQueueThread { unsetenv("HPCS_BENCH_CGRPC_EXECUTOR") } }
         guard let (status, output) = try? Spawn.run(executable, arguments) else {
             print("  \(executable): cannot start")
             return []
         }
         var results: [ClientBench.Result] = []
         for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
-            if let result = ClientBench.Result(line: line) {
+            if var result = ClientBench.Result(line: line) {
+                if onQueueThread, result.transport == "cgrpc" { result.transport = queueThreadLabel }
                 results.append(result)
-                print("  " + line)
+                print("  " + result.line)
             } else if echoOther {
                 print("  " + line)
             }

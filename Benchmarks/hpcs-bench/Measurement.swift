@@ -1,3 +1,8 @@
+#if canImport(CGRPC)
+    import EP11
+    import Glibc
+#endif
+
 /// One load measurement: `callers` tasks each keeping one `operation` in flight for `seconds` (after one call each
 /// as warm-up); the calls made, the window, and the latency percentiles. Shared with Benchmarks/old-client, whose
 /// driver links this file, so that the old build is measured by the same loop.
@@ -8,7 +13,20 @@ struct Measurement: Sendable {
     var p99Milliseconds: Double
     var opsPerSecond: Double { elapsed > 0 ? Double(operations) / elapsed : 0 }
 
+    /// With `executor`, the callers (and the warm-up) run with it as their preferred task executor; by default
+    /// ``preferredExecutor``.
     static func run(
+        seconds: Double,
+        callers: Int,
+        executor: (any TaskExecutor)? = preferredExecutor,
+        _ operation: @escaping @Sendable () async throws -> Void
+    ) async throws -> Measurement {
+        try await withTaskExecutorPreference(executor) {
+            try await measure(seconds: seconds, callers: callers, operation)
+        }
+    }
+
+    private static func measure(
         seconds: Double,
         callers: Int,
         _ operation: @escaping @Sendable () async throws -> Void
@@ -25,8 +43,11 @@ struct Measurement: Sendable {
             for _ in 0..<callers {
                 group.addTask {
                     var samples: [Double] = []
-                    while clock.now < deadline {
+                    // Two clock reads per call, as the C++ client makes: the start, which is checked against the
+                    // deadline, and the end.
+                    while true {
                         let began = clock.now
+                        guard began < deadline else { break }
                         try await operation()
                         let duration = began.duration(to: clock.now)
                         samples.append(
@@ -54,3 +75,20 @@ struct Measurement: Sendable {
         )
     }
 }
+
+#if canImport(CGRPC)
+    extension Measurement {
+        /// `HPCS_BENCH_CGRPC_EXECUTOR=1`: the C-core transport's completion-queue thread
+        /// (`EP11Client.cgrpcTaskExecutor`), so that a caller resumes where its answer arrived; otherwise none (the
+        /// global concurrent executor).
+        static var preferredExecutor: (any TaskExecutor)? {
+            guard let value = getenv("HPCS_BENCH_CGRPC_EXECUTOR"), String(cString: value) == "1" else { return nil }
+            return EP11Client.cgrpcTaskExecutor
+        }
+    }
+#else
+    // The old build (Benchmarks/old-client) has no C-core transport.
+    extension Measurement {
+        static var preferredExecutor: (any TaskExecutor)? { nil }
+    }
+#endif

@@ -75,9 +75,11 @@ final class CoreCall: ManagedBuffer<CoreCallHeader, hpcs_unary_call> {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 self.withUnsafeMutablePointerToHeader { $0.pointee.continuation = continuation }
                 let tag = Unmanaged.passRetained(self).toOpaque()
+                CoreCompletionQueue.shared.callStarting()
                 let started = grpc_call_start_batch(self.call, self.state.pointer(to: \.ops.0), 6, tag, nil)
                 if started != GRPC_CALL_OK {
                     // The batch never reaches the queue: take the reference back and report it as the status.
+                    CoreCompletionQueue.shared.callNotStarted()
                     Unmanaged<CoreCall>.fromOpaque(tag).release()
                     self.state.pointee.status = GRPC_STATUS_INTERNAL
                     self.withUnsafeMutablePointerToHeader { $0.pointee.continuation = nil }
