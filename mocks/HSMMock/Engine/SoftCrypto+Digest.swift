@@ -11,7 +11,7 @@ extension SoftCrypto {
         if count == 0 { return [] }
         let countC = try int32Length(count)
         return try withOutput(capacity: count) { base, capacity in
-            guard RAND_bytes(base, countC) == 1 else { throw osslFailure("RAND_bytes") }
+            try osslCheck(RAND_bytes(base, countC), "RAND_bytes")
             return capacity
         }
     }
@@ -22,9 +22,7 @@ extension SoftCrypto {
         return try withBytes(data) { ptr, count in
             try withOutput(capacity: Int(EVP_MAX_MD_SIZE)) { out, _ in
                 var length: UInt32 = 0
-                guard EVP_Digest(ptr, count, out, &length, md, nil) == 1 else {
-                    throw osslFailure("EVP_Digest")
-                }
+                try osslCheck(EVP_Digest(ptr, count, out, &length, md, nil), "EVP_Digest")
                 return Int(length)
             }
         }

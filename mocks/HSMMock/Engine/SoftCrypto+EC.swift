@@ -6,9 +6,7 @@ extension SoftCrypto {
     ///   (uncompressed point).
     package static func generateEC(_ curve: ECCurve) throws -> (privateKeyPKCS8: [UInt8], publicKeySPKI: [UInt8]) {
         let pkey = try generateKey("EC") { ctx in
-            guard EVP_PKEY_CTX_set_group_name(ctx, curve.opensslGroupName) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_group_name")
-            }
+            try osslCheck(EVP_PKEY_CTX_set_group_name(ctx, curve.opensslGroupName), "EVP_PKEY_CTX_set_group_name")
         }
         defer { EVP_PKEY_free(pkey) }
         let privateKey = try exportPKCS8(pkey)
@@ -52,10 +50,10 @@ extension SoftCrypto {
     /// The secret a derive context (initialised, peer set) produces.
     static func derivedSecret(_ ctx: OpaquePointer) throws -> [UInt8] {
         var capacity = 0
-        guard EVP_PKEY_derive(ctx, nil, &capacity) == 1 else { throw osslFailure("EVP_PKEY_derive") }
+        try osslCheck(EVP_PKEY_derive(ctx, nil, &capacity), "EVP_PKEY_derive")
         return try withOutput(capacity: capacity) { out, capacity in
             var length = capacity
-            guard EVP_PKEY_derive(ctx, out, &length) == 1 else { throw osslFailure("EVP_PKEY_derive") }
+            try osslCheck(EVP_PKEY_derive(ctx, out, &length), "EVP_PKEY_derive")
             return length
         }
     }
@@ -65,7 +63,7 @@ extension SoftCrypto {
     static func verifyDER(_ pkey: OpaquePointer, signature der: [UInt8], digest: [UInt8]) throws {
         let ctx = try newContext(pkey)
         defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_verify_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_verify_init") }
+        try osslCheck(EVP_PKEY_verify_init(ctx), "EVP_PKEY_verify_init")
         let result = withBytes(der) { sigPtr, sigCount in
             withBytes(digest) { digestPtr, digestCount in
                 EVP_PKEY_verify(ctx, sigPtr, sigCount, digestPtr, digestCount)
@@ -79,17 +77,13 @@ extension SoftCrypto {
     static func signRS(_ pkey: OpaquePointer, digest: [UInt8], halfSize size: Int) throws -> [UInt8] {
         let ctx = try newContext(pkey)
         defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_sign_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_sign_init") }
+        try osslCheck(EVP_PKEY_sign_init(ctx), "EVP_PKEY_sign_init")
         let der = try withBytes(digest) { digestPtr, digestCount in
             var capacity = 0
-            guard EVP_PKEY_sign(ctx, nil, &capacity, digestPtr, digestCount) == 1 else {
-                throw osslFailure("EVP_PKEY_sign")
-            }
+            try osslCheck(EVP_PKEY_sign(ctx, nil, &capacity, digestPtr, digestCount), "EVP_PKEY_sign")
             return try withOutput(capacity: capacity) { out, capacity in
                 var length = capacity
-                guard EVP_PKEY_sign(ctx, out, &length, digestPtr, digestCount) == 1 else {
-                    throw osslFailure("EVP_PKEY_sign")
-                }
+                try osslCheck(EVP_PKEY_sign(ctx, out, &length, digestPtr, digestCount), "EVP_PKEY_sign")
                 return length
             }
         }
@@ -133,7 +127,7 @@ extension SoftCrypto {
             defer { EVP_PKEY_free(peer) }
             let ctx = try newContext(pkey)
             defer { EVP_PKEY_CTX_free(ctx) }
-            guard EVP_PKEY_derive_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_derive_init") }
+            try osslCheck(EVP_PKEY_derive_init(ctx), "EVP_PKEY_derive_init")
             guard EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) == 1 else { throw fail(.invalidKey) }
             let secret = try derivedSecret(ctx)
             guard secret.count == curve.coordinateByteCount else {
@@ -157,7 +151,7 @@ extension SoftCrypto {
             throw osslFailure("EVP_PKEY_CTX_new_from_name")
         }
         defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_fromdata_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_fromdata_init") }
+        try osslCheck(EVP_PKEY_fromdata_init(ctx), "EVP_PKEY_fromdata_init")
         var pkey: OpaquePointer? = nil
         let ok = params.withParams { p in
             EVP_PKEY_fromdata(ctx, &pkey, hpcs_evp_pkey_public_key_selection(), p)
@@ -208,7 +202,7 @@ extension SoftCrypto {
         else { throw fail(.invalidSignature) }
         guard let sig = ECDSA_SIG_new() else { throw osslFailure("ECDSA_SIG_new") }
         defer { ECDSA_SIG_free(sig) }
-        guard ECDSA_SIG_set0(sig, rBN, sBN) == 1 else { throw osslFailure("ECDSA_SIG_set0") }
+        try osslCheck(ECDSA_SIG_set0(sig, rBN, sBN), "ECDSA_SIG_set0")
         // Ownership of r and s moved into sig.
         r = nil
         s = nil

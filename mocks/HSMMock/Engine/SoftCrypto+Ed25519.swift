@@ -15,15 +15,11 @@ extension SoftCrypto {
             guard EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519 else { throw fail(.invalidKey) }
             guard let ctx = EVP_MD_CTX_new() else { throw osslFailure("EVP_MD_CTX_new") }
             defer { EVP_MD_CTX_free(ctx) }
-            guard EVP_DigestSignInit(ctx, nil, nil, nil, pkey) == 1 else {
-                throw osslFailure("EVP_DigestSignInit")
-            }
+            try osslCheck(EVP_DigestSignInit(ctx, nil, nil, nil, pkey), "EVP_DigestSignInit")
             return try withBytes(message) { msgPtr, msgCount in
                 try withOutput(capacity: 64) { out, capacity in
                     var length = capacity
-                    guard EVP_DigestSign(ctx, out, &length, msgPtr, msgCount) == 1 else {
-                        throw osslFailure("EVP_DigestSign")
-                    }
+                    try osslCheck(EVP_DigestSign(ctx, out, &length, msgPtr, msgCount), "EVP_DigestSign")
                     return length
                 }
             }
@@ -43,9 +39,7 @@ extension SoftCrypto {
         defer { EVP_PKEY_free(pkey) }
         guard let ctx = EVP_MD_CTX_new() else { throw osslFailure("EVP_MD_CTX_new") }
         defer { EVP_MD_CTX_free(ctx) }
-        guard EVP_DigestVerifyInit(ctx, nil, nil, nil, pkey) == 1 else {
-            throw osslFailure("EVP_DigestVerifyInit")
-        }
+        try osslCheck(EVP_DigestVerifyInit(ctx, nil, nil, nil, pkey), "EVP_DigestVerifyInit")
         let result = withBytes(signature) { sigPtr, sigCount in
             withBytes(message) { msgPtr, msgCount in
                 EVP_DigestVerify(ctx, sigPtr, sigCount, msgPtr, msgCount)

@@ -62,7 +62,7 @@ extension SoftCrypto {
         defer { BN_free(g) }
         guard let pMinusOne = BN_dup(p) else { throw osslFailure("BN_dup") }
         defer { BN_free(pMinusOne) }
-        guard BN_sub_word(pMinusOne, 1) == 1 else { throw osslFailure("BN_sub_word") }
+        try osslCheck(BN_sub_word(pMinusOne, 1), "BN_sub_word")
         guard BN_is_odd(p) == 1, BN_cmp(g, BN_value_one()) > 0 else { throw fail(.invalidParameter) }
         switch algorithm {
         case .dsa: guard BN_cmp(g, p) < 0 else { throw fail(.invalidParameter) }
@@ -81,7 +81,7 @@ extension SoftCrypto {
                 throw fail(.invalidParameter)
             }
             guard BN_is_zero(remainder) == 1, BN_check_prime(q, ctx, nil) == 1 else { throw fail(.invalidParameter) }
-            guard BN_mod_exp(power, g, q, p, ctx) == 1 else { throw osslFailure("BN_mod_exp") }
+            try osslCheck(BN_mod_exp(power, g, q, p, ctx), "BN_mod_exp")
             guard BN_is_one(power) == 1 else { throw fail(.invalidParameter) }
         }
         checkedParameters.withLock { checked in
@@ -101,7 +101,7 @@ extension SoftCrypto {
         defer { EVP_PKEY_free(domain) }
         let ctx = try newContext(domain)
         defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_keygen_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_keygen_init") }
+        try osslCheck(EVP_PKEY_keygen_init(ctx), "EVP_PKEY_keygen_init")
         var pkey: OpaquePointer? = nil
         guard EVP_PKEY_generate(ctx, &pkey) == 1, let pkey else { throw osslFailure("EVP_PKEY_generate") }
         defer { EVP_PKEY_free(pkey) }
@@ -158,7 +158,7 @@ extension SoftCrypto {
             }
             guard let sig = ECDSA_SIG_new() else { throw osslFailure("ECDSA_SIG_new") }
             defer { ECDSA_SIG_free(sig) }
-            guard ECDSA_SIG_set0(sig, rBN, sBN) == 1 else { throw osslFailure("ECDSA_SIG_set0") }
+            try osslCheck(ECDSA_SIG_set0(sig, rBN, sBN), "ECDSA_SIG_set0")
             r = nil
             s = nil
             let der = try i2d("i2d_DSA_SIG") { i2d_ECDSA_SIG(sig, $0) }
@@ -188,8 +188,8 @@ extension SoftCrypto {
             guard EVP_PKEY_public_check(check) == 1 else { throw fail(.invalidParameter) }
             let ctx = try newContext(pkey)
             defer { EVP_PKEY_CTX_free(ctx) }
-            guard EVP_PKEY_derive_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_derive_init") }
-            guard EVP_PKEY_CTX_set_dh_pad(ctx, 1) == 1 else { throw osslFailure("EVP_PKEY_CTX_set_dh_pad") }
+            try osslCheck(EVP_PKEY_derive_init(ctx), "EVP_PKEY_derive_init")
+            try osslCheck(EVP_PKEY_CTX_set_dh_pad(ctx, 1), "EVP_PKEY_CTX_set_dh_pad")
             guard EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) == 1 else { throw fail(.invalidParameter) }
             let secret = try derivedSecret(ctx)
             guard secret.count == parameters.prime.count else { throw fail(.internalFailure("DH secret length")) }
@@ -230,9 +230,7 @@ extension SoftCrypto {
             numbers.append(number)
             guard let key = strdup(name) else { throw fail(.internalFailure("strdup")) }
             keys.append(key)
-            guard OSSL_PARAM_BLD_push_BN(builder, key, number) == 1 else {
-                throw osslFailure("OSSL_PARAM_BLD_push_BN")
-            }
+            try osslCheck(OSSL_PARAM_BLD_push_BN(builder, key, number), "OSSL_PARAM_BLD_push_BN")
         }
         try push(OSSL_PKEY_PARAM_FFC_P, parameters.prime)
         if let q = parameters.subprime { try push(OSSL_PKEY_PARAM_FFC_Q, q) }
@@ -244,7 +242,7 @@ extension SoftCrypto {
             throw osslFailure("EVP_PKEY_CTX_new_from_name")
         }
         defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_fromdata_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_fromdata_init") }
+        try osslCheck(EVP_PKEY_fromdata_init(ctx), "EVP_PKEY_fromdata_init")
         let selection =
             publicValue == nil ? hpcs_evp_pkey_key_parameters_selection() : hpcs_evp_pkey_public_key_selection()
         var pkey: OpaquePointer? = nil

@@ -24,7 +24,7 @@ extension SoftCrypto {
             defer { BN_free(right) }
             guard let sum = BN_new() else { throw osslFailure("BN_new") }
             defer { BN_clear_free(sum) }
-            guard BN_mod_add(sum, left, right, order, context) == 1 else { throw osslFailure("BN_mod_add") }
+            try osslCheck(BN_mod_add(sum, left, right, order, context), "BN_mod_add")
             return try paddedBytes(of: sum, count: curve.coordinateByteCount)
         }
     }
@@ -37,9 +37,7 @@ extension SoftCrypto {
             defer { BN_clear_free(value) }
             guard let point = EC_POINT_new(group) else { throw osslFailure("EC_POINT_new") }
             defer { EC_POINT_free(point) }
-            guard EC_POINT_mul(group, point, value, nil, nil, context) == 1 else {
-                throw osslFailure("EC_POINT_mul")
-            }
+            try osslCheck(EC_POINT_mul(group, point, value, nil, nil, context), "EC_POINT_mul")
             return try encode(point, group: group, context: context, compressed: false, curve: curve)
         }
     }
@@ -122,9 +120,7 @@ extension SoftCrypto {
             guard EVP_PKEY_get_raw_private_key(pkey, nil, &length) == 1, length == 32 else { throw fail(.invalidKey) }
             return try withOutput(capacity: 32) { out, capacity in
                 var written = capacity
-                guard EVP_PKEY_get_raw_private_key(pkey, out, &written) == 1 else {
-                    throw osslFailure("EVP_PKEY_get_raw_private_key")
-                }
+                try osslCheck(EVP_PKEY_get_raw_private_key(pkey, out, &written), "EVP_PKEY_get_raw_private_key")
                 return written
             }
         }
@@ -137,7 +133,7 @@ extension SoftCrypto {
             defer { BN_clear_free(value) }
             guard let result = BN_new() else { throw osslFailure("BN_new") }
             defer { BN_clear_free(result) }
-            guard BN_nnmod(result, value, order, context) == 1 else { throw osslFailure("BN_nnmod") }
+            try osslCheck(BN_nnmod(result, value, order, context), "BN_nnmod")
             return try paddedBytes(of: result, count: curve.coordinateByteCount)
         }
     }
@@ -158,12 +154,12 @@ extension SoftCrypto {
                 BN_clear_free(product)
                 BN_clear_free(result)
             }
-            guard BN_mod_mul(product, left, right, order, context) == 1 else { throw osslFailure("BN_mod_mul") }
+            try osslCheck(BN_mod_mul(product, left, right, order, context), "BN_mod_mul")
             let ok =
                 subtract
                 ? BN_mod_sub(result, addend, product, order, context)
                 : BN_mod_add(result, addend, product, order, context)
-            guard ok == 1 else { throw osslFailure("BN_mod_add") }
+            try osslCheck(ok, "BN_mod_add")
             return try paddedBytes(of: result, count: curve.coordinateByteCount)
         }
     }
@@ -181,9 +177,7 @@ extension SoftCrypto {
             defer { BN_clear_free(pScalar) }
             guard let result = EC_POINT_new(group) else { throw osslFailure("EC_POINT_new") }
             defer { EC_POINT_free(result) }
-            guard EC_POINT_mul(group, result, gScalar, point, pScalar, context) == 1 else {
-                throw osslFailure("EC_POINT_mul")
-            }
+            try osslCheck(EC_POINT_mul(group, result, gScalar, point, pScalar, context), "EC_POINT_mul")
             if EC_POINT_is_at_infinity(group, result) != 0 { return nil }
             return try encode(result, group: group, context: context, compressed: false, curve: curve)
         }

@@ -54,9 +54,7 @@ extension SoftCrypto {
         }
         return try withOutput(capacity: count) { out, capacity in
             var written = capacity
-            guard EVP_PKEY_get_raw_public_key(pkey, out, &written) == 1 else {
-                throw osslFailure("EVP_PKEY_get_raw_public_key")
-            }
+            try osslCheck(EVP_PKEY_get_raw_public_key(pkey, out, &written), "EVP_PKEY_get_raw_public_key")
             return written
         }
     }

@@ -13,6 +13,11 @@ extension SoftCrypto {
         return error
     }
 
+    /// Throws ``osslFailure(_:)`` naming `step` unless `result`, what an OpenSSL call returned, is 1 (success).
+    static func osslCheck(_ result: Int32, _ step: String) throws {
+        guard result == 1 else { throw osslFailure(step) }
+    }
+
     /// An `internalFailure` naming `step` and OpenSSL's most recent reason.
     /// Clears the error queue.
     static func osslFailure(_ step: String) -> SoftCryptoError {
@@ -261,7 +266,7 @@ extension SoftCrypto {
             throw osslFailure("EVP_PKEY_CTX_new_from_name")
         }
         defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_keygen_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_keygen_init") }
+        try osslCheck(EVP_PKEY_keygen_init(ctx), "EVP_PKEY_keygen_init")
         try configure(ctx)
         var pkey: OpaquePointer? = nil
         guard EVP_PKEY_generate(ctx, &pkey) == 1, let pkey else {

@@ -22,12 +22,8 @@ extension SoftCrypto {
         let e = try bignum(exponent)
         defer { BN_free(e) }
         let pkey = try generateKey("RSA") { ctx in
-            guard EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bitsC) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_rsa_keygen_bits")
-            }
-            guard EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set1_rsa_keygen_pubexp")
-            }
+            try osslCheck(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bitsC), "EVP_PKEY_CTX_set_rsa_keygen_bits")
+            try osslCheck(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e), "EVP_PKEY_CTX_set1_rsa_keygen_pubexp")
         }
         defer { EVP_PKEY_free(pkey) }
         return (try exportPKCS8(pkey), try exportSPKI(pkey))
@@ -77,7 +73,7 @@ extension SoftCrypto {
             }
             let ctx = try newContext(pkey)
             defer { EVP_PKEY_CTX_free(ctx) }
-            guard EVP_PKEY_encrypt_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_encrypt_init") }
+            try osslCheck(EVP_PKEY_encrypt_init(ctx), "EVP_PKEY_encrypt_init")
             try configureEncryption(ctx, padding)
             return try output(of: EVP_PKEY_encrypt, ctx, input, k: k, failure: osslFailure("EVP_PKEY_encrypt"))
         }
@@ -92,7 +88,6 @@ extension SoftCrypto {
         privateKeyPKCS8: [UInt8], data: [UInt8], padding: RSAEncryptionPadding
     ) throws -> [UInt8] {
         try withPrivateKey(privateKeyPKCS8) { pkey in
-            guard EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA else { throw fail(.invalidKey) }
             let k = try rsaSize(pkey)
             guard !data.isEmpty, data.count <= k else { throw fail(.invalidLength) }
             if case .oaep(let hash, _, _) = padding, k - 2 * hash.outputByteCount - 2 < 0 {
@@ -101,7 +96,7 @@ extension SoftCrypto {
             let input = try rawRSAInput(pkey, data, k, tooLarge: .decryptionFailed)
             let ctx = try newContext(pkey)
             defer { EVP_PKEY_CTX_free(ctx) }
-            guard EVP_PKEY_decrypt_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_decrypt_init") }
+            try osslCheck(EVP_PKEY_decrypt_init(ctx), "EVP_PKEY_decrypt_init")
             try configureEncryption(ctx, padding)
             if case .pkcs1v15 = padding {
                 // OpenSSL ≥ 3.2 would otherwise return a synthetic plaintext on a bad
@@ -125,12 +120,11 @@ extension SoftCrypto {
         privateKeyPKCS8: [UInt8], message: [UInt8], scheme: RSASignatureScheme
     ) throws -> [UInt8] {
         try withPrivateKey(privateKeyPKCS8) { pkey in
-            guard EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA else { throw fail(.invalidKey) }
             let k = try rsaSize(pkey)
             let tbs = try rsaToBeSigned(pkey, message: message, scheme: scheme, k: k)
             let ctx = try newContext(pkey)
             defer { EVP_PKEY_CTX_free(ctx) }
-            guard EVP_PKEY_sign_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_sign_init") }
+            try osslCheck(EVP_PKEY_sign_init(ctx), "EVP_PKEY_sign_init")
             try configureSignature(ctx, scheme)
             // Inputs and parameters were validated above, so a failing private operation means a corrupt key
             // (e.g. an even prime factor).
@@ -146,13 +140,12 @@ extension SoftCrypto {
         publicKeySPKI: [UInt8], message: [UInt8], signature: [UInt8], scheme: RSASignatureScheme
     ) throws {
         try withPublicKey(publicKeySPKI) { pkey in
-            guard EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA else { throw fail(.invalidKey) }
             let k = try rsaSize(pkey)
             let tbs = try rsaToBeSigned(pkey, message: message, scheme: scheme, k: k)
             guard signature.count == k else { throw fail(.invalidSignature) }
             let ctx = try newContext(pkey)
             defer { EVP_PKEY_CTX_free(ctx) }
-            guard EVP_PKEY_verify_init(ctx) == 1 else { throw osslFailure("EVP_PKEY_verify_init") }
+            try osslCheck(EVP_PKEY_verify_init(ctx), "EVP_PKEY_verify_init")
             try configureSignature(ctx, scheme)
             let result = withBytes(signature) { sigPtr, sigCount in
                 withBytes(tbs) { tbsPtr, tbsCount in
@@ -214,23 +207,13 @@ extension SoftCrypto {
     private static func configureEncryption(_ ctx: OpaquePointer, _ padding: RSAEncryptionPadding) throws {
         switch padding {
         case .pkcs1v15:
-            guard EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_rsa_padding")
-            }
+            try osslCheck(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING), "EVP_PKEY_CTX_set_rsa_padding")
         case .none:
-            guard EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_rsa_padding")
-            }
+            try osslCheck(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING), "EVP_PKEY_CTX_set_rsa_padding")
         case .oaep(let hash, let mgf1Hash, let label):
-            guard EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_rsa_padding")
-            }
-            guard EVP_PKEY_CTX_set_rsa_oaep_md(ctx, try evpMD(hash)) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_rsa_oaep_md")
-            }
-            guard EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, try evpMD(mgf1Hash)) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_rsa_mgf1_md")
-            }
+            try osslCheck(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING), "EVP_PKEY_CTX_set_rsa_padding")
+            try osslCheck(EVP_PKEY_CTX_set_rsa_oaep_md(ctx, evpMD(hash)), "EVP_PKEY_CTX_set_rsa_oaep_md")
+            try osslCheck(EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, evpMD(mgf1Hash)), "EVP_PKEY_CTX_set_rsa_mgf1_md")
             if !label.isEmpty {
                 let labelCount = try int32Length(label.count)
                 // set0 takes ownership of an OPENSSL_malloc'ed buffer.
@@ -276,35 +259,19 @@ extension SoftCrypto {
     private static func configureSignature(_ ctx: OpaquePointer, _ scheme: RSASignatureScheme) throws {
         switch scheme {
         case .pkcs1v15(let hash):
-            guard EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_rsa_padding")
-            }
+            try osslCheck(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING), "EVP_PKEY_CTX_set_rsa_padding")
             if let hash {
-                guard EVP_PKEY_CTX_set_signature_md(ctx, try evpMD(hash)) == 1 else {
-                    throw osslFailure("EVP_PKEY_CTX_set_signature_md")
-                }
+                try osslCheck(EVP_PKEY_CTX_set_signature_md(ctx, evpMD(hash)), "EVP_PKEY_CTX_set_signature_md")
             }
         case .pkcs1v15Hashing(let hash):
-            guard EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_rsa_padding")
-            }
-            guard EVP_PKEY_CTX_set_signature_md(ctx, try evpMD(hash)) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_signature_md")
-            }
+            try osslCheck(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING), "EVP_PKEY_CTX_set_rsa_padding")
+            try osslCheck(EVP_PKEY_CTX_set_signature_md(ctx, evpMD(hash)), "EVP_PKEY_CTX_set_signature_md")
         case .pss(let hash, let mgf1Hash, let saltLength, _):
             let saltC = try int32Length(saltLength)
-            guard EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_rsa_padding")
-            }
-            guard EVP_PKEY_CTX_set_signature_md(ctx, try evpMD(hash)) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_signature_md")
-            }
-            guard EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, try evpMD(mgf1Hash)) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_rsa_mgf1_md")
-            }
-            guard EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, saltC) == 1 else {
-                throw osslFailure("EVP_PKEY_CTX_set_rsa_pss_saltlen")
-            }
+            try osslCheck(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING), "EVP_PKEY_CTX_set_rsa_padding")
+            try osslCheck(EVP_PKEY_CTX_set_signature_md(ctx, evpMD(hash)), "EVP_PKEY_CTX_set_signature_md")
+            try osslCheck(EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, evpMD(mgf1Hash)), "EVP_PKEY_CTX_set_rsa_mgf1_md")
+            try osslCheck(EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, saltC), "EVP_PKEY_CTX_set_rsa_pss_saltlen")
         }
     }
 }

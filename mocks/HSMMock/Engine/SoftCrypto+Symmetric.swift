@@ -194,10 +194,8 @@ extension SoftCrypto {
             }
             return EVP_CipherInit_ex(ctx, cipher, nil, keyPtr, nil, encrypt ? 1 : 0)
         }
-        guard initOK == 1 else { throw osslFailure("EVP_CipherInit_ex") }
-        guard EVP_CIPHER_CTX_set_padding(ctx, padding ? 1 : 0) == 1 else {
-            throw osslFailure("EVP_CIPHER_CTX_set_padding")
-        }
+        try osslCheck(initOK, "EVP_CipherInit_ex")
+        try osslCheck(EVP_CIPHER_CTX_set_padding(ctx, padding ? 1 : 0), "EVP_CIPHER_CTX_set_padding")
         // Room for the data plus one block of padding plus slack for wrap modes.
         return try withOutput(capacity: data.count + 32) { out, _ in
             var updateLength: Int32 = 0
@@ -242,30 +240,26 @@ extension SoftCrypto {
         guard let ctx = EVP_CIPHER_CTX_new() else { throw osslFailure("EVP_CIPHER_CTX_new") }
         defer { EVP_CIPHER_CTX_free(ctx) }
         let enc: Int32 = encrypt ? 1 : 0
-        guard EVP_CipherInit_ex(ctx, cipher, nil, nil, nil, enc) == 1 else {
-            throw osslFailure("EVP_CipherInit_ex")
-        }
-        guard EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, nonceCount, nil) == 1 else {
-            throw osslFailure("EVP_CTRL_GCM_SET_IVLEN")
-        }
+        try osslCheck(EVP_CipherInit_ex(ctx, cipher, nil, nil, nil, enc), "EVP_CipherInit_ex")
+        try osslCheck(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, nonceCount, nil), "EVP_CTRL_GCM_SET_IVLEN")
         let initOK = withBytes(key) { keyPtr, _ in
             withBytes(nonce) { noncePtr, _ in
                 EVP_CipherInit_ex(ctx, nil, nil, keyPtr, noncePtr, enc)
             }
         }
-        guard initOK == 1 else { throw osslFailure("EVP_CipherInit_ex") }
+        try osslCheck(initOK, "EVP_CipherInit_ex")
         if aadCount > 0 {
             var aadOut: Int32 = 0
             let aadOK = withBytes(aad) { aadPtr, _ in
                 EVP_CipherUpdate(ctx, nil, &aadOut, aadPtr, aadCount)
             }
-            guard aadOK == 1 else { throw osslFailure("EVP_CipherUpdate(aad)") }
+            try osslCheck(aadOK, "EVP_CipherUpdate(aad)")
         }
         if !encrypt {
             let setOK = tag.withUnsafeMutableBytes { raw in
                 EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, tagCount, raw.baseAddress)
             }
-            guard setOK == 1 else { throw osslFailure("EVP_CTRL_GCM_SET_TAG") }
+            try osslCheck(setOK, "EVP_CTRL_GCM_SET_TAG")
         }
         let output = try withOutput(capacity: data.count + 16) { out, _ in
             var updateLength: Int32 = 0
@@ -273,7 +267,7 @@ extension SoftCrypto {
                 let updateOK = withBytes(data) { dataPtr, _ in
                     EVP_CipherUpdate(ctx, out, &updateLength, dataPtr, dataCount)
                 }
-                guard updateOK == 1 else { throw osslFailure("EVP_CipherUpdate") }
+                try osslCheck(updateOK, "EVP_CipherUpdate")
                 guard updateLength >= 0, updateLength <= dataCount else {
                     throw fail(.internalFailure("EVP_CipherUpdate length"))
                 }
@@ -288,7 +282,7 @@ extension SoftCrypto {
             let getOK = tag.withUnsafeMutableBytes { raw in
                 EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, tagCount, raw.baseAddress)
             }
-            guard getOK == 1 else { throw osslFailure("EVP_CTRL_GCM_GET_TAG") }
+            try osslCheck(getOK, "EVP_CTRL_GCM_GET_TAG")
         }
         return output
     }
