@@ -90,37 +90,56 @@ struct SoftCryptoRSATests {
                 == max)
     }
 
-    @Test("Encryption length and parameter errors")
-    func encryptionErrors() throws {
-        EngineTest.expectError(.invalidLength) {
-            _ = try SoftCrypto.rsaEncrypt(
-                publicKeySPKI: key.publicKeySPKI, data: [UInt8](repeating: 1, count: 246), padding: .pkcs1v15)
-        }
-        EngineTest.expectError(.invalidLength) {
-            _ = try SoftCrypto.rsaEncrypt(
-                publicKeySPKI: key.publicKeySPKI, data: [UInt8](repeating: 1, count: 256 - 64 + 1),
-                padding: .oaep(hash: .sha256, mgf1Hash: .sha256, label: []))
-        }
-        EngineTest.expectError(.invalidLength) {
-            _ = try SoftCrypto.rsaEncrypt(
-                publicKeySPKI: key.publicKeySPKI, data: [UInt8](repeating: 0xFF, count: 256), padding: .none)
-        }
-        EngineTest.expectError(.invalidLength) {
-            _ = try SoftCrypto.rsaEncrypt(
-                publicKeySPKI: key.publicKeySPKI, data: [UInt8](repeating: 1, count: 257), padding: .none)
-        }
-        EngineTest.expectError(.invalidLength) {
-            _ = try SoftCrypto.rsaDecrypt(privateKeyPKCS8: key.privateKeyPKCS8, data: [], padding: .pkcs1v15)
-        }
-        EngineTest.expectError(.invalidLength) {
-            _ = try SoftCrypto.rsaDecrypt(
-                privateKeyPKCS8: key.privateKeyPKCS8, data: [UInt8](repeating: 1, count: 257), padding: .pkcs1v15)
-        }
+    /// An input RSA encryption or decryption must refuse, and the error it must give.
+    struct BadInput: Sendable, CustomTestStringConvertible {
+        var testDescription: String
+        var decrypt: Bool
+        var data: [UInt8]
+        var padding: SoftCrypto.RSAEncryptionPadding
+        var expected: SoftCryptoError
+    }
+
+    static let badInputs: [BadInput] = [
+        BadInput(
+            testDescription: "encrypt: PKCS #1 v1.5 plaintext over k − 11", decrypt: false,
+            data: [UInt8](repeating: 1, count: 246), padding: .pkcs1v15, expected: .invalidLength),
+        BadInput(
+            testDescription: "encrypt: OAEP-SHA256 plaintext over k − 2·32 − 2", decrypt: false,
+            data: [UInt8](repeating: 1, count: 256 - 64 + 1),
+            padding: .oaep(hash: .sha256, mgf1Hash: .sha256, label: []), expected: .invalidLength),
+        BadInput(
+            testDescription: "encrypt: raw input ≥ n", decrypt: false,
+            data: [UInt8](repeating: 0xFF, count: 256), padding: .none, expected: .invalidLength),
+        BadInput(
+            testDescription: "encrypt: raw input longer than k", decrypt: false,
+            data: [UInt8](repeating: 1, count: 257), padding: .none, expected: .invalidLength),
+        BadInput(
+            testDescription: "decrypt: empty ciphertext", decrypt: true,
+            data: [], padding: .pkcs1v15, expected: .invalidLength),
+        BadInput(
+            testDescription: "decrypt: ciphertext longer than k", decrypt: true,
+            data: [UInt8](repeating: 1, count: 257), padding: .pkcs1v15, expected: .invalidLength),
         // A ciphertext ≥ n is invalid encrypted data.
-        EngineTest.expectError(.decryptionFailed) {
-            _ = try SoftCrypto.rsaDecrypt(
-                privateKeyPKCS8: key.privateKeyPKCS8, data: [UInt8](repeating: 0xFF, count: 256), padding: .pkcs1v15)
+        BadInput(
+            testDescription: "decrypt: ciphertext ≥ n", decrypt: true,
+            data: [UInt8](repeating: 0xFF, count: 256), padding: .pkcs1v15, expected: .decryptionFailed),
+    ]
+
+    @Test("Encryption and decryption length errors", arguments: badInputs)
+    func encryptionErrors(_ input: BadInput) {
+        EngineTest.expectError(input.expected) {
+            if input.decrypt {
+                _ = try SoftCrypto.rsaDecrypt(
+                    privateKeyPKCS8: key.privateKeyPKCS8, data: input.data, padding: input.padding)
+            } else {
+                _ = try SoftCrypto.rsaEncrypt(
+                    publicKeySPKI: key.publicKeySPKI, data: input.data, padding: input.padding)
+            }
         }
+    }
+
+    @Test("Keys of the wrong kind are refused")
+    func wrongKeys() throws {
         // Keys swapped / wrong type.
         EngineTest.expectError(.invalidKey) {
             _ = try SoftCrypto.rsaEncrypt(publicKeySPKI: key.privateKeyPKCS8, data: [1], padding: .pkcs1v15)
