@@ -38,12 +38,8 @@ struct CoreServerTests {
                 let signature = try await client.sign(digest, key: pair.privateKey, mechanism: .ecdsa)
                 #expect(signature.count == 64)
                 // VerifySingle answers an empty message: it must arrive as a message, not as a missing one.
-                try await client.verify(signature, for: digest, key: pair.publicKey, mechanism: .ecdsa)
-                var tampered = signature
-                tampered[0] ^= 1
-                await #expect(throws: EP11Error.self) {
-                    try await client.verify(tampered, for: digest, key: pair.publicKey, mechanism: .ecdsa)
-                }
+                try await client.expectSignatureVerifiesAndTamperingFails(
+                    signature, for: digest, key: pair.publicKey, mechanism: .ecdsa, flippingByte: 0)
             }
         }
     }

@@ -46,13 +46,9 @@ struct IBMExampleFlowTests {
 
             // DSA is randomized, yet every flow signs the same message: each verifies in the single-part flow.
             #expect(single != multi)
-            try await client.verify(multi, for: message, key: pair.publicKey, mechanism: .insecureDSASHA1)
             try await client.verify(pkcs11, for: message, key: pair.publicKey, mechanism: .insecureDSASHA1)
-            var tampered = multi
-            tampered[5] ^= 0x01
-            await #expect(throws: EP11Error.signatureInvalid) {
-                try await client.verify(tampered, for: message, key: pair.publicKey, mechanism: .insecureDSASHA1)
-            }
+            try await client.expectSignatureVerifiesAndTamperingFails(
+                multi, for: message, key: pair.publicKey, mechanism: .insecureDSASHA1)
             await #expect(throws: EP11Error.signatureInvalid) {
                 try await client.verify(single, for: message + [0], key: pair.publicKey, mechanism: .insecureDSASHA1)
             }
@@ -167,15 +163,10 @@ struct IBMExampleFlowTests {
             let template: AttributeTemplate = [
                 .class(.secretKey), .keyType(.aes), .valueLength(16), .encrypt(true), .decrypt(true),
             ]
-            let aliceKey = try await client.deriveKey(
-                .dhDerive(peerPublicValue: bobY), baseKey: alice.privateKey, template: template)
-            let bobKey = try await client.deriveKey(
-                .dhDerive(peerPublicValue: aliceY), baseKey: bob.privateKey, template: template)
-            #expect(aliceKey.checkValue == bobKey.checkValue)
-            let iv = try await client.generateRandom(count: 16)
-            let message = Array("hello world!".utf8)
-            let ciphertext = try await client.encrypt(message, key: aliceKey.key, mechanism: .aesCBCPad(iv: iv))
-            #expect(try await client.decrypt(ciphertext, key: bobKey.key, mechanism: .aesCBCPad(iv: iv)) == message)
+            let (aliceKey, bobKey) = try await client.expectDHAgreement(alice, bob, template: template)
+            try await client.expectAESRoundTrip(
+                Array("hello world!".utf8), from: aliceKey.key, to: bobKey.key,
+                iv: try await client.generateRandom(count: 16))
             let prime = try await client.attributeValues(of: alice.publicKey, types: [.prime])[.prime]?.bytesValue
             #expect(prime?.count == primeBits / 8)
         }
@@ -217,11 +208,8 @@ struct IBMExampleFlowTests {
                 of: unwrapped.key, types: [.extractable, .ibmAttributeBound])
             #expect(attributes[.extractable]?.boolValue == true)
             #expect(attributes[.ibmAttributeBound]?.boolValue == true)
-            let iv = [UInt8](repeating: 1, count: 16)
-            let ciphertext = try await client.encrypt(Array("bound".utf8), key: aes.key, mechanism: .aesCBCPad(iv: iv))
-            #expect(
-                try await client.decrypt(ciphertext, key: unwrapped.key, mechanism: .aesCBCPad(iv: iv))
-                    == Array("bound".utf8))
+            try await client.expectAESRoundTrip(
+                Array("bound".utf8), from: aes.key, to: unwrapped.key, iv: [UInt8](repeating: 1, count: 16))
 
             // A changed byte fails the MAC; a different MAC key too; the public key cannot unwrap.
             var tampered = wrapped
