@@ -5,29 +5,6 @@ import Testing
 
 @Suite("Contract: PEM read as leniently as RFC 7468 allows")
 struct ContractLenientPEMTests {
-    /// Re-wraps the base64 body of every PEM block at `width` columns, with `separator` as the line end.
-    static func rewrapped(_ pem: String, width: Int, separator: String = "\n") -> String {
-        var output: [String] = []
-        var body = ""
-        for line in pem.split(separator: "\n").map(String.init) {
-            if line.hasPrefix("-----BEGIN ") {
-                output.append(line)
-                body = ""
-            } else if line.hasPrefix("-----END ") {
-                var index = body.startIndex
-                while index < body.endIndex {
-                    let end = body.index(index, offsetBy: width, limitedBy: body.endIndex) ?? body.endIndex
-                    output.append(String(body[index..<end]))
-                    index = end
-                }
-                output.append(line)
-            } else {
-                body += line
-            }
-        }
-        return output.joined(separator: separator) + separator
-    }
-
     static func opensslKeyAndCertificate() async throws -> (key: String, certificate: String) {
         let made = try await SelfSignedCertificate.make(
             prefix: "pem", newKey: ["rsa:2048"], subject: "/CN=lenient pem", subjectAltName: nil, days: 30)
@@ -44,13 +21,13 @@ struct ContractLenientPEMTests {
         let reference = try ContractEncryptor(encryptionKeyPEM: certificatePEM)
         let decryptor = try ContractDecryptor(privateKeyPEM: keyPEM)
         for (width, separator) in [(76, "\n"), (1000, "\n"), (64, "\r\n"), (76, "\r\n")] {
-            let certificate = Self.rewrapped(certificatePEM, width: width, separator: separator)
+            let certificate = rewrappedPEM(certificatePEM, width: width, separator: separator)
             let encryptor = try ContractEncryptor(encryptionKeyPEM: certificate)
             #expect(encryptor.keySizeInBits == reference.keySizeInBits)
             #expect(encryptor.certificateValidity == reference.certificateValidity)
             let token = try encryptor.encrypt(Array("hello: lenient".utf8))
             #expect(try decryptor.decrypt(token: token) == Array("hello: lenient".utf8))
-            let key = Self.rewrapped(keyPEM, width: width, separator: separator)
+            let key = rewrappedPEM(keyPEM, width: width, separator: separator)
             let other = try ContractDecryptor(privateKeyPEM: key)
             #expect(try other.decrypt(token: token) == Array("hello: lenient".utf8))
         }
