@@ -1,4 +1,5 @@
 import Foundation
+import SwiftProtobuf
 
 // Conversions between the public vocabulary and the generated GREP11 wire types. `package` so the HSM mock,
 // which speaks the same wire, can decode what clients send with the same vocabulary; the mock must not use the
@@ -76,7 +77,7 @@ extension Mechanism {
         case .rsaOAEP(let oaep):
             var wire = Grep11_RSAOAEPParm()
             wire.hashMech = oaep.hash.rawValue
-            wire.mgf = Grep11_RSAOAEPParm.Mask(rawValue: Int(truncatingIfNeeded: oaep.mgf.rawValue)) ?? .ckgMgf1None
+            wire.mgf = protoEnum(oaep.mgf.rawValue, unknown: .ckgMgf1None)
             if oaep.label.isEmpty {
                 wire.encodingParmType = .ckzNoDataSpecified
             } else {
@@ -87,32 +88,32 @@ extension Mechanism {
         case .rsaPSS(let pss):
             var wire = Grep11_RSAPSSParm()
             wire.hashMech = pss.hash.rawValue
-            wire.mgf = Grep11_RSAPSSParm.Mask(rawValue: Int(truncatingIfNeeded: pss.mgf.rawValue)) ?? .ckgMgf1None
+            wire.mgf = protoEnum(pss.mgf.rawValue, unknown: .ckgMgf1None)
             wire.saltByteCount = pss.saltLength
             mechanism.rsapssparameter = wire
         case .ecdh1Derive(let ecdh):
             var wire = Grep11_ECDH1DeriveParm()
-            wire.kdf =
-                Grep11_ECDH1DeriveParm.KeyDerivationFunction(rawValue: Int(truncatingIfNeeded: ecdh.kdf.rawValue))
-                ?? .ckdNull
+            wire.kdf = protoEnum(ecdh.kdf.rawValue, unknown: .ckdNull)
             wire.sharedData = Data(ecdh.sharedData)
             wire.publicData = Data(ecdh.publicData)
             mechanism.ecdh1DeriveParameter = wire
         case .btcDerive(let btc):
             var wire = Grep11_BTCDeriveParm()
-            wire.type =
-                Grep11_BTCDeriveParm.BTCDeriveType(rawValue: Int(truncatingIfNeeded: btc.type.rawValue))
-                ?? .ckBip0032NotUsed
+            wire.type = protoEnum(btc.type.rawValue, unknown: .ckBip0032NotUsed)
             wire.childKeyIndex = btc.childKeyIndex
             wire.chainCode = Data(btc.chainCode)
             wire.version = btc.version
             mechanism.btcderiveParameter = wire
         case .ecsg(let ecsg):
             var wire = Grep11_ECSGParm()
-            wire.type =
-                Grep11_ECSGParm.ECSGType(rawValue: Int(truncatingIfNeeded: ecsg.type.rawValue)) ?? .ckEcsgIbmNotUsed
+            wire.type = protoEnum(ecsg.type.rawValue, unknown: .ckEcsgIbmNotUsed)
             mechanism.ecsgparameter = wire
         }
         return mechanism
     }
+}
+
+/// The case of the generated enum `E` whose number is `value`, or `unknown` for a value the proto does not list.
+private func protoEnum<E: SwiftProtobuf.Enum>(_ value: UInt64, unknown: E) -> E {
+    E(rawValue: Int(truncatingIfNeeded: value)) ?? unknown
 }
