@@ -108,9 +108,34 @@ def run(base_url, iam_url, instance_id, api_key, key_id):
     authenticator = IAMAuthenticator(apikey=api_key, url=iam_url)
     kp = IbmKeyProtectApiV2(authenticator=authenticator)
     kp.set_service_url(base_url)
+    on_key = {"id": key_id, "bluemix_instance": instance_id}
+
+    def wrap(payload):
+        """wrap_key on the key with `payload` as its JSON body."""
+        return kp.wrap_key(**on_key, key_action_wrap_body=body(payload))
+
+    def unwrap(ciphertext, aad=None):
+        """unwrap_key of `ciphertext` (with `aad` when given) on the key."""
+        payload = {"ciphertext": ciphertext} if aad is None else {"ciphertext": ciphertext, "aad": aad}
+        return kp.unwrap_key(**on_key, key_action_unwrap_body=body(payload))
+
+    def plaintext(answer):
+        return base64.b64decode(answer.get("plaintext") or "")
+
+    def version(answer, field="keyVersion"):
+        return (answer.get(field) or {}).get("id")
+
+    def key_action(what, call, state=None):
+        """Runs the state action `call` on the key (204 expected) and gives the key's metadata afterwards."""
+        response = call(**on_key)
+        check(response.get_status_code() == 204, f"{what}: HTTP {response.get_status_code()}, not 204")
+        metadata = first_resource(kp.get_key_metadata(**on_key), f"metadata after {what}")
+        if state is not None:
+            check(metadata.get("state") == state, f"{what}: state {metadata.get('state')}, not {state}")
+        return metadata
 
     # get: a root key, Active, no payload, never rotated.
-    response = kp.get_key(id=key_id, bluemix_instance=instance_id)
+    response = kp.get_key(**on_key)
     check(response.get_status_code() == 200, f"get_key: HTTP {response.get_status_code()}")
     key = first_resource(response, "get_key")
     check(key.get("id") == key_id, f"get_key: id {key.get('id')!r} is not {key_id!r}")
@@ -118,78 +143,54 @@ def run(base_url, iam_url, instance_id, api_key, key_id):
     check(key.get("extractable") is False, "get_key: a root key must not be extractable")
     check("payload" not in key, "get_key: a root key must not carry a payload")
     check(instance_id in (key.get("crn") or ""), "get_key: the CRN does not name the instance")
-    first_version = (key.get("keyVersion") or {}).get("id")
+    first_version = version(key)
     check(bool(first_version), "get_key: no keyVersion.id")
     print("ok   get_key: Active root key, version", first_version)
 
     # metadata: the same key, never material.
-    metadata = first_resource(kp.get_key_metadata(id=key_id, bluemix_instance=instance_id), "get_key_metadata")
+    metadata = first_resource(kp.get_key_metadata(**on_key), "get_key_metadata")
     check(metadata.get("id") == key_id, "get_key_metadata: wrong id")
     check(metadata.get("state") == 1, "get_key_metadata: state is not 1")
     check("payload" not in metadata, "get_key_metadata: carries a payload")
-    check((metadata.get("keyVersion") or {}).get("id") == first_version, "get_key_metadata: version differs")
+    check(version(metadata) == first_version, "get_key_metadata: version differs")
     check(metadata.get("lastRotateDate") is None, "get_key_metadata: lastRotateDate before any rotation")
-    versions = result(kp.get_key_versions(id=key_id, bluemix_instance=instance_id))["resources"]
+    versions = result(kp.get_key_versions(**on_key))["resources"]
     versions_before = len(versions)
     check(versions[0].get("id") == first_version, "get_key_versions: the newest version is not keyVersion.id")
     print(f"ok   get_key_metadata + get_key_versions: {versions_before} version(s)")
 
     # wrap our own DEK, and a generated one.
     dek = secrets.token_bytes(32)
-    response = kp.wrap_key(id=key_id, bluemix_instance=instance_id, key_action_wrap_body=body({"plaintext": b64(dek)}))
+    response = wrap({"plaintext": b64(dek)})
     check(response.get_status_code() == 200, f"wrap_key: HTTP {response.get_status_code()}")
     wrapped = result(response)
     ciphertext = wrapped.get("ciphertext")
     check(bool(ciphertext), "wrap_key: no ciphertext")
     check("plaintext" not in wrapped, "wrap_key: echoes the plaintext it was given")
-    check((wrapped.get("keyVersion") or {}).get("id") == first_version, "wrap_key: keyVersion is not the latest")
+    check(version(wrapped) == first_version, "wrap_key: keyVersion is not the latest")
     check(b64(dek) not in ciphertext, "wrap_key: the ciphertext contains the plaintext")
 
-    generated = result(kp.wrap_key(id=key_id, bluemix_instance=instance_id))
+    generated = result(kp.wrap_key(**on_key))
     generated_plaintext = base64.b64decode(generated.get("plaintext") or "", validate=True)
     check(len(generated_plaintext) == 32, f"wrap_key without plaintext: {len(generated_plaintext)}-byte DEK, not 32")
     check(bool(generated.get("ciphertext")), "wrap_key without plaintext: no ciphertext")
     print("ok   wrap_key: own 32-byte DEK and a generated 32-byte DEK")
 
     # unwrap gives back exactly what was wrapped.
-    unwrapped = result(
-        kp.unwrap_key(id=key_id, bluemix_instance=instance_id, key_action_unwrap_body=body({"ciphertext": ciphertext}))
-    )
-    check(base64.b64decode(unwrapped.get("plaintext") or "") == dek, "unwrap_key: plaintext differs from the DEK")
-    check((unwrapped.get("keyVersion") or {}).get("id") == first_version, "unwrap_key: wrong keyVersion")
+    unwrapped = result(unwrap(ciphertext))
+    check(plaintext(unwrapped) == dek, "unwrap_key: plaintext differs from the DEK")
+    check(version(unwrapped) == first_version, "unwrap_key: wrong keyVersion")
     check("rewrappedKeyVersion" not in unwrapped, "unwrap_key: rewrapped although the key was not rotated")
-    again = result(
-        kp.unwrap_key(
-            id=key_id,
-            bluemix_instance=instance_id,
-            key_action_unwrap_body=body({"ciphertext": generated["ciphertext"]}),
-        )
-    )
-    check(base64.b64decode(again.get("plaintext") or "") == generated_plaintext, "unwrap_key: generated DEK differs")
+    again = result(unwrap(generated["ciphertext"]))
+    check(plaintext(again) == generated_plaintext, "unwrap_key: generated DEK differs")
     print("ok   unwrap_key: both DEKs come back byte for byte")
 
     # additional authenticated data binds the wrap; a mismatch is 400 INVALID_FIELD_ERR.
-    with_aad = result(
-        kp.wrap_key(
-            id=key_id,
-            bluemix_instance=instance_id,
-            key_action_wrap_body=body({"plaintext": b64(dek), "aad": ["volume-1", "tenant-a"]}),
-        )
-    )
-    bound = result(
-        kp.unwrap_key(
-            id=key_id,
-            bluemix_instance=instance_id,
-            key_action_unwrap_body=body({"ciphertext": with_aad["ciphertext"], "aad": ["volume-1", "tenant-a"]}),
-        )
-    )
-    check(base64.b64decode(bound.get("plaintext") or "") == dek, "unwrap_key with aad: plaintext differs")
+    with_aad = result(wrap({"plaintext": b64(dek), "aad": ["volume-1", "tenant-a"]}))
+    bound = result(unwrap(with_aad["ciphertext"], aad=["volume-1", "tenant-a"]))
+    check(plaintext(bound) == dek, "unwrap_key with aad: plaintext differs")
     expect_api_error(
-        lambda: kp.unwrap_key(
-            id=key_id,
-            bluemix_instance=instance_id,
-            key_action_unwrap_body=body({"ciphertext": with_aad["ciphertext"], "aad": ["volume-2"]}),
-        ),
+        lambda: unwrap(with_aad["ciphertext"], aad=["volume-2"]),
         400,
         "INVALID_FIELD_ERR",
         "unwrap_key with the wrong aad",
@@ -197,68 +198,51 @@ def run(base_url, iam_url, instance_id, api_key, key_id):
     print("ok   aad: right aad unwraps, wrong aad is HTTP 400 INVALID_FIELD_ERR")
 
     # rotate adds a version; old ciphertexts still unwrap and come back rewrapped.
-    response = kp.rotate_key(id=key_id, bluemix_instance=instance_id)
-    check(response.get_status_code() == 204, f"rotate_key: HTTP {response.get_status_code()}, not 204")
-    rotated = first_resource(kp.get_key_metadata(id=key_id, bluemix_instance=instance_id), "metadata after rotate")
-    second_version = (rotated.get("keyVersion") or {}).get("id")
+    rotated = key_action("rotate_key", kp.rotate_key)
+    second_version = version(rotated)
     check(bool(second_version) and second_version != first_version, "rotate_key: keyVersion.id did not change")
     check(rotated.get("lastRotateDate") is not None, "rotate_key: lastRotateDate is still absent")
-    versions = result(kp.get_key_versions(id=key_id, bluemix_instance=instance_id))["resources"]
+    versions = result(kp.get_key_versions(**on_key))["resources"]
     check(len(versions) == versions_before + 1, f"rotate_key: {len(versions)} versions, not {versions_before + 1}")
     check([v.get("id") for v in versions[:2]] == [second_version, first_version], "versions: not newest first")
     print(f"ok   rotate_key: 204, version {first_version} -> {second_version}, {len(versions)} versions")
 
-    unwrapped = result(
-        kp.unwrap_key(id=key_id, bluemix_instance=instance_id, key_action_unwrap_body=body({"ciphertext": ciphertext}))
-    )
-    check(base64.b64decode(unwrapped.get("plaintext") or "") == dek, "unwrap_key after rotate: plaintext differs")
-    check((unwrapped.get("keyVersion") or {}).get("id") == first_version, "unwrap_key after rotate: keyVersion")
-    check((unwrapped.get("rewrappedKeyVersion") or {}).get("id") == second_version, "unwrap_key: rewrappedKeyVersion")
+    unwrapped = result(unwrap(ciphertext))
+    check(plaintext(unwrapped) == dek, "unwrap_key after rotate: plaintext differs")
+    check(version(unwrapped) == first_version, "unwrap_key after rotate: keyVersion")
+    check(version(unwrapped, "rewrappedKeyVersion") == second_version, "unwrap_key: rewrappedKeyVersion")
     fresh = unwrapped.get("ciphertext")
     check(bool(fresh) and fresh != ciphertext, "unwrap_key after rotate: no rewrapped ciphertext")
-    latest = result(
-        kp.unwrap_key(id=key_id, bluemix_instance=instance_id, key_action_unwrap_body=body({"ciphertext": fresh}))
-    )
-    check(base64.b64decode(latest.get("plaintext") or "") == dek, "unwrap of the rewrapped ciphertext differs")
-    check((latest.get("keyVersion") or {}).get("id") == second_version, "rewrapped ciphertext: wrong keyVersion")
+    latest = result(unwrap(fresh))
+    check(plaintext(latest) == dek, "unwrap of the rewrapped ciphertext differs")
+    check(version(latest) == second_version, "rewrapped ciphertext: wrong keyVersion")
     print("ok   unwrap_key after rotate: same DEK, ciphertext rewrapped to the new version")
 
     # rewrap moves a ciphertext to the latest version without exposing the plaintext.
-    rewrapped = result(
-        kp.rewrap_key(id=key_id, bluemix_instance=instance_id, key_action_rewrap_body=body({"ciphertext": ciphertext}))
-    )
+    rewrapped = result(kp.rewrap_key(**on_key, key_action_rewrap_body=body({"ciphertext": ciphertext})))
     check("plaintext" not in rewrapped, "rewrap_key: exposes the plaintext")
-    check((rewrapped.get("keyVersion") or {}).get("id") == first_version, "rewrap_key: keyVersion is not the old one")
-    check((rewrapped.get("rewrappedKeyVersion") or {}).get("id") == second_version, "rewrap_key: rewrappedKeyVersion")
-    via_rewrap = result(
-        kp.unwrap_key(
-            id=key_id, bluemix_instance=instance_id, key_action_unwrap_body=body({"ciphertext": rewrapped["ciphertext"]})
-        )
-    )
-    check(base64.b64decode(via_rewrap.get("plaintext") or "") == dek, "unwrap of the rewrap result differs")
+    check(version(rewrapped) == first_version, "rewrap_key: keyVersion is not the old one")
+    check(version(rewrapped, "rewrappedKeyVersion") == second_version, "rewrap_key: rewrappedKeyVersion")
+    via_rewrap = result(unwrap(rewrapped["ciphertext"]))
+    check(plaintext(via_rewrap) == dek, "unwrap of the rewrap result differs")
     print("ok   rewrap_key: old version -> new version, unwraps to the same DEK")
 
     # disable: Suspended, and wrap/unwrap are 409 KEY_ACTION_INVALID_STATE_ERR.
-    response = kp.disable_key(id=key_id, bluemix_instance=instance_id)
-    check(response.get_status_code() == 204, f"disable_key: HTTP {response.get_status_code()}, not 204")
-    suspended = first_resource(kp.get_key_metadata(id=key_id, bluemix_instance=instance_id), "metadata after disable")
-    check(suspended.get("state") == 2, f"disable_key: state {suspended.get('state')}, not 2 (Suspended)")
+    key_action("disable_key", kp.disable_key, state=2)  # Suspended
     expect_api_error(
-        lambda: kp.wrap_key(id=key_id, bluemix_instance=instance_id, key_action_wrap_body=body({"plaintext": b64(dek)})),
+        lambda: wrap({"plaintext": b64(dek)}),
         409,
         "KEY_ACTION_INVALID_STATE_ERR",
         "wrap_key on a disabled key",
     )
     expect_api_error(
-        lambda: kp.unwrap_key(
-            id=key_id, bluemix_instance=instance_id, key_action_unwrap_body=body({"ciphertext": fresh})
-        ),
+        lambda: unwrap(fresh),
         409,
         "KEY_ACTION_INVALID_STATE_ERR",
         "unwrap_key on a disabled key",
     )
     expect_api_error(
-        lambda: kp.disable_key(id=key_id, bluemix_instance=instance_id),
+        lambda: kp.disable_key(**on_key),
         409,
         "KEY_ACTION_INVALID_STATE_ERR",
         "disable_key twice",
@@ -266,14 +250,9 @@ def run(base_url, iam_url, instance_id, api_key, key_id):
     print("ok   disable_key: 204, state 2, wrap/unwrap/disable are HTTP 409 KEY_ACTION_INVALID_STATE_ERR")
 
     # enable: Active again, and the DEK unwraps.
-    response = kp.enable_key(id=key_id, bluemix_instance=instance_id)
-    check(response.get_status_code() == 204, f"enable_key: HTTP {response.get_status_code()}, not 204")
-    active = first_resource(kp.get_key_metadata(id=key_id, bluemix_instance=instance_id), "metadata after enable")
-    check(active.get("state") == 1, f"enable_key: state {active.get('state')}, not 1 (Active)")
-    final = result(
-        kp.unwrap_key(id=key_id, bluemix_instance=instance_id, key_action_unwrap_body=body({"ciphertext": fresh}))
-    )
-    check(base64.b64decode(final.get("plaintext") or "") == dek, "unwrap_key after enable: plaintext differs")
+    key_action("enable_key", kp.enable_key, state=1)  # Active
+    final = result(unwrap(fresh))
+    check(plaintext(final) == dek, "unwrap_key after enable: plaintext differs")
     print("ok   enable_key: 204, state 1, unwrap works again")
 
     # errors the client sees as IBM's service sends them.
@@ -284,9 +263,7 @@ def run(base_url, iam_url, instance_id, api_key, key_id):
         "get_key of an unknown key",
     )
     expect_api_error(
-        lambda: kp.unwrap_key(
-            id=key_id, bluemix_instance=instance_id, key_action_unwrap_body=body({"ciphertext": b64(b"not a wdek")})
-        ),
+        lambda: unwrap(b64(b"not a wdek")),
         400,
         None,
         "unwrap_key of garbage",
@@ -294,7 +271,7 @@ def run(base_url, iam_url, instance_id, api_key, key_id):
     wrong_key = IbmKeyProtectApiV2(authenticator=IAMAuthenticator(apikey="not-the-api-key", url=iam_url))
     wrong_key.set_service_url(base_url)
     expect_api_error(
-        lambda: wrong_key.get_key_metadata(id=key_id, bluemix_instance=instance_id),
+        lambda: wrong_key.get_key_metadata(**on_key),
         400,
         None,
         "IAM with a wrong API key",
