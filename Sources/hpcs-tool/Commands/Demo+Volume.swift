@@ -34,12 +34,7 @@ extension Demo {
             }
         }
 
-        let apiKey = "demo-" + UUID().uuidString.lowercased()
-        let instance = UUID().uuidString.lowercased()
-        let mock = KeyProtectMock(
-            configuration: .init(apiKeys: [apiKey], minimumRotationInterval: .zero, enableDelay: .zero))
-        let root = mock.createRootKey(instanceID: instance, name: "volume-root-key")
-        try await mock.withServer(host: "127.0.0.1", port: 0) { baseURL in
+        try await withDemoKMS(rootKeyName: "volume-root-key") { mock, root, apiKey, baseURL in
             let workload = """
                 volumes:
                   data:

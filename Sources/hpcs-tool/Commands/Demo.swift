@@ -92,14 +92,9 @@ struct Demo: AsyncParsableCommand {
     /// under a root key, the root key rotated, the old ciphertext rewrapped, and the key disabled.
     static func keyProtect() async throws {
         step("Key Protect: a root key in the KMS (embedded Key Protect + IAM mock on 127.0.0.1)")
-        let apiKey = "demo-" + UUID().uuidString.lowercased()
-        let instance = UUID().uuidString.lowercased()
-        let mock = KeyProtectMock(
-            configuration: .init(apiKeys: [apiKey], minimumRotationInterval: .zero, enableDelay: .zero))
-        let root = mock.createRootKey(instanceID: instance, name: "demo-root-key")
-        try await mock.withServer(host: "127.0.0.1", port: 0) { baseURL in
+        try await withDemoKMS(rootKeyName: "demo-root-key") { _, root, apiKey, baseURL in
             let kms = try KeyProtectClient(
-                instance: .init(endpoint: baseURL, instanceID: instance),
+                instance: .init(endpoint: baseURL, instanceID: root.instanceID),
                 credentials: .apiKey(APIKey(apiKey), iam: .init(endpoint: baseURL)))
             let dek = try await kms.generateDataKey(keyID: root.id)
             print(
@@ -127,6 +122,20 @@ struct Demo: AsyncParsableCommand {
             try await kms.enable(keyID: root.id)
             print("key enabled again: state \(try await kms.metadata(keyID: root.id).state)")
         }
+    }
+
+    /// Runs `body` with the throwaway Key Protect + IAM mock both KMS parts of the demo use, served on 127.0.0.1 at
+    /// `baseURL`: a fresh API key and instance, a root key named `rootKeyName`, no rotation or enable delays.
+    static func withDemoKMS(
+        rootKeyName: String,
+        _ body: @Sendable (_ mock: KeyProtectMock, _ root: KeyProtectMock.KeyInfo, _ apiKey: String, _ baseURL: String)
+            async throws -> Void
+    ) async throws {
+        let apiKey = "demo-" + UUID().uuidString.lowercased()
+        let mock = KeyProtectMock(
+            configuration: .init(apiKeys: [apiKey], minimumRotationInterval: .zero, enableDelay: .zero))
+        let root = mock.createRootKey(instanceID: UUID().uuidString.lowercased(), name: rootKeyName)
+        try await mock.withServer(host: "127.0.0.1", port: 0) { baseURL in try await body(mock, root, apiKey, baseURL) }
     }
 
     static func ep11(_ client: EP11Client) async throws {
