@@ -39,6 +39,23 @@ struct CAStoreOptions: ParsableArguments {
             throw CommandFailure(error.message)
         }
     }
+
+    /// Runs `body` on the store for `directory` and closes it; a store error becomes the command's failure.
+    /// Returns `body`'s result and where the store is.
+    func withStore<Result>(
+        directory: String, _ body: (any IssuanceStore) async throws -> Result
+    ) async throws -> (result: Result, location: String) {
+        let store = try open(directory: URL(fileURLWithPath: directory))
+        let result: Result
+        do {
+            result = try await body(store)
+        } catch let error as CertificateAuthorityError {
+            await store.close()
+            throw CommandFailure(error.message)
+        }
+        await store.close()
+        return (result, store.location)
+    }
 }
 
 extension CACommand {
@@ -199,20 +216,14 @@ extension CACommand {
                 } catch let error as CAServiceError {
                     throw CommandFailure("\(publicKey): \(error.message)")
                 }
-                let store = try self.store.open(directory: URL(fileURLWithPath: options.directory))
-                let added: Bool
-                do {
-                    added = try await store.addProvisioner(
+                let (added, location) = try await store.withStore(directory: options.directory) { store in
+                    try await store.addProvisioner(
                         ProvisionerRecord(
                             name: name, publicKey: text.trimmingCharacters(in: .whitespacesAndNewlines),
                             createdAt: Date()))
-                } catch let error as CertificateAuthorityError {
-                    await store.close()
-                    throw CommandFailure(error.message)
                 }
-                await store.close()
                 guard added else { throw CommandFailure("a provisioner named '\(name)' exists; remove it first") }
-                print("added provisioner '\(name)' (\(key.algorithm)) to \(store.location)")
+                print("added provisioner '\(name)' (\(key.algorithm)) to \(location)")
             }
         }
 
@@ -223,15 +234,9 @@ extension CACommand {
             @Flag(help: "Print JSON.") var json = false
 
             func run() async throws {
-                let store = try self.store.open(directory: URL(fileURLWithPath: options.directory))
-                let provisioners: [ProvisionerRecord]
-                do {
-                    provisioners = try await store.provisioners()
-                } catch let error as CertificateAuthorityError {
-                    await store.close()
-                    throw CommandFailure(error.message)
+                let (provisioners, location) = try await store.withStore(directory: options.directory) { store in
+                    try await store.provisioners()
                 }
-                await store.close()
                 var rows: [(name: String, algorithm: String, created: String)] = []
                 for provisioner in provisioners {
                     let algorithm = (try? await ProvisionerKey(text: provisioner.publicKey))?.algorithm ?? "unusable"
@@ -241,7 +246,7 @@ extension CACommand {
                 if json {
                     printJSON(rows.map { ["name": $0.name, "algorithm": $0.algorithm, "createdAt": $0.created] })
                 } else if rows.isEmpty {
-                    printError("no provisioners in \(store.location)")
+                    printError("no provisioners in \(location)")
                 } else {
                     for row in rows { print("\(row.name)\t\(row.algorithm)\t\(row.created)") }
                 }
@@ -258,16 +263,10 @@ extension CACommand {
             func validate() throws { try checkProvisionerName(name) }
 
             func run() async throws {
-                let store = try self.store.open(directory: URL(fileURLWithPath: options.directory))
-                let removed: Bool
-                do {
-                    removed = try await store.removeProvisioner(named: name)
-                } catch let error as CertificateAuthorityError {
-                    await store.close()
-                    throw CommandFailure(error.message)
+                let (removed, location) = try await store.withStore(directory: options.directory) { store in
+                    try await store.removeProvisioner(named: name)
                 }
-                await store.close()
-                guard removed else { throw CommandFailure("no provisioner named '\(name)' in \(store.location)") }
+                guard removed else { throw CommandFailure("no provisioner named '\(name)' in \(location)") }
                 print("removed provisioner '\(name)'")
             }
         }
