@@ -227,7 +227,7 @@ struct DecisionTableScenarios {
         let crn = kms.makeRootKey()
         let volume = testVolume(kms: [try kms.entry(crn: crn)])
         let (device, volumeKey) = try await provisioned(volume)
-        let keyID = String(crn.split(separator: ":").last ?? "")
+        let keyID = KMSFixture.keyID(crn)
         let newVersion = try kms.mock.rotate(keyID: keyID)
         let outcome = try await provisioner(volume, device).provision()
         #expect(outcome.keyfileWritten)

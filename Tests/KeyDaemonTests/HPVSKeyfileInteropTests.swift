@@ -106,7 +106,7 @@ extension RealDevices {
             let crn: String
             let contractPath: String
 
-            var keyID: String { String(crn.split(separator: ":").last ?? "") }
+            var keyID: String { KMSFixture.keyID(crn) }
 
             func script(_ text: String, disk: String) async throws -> ChildProcess.Output {
                 try await ChildProcess.run(
@@ -122,14 +122,9 @@ extension RealDevices {
             func tool(_ arguments: [String], disk: String, environment: [String: String] = [:]) async throws
                 -> ChildProcess.Output
             {
-                try await ChildProcess.run(
-                    hpcsTool,
-                    arguments + [
-                        "--contract", contractPath, "--device", disk, "--kms-endpoint", kms.baseURL,
-                        "--iam-endpoint", kms.baseURL, "--luks-pbkdf2-iterations", "1000", "--no-activate", "--json",
-                    ],
-                    environment: environment,
-                    timeout: .seconds(120))
+                try await RealDevices.VolumeCLITests.tool(
+                    arguments + ["--no-activate"], contractPath: contractPath, device: disk, kms: kms,
+                    environment: environment)
             }
 
             /// The image's keyfile as `debugfs` reads it (through the verifying script).

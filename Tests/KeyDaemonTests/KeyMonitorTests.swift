@@ -57,7 +57,7 @@ struct KeyMonitorTests {
                 options: .init(keyDerivation: .pbkdf2(iterations: 1000))
             ).provision()
             try await body(
-                Setup(kms: kms, volume: volume, device: device, keyID: String(crn.split(separator: ":").last ?? "")))
+                Setup(kms: kms, volume: volume, device: device, keyID: KMSFixture.keyID(crn)))
         }
     }
 

@@ -24,19 +24,14 @@ extension RealDevices {
             let crn: String
             let contractPath: String
 
-            var keyID: String { String(crn.split(separator: ":").last ?? "") }
+            var keyID: String { KMSFixture.keyID(crn) }
 
             func tool(_ arguments: [String], image: String, killAfter: ProvisioningStep? = nil, extra: [String] = [])
                 async throws -> ChildProcess.Output
             {
-                try await ChildProcess.run(
-                    hpcsTool,
-                    arguments + [
-                        "--contract", contractPath, "--device", image, "--kms-endpoint", kms.baseURL, "--iam-endpoint",
-                        kms.baseURL, "--luks-pbkdf2-iterations", "1000", "--json",
-                    ] + extra,
-                    environment: killAfter.map { ["HPCS_KEYD_KILL_AFTER_STEP": $0.rawValue] } ?? [:],
-                    timeout: .seconds(120))
+                try await VolumeCLITests.tool(
+                    arguments + extra, contractPath: contractPath, device: image, kms: kms,
+                    environment: killAfter.map { ["HPCS_KEYD_KILL_AFTER_STEP": $0.rawValue] } ?? [:])
             }
 
             func passphrase(_ image: String) async throws -> SecretBytes? {
@@ -68,6 +63,22 @@ extension RealDevices {
                 try VolumeFixture.makeSparseFile(path, size: VolumeFixture.imageSize)
                 return path
             }
+        }
+
+        /// Runs the built `hpcs-tool` with `arguments` on `device` under the contract at `contractPath`, with the
+        /// mock `kms` as Key Protect and IAM, fast key derivation and JSON output.
+        static func tool(
+            _ arguments: [String], contractPath: String, device: String, kms: KMSFixture,
+            environment: [String: String] = [:]
+        ) async throws -> ChildProcess.Output {
+            try await ChildProcess.run(
+                hpcsTool,
+                arguments + [
+                    "--contract", contractPath, "--device", device, "--kms-endpoint", kms.baseURL, "--iam-endpoint",
+                    kms.baseURL, "--luks-pbkdf2-iterations", "1000", "--json",
+                ],
+                environment: environment,
+                timeout: .seconds(120))
         }
 
         static func contract(crn: String, apiKey: String = daemonTestAPIKey) -> (env: String, workload: String) {

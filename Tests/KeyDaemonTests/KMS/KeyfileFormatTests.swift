@@ -34,8 +34,6 @@ struct KeyfileFormatTests {
         return (device, generated.wrapped.ciphertext, passphrase)
     }
 
-    static func keyID(_ crn: String) -> String { String(crn.split(separator: ":").last ?? "") }
-
     @Test("a new volume's keyfile is the wrap ciphertext alone, which a plain client unwraps")
     func newKeyfileIsTheCiphertext() async throws {
         try await withKMS { kms in
@@ -47,7 +45,7 @@ struct KeyfileFormatTests {
             let text = String(decoding: keyfile, as: UTF8.self)
             #expect(!text.hasPrefix("{") && !text.hasSuffix("\n") && !text.contains("hpcs-keyd"))
             #expect(Data(base64Encoded: text) != nil)
-            let unwrapped = try await kms.checkingClient().unwrap(text, keyID: Self.keyID(crn))
+            let unwrapped = try await kms.checkingClient().unwrap(text, keyID: KMSFixture.keyID(crn))
             let third = Data(unwrapped.plaintext).base64EncodedString()
             #expect(
                 outcome.passphrase
@@ -60,7 +58,7 @@ struct KeyfileFormatTests {
         try await withKMS { kms in
             let crn = kms.makeRootKey()
             let volume = testVolume(kms: [try kms.entry(crn: crn)])
-            let prepared = try await preparedByHand(kms: kms, keyID: Self.keyID(crn))
+            let prepared = try await preparedByHand(kms: kms, keyID: KMSFixture.keyID(crn))
             let outcome = try await provisioner(volume, prepared.device, kms: kms).provision()
             #expect(outcome.decision == .unwrapAndOpen)
             #expect(outcome.unwrappedByEntry == 0)
@@ -75,7 +73,7 @@ struct KeyfileFormatTests {
         try await withKMS { kms in
             let crn = kms.makeRootKey()
             let volume = testVolume(kms: [try kms.entry(crn: crn)])
-            let prepared = try await preparedByHand(kms: kms, keyID: Self.keyID(crn), suffix: "")
+            let prepared = try await preparedByHand(kms: kms, keyID: KMSFixture.keyID(crn), suffix: "")
             // What earlier versions wrote; the CRN and version in it are not trusted (they name another key here).
             let legacy =
                 #"{"ciphertext":"\#(prepared.ciphertext)","crn":"crn:v1:bluemix:public:kms:us-south:a/x:y:key:other","#
@@ -97,7 +95,7 @@ struct KeyfileFormatTests {
         try await withKMS { kms in
             let crn = kms.makeRootKey()
             let volume = testVolume(kms: [try kms.entry(crn: crn)])
-            let prepared = try await preparedByHand(kms: kms, keyID: Self.keyID(crn))
+            let prepared = try await preparedByHand(kms: kms, keyID: KMSFixture.keyID(crn))
             let junk = Array("passphrase: hunter2-not-base64!\n".utf8)
             try await prepared.device.replaceKeyfile(junk)
             let operations = prepared.device.operations
@@ -118,15 +116,15 @@ struct KeyfileFormatTests {
             let first = kms.makeRootKey(name: "new-first")
             let second = kms.makeRootKey(name: "old")
             let volume = testVolume(kms: [try kms.entry(crn: first), try kms.entry(crn: second)])
-            let prepared = try await preparedByHand(kms: kms, keyID: Self.keyID(second))
+            let prepared = try await preparedByHand(kms: kms, keyID: KMSFixture.keyID(second))
             let before = kms.mock.recordedRequests.count
             let outcome = try await provisioner(volume, prepared.device, kms: kms).provision()
             #expect(outcome.unwrappedByEntry == 1)
             #expect(outcome.passphrase == prepared.passphrase)
             #expect(outcome.keyfileWritten)
             let unwraps = kms.mock.recordedRequests.dropFirst(before).filter { $0.path.hasSuffix("/actions/unwrap") }
-            #expect(unwraps.first?.path.contains(Self.keyID(first)) == true)
-            #expect(unwraps.dropFirst().first?.path.contains(Self.keyID(second)) == true)
+            #expect(unwraps.first?.path.contains(KMSFixture.keyID(first)) == true)
+            #expect(unwraps.dropFirst().first?.path.contains(KMSFixture.keyID(second)) == true)
             #expect(try await kms.keyfileCRN(try await prepared.device.readKeyfile()) == first)
         }
     }
@@ -136,8 +134,8 @@ struct KeyfileFormatTests {
         try await withKMS { kms in
             let crn = kms.makeRootKey()
             let volume = testVolume(kms: [try kms.entry(crn: crn)])
-            let prepared = try await preparedByHand(kms: kms, keyID: Self.keyID(crn))
-            let newVersion = try kms.mock.rotate(keyID: Self.keyID(crn))
+            let prepared = try await preparedByHand(kms: kms, keyID: KMSFixture.keyID(crn))
+            let newVersion = try kms.mock.rotate(keyID: KMSFixture.keyID(crn))
             let outcome = try await provisioner(volume, prepared.device, kms: kms).provision()
             #expect(outcome.keyfileWritten)
             let keyfile = try #require(try await prepared.device.readKeyfile())

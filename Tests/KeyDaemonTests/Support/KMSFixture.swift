@@ -19,6 +19,9 @@ struct KMSFixture: Sendable {
         mock.createRootKey(instanceID: instanceID, name: name).crn
     }
 
+    /// The key id of the root key `crn` names (its last field).
+    static func keyID(_ crn: String) -> String { String(crn.split(separator: ":").last ?? "") }
+
     func entry(crn: String, apiKey: String = daemonTestAPIKey) throws -> KMSEntry {
         KMSEntry(apiKey: APIKey(apiKey), crn: try CRN(parsing: crn), network: .public)
     }
