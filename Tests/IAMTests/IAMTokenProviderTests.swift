@@ -6,15 +6,26 @@ import Testing
 
 @Suite("IAM token provider")
 struct IAMTokenProviderTests {
-    @Test("exchanges the API key as a form body and caches the token")
-    func exchangeAndCache() async throws {
+    /// A ``TokenServer`` on loopback and a provider for `apiKey` that exchanges it there on `clock`, with the
+    /// defaults but for what `configure` changes.
+    func withProvider(
+        apiKey: String = "good-key",
+        clock: some Clock<Duration> = ManualClock(),
+        configure: @escaping @Sendable (inout IAMTokenProvider.Configuration) -> Void = { _ in },
+        _ body: @escaping @Sendable (TokenServer, IAMTokenProvider) async throws -> Void
+    ) async throws {
         let server = TokenServer()
         try await withTokenServer(server) { url in
-            let provider = IAMTokenProvider(
-                apiKey: APIKey("good-key"),
-                configuration: .init(endpoint: url),
-                clock: ManualClock()
-            )
+            var configuration = IAMTokenProvider.Configuration(endpoint: url)
+            configure(&configuration)
+            try await body(
+                server, IAMTokenProvider(apiKey: APIKey(apiKey), configuration: configuration, clock: clock))
+        }
+    }
+
+    @Test("exchanges the API key as a form body and caches the token")
+    func exchangeAndCache() async throws {
+        try await withProvider { server, provider in
             let first = try await provider.bearerToken()
             let second = try await provider.bearerToken()
             #expect(first.secretValue == "token-1")
@@ -29,11 +40,8 @@ struct IAMTokenProviderTests {
 
     @Test("refreshes once 80% of the lifetime has passed, not before")
     func refreshAheadOfExpiry() async throws {
-        let server = TokenServer()
-        try await withTokenServer(server) { url in
-            let clock = ManualClock()
-            let provider = IAMTokenProvider(
-                apiKey: APIKey("good-key"), configuration: .init(endpoint: url), clock: clock)
+        let clock = ManualClock()
+        try await withProvider(clock: clock) { server, provider in
             do { let token = try await provider.bearerToken(); #expect(token.secretValue == "token-1") }
             clock.advance(by: .seconds(2879))  // 3600 * 0.8 = 2880
             do { let token = try await provider.bearerToken(); #expect(token.secretValue == "token-1") }
@@ -45,10 +53,7 @@ struct IAMTokenProviderTests {
 
     @Test("concurrent callers share one exchange")
     func coalescing() async throws {
-        let server = TokenServer()
-        try await withTokenServer(server) { url in
-            let provider = IAMTokenProvider(
-                apiKey: APIKey("good-key"), configuration: .init(endpoint: url), clock: ManualClock())
+        try await withProvider { server, provider in
             let tokens = try await withThrowingTaskGroup(of: BearerToken.self) { group in
                 for _ in 0..<16 { group.addTask { try await provider.bearerToken() } }
                 return try await group.reduce(into: [BearerToken]()) { $0.append($1) }
@@ -61,10 +66,7 @@ struct IAMTokenProviderTests {
 
     @Test("a rejected API key is a typed error that names IAM's code and never the key")
     func rejectedKey() async throws {
-        let server = TokenServer()
-        try await withTokenServer(server) { url in
-            let provider = IAMTokenProvider(
-                apiKey: APIKey("wrong-secret-value"), configuration: .init(endpoint: url), clock: ManualClock())
+        try await withProvider(apiKey: "wrong-secret-value") { _, provider in
             let error = try await #require(throws: IAMError.self) { try await provider.bearerToken() }
             #expect(error.code == .invalidAPIKey)
             #expect(error.httpStatus == 400)
@@ -75,13 +77,14 @@ struct IAMTokenProviderTests {
 
     @Test("5xx and 429 answers are retried, bounded")
     func retries() async throws {
-        let server = TokenServer()
-        try await withTokenServer(server) { url in
+        try await withProvider(
+            clock: ContinuousClock(),
+            configure: {
+                $0.maximumAttempts = 3
+                $0.retryBackoff = .milliseconds(1)
+            }
+        ) { server, provider in
             server.failNext(withStatuses: [503, 429])
-            let provider = IAMTokenProvider(
-                apiKey: APIKey("good-key"),
-                configuration: .init(endpoint: url, maximumAttempts: 3, retryBackoff: .milliseconds(1))
-            )
             do { let token = try await provider.bearerToken(); #expect(token.secretValue == "token-1") }
             #expect(server.requests.count == 3)
 
@@ -102,10 +105,8 @@ struct IAMTokenProviderTests {
         ]
     )
     func malformedTokenResponse(body: String) async throws {
-        let server = TokenServer()
-        try await withTokenServer(server) { url in
+        try await withProvider(clock: ContinuousClock()) { server, provider in
             server.garbleNext(withBodies: [body])
-            let provider = IAMTokenProvider(apiKey: APIKey("good-key"), configuration: .init(endpoint: url))
             await #expect(throws: IAMError.malformedResponse) { try await provider.bearerToken() }
         }
     }
@@ -146,5 +147,7 @@ struct IAMTokenProviderTests {
         #expect(!"\(key) \(token)".contains("secret-"))
         #expect(APIKey("a") != APIKey("b"))
         #expect(APIKey("same") == APIKey("same"))
+        #expect(Set([APIKey("same"), APIKey("same"), APIKey("other")]).count == 2)
+        #expect(BearerToken("a") != BearerToken("b"))
     }
 }
