@@ -48,39 +48,50 @@ struct CLISafetyTests {
 
     // MARK: No silent mock
 
-    @Test(
-        "kms without an endpoint or CRN fails and names --kms-endpoint/--crn and --mock",
-        arguments: [
-            #"HPCS_API_KEY="$SECRET" "$TOOL" kms disable --key-id 0f8a2c1e-prod"#,
-            #"printf 'sixteen byte key' | HPCS_API_KEY="$SECRET" "$TOOL" kms wrap --key-id 0f8a2c1e-prod"#,
-            #"HPCS_API_KEY="$SECRET" "$TOOL" kms key --key-id 0f8a2c1e-prod --json"#,
-            #"echo c2l4dGVlbiBieXRlIGtleQ== | HPCS_API_KEY="$SECRET" "$TOOL" kms unwrap --key-id 0f8a2c1e-prod"#,
-        ]
-    )
-    func kmsWithoutEndpointFails(script: String) async throws {
-        try await shell(script) { output, _ in
-            #expect(output.status != 0, "\(output.text)")
-            #expect(output.text.contains("--mock"), "\(output.text)")
-            #expect(output.text.contains("--kms-endpoint"), "\(output.text)")
-            #expect(output.text.contains("--crn"), "\(output.text)")
-            #expect(!output.text.contains("disabled"), "\(output.text)")
-            #expect(!output.text.contains("mock with demo root key"), "\(output.text)")
-            #expect(!output.text.contains("state"), "\(output.text)")
-            #expect(!output.text.contains(secretAPIKey))
+    /// A command that needs a service, run without saying where it is: what its error must name, and what it must
+    /// not print (a sign that it ran on a mock, or the API key).
+    struct MissingEndpointCase: Sendable, CustomTestStringConvertible {
+        var script: String
+        var names: [String]
+        var never: [String]
+        var testDescription: String { script }
+
+        static func kms(_ script: String) -> MissingEndpointCase {
+            MissingEndpointCase(
+                script: script, names: ["--mock", "--kms-endpoint", "--crn"],
+                never: ["disabled", "mock with demo root key", "state", secretAPIKey])
+        }
+
+        static func ep11(_ script: String) -> MissingEndpointCase {
+            MissingEndpointCase(
+                script: script, names: ["--mock", "--endpoint", "GREP11_ADDRESS"],
+                never: ["in-process HSM mock;", secretAPIKey])
         }
     }
 
     @Test(
-        "ep11 without an endpoint fails and names --endpoint and --mock",
-        arguments: [#""$TOOL" ep11 random"#, #""$TOOL" ep11 mechanisms --json"#]
+        "kms without an endpoint or CRN, and ep11 without an endpoint, fail and name the missing flags and --mock",
+        arguments: [
+            .kms(#"HPCS_API_KEY="$SECRET" "$TOOL" kms disable --key-id 0f8a2c1e-prod"#),
+            .kms(#"printf 'sixteen byte key' | HPCS_API_KEY="$SECRET" "$TOOL" kms wrap --key-id 0f8a2c1e-prod"#),
+            .kms(#"HPCS_API_KEY="$SECRET" "$TOOL" kms key --key-id 0f8a2c1e-prod --json"#),
+            .kms(#"echo c2l4dGVlbiBieXRlIGtleQ== | HPCS_API_KEY="$SECRET" "$TOOL" kms unwrap --key-id 0f8a2c1e-prod"#),
+            .ep11(#""$TOOL" ep11 random"#),
+            .ep11(#""$TOOL" ep11 mechanisms --json"#),
+        ] as [MissingEndpointCase]
     )
-    func ep11WithoutEndpointFails(script: String) async throws {
-        try await shell(script) { output, _ in
+    func withoutEndpointFails(_ check: MissingEndpointCase) async throws {
+        try await shell(check.script) { output, _ in
             #expect(output.status != 0, "\(output.text)")
-            #expect(output.text.contains("--mock"), "\(output.text)")
-            #expect(output.text.contains("--endpoint"), "\(output.text)")
-            #expect(output.text.contains("GREP11_ADDRESS"), "\(output.text)")
-            #expect(!output.text.contains("in-process HSM mock;"), "\(output.text)")
+            for name in check.names {
+                #expect(output.text.contains(name), "\(output.text)")
+            }
+            for text in check.never {
+                // The output itself is not quoted when it holds the API key.
+                #expect(
+                    !output.text.contains(text),
+                    "\(text == secretAPIKey ? "the API key was printed" : output.text)")
+            }
         }
     }
 
