@@ -32,30 +32,6 @@ struct CRNTests {
         #expect(crn.keyID == "kid")
     }
 
-    struct EndpointCase: Sendable, CustomTestStringConvertible {
-        var service: String
-        var network: CRN.Network
-        var expected: String
-        var testDescription: String { "\(service) \(network)" }
-    }
-
-    @Test(
-        "picks the endpoint from service and network",
-        arguments: [
-            EndpointCase(service: "kms", network: .public, expected: "https://us-east.kms.cloud.ibm.com"),
-            EndpointCase(service: "kms", network: .private, expected: "https://private.us-east.kms.cloud.ibm.com"),
-            EndpointCase(
-                service: "hs-crypto", network: .public, expected: "https://inst-1.api.us-east.hs-crypto.appdomain.cloud"
-            ),
-            EndpointCase(
-                service: "hs-crypto", network: .private,
-                expected: "https://inst-1.api.private.us-east.hs-crypto.appdomain.cloud"),
-        ])
-    func endpoints(_ testCase: EndpointCase) throws {
-        let crn = try CRN(parsing: "crn:v1:bluemix:public:\(testCase.service):us-east:a/acct:inst-1:key:k1")
-        #expect(try crn.endpoint(network: testCase.network) == testCase.expected)
-    }
-
     @Test(
         "refuses what is not a key CRN",
         arguments: [
@@ -85,14 +61,16 @@ struct CRNTests {
         #expect(throws: KeyProtectError.invalidArgument) { try evil.endpoint() }
     }
 
-    @Test("a client built from the mock key's CRN with an endpoint override works")
-    func clientFromCRN() async throws {
+    @Test(
+        "a client built from the mock key's CRN with an endpoint override works, Standard or Dedicated",
+        arguments: [(CRN.Network.private, CRN.Plan.standard), (.public, .dedicated)])
+    func clientFromCRN(network: CRN.Network, plan: CRN.Plan) async throws {
         try await withMockKeyProtect { fixture in
             let crn = try CRN(parsing: fixture.rootKey.crn)
             #expect(crn.instanceID == fixture.instanceID)
             #expect(crn.keyID == fixture.rootKey.id)
             let client = try KeyProtectClient(
-                instance: .init(crn: crn, network: .private, endpoint: fixture.baseURL),
+                instance: .init(crn: crn, network: network, plan: plan, endpoint: fixture.baseURL),
                 credentials: .apiKey(APIKey(testAPIKey), iam: .init(endpoint: fixture.baseURL)))
             #expect(client.endpoint == fixture.baseURL)
             let dek = try await client.generateDataKey(keyID: crn.keyID)

@@ -20,7 +20,9 @@ struct DedicatedEndpointTests {
         var plan: CRN.Plan
         var network: CRN.Network
         var expected: String
-        var testDescription: String { "\(kind) \(network)" }
+        var region = "eu-de"
+        var instance = DedicatedEndpointTests.instance
+        var testDescription: String { "\(kind) \(network) in \(region)" }
     }
 
     @Test(
@@ -44,10 +46,28 @@ struct DedicatedEndpointTests {
             Case(
                 kind: "HPCS", service: "hs-crypto", plan: .standard, network: .private,
                 expected: "https://\(instance).api.private.eu-de.hs-crypto.appdomain.cloud"),
+            Case(
+                kind: "Standard Key Protect", service: "kms", plan: .standard, network: .public,
+                expected: "https://us-east.kms.cloud.ibm.com", region: "us-east", instance: "inst-1"),
+            Case(
+                kind: "Standard Key Protect", service: "kms", plan: .standard, network: .private,
+                expected: "https://private.us-east.kms.cloud.ibm.com", region: "us-east", instance: "inst-1"),
+            Case(
+                kind: "HPCS", service: "hs-crypto", plan: .standard, network: .public,
+                expected: "https://inst-1.api.us-east.hs-crypto.appdomain.cloud", region: "us-east",
+                instance: "inst-1"),
+            Case(
+                kind: "HPCS", service: "hs-crypto", plan: .standard, network: .private,
+                expected: "https://inst-1.api.private.us-east.hs-crypto.appdomain.cloud", region: "us-east",
+                instance: "inst-1"),
         ])
     func endpoints(_ testCase: Case) throws {
-        let crn = try Self.crn(service: testCase.service)
+        let crn = try Self.crn(service: testCase.service, region: testCase.region, instance: testCase.instance)
         #expect(try crn.endpoint(network: testCase.network, plan: testCase.plan) == testCase.expected)
+        if testCase.plan == .standard {
+            // Standard is the default plan.
+            #expect(try crn.endpoint(network: testCase.network) == testCase.expected)
+        }
     }
 
     @Test("the default plan is Standard: a kms CRN alone never yields the Dedicated host")
@@ -121,19 +141,6 @@ struct DedicatedEndpointTests {
             try KeyProtectClient(
                 instance: .init(crn: hpcs, plan: .dedicated, endpoint: "https://kms.gateway.example"),
                 credentials: .tokenSource(tokens))
-        }
-    }
-
-    @Test("a Dedicated client with the endpoint override wraps and unwraps against the mock")
-    func againstMock() async throws {
-        try await withMockKeyProtect { fixture in
-            let crn = try CRN(parsing: fixture.rootKey.crn)
-            let client = try KeyProtectClient(
-                instance: .init(crn: crn, plan: .dedicated, endpoint: fixture.baseURL),
-                credentials: .apiKey(APIKey(testAPIKey), iam: .init(endpoint: fixture.baseURL)))
-            #expect(client.endpoint == fixture.baseURL)
-            let dek = try await client.generateDataKey(keyID: crn.keyID)
-            #expect(try await client.unwrap(dek.wrapped.ciphertext, keyID: crn.keyID).plaintext == dek.plaintext)
         }
     }
 }
