@@ -22,6 +22,13 @@ struct HPCSBench: AsyncParsableCommand {
     @Flag(help: "Measure certificates issued per second by the CA (1 and 8 callers) instead of EP11.") var ca = false
     @Flag(help: "Measure the CA service over HTTP (1 and 2 nodes on PostgreSQL, 1 on SQLite; 8 and 64 requesters).")
     var caService = false
+    @Option(
+        help: """
+            --ca-service: also measure 1 and 2 node processes each in a CPU cgroup with this many cores (e.g. 0.4), \
+            as nodes on small machines of their own.
+            """)
+    var nodeCpu: Double?
+    @Option(help: .hidden) var caServiceNode: String?
     @Flag(help: "Load the standalone `hpcs-tool mock hsm` server with 256 callers and track its memory.")
     var load = false
     @Option(help: "Seconds of load for --load.") var loadSeconds: Double = 60
@@ -79,7 +86,8 @@ struct HPCSBench: AsyncParsableCommand {
         }
         if kms { return try await KeyProtectBench.run(seconds: seconds, callers: callers) }
         if ca { return try await CABench.run(seconds: seconds) }
-        if caService { return try await CAServiceBench.run(seconds: seconds) }
+        if let caServiceNode { return try await CAServiceBench.runNode(configurationPath: caServiceNode) }
+        if caService { return try await CAServiceBench.run(seconds: seconds, nodeCPU: nodeCpu) }
         if load {
             guard ["cgrpc", "nio"].contains(serverTransport) else {
                 throw ValidationError("--server-transport must be cgrpc or nio")

@@ -37,6 +37,8 @@ public final class CAService: Service, Sendable {
     let metrics = CAServiceMetrics()
     private let keyCache = ProvisionerKeyCache()
     private let recentTokenIDs = RecentTokenIDs()
+    /// The JSON writer for the CA chain last issued under (renewed CA certificates change it).
+    private let issuedBody = Mutex<IssuedBodyWriter?>(nil)
     private let crlRefresher: CRLRefresher
     private let port = PortBox()
 
@@ -309,13 +311,14 @@ public final class CAService: Service, Sendable {
         let unverified = try ProvisionerToken.read(text)
         let name = ProvisionerToken.printable(unverified.issuer)
         requester.set("provisioner \(name)")
-        let record = try await metrics.database("provisioner") {
-            try await store.provisioner(named: unverified.issuer)
+        let key = try await keyCache.key(named: unverified.issuer, lifetime: configuration.provisionerCacheLifetime) {
+            try await self.metrics.database("provisioner") {
+                try await self.store.provisioner(named: unverified.issuer)
+            }
         }
-        guard let record else {
+        guard let key else {
             throw CAServiceError.unauthorized(.unknownProvisioner, "no provisioner \(name) is registered")
         }
-        let key = try await keyCache.key(for: record)
         guard unverified.algorithm == key.algorithm, await key.verifies(text) else {
             throw CAServiceError.unauthorized(
                 .tokenSignature, "the token's signature does not verify with provisioner \(name)'s key")
@@ -409,7 +412,8 @@ public final class CAService: Service, Sendable {
         let issued: IssuedCertificate
         do {
             issued = try await metrics.issuance("sign") {
-                try await ca.sign(csrWithCheckedSignature: csr, profile: profile, validity: validity, consumingToken: id)
+                try await ca.sign(
+                    csrWithCheckedSignature: csr, profile: profile, validity: validity, consumingToken: id)
             }
         } catch {
             // Not recorded, so not consumed (unless another node consumed it): the token may be presented again.
@@ -531,11 +535,34 @@ public final class CAService: Service, Sendable {
         return csr
     }
 
-    /// The body of sign and renew, step-ca's shape.
-    struct IssuedBody: Encodable {
-        var crt: String
-        var ca: String
-        var certChain: [String]
+    /// The body of sign and renew, step-ca's shape: `{"ca": PEM, "certChain": [PEM, ...], "crt": PEM}`.
+    ///
+    /// Written as text: PEM holds only base64 digits, `-`, spaces, letters and line feeds, so a line feed (`\n`) is
+    /// the only character to escape, and the issuer part, the same for every certificate, is made once.
+    struct IssuedBodyWriter: Sendable {
+        /// The CA chain (the issuer first) the writer is for.
+        let chain: [[UInt8]]
+        /// `"<issuer>"`, the `ca` member.
+        private let caText: String
+        /// `,"<issuer>",...`, the chain after the leaf in `certChain`.
+        private let issuerText: String
+
+        init(chain: [[UInt8]]) {
+            self.chain = chain
+            let texts = chain.map { Self.jsonString(CAService.pem($0)) }
+            caText = texts.first ?? #""""#
+            issuerText = texts.map { "," + $0 }.joined()
+        }
+
+        static func jsonString(_ pem: String) -> String {
+            "\"" + pem.replacingOccurrences(of: "\n", with: "\\n") + "\""
+        }
+
+        /// The body for the leaf `der` issued under ``chain``.
+        func body(leaf der: [UInt8]) -> String {
+            let leaf = Self.jsonString(CAService.pem(der))
+            return #"{"ca":"# + caText + #","certChain":["# + leaf + issuerText + #"],"crt":"# + leaf + "}"
+        }
     }
 
     /// Counts and logs an issued certificate (`message`, the requester, the serial and `metadata`); returns
@@ -550,21 +577,21 @@ public final class CAService: Service, Sendable {
             metadata: metadata.merging(
                 ["hpcs.ca.requester": "\(requester.text)", "hpcs.ca.serial": "\(issued.serialNumber)"]
             ) { $1 })
-        return Self.issuedResponse(issued)
+        return issuedResponse(issued)
     }
 
-    /// 201 with the issued chain, through `JSONEncoder` (a fraction of `JSONSerialization`'s cost per certificate).
-    static func issuedResponse(_ issued: IssuedCertificate) -> Response {
-        let chain = issued.chainDER.map(pem)
-        let body = IssuedBody(crt: chain.first ?? "", ca: chain.dropFirst().first ?? "", certChain: chain)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(body) else {
-            return errorResponse(CAServiceError(status: 500, reason: .internalError, message: "the request failed"))
+    /// 201 with the issued chain (``IssuedBodyWriter``, made again when the CA chain changes).
+    func issuedResponse(_ issued: IssuedCertificate) -> Response {
+        let chain = Array(issued.chainDER.dropFirst())
+        let writer = issuedBody.withLock { cached in
+            if let cached, cached.chain == chain { return cached }
+            let writer = IssuedBodyWriter(chain: chain)
+            cached = writer
+            return writer
         }
         return Response(
             status: .created, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            body: ResponseBody(byteBuffer: ByteBuffer(string: writer.body(leaf: issued.der))))
     }
 
     static func normalizedSerial(_ text: String) -> String? {
@@ -755,12 +782,31 @@ final class RecentTokenIDs: Sendable {
     }
 }
 
-/// Parsed provisioner keys, by name, kept while the stored key text is unchanged.
-actor ProvisionerKeyCache {
-    private var keys: [String: (text: String, key: ProvisionerKey)] = [:]
+/// Provisioners' parsed keys, by name, read from the store again once older than the configured lifetime
+/// (``CAServiceConfiguration/provisionerCacheLifetime``), and whenever the stored key text changed. An unknown name
+/// is not remembered: a provisioner added on any node is usable at once.
+final class ProvisionerKeyCache: Sendable {
+    private struct Entry {
+        var text: String
+        var key: ProvisionerKey
+        var readAt: ContinuousClock.Instant
+    }
+    private let entries = Mutex<[String: Entry]>([:])
 
-    func key(for record: ProvisionerRecord) async throws -> ProvisionerKey {
-        if let cached = keys[record.name], cached.text == record.publicKey { return cached.key }
+    /// The key of the provisioner `name`, or `nil` when `read` (the store) has none.
+    func key(
+        named name: String, lifetime: Duration, read: () async throws -> ProvisionerRecord?
+    ) async throws -> ProvisionerKey? {
+        let now = ContinuousClock.now
+        if let entry = entries.withLock({ $0[name] }), now - entry.readAt < lifetime { return entry.key }
+        guard let record = try await read() else {
+            _ = entries.withLock { $0.removeValue(forKey: name) }
+            return nil
+        }
+        if let entry = entries.withLock({ $0[name] }), entry.text == record.publicKey {
+            entries.withLock { $0[name]?.readAt = now }
+            return entry.key
+        }
         let key: ProvisionerKey
         do {
             key = try await ProvisionerKey(text: record.publicKey)
@@ -769,8 +815,10 @@ actor ProvisionerKeyCache {
                 status: 500, reason: .internalError,
                 message: "provisioner \(ProvisionerToken.printable(record.name))'s stored key is unusable")
         }
-        if keys.count > 1024 { keys.removeAll() }
-        keys[record.name] = (record.publicKey, key)
+        entries.withLock { entries in
+            if entries.count > 1024 { entries.removeAll() }
+            entries[name] = Entry(text: record.publicKey, key: key, readAt: now)
+        }
         return key
     }
 }

@@ -37,6 +37,10 @@ public struct CAServiceConfiguration: Sendable {
     public var crlRenewalMargin: Duration
     /// How long `/health` waits for the HSM and the database (5 s).
     public var healthTimeout: Duration
+    /// How long a node uses a provisioner (name and key) it read from the store before reading it again (5 s):
+    /// a provisioner added is usable at once on every node, one removed or given a new key stops being accepted
+    /// within this time. Zero reads the store on every request.
+    public var provisionerCacheLifetime: Duration
 
     /// TLS for the listener: PEM certificate chain and key, and the roots client certificates (mutual TLS, for
     /// `/1.0/renew` and `/1.0/revoke`) are verified against.
@@ -76,6 +80,7 @@ public struct CAServiceConfiguration: Sendable {
         self.crlValidity = .seconds(86_400)
         self.crlRenewalMargin = .seconds(3_600)
         self.healthTimeout = .seconds(5)
+        self.provisionerCacheLifetime = .seconds(5)
     }
 
     /// Whether ``host`` is a loopback address (127.0.0.0/8, `::1`, `localhost`), where plain HTTP is allowed.
@@ -104,7 +109,8 @@ public struct CAServiceConfiguration: Sendable {
                     "the public URL must be an http(s) base URL with a host and no path, e.g. https://ca.example.com")
             }
         }
-        guard maximumBodySize >= 1024, maximumTokenLifetime > .zero, clockSkew >= .zero, crlValidity > crlRenewalMargin
+        guard maximumBodySize >= 1024, maximumTokenLifetime > .zero, clockSkew >= .zero, crlValidity > crlRenewalMargin,
+            provisionerCacheLifetime >= .zero, provisionerCacheLifetime <= .seconds(3_600)
         else {
             throw CAServiceError.badRequest("the CA service limits are out of range")
         }

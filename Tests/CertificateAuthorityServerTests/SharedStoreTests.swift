@@ -108,8 +108,11 @@ struct SharedStoreTests {
             let path = world.node.directory.appendingPathComponent("issued.sqlite").path
             let output = try await ChildProcess.run(
                 "/usr/bin/env",
-                ["python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2])",
-                 path, sql],
+                [
+                    "python3", "-c",
+                    "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2])",
+                    path, sql,
+                ],
                 timeout: .seconds(60))
             try #require(output.status == 0, "\(output.text)")
         }

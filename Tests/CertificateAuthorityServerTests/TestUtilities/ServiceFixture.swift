@@ -228,6 +228,7 @@ func withServiceWorld<T: Sendable>(
     nodes nodeCount: Int = 1,
     databaseURL givenDatabaseURL: String? = nil,
     log: CapturedLog? = nil,
+    provisionerCacheLifetime: Duration? = nil,
     _ body: (ServiceWorld) async throws -> T
 ) async throws -> T {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ca-service-\(UUID().uuidString)")
@@ -308,6 +309,7 @@ func withServiceWorld<T: Sendable>(
             var configuration = CAServiceConfiguration(
                 host: "127.0.0.1", port: 0, tls: tls, publicURLs: ["https://ca.test"])
             configuration.healthTimeout = .seconds(5)
+            if let provisionerCacheLifetime { configuration.provisionerCacheLifetime = provisionerCacheLifetime }
             var logger = Logger(label: "hpcs.ca.service.node\(index)") { _ in
                 if let log { return CapturingLogHandler(log: log) }
                 return SwiftLogNoOpLogHandler()
