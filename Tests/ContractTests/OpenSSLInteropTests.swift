@@ -5,8 +5,10 @@ import Testing
 
 @Suite("Interoperability with the openssl binary")
 struct OpenSSLInteropTests {
-    /// `openssl pkeyutl -decrypt` of A, then `openssl enc -d` of B with that password on stdin.
-    static func opensslDecrypt(token: String, keyFile: String, fixtures: Fixtures) async throws -> [UInt8] {
+    /// `openssl pkeyutl -decrypt` of A with the fixtures' key `key`, then `openssl enc -d` of B with that password
+    /// on stdin.
+    static func opensslDecrypt(token: String, key: String = "enc.key", fixtures: Fixtures) async throws -> [UInt8] {
+        let keyFile = fixtures.path(key)
         let parts = token.split(separator: ".").map(String.init)
         try #require(parts.count == 3)
         let wrapped = try fixtures.write(try #require(Bytes.fromBase64(parts[1])), name: "A.bin")
@@ -25,9 +27,7 @@ struct OpenSSLInteropTests {
         for size in [0, 5, 16, 333] {
             let plaintext = Bytes.random(size)
             let token = try encryptor.encrypt(plaintext)
-            #expect(
-                try await Self.opensslDecrypt(token: token, keyFile: fixtures.path("enc.key"), fixtures: fixtures)
-                    == plaintext)
+            #expect(try await Self.opensslDecrypt(token: token, fixtures: fixtures) == plaintext)
         }
     }
 
@@ -92,9 +92,7 @@ struct OpenSSLInteropTests {
             #expect((try? SaltedEnvelope.open(envelope, password: password)) != plaintext)
         }
         // And openssl reads it the same way when decrypting.
-        #expect(
-            try await Self.opensslDecrypt(token: token, keyFile: fixtures.path("enc.key"), fixtures: fixtures)
-                == plaintext)
+        #expect(try await Self.opensslDecrypt(token: token, fixtures: fixtures) == plaintext)
     }
 
     @Test("openssl dgst accepts our signature, and we accept openssl's")
@@ -146,12 +144,11 @@ struct OpenSSLInteropTests {
         let partA = workloadToken.split(separator: ".")[1]
         #expect(partA.count == 684)
         #expect(
-            try await Self.opensslDecrypt(
-                token: workloadToken, keyFile: fixtures.path("enc4096.key"), fixtures: fixtures)
+            try await Self.opensslDecrypt(token: workloadToken, key: "enc4096.key", fixtures: fixtures)
                 == Array("type: workload".utf8))
         let env = String(
-            decoding: try await Self.opensslDecrypt(
-                token: envToken, keyFile: fixtures.path("enc4096.key"), fixtures: fixtures), as: UTF8.self)
+            decoding: try await Self.opensslDecrypt(token: envToken, key: "enc4096.key", fixtures: fixtures),
+            as: UTF8.self)
         #expect(env.hasPrefix("type: env\nsigningKey: "))
         let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc4096.key"))
         _ = try contract.verifySignature(decryptor: decryptor)
