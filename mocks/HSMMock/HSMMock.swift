@@ -117,10 +117,20 @@ public final class HSMMock: Sendable {
         configuration: EP11Client.Configuration = EP11Client.Configuration(host: "in-process"),
         _ body: (EP11Client) async throws -> Result
     ) async throws -> Result {
+        try await withClient(configuration: configuration, serverInterceptors: [], body)
+    }
+
+    /// As ``withClient(configuration:_:)``, with `serverInterceptors` after the mock's own on the server side (for
+    /// tests that record what reaches the server).
+    package func withClient<Result: Sendable>(
+        configuration: EP11Client.Configuration = EP11Client.Configuration(host: "in-process"),
+        serverInterceptors: [any ServerInterceptor],
+        _ body: (EP11Client) async throws -> Result
+    ) async throws -> Result {
         let transport = InProcessTransport()
         let server = GRPCServer(
             transport: transport.server, services: [CryptoService(core: core, logger: logger)],
-            interceptors: interceptors)
+            interceptors: interceptors + serverInterceptors)
         let client = EP11Client(transport: transport.client, configuration: configuration)
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
             group.addTask { try await server.serve() }
