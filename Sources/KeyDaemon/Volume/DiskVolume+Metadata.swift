@@ -152,22 +152,30 @@ extension DiskVolume {
         let (device, metadata) = try await partition(named: Self.metadataPartitionName)
         let scratchDirectory = configuration.scratchDirectory
         try await withDeviceLock(exclusive: true) { (file: DeviceFile) throws(VolumeError) in
+            /// One debugfs session, made durable, and the metadata filesystem's listing after it.
+            func session(_ commands: [String], descriptor3: MemoryFile?) async throws(VolumeError) -> [DirectoryEntry] {
+                try await debugfsSession(commands, metadata: metadata, device: device, descriptor3: descriptor3)
+                try await sync(file)
+                return try await requireListing(metadata, device: device)
+            }
+            /// Whether `listing` holds a file `name` with the new contents.
+            func holdsContents(_ name: String, in listing: [DirectoryEntry]) async throws(VolumeError) -> Bool {
+                guard let entry = listing.first(where: { $0.name == name }) else { return false }
+                return try await readFile(entry, metadata: metadata, device: device) == contents
+            }
+
             // Session 1: tidy, then stage the new contents under a name readKeyfile never returns.
             let before = try await requireListing(metadata, device: device)
             let source = try await runOffCooperativePool { () throws(VolumeError) -> MemoryFile in
                 try MemoryFile.make(contents: contents, scratchDirectory: scratchDirectory)
             }
-            try await debugfsSession(
+            let staged = try await session(
                 tidyCommands(before) + [
                     "write /dev/fd/3 \(Self.stagingKeyfileName)",
                     "sif \(Self.stagingKeyfileName) mode 0100600",
                 ],
-                metadata: metadata, device: device, descriptor3: source)
-            try await sync(file)
-            let staged = try await requireListing(metadata, device: device)
-            guard let entry = staged.first(where: { $0.name == Self.stagingKeyfileName }),
-                try await readFile(entry, metadata: metadata, device: device) == contents
-            else {
+                descriptor3: source)
+            guard try await holdsContents(Self.stagingKeyfileName, in: staged) else {
                 try? await debugfsSession(
                     ["rm \(Self.stagingKeyfileName)"], metadata: metadata, device: device, descriptor3: nil)
                 throw VolumeError(
@@ -178,7 +186,7 @@ extension DiskVolume {
 
             // Session 2: the swap.
             let hasKeyfile = staged.contains { $0.name == Self.keyfileName }
-            try await debugfsSession(
+            let after = try await session(
                 [
                     "ln \(Self.stagingKeyfileName) \(Self.pendingKeyfileName)",
                     "unlink \(Self.stagingKeyfileName)",
@@ -186,13 +194,9 @@ extension DiskVolume {
                     "ln \(Self.pendingKeyfileName) \(Self.keyfileName)",
                     "unlink \(Self.pendingKeyfileName)",
                 ],
-                metadata: metadata, device: device, descriptor3: nil)
-            try await sync(file)
-
-            let after = try await requireListing(metadata, device: device)
-            guard let current = after.first(where: { $0.name == Self.keyfileName }),
-                !after.contains(where: { $0.name == Self.pendingKeyfileName || $0.name == Self.stagingKeyfileName }),
-                try await readFile(current, metadata: metadata, device: device) == contents
+                descriptor3: nil)
+            guard !after.contains(where: { $0.name == Self.pendingKeyfileName || $0.name == Self.stagingKeyfileName }),
+                try await holdsContents(Self.keyfileName, in: after)
             else {
                 throw VolumeError(
                     code: .ioFailed, message: "debugfs did not complete the keyfile replacement", device: path,
