@@ -133,99 +133,140 @@ struct ContractValidationTests {
     }
 
     static let cases: [Case] = [
-        .env("kmsTimeout above 20", replacing: "kmsTimeout: 20", with: "kmsTimeout: 21",
+        .env(
+            "kmsTimeout above 20", replacing: "kmsTimeout: 20", with: "kmsTimeout: 21",
             path: "env.volumes.data.kmsTimeout", message: "must be 0-20 (minutes)"),
-        .env("kmsTimeout negative", replacing: "kmsTimeout: 20", with: "kmsTimeout: -1",
+        .env(
+            "kmsTimeout negative", replacing: "kmsTimeout: 20", with: "kmsTimeout: -1",
             path: "env.volumes.data.kmsTimeout", message: "must be 0-20 (minutes)"),
-        .env("kmsTimeout as a quoted string", replacing: "kmsTimeout: 20", with: "kmsTimeout: \"10\"",
+        .env(
+            "kmsTimeout as a quoted string", replacing: "kmsTimeout: 20", with: "kmsTimeout: \"10\"",
             path: "env.volumes.data.kmsTimeout", message: "must be a whole number of minutes (0-20)"),
-        .env("kmsTimeout as a fraction", replacing: "kmsTimeout: 20", with: "kmsTimeout: 2.5",
+        .env(
+            "kmsTimeout as a fraction", replacing: "kmsTimeout: 20", with: "kmsTimeout: 2.5",
             path: "env.volumes.data.kmsTimeout", message: "must be a whole number of minutes (0-20)"),
-        .env("seed too short", replacing: "seed: \"\(F.secretSeed)\"", with: "seed: \"short-seed\"",
+        .env(
+            "seed too short", replacing: "seed: \"\(F.secretSeed)\"", with: "seed: \"short-seed\"",
             path: "env.volumes.data.seed", message: "must be at least 15 characters"),
-        .env("seed with a space", replacing: "seed: \"\(F.secretSeed)\"", with: "seed: \"Env Seed 0123456789\"",
+        .env(
+            "seed with a space", replacing: "seed: \"\(F.secretSeed)\"", with: "seed: \"Env Seed 0123456789\"",
             path: "env.volumes.data.seed", message: "must be at least 15 characters"),
-        .env("seed as a number", replacing: "seed: \"\(F.secretSeed)\"", with: "seed: 1234567890123456",
+        .env(
+            "seed as a number", replacing: "seed: \"\(F.secretSeed)\"", with: "seed: 1234567890123456",
             path: "env.volumes.data.seed", message: "must be a string"),
-        .env("previousSeed too short", replacing: "kmsTimeout: 20", with: "kmsTimeout: 20\n    previousSeed: \"old\"",
+        .env(
+            "previousSeed too short", replacing: "kmsTimeout: 20", with: "kmsTimeout: 20\n    previousSeed: \"old\"",
             path: "env.volumes.data.previousSeed", message: "must be at least 15 characters"),
-        .env("seed and uv-secret-id together",
+        .env(
+            "seed and uv-secret-id together",
             replacing: "uv-secret-id: index-1", with: "uv-secret-id: index-1\n    seed: \"AnotherSeed-0123456\"",
             path: "env.volumes.uvdata", message: "has both seed and uv-secret-id"),
-        .env("neither seed nor uv-secret-id",
+        .env(
+            "neither seed nor uv-secret-id",
             replacing: "    uv-secret-id: index-1\n    uv-previous-secret-id: index-2\n", with: "",
             path: "env.volumes.uvdata", message: "needs seed or uv-secret-id"),
-        .env("uv-secret-id out of range", replacing: "uv-secret-id: index-1", with: "uv-secret-id: index-9",
+        .env(
+            "uv-secret-id out of range", replacing: "uv-secret-id: index-1", with: "uv-secret-id: index-9",
             path: "env.volumes.uvdata.uv-secret-id", message: "must be index-1 to index-8"),
-        .env("uv-previous-secret-id without uv-secret-id",
+        .env(
+            "uv-previous-secret-id without uv-secret-id",
             replacing: "    uv-secret-id: index-1\n", with: "    seed: \"AnotherSeed-0123456\"\n",
             path: "env.volumes.uvdata.uv-previous-secret-id", message: "needs uv-secret-id"),
-        .env("apiKey too short", replacing: "apiKey: \"volume-lookup-api-key-01\"", with: "apiKey: \"short\"",
+        .env(
+            "apiKey too short", replacing: "apiKey: \"volume-lookup-api-key-01\"", with: "apiKey: \"short\"",
             path: "env.volumes.data.apiKey", message: "must be at least 10 characters"),
-        .env("volumeName empty", replacing: "volumeName: data-volume", with: "volumeName: \"\"",
+        .env(
+            "volumeName empty", replacing: "volumeName: data-volume", with: "volumeName: \"\"",
             path: "env.volumes.data.volumeName", message: "must be at least 1 character"),
-        .env("volumeID too short", replacing: "volumeID: \"r006-4f2c1b\"", with: "volumeID: \"r6\"",
+        .env(
+            "volumeID too short", replacing: "volumeID: \"r006-4f2c1b\"", with: "volumeID: \"r6\"",
             path: "env.volumes.data.volumeID", message: "must be at least 3 characters"),
-        .env("volumeID as a number", replacing: "volumeID: \"r006-4f2c1b\"", with: "volumeID: 12345",
+        .env(
+            "volumeID as a number", replacing: "volumeID: \"r006-4f2c1b\"", with: "volumeID: 12345",
             path: "env.volumes.data.volumeID", message: "must be a string"),
-        .env("kms empty", replacing: F.kmsBlock, with: "    kms: []\n",
+        .env(
+            "kms empty", replacing: F.kmsBlock, with: "    kms: []\n",
             path: "env.volumes.data.kms", message: "has 0 entries; 1 to 5 are allowed"),
-        .env("kms apiKey missing", replacing: "- apiKey: \"entry-api-key-0123456789\"\n        crn:", with: "- crn:",
+        .env(
+            "kms apiKey missing", replacing: "- apiKey: \"entry-api-key-0123456789\"\n        crn:", with: "- crn:",
             path: "env.volumes.data.kms[0].apiKey", message: "missing"),
-        .env("kms crn malformed",
+        .env(
+            "kms crn malformed",
             replacing: "crn: \"\(F.kmsCRN)\"", with: "crn: \"crn:v1:bluemix:public:kms:us-south\"",
             path: "env.volumes.data.kms[0].crn", message: "must be a root key CRN"),
-        .env("kms crn not naming a key", replacing: "crn: \"\(F.kmsCRN)\"",
+        .env(
+            "kms crn not naming a key", replacing: "crn: \"\(F.kmsCRN)\"",
             with: "crn: \"\(F.kmsCRN.replacingOccurrences(of: ":key:", with: ":bucket:"))\"",
             path: "env.volumes.data.kms[0].crn", message: "must be a root key CRN"),
-        .env("kms type neither public nor private", replacing: "type: private", with: "type: internal",
+        .env(
+            "kms type neither public nor private", replacing: "type: private", with: "type: internal",
             path: "env.volumes.data.kms[1].type", message: "must be public or private"),
-        .env("kms plan is not in IBM's schema",
+        .env(
+            "kms plan is not in IBM's schema",
             replacing: "type: public", with: "type: public\n        plan: dedicated",
             path: "env.volumes.data.kms[0].plan", message: "unknown field"),
-        .env("grep11 address without a port",
+        .env(
+            "grep11 address without a port",
             replacing: "address: \"grep11.example.com:9876\"", with: "address: \"grep11.example.com\"",
             path: "env.volumes.uvdata.grep11.address", message: "must be host:port"),
-        .env("grep11 clientCert not base64", replacing: "clientCert: \"Q0VSVA==\"", with: "clientCert: \"-----BEGIN\"",
+        .env(
+            "grep11 clientCert not base64", replacing: "clientCert: \"Q0VSVA==\"", with: "clientCert: \"-----BEGIN\"",
             path: "env.volumes.uvdata.grep11.clientCert", message: "must be base64"),
-        .env("grep11 caCert missing", replacing: "      caCert: \"Q0E=\"\n", with: "",
+        .env(
+            "grep11 caCert missing", replacing: "      caCert: \"Q0E=\"\n", with: "",
             path: "env.volumes.uvdata.grep11.caCert", message: "missing"),
-        .env("grep11 aesKeyBlob missing", replacing: "        aesKeyBlob: \"Qk9MQg==\"\n", with: "",
+        .env(
+            "grep11 aesKeyBlob missing", replacing: "        aesKeyBlob: \"Qk9MQg==\"\n", with: "",
             path: "env.volumes.uvdata.grep11.metadata.aesKeyBlob", message: "missing"),
-        .env("grep11 blob neither base64 nor masked",
+        .env(
+            "grep11 blob neither base64 nor masked",
             replacing: "previousaesKeyBlob: \"***************\"", with: "previousaesKeyBlob: \"**x**\"",
             path: "env.volumes.uvdata.grep11.metadata.previousaesKeyBlob", message: "must be base64, or asterisks"),
-        .env("grep11 unknown field", replacing: "address: \"grep11.example.com:9876\"",
+        .env(
+            "grep11 unknown field", replacing: "address: \"grep11.example.com:9876\"",
             with: "address: \"grep11.example.com:9876\"\n      port: 9876",
             path: "env.volumes.uvdata.grep11.port", message: "unknown field"),
-        .env("unknown env volume field", replacing: "kmsTimeout: 20", with: "kmsTimeout: 20\n    mnt: /x",
+        .env(
+            "unknown env volume field", replacing: "kmsTimeout: 20", with: "kmsTimeout: 20\n    mnt: /x",
             path: "env.volumes.data.mnt", message: "unknown field"),
-        .env("mount in env (only workload has it)",
+        .env(
+            "mount in env (only workload has it)",
             replacing: "kmsTimeout: 20", with: "kmsTimeout: 20\n    mount: /mnt/data",
             path: "env.volumes.data.mount", message: "unknown field"),
-        .workload("kms in workload", replacing: "mount: /mnt/uv", with: "mount: /mnt/uv\n    kms: []",
+        .workload(
+            "kms in workload", replacing: "mount: /mnt/uv", with: "mount: /mnt/uv\n    kms: []",
             path: "workload.volumes.uvdata.kms", message: "unknown field"),
-        .workload("workload volume without seed", replacing: "    seed: \"WorkloadSeed-9876543210\"\n", with: "",
+        .workload(
+            "workload volume without seed", replacing: "    seed: \"WorkloadSeed-9876543210\"\n", with: "",
             path: "workload.volumes.uvdata.seed", message: "missing"),
-        .workload("workload mount not absolute", replacing: "mount: /mnt/data", with: "mount: mnt/data",
+        .workload(
+            "workload mount not absolute", replacing: "mount: /mnt/data", with: "mount: mnt/data",
             path: "workload.volumes.data.mount", message: "must be an absolute path"),
-        .workload("workload filesystem unknown", replacing: "filesystem: xfs", with: "filesystem: zfs",
+        .workload(
+            "workload filesystem unknown", replacing: "filesystem: xfs", with: "filesystem: zfs",
             path: "workload.volumes.uvdata.filesystem", message: "must be xfs, ext4 or btrfs"),
-        .workload("volume name with capitals", replacing: "  uvdata:", with: "  UVData:",
+        .workload(
+            "volume name with capitals", replacing: "  uvdata:", with: "  UVData:",
             path: "workload.volumes", message: "name does not match ^[a-z_][a-z0-9-_]*$ (the name is not shown)"),
-        .env("section type missing", replacing: "type: env\n", with: "",
+        .env(
+            "section type missing", replacing: "type: env\n", with: "",
             path: "env.type", message: "missing; must be env"),
-        .workload("workload type wrong", replacing: "type: workload", with: "type: env",
+        .workload(
+            "workload type wrong", replacing: "type: workload", with: "type: env",
             path: "workload.type", message: "must be workload"),
-        .workload("workload with compose and play",
+        .workload(
+            "workload with compose and play",
             replacing: "env:\n  LOG_LEVEL", with: "play:\n  resources: []\nenv:\n  LOG_LEVEL",
             path: "workload", message: "exactly one of compose, play or confidential-containers"),
-        .workload("compose archive not base64",
+        .workload(
+            "compose archive not base64",
             replacing: "archive: H4sIAAAAAAAAA+3OMQ6CQBAF0D3KnsB/", with: "archive: \"not base64!\"",
             path: "workload.compose.archive", message: "must be base64 of a .tgz"),
-        .env("environment variable value not a string", replacing: "REGION: us-south", with: "REGION: [a]",
+        .env(
+            "environment variable value not a string", replacing: "REGION: us-south", with: "REGION: [a]",
             path: "env.env.REGION", message: "must be a string"),
-        .env("environment variable name invalid", replacing: "REGION: us-south", with: "1REGION: x",
+        .env(
+            "environment variable name invalid", replacing: "REGION: us-south", with: "1REGION: x",
             path: "env.env", message: "a variable name does not match"),
         Case(
             name: "env missing", contract: "workload:\n\(F.indented(F.workload))\n",

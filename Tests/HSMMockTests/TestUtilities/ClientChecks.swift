@@ -34,7 +34,8 @@ extension EP11Client {
         let bobY = try bob.publicKey.publicKeyInfo().finiteFieldPublicValue()
         let aliceKey = try await deriveKey(
             .dhDerive(peerPublicValue: bobY), baseKey: alice.privateKey, template: template)
-        let bobKey = try await deriveKey(.dhDerive(peerPublicValue: aliceY), baseKey: bob.privateKey, template: template)
+        let bobKey = try await deriveKey(
+            .dhDerive(peerPublicValue: aliceY), baseKey: bob.privateKey, template: template)
         #expect(aliceKey.checksum == bobKey.checksum, sourceLocation: sourceLocation)
         return (aliceKey, bobKey)
     }
