@@ -127,6 +127,15 @@ extension RealDevices {
                     environment: environment)
             }
 
+            /// A new image `name` in the work directory, provisioned by the daemon (`volume provision`).
+            func provisionedImage(_ name: String) async throws -> String {
+                let disk = directory + "/" + name
+                try VolumeFixture.makeSparseFile(disk, size: VolumeFixture.imageSize)
+                let provisioned = try await tool(["volume", "provision"], disk: disk)
+                try #require(provisioned.status == 0, "\(provisioned.text)")
+                return disk
+            }
+
             /// The image's keyfile as `debugfs` reads it (through the verifying script).
             static func keyfile(in output: ChildProcess.Output) -> String? {
                 output.text.split(separator: "\n").first { $0.hasPrefix("keyfile: ") }.map { String($0.dropFirst(9)) }
@@ -169,10 +178,7 @@ extension RealDevices {
         @Test("a volume the daemon prepared opens with a raw unwrap of its keyfile and the seeds hashed by hand")
         func daemonPreparedOpensByHand() async throws {
             try await withSetup { setup in
-                let disk = setup.directory + "/by-daemon.img"
-                try VolumeFixture.makeSparseFile(disk, size: VolumeFixture.imageSize)
-                let provisioned = try await setup.tool(["volume", "provision"], disk: disk)
-                #expect(provisioned.status == 0, "\(provisioned.text)")
+                let disk = try await setup.provisionedImage("by-daemon.img")
                 let verified = try await setup.script(Self.verifyWithoutProjectCode, disk: disk)
                 #expect(verified.status == 0, "\(verified.text)")
                 #expect(verified.text.contains("the passphrase opens the data partition"), "\(verified.text)")
@@ -184,10 +190,7 @@ extension RealDevices {
         @Test("a keyfile of earlier versions is rewritten as the ciphertext at the next boot, also after a SIGKILL")
         func legacyKeyfileIsRewrittenOnImage() async throws {
             try await withSetup { setup in
-                let disk = setup.directory + "/legacy.img"
-                try VolumeFixture.makeSparseFile(disk, size: VolumeFixture.imageSize)
-                let provisioned = try await setup.tool(["volume", "provision"], disk: disk)
-                try #require(provisioned.status == 0, "\(provisioned.text)")
+                let disk = try await setup.provisionedImage("legacy.img")
                 let volume = DiskVolume(path: disk)
                 let ciphertext = String(decoding: try #require(try await volume.readKeyfile()), as: UTF8.self)
                 let legacy =

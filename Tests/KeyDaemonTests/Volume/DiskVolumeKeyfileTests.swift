@@ -9,17 +9,22 @@ extension RealDevices {
         static let wrappedSeed = Array("eyJjaXBoZXJ0ZXh0Ijoid3JhcHBlZCBzZWVkIG9uZSJ9".utf8)
         static let rewrappedSeed = Array("eyJjaXBoZXJ0ZXh0IjoicmV3cmFwcGVkIHNlZWQgdHdvIiwia2V5VmVyc2lvbiI6Mn0=".utf8)
 
+        /// Replaces the keyfile with `contents` and checks that it reads back, alone on a clean metadata filesystem.
+        static func replaceAndCheck(
+            _ fixture: VolumeFixture, _ contents: [UInt8], sourceLocation: SourceLocation = #_sourceLocation
+        ) async throws {
+            try await fixture.volume.replaceKeyfile(contents)
+            #expect(try await fixture.volume.readKeyfile() == contents, sourceLocation: sourceLocation)
+            #expect(try await fixture.metadataNames() == ["keyfile"], sourceLocation: sourceLocation)
+            #expect(try await fixture.metadataFilesystemIsClean(), sourceLocation: sourceLocation)
+        }
+
         @Test("replaceKeyfile then readKeyfile round-trips, and a second replacement wins")
         func roundTrip() async throws {
             try await VolumeFixture.withLayout { fixture async throws in
                 #expect(try await fixture.volume.readKeyfile() == nil)
-                try await fixture.volume.replaceKeyfile(Self.wrappedSeed)
-                #expect(try await fixture.volume.readKeyfile() == Self.wrappedSeed)
-                #expect(try await fixture.metadataNames() == ["keyfile"])
-                try await fixture.volume.replaceKeyfile(Self.rewrappedSeed)
-                #expect(try await fixture.volume.readKeyfile() == Self.rewrappedSeed)
-                #expect(try await fixture.metadataNames() == ["keyfile"])
-                #expect(try await fixture.metadataFilesystemIsClean())
+                try await Self.replaceAndCheck(fixture, Self.wrappedSeed)
+                try await Self.replaceAndCheck(fixture, Self.rewrappedSeed)
                 #expect(try fixture.scratchIsEmpty())
             }
         }
@@ -28,9 +33,7 @@ extension RealDevices {
         func contents(count: Int) async throws {
             try await VolumeFixture.withLayout { fixture async throws in
                 let contents = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
-                try await fixture.volume.replaceKeyfile(contents)
-                #expect(try await fixture.volume.readKeyfile() == contents)
-                #expect(try await fixture.metadataFilesystemIsClean())
+                try await Self.replaceAndCheck(fixture, contents)
             }
         }
 
@@ -54,11 +57,7 @@ extension RealDevices {
                 #expect(try await fixture.metadataNames() == ["keyfile.new"])
                 #expect(try await fixture.volume.readKeyfile() == Self.rewrappedSeed)
 
-                let third = Array("third".utf8)
-                try await fixture.volume.replaceKeyfile(third)
-                #expect(try await fixture.volume.readKeyfile() == third)
-                #expect(try await fixture.metadataNames() == ["keyfile"])
-                #expect(try await fixture.metadataFilesystemIsClean())
+                try await Self.replaceAndCheck(fixture, Array("third".utf8))
             }
         }
 
@@ -68,10 +67,7 @@ extension RealDevices {
                 try await fixture.volume.replaceKeyfile(Self.wrappedSeed)
                 try await fixture.debugfs(["ln keyfile keyfile.new"])
                 #expect(try await fixture.volume.readKeyfile() == Self.wrappedSeed)
-                try await fixture.volume.replaceKeyfile(Self.rewrappedSeed)
-                #expect(try await fixture.volume.readKeyfile() == Self.rewrappedSeed)
-                #expect(try await fixture.metadataNames() == ["keyfile"])
-                #expect(try await fixture.metadataFilesystemIsClean())
+                try await Self.replaceAndCheck(fixture, Self.rewrappedSeed)
             }
         }
 
@@ -82,10 +78,7 @@ extension RealDevices {
                 try await fixture.writeMetadataFile("keyfile.tmp", Array("half-written".utf8))
                 try await fixture.writeMetadataFile("keyfile.new", Array("never swapped in".utf8))
                 #expect(try await fixture.volume.readKeyfile() == Self.wrappedSeed)
-                try await fixture.volume.replaceKeyfile(Self.rewrappedSeed)
-                #expect(try await fixture.volume.readKeyfile() == Self.rewrappedSeed)
-                #expect(try await fixture.metadataNames() == ["keyfile"])
-                #expect(try await fixture.metadataFilesystemIsClean())
+                try await Self.replaceAndCheck(fixture, Self.rewrappedSeed)
             }
         }
 
@@ -94,9 +87,7 @@ extension RealDevices {
             try await VolumeFixture.withLayout { fixture async throws in
                 try await fixture.writeMetadataFile("keyfile.tmp", Array("partial".utf8))
                 #expect(try await fixture.volume.readKeyfile() == nil)
-                try await fixture.volume.replaceKeyfile(Self.wrappedSeed)
-                #expect(try await fixture.volume.readKeyfile() == Self.wrappedSeed)
-                #expect(try await fixture.metadataNames() == ["keyfile"])
+                try await Self.replaceAndCheck(fixture, Self.wrappedSeed)
             }
         }
 
