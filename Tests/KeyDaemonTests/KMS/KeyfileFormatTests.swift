@@ -34,6 +34,23 @@ struct KeyfileFormatTests {
         return (device, generated.wrapped.ciphertext, passphrase)
     }
 
+    /// A volume whose one kms entry names a new root key `keyID`, on a device ``preparedByHand(kms:keyID:suffix:)``
+    /// under that key.
+    func withPreparedVolume(
+        suffix: String = "\n",
+        _ body: @Sendable (
+            _ kms: KMSFixture, _ keyID: String, _ volume: VolumeConfiguration,
+            _ prepared: (device: InMemoryVolumeDevice, ciphertext: String, passphrase: SecretBytes)
+        ) async throws -> Void
+    ) async throws {
+        try await withKMS { kms in
+            let crn = kms.makeRootKey()
+            let keyID = KMSFixture.keyID(crn)
+            let volume = testVolume(kms: [try kms.entry(crn: crn)])
+            try await body(kms, keyID, volume, try await preparedByHand(kms: kms, keyID: keyID, suffix: suffix))
+        }
+    }
+
     @Test("a new volume's keyfile is the wrap ciphertext alone, which a plain client unwraps")
     func newKeyfileIsTheCiphertext() async throws {
         try await withKMS { kms in
@@ -55,10 +72,7 @@ struct KeyfileFormatTests {
 
     @Test("a volume prepared by hand (raw wrap, ciphertext and a newline as the keyfile) opens and is left as it is")
     func preparedByHandOpens() async throws {
-        try await withKMS { kms in
-            let crn = kms.makeRootKey()
-            let volume = testVolume(kms: [try kms.entry(crn: crn)])
-            let prepared = try await preparedByHand(kms: kms, keyID: KMSFixture.keyID(crn))
+        try await withPreparedVolume { kms, keyID, volume, prepared in
             let outcome = try await provisioner(volume, prepared.device, kms: kms).provision()
             #expect(outcome.decision == .unwrapAndOpen)
             #expect(outcome.unwrappedByEntry == 0)
@@ -70,10 +84,7 @@ struct KeyfileFormatTests {
 
     @Test("a keyfile in the earlier JSON envelope opens and is rewritten as the ciphertext alone, once")
     func legacyEnvelopeIsRewritten() async throws {
-        try await withKMS { kms in
-            let crn = kms.makeRootKey()
-            let volume = testVolume(kms: [try kms.entry(crn: crn)])
-            let prepared = try await preparedByHand(kms: kms, keyID: KMSFixture.keyID(crn), suffix: "")
+        try await withPreparedVolume(suffix: "") { kms, keyID, volume, prepared in
             // What earlier versions wrote; the CRN and version in it are not trusted (they name another key here).
             let legacy =
                 #"{"ciphertext":"\#(prepared.ciphertext)","crn":"crn:v1:bluemix:public:kms:us-south:a/x:y:key:other","#
@@ -92,10 +103,7 @@ struct KeyfileFormatTests {
 
     @Test("a keyfile that is not a ciphertext is refused without being quoted, and nothing is written")
     func malformedKeyfileIsRefused() async throws {
-        try await withKMS { kms in
-            let crn = kms.makeRootKey()
-            let volume = testVolume(kms: [try kms.entry(crn: crn)])
-            let prepared = try await preparedByHand(kms: kms, keyID: KMSFixture.keyID(crn))
+        try await withPreparedVolume { kms, keyID, volume, prepared in
             let junk = Array("passphrase: hunter2-not-base64!\n".utf8)
             try await prepared.device.replaceKeyfile(junk)
             let operations = prepared.device.operations
@@ -131,11 +139,8 @@ struct KeyfileFormatTests {
 
     @Test("the key version comes from the service: after a rotation the unwrap's new ciphertext is stored")
     func rotationSeenAtBoot() async throws {
-        try await withKMS { kms in
-            let crn = kms.makeRootKey()
-            let volume = testVolume(kms: [try kms.entry(crn: crn)])
-            let prepared = try await preparedByHand(kms: kms, keyID: KMSFixture.keyID(crn))
-            let newVersion = try kms.mock.rotate(keyID: KMSFixture.keyID(crn))
+        try await withPreparedVolume { kms, keyID, volume, prepared in
+            let newVersion = try kms.mock.rotate(keyID: keyID)
             let outcome = try await provisioner(volume, prepared.device, kms: kms).provision()
             #expect(outcome.keyfileWritten)
             let keyfile = try #require(try await prepared.device.readKeyfile())
