@@ -11,11 +11,8 @@ struct KeyProtectMockLimitsTests {
     @Test("a Key Protect body over 1 MiB, and JSON nested 200,000 deep, are 400 BAD_BODY_ERR; the mock keeps serving")
     func keyProtectBodies() async throws {
         try await withMockKeyProtect { fixture in
-            let token = try await Wire.bearer(fixture.baseURL)
-            let headers = [
-                ("Authorization", "Bearer \(token)"), ("Bluemix-Instance", fixture.instanceID),
-                ("Content-Type", "application/vnd.ibm.kms.key_action_wrap+json"),
-            ]
+            let headers = try await Wire.authorized(
+                fixture, adding: [("Content-Type", "application/vnd.ibm.kms.key_action_wrap+json")])
             let keyURL = fixture.baseURL + "/api/v2/keys/" + fixture.rootKey.id + "/actions/wrap"
             let large = #"{"plaintext":""# + String(repeating: "A", count: (1 << 20) + 16) + #""}"#
             let tooLarge = try await Wire.send(.POST, keyURL, headers: headers, body: large)

@@ -18,13 +18,9 @@ struct KeyProtectMockStateFileTests {
     static func action(_ fixture: MockFixture, key: String, _ action: String, body: String) async throws
         -> Wire.Answer
     {
-        let token = try await Wire.bearer(fixture.baseURL)
-        return try await Wire.send(
+        try await Wire.send(
             .POST, fixture.baseURL + "/api/v2/keys/\(key)/actions/\(action)",
-            headers: [
-                ("Authorization", "Bearer \(token)"), ("Bluemix-Instance", fixture.instanceID),
-                ("Content-Type", "application/json"),
-            ],
+            headers: try await Wire.authorized(fixture, adding: [("Content-Type", "application/json")]),
             body: body)
     }
 

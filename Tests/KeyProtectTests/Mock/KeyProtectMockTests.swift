@@ -47,6 +47,14 @@ struct KeyProtectMockTests {
         return try #require(answer.json?["access_token"] as? String)
     }
 
+    /// The headers of a Key Protect call on `fixture`'s instance with a fresh bearer token, then `extra`.
+    static func authorized(_ fixture: MockFixture, adding extra: [(String, String)] = []) async throws
+        -> [(String, String)]
+    {
+        let token = try await bearer(fixture.baseURL)
+        return [("Authorization", "Bearer \(token)"), ("Bluemix-Instance", fixture.instanceID)] + extra
+    }
+
     static func base64URLDecode(_ text: Substring) -> Data? {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
@@ -99,8 +107,7 @@ struct KeyProtectMockTests {
         ])
     func actionForms(contentType: String?) async throws {
         try await withMockKeyProtect { fixture in
-            let token = try await Self.bearer(fixture.baseURL)
-            var headers = [("Authorization", "Bearer \(token)"), ("Bluemix-Instance", fixture.instanceID)]
+            var headers = try await Self.authorized(fixture)
             if let contentType { headers.append(("Content-Type", contentType)) }
             let keyURL = fixture.baseURL + "/api/v2/keys/" + fixture.rootKey.id
             let wrap = try await Self.send(.POST, keyURL + "?action=wrap", headers: headers, body: "{}")
@@ -179,11 +186,10 @@ struct KeyProtectMockTests {
     @Test("content types switch to application/json when configured")
     func jsonContentTypes() async throws {
         try await withMockKeyProtect(configuration: .init(apiKeys: [testAPIKey], contentTypes: .json)) { fixture in
-            let token = try await Self.bearer(fixture.baseURL)
             let answer = try await Self.send(
                 .GET,
                 fixture.baseURL + "/api/v2/keys/" + fixture.rootKey.id + "/metadata",
-                headers: [("Authorization", "Bearer \(token)"), ("Bluemix-Instance", fixture.instanceID)]
+                headers: try await Self.authorized(fixture)
             )
             #expect(answer.status == 200)
             #expect(answer.headers.first(name: "Content-Type") == "application/json")
@@ -197,8 +203,7 @@ struct KeyProtectMockTests {
     @Test("keys are created through the API and listed")
     func createAndList() async throws {
         try await withMockKeyProtect { fixture in
-            let token = try await Self.bearer(fixture.baseURL)
-            let headers = [("Authorization", "Bearer \(token)"), ("Bluemix-Instance", fixture.instanceID)]
+            let headers = try await Self.authorized(fixture)
             let created = try await Self.send(
                 .POST,
                 fixture.baseURL + "/api/v2/keys",
@@ -247,12 +252,8 @@ struct KeyProtectMockTests {
                 body: #"{"action":"status","status":429,"retryAfterSeconds":3,"times":1}"#
             )
             #expect(fault.status == 204)
-            let token = try await Self.bearer(fixture.baseURL)
             let limited = try await Self.send(
-                .GET,
-                fixture.baseURL + "/api/v2/keys/\(id)",
-                headers: [("Authorization", "Bearer \(token)"), ("Bluemix-Instance", fixture.instanceID)]
-            )
+                .GET, fixture.baseURL + "/api/v2/keys/\(id)", headers: try await Self.authorized(fixture))
             #expect(limited.status == 429)
             #expect(limited.headers.first(name: "Retry-After") == "3")
 
