@@ -173,15 +173,11 @@ final class HSMCore: Sendable {
         }
     }
 
+    /// The digest of the MGF1 variant `raw` (a `CKG_MGF1_*` value), read from the vocabulary's MGF table
+    /// (``MaskGenerationFunction/digest``); `nil` for an unknown variant or a digest the mock does not implement.
     static func mgfAlgorithm(_ raw: Int) -> DigestAlgorithm? {
-        switch raw {
-        case 1: .sha1
-        case 2: .sha256
-        case 3: .sha384
-        case 4: .sha512
-        case 5: .sha224
-        default: nil
-        }
+        guard raw >= 0, let digest = MaskGenerationFunction(rawValue: UInt64(raw)).digest else { return nil }
+        return digestAlgorithm(forHashMechanism: digest.rawValue)
     }
 
     /// The 7-byte EP11 checksum of a secret key: 3-byte check value and the 4-byte big-endian bit length.
