@@ -123,28 +123,18 @@ final class DeviceFile: Sendable {
         }
     }
 
-    /// The loop `pread` and `pwrite` share: `step` moves bytes from `done` on at file position `offset + done` and
-    /// returns what `pread`/`pwrite` return. An interrupted step is repeated, an error is `"<verb> failed"`, and a
-    /// step that moves nothing (the end of the file) ends the loop early: the result is the count moved.
+    /// ``SystemSupport/positionedTransfer(_:at:failure:_:)`` with this device's errors: `"<verb> failed"`.
     private func transfer(
         _ count: Int, at offset: UInt64, verb: String, _ step: (_ done: Int, _ position: off_t) -> Int
     ) throws(VolumeError) -> Int {
-        var total = 0
-        while total < count {
-            let (position, overflow) = offset.addingReportingOverflow(UInt64(total))
-            guard !overflow, position <= UInt64(Int64.max) else {
-                throw VolumeError(code: .ioFailed, message: "offset out of range", device: path)
-            }
-            let moved = step(total, off_t(position))
-            if moved < 0, errno == EINTR { continue }
-            if moved < 0 {
-                throw VolumeError(
-                    code: .ioFailed, message: "\(verb) failed: \(SystemSupport.errorText(errno))", device: path)
-            }
-            if moved == 0 { break }
-            total += moved
-        }
-        return total
+        try SystemSupport.positionedTransfer(
+            count, at: offset,
+            failure: { code in
+                VolumeError(
+                    code: .ioFailed,
+                    message: code.map { "\(verb) failed: \(SystemSupport.errorText($0))" } ?? "offset out of range",
+                    device: path)
+            }, step)
     }
 
     func sync() throws(VolumeError) {

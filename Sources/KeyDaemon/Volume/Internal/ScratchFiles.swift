@@ -39,35 +39,30 @@ final class MemoryFile: Sendable {
     }
 
     private func write(_ contents: [UInt8]) throws(VolumeError) {
-        var written = 0
-        while written < contents.count {
-            let count = contents.withUnsafeBytes { buffer in
-                pwrite(descriptor, buffer.baseAddress.map { $0 + written }, contents.count - written, off_t(written))
+        let written = try SystemSupport.positionedTransfer(
+            contents.count, at: 0, failure: { Self.failure("write", $0 ?? EOVERFLOW) }
+        ) { done, position in
+            contents.withUnsafeBytes { buffer in
+                pwrite(descriptor, buffer.baseAddress.map { $0 + done }, contents.count - done, position)
             }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else {
-                throw VolumeError(
-                    code: .ioFailed, message: "cannot write a memory file: \(SystemSupport.errorText(errno))")
-            }
-            written += count
         }
+        guard written == contents.count else { throw Self.failure("write", errno) }
+    }
+
+    /// `cannot <verb> a memory file` with the reason `errorCode` gives.
+    private static func failure(_ verb: String, _ errorCode: Int32) -> VolumeError {
+        VolumeError(code: .ioFailed, message: "cannot \(verb) a memory file: \(SystemSupport.errorText(errorCode))")
     }
 
     /// The file's contents from its start, at most `limit` bytes; nil when it holds more.
     func contents(limit: Int) throws(VolumeError) -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: limit + 1)
-        var total = 0
-        while total < buffer.count {
-            let count = buffer.withUnsafeMutableBytes { raw in
-                pread(descriptor, raw.baseAddress.map { $0 + total }, raw.count - total, off_t(total))
+        let total = try SystemSupport.positionedTransfer(
+            buffer.count, at: 0, failure: { Self.failure("read", $0 ?? EOVERFLOW) }
+        ) { done, position in
+            buffer.withUnsafeMutableBytes { raw in
+                pread(descriptor, raw.baseAddress.map { $0 + done }, raw.count - done, position)
             }
-            if count < 0, errno == EINTR { continue }
-            if count < 0 {
-                throw VolumeError(
-                    code: .ioFailed, message: "cannot read a memory file: \(SystemSupport.errorText(errno))")
-            }
-            if count == 0 { break }
-            total += count
         }
         if total > limit { return nil }
         return Array(buffer[0..<total])

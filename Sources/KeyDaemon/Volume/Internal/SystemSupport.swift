@@ -11,6 +11,29 @@ import Foundation
 enum SystemSupport {
     static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
 
+    /// The loop every `pread` and `pwrite` caller shares: `step` moves bytes from `done` on at file position
+    /// `offset + done` and returns what `pread`/`pwrite` return. An interrupted step is repeated, and a step that
+    /// moves nothing (the end of the file) ends the loop early: the result is the count moved, at most `count`.
+    /// A failed step is `failure(errno)`; a position beyond `off_t` is `failure(nil)`.
+    static func positionedTransfer<Failure: Error>(
+        _ count: Int,
+        at offset: UInt64,
+        failure: (_ errorCode: Int32?) -> Failure,
+        _ step: (_ done: Int, _ position: off_t) -> Int
+    ) throws(Failure) -> Int {
+        var total = 0
+        while total < count {
+            let (position, overflow) = offset.addingReportingOverflow(UInt64(total))
+            guard !overflow, position <= UInt64(Int64.max) else { throw failure(nil) }
+            let moved = step(total, off_t(position))
+            if moved < 0, errno == EINTR { continue }
+            if moved < 0 { throw failure(errno) }
+            if moved == 0 { break }
+            total += moved
+        }
+        return total
+    }
+
     #if os(Linux)
         private typealias Pipe2Function = @convention(c) (UnsafeMutablePointer<Int32>?, Int32) -> Int32
         private typealias MemfdCreateFunction = @convention(c) (UnsafePointer<CChar>?, UInt32) -> Int32
