@@ -109,14 +109,9 @@ func withClient<T: Sendable>(
     }
 }
 
+/// The bytes of a hex literal in a test vector, through the package's one hex reader. Test-only: traps on a typo.
 func hexBytes(_ text: String) -> [UInt8] {
-    var bytes: [UInt8] = []
-    var index = text.startIndex
-    while index < text.endIndex {
-        let next = text.index(index, offsetBy: 2)
-        bytes.append(UInt8(text[index..<next], radix: 16) ?? 0)
-        index = next
-    }
+    guard let bytes = bytes(fromHex: text) else { preconditionFailure("not hex: \(text)") }
     return bytes
 }
 

@@ -14,7 +14,7 @@ extension VocabularyTests {
                 (.modulusBits(2048), Attribute(.modulusBits, .integer(2048))),
                 (.publicExponent(65537), Attribute(.publicExponent, .integer(65537))),
                 (.publicExponent(bigEndian: [1, 0, 1]), Attribute(.publicExponent, .bytes([1, 0, 1]))),
-                (.ecParameters(.p256), Attribute(.ecParameters, .bytes(VocabularyTests.hex("06082a8648ce3d030107")))),
+                (.ecParameters(.p256), Attribute(.ecParameters, .bytes(hexBytes("06082a8648ce3d030107")))),
                 (.label("x"), Attribute(.label, .bytes([0x78]))),
                 (.id([9, 8]), Attribute(.id, .bytes([9, 8]))),
                 (.value([1]), Attribute(.value, .bytes([1]))),

@@ -38,8 +38,8 @@ extension VocabularyTests {
         @Test("Curves encode to their DER OIDs and decode back", arguments: encodings)
         func encoding(curve: NamedCurve, oid: String, der: String) throws {
             #expect(curve.objectIdentifier == oid)
-            #expect(curve.ecParameters == VocabularyTests.hex(der))
-            let decoded = try #require(NamedCurve(ecParameters: VocabularyTests.hex(der)))
+            #expect(curve.ecParameters == hexBytes(der))
+            let decoded = try #require(NamedCurve(ecParameters: hexBytes(der)))
             #expect(decoded == curve)
             #expect(decoded.name == curve.name)
             #expect(decoded.coordinateByteCount == curve.coordinateByteCount)
@@ -69,7 +69,7 @@ extension VocabularyTests {
 
         @Test("An unknown but valid OID gives a curve without sizes")
         func unknownCurve() throws {
-            let der = VocabularyTests.hex("06 06 2b 81 04 00 81 00")  // 1.3.132.0.128
+            let der = hexBytes("06 06 2b 81 04 00 81 00")  // 1.3.132.0.128
             let curve = try #require(NamedCurve(ecParameters: der))
             #expect(curve.objectIdentifier == "1.3.132.0.128")
             #expect(curve.name == "1.3.132.0.128")
@@ -110,7 +110,7 @@ extension VocabularyTests {
                 "06 0c 2a 81 80 80 80 80 80 80 80 80 80 00",  // arc beyond UInt64, more bytes
             ])
         func malformed(der: String) {
-            let bytes = VocabularyTests.hex(der)
+            let bytes = hexBytes(der)
             #expect(NamedCurve(ecParameters: bytes) == nil)
             #expect(ObjectIdentifiers.dottedString(derEncoded: bytes) == nil)
         }
@@ -157,8 +157,8 @@ extension VocabularyTests {
                 ("1.39", "06 01 4f"),
             ])
         func largeArcs(oid: String, der: String) {
-            #expect(ObjectIdentifiers.derEncoding(of: oid) == VocabularyTests.hex(der))
-            #expect(ObjectIdentifiers.dottedString(derEncoded: VocabularyTests.hex(der)) == oid)
+            #expect(ObjectIdentifiers.derEncoding(of: oid) == hexBytes(der))
+            #expect(ObjectIdentifiers.dottedString(derEncoded: hexBytes(der)) == oid)
         }
 
         @Test(
@@ -182,8 +182,8 @@ extension VocabularyTests {
                 (ObjectIdentifiers.dilithiumR3_65, "06 0b 2b 06 01 04 01 02 82 0b 07 06 05"),
             ])
         func algorithmIdentifiers(oid: String, der: String) {
-            #expect(ObjectIdentifiers.derEncoding(of: oid) == VocabularyTests.hex(der))
-            #expect(ObjectIdentifiers.dottedString(derEncoded: VocabularyTests.hex(der)) == oid)
+            #expect(ObjectIdentifiers.derEncoding(of: oid) == hexBytes(der))
+            #expect(ObjectIdentifiers.dottedString(derEncoded: hexBytes(der)) == oid)
         }
     }
 }
