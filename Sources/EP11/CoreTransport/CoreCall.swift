@@ -69,7 +69,7 @@ final class CoreCall: ManagedBuffer<CoreCallHeader, hpcs_unary_call> {
 
     /// Runs the call to completion. Cancelling the task cancels the call (`grpc_call_cancel`); the call then
     /// completes with `CANCELLED`.
-    func run() async {
+    nonisolated(nonsending) func run() async {
         let call = CoreCallHandle(pointer: self.call)
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in

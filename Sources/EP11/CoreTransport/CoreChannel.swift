@@ -84,7 +84,10 @@ final class CoreChannel: @unchecked Sendable {
     }
 
     /// One unary call, ending by `deadline` at the latest (the core fails it with `DEADLINE_EXCEEDED`).
-    func unary<Method: GREP11UnaryMethod>(
+    ///
+    /// It runs on the caller's executor (`nonisolated(nonsending)`): no hop on entry and none after the answer,
+    /// which costs a task switch each on ``EP11Client/cgrpcTaskExecutor``.
+    nonisolated(nonsending) func unary<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ request: Method.Input,
         authorization: String?,
