@@ -104,37 +104,19 @@ final class DeviceFile: Sendable {
 
     /// Reads up to `buffer.count` bytes at `offset`; fewer only at the end of the file.
     func read(into buffer: inout [UInt8], at offset: UInt64) throws(VolumeError) -> Int {
-        try transfer(buffer.count, at: offset, verb: "read") { done, position in
-            buffer.withUnsafeMutableBytes { raw in
-                pread(descriptor, raw.baseAddress.map { $0 + done }, raw.count - done, position)
-            }
-        }
+        try SystemSupport.positionedRead(descriptor, into: &buffer, at: offset, failure: { failure("read", $0) })
     }
 
     func write(_ bytes: ArraySlice<UInt8>, at offset: UInt64) throws(VolumeError) {
-        let written = try transfer(bytes.count, at: offset, verb: "write") { done, position in
-            bytes.withUnsafeBytes { raw in
-                pwrite(descriptor, raw.baseAddress.map { $0 + done }, raw.count - done, position)
-            }
-        }
-        guard written == bytes.count else {
-            throw VolumeError(
-                code: .ioFailed, message: "write failed: \(SystemSupport.errorText(errno))", device: path)
-        }
+        try SystemSupport.positionedWrite(descriptor, bytes, at: offset, failure: { failure("write", $0) })
     }
 
-    /// ``SystemSupport/positionedTransfer(_:at:failure:_:)`` with this device's errors: `"<verb> failed"`.
-    private func transfer(
-        _ count: Int, at offset: UInt64, verb: String, _ step: (_ done: Int, _ position: off_t) -> Int
-    ) throws(VolumeError) -> Int {
-        try SystemSupport.positionedTransfer(
-            count, at: offset,
-            failure: { code in
-                VolumeError(
-                    code: .ioFailed,
-                    message: code.map { "\(verb) failed: \(SystemSupport.errorText($0))" } ?? "offset out of range",
-                    device: path)
-            }, step)
+    /// `<verb> failed` with the reason `errorCode` gives (`nil`: an offset out of range).
+    private func failure(_ verb: String, _ errorCode: Int32?) -> VolumeError {
+        VolumeError(
+            code: .ioFailed,
+            message: errorCode.map { "\(verb) failed: \(SystemSupport.errorText($0))" } ?? "offset out of range",
+            device: path)
     }
 
     func sync() throws(VolumeError) {

@@ -191,34 +191,19 @@ final class LUKSWindow: @unchecked Sendable {
 
     private static func readWindow(_ fd: Int32, count: Int, at offset: UInt64) throws(VolumeError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
-        var total = 0
-        while total < count {
-            let got = buffer.withUnsafeMutableBytes { raw in
-                pread(fd, raw.baseAddress.map { $0 + total }, count - total, off_t(offset) + off_t(total))
-            }
-            if got < 0, errno == EINTR { continue }
-            if got < 0 {
-                throw VolumeError(
-                    code: .ioFailed, message: "cannot read the LUKS window: \(SystemSupport.errorText(errno))")
-            }
-            if got == 0 { break }  // past the end of a sparse file cannot happen: it has the partition's size
-            total += got
-        }
+        // A short read (past the end of a sparse file) cannot happen: the window has the partition's size.
+        _ = try SystemSupport.positionedRead(fd, into: &buffer, at: offset, failure: { failure("read", $0) })
         return buffer
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>, at offset: UInt64) throws(VolumeError) {
-        var total = 0
-        while total < bytes.count {
-            let count = bytes.withUnsafeBytes { raw in
-                pwrite(fd, raw.baseAddress.map { $0 + total }, raw.count - total, off_t(offset) + off_t(total))
-            }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else {
-                throw VolumeError(
-                    code: .ioFailed, message: "cannot fill the LUKS window: \(SystemSupport.errorText(errno))")
-            }
-            total += count
-        }
+        try SystemSupport.positionedWrite(fd, bytes, at: offset, failure: { failure("fill", $0) })
+    }
+
+    /// `cannot <verb> the LUKS window` with the reason `errorCode` gives (`nil`: an offset beyond `off_t`).
+    private static func failure(_ verb: String, _ errorCode: Int32?) -> VolumeError {
+        VolumeError(
+            code: .ioFailed,
+            message: "cannot \(verb) the LUKS window: \(SystemSupport.errorText(errorCode ?? EOVERFLOW))")
     }
 }

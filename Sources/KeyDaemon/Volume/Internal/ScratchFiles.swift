@@ -39,31 +39,21 @@ final class MemoryFile: Sendable {
     }
 
     private func write(_ contents: [UInt8]) throws(VolumeError) {
-        let written = try SystemSupport.positionedTransfer(
-            contents.count, at: 0, failure: { Self.failure("write", $0 ?? EOVERFLOW) }
-        ) { done, position in
-            contents.withUnsafeBytes { buffer in
-                pwrite(descriptor, buffer.baseAddress.map { $0 + done }, contents.count - done, position)
-            }
-        }
-        guard written == contents.count else { throw Self.failure("write", errno) }
+        try SystemSupport.positionedWrite(descriptor, contents[...], at: 0, failure: { Self.failure("write", $0) })
     }
 
-    /// `cannot <verb> a memory file` with the reason `errorCode` gives.
-    private static func failure(_ verb: String, _ errorCode: Int32) -> VolumeError {
-        VolumeError(code: .ioFailed, message: "cannot \(verb) a memory file: \(SystemSupport.errorText(errorCode))")
+    /// `cannot <verb> a memory file` with the reason `errorCode` gives (`nil`: an offset beyond `off_t`).
+    private static func failure(_ verb: String, _ errorCode: Int32?) -> VolumeError {
+        VolumeError(
+            code: .ioFailed,
+            message: "cannot \(verb) a memory file: \(SystemSupport.errorText(errorCode ?? EOVERFLOW))")
     }
 
     /// The file's contents from its start, at most `limit` bytes; nil when it holds more.
     func contents(limit: Int) throws(VolumeError) -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: limit + 1)
-        let total = try SystemSupport.positionedTransfer(
-            buffer.count, at: 0, failure: { Self.failure("read", $0 ?? EOVERFLOW) }
-        ) { done, position in
-            buffer.withUnsafeMutableBytes { raw in
-                pread(descriptor, raw.baseAddress.map { $0 + done }, raw.count - done, position)
-            }
-        }
+        let total = try SystemSupport.positionedRead(
+            descriptor, into: &buffer, at: 0, failure: { Self.failure("read", $0) })
         if total > limit { return nil }
         return Array(buffer[0..<total])
     }

@@ -11,11 +11,35 @@ import Foundation
 enum SystemSupport {
     static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
 
-    /// The loop every `pread` and `pwrite` caller shares: `step` moves bytes from `done` on at file position
+    /// Reads into `buffer` from file position `offset` until it is full or the file ends; returns the count read.
+    /// An interrupted read is repeated; a failed one is `failure(errno)`, a position beyond `off_t` `failure(nil)`.
+    static func positionedRead<Failure: Error>(
+        _ fd: Int32, into buffer: inout [UInt8], at offset: UInt64, failure: (_ errorCode: Int32?) -> Failure
+    ) throws(Failure) -> Int {
+        try positionedTransfer(buffer.count, at: offset, failure: failure) { done, position in
+            buffer.withUnsafeMutableBytes { raw in
+                pread(fd, raw.baseAddress.map { $0 + done }, raw.count - done, position)
+            }
+        }
+    }
+
+    /// Writes all of `bytes` at file position `offset`, as ``positionedRead(_:into:at:failure:)`` reads; a write
+    /// that moves nothing is `failure(errno)`.
+    static func positionedWrite<Failure: Error>(
+        _ fd: Int32, _ bytes: ArraySlice<UInt8>, at offset: UInt64, failure: (_ errorCode: Int32?) -> Failure
+    ) throws(Failure) {
+        let written = try positionedTransfer(bytes.count, at: offset, failure: failure) { done, position in
+            bytes.withUnsafeBytes { raw in
+                pwrite(fd, raw.baseAddress.map { $0 + done }, raw.count - done, position)
+            }
+        }
+        guard written == bytes.count else { throw failure(errno) }
+    }
+
+    /// The loop `positionedRead` and `positionedWrite` share: `step` moves bytes from `done` on at file position
     /// `offset + done` and returns what `pread`/`pwrite` return. An interrupted step is repeated, and a step that
-    /// moves nothing (the end of the file) ends the loop early: the result is the count moved, at most `count`.
-    /// A failed step is `failure(errno)`; a position beyond `off_t` is `failure(nil)`.
-    static func positionedTransfer<Failure: Error>(
+    /// moves nothing ends the loop early: the result is the count moved.
+    private static func positionedTransfer<Failure: Error>(
         _ count: Int,
         at offset: UInt64,
         failure: (_ errorCode: Int32?) -> Failure,
