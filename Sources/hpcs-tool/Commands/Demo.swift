@@ -128,7 +128,8 @@ struct Demo: AsyncParsableCommand {
     /// `baseURL`: a fresh API key and instance, a root key named `rootKeyName`, no rotation or enable delays.
     static func withDemoKMS(
         rootKeyName: String,
-        _ body: @Sendable (_ mock: KeyProtectMock, _ root: KeyProtectMock.KeyInfo, _ apiKey: String, _ baseURL: String)
+        _ body:
+            @Sendable (_ mock: KeyProtectMock, _ root: KeyProtectMock.KeyInfo, _ apiKey: String, _ baseURL: String)
             async throws -> Void
     ) async throws {
         let apiKey = "demo-" + UUID().uuidString.lowercased()

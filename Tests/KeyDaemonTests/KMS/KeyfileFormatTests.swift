@@ -38,10 +38,11 @@ struct KeyfileFormatTests {
     /// under that key.
     func withPreparedVolume(
         suffix: String = "\n",
-        _ body: @Sendable (
-            _ kms: KMSFixture, _ keyID: String, _ volume: VolumeConfiguration,
-            _ prepared: (device: InMemoryVolumeDevice, ciphertext: String, passphrase: SecretBytes)
-        ) async throws -> Void
+        _ body:
+            @Sendable (
+                _ kms: KMSFixture, _ keyID: String, _ volume: VolumeConfiguration,
+                _ prepared: (device: InMemoryVolumeDevice, ciphertext: String, passphrase: SecretBytes)
+            ) async throws -> Void
     ) async throws {
         try await withKMS { kms in
             let crn = kms.makeRootKey()
