@@ -88,11 +88,7 @@ struct CoreExecutorTests {
     @Test("cancelling a task on it cancels its call at once")
     func cancellation() async throws {
         let listener = try ConnectionCountingListener()
-        var configuration = EP11Client.Configuration(
-            host: "127.0.0.1", port: listener.port, transportSecurity: .plaintext)
-        configuration.transport = .cgrpc
-        configuration.timeouts = .init(call: .seconds(60))
-        configuration.retryPolicy = .none
+        let configuration = Self.silentServer(listener, callTimeout: .seconds(60))
         let clock = ContinuousClock()
         let start = clock.now
         try await withEP11Client(configuration) { client in
@@ -108,11 +104,7 @@ struct CoreExecutorTests {
     @Test("a call on it to a server that never answers ends at its deadline")
     func deadline() async throws {
         let listener = try ConnectionCountingListener()
-        var configuration = EP11Client.Configuration(
-            host: "127.0.0.1", port: listener.port, transportSecurity: .plaintext)
-        configuration.transport = .cgrpc
-        configuration.timeouts = .init(call: .milliseconds(600))
-        configuration.retryPolicy = .none
+        let configuration = Self.silentServer(listener, callTimeout: .milliseconds(600))
         let clock = ContinuousClock()
         let start = clock.now
         let error = try await #require(throws: EP11Error.self) {
@@ -124,6 +116,17 @@ struct CoreExecutorTests {
         #expect(error.code == .timeout, "\(error)")
         #expect(elapsed >= .milliseconds(550), "ended before its deadline: \(elapsed)")
         #expect(elapsed < .seconds(10), "took \(elapsed)")
+    }
+
+    /// A C-core client configuration for `listener`, which accepts and never answers; no retries.
+    static func silentServer(_ listener: ConnectionCountingListener, callTimeout: Duration) -> EP11Client.Configuration
+    {
+        var configuration = EP11Client.Configuration(
+            host: "127.0.0.1", port: listener.port, transportSecurity: .plaintext)
+        configuration.transport = .cgrpc
+        configuration.timeouts = .init(call: callTimeout)
+        configuration.retryPolicy = .none
+        return configuration
     }
 
     @Test("1,000 concurrent calls from tasks on it all succeed there")
