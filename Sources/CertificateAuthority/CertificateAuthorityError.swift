@@ -5,7 +5,8 @@
 public struct CertificateAuthorityError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        fileprivate enum Value: Sendable, Hashable {
+        /// String-backed: a code prints as its case name, with no second list of the names.
+        fileprivate enum Value: String, Sendable, Hashable {
             case malformedInput
             case invalidSignature
             case nameNotPermitted
@@ -61,27 +62,7 @@ public struct CertificateAuthorityError: Error, Sendable, Hashable, CustomString
         /// The one-time token that authorised an issuance was already used (``IssuanceStore/record(_:consumingToken:)``).
         public static let tokenAlreadyUsed = Code(value: .tokenAlreadyUsed)
 
-        public var description: String {
-            switch value {
-            case .malformedInput: "malformedInput"
-            case .invalidSignature: "invalidSignature"
-            case .nameNotPermitted: "nameNotPermitted"
-            case .validityNotPermitted: "validityNotPermitted"
-            case .keyNotPermitted: "keyNotPermitted"
-            case .profileNotPermitted: "profileNotPermitted"
-            case .notInitialized: "notInitialized"
-            case .alreadyInitialized: "alreadyInitialized"
-            case .certificateMismatch: "certificateMismatch"
-            case .notFound: "notFound"
-            case .alreadyRevoked: "alreadyRevoked"
-            case .serialNumberCollision: "serialNumberCollision"
-            case .storageFailure: "storageFailure"
-            case .hsmFailure: "hsmFailure"
-            case .certificateExpired: "certificateExpired"
-            case .certificateRevoked: "certificateRevoked"
-            case .tokenAlreadyUsed: "tokenAlreadyUsed"
-            }
-        }
+        public var description: String { value.rawValue }
     }
 
     public var code: Code

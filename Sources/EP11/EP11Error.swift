@@ -7,39 +7,33 @@ public struct EP11Error: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         fileprivate enum Value: Sendable, Hashable {
             case returnValue(UInt64)
-            case transportFailure
-            case unauthenticated
-            case timeout
-            case malformedResponse
-            case invalidArgument
-            case unsupported
+            case failure(Failure)
+        }
+        /// The codes that are not an HSM answer, printed as their case names.
+        fileprivate enum Failure: String, Sendable, Hashable {
+            case transportFailure, unauthenticated, timeout, malformedResponse, invalidArgument, unsupported
         }
         fileprivate let value: Value
 
         /// The HSM answered with this return value.
         public static func returnValue(_ value: ReturnValue) -> Code { Code(value: .returnValue(value.rawValue)) }
         /// The service could not be reached, or the connection failed.
-        public static let transportFailure = Code(value: .transportFailure)
+        public static let transportFailure = Code(value: .failure(.transportFailure))
         /// The service refused the credentials, or no token could be obtained.
-        public static let unauthenticated = Code(value: .unauthenticated)
+        public static let unauthenticated = Code(value: .failure(.unauthenticated))
         /// The call's deadline passed.
-        public static let timeout = Code(value: .timeout)
+        public static let timeout = Code(value: .failure(.timeout))
         /// The service's answer could not be understood.
-        public static let malformedResponse = Code(value: .malformedResponse)
+        public static let malformedResponse = Code(value: .failure(.malformedResponse))
         /// The caller passed something this client refuses before any call (a bad length, a malformed key).
-        public static let invalidArgument = Code(value: .invalidArgument)
+        public static let invalidArgument = Code(value: .failure(.invalidArgument))
         /// The operation is not available here (e.g. a random device is absent).
-        public static let unsupported = Code(value: .unsupported)
+        public static let unsupported = Code(value: .failure(.unsupported))
 
         public var description: String {
             switch value {
             case .returnValue(let raw): ReturnValue(rawValue: raw).description
-            case .transportFailure: "transportFailure"
-            case .unauthenticated: "unauthenticated"
-            case .timeout: "timeout"
-            case .malformedResponse: "malformedResponse"
-            case .invalidArgument: "invalidArgument"
-            case .unsupported: "unsupported"
+            case .failure(let failure): failure.rawValue
             }
         }
     }
