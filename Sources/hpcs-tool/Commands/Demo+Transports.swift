@@ -23,6 +23,20 @@ extension Demo {
                 }
                 print("client on \(transport), mock on the C core: GenerateRandom returned \(random.count) bytes")
             }
+            // A loop of calls on the C core's completion-queue thread: each answer resumes the loop where it arrived.
+            let onQueueThread = try await withEP11Client(configuration(.cgrpc)) { client in
+                try await withTaskExecutorPreference(EP11Client.cgrpcTaskExecutor) {
+                    var resumedThere = 0
+                    for _ in 0..<200 {
+                        _ = try await client.generateRandom(count: 32)
+                        if EP11Client.isOnCompletionQueueThread { resumedThere += 1 }
+                    }
+                    return resumedThere
+                }
+            }
+            print(
+                "200 calls in a loop on EP11Client.cgrpcTaskExecutor: \(onQueueThread) resumed on the completion-queue thread"
+            )
             let generateRandom = HSMMock.RPC(Grep11_Crypto.Method.GenerateRandom.self)
             try mock.injectFault(HSMMock.Fault(.returnValue(.deviceError), target: .rpc(generateRandom), times: 1))
             do {
