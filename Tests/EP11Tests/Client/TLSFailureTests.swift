@@ -177,27 +177,9 @@ struct EP11TokenDeadlineTests {
 
 @Suite("EP11 client: TLS PEM inputs read as leniently as RFC 7468 allows")
 struct EP11LenientPEMTests {
-    /// The PEM's base64 re-wrapped at `width` columns with `separator` line ends.
+    /// The PEM's base64 re-wrapped at `width` columns with `separator` line ends (TestSupport's re-wrapper).
     static func rewrapped(_ pem: [UInt8], width: Int, separator: String) -> [UInt8] {
-        var lines: [String] = []
-        var body = ""
-        for line in String(decoding: pem, as: UTF8.self).split(separator: "\n").map(String.init) {
-            if line.hasPrefix("-----BEGIN ") {
-                lines.append(line)
-                body = ""
-            } else if line.hasPrefix("-----END ") {
-                var index = body.startIndex
-                while index < body.endIndex {
-                    let end = body.index(index, offsetBy: width, limitedBy: body.endIndex) ?? body.endIndex
-                    lines.append(String(body[index..<end]))
-                    index = end
-                }
-                lines.append(line)
-            } else {
-                body += line
-            }
-        }
-        return Array((lines.joined(separator: separator) + separator).utf8)
+        Array(rewrappedPEM(String(decoding: pem, as: UTF8.self), width: width, separator: separator).utf8)
     }
 
     @Test(

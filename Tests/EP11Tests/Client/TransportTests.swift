@@ -1,7 +1,6 @@
 import EP11
 import Foundation
 import GRPCCore
-import GRPCInProcessTransport
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
 import HSMMock
@@ -67,19 +66,7 @@ func withInterceptedMock<T: Sendable>(
     configuration: EP11Client.Configuration = EP11Client.Configuration(host: "in-process"),
     _ body: (EP11Client) async throws -> T
 ) async throws -> T {
-    let mock = try HSMMock()
-    let transport = InProcessTransport()
-    let server = GRPCServer(transport: transport.server, services: [mock.service], interceptors: [interceptor])
-    let client = EP11Client(transport: transport.client, configuration: configuration)
-    return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
-        group.addTask { try await server.serve() }
-        group.addTask { try await client.run() }
-        defer {
-            client.beginGracefulShutdown()
-            server.beginGracefulShutdown()
-        }
-        return try await body(client)
-    }
+    try await HSMMock().withClient(configuration: configuration, serverInterceptors: [interceptor], body)
 }
 
 @Suite("EP11 client: wire errors, authentication, retries, TLS")
