@@ -64,8 +64,9 @@ public actor CertificateAuthority {
     var configurationPath: String { directory.appendingPathComponent("ca-config.json").path }
 
     /// Opens (or prepares) the CA in `directory`, creating the directory (mode 0700) if needed. An existing key
-    /// and chain are loaded; nothing is generated until ``createRoot(subject:keyType:validity:)`` or
-    /// ``createIntermediateCSR(subject:keyType:)``.
+    /// and chain are loaded; nothing is generated until
+    /// ``createRoot(subject:keyType:validity:pathLength:rsaSignature:)`` or
+    /// ``createIntermediateCSR(subject:keyType:rsaSignature:)``.
     ///
     /// The issuance store is the one `ca-config.json` names (``openStore(directory:environment:logger:)``): a
     /// PostgreSQL database, its password from `HPCS_CA_DATABASE_PASSWORD` or `HPCS_CA_DATABASE_PASSWORD_FILE`, else
@@ -248,7 +249,8 @@ public actor CertificateAuthority {
         isMadeOnMock = true
     }
 
-    /// The request written by ``createIntermediateCSR(subject:keyType:)``, while no certificate is imported.
+    /// The request written by ``createIntermediateCSR(subject:keyType:rsaSignature:)``, while no certificate is
+    /// imported.
     public func pendingCertificateSigningRequest() throws -> CertificateSigningRequest? {
         guard chain.isEmpty, FileIO.exists(csrPath) else { return nil }
         return try CertificateParsing.certificateSigningRequest(fromPEMOrDER: try FileIO.read(csrPath))

@@ -15,7 +15,7 @@ import X509
 /// The certificate authority as an HTTP service (`hpcs-tool ca serve`), in the shapes step-ca uses:
 ///
 /// - `POST /1.0/sign` `{"csr": PEM, "ott": token}` → 201 `{"crt", "ca", "certChain"}`: a provisioner's one-time
-///   token (``ProvisionerToken``) authorises the CSR's names;
+///   token (`ProvisionerToken`) authorises the CSR's names;
 /// - `POST /1.0/renew` over mutual TLS with the current certificate (recorded, not revoked, not expired), with an
 ///   empty body → 201, a certificate for the same subject, names and key (`CertificateAuthority.renew`); a body
 ///   `{"csr": PEM}` is still accepted when the CSR holds that key and subject (its names are not used);
@@ -26,7 +26,7 @@ import X509
 ///
 /// Errors are JSON `{"status": N, "message": "..."}`. Every refusal is logged with the requester (the provisioner
 /// or the client certificate's subject) and the reason; no token, key or CSR is ever logged. Several nodes on one
-/// ``IssuanceStore`` (PostgreSQL) serve as one CA: token ids, revocations and CRLs are shared through the store.
+/// `IssuanceStore` (PostgreSQL) serve as one CA: token ids, revocations and CRLs are shared through the store.
 ///
 /// Run it in a `ServiceGroup`: ``run()`` serves until graceful shutdown, then lets requests in flight finish.
 public final class CAService: Service, Sendable {

@@ -4,7 +4,7 @@ import Foundation
 /// `crn:v1:bluemix:public:<service>:<region>:a/<account>:<instance>:key:<key id>`.
 ///
 /// It yields what a Key Protect call needs: the instance id (sent as `Bluemix-Instance`), the key id and the
-/// region, and it picks the service endpoint with ``endpoint(network:)``.
+/// region, and it picks the service endpoint with ``endpoint(network:plan:)``.
 ///
 /// ```swift
 /// let crn = try CRN("crn:v1:bluemix:public:hs-crypto:us-south:a/acct:1f2e...:key:02fd...")

@@ -58,7 +58,7 @@ extension HSMMock {
 
     /// Queues a fault; faults apply in the order they were injected.
     ///
-    /// - Throws: ``EP11Error`` with code `invalidArgument` for a `probability` outside 0 to 1, a negative `times`
+    /// - Throws: `EP11Error` with code `invalidArgument` for a `probability` outside 0 to 1, a negative `times`
     ///   or a negative delay.
     public func injectFault(_ fault: Fault) throws {
         guard fault.probability >= 0, fault.probability <= 1 else {

@@ -19,8 +19,8 @@ import NIOSSL
 /// or serve it over HTTP/2 with ``withServer(host:port:tls:settings:_:)`` (and `hpcs-tool mock hsm`), on the gRPC C
 /// core or on grpc-swift/NIO (``ServerTransport``).
 ///
-/// Blobs are sealed with the mock's master key (AES-256-GCM); give the same key (``init(masterKey:logger:)``)
-/// for blobs to survive a restart. The mock keeps no other state.
+/// Blobs are sealed with the mock's master key (AES-256-GCM); give the same key
+/// (``init(masterKey:logger:tokenVerifier:)``) for blobs to survive a restart. The mock keeps no other state.
 ///
 /// With a ``BearerTokenVerifier`` (``init(masterKey:logger:tokenVerifier:)``, e.g. ``IAMTokenIntrospection``)
 /// every call must carry `authorization: Bearer <token>` that the verifier accepts, as HPCS requires; otherwise it
@@ -160,7 +160,7 @@ public final class HSMMock: Sendable {
         /// Checks each part before a server starts, so that a bad input is named instead of surfacing as a
         /// stopped server.
         ///
-        /// - Throws: ``EP11Error`` with code `invalidArgument`: "the TLS certificate chain is not PEM
+        /// - Throws: `EP11Error` with code `invalidArgument`: "the TLS certificate chain is not PEM
         ///   certificates", "the TLS private key is not a PEM private key (or it is encrypted)", "the TLS private
         ///   key does not belong to the certificate", "the client CA roots are not PEM certificates".
         public func validate() throws {
@@ -261,7 +261,7 @@ public final class HSMMock: Sendable {
     /// A standalone server; call ``HSMMockServer/run()`` and ``HSMMockServer/beginGracefulShutdown()``.
     ///
     /// The server allows 4,096 concurrent calls on one HTTP/2 connection (clients queue the rest, as a real
-    /// GREP11 endpoint makes them) and request messages of up to 4 MiB; see ``HSMRequestLimits``.
+    /// GREP11 endpoint makes them) and request messages of up to 4 MiB; see `HSMRequestLimits`.
     ///
     /// - Throws: ``EP11Error`` with code `invalidArgument` when `tls` is unusable, saying which part: the
     ///   certificate chain or the private key is not PEM, they do not belong together, or the client roots are not
@@ -353,7 +353,7 @@ public final class HSMMockServer: Sendable {
 
     /// Serves until ``beginGracefulShutdown()``.
     ///
-    /// - Throws: ``EP11Error`` with code `transportFailure` naming the cause when the server cannot listen:
+    /// - Throws: `EP11Error` with code `transportFailure` naming the cause when the server cannot listen:
     ///   "address 127.0.0.1:9876 is in use", "address ... is not an address of this host", "permission denied".
     public func run() async throws {
         switch backend {

@@ -123,7 +123,7 @@ extension EP11Client {
     ///   per call (CPU and latency).
     /// - ``nio``: grpc-swift-2's HTTP/2 transport on SwiftNIO. Pure Swift; tune it with ``NIOTransportOptions``.
     ///
-    /// The in-process transport (``EP11Client/init(transport:configuration:logger:)``, e.g. ``HSMMock``'s) is a
+    /// The in-process transport (``EP11Client/init(transport:configuration:logger:)``, e.g. `HSMMock`'s) is a
     /// grpc-swift-2 transport and does not use this setting.
     public struct Transport: Sendable, Hashable, CustomStringConvertible {
         package enum Kind: Sendable, Hashable {
@@ -250,7 +250,7 @@ extension EP11Client {
             Authentication(tokenSource: IAMTokenProvider(apiKey: apiKey, configuration: iam))
         }
 
-        /// Any token source, e.g. an ``IAMTokenProvider`` shared with other clients.
+        /// Any token source, e.g. an `IAMTokenProvider` shared with other clients.
         public static func tokenSource(_ source: any BearerTokenSource) -> Authentication {
             Authentication(tokenSource: source)
         }

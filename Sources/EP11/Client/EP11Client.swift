@@ -7,7 +7,7 @@ public import Logging
 import SwiftProtobuf
 import Synchronization
 
-/// A client for an EP11 HSM over GREP11 (HPCS, an on-premises GREP11 server, or ``HSMMock``).
+/// A client for an EP11 HSM over GREP11 (HPCS, an on-premises GREP11 server, or `HSMMock`).
 ///
 /// Every GREP11 RPC is an async method with typed arguments. Failures throw ``EP11Error``; the HSM's return value
 /// is in ``EP11Error/returnValue``.
@@ -141,7 +141,7 @@ public final class EP11Client: Sendable {
         }
     }
 
-    /// A client over any gRPC transport, e.g. an in-process transport to ``HSMMock``. `configuration` supplies
+    /// A client over any gRPC transport, e.g. an in-process transport to `HSMMock`. `configuration` supplies
     /// authentication, timeouts and retries; its host, port, transport security and transport are not used.
     public init(
         transport: some ClientTransport,
@@ -504,8 +504,8 @@ public func withEP11Client<Result: Sendable>(
 
 /// Runs an existing ``EP11Client`` for the duration of `body`, then shuts it down.
 ///
-/// The shutdown is graceful but bounded: when `body` has returned, connections get ``shutdownGracePeriod`` to
-/// close; one that never will (a server that accepted the connection but never completed the HTTP/2 handshake) is
+/// The shutdown is graceful but bounded: when `body` has returned, connections get
+/// ``EP11Client/shutdownGracePeriod`` to close; one that never will (a server that accepted the connection but never completed the HTTP/2 handshake) is
 /// then closed at once, so leaving the scope cannot hang.
 public func withEP11Client<Result: Sendable>(
     _ client: EP11Client,
