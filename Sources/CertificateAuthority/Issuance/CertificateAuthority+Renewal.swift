@@ -20,6 +20,8 @@ extension CertificateAuthority {
     /// connection, whose handshake proves it).
     ///
     /// - Parameters:
+    ///   - bytes: the current certificate, PEM or DER.
+    ///   - profile: the profile the new certificate is issued under.
     ///   - validity: as for ``sign(csr:profile:validity:sans:)``: `nil` means the profile's default.
     ///   - now: the time the current certificate's validity is checked at.
     public nonisolated func renew(

@@ -74,6 +74,8 @@ extension CertificateAuthority {
     ///   the certificate.
     ///
     /// - Parameters:
+    ///   - csr: the certificate signing request; its signature proves possession of its key.
+    ///   - profile: the profile whose extensions the certificate carries.
     ///   - validity: from now (backdated by ``backdate``); `nil` means 90 days for leaves and the policy maximum for
     ///     intermediates, cut to the CA certificate's end. An explicit validity must not exceed the policy nor
     ///     outlive the CA certificate.

@@ -114,6 +114,8 @@ extension IssuanceStore {
     ///   - serial: lower-case hex without separators.
     ///   - subject: the subject DN in RFC 4514 form.
     ///   - profile: the profile's name.
+    ///   - notBefore: the start of the certificate's validity.
+    ///   - notAfter: the end of the certificate's validity.
     ///   - der: the certificate, DER.
     public func record(
         serial: String, subject: String, profile: String, notBefore: Date, notAfter: Date, der: [UInt8]

@@ -85,7 +85,9 @@ public struct AttestationRecord: Sendable, Hashable {
     ///
     /// Only the signature is checked here, not the certificate's chain to IBM's root; the certificate's
     /// validity is returned so that the caller can show it.
-    /// - Parameter attestationCertificatePEM: the attestation certificate, or a PEM public key.
+    /// - Parameters:
+    ///   - signature: the signature's bytes (`se-signature.bin`).
+    ///   - attestationCertificatePEM: the attestation certificate, or a PEM public key.
     /// - Throws: ``ContractError/recordSignatureInvalid``; key errors.
     @discardableResult
     public func verifySignature(_ signature: [UInt8], attestationCertificatePEM: String) throws -> CertificateValidity?

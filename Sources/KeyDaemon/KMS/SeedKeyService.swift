@@ -50,6 +50,10 @@ public struct KeyProtectSeedService: SeedKeyService {
     ///   - kmsEndpoint: overrides the endpoint derived from the CRN, `type` and `plan` (a mock, a private gateway);
     ///     the explicit endpoint wins.
     ///   - iamEndpoint: the IAM base URL; `https://iam.cloud.ibm.com` by default.
+    ///   - configuration: the Key Protect client's retries and deadline.
+    ///   - httpClient: the HTTP client; `failFast` (no redial of a refused connection, no redirects) by default.
+    ///   - clock: the clock of back-off waits and deadlines.
+    ///   - logger: the Key Protect client's log; silent by default.
     public init(
         entry: KMSEntry,
         kmsEndpoint: String? = nil,

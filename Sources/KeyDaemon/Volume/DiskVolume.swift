@@ -70,6 +70,7 @@ public struct DiskVolume: VolumeDevice {
     /// - Parameters:
     ///   - path: A block device or an image file.
     ///   - tools: Where the tools are; found on `PATH` and in the `sbin` folders by default.
+    ///   - configuration: Time limits for the tools and the device lock, and where scratch files go.
     ///   - logger: Debug-level records of each tool run (tool, arguments, exit status; never data). Silent by
     ///     default.
     public init(

@@ -158,7 +158,11 @@ extension KeyProtectClient {
 
     /// The versions of the root key `keyID`, newest first.
     ///
-    /// - Parameter allKeyStates: without it, the service answers 409 for a key that is not Active.
+    /// - Parameters:
+    ///   - keyID: the root key's id.
+    ///   - limit: how many versions at most (the service's default when `nil`).
+    ///   - offset: how many of the newest versions to skip.
+    ///   - allKeyStates: without it, the service answers 409 for a key that is not Active.
     public func versions(keyID: String, limit: Int? = nil, offset: Int? = nil, allKeyStates: Bool = false)
         async throws -> [KeyVersion]
     {
