@@ -411,7 +411,7 @@ struct ServiceTests {
         try await withServiceWorld { world in
             let healthy = try await world.get("/health")
             #expect(healthy.status == 200, "\(String(decoding: healthy.body, as: UTF8.self))")
-            world.hsm.stop()
+            await world.hsm.stop()
             let sick = try await world.get("/health")
             let body = try #require(try JSONSerialization.jsonObject(with: Data(sick.body)) as? [String: Any])
             #expect(sick.status == 503)

@@ -33,14 +33,21 @@ final class NetworkHSM: Sendable {
     let server: HSMMockServer
     let client: EP11Client
     let port: Int
+    private let served: AsyncStream<Void>
 
-    init(server: HSMMockServer, client: EP11Client, port: Int) {
+    init(server: HSMMockServer, client: EP11Client, port: Int, served: AsyncStream<Void>) {
         self.server = server
         self.client = client
         self.port = port
+        self.served = served
     }
 
-    func stop() { server.beginGracefulShutdown() }
+    /// Shuts the server down and returns once it has stopped serving: a call after this one cannot reach it (a
+    /// graceful shutdown alone lets a call that races the GOAWAY still be answered).
+    func stop() async {
+        server.beginGracefulShutdown()
+        for await _ in served {}
+    }
 }
 
 /// One CA service node under test.
@@ -240,7 +247,11 @@ func withServiceWorld<T: Sendable>(
     let mock = try HSMMock()
     let hsmServer = try mock.makeServer(host: "127.0.0.1", port: 0)
     return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
-        group.addTask { try await hsmServer.run() }
+        let (served, servedEnd) = AsyncStream<Void>.makeStream()
+        group.addTask {
+            defer { servedEnd.finish() }
+            try await hsmServer.run()
+        }
         defer { hsmServer.beginGracefulShutdown() }
         let hsmPort = try await hsmServer.boundPort()
         var hsmConfiguration = EP11Client.Configuration(
@@ -250,7 +261,7 @@ func withServiceWorld<T: Sendable>(
         let client = try EP11Client(configuration: hsmConfiguration)
         group.addTask { try await client.run() }
         defer { client.beginGracefulShutdown() }
-        let hsm = NetworkHSM(server: hsmServer, client: client, port: hsmPort)
+        let hsm = NetworkHSM(server: hsmServer, client: client, port: hsmPort, served: served)
 
         func openStore(_ nodeDirectory: URL) throws -> any IssuanceStore {
             if let databaseURL {
