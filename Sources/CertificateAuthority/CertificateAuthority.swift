@@ -264,20 +264,22 @@ public actor CertificateAuthority {
     /// Sets (and stores) the URLs and policies put into certificates issued from now on.
     public func setPublication(_ publication: Publication) throws {
         try publication.validate()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data: Data
-        do {
-            data = try encoder.encode(publication)
-        } catch {
-            throw CertificateAuthorityError(
-                code: .malformedInput, message: "cannot encode the publication", cause: error)
-        }
-        try FileIO.write(Array(data), to: publicationPath, mode: 0o644)
+        try FileIO.writeJSON(publication, to: publicationPath, what: "the publication", finalNewline: false)
         self.publication = publication
     }
 
     // MARK: Set-up
+
+    /// Refuses a second CA key in the directory, and a CA (`what`: "a root CA") without a subject name.
+    private func checkNewKey(subject: DistinguishedName, for what: String) throws {
+        guard signingKey == nil, !FileIO.exists(keyPath) else {
+            throw CertificateAuthorityError(
+                code: .alreadyInitialized, message: "\(directory.path) already holds a CA key")
+        }
+        guard !subject.isEmpty else {
+            throw CertificateAuthorityError(code: .malformedInput, message: "\(what) needs a subject name")
+        }
+    }
 
     /// Generates the CA key in the HSM (sign only, not extractable) and a self-signed root certificate; writes the
     /// key blob (0600), the public key and the certificate.
@@ -289,13 +291,7 @@ public actor CertificateAuthority {
         pathLength: Int? = nil,
         rsaSignature: RSASignatureScheme = .pkcs1v1_5
     ) async throws -> Certificate {
-        guard signingKey == nil, !FileIO.exists(keyPath) else {
-            throw CertificateAuthorityError(
-                code: .alreadyInitialized, message: "\(directory.path) already holds a CA key")
-        }
-        guard !subject.isEmpty else {
-            throw CertificateAuthorityError(code: .malformedInput, message: "a root CA needs a subject name")
-        }
+        try checkNewKey(subject: subject, for: "a root CA")
         let seconds = try Self.seconds(validity)
         try Self.checkScheme(rsaSignature, keyType: keyType)
         let key = try await HSMPrivateKey.generate(keyType, client: client)
@@ -334,13 +330,7 @@ public actor CertificateAuthority {
         keyType: KeyAlgorithm = .p256,
         rsaSignature: RSASignatureScheme = .pkcs1v1_5
     ) async throws -> CertificateSigningRequest {
-        guard signingKey == nil, !FileIO.exists(keyPath) else {
-            throw CertificateAuthorityError(
-                code: .alreadyInitialized, message: "\(directory.path) already holds a CA key")
-        }
-        guard !subject.isEmpty else {
-            throw CertificateAuthorityError(code: .malformedInput, message: "an intermediate CA needs a subject name")
-        }
+        try checkNewKey(subject: subject, for: "an intermediate CA")
         try Self.checkScheme(rsaSignature, keyType: keyType)
         let key = try await HSMPrivateKey.generate(keyType, client: client)
         let csr = try await CertificateSigningRequest(

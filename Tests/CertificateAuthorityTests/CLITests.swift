@@ -21,6 +21,15 @@ struct CLITests {
     }
 
     /// Runs hpcs-tool in `directory` with exactly `arguments` (GREP11_ADDRESS unset).
+    /// A temporary directory holding a root CA that `hpcs-tool ca init` made in `ca/` on the embedded HSM mock.
+    func withCLIRootCA<T>(subject: String, options: [String] = [], _ body: (URL) async throws -> T) async throws -> T {
+        try await withTemporaryDirectory { directory in
+            let result = try await tool(["ca", "init", "--dir", "ca", "--subject", subject] + options, in: directory)
+            #expect(result.status == 0, "\(result.text)")
+            return try await body(directory)
+        }
+    }
+
     func toolWithoutMock(_ arguments: [String], in directory: URL) async throws -> ChildProcess.Output {
         try #require(hpcsToolBuilt, "\(hpcsTool) is missing; run swift build --build-tests")
         return try await ChildProcess.run(
@@ -109,11 +118,8 @@ struct CLITests {
 
     @Test("ca issue --generate-key writes the key blob with mode 0600 and a certificate openssl verifies")
     func issueWithHSMKey() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withCLIRootCA(subject: "CN=CLI Issue Root", options: ["--key", "p384"]) { directory in
             var result = try await tool(
-                ["ca", "init", "--dir", "ca", "--subject", "CN=CLI Issue Root", "--key", "p384"], in: directory)
-            #expect(result.status == 0, "\(result.text)")
-            result = try await tool(
                 [
                     "ca", "issue", "--dir", "ca", "--generate-key", "--subject", "CN=client-1,O=swift-hpcs tests",
                     "--profile", "tls-client", "--out-key", "client.blob", "--out-cert", "client.pem",
@@ -243,15 +249,13 @@ struct CLITests {
 
     @Test("ca policy: a misspelled member is an error naming it; show prints the effective policy; set stores it")
     func policyFailsClosed() async throws {
-        try await withTemporaryDirectory { directory in
-            var result = try await tool(["ca", "init", "--dir", "ca", "--subject", "CN=Policy Root"], in: directory)
-            #expect(result.status == 0, "\(result.text)")
+        try await withCLIRootCA(subject: "CN=Policy Root") { directory in
             let csr = try await opensslCSR(.p256, subject: "/CN=evil.attacker.org", sans: [], in: directory)
             try Data(csr).write(to: directory.appendingPathComponent("evil.csr"))
             _ = try write(#"{"permitedDNSDomains": ["example.com"]}"#, to: "typo.json", in: directory)
             _ = try write(#"{"dnsNames": {"permitted": ["example.com"]}}"#, to: "good.json", in: directory)
 
-            result = try await toolWithoutMock(["ca", "policy", "show", "--policy", "typo.json"], in: directory)
+            var result = try await toolWithoutMock(["ca", "policy", "show", "--policy", "typo.json"], in: directory)
             #expect(result.status == 1)
             #expect(result.text.contains("\"permitedDNSDomains\""), "\(result.text)")
             result = try await tool(
@@ -285,9 +289,7 @@ struct CLITests {
 
     @Test("ca issue and ca sign check their outputs first: a failed output issues nothing, a rerun succeeds")
     func outputsAreAllOrNothing() async throws {
-        try await withTemporaryDirectory { directory in
-            var result = try await tool(["ca", "init", "--dir", "ca", "--subject", "CN=Atomic Root"], in: directory)
-            #expect(result.status == 0, "\(result.text)")
+        try await withCLIRootCA(subject: "CN=Atomic Root") { directory in
             _ = try write("a regular file", to: "plain", in: directory)
             func issue(key: String, cert: String) async throws -> ChildProcess.Output {
                 try await tool(
@@ -296,6 +298,7 @@ struct CLITests {
                         "tls-client", "--out-key", key, "--out-cert", cert,
                     ], in: directory)
             }
+            var result: ChildProcess.Output
             let manager = FileManager.default
             for (key, cert) in [("plain/k.blob", "c.pem"), ("k.blob", "plain/c.pem"), ("k.blob", "no/such/c.pem")] {
                 result = try await issue(key: key, cert: cert)
@@ -334,9 +337,7 @@ struct CLITests {
 
     @Test("--out that is a symbolic link, a FIFO or a character device is written through, never replaced")
     func outputsWrittenThrough() async throws {
-        try await withTemporaryDirectory { directory in
-            var result = try await tool(["ca", "init", "--dir", "ca", "--subject", "CN=Through Root"], in: directory)
-            #expect(result.status == 0, "\(result.text)")
+        try await withCLIRootCA(subject: "CN=Through Root") { directory in
             let csr = try await opensslCSR(.p256, in: directory)
             try Data(csr).write(to: directory.appendingPathComponent("leaf.csr"))
             let manager = FileManager.default
@@ -347,7 +348,7 @@ struct CLITests {
             // A symbolic link stays a link; its target gets the chain.
             try manager.createSymbolicLink(
                 atPath: directory.appendingPathComponent("link.pem").path, withDestinationPath: "target.pem")
-            result = try await tool(
+            var result = try await tool(
                 ["ca", "sign", "--dir", "ca", "--csr", "leaf.csr", "--profile", "tls-server", "--out", "link.pem"],
                 in: directory)
             #expect(result.status == 0, "\(result.text)")
@@ -441,15 +442,13 @@ struct CLITests {
 
     @Test("ca sign with 100,000 SANs fails fast with a clear error; 150 SANs are over the default cap")
     func tooManyNames() async throws {
-        try await withTemporaryDirectory { directory in
-            var result = try await tool(["ca", "init", "--dir", "ca", "--subject", "CN=Bounded Root"], in: directory)
-            #expect(result.status == 0, "\(result.text)")
+        try await withCLIRootCA(subject: "CN=Bounded Root") { directory in
             let subject = try DistinguishedName { OrganizationName("Example") }
             let huge = try swiftCSR(
                 subject: subject, sans: (0..<100_000).map { GeneralName.dnsName("h\($0).example.com") })
             try Data(huge).write(to: directory.appendingPathComponent("huge.csr"))
             let start = ContinuousClock.now
-            result = try await tool(
+            var result = try await tool(
                 ["ca", "sign", "--dir", "ca", "--csr", "huge.csr", "--profile", "tls-server"], in: directory)
             #expect(ContinuousClock.now - start < .seconds(15))
             #expect(result.status != 0)

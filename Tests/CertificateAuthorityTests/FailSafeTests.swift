@@ -287,23 +287,20 @@ struct FailSafeTests {
 
     @Test("A CA marked as made on a mock keeps the mark across runs and scheme changes")
     func mockMark() async throws {
-        try await withMockHSM { client in
-            try await withTemporaryDirectory { directory in
-                let url = directory.appendingPathComponent("ca")
-                let ca = try CertificateAuthority(directory: url, client: client)
-                #expect(await ca.isMadeOnMock == false)
-                try await ca.markMadeOnMock()
-                try await ca.createRoot(
-                    subject: try DistinguishedName { CommonName("Mock Root") }, keyType: .rsa2048, rsaSignature: .pss)
-                try await ca.setRSASignatureScheme(.pkcs1v1_5)
-                let reopened = try CertificateAuthority(directory: url, client: client)
-                #expect(await reopened.isMadeOnMock)
-                #expect(await reopened.rsaSignatureScheme == .pkcs1v1_5)
-                let text = try String(contentsOf: url.appendingPathComponent("ca-config.json"), encoding: .utf8)
-                #expect(text.contains(#""madeOnMock" : true"#), "\(text)")
-                await #expect(throws: CertificateAuthorityError.alreadyInitialized) {
-                    try await reopened.markMadeOnMock()
-                }
+        try await withEmptyCA(in: "ca") { ca, client, directory in
+            let url = directory.appendingPathComponent("ca")
+            #expect(await ca.isMadeOnMock == false)
+            try await ca.markMadeOnMock()
+            try await ca.createRoot(
+                subject: try DistinguishedName { CommonName("Mock Root") }, keyType: .rsa2048, rsaSignature: .pss)
+            try await ca.setRSASignatureScheme(.pkcs1v1_5)
+            let reopened = try CertificateAuthority(directory: url, client: client)
+            #expect(await reopened.isMadeOnMock)
+            #expect(await reopened.rsaSignatureScheme == .pkcs1v1_5)
+            let text = try String(contentsOf: url.appendingPathComponent("ca-config.json"), encoding: .utf8)
+            #expect(text.contains(#""madeOnMock" : true"#), "\(text)")
+            await #expect(throws: CertificateAuthorityError.alreadyInitialized) {
+                try await reopened.markMadeOnMock()
             }
         }
     }

@@ -57,6 +57,15 @@ func withStores<T>(
     }
 }
 
+/// A fresh database of `kind` with two store instances (two CA nodes) on it, closed after `body`.
+func withTwoStores<T>(
+    _ kind: StoreKind, _ body: (any IssuanceStore, any IssuanceStore) async throws -> T
+) async throws -> T {
+    try await withStoreDatabase(kind) { database in
+        try await withStores(database) { stores in try await body(stores[0], stores[1]) }
+    }
+}
+
 /// Store kinds whose tests can run here: PostgreSQL when installed (always in CI, where its absence fails).
 let runnableStoreKinds: [StoreKind] = PostgresCluster.testsEnabled ? StoreKind.allCases : [.sqlite]
 
@@ -75,31 +84,28 @@ struct IssuanceStoreTests {
         "A recorded certificate is found by serial and listed; a duplicate serial is refused by the database",
         arguments: runnableStoreKinds)
     func recordAndDuplicate(kind: StoreKind) async throws {
-        try await withStoreDatabase(kind) { database in
-            try await withStores(database) { stores in
-                let (a, b) = (stores[0], stores[1])
-                #expect(try await record(a, "0a01", subject: "CN=first", der: [1, 2, 3]))
-                let found = try #require(try await b.certificate(serial: "0a01"))
-                #expect(found.subject == "CN=first")
-                #expect(found.profile == "tls-server")
-                #expect(found.certificateDER == [1, 2, 3])
-                #expect(!found.isRevoked)
-                #expect(try await b.certificate(serial: "0a02") == nil)
+        try await withTwoStores(kind) { a, b in
+            #expect(try await record(a, "0a01", subject: "CN=first", der: [1, 2, 3]))
+            let found = try #require(try await b.certificate(serial: "0a01"))
+            #expect(found.subject == "CN=first")
+            #expect(found.profile == "tls-server")
+            #expect(found.certificateDER == [1, 2, 3])
+            #expect(!found.isRevoked)
+            #expect(try await b.certificate(serial: "0a02") == nil)
 
-                // The same serial through the other instance: refused, and the first record is unchanged.
-                #expect(try await record(b, "0a01", subject: "CN=second", der: [9]) == false)
-                #expect(try await a.certificate(serial: "0a01")?.certificateDER == [1, 2, 3])
+            // The same serial through the other instance: refused, and the first record is unchanged.
+            #expect(try await record(b, "0a01", subject: "CN=second", der: [9]) == false)
+            #expect(try await a.certificate(serial: "0a01")?.certificateDER == [1, 2, 3])
 
-                // Both instances race to record one serial many times: exactly one wins.
-                let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
-                    for index in 0..<16 {
-                        group.addTask { try await record(stores[index % 2], "0b0b", der: [UInt8(index)]) }
-                    }
-                    return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            // Both instances race to record one serial many times: exactly one wins.
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<16 {
+                    group.addTask { try await record([a, b][index % 2], "0b0b", der: [UInt8(index)]) }
                 }
-                #expect(outcomes.filter { $0 }.count == 1)
-                #expect(try await a.allCertificates().map(\.serialNumber).sorted() == ["0a01", "0b0b"])
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
             }
+            #expect(outcomes.filter { $0 }.count == 1)
+            #expect(try await a.allCertificates().map(\.serialNumber).sorted() == ["0a01", "0b0b"])
         }
     }
 
@@ -107,19 +113,17 @@ struct IssuanceStoreTests {
         "Concurrent issuance through two instances records every certificate (group commit)",
         arguments: runnableStoreKinds)
     func concurrentRecords(kind: StoreKind) async throws {
-        try await withStoreDatabase(kind) { database in
-            try await withStores(database) { stores in
-                let serials = (0..<200).map { String(format: "%04x", $0 + 0x1000) }
-                let results = try await withThrowingTaskGroup(of: Bool.self) { group in
-                    for (index, serial) in serials.enumerated() {
-                        group.addTask { try await record(stores[index % 2], serial) }
-                    }
-                    return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        try await withTwoStores(kind) { a, b in
+            let serials = (0..<200).map { String(format: "%04x", $0 + 0x1000) }
+            let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for (index, serial) in serials.enumerated() {
+                    group.addTask { try await record([a, b][index % 2], serial) }
                 }
-                #expect(results.count == 200 && results.allSatisfy { $0 })
-                let listed = try await stores[1].allCertificates().map(\.serialNumber)
-                #expect(listed.sorted() == serials)
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
             }
+            #expect(results.count == 200 && results.allSatisfy { $0 })
+            let listed = try await b.allCertificates().map(\.serialNumber)
+            #expect(listed.sorted() == serials)
         }
     }
 
@@ -127,34 +131,31 @@ struct IssuanceStoreTests {
         "A revocation through instance A is visible through B at once; revoking twice or an unknown serial fails",
         arguments: runnableStoreKinds)
     func revocationAcrossInstances(kind: StoreKind) async throws {
-        try await withStoreDatabase(kind) { database in
-            try await withStores(database) { stores in
-                let (a, b) = (stores[0], stores[1])
-                #expect(try await record(a, "c001"))
-                #expect(try await record(a, "c002"))
-                let when = Date(timeIntervalSince1970: 1_800_000_000)
-                let revoked = try await a.revoke(serial: "c001", reason: .keyCompromise, at: when)
-                #expect(revoked.isRevoked && revoked.revocationReason == .keyCompromise)
+        try await withTwoStores(kind) { a, b in
+            #expect(try await record(a, "c001"))
+            #expect(try await record(a, "c002"))
+            let when = Date(timeIntervalSince1970: 1_800_000_000)
+            let revoked = try await a.revoke(serial: "c001", reason: .keyCompromise, at: when)
+            #expect(revoked.isRevoked && revoked.revocationReason == .keyCompromise)
 
-                let seen = try #require(try await b.certificate(serial: "c001"))
-                #expect(seen.revocationReason == .keyCompromise)
-                #expect(abs((seen.revokedAt ?? .distantPast).timeIntervalSince(when)) < 0.001)
-                #expect(try await b.certificate(serial: "c002")?.isRevoked == false)
+            let seen = try #require(try await b.certificate(serial: "c001"))
+            #expect(seen.revocationReason == .keyCompromise)
+            #expect(abs((seen.revokedAt ?? .distantPast).timeIntervalSince(when)) < 0.001)
+            #expect(try await b.certificate(serial: "c002")?.isRevoked == false)
 
-                await #expect(throws: CertificateAuthorityError.alreadyRevoked) {
-                    try await b.revoke(serial: "c001", reason: .superseded, at: Date())
-                }
-                await #expect(throws: CertificateAuthorityError.notFound) {
-                    try await b.revoke(serial: "ffff", reason: .superseded, at: Date())
-                }
-                // Two nodes revoke one certificate at once: one succeeds, the other is told it is revoked.
-                async let first = try? a.revoke(serial: "c002", reason: .superseded, at: Date())
-                async let second = try? b.revoke(serial: "c002", reason: .cessationOfOperation, at: Date())
-                let outcomes = await [first, second]
-                #expect(outcomes.compactMap { $0 }.count == 1)
-                let allocation = try await b.nextCRL()
-                #expect(allocation.revoked.map(\.serialNumber).sorted() == ["c001", "c002"])
+            await #expect(throws: CertificateAuthorityError.alreadyRevoked) {
+                try await b.revoke(serial: "c001", reason: .superseded, at: Date())
             }
+            await #expect(throws: CertificateAuthorityError.notFound) {
+                try await b.revoke(serial: "ffff", reason: .superseded, at: Date())
+            }
+            // Two nodes revoke one certificate at once: one succeeds, the other is told it is revoked.
+            async let first = try? a.revoke(serial: "c002", reason: .superseded, at: Date())
+            async let second = try? b.revoke(serial: "c002", reason: .cessationOfOperation, at: Date())
+            let outcomes = await [first, second]
+            #expect(outcomes.compactMap { $0 }.count == 1)
+            let allocation = try await b.nextCRL()
+            #expect(allocation.revoked.map(\.serialNumber).sorted() == ["c001", "c002"])
         }
     }
 
@@ -162,45 +163,40 @@ struct IssuanceStoreTests {
         "nextCRL from two instances at once: distinct numbers, strictly increasing on each, none skipped",
         arguments: runnableStoreKinds)
     func crlNumbersAcrossInstances(kind: StoreKind) async throws {
-        try await withStoreDatabase(kind) { database in
-            try await withStores(database) { stores in
-                let perInstance = 15
-                let sequences = try await withThrowingTaskGroup(of: [Int64].self) { group in
-                    for store in stores {
-                        group.addTask {
-                            var numbers: [Int64] = []
-                            for _ in 0..<perInstance { numbers.append(try await store.nextCRL().number) }
-                            return numbers
-                        }
+        try await withTwoStores(kind) { a, b in
+            let perInstance = 15
+            let sequences = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for store in [a, b] {
+                    group.addTask {
+                        var numbers: [Int64] = []
+                        for _ in 0..<perInstance { numbers.append(try await store.nextCRL().number) }
+                        return numbers
                     }
-                    return try await group.reduce(into: [[Int64]]()) { $0.append($1) }
                 }
-                for sequence in sequences {
-                    #expect(zip(sequence, sequence.dropFirst()).allSatisfy { $0 < $1 }, "\(sequence)")
-                }
-                let all = sequences.flatMap { $0 }.sorted()
-                #expect(all == Array(1...Int64(2 * perInstance)))
+                return try await group.reduce(into: [[Int64]]()) { $0.append($1) }
             }
+            for sequence in sequences {
+                #expect(zip(sequence, sequence.dropFirst()).allSatisfy { $0 < $1 }, "\(sequence)")
+            }
+            let all = sequences.flatMap { $0 }.sorted()
+            #expect(all == Array(1...Int64(2 * perInstance)))
         }
     }
 
     @Test("The latest CRL is shared: a newer number replaces it, an older one does not", arguments: runnableStoreKinds)
     func latestCRL(kind: StoreKind) async throws {
-        try await withStoreDatabase(kind) { database in
-            try await withStores(database) { stores in
-                let (a, b) = (stores[0], stores[1])
-                #expect(try await b.latestCRL() == nil)
-                let now = Date(timeIntervalSince1970: 1_800_000_000)
-                let second = StoredCRL(number: 2, der: [2, 2], thisUpdate: now, nextUpdate: now + 3600)
-                let first = StoredCRL(number: 1, der: [1], thisUpdate: now, nextUpdate: now + 3600)
-                #expect(try await a.storeCRL(second))
-                #expect(try await b.storeCRL(first) == false)
-                let latest = try #require(try await b.latestCRL())
-                #expect(latest.number == 2 && latest.der == [2, 2])
-                #expect(abs(latest.nextUpdate.timeIntervalSince(now + 3600)) < 0.001)
-                #expect(try await b.storeCRL(StoredCRL(number: 3, der: [3], thisUpdate: now, nextUpdate: now)))
-                #expect(try await a.latestCRL()?.der == [3])
-            }
+        try await withTwoStores(kind) { a, b in
+            #expect(try await b.latestCRL() == nil)
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            let second = StoredCRL(number: 2, der: [2, 2], thisUpdate: now, nextUpdate: now + 3600)
+            let first = StoredCRL(number: 1, der: [1], thisUpdate: now, nextUpdate: now + 3600)
+            #expect(try await a.storeCRL(second))
+            #expect(try await b.storeCRL(first) == false)
+            let latest = try #require(try await b.latestCRL())
+            #expect(latest.number == 2 && latest.der == [2, 2])
+            #expect(abs(latest.nextUpdate.timeIntervalSince(now + 3600)) < 0.001)
+            #expect(try await b.storeCRL(StoredCRL(number: 3, der: [3], thisUpdate: now, nextUpdate: now)))
+            #expect(try await a.latestCRL()?.der == [3])
         }
     }
 
@@ -208,26 +204,23 @@ struct IssuanceStoreTests {
         "Provisioners: added once by name, listed, found and removed through either instance",
         arguments: runnableStoreKinds)
     func provisioners(kind: StoreKind) async throws {
-        try await withStoreDatabase(kind) { database in
-            try await withStores(database) { stores in
-                let (a, b) = (stores[0], stores[1])
-                let created = Date(timeIntervalSince1970: 1_800_000_000)
-                let jwk = #"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#
-                #expect(try await a.addProvisioner(ProvisionerRecord(name: "ops", publicKey: jwk, createdAt: created)))
-                #expect(
-                    try await b.addProvisioner(
-                        ProvisionerRecord(name: "ci", publicKey: "-----BEGIN PUBLIC KEY-----", createdAt: created)))
-                #expect(
-                    try await b.addProvisioner(ProvisionerRecord(name: "ops", publicKey: "other", createdAt: created))
-                        == false)
-                #expect(try await a.provisioners().map(\.name) == ["ci", "ops"])
-                let ops = try #require(try await b.provisioner(named: "ops"))
-                #expect(ops.publicKey == jwk)
-                #expect(abs(ops.createdAt.timeIntervalSince(created)) < 0.001)
-                #expect(try await b.removeProvisioner(named: "ops"))
-                #expect(try await a.removeProvisioner(named: "ops") == false)
-                #expect(try await a.provisioner(named: "ops") == nil)
-            }
+        try await withTwoStores(kind) { a, b in
+            let created = Date(timeIntervalSince1970: 1_800_000_000)
+            let jwk = #"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#
+            #expect(try await a.addProvisioner(ProvisionerRecord(name: "ops", publicKey: jwk, createdAt: created)))
+            #expect(
+                try await b.addProvisioner(
+                    ProvisionerRecord(name: "ci", publicKey: "-----BEGIN PUBLIC KEY-----", createdAt: created)))
+            #expect(
+                try await b.addProvisioner(ProvisionerRecord(name: "ops", publicKey: "other", createdAt: created))
+                    == false)
+            #expect(try await a.provisioners().map(\.name) == ["ci", "ops"])
+            let ops = try #require(try await b.provisioner(named: "ops"))
+            #expect(ops.publicKey == jwk)
+            #expect(abs(ops.createdAt.timeIntervalSince(created)) < 0.001)
+            #expect(try await b.removeProvisioner(named: "ops"))
+            #expect(try await a.removeProvisioner(named: "ops") == false)
+            #expect(try await a.provisioner(named: "ops") == nil)
         }
     }
 
@@ -269,48 +262,45 @@ struct IssuanceStoreTests {
         "A certificate and its token id land together: a replay or a taken serial writes neither, on either instance",
         arguments: runnableStoreKinds)
     func certificateWithToken(kind: StoreKind) async throws {
-        try await withStoreDatabase(kind) { database in
-            try await withStores(database) { stores in
-                let (a, b) = (stores[0], stores[1])
-                let now = Date()
-                func certificate(_ serial: String) -> NewCertificateRecord {
-                    NewCertificateRecord(
-                        serial: serial, subject: "CN=test", profile: "tls-server", notBefore: now,
-                        notAfter: now.addingTimeInterval(86_400), der: Array(serial.utf8))
-                }
-                func token(_ id: String) -> OneTimeTokenID {
-                    OneTimeTokenID(provisioner: "ops", id: id, expiresAt: now.addingTimeInterval(300))
-                }
-                #expect(try await a.record(certificate("f001"), consumingToken: token("t1")) == .recorded)
-                #expect(try await b.certificate(serial: "f001")?.certificateDER == Array("f001".utf8))
-                // The token again, through the other instance: refused, and its certificate not recorded.
-                #expect(try await b.record(certificate("f002"), consumingToken: token("t1")) == .tokenAlreadyUsed)
-                #expect(try await a.certificate(serial: "f002") == nil)
-                #expect(try await a.consumeTokenID("t1", provisioner: "ops", expiresAt: now + 300) == false)
-                // A taken serial: nothing written, so the token is still unused and serves the next serial.
-                #expect(try await b.record(certificate("f001"), consumingToken: token("t2")) == .serialInUse)
-                #expect(try await a.record(certificate("f003"), consumingToken: token("t2")) == .recorded)
-
-                // One token presented many times on both instances at once (one group commit may hold several):
-                // exactly one certificate is recorded.
-                let outcomes = try await withThrowingTaskGroup(of: RecordOutcome.self) { group in
-                    for index in 0..<16 {
-                        group.addTask {
-                            try await stores[index % 2].record(
-                                certificate(String(format: "f1%02x", index)), consumingToken: token("t3"))
-                        }
-                    }
-                    return try await group.reduce(into: [RecordOutcome]()) { $0.append($1) }
-                }
-                #expect(outcomes.filter { $0 == .recorded }.count == 1, "\(outcomes)")
-                #expect(outcomes.filter { $0 == .tokenAlreadyUsed }.count == 15, "\(outcomes)")
-                #expect(try await a.allCertificates().count == 3)
-                // A token's id is one table whichever way it is consumed.
-                #expect(try await b.record(certificate("f004"), consumingToken: token("t3")) == .tokenAlreadyUsed)
-                #expect(try await a.consumeTokenID("t5", provisioner: "ops", expiresAt: now + 300))
-                #expect(try await b.record(certificate("f005"), consumingToken: token("t5")) == .tokenAlreadyUsed)
-                #expect(try await a.allCertificates().count == 3)
+        try await withTwoStores(kind) { a, b in
+            let now = Date()
+            func certificate(_ serial: String) -> NewCertificateRecord {
+                NewCertificateRecord(
+                    serial: serial, subject: "CN=test", profile: "tls-server", notBefore: now,
+                    notAfter: now.addingTimeInterval(86_400), der: Array(serial.utf8))
             }
+            func token(_ id: String) -> OneTimeTokenID {
+                OneTimeTokenID(provisioner: "ops", id: id, expiresAt: now.addingTimeInterval(300))
+            }
+            #expect(try await a.record(certificate("f001"), consumingToken: token("t1")) == .recorded)
+            #expect(try await b.certificate(serial: "f001")?.certificateDER == Array("f001".utf8))
+            // The token again, through the other instance: refused, and its certificate not recorded.
+            #expect(try await b.record(certificate("f002"), consumingToken: token("t1")) == .tokenAlreadyUsed)
+            #expect(try await a.certificate(serial: "f002") == nil)
+            #expect(try await a.consumeTokenID("t1", provisioner: "ops", expiresAt: now + 300) == false)
+            // A taken serial: nothing written, so the token is still unused and serves the next serial.
+            #expect(try await b.record(certificate("f001"), consumingToken: token("t2")) == .serialInUse)
+            #expect(try await a.record(certificate("f003"), consumingToken: token("t2")) == .recorded)
+
+            // One token presented many times on both instances at once (one group commit may hold several):
+            // exactly one certificate is recorded.
+            let outcomes = try await withThrowingTaskGroup(of: RecordOutcome.self) { group in
+                for index in 0..<16 {
+                    group.addTask {
+                        try await [a, b][index % 2].record(
+                            certificate(String(format: "f1%02x", index)), consumingToken: token("t3"))
+                    }
+                }
+                return try await group.reduce(into: [RecordOutcome]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == .recorded }.count == 1, "\(outcomes)")
+            #expect(outcomes.filter { $0 == .tokenAlreadyUsed }.count == 15, "\(outcomes)")
+            #expect(try await a.allCertificates().count == 3)
+            // A token's id is one table whichever way it is consumed.
+            #expect(try await b.record(certificate("f004"), consumingToken: token("t3")) == .tokenAlreadyUsed)
+            #expect(try await a.consumeTokenID("t5", provisioner: "ops", expiresAt: now + 300))
+            #expect(try await b.record(certificate("f005"), consumingToken: token("t5")) == .tokenAlreadyUsed)
+            #expect(try await a.allCertificates().count == 3)
         }
     }
 

@@ -7,18 +7,6 @@ import X509
 
 @Suite("CertificateAuthority: the CA key survives a master-key change")
 struct CAMasterKeyRotationTests {
-    /// openssl verifies `crl` against the CA's certificate.
-    static func expectVerifies(_ crl: CertificateRevocationList, ca: CertificateAuthority, in directory: URL)
-        async throws
-    {
-        let rootPath = try write(
-            try CertificateParsing.pem([try await ca.certificate()]), to: "check-root.pem", in: directory)
-        let crlPath = try write(crl.pem, to: "check-crl.pem", in: directory)
-        let verified = try await openssl(
-            ["crl", "-in", crlPath, "-CAfile", rootPath, "-verify", "-noout"], in: directory)
-        #expect(verified.status == 0, "\(verified.output)")
-    }
-
     @Test("a CA on an HSM that finalized the change rewraps its key once and keeps the new blob in ca-key.blob")
     func caKeyRewrappedAndPersisted() async throws {
         let oldKey = [UInt8](repeating: 0x11, count: 32)
@@ -41,8 +29,8 @@ struct CAMasterKeyRotationTests {
                     directory: directory, rewrappingWith: rewrapper)
                 try await new.withClient(configuration: configuration) { client in
                     let ca = try CertificateAuthority(directory: directory, client: client)
-                    try await Self.expectVerifies(try await ca.generateCRL(), ca: ca, in: directory)
-                    try await Self.expectVerifies(try await ca.generateCRL(), ca: ca, in: directory)
+                    try await expectCRLVerifies(try await ca.generateCRL(), ca: ca, in: directory)
+                    try await expectCRLVerifies(try await ca.generateCRL(), ca: ca, in: directory)
                 }
             }
             // One rewrap: the second CRL was signed with the replacement the CA took up.
@@ -58,7 +46,7 @@ struct CAMasterKeyRotationTests {
             // A later run on the finalized HSM, with no rotation configured, signs with the stored blob.
             try await new.withClient { client in
                 let ca = try CertificateAuthority(directory: directory, client: client)
-                try await Self.expectVerifies(try await ca.generateCRL(), ca: ca, in: directory)
+                try await expectCRLVerifies(try await ca.generateCRL(), ca: ca, in: directory)
             }
         }
     }

@@ -8,6 +8,20 @@ import X509
 
 private let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
 
+extension Trait where Self == ConditionTrait {
+    /// Runs where PostgreSQL is installed, and always in CI (where its absence fails).
+    fileprivate static var postgreSQL: Self {
+        .enabled(if: PostgresCluster.testsEnabled, "PostgreSQL is not installed (apt-get install postgresql)")
+    }
+
+    /// Runs where PostgreSQL and the built hpcs-tool are there, and always in CI.
+    fileprivate static var postgreSQLAndTool: Self {
+        .enabled(
+            if: PostgresCluster.testsEnabled && FileManager.default.isExecutableFile(atPath: hpcsTool)
+                || PythonInterpreter.isCI, "PostgreSQL or .build/debug/hpcs-tool missing")
+    }
+}
+
 /// Runs the built hpcs-tool in `directory` (stdout and stderr merged), with `environment` added and GREP11_ADDRESS
 /// and the database variables unset unless given.
 private func tool(
@@ -77,7 +91,7 @@ struct PostgresStoreTests {
 
     @Test(
         "Password: from the URL, HPCS_CA_DATABASE_PASSWORD or a 0600 file; none or a wrong one fails clearly",
-        .enabled(if: PostgresCluster.testsEnabled, "PostgreSQL is not installed (apt-get install postgresql)"))
+        .postgreSQL)
     func passwords() async throws {
         let cluster = try await PostgresCluster.shared()
         let name = try await cluster.makeDatabase(owner: PostgresCluster.passwordUser)
@@ -161,32 +175,29 @@ struct PostgresStoreTests {
 
     @Test(
         "The database stops under a running CA: issuance and health fail with storageFailure, and recover",
-        .enabled(if: PostgresCluster.testsEnabled, "PostgreSQL is not installed (apt-get install postgresql)"))
+        .postgreSQL)
     func databaseGoesDown() async throws {
         let cluster = try await PostgresCluster.start()
         defer { cluster.stop() }
         let name = try await cluster.makeDatabase()
         let store = try PostgresIssuanceStore(url: cluster.url(database: name) + "?connect_timeout=3", environment: [:])
-        try await withMockHSM { client in
-            try await withTemporaryDirectory { directory in
-                let ca = try CertificateAuthority(directory: directory, client: client, store: store)
-                try await ca.createRoot(subject: try DistinguishedName { CommonName("Down Test Root") })
-                let csr = try await opensslCSR(.p256, in: directory)
-                let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
-                #expect(try await ca.issuedCertificate(serialNumber: issued.serialNumber).certificateDER == issued.der)
+        try await withEmptyCA(store: store) { ca, _, directory in
+            try await ca.createRoot(subject: try DistinguishedName { CommonName("Down Test Root") })
+            let csr = try await opensslCSR(.p256, in: directory)
+            let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
+            #expect(try await ca.issuedCertificate(serialNumber: issued.serialNumber).certificateDER == issued.der)
 
-                cluster.stop()
-                do {
-                    _ = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
-                    Issue.record("issued with the database down")
-                } catch let error as CertificateAuthorityError {
-                    #expect(error.code == .storageFailure)
-                    #expect(error.message.contains("issuance database"), "\(error.message)")
-                }
-                await #expect(throws: CertificateAuthorityError.storageFailure) { try await store.ping() }
-                await #expect(throws: CertificateAuthorityError.storageFailure) {
-                    try await ca.revoke(serialNumber: issued.serialNumber)
-                }
+            cluster.stop()
+            do {
+                _ = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
+                Issue.record("issued with the database down")
+            } catch let error as CertificateAuthorityError {
+                #expect(error.code == .storageFailure)
+                #expect(error.message.contains("issuance database"), "\(error.message)")
+            }
+            await #expect(throws: CertificateAuthorityError.storageFailure) { try await store.ping() }
+            await #expect(throws: CertificateAuthorityError.storageFailure) {
+                try await ca.revoke(serialNumber: issued.serialNumber)
             }
         }
         await store.close()
@@ -196,7 +207,7 @@ struct PostgresStoreTests {
 
     @Test(
         "Two CA nodes on one database: concurrent issuance, revocation on A in B's CRL, increasing CRL numbers",
-        .enabled(if: PostgresCluster.testsEnabled, "PostgreSQL is not installed (apt-get install postgresql)"))
+        .postgreSQL)
     func twoNodes() async throws {
         let url = try await PostgresCluster.makeDatabaseURL()
         let storeA = try PostgresIssuanceStore(url: url, environment: [:])
@@ -243,9 +254,7 @@ struct PostgresStoreTests {
 
     @Test(
         "ca init --database records the URL without password, refuses a used database, and issues into PostgreSQL",
-        .enabled(
-            if: PostgresCluster.testsEnabled && FileManager.default.isExecutableFile(atPath: hpcsTool)
-                || PythonInterpreter.isCI, "PostgreSQL or .build/debug/hpcs-tool missing"))
+        .postgreSQLAndTool)
     func initWithDatabase() async throws {
         let cluster = try await PostgresCluster.shared()
         let name = try await cluster.makeDatabase(owner: PostgresCluster.passwordUser)
@@ -289,9 +298,7 @@ struct PostgresStoreTests {
 
     @Test(
         "ca migrate copies a CLI-made SQLite CA into PostgreSQL, every record kept; again does nothing",
-        .enabled(
-            if: PostgresCluster.testsEnabled && FileManager.default.isExecutableFile(atPath: hpcsTool)
-                || PythonInterpreter.isCI, "PostgreSQL or .build/debug/hpcs-tool missing"))
+        .postgreSQLAndTool)
     func migrateFromCLI() async throws {
         let cluster = try await PostgresCluster.shared()
         let name = try await cluster.makeDatabase()
@@ -357,44 +364,41 @@ struct PostgresStoreTests {
 
     @Test(
         "migrateStore resumes after a crash between the copy and the switch, and refuses a database with other records",
-        .enabled(if: PostgresCluster.testsEnabled, "PostgreSQL is not installed (apt-get install postgresql)"))
+        .postgreSQL)
     func migrateResumesAndRefuses() async throws {
-        try await withMockHSM { client in
-            try await withTemporaryDirectory { directory in
-                let caDirectory = directory.appendingPathComponent("ca")
-                let ca = try CertificateAuthority(directory: caDirectory, client: client)
-                try await ca.createRoot(subject: try DistinguishedName { CommonName("Resume Root") })
-                let csr = try await opensslCSR(.p256, in: directory)
-                _ = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
-                let snapshot = try await ca.store.snapshot()
-                await ca.store.close()
+        try await withEmptyCA(in: "ca") { ca, client, directory in
+            let caDirectory = directory.appendingPathComponent("ca")
+            try await ca.createRoot(subject: try DistinguishedName { CommonName("Resume Root") })
+            let csr = try await opensslCSR(.p256, in: directory)
+            _ = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
+            let snapshot = try await ca.store.snapshot()
+            await ca.store.close()
 
-                // The copy committed, then the process died: the database holds exactly the records.
-                let url = try await PostgresCluster.makeDatabaseURL()
-                let target = try PostgresIssuanceStore(url: url, environment: [:])
-                try await target.restore(snapshot)
-                await target.close()
-                let outcome = try await CertificateAuthority.migrateStore(
-                    directory: caDirectory, to: url, environment: [:])
-                #expect(outcome == .resumed(certificates: 1))
-                #expect(
-                    try await CertificateAuthority.migrateStore(directory: caDirectory, to: url, environment: [:])
-                        == .alreadyMigrated)
-                let reopened = try CertificateAuthority.openStore(directory: caDirectory, environment: [:])
-                #expect(reopened is PostgresIssuanceStore)
-                #expect(try await reopened.allCertificates().count == 1)
-                await reopened.close()
+            // The copy committed, then the process died: the database holds exactly the records.
+            let url = try await PostgresCluster.makeDatabaseURL()
+            let target = try PostgresIssuanceStore(url: url, environment: [:])
+            try await target.restore(snapshot)
+            await target.close()
+            let outcome = try await CertificateAuthority.migrateStore(
+                directory: caDirectory, to: url, environment: [:])
+            #expect(outcome == .resumed(certificates: 1))
+            #expect(
+                try await CertificateAuthority.migrateStore(directory: caDirectory, to: url, environment: [:])
+                    == .alreadyMigrated)
+            let reopened = try CertificateAuthority.openStore(directory: caDirectory, environment: [:])
+            #expect(reopened is PostgresIssuanceStore)
+            #expect(try await reopened.allCertificates().count == 1)
+            await reopened.close()
 
-                // Another CA directory into that (non-empty) database: refused, and left on SQLite.
-                let other = directory.appendingPathComponent("other")
-                let second = try CertificateAuthority(directory: other, client: client)
-                try await second.createRoot(subject: try DistinguishedName { CommonName("Other Root") })
-                await second.store.close()
-                await #expect(throws: CertificateAuthorityError.alreadyInitialized) {
-                    try await CertificateAuthority.migrateStore(directory: other, to: url, environment: [:])
-                }
-                #expect(try CertificateAuthority.openStore(directory: other, environment: [:]) is SQLiteIssuanceStore)
+            // Another CA directory into that (non-empty) database: refused, and left on SQLite.
+            let other = directory.appendingPathComponent("other")
+            let second = try CertificateAuthority(directory: other, client: client)
+            try await second.createRoot(subject: try DistinguishedName { CommonName("Other Root") })
+            await second.store.close()
+            await #expect(throws: CertificateAuthorityError.alreadyInitialized) {
+                try await CertificateAuthority.migrateStore(directory: other, to: url, environment: [:])
             }
+            #expect(try CertificateAuthority.openStore(directory: other, environment: [:]) is SQLiteIssuanceStore)
         }
     }
 }

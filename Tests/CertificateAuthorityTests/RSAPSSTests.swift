@@ -197,20 +197,17 @@ struct RSAPSSTests {
         #expect(try RSASignatureScheme(parsing: "PSS") == .pss)
         #expect(try RSASignatureScheme(parsing: "pkcs1") == .pkcs1v1_5)
         #expect(throws: CertificateAuthorityError.malformedInput) { try RSASignatureScheme(parsing: "pss-sha1") }
-        try await withMockHSM { client in
-            try await withTemporaryDirectory { directory in
-                let ca = try CertificateAuthority(directory: directory, client: client)
-                await #expect(throws: CertificateAuthorityError.keyNotPermitted) {
-                    try await ca.createRoot(
-                        subject: try DistinguishedName { CommonName("EC") }, keyType: .p256, rsaSignature: .pss)
-                }
-                #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("ca-key.blob").path))
-                try await ca.createRoot(subject: try DistinguishedName { CommonName("EC") }, keyType: .p256)
-                await #expect(throws: CertificateAuthorityError.keyNotPermitted) {
-                    try await ca.setRSASignatureScheme(.pss)
-                }
-                #expect(await ca.rsaSignatureScheme == .pkcs1v1_5)
+        try await withEmptyCA { ca, _, directory in
+            await #expect(throws: CertificateAuthorityError.keyNotPermitted) {
+                try await ca.createRoot(
+                    subject: try DistinguishedName { CommonName("EC") }, keyType: .p256, rsaSignature: .pss)
             }
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("ca-key.blob").path))
+            try await ca.createRoot(subject: try DistinguishedName { CommonName("EC") }, keyType: .p256)
+            await #expect(throws: CertificateAuthorityError.keyNotPermitted) {
+                try await ca.setRSASignatureScheme(.pss)
+            }
+            #expect(await ca.rsaSignatureScheme == .pkcs1v1_5)
         }
         try await withPSSRootCA { ca, client, directory in
             try await ca.setRSASignatureScheme(.pkcs1v1_5)

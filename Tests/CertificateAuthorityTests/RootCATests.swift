@@ -49,18 +49,15 @@ struct RootCATests {
 
     @Test("An empty CA cannot sign; a nameless root is refused and writes nothing")
     func notInitialized() async throws {
-        try await withMockHSM { client in
-            try await withTemporaryDirectory { directory in
-                let ca = try CertificateAuthority(directory: directory, client: client)
-                #expect(await !ca.isReady)
-                await #expect(throws: CertificateAuthorityError.notInitialized) {
-                    try await ca.generateCRL()
-                }
-                await #expect(throws: CertificateAuthorityError.malformedInput) {
-                    try await ca.createRoot(subject: DistinguishedName())
-                }
-                #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("ca-key.blob").path))
+        try await withEmptyCA { ca, _, directory in
+            #expect(await !ca.isReady)
+            await #expect(throws: CertificateAuthorityError.notInitialized) {
+                try await ca.generateCRL()
             }
+            await #expect(throws: CertificateAuthorityError.malformedInput) {
+                try await ca.createRoot(subject: DistinguishedName())
+            }
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("ca-key.blob").path))
         }
     }
 
@@ -121,71 +118,69 @@ struct RootCATests {
 struct ExternalRootTests {
     @Test("An openssl root signs the HSM CA's request with name constraints; the HSM CA honours them")
     func opensslParentWithNameConstraints() async throws {
-        try await withMockHSM { client in
-            try await withTemporaryDirectory { directory in
-                let caDirectory = directory.appendingPathComponent("issuing")
-                let ca = try CertificateAuthority(directory: caDirectory, client: client)
-                _ = try await ca.createIntermediateCSR(
-                    subject: try CertificateParsing.distinguishedName("CN=HSM Issuing CA,O=Example"), keyType: .p256)
+        try await withEmptyCA(in: "issuing") { ca, client, directory in
+            let caDirectory = directory.appendingPathComponent("issuing")
+            let ca = try CertificateAuthority(directory: caDirectory, client: client)
+            _ = try await ca.createIntermediateCSR(
+                subject: try CertificateParsing.distinguishedName("CN=HSM Issuing CA,O=Example"), keyType: .p256)
 
-                // A software root made by openssl signs the request.
-                var result = try await openssl(
-                    [
-                        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                        "-keyout", "root.key", "-out", "root.pem", "-subj", "/CN=OpenSSL Root", "-days", "30",
-                        "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
-                        "keyUsage=critical,keyCertSign,cRLSign",
-                    ], in: directory)
-                try #require(result.status == 0, "\(result.output)")
-                try write(
-                    """
-                    basicConstraints=critical,CA:TRUE,pathlen:0
-                    keyUsage=critical,keyCertSign,cRLSign
-                    subjectKeyIdentifier=hash
-                    authorityKeyIdentifier=keyid
-                    nameConstraints=critical,permitted;DNS:example.com,excluded;DNS:secret.example.com
-                    """, to: "ext.cnf", in: directory)
-                result = try await openssl(
-                    [
-                        "x509", "-req", "-in", "issuing/ca.csr.pem", "-CA", "root.pem", "-CAkey", "root.key",
-                        "-CAcreateserial", "-days", "20", "-extfile", "ext.cnf", "-out", "issuing.pem",
-                    ], in: directory)
-                try #require(result.status == 0, "\(result.output)")
-                let chain =
-                    try String(contentsOf: directory.appendingPathComponent("issuing.pem"), encoding: .utf8)
-                    + String(contentsOf: directory.appendingPathComponent("root.pem"), encoding: .utf8)
-                try await ca.importCertificate(chain: chain)
-                #expect(await ca.isReady)
-                #expect(try await ca.pendingCertificateSigningRequest() == nil)
+            // A software root made by openssl signs the request.
+            var result = try await openssl(
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", "root.key", "-out", "root.pem", "-subj", "/CN=OpenSSL Root", "-days", "30",
+                    "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+                    "keyUsage=critical,keyCertSign,cRLSign",
+                ], in: directory)
+            try #require(result.status == 0, "\(result.output)")
+            try write(
+                """
+                basicConstraints=critical,CA:TRUE,pathlen:0
+                keyUsage=critical,keyCertSign,cRLSign
+                subjectKeyIdentifier=hash
+                authorityKeyIdentifier=keyid
+                nameConstraints=critical,permitted;DNS:example.com,excluded;DNS:secret.example.com
+                """, to: "ext.cnf", in: directory)
+            result = try await openssl(
+                [
+                    "x509", "-req", "-in", "issuing/ca.csr.pem", "-CA", "root.pem", "-CAkey", "root.key",
+                    "-CAcreateserial", "-days", "20", "-extfile", "ext.cnf", "-out", "issuing.pem",
+                ], in: directory)
+            try #require(result.status == 0, "\(result.output)")
+            let chain =
+                try String(contentsOf: directory.appendingPathComponent("issuing.pem"), encoding: .utf8)
+                + String(contentsOf: directory.appendingPathComponent("root.pem"), encoding: .utf8)
+            try await ca.importCertificate(chain: chain)
+            #expect(await ca.isReady)
+            #expect(try await ca.pendingCertificateSigningRequest() == nil)
 
-                let good = try await opensslCSR(
-                    .p256, subject: "/CN=www.example.com", sans: ["DNS:www.example.com"], in: directory)
-                let issued = try await ca.sign(csrPEMOrDER: good, profile: .tlsServer, validity: .seconds(86_400))
-                #expect(issued.chain.count == 3)
-                let leafPath = try write(
-                    try CertificateParsing.pem([issued.certificate]), to: "leaf.pem", in: directory)
-                result = try await openssl(
-                    ["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", leafPath], in: directory)
-                #expect(result.status == 0, "\(result.output)")
-                let root = try CertificateParsing.certificates(
-                    fromPEMOrDER: Array(try Data(contentsOf: directory.appendingPathComponent("root.pem"))))
-                let intermediate = try #require(await ca.certificateChain.first)
-                #expect(
-                    await verifyWithSwiftCertificates(
-                        leaf: issued.certificate, intermediates: [intermediate], root: try #require(root.first)))
+            let good = try await opensslCSR(
+                .p256, subject: "/CN=www.example.com", sans: ["DNS:www.example.com"], in: directory)
+            let issued = try await ca.sign(csrPEMOrDER: good, profile: .tlsServer, validity: .seconds(86_400))
+            #expect(issued.chain.count == 3)
+            let leafPath = try write(
+                try CertificateParsing.pem([issued.certificate]), to: "leaf.pem", in: directory)
+            result = try await openssl(
+                ["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", leafPath], in: directory)
+            #expect(result.status == 0, "\(result.output)")
+            let root = try CertificateParsing.certificates(
+                fromPEMOrDER: Array(try Data(contentsOf: directory.appendingPathComponent("root.pem"))))
+            let intermediate = try #require(await ca.certificateChain.first)
+            #expect(
+                await verifyWithSwiftCertificates(
+                    leaf: issued.certificate, intermediates: [intermediate], root: try #require(root.first)))
 
-                for name in ["www.example.org", "db.secret.example.com"] {
-                    let csr = try await opensslCSR(.p256, subject: "/CN=\(name)", sans: ["DNS:\(name)"], in: directory)
-                    await #expect(throws: CertificateAuthorityError.nameNotPermitted) {
-                        try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer, validity: .seconds(86_400))
-                    }
+            for name in ["www.example.org", "db.secret.example.com"] {
+                let csr = try await opensslCSR(.p256, subject: "/CN=\(name)", sans: ["DNS:\(name)"], in: directory)
+                await #expect(throws: CertificateAuthorityError.nameNotPermitted) {
+                    try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer, validity: .seconds(86_400))
                 }
-                // The default validity stops at the CA certificate's end; an explicit longer one is refused.
-                let capped = try await ca.sign(csrPEMOrDER: good, profile: .tlsServer)
-                #expect(capped.certificate.notValidAfter <= intermediate.notValidAfter)
-                await #expect(throws: CertificateAuthorityError.validityNotPermitted) {
-                    try await ca.sign(csrPEMOrDER: good, profile: .tlsServer, validity: .seconds(60 * 86_400))
-                }
+            }
+            // The default validity stops at the CA certificate's end; an explicit longer one is refused.
+            let capped = try await ca.sign(csrPEMOrDER: good, profile: .tlsServer)
+            #expect(capped.certificate.notValidAfter <= intermediate.notValidAfter)
+            await #expect(throws: CertificateAuthorityError.validityNotPermitted) {
+                try await ca.sign(csrPEMOrDER: good, profile: .tlsServer, validity: .seconds(60 * 86_400))
             }
         }
     }

@@ -80,12 +80,7 @@ struct SigningTests {
     func concurrentSigning() async throws {
         try await withRootCA { ca, _, directory in
             let csr = try await opensslCSR(.p256, in: directory)
-            let serials = try await withThrowingTaskGroup(of: String.self) { group in
-                for _ in 0..<12 {
-                    group.addTask { try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer).serialNumber }
-                }
-                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
-            }
+            let serials = try await signConcurrently(12, csr, through: [ca])
             #expect(serials.count == 12)
             #expect(Set(try await ca.issuedCertificates().map(\.serialNumber)) == serials)
         }

@@ -37,13 +37,7 @@ struct StoreAndParsingTests {
         try await withRootCA { first, client, directory in
             let second = try CertificateAuthority(directory: directory.appendingPathComponent("root"), client: client)
             let csr = try await opensslCSR(.p256, in: directory)
-            let serials = try await withThrowingTaskGroup(of: String.self) { group in
-                for index in 0..<8 {
-                    let ca = index.isMultiple(of: 2) ? first : second
-                    group.addTask { try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer).serialNumber }
-                }
-                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
-            }
+            let serials = try await signConcurrently(8, csr, through: [first, second])
             #expect(serials.count == 8)
             #expect(Set(try await first.issuedCertificates().map(\.serialNumber)) == serials)
         }
@@ -68,21 +62,18 @@ struct StoreAndParsingTests {
 
     @Test("A pending intermediate request is kept until its certificate is imported")
     func pendingRequest() async throws {
-        try await withMockHSM { client in
-            try await withTemporaryDirectory { directory in
-                let ca = try CertificateAuthority(directory: directory, client: client)
-                let csr = try await ca.createIntermediateCSR(
-                    subject: try CertificateParsing.distinguishedName("CN=Issuing CA,O=Example"), keyType: .p384)
-                let reopened = try CertificateAuthority(directory: directory, client: client)
-                #expect(try await reopened.pendingCertificateSigningRequest() == csr)
-                #expect(await !reopened.isReady)
-                await #expect(throws: CertificateAuthorityError.alreadyInitialized) {
-                    try await reopened.createIntermediateCSR(subject: try DistinguishedName { CommonName("again") })
-                }
-                // openssl reads the request and its HSM signature.
-                let result = try await openssl(["req", "-in", "ca.csr.pem", "-verify", "-noout"], in: directory)
-                #expect(result.status == 0, "\(result.output)")
+        try await withEmptyCA { ca, client, directory in
+            let csr = try await ca.createIntermediateCSR(
+                subject: try CertificateParsing.distinguishedName("CN=Issuing CA,O=Example"), keyType: .p384)
+            let reopened = try CertificateAuthority(directory: directory, client: client)
+            #expect(try await reopened.pendingCertificateSigningRequest() == csr)
+            #expect(await !reopened.isReady)
+            await #expect(throws: CertificateAuthorityError.alreadyInitialized) {
+                try await reopened.createIntermediateCSR(subject: try DistinguishedName { CommonName("again") })
             }
+            // openssl reads the request and its HSM signature.
+            let result = try await openssl(["req", "-in", "ca.csr.pem", "-verify", "-noout"], in: directory)
+            #expect(result.status == 0, "\(result.output)")
         }
     }
 

@@ -20,6 +20,20 @@ enum FileIO {
         }
     }
 
+    /// Writes `value` as pretty-printed JSON with sorted keys (0644), ended by a newline when `finalNewline`;
+    /// `what` names it in the error when it cannot be encoded.
+    static func writeJSON(_ value: some Encodable, to path: String, what: String, finalNewline: Bool) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data: Data
+        do {
+            data = try encoder.encode(value)
+        } catch {
+            throw CertificateAuthorityError(code: .malformedInput, message: "cannot encode \(what)", cause: error)
+        }
+        try write(Array(data) + (finalNewline ? [0x0A] : []), to: path, mode: 0o644)
+    }
+
     /// Writes `bytes` to a temporary file created with `mode`, then renames it over `path`.
     static func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
         let temporary = path + ".tmp-\(getpid())-\(UUID().uuidString.prefix(8))"

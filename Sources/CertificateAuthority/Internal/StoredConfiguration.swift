@@ -78,15 +78,6 @@ struct StoredConfiguration: Codable, Equatable {
     }
 
     func write(_ path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data: Data
-        do {
-            data = try encoder.encode(self)
-        } catch {
-            throw CertificateAuthorityError(
-                code: .malformedInput, message: "cannot encode the CA configuration", cause: error)
-        }
-        try FileIO.write(Array(data) + [0x0A], to: path, mode: 0o644)
+        try FileIO.writeJSON(self, to: path, what: "the CA configuration", finalNewline: true)
     }
 }

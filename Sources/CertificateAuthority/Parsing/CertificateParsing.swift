@@ -37,10 +37,18 @@ public enum CertificateParsing {
 
     /// Certificates from PEM text (one or more `CERTIFICATE` blocks) or from one DER certificate.
     public static func certificates(fromPEMOrDER bytes: [UInt8]) throws -> [Certificate] {
+        try eachCertificate(fromPEMOrDER: bytes) { try Certificate(derEncoded: $0) }
+    }
+
+    /// Each certificate of PEM text or of one DER certificate, read by `read`; one it cannot read is an error that
+    /// says which.
+    private static func eachCertificate<Parsed>(
+        fromPEMOrDER bytes: [UInt8], _ read: ([UInt8]) throws -> Parsed
+    ) throws -> [Parsed] {
         let ders = isPEM(bytes) ? try pemBlocks(bytes, labels: ["CERTIFICATE"], what: "certificate") : [bytes]
         return try ders.enumerated().map { index, der in
             do {
-                return try Certificate(derEncoded: der)
+                return try read(der)
             } catch {
                 throw malformed(notACertificate(index: index, of: ders.count))
             }
@@ -56,14 +64,7 @@ public enum CertificateParsing {
     /// Certificates from PEM text or one DER certificate, each kept as DER beside its fields; unlike
     /// ``certificates(fromPEMOrDER:)`` this accepts RSASSA-PSS-signed certificates.
     static func documents(fromPEMOrDER bytes: [UInt8]) throws -> [CertificateDocument] {
-        let ders = isPEM(bytes) ? try pemBlocks(bytes, labels: ["CERTIFICATE"], what: "certificate") : [bytes]
-        return try ders.enumerated().map { index, der in
-            do {
-                return try CertificateDocument(der: der)
-            } catch {
-                throw malformed(notACertificate(index: index, of: ders.count))
-            }
-        }
+        try eachCertificate(fromPEMOrDER: bytes) { try CertificateDocument(der: $0) }
     }
 
     /// A CSR from PEM (`CERTIFICATE REQUEST` or `NEW CERTIFICATE REQUEST`) or DER.

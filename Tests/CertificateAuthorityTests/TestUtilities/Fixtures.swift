@@ -14,7 +14,29 @@ func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> 
     return try await body(url)
 }
 
-/// An in-process HSM, a temporary directory and a CA with a root already created in it.
+/// An in-process HSM, a temporary directory and a CA with nothing in it yet: in the directory itself, or in its
+/// `subdirectory`. `body` gets the CA, the HSM's client and the temporary directory.
+func withEmptyCA<T: Sendable>(
+    in subdirectory: String? = nil,
+    store: (any IssuanceStore)? = nil,
+    policy: Policy = .defaults,
+    _ body: (CertificateAuthority, EP11Client, URL) async throws -> T
+) async throws -> T {
+    try await withMockHSM { client in
+        try await withTemporaryDirectory { directory in
+            let caDirectory = subdirectory.map { directory.appendingPathComponent($0) } ?? directory
+            let ca =
+                if let store {
+                    try CertificateAuthority(directory: caDirectory, client: client, store: store, policy: policy)
+                } else {
+                    try CertificateAuthority(directory: caDirectory, client: client, policy: policy)
+                }
+            return try await body(ca, client, directory)
+        }
+    }
+}
+
+/// An in-process HSM, a temporary directory and a CA with a root already created in it (in `root`).
 func withRootCA<T: Sendable>(
     keyType: KeyAlgorithm = .p256,
     policy: Policy = .defaults,
@@ -23,19 +45,43 @@ func withRootCA<T: Sendable>(
     commonName: String? = nil,
     _ body: (CertificateAuthority, EP11Client, URL) async throws -> T
 ) async throws -> T {
-    try await withMockHSM { client in
-        try await withTemporaryDirectory { directory in
-            let ca = try CertificateAuthority(
-                directory: directory.appendingPathComponent("root"), client: client, policy: policy)
-            try await ca.createRoot(
-                subject: try DistinguishedName {
-                    OrganizationName("swift-hpcs tests")
-                    CommonName(commonName ?? "Test Root \(keyType)")
-                },
-                keyType: keyType, validity: .seconds(5 * 365 * 86_400), pathLength: pathLength,
-                rsaSignature: rsaSignature)
-            return try await body(ca, client, directory)
+    try await withEmptyCA(in: "root", policy: policy) { ca, client, directory in
+        try await ca.createRoot(
+            subject: try DistinguishedName {
+                OrganizationName("swift-hpcs tests")
+                CommonName(commonName ?? "Test Root \(keyType)")
+            },
+            keyType: keyType, validity: .seconds(5 * 365 * 86_400), pathLength: pathLength,
+            rsaSignature: rsaSignature)
+        return try await body(ca, client, directory)
+    }
+}
+
+/// openssl verifies `crl` against the CA's certificate, both written to `directory` as `check-root.pem` and
+/// `check-crl.pem` (never over a CA's own files). Returns their paths and what openssl printed.
+@discardableResult
+func expectCRLVerifies(_ crl: CertificateRevocationList, ca: CertificateAuthority, in directory: URL) async throws
+    -> (rootPath: String, crlPath: String, output: String)
+{
+    let rootPath = try write(
+        try CertificateParsing.pem([try await ca.certificate()]), to: "check-root.pem", in: directory)
+    let crlPath = try write(crl.pem, to: "check-crl.pem", in: directory)
+    let verified = try await openssl(["crl", "-in", crlPath, "-CAfile", rootPath, "-verify", "-noout"], in: directory)
+    #expect(verified.status == 0, "\(verified.output)")
+    return (rootPath, crlPath, verified.output)
+}
+
+/// Signs `csr` as a TLS server `count` times at once, request `index` through `authorities[index % count]`;
+/// returns the distinct serial numbers.
+func signConcurrently(_ count: Int, _ csr: [UInt8], through authorities: [CertificateAuthority]) async throws
+    -> Set<String>
+{
+    try await withThrowingTaskGroup(of: String.self) { group in
+        for index in 0..<count {
+            let ca = authorities[index % authorities.count]
+            group.addTask { try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer).serialNumber }
         }
+        return try await group.reduce(into: Set<String>()) { $0.insert($1) }
     }
 }
 
