@@ -319,7 +319,7 @@ public final class CAService: Service, Sendable {
         guard let key else {
             throw CAServiceError.unauthorized(.unknownProvisioner, "no provisioner \(name) is registered")
         }
-        guard unverified.algorithm == key.algorithm, await key.verifies(text) else {
+        guard unverified.algorithm == key.algorithm, key.verifies(text) else {
             throw CAServiceError.unauthorized(
                 .tokenSignature, "the token's signature does not verify with provisioner \(name)'s key")
         }
@@ -537,31 +537,66 @@ public final class CAService: Service, Sendable {
 
     /// The body of sign and renew, step-ca's shape: `{"ca": PEM, "certChain": [PEM, ...], "crt": PEM}`.
     ///
-    /// Written as text: PEM holds only base64 digits, `-`, spaces, letters and line feeds, so a line feed (`\n`) is
-    /// the only character to escape, and the issuer part, the same for every certificate, is made once.
+    /// Written as bytes: PEM holds only base64 digits, `-`, spaces, letters and line feeds, so a line feed (`\n`)
+    /// is the only character to escape; the leaf's base64 goes straight into the response buffer, and the issuer
+    /// part, the same for every certificate, is made once.
     struct IssuedBodyWriter: Sendable {
         /// The CA chain (the issuer first) the writer is for.
         let chain: [[UInt8]]
         /// `"<issuer>"`, the `ca` member.
-        private let caText: String
+        private let caText: [UInt8]
         /// `,"<issuer>",...`, the chain after the leaf in `certChain`.
-        private let issuerText: String
+        private let issuerText: [UInt8]
 
         init(chain: [[UInt8]]) {
             self.chain = chain
-            let texts = chain.map { Self.jsonString(CAService.pem($0)) }
-            caText = texts.first ?? #""""#
-            issuerText = texts.map { "," + $0 }.joined()
+            let texts = chain.map { Self.jsonPEM($0) }
+            caText = texts.first ?? Array(#""""#.utf8)
+            issuerText = texts.flatMap { [UInt8(ascii: ",")] + $0 }
         }
 
-        static func jsonString(_ pem: String) -> String {
-            "\"" + pem.replacingOccurrences(of: "\n", with: "\\n") + "\""
+        private static let begin = Array(#""-----BEGIN CERTIFICATE-----\n"#.utf8)
+        private static let end = Array(#"\n-----END CERTIFICATE-----\n""#.utf8)
+
+        /// The certificate `der` as PEM in a JSON string (quotes included, each line feed written `\n`).
+        static func jsonPEM(_ der: [UInt8]) -> [UInt8] {
+            var buffer = ByteBuffer()
+            writeJSONPEM(der, to: &buffer)
+            return Array(buffer.readableBytesView)
+        }
+
+        /// Writes ``jsonPEM(_:)`` of `der` to `buffer`: 64 base64 digits a line, as PEM has them.
+        static func writeJSONPEM(_ der: [UInt8], to buffer: inout ByteBuffer) {
+            let base64 = Data(der).base64EncodedData()
+            buffer.reserveCapacity(buffer.writerIndex + base64.count + base64.count / 32 + begin.count + end.count)
+            buffer.writeBytes(begin)
+            base64.withUnsafeBytes { digits in
+                var start = 0
+                while start < digits.count {
+                    let line = min(start + 64, digits.count)
+                    if start > 0 { buffer.writeStaticString(#"\n"#) }
+                    buffer.writeBytes(UnsafeRawBufferPointer(rebasing: digits[start..<line]))
+                    start = line
+                }
+            }
+            buffer.writeBytes(end)
         }
 
         /// The body for the leaf `der` issued under ``chain``.
-        func body(leaf der: [UInt8]) -> String {
-            let leaf = Self.jsonString(CAService.pem(der))
-            return #"{"ca":"# + caText + #","certChain":["# + leaf + issuerText + #"],"crt":"# + leaf + "}"
+        func body(leaf der: [UInt8]) -> ByteBuffer {
+            var leaf = ByteBuffer()
+            Self.writeJSONPEM(der, to: &leaf)
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(2 * leaf.readableBytes + caText.count + issuerText.count + 32)
+            buffer.writeStaticString(#"{"ca":"#)
+            buffer.writeBytes(caText)
+            buffer.writeStaticString(#","certChain":["#)
+            buffer.writeImmutableBuffer(leaf)
+            buffer.writeBytes(issuerText)
+            buffer.writeStaticString(#"],"crt":"#)
+            buffer.writeImmutableBuffer(leaf)
+            buffer.writeStaticString("}")
+            return buffer
         }
     }
 
@@ -591,7 +626,7 @@ public final class CAService: Service, Sendable {
         }
         return Response(
             status: .created, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: writer.body(leaf: issued.der))))
+            body: ResponseBody(byteBuffer: writer.body(leaf: issued.der)))
     }
 
     static func normalizedSerial(_ text: String) -> String? {

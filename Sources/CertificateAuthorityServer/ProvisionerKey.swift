@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import JWTKit
 
@@ -7,7 +8,14 @@ import JWTKit
 public struct ProvisionerKey: Sendable {
     /// The JWS algorithm the key verifies: `ES256` or `EdDSA`.
     public let algorithm: String
-    let keys: JWTKeyCollection
+    private let key: Key
+
+    /// The key itself: jwt-kit reads the JWK or PEM, swift-crypto checks each signature (no key collection, no
+    /// actor and no second parse of the token per request).
+    private enum Key: Sendable {
+        case p256(P256.Signing.PublicKey)
+        case ed25519(Curve25519.Signing.PublicKey)
+    }
 
     /// The largest key text read (JWK or PEM).
     public static let maximumTextSize = 16 * 1024
@@ -21,7 +29,7 @@ public struct ProvisionerKey: Sendable {
             throw CAServiceError.badRequest("a provisioner key is at most \(Self.maximumTextSize / 1024) KiB")
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let keys = JWTKeyCollection()
+        let key: Key
         if trimmed.hasPrefix("{") {
             guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any] else {
                 throw CAServiceError.badRequest("the provisioner key is not a JSON object (JWK)")
@@ -38,7 +46,7 @@ public struct ProvisionerKey: Sendable {
                     throw CAServiceError.badRequest("the EC JWK needs \"x\" and \"y\"")
                 }
                 do {
-                    await keys.add(ecdsa: try ES256PublicKey(parameters: (x: x, y: y)))
+                    key = try Self.p256(try ES256PublicKey(parameters: (x: x, y: y)))
                 } catch {
                     throw CAServiceError.badRequest("the EC JWK's \"x\" and \"y\" are not a P-256 point")
                 }
@@ -48,7 +56,7 @@ public struct ProvisionerKey: Sendable {
                     throw CAServiceError.badRequest("the OKP JWK needs \"x\"")
                 }
                 do {
-                    await keys.add(eddsa: try EdDSA.PublicKey(x: x, curve: .ed25519))
+                    key = try Self.ed25519(try EdDSA.PublicKey(x: x, curve: .ed25519))
                 } catch {
                     throw CAServiceError.badRequest("the OKP JWK's \"x\" is not an Ed25519 public key")
                 }
@@ -59,11 +67,11 @@ public struct ProvisionerKey: Sendable {
                         + "kty \(Self.printable(kty)) crv \(Self.printable(crv))")
             }
         } else if trimmed.hasPrefix("-----BEGIN PUBLIC KEY-----") {
-            if let key = try? ES256PublicKey(pem: trimmed) {
-                await keys.add(ecdsa: key)
+            if let parsed = try? ES256PublicKey(pem: trimmed), let p256 = try? Self.p256(parsed) {
+                key = p256
                 algorithm = "ES256"
-            } else if let key = try? EdDSA.PublicKey(pem: trimmed) {
-                await keys.add(eddsa: key)
+            } else if let parsed = try? EdDSA.PublicKey(pem: trimmed), let ed25519 = try? Self.ed25519(parsed) {
+                key = ed25519
                 algorithm = "EdDSA"
             } else {
                 throw CAServiceError.badRequest(
@@ -75,16 +83,34 @@ public struct ProvisionerKey: Sendable {
         } else {
             throw CAServiceError.badRequest("the provisioner key is neither a JWK nor a PEM public key")
         }
-        self.keys = keys
+        self.key = key
     }
 
-    /// Whether `token`'s signature verifies with this key.
-    func verifies(_ token: String) async -> Bool {
-        do {
-            _ = try await keys.verify(token, as: OpaquePayload.self)
-            return true
-        } catch {
-            return false
+    private static func p256(_ key: ES256PublicKey) throws -> Key {
+        .p256(try P256.Signing.PublicKey(pemRepresentation: key.pemRepresentation))
+    }
+
+    private static func ed25519(_ key: EdDSA.PublicKey) throws -> Key {
+        .ed25519(try Curve25519.Signing.PublicKey(rawRepresentation: key.rawRepresentation))
+    }
+
+    /// Whether `token`'s signature (its third part, unpadded base64url) verifies with this key over the token's
+    /// signing input (`header.payload`, RFC 7515 §5.2): for ES256 the raw 64-byte `r || s` over SHA-256 of it
+    /// (RFC 7518 §3.4), for EdDSA the Ed25519 signature of it (RFC 8037). The caller has checked that the
+    /// token's `alg` is this key's ``algorithm``.
+    func verifies(_ token: String) -> Bool {
+        let bytes = Array(token.utf8)
+        guard let last = bytes.lastIndex(of: UInt8(ascii: ".")), last > 0,
+            let signature = ProvisionerToken.base64URLDecoded(bytes[(last + 1)...]),
+            bytes[..<last].firstIndex(of: UInt8(ascii: ".")) != nil
+        else { return false }
+        let input = bytes[..<last]
+        switch key {
+        case .p256(let key):
+            guard let signature = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
+            return key.isValidSignature(signature, for: SHA256.hash(data: input))
+        case .ed25519(let key):
+            return key.isValidSignature(signature, for: input)
         }
     }
 
@@ -94,9 +120,4 @@ public struct ProvisionerKey: Sendable {
         scalars.append(contentsOf: value.unicodeScalars.prefix(32).filter { $0.isASCII && $0.value >= 0x20 })
         return "\"" + String(scalars) + "\""
     }
-}
-
-/// A payload that decodes from any JSON object: the claims are read and checked by ``ProvisionerToken``.
-private struct OpaquePayload: JWTPayload {
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
 }

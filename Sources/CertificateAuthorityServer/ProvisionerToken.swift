@@ -23,16 +23,74 @@ struct ProvisionerToken: Sendable {
     /// The parts of a token that can be read before the provisioner is known.
     struct Unverified {
         var algorithm: String
-        var claims: [String: Any]
+        var claims: Claims
         var times: Times
         var issuer: String
     }
 
     /// The NumericDate claims, read with a decoder that refuses a string or a boolean where a number belongs.
-    struct Times: Decodable {
+    struct Times {
         var exp: Double?
         var iat: Double?
         var nbf: Double?
+    }
+
+    /// The claims, in one decoder pass over the payload. A claim of the wrong JSON type reads as absent (`nil`),
+    /// except a NumericDate, which makes ``timesValid`` false; other claims are ignored.
+    struct Claims: Decodable {
+        var iss: String?
+        var sub: String?
+        /// Whether `sans` is present at all (then it must be a list of strings).
+        var sansPresent: Bool
+        var sans: [String]?
+        var aud: [String]?
+        var jti: String?
+        var times: Times
+        var timesValid: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case iss, sub, sans, aud, jti, exp, iat, nbf
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            iss = try? container.decode(String.self, forKey: .iss)
+            sub = try? container.decode(String.self, forKey: .sub)
+            sansPresent = container.contains(.sans)
+            sans = try? container.decode([String].self, forKey: .sans)
+            if let single = try? container.decode(String.self, forKey: .aud) {
+                aud = [single]
+            } else {
+                aud = try? container.decode([String].self, forKey: .aud)
+            }
+            jti = try? container.decode(String.self, forKey: .jti)
+            do {
+                times = Times(
+                    exp: try container.decodeIfPresent(Double.self, forKey: .exp),
+                    iat: try container.decodeIfPresent(Double.self, forKey: .iat),
+                    nbf: try container.decodeIfPresent(Double.self, forKey: .nbf))
+                timesValid = [times.exp, times.iat, times.nbf].allSatisfy { $0?.isFinite ?? true }
+            } catch {
+                times = Times()
+                timesValid = false
+            }
+        }
+    }
+
+    /// The JOSE header's members that matter here.
+    struct Header: Decodable {
+        var alg: String?
+        var critPresent: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case alg, crit
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            alg = try? container.decode(String.self, forKey: .alg)
+            critPresent = container.contains(.crit)
+        }
     }
 
     /// Reads the header and claims without checking the signature: only to find the provisioner (`iss`).
@@ -41,28 +99,27 @@ struct ProvisionerToken: Sendable {
             throw CAServiceError.unauthorized(.tokenMalformed, "the token is longer than \(maximumSize) bytes")
         }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        let decoder = JSONDecoder()
         guard parts.count == 3, let headerBytes = base64URLDecoded(parts[0]),
             let payloadBytes = base64URLDecoded(parts[1]),
-            let header = try? JSONSerialization.jsonObject(with: headerBytes) as? [String: Any],
-            let claims = try? JSONSerialization.jsonObject(with: payloadBytes) as? [String: Any]
+            let header = try? decoder.decode(Header.self, from: headerBytes),
+            let claims = try? decoder.decode(Claims.self, from: payloadBytes)
         else {
             throw CAServiceError.unauthorized(.tokenMalformed, "the token is not a compact JWS with JSON claims")
         }
-        guard let algorithm = header["alg"] as? String, algorithm == "ES256" || algorithm == "EdDSA" else {
+        guard let algorithm = header.alg, algorithm == "ES256" || algorithm == "EdDSA" else {
             throw CAServiceError.unauthorized(.tokenMalformed, "the token's algorithm must be ES256 or EdDSA")
         }
-        guard header["crit"] == nil else {
+        guard !header.critPresent else {
             throw CAServiceError.unauthorized(.tokenMalformed, "the token has critical header parameters (crit)")
         }
-        guard let issuer = claims["iss"] as? String, !issuer.isEmpty else {
+        guard let issuer = claims.iss, !issuer.isEmpty else {
             throw CAServiceError.unauthorized(.tokenClaims, "the token has no issuer (iss, the provisioner's name)")
         }
-        guard let times = try? JSONDecoder().decode(Times.self, from: payloadBytes),
-            [times.exp, times.iat, times.nbf].allSatisfy({ $0?.isFinite ?? true })
-        else {
+        guard claims.timesValid else {
             throw CAServiceError.unauthorized(.tokenClaims, "the token's iat, nbf and exp must be NumericDate seconds")
         }
-        return Unverified(algorithm: algorithm, claims: claims, times: times, issuer: issuer)
+        return Unverified(algorithm: algorithm, claims: claims, times: claims.times, issuer: issuer)
     }
 
     /// Checks a token whose signature verified: audience, times, lifetime and claims. The `jti` is not consumed
@@ -78,12 +135,7 @@ struct ProvisionerToken: Sendable {
     ) throws -> ProvisionerToken {
         let claims = token.claims
         let provisioner = printable(token.issuer)
-        let audienceValues: [String]
-        if let single = claims["aud"] as? String {
-            audienceValues = [single]
-        } else if let list = claims["aud"] as? [String] {
-            audienceValues = list
-        } else {
+        guard let audienceValues = claims.aud else {
             throw CAServiceError.unauthorized(.tokenClaims, "the token from \(provisioner) has no audience (aud)")
         }
         let matches = audienceValues.contains { value in
@@ -117,17 +169,17 @@ struct ProvisionerToken: Sendable {
                 .tokenClaims,
                 "the token lives longer than \(Int(maximumLifetime)) seconds (exp - iat); one-time tokens are short")
         }
-        guard let subject = claims["sub"] as? String, !subject.isEmpty, subject.utf8.count <= 1024 else {
+        guard let subject = claims.sub, !subject.isEmpty, subject.utf8.count <= 1024 else {
             throw CAServiceError.unauthorized(.tokenClaims, "the token has no subject (sub)")
         }
         var sans: [String] = []
-        if let value = claims["sans"] {
-            guard let list = value as? [String], list.count <= 1024 else {
+        if claims.sansPresent {
+            guard let list = claims.sans, list.count <= 1024 else {
                 throw CAServiceError.unauthorized(.tokenClaims, "the token's sans is not a list of strings")
             }
             sans = list
         }
-        guard let tokenID = claims["jti"] as? String, !tokenID.isEmpty, tokenID.utf8.count <= 256 else {
+        guard let tokenID = claims.jti, !tokenID.isEmpty, tokenID.utf8.count <= 256 else {
             throw CAServiceError.unauthorized(.tokenClaims, "the token has no id (jti, at most 256 bytes)")
         }
         return ProvisionerToken(
@@ -138,9 +190,14 @@ struct ProvisionerToken: Sendable {
     /// Unpadded base64url (RFC 4648 §5) to bytes; `nil` for any other character or a bad length. Works on the
     /// UTF-8 bytes (the Foundation string replacements it replaces cost more than the signature check).
     static func base64URLDecoded(_ text: Substring) -> Data? {
+        base64URLDecoded(text.utf8)
+    }
+
+    /// ``base64URLDecoded(_:)-(Substring)`` of UTF-8 bytes.
+    static func base64URLDecoded(_ text: some Collection<UInt8>) -> Data? {
         var base64: [UInt8] = []
-        base64.reserveCapacity(text.utf8.count + 3)
-        for byte in text.utf8 {
+        base64.reserveCapacity(text.count + 3)
+        for byte in text {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"):
