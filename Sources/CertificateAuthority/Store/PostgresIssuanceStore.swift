@@ -50,7 +50,8 @@ public final class PostgresIssuanceStore: IssuanceStore {
         static let crl: Int64 = 0x6870_6373_2D63_6102
     }
 
-    /// The most certificates one group commit writes (nine parameters each, under PostgreSQL's 65535).
+    /// The most certificates one group commit writes (and one chunk of a restore: nine parameters each, under
+    /// PostgreSQL's 65535).
     static let maximumBatch = 1000
 
     public var location: String { configuration.description }
@@ -386,32 +387,21 @@ public final class PostgresIssuanceStore: IssuanceStore {
         }
     }
 
-    /// One statement for a batch (see ``record(_:consumingToken:)``); the outcome of each row, in order.
-    private static func insert(
-        _ rows: [(NewCertificateRecord, OneTimeTokenID?)], _ client: PostgresClient, logger: Logger
-    ) async throws -> [RecordOutcome] {
-        var binds = PostgresBindings(capacity: rows.count * 9)
-        var values: [String] = []
-        values.reserveCapacity(rows.count)
-        for (index, (certificate, token)) in rows.enumerated() {
-            binds.append(certificate.serial)
-            binds.append(certificate.subject)
-            binds.append(certificate.profile)
-            binds.append(certificate.notBefore)
-            binds.append(certificate.notAfter)
-            try binds.append(Data(certificate.der))
-            binds.append(token?.provisioner)
-            binds.append(token?.id)
-            binds.append(token?.expiresAt)
-            let base = index * 9
-            values.append(
-                "($\(base + 1)::text, $\(base + 2)::text, $\(base + 3)::text, $\(base + 4)::timestamptz, "
-                    + "$\(base + 5)::timestamptz, $\(base + 6)::bytea, $\(base + 7)::text, $\(base + 8)::text, "
-                    + "$\(base + 9)::timestamptz)")
-        }
-        let sql = """
-            WITH input (serial, subject, profile, not_before, not_after, der, provisioner, jti, expires_at) AS (
-                VALUES \(values.joined(separator: ", "))
+    /// The group commit's statement (see ``record(_:consumingToken:)``), prepared once per connection: its text
+    /// is the same for every batch (the batch comes as one array per column, `unnest`ed into rows), so the server
+    /// parses and plans it once per connection instead of once per batch. A row without a token has `has_token`
+    /// false (arrays carry no NULL here), and its token columns are NULL from there on.
+    struct RecordBatch: PostgresPreparedStatement {
+        static let name = "hpcs_record_batch_v1"
+        static let sql = """
+            WITH input AS (
+                SELECT serial, subject, profile, not_before, not_after, der,
+                    CASE WHEN has_token THEN provisioner END AS provisioner,
+                    CASE WHEN has_token THEN jti END AS jti,
+                    CASE WHEN has_token THEN expires_at END AS expires_at
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::bytea[],
+                    $7::bool[], $8::text[], $9::text[], $10::timestamptz[])
+                    AS t (serial, subject, profile, not_before, not_after, der, has_token, provisioner, jti, expires_at)
             ),
             fresh AS (
                 SELECT * FROM input WHERE NOT EXISTS (SELECT 1 FROM certificate c WHERE c.serial = input.serial)
@@ -433,9 +423,40 @@ public final class PostgresIssuanceStore: IssuanceStore {
                 (input.provisioner, input.jti) IN (SELECT provisioner, jti FROM token)
             FROM input
             """
+
+        typealias Row = (String, Bool, Bool, Bool?)
+
+        var rows: [(NewCertificateRecord, OneTimeTokenID?)]
+
+        func makeBindings() throws -> PostgresBindings {
+            var binds = PostgresBindings(capacity: 10)
+            binds.append(rows.map(\.0.serial))
+            binds.append(rows.map(\.0.subject))
+            binds.append(rows.map(\.0.profile))
+            binds.append(rows.map(\.0.notBefore))
+            binds.append(rows.map(\.0.notAfter))
+            binds.append(rows.map { ByteBuffer(bytes: $0.0.der) })
+            binds.append(rows.map { $0.1 != nil })
+            binds.append(rows.map { $0.1?.provisioner ?? "" })
+            binds.append(rows.map { $0.1?.id ?? "" })
+            binds.append(rows.map { $0.1?.expiresAt ?? Date(timeIntervalSince1970: 0) })
+            return binds
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            try row.decode(Row.self)
+        }
+    }
+
+    /// One statement for a batch (see ``record(_:consumingToken:)``); the outcome of each row, in order.
+    private static func insert(
+        _ rows: [(NewCertificateRecord, OneTimeTokenID?)], _ client: PostgresClient, logger: Logger
+    ) async throws -> [RecordOutcome] {
         var found: [String: (inserted: Bool, fresh: Bool, consumed: Bool)] = [:]
-        for row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect() {
-            let (serial, inserted, fresh, consumed) = try row.decode((String, Bool, Bool, Bool?).self)
+        found.reserveCapacity(rows.count)
+        for try await (serial, inserted, fresh, consumed) in try await client.execute(
+            RecordBatch(rows: rows), logger: logger)
+        {
             found[serial] = (inserted, fresh, consumed ?? false)
         }
         var outcomes: [RecordOutcome] = []
@@ -786,18 +807,51 @@ public final class PostgresIssuanceStore: IssuanceStore {
 
 /// Runs an operation with a deadline, without waiting for it to honour cancellation: a PostgreSQL connection pool
 /// waits for a connection to an unreachable database indefinitely, and the caller must get an answer.
+///
+/// The operation runs in a task of its own; the deadline (and the probe's start) are callbacks scheduled on an
+/// event loop of NIO's shared group (the one PostgresNIO runs on), cancelled when the operation finishes first: no
+/// timer task and no sleeping task per operation.
 enum Deadline {
     struct Expired: Error {}
 
-    /// Whichever of the operation and the timer comes first resumes the caller.
+    /// Whichever of the operation and the timers comes first resumes the caller, and cancels the timers left.
     private final class Race<T: Sendable>: Sendable {
-        let slot = Mutex<CheckedContinuation<T, any Error>?>(nil)
+        private struct State {
+            var waiting: CheckedContinuation<T, any Error>?
+            var timers: [Scheduled<Void>] = []
+        }
+        private let state: Mutex<State>
         let work = Mutex<Task<Void, Never>?>(nil)
 
+        init(_ continuation: CheckedContinuation<T, any Error>) {
+            state = Mutex(State(waiting: continuation))
+        }
+
+        /// Resumes the caller with `result` unless it was resumed; returns whether this call did.
         func finish(_ result: Result<T, any Error>) -> Bool {
-            guard let waiting = slot.withLock({ $0.take() }) else { return false }
+            let (waiting, timers) = state.withLock { state in
+                defer { state.timers.removeAll() }
+                return (state.waiting.take(), state.timers)
+            }
+            for timer in timers { timer.cancel() }
+            guard let waiting else { return false }
             waiting.resume(with: result)
             return true
+        }
+
+        /// Keeps `timer` for cancellation; cancels it at once when the caller was already resumed.
+        func add(_ timer: Scheduled<Void>) {
+            let finished = state.withLock { state in
+                if state.waiting == nil { return true }
+                state.timers.append(timer)
+                return false
+            }
+            if finished { timer.cancel() }
+        }
+
+        /// Fails the caller with `error` (unless resumed) and cancels the operation.
+        func expire(_ error: any Error) {
+            if finish(.failure(error)) { work.withLock { $0 }?.cancel() }
         }
     }
 
@@ -807,26 +861,9 @@ enum Deadline {
         _ timeout: Duration, _ body: @escaping @Sendable () async throws -> T,
         probeAfter: Duration? = nil, probe: (@Sendable () async -> (any Error)?)? = nil
     ) async throws -> T {
-        let race = Race<T>()
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
         return try await withCheckedThrowingContinuation { continuation in
-            race.slot.withLock { $0 = continuation }
-            let timer = Task {
-                let start = ContinuousClock.now
-                if let probeAfter, let probe, probeAfter < timeout {
-                    guard (try? await Task.sleep(for: probeAfter)) != nil else { return }
-                    if let error = await probe() {
-                        if race.finish(.failure(error)) { race.work.withLock { $0 }?.cancel() }
-                        return
-                    }
-                }
-                let remaining = timeout - (ContinuousClock.now - start)
-                if remaining > .zero {
-                    guard (try? await Task.sleep(for: remaining)) != nil else { return }
-                }
-                if race.finish(.failure(Expired())) {
-                    race.work.withLock { $0 }?.cancel()
-                }
-            }
+            let race = Race<T>(continuation)
             let work = Task {
                 let result: Result<T, any Error>
                 do {
@@ -834,10 +871,18 @@ enum Deadline {
                 } catch {
                     result = .failure(error)
                 }
-                timer.cancel()
                 _ = race.finish(result)
             }
             race.work.withLock { $0 = work }
+            race.add(loop.scheduleTask(in: TimeAmount(timeout)) { race.expire(Expired()) })
+            if let probeAfter, let probe, probeAfter < timeout {
+                race.add(
+                    loop.scheduleTask(in: TimeAmount(probeAfter)) {
+                        Task {
+                            if let error = await probe() { race.expire(error) }
+                        }
+                    })
+            }
         }
     }
 }
