@@ -447,22 +447,28 @@ public actor CertificateAuthority {
         signer: HSMPrivateKey,
         algorithm: SigningAlgorithm
     ) async throws -> CertificateDocument {
+        /// The certificate of these fields, signed by `key`.
+        func signed(by key: Certificate.PrivateKey, _ signatureAlgorithm: Certificate.SignatureAlgorithm)
+            async throws -> Certificate
+        {
+            try await Certificate(
+                version: .v3,
+                serialNumber: serialNumber,
+                publicKey: publicKey,
+                notValidBefore: notValidBefore,
+                notValidAfter: notValidAfter,
+                issuer: issuer,
+                subject: subject,
+                signatureAlgorithm: signatureAlgorithm,
+                extensions: extensions,
+                issuerAsyncPrivateKey: key
+            )
+        }
         switch algorithm {
         case .standard(let signatureAlgorithm):
             let certificate: Certificate
             do {
-                certificate = try await Certificate(
-                    version: .v3,
-                    serialNumber: serialNumber,
-                    publicKey: publicKey,
-                    notValidBefore: notValidBefore,
-                    notValidAfter: notValidAfter,
-                    issuer: issuer,
-                    subject: subject,
-                    signatureAlgorithm: signatureAlgorithm,
-                    extensions: extensions,
-                    issuerAsyncPrivateKey: Certificate.PrivateKey(signer)
-                )
+                certificate = try await signed(by: Certificate.PrivateKey(signer), signatureAlgorithm)
             } catch let error as CertificateAuthorityError {
                 throw error
             } catch {
@@ -477,18 +483,8 @@ public actor CertificateAuthority {
             let tbs: [UInt8]
             let algorithmIdentifier = try RSAPSS.algorithmIdentifier(.sha256)
             do {
-                let unsigned = try Certificate(
-                    version: .v3,
-                    serialNumber: serialNumber,
-                    publicKey: publicKey,
-                    notValidBefore: notValidBefore,
-                    notValidAfter: notValidAfter,
-                    issuer: issuer,
-                    subject: subject,
-                    signatureAlgorithm: .sha256WithRSAEncryption,
-                    extensions: extensions,
-                    issuerPrivateKey: Certificate.PrivateKey(TBSOnlyKey(publicKey: signer.publicKey))
-                )
+                let unsigned = try await signed(
+                    by: Certificate.PrivateKey(TBSOnlyKey(publicKey: signer.publicKey)), .sha256WithRSAEncryption)
                 tbs = try RSAPSS.replacingSignatureField(
                     of: unsigned.tbsCertificateBytes, with: algorithmIdentifier)
             } catch {

@@ -52,48 +52,23 @@ extension Policy.DNSNames: Codable {
     }
 }
 
-/// permitted/excluded lists shared by IP addresses, email addresses and URIs.
-private enum ListKeys: String, CodingKey, CaseIterable { case permitted, excluded }
+/// The permitted/excluded lists of IP addresses, email addresses and URIs.
+extension Policy.NameLists: Codable {
+    private enum CodingKeys: String, CodingKey, CaseIterable { case permitted, excluded }
 
-private func decodeLists(_ decoder: any Decoder) throws -> ([String]?, [String]) {
-    let container = try strictContainer(decoder, ListKeys.self)
-    return (
-        try container.member([String].self, .permitted, expected: "a list of strings"),
-        try container.member([String].self, .excluded, expected: "a list of strings") ?? []
-    )
-}
-
-private func encodeLists(_ permitted: [String]?, _ excluded: [String], to encoder: any Encoder) throws {
-    var container = encoder.container(keyedBy: ListKeys.self)
-    try container.encode(permitted, forKey: .permitted)
-    try container.encode(excluded, forKey: .excluded)
-}
-
-extension Policy.IPAddresses: Codable {
     public init(from decoder: any Decoder) throws {
-        let (permitted, excluded) = try decodeLists(decoder)
-        self.init(permitted: permitted, excluded: excluded)
+        let container = try strictContainer(decoder, CodingKeys.self)
+        self.init(
+            permitted: try container.member([String].self, .permitted, expected: "a list of strings"),
+            excluded: try container.member([String].self, .excluded, expected: "a list of strings") ?? [])
     }
 
-    public func encode(to encoder: any Encoder) throws { try encodeLists(permitted, excluded, to: encoder) }
-}
-
-extension Policy.EmailAddresses: Codable {
-    public init(from decoder: any Decoder) throws {
-        let (permitted, excluded) = try decodeLists(decoder)
-        self.init(permitted: permitted, excluded: excluded)
+    /// `permitted` is written as null when any name is permitted.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(permitted, forKey: .permitted)
+        try container.encode(excluded, forKey: .excluded)
     }
-
-    public func encode(to encoder: any Encoder) throws { try encodeLists(permitted, excluded, to: encoder) }
-}
-
-extension Policy.URIs: Codable {
-    public init(from decoder: any Decoder) throws {
-        let (permitted, excluded) = try decodeLists(decoder)
-        self.init(permitted: permitted, excluded: excluded)
-    }
-
-    public func encode(to encoder: any Encoder) throws { try encodeLists(permitted, excluded, to: encoder) }
 }
 
 extension Policy.KeyType {

@@ -23,8 +23,9 @@ public struct Policy: Sendable, Hashable {
         }
     }
 
-    /// IP addresses (`iPAddress` SANs), as CIDR ranges: `10.0.0.0/8`, `2001:db8::/32`, `192.0.2.7`.
-    public struct IPAddresses: Sendable, Hashable {
+    /// Permitted and excluded names of one kind: the constraints on IP addresses, email addresses and URIs.
+    /// `Kind` only keeps the three apart, so that one cannot be given where another is meant.
+    public struct NameLists<Kind>: Sendable, Hashable {
         public var permitted: [String]?
         public var excluded: [String]
 
@@ -33,29 +34,23 @@ public struct Policy: Sendable, Hashable {
             self.excluded = excluded
         }
     }
+
+    /// The kind of ``IPAddresses``.
+    public enum IPAddressNames {}
+    /// The kind of ``EmailAddresses``.
+    public enum EmailAddressNames {}
+    /// The kind of ``URIs``.
+    public enum URINames {}
+
+    /// IP addresses (`iPAddress` SANs), as CIDR ranges: `10.0.0.0/8`, `2001:db8::/32`, `192.0.2.7`.
+    public typealias IPAddresses = NameLists<IPAddressNames>
 
     /// Email addresses (`rfc822Name` SANs): a constraint is a mailbox (`ops@example.com`), a host
     /// (`example.com`), or a domain (`.example.com`, hosts below it).
-    public struct EmailAddresses: Sendable, Hashable {
-        public var permitted: [String]?
-        public var excluded: [String]
-
-        public init(permitted: [String]? = nil, excluded: [String] = []) {
-            self.permitted = permitted
-            self.excluded = excluded
-        }
-    }
+    public typealias EmailAddresses = NameLists<EmailAddressNames>
 
     /// URIs (`uniformResourceIdentifier` SANs): constraints are on the URI's host, as DNS constraints are.
-    public struct URIs: Sendable, Hashable {
-        public var permitted: [String]?
-        public var excluded: [String]
-
-        public init(permitted: [String]? = nil, excluded: [String] = []) {
-            self.permitted = permitted
-            self.excluded = excluded
-        }
-    }
+    public typealias URIs = NameLists<URINames>
 
     /// The kinds of subject public key the CA certifies.
     public struct KeyType: Sendable, Hashable, CustomStringConvertible {
