@@ -87,6 +87,13 @@ struct VMHarness {
         return try await body(VMHarness(work: work))
     }
 
+    /// Checks that QEMU and a kernel are there, then runs `body` with a scratch folder and a sparse `disk.img` of
+    /// `megabytes` in it.
+    static func withDisk<T>(megabytes: Int = 200, _ body: (VMHarness, String) async throws -> T) async throws -> T {
+        try requireTools()
+        return try await withWork { vm in try await body(vm, try vm.disk("disk.img", megabytes: megabytes)) }
+    }
+
     /// A sparse disk image of `megabytes` in the work folder.
     func disk(_ name: String, megabytes: Int = 200) throws -> String {
         let path = work + "/" + name

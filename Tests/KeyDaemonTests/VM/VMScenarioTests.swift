@@ -37,9 +37,7 @@ extension RealDevices {
 
         @Test("first boot partitions, wraps, formats, opens and mounts; a reboot opens it; a rotation is rewrapped")
         func firstBootRebootRotation() async throws {
-            try VMHarness.requireTools()
-            try await VMHarness.withWork { vm in
-                let disk = try vm.disk("disk.img")
+            try await VMHarness.withDisk { vm, disk in
                 let proof = "written in boot 1 \(UUID().uuidString)"
                 // The daemon's real LUKS2 defaults (argon2id) here; PBKDF2 with few iterations elsewhere.
                 let environment = ["VM_ITERATIONS": ""]
@@ -79,9 +77,7 @@ extension RealDevices {
 
         @Test("KMS unreachable at boot past kmsTimeout: shutdown (76), data untouched; reachable: opens; disabled: 75")
         func unreachableThenDisabled() async throws {
-            try VMHarness.requireTools()
-            try await VMHarness.withWork { vm in
-                let disk = try vm.disk("disk.img")
+            try await VMHarness.withDisk { vm, disk in
                 let proof = "survives an unreachable KMS \(UUID().uuidString)"
                 let first = try await vm.boot(
                     Self.openScript(then: "echo '\(proof)' > \"$VM_MOUNT/proof.txt\""), disks: [disk])
@@ -141,9 +137,7 @@ extension RealDevices {
 
         @Test("migration: a two-seed volume to three seeds, then to a new first kms entry; the file survives both")
         func migration() async throws {
-            try VMHarness.requireTools()
-            try await VMHarness.withWork { vm in
-                let disk = try vm.disk("disk.img")
+            try await VMHarness.withDisk { vm, disk in
                 let proof = "two-seed data \(UUID().uuidString)"
                 // A two-seed volume in the two-partition layout (a whole-device one cannot take a kms entry): made
                 // with the documented two-seed passphrase, then opened and mounted by the daemon (no kms in the
@@ -226,9 +220,7 @@ extension RealDevices {
 
         @Test("a volume prepared by hand with HPVS's documented steps opens and mounts")
         func preparedByHand() async throws {
-            try VMHarness.requireTools()
-            try await VMHarness.withWork { vm in
-                let disk = try vm.disk("disk.img", megabytes: 160)
+            try await VMHarness.withDisk(megabytes: 160) { vm, disk in
                 let boot = try await vm.boot(
                     Self.openScript(contract: "vm_contract \"$VM_KEY\"\n" + Self.prepareByHand, then: ""),
                     disks: [disk])

@@ -227,52 +227,43 @@ struct KeyProtectMockTests {
     @Test("the admin HTTP API creates keys, changes state, rotates and injects faults")
     func adminAPI() async throws {
         try await withMockKeyProtect { fixture in
-            let json = [("Content-Type", "application/json")]
-            let created = try await Self.send(
-                .POST,
-                fixture.baseURL + "/admin/keys",
-                headers: json,
-                body: #"{"instanceID":"\#(fixture.instanceID)","name":"admin-key","state":2}"#
-            )
+            /// A call of the admin API at `path`, a JSON `body` with its content type.
+            func admin(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws -> Answer {
+                try await Self.send(
+                    method, fixture.baseURL + "/admin" + path,
+                    headers: body == nil ? [] : [("Content-Type", "application/json")], body: body)
+            }
+            let created = try await admin(
+                .POST, "/keys", body: #"{"instanceID":"\#(fixture.instanceID)","name":"admin-key","state":2}"#)
             #expect(created.status == 201)
             let id = try #require(created.json?["id"] as? String)
             #expect(fixture.mock.key(id)?.state == .suspended)
 
-            let state = try await Self.send(
-                .POST, fixture.baseURL + "/admin/keys/\(id)/state", headers: json, body: #"{"state":1}"#)
+            let state = try await admin(.POST, "/keys/\(id)/state", body: #"{"state":1}"#)
             #expect(state.status == 200)
             #expect(fixture.mock.key(id)?.state == .active)
-            let rotated = try await Self.send(.POST, fixture.baseURL + "/admin/keys/\(id)/rotate")
+            let rotated = try await admin(.POST, "/keys/\(id)/rotate")
             #expect((rotated.json?["versionIDs"] as? [String])?.count == 2)
 
-            let fault = try await Self.send(
-                .POST,
-                fixture.baseURL + "/admin/faults",
-                headers: json,
-                body: #"{"action":"status","status":429,"retryAfterSeconds":3,"times":1}"#
-            )
+            let fault = try await admin(
+                .POST, "/faults", body: #"{"action":"status","status":429,"retryAfterSeconds":3,"times":1}"#)
             #expect(fault.status == 204)
             let limited = try await Self.send(
                 .GET, fixture.baseURL + "/api/v2/keys/\(id)", headers: try await Self.authorized(fixture))
             #expect(limited.status == 429)
             #expect(limited.headers.first(name: "Retry-After") == "3")
 
-            let iamFault = try await Self.send(
-                .POST,
-                fixture.baseURL + "/admin/faults",
-                headers: json,
-                body: #"{"action":"status","status":500,"target":"iam"}"#
-            )
+            let iamFault = try await admin(.POST, "/faults", body: #"{"action":"status","status":500,"target":"iam"}"#)
             #expect(iamFault.status == 204)
             #expect(try await Self.token(fixture.baseURL).status == 500)
             #expect(try await Self.token(fixture.baseURL).status == 200)
 
-            let purge = try await Self.send(.DELETE, fixture.baseURL + "/admin/keys/\(id)")
+            let purge = try await admin(.DELETE, "/keys/\(id)")
             #expect(purge.status == 204)
             #expect(fixture.mock.key(id) == nil)
-            let stats = try await Self.send(.GET, fixture.baseURL + "/admin/stats")
+            let stats = try await admin(.GET, "/stats")
             #expect(stats.json?["tokensIssued"] as? Int == 2)
-            let missing = try await Self.send(.POST, fixture.baseURL + "/admin/keys/nope/rotate")
+            let missing = try await admin(.POST, "/keys/nope/rotate")
             #expect(missing.status == 404)
         }
     }
