@@ -20,7 +20,6 @@ struct CLITests {
         try await toolWithoutMock(Array(arguments.prefix(2)) + ["--mock"] + arguments.dropFirst(2), in: directory)
     }
 
-    /// Runs hpcs-tool in `directory` with exactly `arguments` (GREP11_ADDRESS unset).
     /// A temporary directory holding a root CA that `hpcs-tool ca init` made in `ca/` on the embedded HSM mock.
     func withCLIRootCA<T>(subject: String, options: [String] = [], _ body: (URL) async throws -> T) async throws -> T {
         try await withTemporaryDirectory { directory in
@@ -30,6 +29,7 @@ struct CLITests {
         }
     }
 
+    /// Runs hpcs-tool in `directory` with exactly `arguments` (GREP11_ADDRESS unset).
     func toolWithoutMock(_ arguments: [String], in directory: URL) async throws -> ChildProcess.Output {
         try #require(hpcsToolBuilt, "\(hpcsTool) is missing; run swift build --build-tests")
         return try await ChildProcess.run(
