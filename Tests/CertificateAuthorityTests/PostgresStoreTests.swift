@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 import X509
 
-private let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
+private let hpcsTool = HPCSTool.path
 
 extension Trait where Self == ConditionTrait {
     /// Runs where PostgreSQL is installed, and always in CI (where its absence fails).
@@ -17,7 +17,7 @@ extension Trait where Self == ConditionTrait {
     /// Runs where PostgreSQL and the built hpcs-tool are there, and always in CI.
     fileprivate static var postgreSQLAndTool: Self {
         .enabled(
-            if: PostgresCluster.testsEnabled && FileManager.default.isExecutableFile(atPath: hpcsTool)
+            if: PostgresCluster.testsEnabled && HPCSTool.isBuilt
                 || PythonInterpreter.isCI, "PostgreSQL or .build/debug/hpcs-tool missing")
     }
 }
@@ -27,7 +27,7 @@ extension Trait where Self == ConditionTrait {
 private func tool(
     _ arguments: [String], in directory: URL, environment: [String: String] = [:]
 ) async throws -> ChildProcess.Output {
-    try #require(FileManager.default.isExecutableFile(atPath: hpcsTool), "\(hpcsTool) is missing; run swift build")
+    try #require(HPCSTool.isBuilt, "\(hpcsTool) is missing; run swift build")
     let unset = ["GREP11_ADDRESS", "HPCS_CA_DATABASE", "HPCS_CA_DATABASE_PASSWORD", "HPCS_CA_DATABASE_PASSWORD_FILE"]
         .filter { environment[$0] == nil }.flatMap { ["-u", $0] }
     let set = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
@@ -174,13 +174,54 @@ struct PostgresStoreTests {
     }
 
     @Test(
+        "A database that never answers: every record fails at its deadline, also those queued behind a batch given up",
+        .timeLimit(.minutes(1)))
+    func silentDatabase() async throws {
+        let listener = try ConnectionCountingListener()
+        let store = try PostgresIssuanceStore(
+            url: "postgres://postgres@127.0.0.1:\(listener.port)/ca?connect_timeout=1", environment: [:])
+        let started = ContinuousClock.now
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for index in 0..<3 {
+                group.addTask {
+                    // The second and third arrive while the first batch waits, and queue behind it.
+                    if index > 0 { try? await Task.sleep(for: .milliseconds(300)) }
+                    do {
+                        try await store.record(
+                            serial: "0\(index)", subject: "CN=x", profile: "tls-server", notBefore: Date(),
+                            notAfter: Date(), der: [1])
+                        return "recorded"
+                    } catch let error as CertificateAuthorityError {
+                        // At the deadline, or a moment later when the direct connection attempt beside it times
+                        // out first.
+                        return error.code == .storageFailure
+                            && error.message.contains("127.0.0.1:\(listener.port)/ca")
+                            && (error.message.contains("did not answer within 1 s")
+                                || error.message.contains("Connect timeout"))
+                            ? "timed out" : error.message
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(outcomes == ["timed out", "timed out", "timed out"])
+        #expect(listener.acceptedConnections() > 0)
+        #expect(ContinuousClock.now - started < .seconds(40))
+        await store.close()
+    }
+
+    @Test(
         "The database stops under a running CA: issuance and health fail with storageFailure, and recover",
         .postgreSQL)
     func databaseGoesDown() async throws {
         let cluster = try await PostgresCluster.start()
         defer { cluster.stop() }
         let name = try await cluster.makeDatabase()
-        let store = try PostgresIssuanceStore(url: cluster.url(database: name) + "?connect_timeout=3", environment: [:])
+        // Room for the first connection and the migrations on a busy machine; once the database is down, the
+        // direct connection attempt two seconds into an operation fails it (connection refused), not the deadline.
+        let store = try PostgresIssuanceStore(url: cluster.url(database: name) + "?connect_timeout=15", environment: [:])
         try await withEmptyCA(store: store) { ca, _, directory in
             try await ca.createRoot(subject: try DistinguishedName { CommonName("Down Test Root") })
             let csr = try await opensslCSR(.p256, in: directory)

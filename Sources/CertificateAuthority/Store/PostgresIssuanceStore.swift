@@ -39,6 +39,9 @@ public final class PostgresIssuanceStore: IssuanceStore {
     private struct State: Sendable {
         var pending: [PendingRecord] = []
         var committing = false
+        /// The commit task that may take batches (see ``commitPending(_:)``); a new one when a batch is given up at
+        /// its deadline.
+        var commitRun = 0
         var migrated = false
         var closed = false
         var lastPurge = Date.distantPast
@@ -122,14 +125,9 @@ public final class PostgresIssuanceStore: IssuanceStore {
         guard !state.withLock({ $0.closed }) else {
             throw CertificateAuthorityError(code: .storageFailure, message: "the issuance database is closed")
         }
-        let needsMigration = !state.withLock { $0.migrated }
         let client = self.client
-        let description = configuration.description
-        let work: @Sendable () async throws -> T = {
-            if needsMigration {
-                try await Self.migrate(client, logger: self.logger)
-                self.state.withLock { $0.migrated = true }
-            }
+        let work: @Sendable () async throws -> T = { [self] in
+            try await migrateOnce()
             return try await body(client)
         }
         do {
@@ -137,33 +135,51 @@ public final class PostgresIssuanceStore: IssuanceStore {
             // password or connection then fails it at once instead of at the deadline.
             return try await Deadline.run(
                 configuration.operationTimeout, work, probeAfter: .seconds(2),
-                probe: { [self] in
-                    await diagnose().map {
-                        CertificateAuthorityError(
-                            code: .storageFailure,
-                            message: "the issuance database (\(description)): \(what) failed: \($0)")
-                    }
-                })
-        } catch let error as CertificateAuthorityError {
-            throw error
-        } catch let error as PostgresTransactionError where error.closureError is CertificateAuthorityError {
+                probe: { [self] in await probeFailure(what) })
+        } catch {
+            throw await failure(error, what)
+        }
+    }
+
+    /// The database is brought up to date before the first operation of this instance.
+    private func migrateOnce() async throws {
+        guard !state.withLock({ $0.migrated }) else { return }
+        try await Self.migrate(client, logger: logger)
+        state.withLock { $0.migrated = true }
+    }
+
+    /// The failure of an operation that is still waiting after two seconds, from one direct connection attempt
+    /// beside it (a refused password or connection), or `nil` (let it go on).
+    private func probeFailure(_ what: String) async -> CertificateAuthorityError? {
+        await diagnose().map {
+            CertificateAuthorityError(
+                code: .storageFailure,
+                message: "the issuance database (\(configuration.description)): \(what) failed: \($0)")
+        }
+    }
+
+    /// `error` of the operation `what` as ``CertificateAuthorityError/Code/storageFailure`` (codes the operation
+    /// throws itself pass); ``Deadline/Expired`` says why when one direct connection attempt can tell.
+    private func failure(_ error: any Error, _ what: String) async -> CertificateAuthorityError {
+        let description = configuration.description
+        if let error = error as? CertificateAuthorityError { return error }
+        if let error = error as? PostgresTransactionError, let inner = error.closureError as? CertificateAuthorityError {
             // A refusal of our own inside a transaction (not empty, not found), rolled back.
-            throw error.closureError ?? error
-        } catch is Deadline.Expired {
+            return inner
+        }
+        if error is Deadline.Expired {
             if let reason = await diagnose() {
-                throw CertificateAuthorityError(
-                    code: .storageFailure,
-                    message: "the issuance database (\(description)): \(what) failed: \(reason)")
+                return CertificateAuthorityError(
+                    code: .storageFailure, message: "the issuance database (\(description)): \(what) failed: \(reason)")
             }
-            throw CertificateAuthorityError(
+            return CertificateAuthorityError(
                 code: .storageFailure,
                 message: "the issuance database (\(description)) did not answer within "
                     + "\(configuration.operationTimeout.components.seconds) s (\(what)): is it running and reachable?")
-        } catch {
-            throw CertificateAuthorityError(
-                code: .storageFailure,
-                message: "the issuance database (\(description)): \(what) failed: \(Self.explain(error))")
         }
+        return CertificateAuthorityError(
+            code: .storageFailure,
+            message: "the issuance database (\(description)): \(what) failed: \(Self.explain(error))")
     }
 
     /// Why the database cannot be used, from one direct connection attempt (at most 5 seconds), or `nil` when that
@@ -330,9 +346,7 @@ public final class PostgresIssuanceStore: IssuanceStore {
                 state.committing = true
                 return true
             }
-            if leads {
-                Task { await commitPending() }
-            }
+            if leads { startCommitting() }
         }
     }
 
@@ -359,30 +373,106 @@ public final class PostgresIssuanceStore: IssuanceStore {
         return batch
     }
 
-    /// Records queued certificates, a statement per batch, until none are left.
-    private func commitPending() async {
+    /// Starts a commit task (the caller has set `committing`).
+    private func startCommitting() {
+        let run = state.withLock { state in
+            state.commitRun += 1
+            return state.commitRun
+        }
+        let task = CommitTask()
+        task.set(Task { await commitPending(CommitRun(number: run, task: task)) })
+    }
+
+    /// The task of a commit run, for its cancellation when a batch is given up.
+    private final class CommitTask: Sendable {
+        private let task = Mutex<Task<Void, Never>?>(nil)
+        func set(_ task: Task<Void, Never>) { self.task.withLock { $0 = task } }
+        func cancel() { task.withLock { $0 }?.cancel() }
+    }
+
+    private struct CommitRun: Sendable {
+        var number: Int
+        var task: CommitTask
+    }
+
+    /// The continuations of one batch, resumed once: by the statement's outcome, or by its failure at the
+    /// deadline.
+    private final class BatchWaiters: Sendable {
+        private let waiting: Mutex<[CheckedContinuation<RecordOutcome, any Error>]?>
+
+        init(_ batch: [PendingRecord]) {
+            waiting = Mutex(batch.map(\.continuation))
+        }
+
+        func succeed(_ outcomes: [RecordOutcome]) {
+            guard let waiting = waiting.withLock({ $0.take() }) else { return }
+            for (continuation, outcome) in zip(waiting, outcomes) { continuation.resume(returning: outcome) }
+        }
+
+        /// Fails every waiter unless they were resumed; returns whether this call did.
+        func fail(_ error: any Error) -> Bool {
+            guard let waiting = waiting.withLock({ $0.take() }) else { return false }
+            for continuation in waiting { continuation.resume(throwing: error) }
+            return true
+        }
+    }
+
+    /// Records queued certificates, a statement per batch, until none are left, in the commit task itself (no task
+    /// per statement). Each batch has the deadline of an operation (``Configuration/operationTimeout``, with the
+    /// connection probe after two seconds), kept by callbacks scheduled on NIO's shared event loop group: at the
+    /// deadline its callers fail with ``CertificateAuthorityError/Code/storageFailure``, this task is cancelled
+    /// and takes no more batches, and a new commit task takes the queued ones.
+    private func commitPending(_ run: CommitRun) async {
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        let what = "record certificate"
         while true {
             let now = Date()
-            let batch = state.withLock { state in
+            let batch = state.withLock { state -> [PendingRecord] in
+                guard state.commitRun == run.number else { return [] }
                 let batch = Self.takeBatch(&state.pending)
                 if batch.isEmpty { state.committing = false }
                 return batch
             }
             guard !batch.isEmpty else { return }
+            let waiters = BatchWaiters(batch)
+            let giveUp: @Sendable (CertificateAuthorityError) -> Void = { [self] error in
+                guard waiters.fail(error) else { return }
+                let restart = state.withLock { state -> Bool in
+                    guard state.commitRun == run.number else { return false }
+                    state.commitRun += 1
+                    if state.pending.isEmpty {
+                        state.committing = false
+                        return false
+                    }
+                    return true
+                }
+                run.task.cancel()
+                if restart { startCommitting() }
+            }
+            let deadline = loop.scheduleTask(in: TimeAmount(configuration.operationTimeout)) { [self] in
+                Task { giveUp(await failure(Deadline.Expired(), what)) }
+            }
+            let probe =
+                configuration.operationTimeout > .seconds(2)
+                ? loop.scheduleTask(in: .seconds(2)) { [self] in
+                    Task { if let error = await probeFailure(what) { giveUp(error) } }
+                } : nil
             let purge = batch.contains { $0.token != nil } && purgeIsDue(now)
             let rows = batch.map { ($0.certificate, $0.token) }
-            let logger = self.logger
             do {
-                let outcomes = try await operation("record certificate") { client in
-                    if purge {
-                        _ = try await client.query("DELETE FROM token_id WHERE expires_at < now()", logger: logger)
-                            .collect()
-                    }
-                    return try await Self.insert(rows, client, logger: logger)
+                try await migrateOnce()
+                if purge {
+                    _ = try await client.query("DELETE FROM token_id WHERE expires_at < now()", logger: logger)
+                        .collect()
                 }
-                for (record, outcome) in zip(batch, outcomes) { record.continuation.resume(returning: outcome) }
+                let outcomes = try await Self.insert(rows, client, logger: logger)
+                deadline.cancel()
+                probe?.cancel()
+                waiters.succeed(outcomes)
             } catch {
-                for record in batch { record.continuation.resume(throwing: error) }
+                deadline.cancel()
+                probe?.cancel()
+                _ = waiters.fail(await failure(error, what))
             }
         }
     }
