@@ -293,7 +293,14 @@ public final class CAService: Service, Sendable {
         if emptyAllowed, buffer.readableBytesView.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) {
             return [:]
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
+        // An object of strings (the sign body) is read without Foundation; anything else, and every refusal, by
+        // JSONSerialization.
+        let object: [String: Any]
+        if let strings = buffer.withUnsafeReadableBytes(FlatJSON.stringObject) {
+            object = strings
+        } else if let parsed = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] {
+            object = parsed
+        } else {
             throw CAServiceError.badRequest("the request body is not a JSON object")
         }
         if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {

@@ -98,7 +98,7 @@ struct ProvisionerToken: Sendable {
         guard token.utf8.count <= maximumSize else {
             throw CAServiceError.unauthorized(.tokenMalformed, "the token is longer than \(maximumSize) bytes")
         }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         let decoder = JSONDecoder()
         guard parts.count == 3, let headerBytes = base64URLDecoded(parts[0]),
             let payloadBytes = base64URLDecoded(parts[1]),
@@ -189,11 +189,6 @@ struct ProvisionerToken: Sendable {
 
     /// Unpadded base64url (RFC 4648 §5) to bytes; `nil` for any other character or a bad length. Works on the
     /// UTF-8 bytes (the Foundation string replacements it replaces cost more than the signature check).
-    static func base64URLDecoded(_ text: Substring) -> Data? {
-        base64URLDecoded(text.utf8)
-    }
-
-    /// ``base64URLDecoded(_:)-(Substring)`` of UTF-8 bytes.
     static func base64URLDecoded(_ text: some Collection<UInt8>) -> Data? {
         var base64: [UInt8] = []
         base64.reserveCapacity(text.count + 3)
