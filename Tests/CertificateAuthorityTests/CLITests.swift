@@ -6,12 +6,11 @@ import X509
 /// The built `hpcs-tool` (`swift build --build-tests` builds it too), run like a user would: set up a CA, sign an
 /// openssl CSR, revoke and publish a CRL, checking each step with openssl. Without the binary the suite is skipped;
 /// in CI a missing binary is a failure.
-private let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
-private let hpcsToolBuilt = FileManager.default.isExecutableFile(atPath: hpcsTool)
+private let hpcsTool = HPCSTool.path
 
 @Suite(
     "hpcs-tool ca (built binary, embedded HSM mock)",
-    .enabled(if: hpcsToolBuilt || PythonInterpreter.isCI, "no .build/debug/hpcs-tool: run swift build first")
+    .enabled(if: HPCSTool.isBuilt || PythonInterpreter.isCI, "no .build/debug/hpcs-tool: run swift build first")
 )
 struct CLITests {
     /// Runs hpcs-tool in `directory` with stdout and stderr merged, on the embedded mock (`--mock` added after the
@@ -31,7 +30,7 @@ struct CLITests {
 
     /// Runs hpcs-tool in `directory` with exactly `arguments` (GREP11_ADDRESS unset).
     func toolWithoutMock(_ arguments: [String], in directory: URL) async throws -> ChildProcess.Output {
-        try #require(hpcsToolBuilt, "\(hpcsTool) is missing; run swift build --build-tests")
+        try #require(HPCSTool.isBuilt, "\(hpcsTool) is missing; run swift build --build-tests")
         return try await ChildProcess.run(
             "/usr/bin/env",
             ["-u", "GREP11_ADDRESS", "sh", "-c", #"cd "$0" && exec "$@""#, directory.path, hpcsTool] + arguments,

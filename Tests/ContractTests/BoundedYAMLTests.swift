@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Contract
@@ -122,14 +123,13 @@ struct BoundedYAMLTests {
 
 @Suite("hpcs-tool contract: bounded input, plain messages")
 struct ContractCLIBoundsTests {
-    static let tool = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/hpcs-tool").path
+    static let tool = HPCSTool.path
 
     @Test(
         "contract verify and checksums refuse a billion-laughs contract within seconds, in a plain sentence",
         arguments: [["verify"], ["checksums"]])
     func billionLaughs(arguments: [String]) async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.tool), "no \(Self.tool): run swift build")
+        try #require(HPCSTool.isBuilt, "no \(Self.tool): run swift build")
         let clock = ContinuousClock()
         let start = clock.now
         let result = try await runProcess(

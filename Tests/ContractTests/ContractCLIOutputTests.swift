@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -10,8 +11,7 @@ import Testing
 /// atomically for a contract or record, and never for decrypted plaintext; a bad path fails before any work.
 @Suite("hpcs-tool contract and attestation: --output is written through or atomically, checked first")
 struct ContractCLIOutputTests {
-    static let tool = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/hpcs-tool").path
+    static let tool = HPCSTool.path
 
     static let sectionText = "type: workload\nnote: decrypted by the output tests\n"
     static let recordText = "24.3.0\ncontract:workload: 0123\ncontract:env: 4567\n"
@@ -34,7 +34,7 @@ struct ContractCLIOutputTests {
     }
 
     func withScratch(_ body: (Scratch) async throws -> Void) async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.tool), "no \(Self.tool): run swift build")
+        try #require(HPCSTool.isBuilt, "no \(Self.tool): run swift build")
         let fixtures = try await Fixtures.shared()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "contract-output-\(UUID().uuidString)"

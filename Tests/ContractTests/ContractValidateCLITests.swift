@@ -1,5 +1,6 @@
 import Contract
 import Foundation
+import TestSupport
 import Testing
 
 /// `hpcs-tool contract validate` on the built binary: problems on stdout with their paths, exit 0 / 1 / 2.
@@ -9,7 +10,7 @@ struct ContractValidateCLITests {
     typealias F = ValidationFixtures
 
     func withDirectory(_ body: (String) async throws -> Void) async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.tool), "no \(Self.tool): run swift build")
+        try #require(HPCSTool.isBuilt, "no \(Self.tool): run swift build")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "contract-validate-\(UUID().uuidString)"
         ).path

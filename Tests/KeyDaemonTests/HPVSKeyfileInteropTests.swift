@@ -5,7 +5,7 @@ import Testing
 
 @testable import KeyDaemon
 
-private let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
+private let hpcsTool = HPCSTool.path
 private let curlAndPython =
     FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
     && (try? ChildProcess.runBlocking("/usr/bin/env", ["python3", "-c", "import hashlib, json"], timeout: .seconds(30)))?
@@ -21,7 +21,7 @@ extension RealDevices {
     @Suite(
         "HPVS's keyfile with no project code on the other side (curl, sfdisk, mkfs.ext4, debugfs, cryptsetup)",
         .enabled(
-            if: (FileManager.default.isExecutableFile(atPath: hpcsTool) && volumeToolsPresent && curlAndPython)
+            if: (HPCSTool.isBuilt && volumeToolsPresent && curlAndPython)
                 || PythonInterpreter.isCI,
             "no hpcs-tool build, volume tools, curl or python3")
     )

@@ -5,7 +5,7 @@ import Testing
 
 @testable import KeyDaemon
 
-private let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
+private let hpcsTool = HPCSTool.path
 
 /// `hpcs-tool volume` and `keyd` read the contract and its key as every other command reads input files (a FIFO, a
 /// pipe, a size limit), and say what went wrong in plain sentences: no Swift type name reaches the terminal.
@@ -13,7 +13,7 @@ extension RealDevices {
     @Suite(
         "hpcs-tool volume and keyd: contract input and plain error messages",
         .enabled(
-            if: (FileManager.default.isExecutableFile(atPath: hpcsTool) && volumeToolsPresent)
+            if: (HPCSTool.isBuilt && volumeToolsPresent)
                 || PythonInterpreter.isCI,
             "no hpcs-tool build or volume tools")
     )

@@ -6,8 +6,7 @@ import Testing
 
 @testable import KeyDaemon
 
-private let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
-private let hpcsToolBuilt = FileManager.default.isExecutableFile(atPath: hpcsTool)
+private let hpcsTool = HPCSTool.path
 
 /// `hpcs-tool volume` and `hpcs-tool keyd` as a user runs them, against the Key Protect mock, on image files; the
 /// process is killed with SIGKILL after each durable step and run again.
@@ -15,7 +14,7 @@ extension RealDevices {
     @Suite(
         "hpcs-tool volume and keyd (built binary, real images, SIGKILL)",
         .enabled(
-            if: (hpcsToolBuilt && volumeToolsPresent) || PythonInterpreter.isCI, "no hpcs-tool build or volume tools")
+            if: (HPCSTool.isBuilt && volumeToolsPresent) || PythonInterpreter.isCI, "no hpcs-tool build or volume tools")
     )
     struct VolumeCLITests {
         struct Setup {

@@ -18,7 +18,7 @@ struct PythonGREP11InteropTests {
         var description: String { rawValue }
     }
 
-    static let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
+    static let hpcsTool = HPCSTool.path
 
     @Test(
         "key generation, encrypt/decrypt, sign/verify, errors, wrap/unwrap, derive and rewrap",
@@ -46,7 +46,7 @@ struct PythonGREP11InteropTests {
         switch server {
         case .standaloneBinary:
             try #require(
-                FileManager.default.isExecutableFile(atPath: Self.hpcsTool), "no \(Self.hpcsTool): run swift build")
+                HPCSTool.isBuilt, "no \(Self.hpcsTool): run swift build")
             let directory = FileManager.default.temporaryDirectory
                 .appendingPathComponent("grep11-interop-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -8,7 +8,7 @@ import Testing
 /// Issue 13 items 6 and 8: the standalone mock says why it cannot start, and serves many calls on one connection.
 @Suite("HSM mock server: start-up errors that say why, and load on one connection")
 struct StandaloneServerTests {
-    static let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
+    static let hpcsTool = HPCSTool.path
 
     /// A scratch directory with two unrelated self-signed P-256 pairs (a.pem/a.key, b.pem/b.key) and junk.pem.
     struct TLSFiles {
@@ -105,7 +105,7 @@ struct StandaloneServerTests {
 
     @Test("hpcs-tool mock hsm and mock kms say which input is bad, or that the port is in use")
     func standaloneBinary() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.hpcsTool), "no \(Self.hpcsTool): swift build")
+        try #require(HPCSTool.isBuilt, "no \(Self.hpcsTool): swift build")
         let files = try await TLSFiles.make()
         defer { files.remove() }
         let cases: [([String], String)] = [
@@ -197,7 +197,7 @@ struct StandaloneServerTests {
         #expect(inProcess.status == 0, "\(inProcess.text)")
         #expect(inProcess.text.contains("ok=1000 failed=0"), "\(inProcess.text)")
 
-        try #require(FileManager.default.isExecutableFile(atPath: Self.hpcsTool), "no \(Self.hpcsTool): swift build")
+        try #require(HPCSTool.isBuilt, "no \(Self.hpcsTool): swift build")
         let standalone = try await ChildProcess.withListeningServer(
             Self.hpcsTool, ["mock", "hsm", "--listen", "127.0.0.1:0"]
         ) { port, _ in try await run(port) }

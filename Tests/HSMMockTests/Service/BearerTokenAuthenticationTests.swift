@@ -91,8 +91,8 @@ struct BearerTokenAuthenticationTests {
 
     @Test("hpcs-tool mock hsm --require-auth over TLS: the EP11 client with an API key works, a wrong key does not")
     func standaloneServer() async throws {
-        let tool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
-        try #require(FileManager.default.isExecutableFile(atPath: tool), "build hpcs-tool first (swift build)")
+        let tool = HPCSTool.path
+        try #require(HPCSTool.isBuilt, "build hpcs-tool first (swift build)")
         let tls = try await SelfSignedCertificate.make(prefix: "hsm-auth", subjectAltName: "DNS:localhost")
         defer { tls.remove() }
         let (certificate, key) = (tls.certificatePath, tls.keyPath)

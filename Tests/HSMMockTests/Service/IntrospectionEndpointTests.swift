@@ -4,7 +4,7 @@ import Testing
 
 @Suite("mock hsm --iam-endpoint: bearer tokens go only to https or loopback, never to a URL with userinfo")
 struct IntrospectionEndpointTests {
-    static let tool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
+    static let tool = HPCSTool.path
 
     @Test(
         "refused before the server starts",

@@ -8,7 +8,7 @@ struct VMHarness {
     static let root = PythonInterpreter.repositoryRoot
     static let runScript = root.appendingPathComponent("scripts/vm/run.sh").path
     static let guestLibrary = root.appendingPathComponent("scripts/vm/guest-lib.sh").path
-    static let hpcsTool = root.appendingPathComponent(".build/debug/hpcs-tool").path
+    static let hpcsTool = HPCSTool.path
 
     /// Why the VM suite cannot run here (no QEMU, no kernel, no busybox, no built hpcs-tool), or nil.
     static let missing: String? = {
@@ -26,7 +26,7 @@ struct VMHarness {
             return "busybox is not installed (Debian: busybox-static)"
         }
         if !onPath("cpio") { return "cpio is not installed" }
-        if !fileManager.isExecutableFile(atPath: hpcsTool) { return "hpcs-tool is not built (.build/debug/hpcs-tool)" }
+        if !HPCSTool.isBuilt { return "hpcs-tool is not built (.build/debug/hpcs-tool)" }
         return nil
     }()
 

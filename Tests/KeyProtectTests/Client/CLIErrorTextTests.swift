@@ -2,8 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-private let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
-private let hpcsToolBuilt = FileManager.default.isExecutableFile(atPath: hpcsTool)
+private let hpcsTool = HPCSTool.path
 
 /// The names of the library error types: none may reach a user of the command line.
 private let typeNames = [
@@ -13,11 +12,11 @@ private let typeNames = [
 
 @Suite(
     "hpcs-tool prints library errors as plain sentences: no type names, no dumps, no secret (built binary)",
-    .enabled(if: hpcsToolBuilt || PythonInterpreter.isCI, "no .build/debug/hpcs-tool: run swift build first")
+    .enabled(if: HPCSTool.isBuilt || PythonInterpreter.isCI, "no .build/debug/hpcs-tool: run swift build first")
 )
 struct CLIErrorTextTests {
     func run(_ arguments: [String], apiKey: String) async throws -> ChildProcess.Output {
-        try #require(hpcsToolBuilt, "\(hpcsTool) is missing; run swift build --build-tests")
+        try #require(HPCSTool.isBuilt, "\(hpcsTool) is missing; run swift build --build-tests")
         let output = try await ChildProcess.run(
             "/usr/bin/env",
             [

@@ -9,15 +9,14 @@ import Testing
 
 /// The built `hpcs-tool`, run like a user would: no silent mock (issue 13 item 2), secrets from pipes (item 6) and
 /// output paths that are devices, FIFOs or symbolic links written through, never replaced.
-private let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
-private let hpcsToolBuilt = FileManager.default.isExecutableFile(atPath: hpcsTool)
+private let hpcsTool = HPCSTool.path
 
 /// An API key the child is given; no output may contain it.
 private let secretAPIKey = "kp-test-api-key-7f3c"
 
 @Suite(
     "hpcs-tool fails safe: no silent mock, secrets from pipes, outputs written through (built binary)",
-    .enabled(if: hpcsToolBuilt || PythonInterpreter.isCI, "no .build/debug/hpcs-tool: run swift build first")
+    .enabled(if: HPCSTool.isBuilt || PythonInterpreter.isCI, "no .build/debug/hpcs-tool: run swift build first")
 )
 struct CLISafetyTests {
     /// Runs `script` with bash in a fresh directory, with no endpoint or API key in the environment; `$TOOL` is
@@ -27,7 +26,7 @@ struct CLISafetyTests {
         environment: [String: String] = [:],
         _ body: (ChildProcess.Output, URL) throws -> T
     ) async throws -> T {
-        try #require(hpcsToolBuilt, "\(hpcsTool) is missing; run swift build --build-tests")
+        try #require(HPCSTool.isBuilt, "\(hpcsTool) is missing; run swift build --build-tests")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hpcs-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -8,7 +8,7 @@ private let buildDirectory = PythonInterpreter.repositoryRoot.appendingPathCompo
 private let hpcsTool = buildDirectory.appendingPathComponent("hpcs-tool").path
 private let hpcsKeyd = buildDirectory.appendingPathComponent("hpcs-keyd").path
 private let toolsBuilt =
-    FileManager.default.isExecutableFile(atPath: hpcsTool) && FileManager.default.isExecutableFile(atPath: hpcsKeyd)
+    HPCSTool.isBuilt && FileManager.default.isExecutableFile(atPath: hpcsKeyd)
 
 /// What no user-facing text may contain: library error type names, ArgumentParser's and our own, and the marks of
 /// a debug dump.

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("hpcs-tool kms: endpoints with userinfo or plain HTTP off loopback are refused before any connection")
 struct KMSCommandEndpointTests {
-    static let tool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
+    static let tool = HPCSTool.path
     static let instance = "7b3f4c1e-0000-4000-8000-000000000001"
 
     /// `PORT` is the port of a listener on 127.0.0.1 that counts connections.

@@ -6,13 +6,13 @@ import Testing
 /// endpoint wins, and a contradiction (an HPCS CRN, no CRN) is refused before any connection.
 @Suite("hpcs-tool kms --dedicated: derived endpoint, explicit override, refusals")
 struct KMSDedicatedCLITests {
-    static let tool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
+    static let tool = HPCSTool.path
     static let instance = "5a0e1c2d-3b4f-4a6b-8c7d-9e0f1a2b3c4d"
     static let kmsCRN = "crn:v1:bluemix:public:kms:eu-de:a/acct42:\(instance):key:7b9e0f2a-1111-4222-8333-444455556666"
     static let hpcsCRN = "crn:v1:bluemix:public:hs-crypto:eu-de:a/acct42:\(instance):key:7b9e0f2a-1111-4222-8333-444455556666"
 
     func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> ChildProcess.Output {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.tool), "no \(Self.tool): run swift build")
+        try #require(HPCSTool.isBuilt, "no \(Self.tool): run swift build")
         return try await ChildProcess.run(Self.tool, arguments, environment: environment, timeout: .seconds(60))
     }
 
