@@ -14,7 +14,8 @@ extension RealDevices {
     @Suite(
         "hpcs-tool volume and keyd (built binary, real images, SIGKILL)",
         .enabled(
-            if: (HPCSTool.isBuilt && volumeToolsPresent) || PythonInterpreter.isCI, "no hpcs-tool build or volume tools")
+            if: (HPCSTool.isBuilt && volumeToolsPresent) || PythonInterpreter.isCI, "no hpcs-tool build or volume tools"
+        )
     )
     struct VolumeCLITests {
         struct Setup {
