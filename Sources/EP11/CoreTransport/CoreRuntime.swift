@@ -5,8 +5,11 @@ import CGRPC
 #endif
 
 /// The gRPC C core is initialised once per process and never shut down (the C core keeps its own threads).
-enum CoreRuntime {
-    static let initialised: Bool = {
+///
+/// Package-wide, so that the mock's C-core server can initialise the core the same way (with Abseil's deadlock
+/// detection off) by reading ``initialised`` instead of calling `grpc_init` itself.
+package enum CoreRuntime {
+    package static let initialised: Bool = {
         _ = abslDeadlockDetectionOff
         grpc_init()
         return true
