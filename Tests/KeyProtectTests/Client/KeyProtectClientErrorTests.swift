@@ -77,9 +77,7 @@ struct KeyProtectClientErrorTests {
     func badToken() async throws {
         try await withMockKeyProtect { fixture in
             let client = try fixture.client(token: "not.a-valid.token")
-            let error = try await #require(throws: KeyProtectError.self) {
-                try await client.metadata(keyID: fixture.rootKey.id)
-            }
+            let error = try await fixture.metadataError(through: client)
             #expect(error.code == .unauthorized)
             #expect(error.httpStatus == 401)
             #expect(error.message.hasPrefix("Unauthorized"))
@@ -92,9 +90,7 @@ struct KeyProtectClientErrorTests {
     func badInstance() async throws {
         try await withMockKeyProtect { fixture in
             let client = try fixture.client(instanceID: "not-a-uuid")
-            let error = try await #require(throws: KeyProtectError.self) {
-                try await client.metadata(keyID: fixture.rootKey.id)
-            }
+            let error = try await fixture.metadataError(through: client)
             #expect(error.code == .badRequest)
             #expect(error.message.contains("Bluemix-Instance"))
             #expect(fixture.requestCount == 1)
@@ -200,9 +196,7 @@ struct KeyProtectClientErrorTests {
             let client = try fixture.client(retryPolicy: .none, maximumResponseBodySize: 1024)
             let huge = #"{"resources":[{"id":""# + String(repeating: "x", count: 4096) + #"","state":1}]}"#
             fixture.mock.injectFault(.init(.raw(status: 200, contentType: "application/json", body: Array(huge.utf8))))
-            let error = try await #require(throws: KeyProtectError.self) {
-                try await client.metadata(keyID: fixture.rootKey.id)
-            }
+            let error = try await fixture.metadataError(through: client)
             #expect(error.code == .malformedResponse)
             #expect(try await client.metadata(keyID: fixture.rootKey.id).id == fixture.rootKey.id)
         }
@@ -212,9 +206,7 @@ struct KeyProtectClientErrorTests {
     func badAPIKey() async throws {
         try await withMockKeyProtect { fixture in
             let client = try fixture.client(apiKey: "wrong-api-key-secret")
-            let error = try await #require(throws: KeyProtectError.self) {
-                try await client.metadata(keyID: fixture.rootKey.id)
-            }
+            let error = try await fixture.metadataError(through: client)
             #expect(error.code == .authenticationFailed)
             let cause = try #require(error.cause as? IAMError)
             #expect(cause.code == .invalidAPIKey)

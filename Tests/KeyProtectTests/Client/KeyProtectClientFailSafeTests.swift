@@ -117,9 +117,7 @@ struct KeyProtectClientFailFastTests {
                 credentials: .apiKey(APIKey(testAPIKey), iam: .init(endpoint: "http://127.0.0.1:\(port)")))
             let clock = ContinuousClock()
             let start = clock.now
-            let error = try await #require(throws: KeyProtectError.self) {
-                try await client.metadata(keyID: fixture.rootKey.id)
-            }
+            let error = try await fixture.metadataError(through: client)
             #expect(error.code == .authenticationFailed)
             #expect(error.message.contains("connection refused"), "\(error.message)")
             #expect(error.message.contains("127.0.0.1:\(port)"), "\(error.message)")

@@ -2,6 +2,7 @@ import Foundation
 import IAM
 import KeyProtect
 import KeyProtectMock
+import Testing
 
 let testAPIKey = "kp-test-api-key-7f3c"
 
@@ -60,6 +61,13 @@ struct MockFixture: Sendable {
 
     /// How many Key Protect requests the mock saw.
     var requestCount: Int { mock.recordedRequests.count }
+}
+
+extension MockFixture {
+    /// The error a request for the root key's metadata through `client` ends in; the test fails when there is none.
+    func metadataError(through client: KeyProtectClient) async throws -> KeyProtectError {
+        try await #require(throws: KeyProtectError.self) { try await client.metadata(keyID: rootKey.id) }
+    }
 }
 
 /// A client for `endpoint` (a fresh instance id) that sends a fixed bearer token, for tests without a mock.
