@@ -608,15 +608,16 @@ public final class CAService: Service, Sendable {
     }
 
     /// Counts and logs an issued certificate (`message`, the requester, the serial and `metadata`); returns
-    /// ``issuedResponse(_:)``.
+    /// ``issuedResponse(_:)``. `metadata` is made only when the log level writes the line (the subject's text
+    /// costs more than the rest of the line).
     func issuedResponse(
         _ issued: IssuedCertificate, _ context: CAServiceRequestContext, _ message: Logger.Message,
-        _ requester: Requester, _ metadata: Logger.Metadata
+        _ requester: Requester, _ metadata: @autoclosure () -> Logger.Metadata
     ) -> Response {
         metrics.issued.increment()
         context.logger.info(
             message,
-            metadata: metadata.merging(
+            metadata: metadata().merging(
                 ["hpcs.ca.requester": "\(requester.text)", "hpcs.ca.serial": "\(issued.serialNumber)"]
             ) { $1 })
         return issuedResponse(issued)

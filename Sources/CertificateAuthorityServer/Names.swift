@@ -42,7 +42,7 @@ enum SubjectNames {
     /// A comparable form of a name given as text (a token's `sub` or `sans`, a common name).
     static func key(_ text: String) -> String {
         if let octets = ipOctets(text) { return "ip:" + octets.map { String(format: "%02x", $0) }.joined() }
-        if text.contains("://") { return "uri:" + text }
+        if text.utf8.firstRange(of: "://".utf8) != nil { return "uri:" + text }
         if text.contains("@") { return "email:" + text }
         var name = text.lowercased()
         if name.hasSuffix(".") { name.removeLast() }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+import X509
 
 @testable import CertificateAuthorityServer
 
@@ -122,6 +123,18 @@ struct ProvisionerTokenTests {
         #expect(!provisioner.verifies(parts[0] + "." + parts[1] + "." + parts[2] + "="))
         #expect(!provisioner.verifies(parts[1] + "." + parts[2]))
         #expect(!provisioner.verifies(""))
+    }
+
+    @Test("a token's names compare as the CSR's: DNS without case or final dot, IP by octets, URI and e-mail as given")
+    func nameKeys() {
+        #expect(SubjectNames.key("WWW.Example.COM.") == "dns:www.example.com")
+        #expect(SubjectNames.key("10.0.0.1") == "ip:0a000001")
+        #expect(SubjectNames.key("::1") == "ip:" + String(repeating: "00", count: 15) + "01")
+        #expect(SubjectNames.key("spiffe://Example/Workload") == "uri:spiffe://Example/Workload")
+        #expect(SubjectNames.key("Ops@Example.com") == "email:Ops@Example.com")
+        #expect(SubjectNames.key("a:/b") == "dns:a:/b")
+        #expect(SubjectNames.key("https://x") == SubjectNames.key(.uniformResourceIdentifier("https://x")))
+        #expect(SubjectNames.key("Host.Example.") == SubjectNames.key(.dnsName("host.example")))
     }
 
     @Test("EdDSA: an Ed25519 JWK key verifies its tokens and not another key's")

@@ -213,6 +213,8 @@ struct ServiceTests {
             #expect(text.contains("hpcs.ca.reason=token_replayed"), "\(text)")
             #expect(text.contains("hpcs.ca.requester=provisioner 'tests'"), "\(text)")
             #expect(text.contains("hpcs.ca.reason=names_mismatch"))
+            // The issuance itself, with the certificate's subject (made only for a log level that writes it).
+            #expect(text.contains("hpcs.ca.subject='CN=www.example.com'"), "\(text)")
             #expect(!text.contains(token), "a token was logged")
             #expect(!text.contains(String(token.split(separator: ".")[2])), "a token signature was logged")
             #expect(!text.contains("BEGIN CERTIFICATE REQUEST"), "a CSR was logged")
