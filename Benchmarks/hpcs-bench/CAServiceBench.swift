@@ -608,6 +608,7 @@ extension CAServiceBench {
         var lines: [String] = []
         for callers in requesterCounts {
             let next = Counter()
+            let metricsBefore = try await scrapeMetrics(http: http, ports: targets)
             let cpuBefore = CPUSample.take(postgresRoot: postgresRoot, nodes: pids)
             let throttledBefore = nodes.map { $0.group.throttledSeconds() }
             let result = try await Measurement.run(seconds: seconds, callers: callers) {
@@ -617,13 +618,14 @@ extension CAServiceBench {
             }
             let cpu = CPUSample.take(postgresRoot: postgresRoot, nodes: pids).since(cpuBefore, operations: next.value)
             let throttled = zip(nodes, throttledBefore).map { $0.group.throttledSeconds() - $1 }.reduce(0, +)
+            let metrics = try await scrapeMetrics(http: http, ports: targets).since(metricsBefore)
             rows.append(
                 Row(
                     operation: "POST /1.0/sign + ES256 token", transport: setup, callers: callers, result: result,
                     baselineName: "", baseline: nil))
             lines.append(
                 "\(setup), \(callers) requesters: \(cpu); quota stops "
-                    + String(format: "%.2f s of %.1f s", throttled, result.elapsed * Double(nodes.count)))
+                    + String(format: "%.2f s of %.1f s; ", throttled, result.elapsed * Double(nodes.count)) + metrics)
         }
         return (rows, lines)
     }
