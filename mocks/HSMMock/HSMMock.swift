@@ -211,9 +211,24 @@ public final class HSMMock: Sendable {
         let server = try makeServer(host: host, port: port, tls: tls, settings: settings)
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
             group.addTask { try await server.run() }
-            defer { server.beginGracefulShutdown() }
-            let bound = try await server.boundPort(startupFailureFrom: &group)
-            return try await body(bound)
+            let bound: Int
+            do {
+                bound = try await server.boundPort(startupFailureFrom: &group)
+            } catch {
+                server.beginGracefulShutdown()
+                throw error
+            }
+            // The server always ends with a graceful shutdown, also when `body` throws: cancelling a SwiftNIO
+            // server while it accepts a connection traps in SwiftNIO (apple/swift-nio#2637).
+            let outcome: Swift.Result<Result, any Error>
+            do {
+                outcome = .success(try await body(bound))
+            } catch {
+                outcome = .failure(error)
+            }
+            server.beginGracefulShutdown()
+            try await group.waitForAll()
+            return try outcome.get()
         }
     }
 

@@ -1,4 +1,5 @@
 public import IAM
+package import NIOCore
 
 extension EP11Client {
     /// How to reach a GREP11 endpoint and authenticate to it.
@@ -26,6 +27,9 @@ extension EP11Client {
         public var transport: Transport = .defaults
         /// Settings of the ``Transport/nio`` transport; ignored by ``Transport/cgrpc``.
         public var nio: NIOTransportOptions = .defaults
+        /// The event loops of the ``Transport/nio`` transport's connections; nil: SwiftNIO's shared singleton.
+        /// Tests that load a client on purpose give it loops of its own, so that the load does not delay others.
+        package var nioEventLoopGroup: (any EventLoopGroup)?
         /// What a call does when the HSM says its key blob is under another master key
         /// (`CKR_IBM_WKID_MISMATCH`). Default ``MasterKeyRotation/disabled``: the call fails.
         public var masterKeyRotation: MasterKeyRotation = .disabled

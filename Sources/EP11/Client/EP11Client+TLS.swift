@@ -1,7 +1,6 @@
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2
-import NIOCore
+internal import NIOCore
 import NIOSSL
 import SwiftASN1
 import Synchronization
@@ -254,32 +253,46 @@ extension EP11Client {
             trustRootsPEM: tls.trustRootsPEM)
     }
 
-    /// The grpc-swift-nio-transport TLS settings for `tls`: roots, client identity, and the name check. With a
+    /// The NIOSSL client context of the ``Transport/nio`` transport for `tls`, as grpc-swift-nio-transport builds
+    /// it: TLS 1.2 or later, ALPN `grpc-exp` and `h2`, the roots, the client identity, and the name check. With a
     /// `verifier` (``ServerNameCheck/hostOrHostAndPort``) the whole server certificate check is the verifier's:
     /// NIOSSL's custom verification callback replaces BoringSSL's chain verification, not just its name check.
-    static func nioTransportSecurity(
-        _ tls: TLS, verifier: ServerCertificateVerifier?
-    ) -> HTTP2ClientTransport.Posix.TransportSecurity {
-        .tls { config in
+    /// No server name is sent to an IP address.
+    ///
+    /// - Throws: ``EP11Error`` with code `invalidArgument` when the PEM material cannot be read.
+    static func nioTLS(
+        _ tls: TLS, host: String, isIPLiteral: Bool, verifier: ServerCertificateVerifier?
+    ) throws -> H2Channel.TLS {
+        var config = TLSConfiguration.makeClientConfiguration()
+        config.minimumTLSVersion = .tlsv12
+        config.applicationProtocols = ["grpc-exp", "h2"]
+        var verification: H2Channel.TLS.Verification?
+        do {
             if let roots = tls.trustRootsPEM {
-                config.trustRoots = .certificates([.bytes(roots, format: .pem)])
+                config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(roots))
             }
             if let chain = tls.clientCertificateChainPEM, let key = tls.clientPrivateKeyPEM {
-                config.certificateChain = [.bytes(chain, format: .pem)]
-                config.privateKey = .bytes(key, format: .pem)
+                config.certificateChain = try NIOSSLCertificate.fromPEMBytes(chain).map { .certificate($0) }
+                config.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
             }
             if let verifier {
                 // Not noVerification: NIOSSL skips the callback then. The name check is the verifier's.
-                config.serverCertificateVerification = .noHostnameVerification
-                config.customVerificationCallback = { certificates, promise in
+                config.certificateVerification = .noHostnameVerification
+                verification = { certificates, promise in
                     Task {
                         let refusal = await verifier.verify(certificates)
                         promise.succeed(refusal == nil ? .certificateVerified(VerificationMetadata(nil)) : .failed)
                     }
                 }
             } else if tls.insecureSkipHostnameVerification {
-                config.serverCertificateVerification = .noHostnameVerification
+                config.certificateVerification = .noHostnameVerification
             }
+            let context = try NIOSSLContext(configuration: config)
+            let name = host.hasSuffix(".") ? String(host.dropLast()) : host
+            return H2Channel.TLS(
+                context: context, serverHostname: isIPLiteral ? nil : name, verification: verification)
+        } catch {
+            throw EP11Error(code: .invalidArgument, message: "cannot set up the GREP11 transport", cause: error)
         }
     }
 

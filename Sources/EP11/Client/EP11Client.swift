@@ -1,9 +1,10 @@
 import Foundation
 public import GRPCCore
-import GRPCNIOTransportHTTP2
 import GRPCProtobuf
 import IAM
 public import Logging
+internal import NIOCore
+import NIOPosix
 import SwiftProtobuf
 import Synchronization
 
@@ -102,42 +103,25 @@ public final class EP11Client: Sendable {
             let caller = Self.reportingRefusals(CoreCaller(channel: channel), verifier)
             self.init(caller: caller, configuration: configuration, logger: logger)
         case .nio:
-            let transport = try Self.nioTransport(configuration, isIPLiteral: isIPLiteral, verifier: verifier)
-            let caller = Self.reportingRefusals(
-                GRPCCoreCaller(transport: transport, instanceID: configuration.instanceID),
-                verifier)
-            self.init(caller: caller, configuration: configuration, logger: logger)
-        }
-    }
-
-    private static func nioTransport(
-        _ configuration: Configuration,
-        isIPLiteral: Bool,
-        verifier: ServerCertificateVerifier?
-    ) throws -> HTTP2ClientTransport.Posix {
-        let security: HTTP2ClientTransport.Posix.TransportSecurity
-        switch configuration.transportSecurity.mode {
-        case .plaintext:
-            security = .plaintext
-        case .tls(let tls):
-            security = Self.nioTransportSecurity(tls, verifier: verifier)
-        }
-        let target: any ResolvableTarget
-        if isIPLiteral {
-            target =
-                IPLiteral.isIPv4(configuration.host)
-                ? .ipv4(address: configuration.host, port: configuration.port)
-                : .ipv6(address: configuration.host, port: configuration.port)
-        } else {
-            target = .dns(host: configuration.host, port: configuration.port)
-        }
-        var config = HTTP2ClientTransport.Posix.Config.defaults
-        config.connection.maxIdleTime = configuration.nio.maximumIdleTime
-        config.connection.flushCoalescing = configuration.nio.flushCoalescing ? .defaults : nil
-        do {
-            return try HTTP2ClientTransport.Posix(target: target, transportSecurity: security, config: config)
-        } catch {
-            throw EP11Error(code: .invalidArgument, message: "cannot set up the GREP11 transport", cause: error)
+            var tls: H2Channel.TLS?
+            if case .tls(let settings) = configuration.transportSecurity.mode {
+                tls = try Self.nioTLS(
+                    settings, host: configuration.host, isIPLiteral: isIPLiteral, verifier: verifier)
+            }
+            let host = configuration.host
+            let channel = H2Channel(
+                settings: H2Channel.Settings(
+                    host: host,
+                    port: configuration.port,
+                    isIPLiteral: isIPLiteral,
+                    authority: IPLiteral.isIPv6(host) ? "[\(host)]:\(configuration.port)" : "\(host):\(configuration.port)",
+                    tls: tls,
+                    maximumIdleTime: configuration.nio.maximumIdleTime > .zero
+                        ? TimeAmount(configuration.nio.maximumIdleTime) : nil,
+                    flushCoalescing: configuration.nio.flushCoalescing,
+                    instanceID: configuration.instanceID),
+                group: configuration.nioEventLoopGroup ?? MultiThreadedEventLoopGroup.singleton)
+            self.init(caller: Self.reportingRefusals(channel, verifier), configuration: configuration, logger: logger)
         }
     }
 

@@ -131,7 +131,7 @@ struct CoreExecutorTests {
 
     @Test("1,000 concurrent calls from tasks on it all succeed there")
     func thousandConcurrentCalls() async throws {
-        try await withHTTP2Mock(.cgrpc) { client in
+        try await withHTTP2Mock(.cgrpc, ownEventLoops: true) { client in
             let results = try await withTaskExecutorPreference(executor) {
                 try await withThrowingTaskGroup(of: (Int, Bool).self, returning: [(Int, Bool)].self) { group in
                     for index in 0..<1_000 {
