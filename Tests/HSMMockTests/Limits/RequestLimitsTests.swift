@@ -38,12 +38,17 @@ struct RequestLimitsTests {
         let mock = try HSMMock()
         for count in [257, 100_000] {
             let request = Self.generateKeyRequest(attributes: count)
-            let clock = ContinuousClock()
-            let start = clock.now
-            let outcome = await mock.dispatch(.init(Grep11_Crypto.Method.GenerateKey.self), request: request)
-            let elapsed = clock.now - start
-            #expect(outcome == .hsmFailure(returnValue: ReturnValue.argumentsBad.rawValue), "\(count): \(outcome)")
-            #expect(elapsed < .seconds(1), "\(count) attributes took \(elapsed)")
+            // The fastest of three refusals: a busy machine can pause any single one, but not all three. Reading
+            // 100,000 attributes before refusing takes far longer than this in a debug build.
+            var fastest = Duration.seconds(60)
+            for _ in 0..<3 {
+                let clock = ContinuousClock()
+                let start = clock.now
+                let outcome = await mock.dispatch(.init(Grep11_Crypto.Method.GenerateKey.self), request: request)
+                fastest = min(fastest, clock.now - start)
+                #expect(outcome == .hsmFailure(returnValue: ReturnValue.argumentsBad.rawValue), "\(count): \(outcome)")
+            }
+            #expect(fastest < .milliseconds(250), "\(count) attributes took \(fastest)")
         }
     }
 
