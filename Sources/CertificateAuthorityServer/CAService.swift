@@ -828,26 +828,68 @@ final class RecentTokenIDs: Sendable {
 /// Provisioners' parsed keys, by name, read from the store again once older than the configured lifetime
 /// (``CAServiceConfiguration/provisionerCacheLifetime``), and whenever the stored key text changed. An unknown name
 /// is not remembered: a provisioner added on any node is usable at once.
+///
+/// With a lifetime, the requests that find a name's entry missing or expired share one read of the store (begun
+/// after the entry expired), instead of one read each: no burst of reads and new database connections every
+/// lifetime. Without a cache (a zero lifetime) every request reads the store itself.
 final class ProvisionerKeyCache: Sendable {
     private struct Entry {
         var text: String
         var key: ProvisionerKey
         var readAt: ContinuousClock.Instant
     }
-    private let entries = Mutex<[String: Entry]>([:])
+    private struct Read {
+        var task: Task<ProvisionerRecord?, any Error>
+        var startedAt: ContinuousClock.Instant
+    }
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var reads: [String: Read] = [:]
+    }
+    private enum Lookup {
+        case cached(ProvisionerKey)
+        case shared(Read)
+        case own
+    }
+    private let state = Mutex(State())
 
     /// The key of the provisioner `name`, or `nil` when `read` (the store) has none.
     func key(
-        named name: String, lifetime: Duration, read: () async throws -> ProvisionerRecord?
+        named name: String, lifetime: Duration, read: @escaping @Sendable () async throws -> ProvisionerRecord?
     ) async throws -> ProvisionerKey? {
         let now = ContinuousClock.now
-        if let entry = entries.withLock({ $0[name] }), now - entry.readAt < lifetime { return entry.key }
-        guard let record = try await read() else {
-            _ = entries.withLock { $0.removeValue(forKey: name) }
+        let lookup = state.withLock { state -> Lookup in
+            if let entry = state.entries[name], now - entry.readAt < lifetime { return .cached(entry.key) }
+            guard lifetime > .zero else { return .own }
+            if let shared = state.reads[name] { return .shared(shared) }
+            let shared = Read(task: Task { try await read() }, startedAt: now)
+            state.reads[name] = shared
+            return .shared(shared)
+        }
+        let record: ProvisionerRecord?
+        let readAt: ContinuousClock.Instant
+        var sharedRead: Read?
+        // The shared read is forgotten once its outcome is in the entries (a later request then finds the entry).
+        defer {
+            if let sharedRead {
+                state.withLock { if $0.reads[name]?.task == sharedRead.task { $0.reads[name] = nil } }
+            }
+        }
+        switch lookup {
+        case .cached(let key):
+            return key
+        case .own:
+            (record, readAt) = (try await read(), now)
+        case .shared(let shared):
+            sharedRead = shared
+            (record, readAt) = (try await shared.task.value, shared.startedAt)
+        }
+        guard let record else {
+            _ = state.withLock { $0.entries.removeValue(forKey: name) }
             return nil
         }
-        if let entry = entries.withLock({ $0[name] }), entry.text == record.publicKey {
-            entries.withLock { $0[name]?.readAt = now }
+        if let entry = state.withLock({ $0.entries[name] }), entry.text == record.publicKey {
+            state.withLock { $0.entries[name]?.readAt = max(entry.readAt, readAt) }
             return entry.key
         }
         let key: ProvisionerKey
@@ -858,9 +900,9 @@ final class ProvisionerKeyCache: Sendable {
                 status: 500, reason: .internalError,
                 message: "provisioner \(ProvisionerToken.printable(record.name))'s stored key is unusable")
         }
-        entries.withLock { entries in
-            if entries.count > 1024 { entries.removeAll() }
-            entries[name] = Entry(text: record.publicKey, key: key, readAt: now)
+        state.withLock { state in
+            if state.entries.count > 1024 { state.entries.removeAll() }
+            state.entries[name] = Entry(text: record.publicKey, key: key, readAt: readAt)
         }
         return key
     }

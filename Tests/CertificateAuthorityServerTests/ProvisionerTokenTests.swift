@@ -1,5 +1,7 @@
 import Crypto
+import CertificateAuthority
 import Foundation
+import Synchronization
 import Testing
 import X509
 
@@ -135,6 +137,36 @@ struct ProvisionerTokenTests {
         #expect(SubjectNames.key("a:/b") == "dns:a:/b")
         #expect(SubjectNames.key("https://x") == SubjectNames.key(.uniformResourceIdentifier("https://x")))
         #expect(SubjectNames.key("Host.Example.") == SubjectNames.key(.dnsName("host.example")))
+    }
+
+    @Test(
+        "the key cache: concurrent requests share one store read per lifetime; without a cache each reads",
+        arguments: [Duration.seconds(3_600), .zero])
+    func keyCacheReads(lifetime: Duration) async throws {
+        let cache = ProvisionerKeyCache()
+        let jwk = Self.p256JWK(P256.Signing.PrivateKey().publicKey)
+        let reads = Mutex(0)
+        let read: @Sendable () async throws -> ProvisionerRecord? = {
+            reads.withLock { $0 += 1 }
+            try await Task.sleep(for: .milliseconds(200))
+            return ProvisionerRecord(name: "tests", publicKey: jwk, createdAt: Date())
+        }
+        let algorithms = try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<16 {
+                group.addTask { try await cache.key(named: "tests", lifetime: lifetime, read: read)?.algorithm }
+            }
+            return try await group.reduce(into: [String?]()) { $0.append($1) }
+        }
+        #expect(algorithms == Array(repeating: "ES256", count: 16))
+        #expect(reads.withLock { $0 } == (lifetime == .zero ? 16 : 1))
+        // Within the lifetime, no read; a failed read is not shared with the next request.
+        _ = try await cache.key(named: "tests", lifetime: lifetime, read: read)
+        #expect(reads.withLock { $0 } == (lifetime == .zero ? 17 : 1))
+        struct Down: Error {}
+        await #expect(throws: Down.self) {
+            try await cache.key(named: "other", lifetime: lifetime) { throw Down() }
+        }
+        #expect(try await cache.key(named: "other", lifetime: lifetime) { nil } == nil)
     }
 
     @Test("EdDSA: an Ed25519 JWK key verifies its tokens and not another key's")
