@@ -118,9 +118,12 @@ public actor IAMTokenProvider: BearerTokenSource {
             configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
         // Checked before anything is sent: the request carries the API key.
         let url = try HTTPEndpointPolicy.check(base, allowPlaintext: false, what: "IAM endpoint")
-        let attempts = max(1, configuration.maximumAttempts)
+        let policy = RetryPolicy(
+            maximumAttempts: configuration.maximumAttempts, initialBackoff: configuration.retryBackoff,
+            maximumBackoff: configuration.deadline)
+        let attempts = policy.attempts
         let start = clock.now
-        var backoff = Backoff(initial: configuration.retryBackoff, maximum: configuration.deadline, multiplier: 2)
+        var backoff = policy.waits()
         var attempt = 1
         while true {
             let remaining = configuration.deadline - (clock.now - start)

@@ -5,7 +5,7 @@ import Testing
 struct BackoffTests {
     @Test("waits grow by the multiplier up to the maximum")
     func grows() {
-        var backoff = Backoff(initial: .milliseconds(100), maximum: .milliseconds(700), multiplier: 2)
+        var backoff = RetryPolicy(initialBackoff: .milliseconds(100), maximumBackoff: .milliseconds(700)).waits()
         let waits = (0..<5).map { _ in backoff.nextWait() }
         #expect(
             waits == [
@@ -18,7 +18,9 @@ struct BackoffTests {
         "configurations that would trap or stall are kept in range",
         arguments: [Double.infinity, -.infinity, .nan, 1e300, 0, -3])
     func extremeMultipliers(multiplier: Double) {
-        var backoff = Backoff(initial: .seconds(1), maximum: .seconds(Int64.max), multiplier: multiplier)
+        var backoff = RetryPolicy(
+            initialBackoff: .seconds(1), maximumBackoff: .seconds(Int64.max), backoffMultiplier: multiplier
+        ).waits()
         var last = Duration.zero
         for _ in 0..<200 { last = backoff.nextWait() }
         #expect(last > .zero)
@@ -27,19 +29,19 @@ struct BackoffTests {
 
     @Test("jitter takes at most its fraction off a wait, and a bad random value takes nothing")
     func jitter() {
-        var backoff = Backoff(initial: .seconds(10), maximum: .seconds(10), multiplier: 2, jitter: 0.2)
+        var backoff = RetryPolicy(initialBackoff: .seconds(10), maximumBackoff: .seconds(10), jitter: 0.2).waits()
         #expect(backoff.nextWait(random: { 0 }) == .seconds(10))
         #expect(backoff.nextWait(random: { 0.5 }) == .seconds(9))
         #expect(backoff.nextWait(random: { .nan }) == .seconds(10))
-        var wide = Backoff(initial: .seconds(10), maximum: .seconds(10), multiplier: 2, jitter: 7)
+        var wide = RetryPolicy(initialBackoff: .seconds(10), maximumBackoff: .seconds(10), jitter: 7).waits()
         #expect(wide.nextWait(random: { 0.5 }) == .seconds(5), "jitter above 1 counts as 1")
     }
 
     @Test("negative durations count as zero; a maximum below the first wait caps it")
     func negativeAndInverted() {
-        var negative = Backoff(initial: .seconds(-5), maximum: .seconds(-1), multiplier: 2)
+        var negative = RetryPolicy(initialBackoff: .seconds(-5), maximumBackoff: .seconds(-1)).waits()
         #expect(negative.nextWait() == .zero)
-        var inverted = Backoff(initial: .seconds(10), maximum: .seconds(3), multiplier: 2)
+        var inverted = RetryPolicy(initialBackoff: .seconds(10), maximumBackoff: .seconds(3)).waits()
         #expect(inverted.nextWait() == .seconds(3))
     }
 }

@@ -271,34 +271,11 @@ extension EP11Client {
         public static var defaults: Timeouts { Timeouts() }
     }
 
-    /// Retries for calls the service marks retryable (`Grep11Error.Retry`) or that fail to reach it.
-    /// Every GREP11 call is stateless on the server, so a retry never duplicates server-side state.
-    public struct RetryPolicy: Sendable {
-        /// Attempts in total, including the first. Default 3; 1 disables retries.
-        public var maximumAttempts: Int
-        /// Wait before the second attempt. Default 100 ms.
-        public var initialBackoff: Duration
-        /// Upper bound for one wait. Default 2 s.
-        public var maximumBackoff: Duration
-        /// Growth of the wait per attempt. Default 2. Kept within 1...100; a value that is not finite counts as 2.
-        public var backoffMultiplier: Double
-
-        public init(
-            maximumAttempts: Int = 3,
-            initialBackoff: Duration = .milliseconds(100),
-            maximumBackoff: Duration = .seconds(2),
-            backoffMultiplier: Double = 2
-        ) {
-            self.maximumAttempts = maximumAttempts
-            self.initialBackoff = initialBackoff
-            self.maximumBackoff = maximumBackoff
-            self.backoffMultiplier = backoffMultiplier
-        }
-
-        public static var defaults: RetryPolicy { RetryPolicy() }
-        /// A single attempt.
-        public static var none: RetryPolicy { RetryPolicy(maximumAttempts: 1) }
-    }
+    /// Retries for calls the service marks retryable (`Grep11Error.Retry`) or that fail to reach it, with
+    /// exponential backoff waited on the client's clock, within the call's one deadline
+    /// (``Timeouts/call``). Every GREP11 call is stateless on the server, so a retry never duplicates server-side
+    /// state. Defaults: 3 attempts, waits from 100 ms doubling up to 2 s, no jitter.
+    public typealias RetryPolicy = IAM.RetryPolicy
 
     /// Master-key rotation without an outage: re-enciphering a key blob that the HSM no longer accepts.
     ///

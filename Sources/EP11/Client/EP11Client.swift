@@ -264,10 +264,8 @@ public final class EP11Client: Sendable {
     ) async throws -> Method.Output {
         let name = Method.name
         let limit = deadline.limit
-        let attempts = max(1, retryPolicy.maximumAttempts)
-        var backoff = Backoff(
-            initial: retryPolicy.initialBackoff, maximum: retryPolicy.maximumBackoff,
-            multiplier: retryPolicy.backoffMultiplier)
+        let attempts = retryPolicy.attempts
+        var backoff = retryPolicy.waits()
         var refreshedToken = false
         var attempt = 1
         var lastFailure: EP11Error?

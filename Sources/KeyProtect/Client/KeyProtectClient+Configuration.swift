@@ -79,18 +79,12 @@ extension KeyProtectClient {
         /// versions, wrap, unwrap, rewrap), never for rotate, enable or disable. A refused TLS certificate is never
         /// retried. All attempts end by ``deadline``. A 401 is retried once with a fresh token
         /// when ``retryUnauthorizedWithFreshToken`` is set. Waits come from the clock given to the client.
+        @dynamicMemberLookup
         public struct RetryPolicy: Sendable {
-            /// Attempts in all, the first included. 1 turns retries off. Default 5 (IBM's Go client: 1 + 4).
-            public var maximumAttempts: Int
-            /// Wait before the first retry. Default 1 s.
-            public var initialBackoff: Duration
-            /// Upper bound of the exponential backoff. Default 30 s.
-            public var maximumBackoff: Duration
-            /// Factor by which the wait grows after each retry. Default 2. Kept within 1...100; a value that is not finite counts as 2.
-            public var backoffMultiplier: Double
-            /// Fraction of each backoff wait that is random, to spread out clients retrying together
-            /// (0 = none, 1 = anywhere between zero and the full wait). Default 0.2.
-            public var jitter: Double
+            /// Attempts and backoff, in the retry model all the clients share; its fields read and write as this
+            /// policy's own (`policy.maximumAttempts`). Defaults here: 5 attempts (IBM's Go client: 1 + 4), waits
+            /// from 1 s doubling up to 30 s, 0.2 of each wait random.
+            public var backoff: IAM.RetryPolicy
             /// A `Retry-After` header is honoured up to this wait; beyond it the call fails. Default 60 s.
             public var maximumRetryAfter: Duration
             /// Bound on one call, all attempts and waits included, the bearer token's fetch too; nil for none.
@@ -99,6 +93,17 @@ extension KeyProtectClient {
             /// Whether a 401 is retried once after asking the token source for a new token. Default true.
             public var retryUnauthorizedWithFreshToken: Bool
 
+            /// - Parameters:
+            ///   - maximumAttempts: attempts in all, the first included; 1 turns retries off. Default 5.
+            ///   - initialBackoff: wait before the first retry. Default 1 s.
+            ///   - maximumBackoff: upper bound of the exponential backoff. Default 30 s.
+            ///   - backoffMultiplier: factor by which the wait grows after each retry. Default 2. Kept within
+            ///     1...100; a value that is not finite counts as 2.
+            ///   - jitter: fraction of each wait that is random, to spread out clients retrying together (0 = none,
+            ///     1 = anywhere between zero and the full wait). Default 0.2.
+            ///   - maximumRetryAfter: see ``maximumRetryAfter``.
+            ///   - deadline: see ``deadline``.
+            ///   - retryUnauthorizedWithFreshToken: see ``retryUnauthorizedWithFreshToken``.
             public init(
                 maximumAttempts: Int = 5,
                 initialBackoff: Duration = .seconds(1),
@@ -109,14 +114,19 @@ extension KeyProtectClient {
                 deadline: Duration? = .seconds(30),
                 retryUnauthorizedWithFreshToken: Bool = true
             ) {
-                self.maximumAttempts = maximumAttempts
-                self.initialBackoff = initialBackoff
-                self.maximumBackoff = maximumBackoff
-                self.backoffMultiplier = backoffMultiplier
-                self.jitter = jitter
+                self.backoff = IAM.RetryPolicy(
+                    maximumAttempts: maximumAttempts, initialBackoff: initialBackoff, maximumBackoff: maximumBackoff,
+                    backoffMultiplier: backoffMultiplier, jitter: jitter)
                 self.maximumRetryAfter = maximumRetryAfter
                 self.deadline = deadline
                 self.retryUnauthorizedWithFreshToken = retryUnauthorizedWithFreshToken
+            }
+
+            /// A field of ``backoff`` (`maximumAttempts`, `initialBackoff`, `maximumBackoff`,
+            /// `backoffMultiplier`, `jitter`), read and written as this policy's own.
+            public subscript<Value>(dynamicMember field: WritableKeyPath<IAM.RetryPolicy, Value>) -> Value {
+                get { backoff[keyPath: field] }
+                set { backoff[keyPath: field] = newValue }
             }
 
             public static var defaults: RetryPolicy { RetryPolicy() }

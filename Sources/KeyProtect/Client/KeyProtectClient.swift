@@ -79,7 +79,7 @@ public final class KeyProtectClient: Sendable {
         if let ring = configuration.keyRing, ring.isEmpty || !Self.isHeaderSafe(ring) {
             throw KeyProtectError(code: .invalidConfiguration, message: "the key ring cannot be sent as a header")
         }
-        guard configuration.retryPolicy.maximumAttempts >= 1, configuration.maximumResponseBodySize > 0 else {
+        guard configuration.retryPolicy.backoff.isValid, configuration.maximumResponseBodySize > 0 else {
             throw KeyProtectError(
                 code: .invalidConfiguration,
                 message: "maximumAttempts and maximumResponseBodySize must be positive"
@@ -135,9 +135,7 @@ extension KeyProtectClient {
         let correlationID = UUID().uuidString.lowercased()
         let start = clock.now
         var attempt = 0
-        var backoff = Backoff(
-            initial: policy.initialBackoff, maximum: policy.maximumBackoff, multiplier: policy.backoffMultiplier,
-            jitter: policy.jitter)
+        var backoff = policy.backoff.waits()
         var refreshedToken = false
         var metadata: Logger.Metadata = [
             "hpcs.keyprotect.operation": "\(call.operation)",

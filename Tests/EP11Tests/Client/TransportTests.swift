@@ -195,6 +195,34 @@ struct TransportTests {
         }
     }
 
+    @Test("the retry policy's defaults stay 3 attempts, 100 ms doubling up to 2 s, no jitter")
+    func retryPolicyDefaults() {
+        let policy = EP11Client.Configuration(host: "in-process").retryPolicy
+        #expect(
+            policy
+                == EP11Client.RetryPolicy(
+                    maximumAttempts: 3, initialBackoff: .milliseconds(100), maximumBackoff: .seconds(2),
+                    backoffMultiplier: 2, jitter: 0))
+    }
+
+    @Test("jitter takes a random part off each wait on the client's clock")
+    func retryJitter() async throws {
+        let interceptor = RecordingInterceptor()
+        let (configuration, clock) = Self.onManualClock(
+            EP11Client.RetryPolicy(
+                maximumAttempts: 3, initialBackoff: .seconds(10), maximumBackoff: .seconds(10), jitter: 1))
+        try await withInterceptedMock(interceptor, configuration: configuration) { client in
+            interceptor.failNext(2)
+            let bytes = try await clock.drive { try await client.generateRandom(count: 4) }
+            #expect(bytes.count == 4)
+            #expect(clock.requestedSleeps.count == 2)
+            // Each wait is 10 s less a random fraction of it; both exactly 10 s would mean no jitter.
+            #expect(clock.requestedSleeps.allSatisfy { $0 >= .zero && $0 <= .seconds(10) })
+            #expect(clock.requestedSleeps != [.seconds(10), .seconds(10)])
+            interceptor.failNext(0)
+        }
+    }
+
     @Test("plaintext with credentials is refused before any call")
     func plaintextRefusesCredentials() throws {
         var configuration = EP11Client.Configuration(host: "127.0.0.1", port: 9, transportSecurity: .plaintext)

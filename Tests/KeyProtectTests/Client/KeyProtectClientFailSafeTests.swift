@@ -108,6 +108,31 @@ struct KeyProtectClientFailFastTests {
         #expect(IAMTokenProvider.Configuration.defaults.deadline == .seconds(30))
     }
 
+    @Test("defaults: 5 attempts, waits from 1 s doubling up to 30 s, a fifth of each random")
+    func defaultRetries() {
+        let policy = KeyProtectClient.Configuration.defaults.retryPolicy
+        #expect(
+            policy.backoff
+                == RetryPolicy(
+                    maximumAttempts: 5, initialBackoff: .seconds(1), maximumBackoff: .seconds(30),
+                    backoffMultiplier: 2, jitter: 0.2))
+        #expect(policy.maximumRetryAfter == .seconds(60))
+        #expect(policy.retryUnauthorizedWithFreshToken)
+        let none = KeyProtectClient.Configuration.RetryPolicy.none
+        #expect(none.maximumAttempts == 1 && none.initialBackoff == .seconds(1) && none.deadline == .seconds(30))
+        var changed = policy
+        changed.maximumAttempts = 2
+        changed.jitter = 0
+        #expect(changed.backoff.maximumAttempts == 2 && changed.backoff.jitter == 0)
+    }
+
+    @Test("a retry policy without a single attempt is refused when the client is made")
+    func noAttemptsRefused() {
+        #expect(throws: KeyProtectError.invalidConfiguration) {
+            try tokenClient("http://127.0.0.1:9", configuration: .init(retryPolicy: .init(maximumAttempts: 0)))
+        }
+    }
+
     @Test("a refused IAM connection fails the call at once and says so")
     func iamConnectionRefused() async throws {
         let port = try closedLoopbackPort()
