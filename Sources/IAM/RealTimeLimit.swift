@@ -38,8 +38,10 @@ package func withRealTimeLimit<T: Sendable>(
 }
 
 /// Hands the first result to a continuation, exactly once, then cancels the tasks it was given. A result that comes
-/// before the continuation is installed (the caller was cancelled first) is kept for it.
-private final class FirstResult<T: Sendable>: Sendable {
+/// before the continuation is installed (the caller was cancelled first) is kept for it; later results are dropped.
+/// The one-shot wait of ``withRealTimeLimit(_:timeout:cancelsBody:_:)`` and of any race between an answer, a timer
+/// and cancellation (EP11's HTTP/2 channel waits on it for a connection and for a close).
+package final class FirstResult<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<T, any Error>?
         var finished = false
@@ -49,7 +51,10 @@ private final class FirstResult<T: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    func start(_ continuation: CheckedContinuation<T, any Error>) {
+    package init() {}
+
+    /// Installs the continuation the first result goes to; resumes it at once when that result is already in.
+    package func start(_ continuation: CheckedContinuation<T, any Error>) {
         let early = state.withLock { state -> Result<T, any Error>? in
             guard let pending = state.pending else {
                 state.continuation = continuation
@@ -62,7 +67,7 @@ private final class FirstResult<T: Sendable>: Sendable {
     }
 
     /// Cancels `task` when the first result is in (at once when it already is).
-    func cancelOnFinish(_ task: Task<Void, Never>) {
+    package func cancelOnFinish(_ task: Task<Void, Never>) {
         let finished = state.withLock { state -> Bool in
             if !state.finished { state.tasks.append(task) }
             return state.finished
@@ -70,7 +75,8 @@ private final class FirstResult<T: Sendable>: Sendable {
         if finished { task.cancel() }
     }
 
-    func finish(_ result: Result<T, any Error>) {
+    /// Hands `result` on if it is the first; otherwise drops it.
+    package func finish(_ result: Result<T, any Error>) {
         let (continuation, tasks) = state.withLock {
             state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
             guard !state.finished else { return (nil, []) }

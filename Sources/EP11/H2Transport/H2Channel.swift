@@ -1,4 +1,5 @@
 import GRPCCore
+import IAM
 internal import NIOCore
 import NIOHPACK
 import NIOHTTP2
@@ -168,21 +169,21 @@ final class H2Channel: UnaryCaller {
         if let ready { return ready }
         guard let pending else { throw RPCError(code: .internalError, message: "No connection was made.") }
         // The connection is shared: a call that ends (deadline, cancellation) stops waiting, not connecting.
-        let wait = H2ConnectionWait()
+        let wait = FirstResult<H2Connection>()
         let timer = pending.eventLoop.scheduleTask(
             deadline: NIODeadline.now() + TimeAmount(ContinuousClock.now.duration(to: deadline))
-        ) { wait.resume(throwing: DeadlineScheduler.DeadlinePassed()) }
+        ) { wait.finish(.failure(DeadlineScheduler.DeadlinePassed())) }
         pending.whenComplete { result in
             timer.cancel()
-            wait.resume(
-                with: result.mapError {
+            wait.finish(
+                result.mapError {
                     RPCError(code: .unavailable, message: "Could not connect to the GREP11 service.", cause: $0)
                 })
         }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in wait.set(continuation) }
+            try await withCheckedThrowingContinuation { continuation in wait.start(continuation) }
         } onCancel: {
-            wait.resume(throwing: CancellationError())
+            wait.finish(.failure(CancellationError()))
         }
     }
 
@@ -295,15 +296,15 @@ final class H2Channel: UnaryCaller {
             return nil
         }
         guard let last else { return }
-        let closed = H2Once()
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                closed.set(continuation)
-                last.channel.closeFuture.whenComplete { _ in closed.resume() }
+        let closed = FirstResult<Void>()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                closed.start(continuation)
+                last.channel.closeFuture.whenComplete { _ in closed.finish(.success(())) }
             }
         } onCancel: {
             last.channel.close(promise: nil)
-            closed.resume()
+            closed.finish(.success(()))
         }
     }
 
@@ -318,57 +319,6 @@ final class H2Channel: UnaryCaller {
         }
         connection?.retire()
         for waiter in waiters { waiter.resume() }
-    }
-}
-
-/// A call's wait for a connection: resumed once, by the connection, the deadline or cancellation.
-private final class H2ConnectionWait: Sendable {
-    private let state = Mutex<(continuation: CheckedContinuation<H2Connection, any Error>?, result: Result<H2Connection, any Error>?)>((nil, nil))
-
-    func set(_ continuation: CheckedContinuation<H2Connection, any Error>) {
-        let result = state.withLock { state -> Result<H2Connection, any Error>? in
-            if let result = state.result { return result }
-            state.continuation = continuation
-            return nil
-        }
-        if let result { continuation.resume(with: result) }
-    }
-
-    func resume(throwing error: any Error) {
-        resume(with: .failure(error))
-    }
-
-    func resume(with result: Result<H2Connection, any Error>) {
-        let continuation = state.withLock { state -> CheckedContinuation<H2Connection, any Error>? in
-            guard state.result == nil else { return nil }
-            state.result = result
-            defer { state.continuation = nil }
-            return state.continuation
-        }
-        continuation?.resume(with: result)
-    }
-}
-
-/// A continuation resumed once, by whichever comes first.
-private final class H2Once: Sendable {
-    private let state = Mutex<(continuation: CheckedContinuation<Void, Never>?, done: Bool)>((nil, false))
-
-    func set(_ continuation: CheckedContinuation<Void, Never>) {
-        let resumeNow = state.withLock { state -> Bool in
-            if state.done { return true }
-            state.continuation = continuation
-            return false
-        }
-        if resumeNow { continuation.resume() }
-    }
-
-    func resume() {
-        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.done = true
-            defer { state.continuation = nil }
-            return state.continuation
-        }
-        continuation?.resume()
     }
 }
 
