@@ -12,10 +12,6 @@ import X509
     import Glibc
 #endif
 
-/// The built `hpcs-tool` (`swift build --build-tests` builds it too).
-private let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
-private let hpcsToolBuilt = FileManager.default.isExecutableFile(atPath: hpcsTool)
-
 /// A `hpcs-tool ca serve` child process, killed or stopped by the test.
 final class ServeProcess: @unchecked Sendable {
     let process: Process
@@ -31,7 +27,7 @@ final class ServeProcess: @unchecked Sendable {
     /// Starts `hpcs-tool arguments` and waits (up to 60 s) for `listening on port N`.
     static func start(_ arguments: [String]) async throws -> ServeProcess {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: hpcsTool)
+        process.executableURL = URL(fileURLWithPath: HPCSTool.path)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["NO_PROXY"] = "127.0.0.1"
@@ -96,11 +92,11 @@ struct ServeFailure: Error, CustomStringConvertible {
 
 @Suite(
     "hpcs-tool ca serve (built binary, embedded HSM mock, PostgreSQL)",
-    .enabled(if: (hpcsToolBuilt && PostgresCluster.isInstalled) || PythonInterpreter.isCI, "no hpcs-tool or PostgreSQL")
+    .enabled(if: (HPCSTool.isBuilt && PostgresCluster.isInstalled) || PythonInterpreter.isCI, "no hpcs-tool or PostgreSQL")
 )
 struct ServeCommandTests {
     func tool(_ arguments: [String]) async throws -> ChildProcess.Output {
-        try await ChildProcess.run(hpcsTool, arguments, environment: ["GREP11_ADDRESS": ""], timeout: .seconds(120))
+        try await ChildProcess.run(HPCSTool.path, arguments, environment: ["GREP11_ADDRESS": ""], timeout: .seconds(120))
     }
 
     @Test("a node killed mid-request loses no certificate it returned; a new node serves on; SIGTERM stops cleanly")

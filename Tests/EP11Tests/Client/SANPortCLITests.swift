@@ -4,25 +4,22 @@ import HSMMock
 import TestSupport
 import Testing
 
-private let hpcsTool = PythonInterpreter.repositoryRoot.appendingPathComponent(".build/debug/hpcs-tool").path
-private let toolBuilt = FileManager.default.isExecutableFile(atPath: hpcsTool)
-
 /// `hpcs-tool` against an on-premises-style server: mutual TLS from base64 PEM in the environment (as a CCRT
 /// contract's env carries it) and a certificate that names `localhost:<port>`.
 @Suite(
     "hpcs-tool: mutual TLS from base64 PEM and --server-name-check against a server naming host:port",
-    .enabled(if: toolBuilt || PythonInterpreter.isCI, "no .build/debug/hpcs-tool: run swift build")
+    .enabled(if: HPCSTool.isBuilt || PythonInterpreter.isCI, "no .build/debug/hpcs-tool: run swift build")
 )
 struct SANPortCLITests {
     static func base64(_ pem: [UInt8]) -> String { Data(pem).base64EncodedString() }
 
     func run(_ arguments: [String], environment: [String: String]) async throws -> ChildProcess.Captured {
-        try #require(toolBuilt, "the tool is missing; run swift build --build-tests")
+        try #require(HPCSTool.isBuilt, "the tool is missing; run swift build --build-tests")
         var unset = ["GREP11_ADDRESS", "GREP11_CA_CERT", "GREP11_CLIENT_CERT", "GREP11_CLIENT_KEY", "HPCS_API_KEY"]
         unset.removeAll { environment[$0] != nil }
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         return try await ChildProcess.capture(
-            "/usr/bin/env", unset.flatMap { ["-u", $0] } + assignments + [hpcsTool] + arguments,
+            "/usr/bin/env", unset.flatMap { ["-u", $0] } + assignments + [HPCSTool.path] + arguments,
             timeout: .seconds(60))
     }
 
