@@ -208,9 +208,21 @@ struct ProvisionerToken: Sendable {
 
     /// A name from a token, safe for a message or a log: printable ASCII, at most 64 characters.
     static func printable(_ text: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        scalars.append(
-            contentsOf: text.unicodeScalars.prefix(64).filter { $0.isASCII && $0.value >= 0x20 && $0 != "\u{7F}" })
-        return "'" + String(scalars) + "'"
+        // The first 64 Unicode scalars, keeping only printable ASCII, as bytes: a printable ASCII byte is a scalar
+        // of its own, and every byte of a longer scalar is 0x80 or more.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(text.utf8.count, 64) + 2)
+        bytes.append(UInt8(ascii: "'"))
+        var scalars = 0
+        for byte in text.utf8 {
+            // A byte that starts a scalar: ASCII, or a UTF-8 lead byte (0b11xxxxxx), not a continuation byte.
+            if byte < 0x80 || byte >= 0xC0 {
+                guard scalars < 64 else { break }
+                scalars += 1
+            }
+            if (0x20...0x7E).contains(byte) { bytes.append(byte) }
+        }
+        bytes.append(UInt8(ascii: "'"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,5 +1,5 @@
-import Crypto
 import CertificateAuthority
+import Crypto
 import Foundation
 import Synchronization
 import Testing
@@ -82,7 +82,8 @@ struct ProvisionerTokenTests {
             ("iss", "7", "no issuer"), ("iss", "null", "no issuer"), ("sub", "42", "no subject"),
             ("sans", #""a.example.com""#, "sans is not a list"), ("sans", "null", "sans is not a list"),
             ("sans", #"["a", 1]"#, "sans is not a list"), ("aud", #"["x", 1]"#, "no audience"),
-            ("aud", "{}", "no audience"), ("jti", "1", "no id"), ("jti", nil, "no id"), ("exp", nil, "needs iat and exp"),
+            ("aud", "{}", "no audience"), ("jti", "1", "no id"), ("jti", nil, "no id"),
+            ("exp", nil, "needs iat and exp"),
         ] as [(String, String?, String)])
     func wrongTypes(claim: String, value: String?, message: String) throws {
         let token = try Self.es256(Self.claims([claim: value]), key: P256.Signing.PrivateKey())
@@ -125,6 +126,20 @@ struct ProvisionerTokenTests {
         #expect(!provisioner.verifies(parts[0] + "." + parts[1] + "." + parts[2] + "="))
         #expect(!provisioner.verifies(parts[1] + "." + parts[2]))
         #expect(!provisioner.verifies(""))
+    }
+
+    @Test("a name from a token in a message: printable ASCII of its first 64 Unicode scalars, quoted")
+    func printableNames() {
+        #expect(ProvisionerToken.printable("tests") == "'tests'")
+        #expect(ProvisionerToken.printable("") == "''")
+        #expect(ProvisionerToken.printable("a\u{1B}[31mb\u{7F}c\n") == "'a[31mbc'")
+        #expect(ProvisionerToken.printable("çødé ✓ x") == "'d  x'")
+        #expect(
+            ProvisionerToken.printable(String(repeating: "n", count: 70)) == "'" + String(repeating: "n", count: 64)
+                + "'")
+        // The limit counts scalars, not bytes: 63 two-byte scalars and then ASCII keep one ASCII character.
+        #expect(ProvisionerToken.printable(String(repeating: "é", count: 63) + "xyz") == "'x'")
+        #expect(ProvisionerToken.printable("👩‍👩‍👧 ok") == "' ok'")
     }
 
     @Test("a token's names compare as the CSR's: DNS without case or final dot, IP by octets, URI and e-mail as given")

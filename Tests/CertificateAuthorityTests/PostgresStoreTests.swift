@@ -221,7 +221,8 @@ struct PostgresStoreTests {
         let name = try await cluster.makeDatabase()
         // Room for the first connection and the migrations on a busy machine; once the database is down, the
         // direct connection attempt two seconds into an operation fails it (connection refused), not the deadline.
-        let store = try PostgresIssuanceStore(url: cluster.url(database: name) + "?connect_timeout=15", environment: [:])
+        let store = try PostgresIssuanceStore(
+            url: cluster.url(database: name) + "?connect_timeout=15", environment: [:])
         try await withEmptyCA(store: store) { ca, _, directory in
             try await ca.createRoot(subject: try DistinguishedName { CommonName("Down Test Root") })
             let csr = try await opensslCSR(.p256, in: directory)

@@ -163,7 +163,8 @@ public final class PostgresIssuanceStore: IssuanceStore {
     private func failure(_ error: any Error, _ what: String) async -> CertificateAuthorityError {
         let description = configuration.description
         if let error = error as? CertificateAuthorityError { return error }
-        if let error = error as? PostgresTransactionError, let inner = error.closureError as? CertificateAuthorityError {
+        if let error = error as? PostgresTransactionError, let inner = error.closureError as? CertificateAuthorityError
+        {
             // A refusal of our own inside a transaction (not empty, not found), rolled back.
             return inner
         }
