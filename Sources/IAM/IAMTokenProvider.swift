@@ -122,11 +122,11 @@ public actor IAMTokenProvider: BearerTokenSource {
             maximumAttempts: configuration.maximumAttempts, initialBackoff: configuration.retryBackoff,
             maximumBackoff: configuration.deadline)
         let attempts = policy.attempts
-        let start = clock.now
+        let deadline = CallDeadline(clock: clock, limit: configuration.deadline)
         var backoff = policy.waits()
         var attempt = 1
         while true {
-            let remaining = configuration.deadline - (clock.now - start)
+            let remaining = deadline.remaining
             guard remaining > .zero else {
                 throw IAMError(
                     code: .transportFailure,
@@ -138,7 +138,7 @@ public actor IAMTokenProvider: BearerTokenSource {
             } catch let error as IAMError {
                 guard error.isTransient, attempt < attempts else { throw Self.annotated(error, attempts: attempt) }
                 let wait = backoff.nextWait()
-                guard (clock.now - start) + wait < configuration.deadline else {
+                guard wait < deadline.remaining else {
                     throw Self.annotated(
                         error, attempts: attempt, note: "the deadline leaves no time for another attempt")
                 }

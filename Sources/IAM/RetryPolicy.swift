@@ -86,3 +86,26 @@ package struct Backoff: Sendable {
         return Double(seconds) + Double(attoseconds) * 1e-18
     }
 }
+
+/// One call's deadline on a client's clock: it covers every attempt, backoff wait and token fetch of the call. The
+/// EP11, Key Protect and IAM clients each measure their deadline with one, so that tests drive it with a manual clock.
+package struct CallDeadline: Sendable {
+    /// The clock the deadline is measured and backoffs are waited on.
+    package let clock: ErasedClock
+    /// The call's time limit, for messages.
+    package let limit: Duration
+    /// When the call started, as the clock's time since it was captured.
+    private let start: Duration
+
+    /// A deadline `limit` from now on `clock`.
+    package init(clock: ErasedClock, limit: Duration) {
+        self.clock = clock
+        self.limit = limit
+        self.start = clock.now
+    }
+
+    /// What is left of the limit; zero or less once it has passed.
+    package var remaining: Duration { limit - (clock.now - start) }
+    /// Whether the limit has passed.
+    package var hasPassed: Bool { remaining <= .zero }
+}

@@ -1,4 +1,5 @@
 import IAM
+import TestSupport
 import Testing
 
 @Suite("RetryPolicy: the retry model the clients share")
@@ -33,5 +34,19 @@ struct RetryPolicyTests {
         #expect(policy.attempts == 1)
         #expect(RetryPolicy.none.isValid)
         #expect(RetryPolicy(maximumAttempts: 7).attempts == 7)
+    }
+
+    @Test("a call's deadline is measured on the client's clock, from when the call began")
+    func deadline() {
+        let clock = ManualClock()
+        clock.advance(by: .seconds(100))
+        let deadline = CallDeadline(clock: ErasedClock(clock), limit: .seconds(30))
+        #expect(deadline.remaining == .seconds(30))
+        clock.advance(by: .seconds(25))
+        #expect(deadline.remaining == .seconds(5))
+        #expect(!deadline.hasPassed)
+        clock.advance(by: .seconds(5))
+        #expect(deadline.hasPassed)
+        #expect(deadline.limit == .seconds(30))
     }
 }

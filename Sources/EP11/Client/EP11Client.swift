@@ -344,26 +344,6 @@ public final class EP11Client: Sendable {
         }
     }
 
-    /// One call's deadline on the client's clock: it covers every attempt, backoff, token wait and rewrap.
-    struct CallDeadline {
-        let clock: ErasedClock
-        /// The call's time limit (``Timeouts/call``), for messages.
-        let limit: Duration
-        /// When the call ends, as the clock's time since it was captured.
-        let end: Duration
-
-        init(clock: ErasedClock, limit: Duration) {
-            self.clock = clock
-            self.limit = limit
-            self.end = clock.now + limit
-        }
-
-        var remaining: Duration { end - clock.now }
-        var hasPassed: Bool { remaining <= .zero }
-        /// What is left, as the instant on the continuous clock the transports end an attempt at.
-        var continuousInstant: ContinuousClock.Instant { ContinuousClock.now.advanced(by: remaining) }
-    }
-
     /// Whether a call failed because its endpoint could not be reached or served nothing (refused, unreachable,
     /// TLS handshake failure, gRPC `unavailable`): another endpoint may answer. An HSM's answer (`CKR_*`), a
     /// deadline and a refused credential are not.
@@ -516,4 +496,9 @@ public func withEP11Client<Result: Sendable>(
 extension EP11Client {
     /// How long ``withEP11Client(_:isolation:_:)`` lets connections close after its body returns before closing them at once.
     public static let shutdownGracePeriod: Duration = .seconds(5)
+}
+
+extension CallDeadline {
+    /// What is left, as the instant on the continuous clock the transports end an attempt at.
+    var continuousInstant: ContinuousClock.Instant { ContinuousClock.now.advanced(by: remaining) }
 }

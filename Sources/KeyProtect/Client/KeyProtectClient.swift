@@ -133,7 +133,7 @@ extension KeyProtectClient {
     func perform(_ call: Call) async throws -> Answer {
         let policy = configuration.retryPolicy
         let correlationID = UUID().uuidString.lowercased()
-        let start = clock.now
+        let deadline = policy.deadline.map { CallDeadline(clock: clock, limit: $0) }
         var attempt = 0
         var backoff = policy.backoff.waits()
         var refreshedToken = false
@@ -145,8 +145,8 @@ extension KeyProtectClient {
             attempt += 1
             metadata["hpcs.keyprotect.attempt"] = "\(attempt)"
             var timeout = configuration.timeouts.request
-            if let deadline = policy.deadline {
-                let remaining = deadline - (clock.now - start)
+            if let deadline {
+                let remaining = deadline.remaining
                 guard remaining > .zero else {
                     throw KeyProtectError(
                         code: .timeout,
@@ -160,7 +160,7 @@ extension KeyProtectClient {
 
             let token: BearerToken
             do {
-                token = try await bearerToken(within: policy.deadline.map { $0 - (clock.now - start) })
+                token = try await bearerToken(within: deadline?.remaining)
             } catch is CancellationError {
                 throw CancellationError()
             } catch var error as KeyProtectError {
@@ -217,7 +217,7 @@ extension KeyProtectClient {
             } else {
                 wait = backoff.nextWait()
             }
-            if let deadline = policy.deadline, (clock.now - start) + wait >= deadline {
+            if let deadline, wait >= deadline.remaining {
                 failure.message += " (the call's deadline leaves no time for another attempt)"
                 throw failure
             }
