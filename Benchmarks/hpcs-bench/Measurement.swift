@@ -39,40 +39,81 @@ struct Measurement: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start.advanced(by: .milliseconds(Int(seconds * 1000)))
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+        let latencies = try await withThrowingTaskGroup(of: LatencyHistogram.self) { group in
             for _ in 0..<callers {
                 group.addTask {
-                    var samples: [Double] = []
+                    var samples = LatencyHistogram()
                     // Two clock reads per call, as the C++ client makes: the start, which is checked against the
                     // deadline, and the end.
                     while true {
                         let began = clock.now
                         guard began < deadline else { break }
                         try await operation()
-                        let duration = began.duration(to: clock.now)
-                        samples.append(
-                            Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
+                        samples.record(began.duration(to: clock.now))
                     }
                     return samples
                 }
             }
-            var all: [Double] = []
-            for try await samples in group { all += samples }
+            var all = LatencyHistogram()
+            for try await samples in group { all.add(samples) }
             return all
         }
         let elapsed = start.duration(to: clock.now)
-        let sorted = latencies.sorted()
-        func percentile(_ p: Double) -> Double {
-            guard !sorted.isEmpty else { return 0 }
-            let index = min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))
-            return sorted[index]
-        }
         return Measurement(
-            operations: sorted.count,
+            operations: latencies.count,
             elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-            p50Milliseconds: percentile(0.50),
-            p99Milliseconds: percentile(0.99)
+            p50Milliseconds: latencies.percentileMilliseconds(0.50),
+            p99Milliseconds: latencies.percentileMilliseconds(0.99)
         )
+    }
+}
+
+/// Call latencies in a fixed number of buckets (32 per power of two of nanoseconds, so a percentile is within about
+/// 3 %), so that a long run's memory is the client's and not a list of every call's time: a list grew by 8 bytes
+/// per call, 23 MB in a 180 s run at 16,000 calls/s, and sorting it at the end doubled that.
+struct LatencyHistogram: Sendable {
+    private static let subBuckets = 32
+    private var counts = [Int](repeating: 0, count: 64 * 32)
+    private(set) var count = 0
+
+    mutating func record(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = UInt64(clamping: seconds) &* 1_000_000_000 &+ UInt64(clamping: attoseconds / 1_000_000_000)
+        counts[Self.bucket(nanoseconds)] += 1
+        count += 1
+    }
+
+    mutating func add(_ other: LatencyHistogram) {
+        for index in counts.indices { counts[index] += other.counts[index] }
+        count += other.count
+    }
+
+    /// Values below 32 ns have a bucket each; above, the bucket is the power of two and the next five bits.
+    static func bucket(_ nanoseconds: UInt64) -> Int {
+        guard nanoseconds >= UInt64(subBuckets) else { return Int(nanoseconds) }
+        let shift = (63 - nanoseconds.leadingZeroBitCount) - 5
+        let mantissa = Int(nanoseconds >> UInt64(shift)) - subBuckets
+        return subBuckets + shift * subBuckets + mantissa
+    }
+
+    /// The middle of a bucket, in nanoseconds.
+    static func middle(_ bucket: Int) -> Double {
+        guard bucket >= subBuckets else { return Double(bucket) }
+        let shift = (bucket - subBuckets) / subBuckets
+        let lower = Double(subBuckets + (bucket - subBuckets) % subBuckets) * Double(sign: .plus, exponent: shift, significand: 1)
+        return lower + Double(sign: .plus, exponent: shift, significand: 1) / 2
+    }
+
+    /// The latency below which a fraction `p` of the calls fell, as the sorted list's element at `count * p` was.
+    func percentileMilliseconds(_ p: Double) -> Double {
+        guard count > 0 else { return 0 }
+        let rank = min(count - 1, Int((Double(count) * p).rounded(.down)))
+        var seen = 0
+        for (bucket, inBucket) in counts.enumerated() where inBucket > 0 {
+            seen += inBucket
+            if seen > rank { return Self.middle(bucket) / 1e6 }
+        }
+        return 0
     }
 }
 
