@@ -47,6 +47,42 @@ final class RecordingInterceptor: ServerInterceptor {
     }
 }
 
+extension RecordingInterceptor {
+    /// Checks `client`'s retries through this interceptor on `clock`, for a policy that waits `waits` between its
+    /// attempts: a call that fails fewer times than it has attempts succeeds after those waits; one that keeps
+    /// failing ends with the last failure after every attempt; one that is not retryable makes one attempt and
+    /// waits for nothing.
+    func expectRetries(of client: EP11Client, on clock: ManualClock, waits: [Duration]) async throws {
+        let attempts = waits.count + 1
+        failNext(waits.count)
+        let before = recorded.count
+        let bytes = try await clock.drive { try await client.generateRandom(count: 4) }
+        #expect(bytes.count == 4)
+        #expect(recorded.count - before == attempts)
+        #expect(clock.requestedSleeps == waits)
+
+        failNext(attempts + 2)
+        let start = recorded.count
+        let error = try await #require(throws: EP11Error.self) {
+            try await clock.drive { try await client.generateRandom(count: 4) }
+        }
+        #expect(error.returnValue == .ibmInternalError)
+        #expect(error.isRetryable)
+        #expect(error.detail == "injected", "\(error)")
+        #expect(recorded.count - start == attempts)
+        #expect(clock.requestedSleeps == waits + waits)
+
+        failNext(1, retryable: false)
+        let once = recorded.count
+        await #expect(throws: EP11Error(returnValue: .ibmInternalError)) {
+            try await clock.drive { try await client.generateRandom(count: 4) }
+        }
+        #expect(recorded.count - once == 1)
+        #expect(clock.requestedSleeps.count == 2 * waits.count, "a failure that is not retryable waits for nothing")
+        failNext(0)
+    }
+}
+
 /// A token source that counts how often it is asked and invalidated.
 final class CountingTokenSource: BearerTokenSource {
     private let state = Mutex<(issued: Int, invalidated: Int)>((0, 0))
@@ -128,31 +164,7 @@ struct TransportTests {
         let (configuration, clock) = Self.onManualClock(
             EP11Client.RetryPolicy(maximumAttempts: 4, initialBackoff: .seconds(1), maximumBackoff: .seconds(3)))
         try await withInterceptedMock(interceptor, configuration: configuration) { client in
-            interceptor.failNext(3)
-            let before = interceptor.recorded.count
-            let bytes = try await clock.drive { try await client.generateRandom(count: 4) }
-            #expect(bytes.count == 4)
-            #expect(interceptor.recorded.count - before == 4)
-            #expect(clock.requestedSleeps == [.seconds(1), .seconds(2), .seconds(3)])
-
-            interceptor.failNext(10)
-            let start = interceptor.recorded.count
-            let error = try await #require(throws: EP11Error.self) {
-                try await clock.drive { try await client.generateRandom(count: 4) }
-            }
-            #expect(error.returnValue == .ibmInternalError)
-            #expect(error.isRetryable)
-            #expect(interceptor.recorded.count - start == 4)
-            #expect(clock.requestedSleeps.count == 6)
-
-            interceptor.failNext(1, retryable: false)
-            let once = interceptor.recorded.count
-            await #expect(throws: EP11Error(returnValue: .ibmInternalError)) {
-                try await clock.drive { try await client.generateRandom(count: 4) }
-            }
-            #expect(interceptor.recorded.count - once == 1)
-            #expect(clock.requestedSleeps.count == 6, "a failure that is not retryable waits for nothing")
-            interceptor.failNext(0)
+            try await interceptor.expectRetries(of: client, on: clock, waits: [.seconds(1), .seconds(2), .seconds(3)])
         }
     }
 

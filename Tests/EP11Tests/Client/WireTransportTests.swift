@@ -187,31 +187,7 @@ struct WireTransportTests {
                 $0.clock = ErasedClock(clock)
             }
         ) { client in
-            interceptor.failNext(2)
-            let before = interceptor.recorded.count
-            let bytes = try await clock.drive { try await client.generateRandom(count: 4) }
-            #expect(bytes.count == 4)
-            #expect(interceptor.recorded.count - before == 3)
-            #expect(clock.requestedSleeps == [.seconds(1), .seconds(2)])
-
-            interceptor.failNext(5)
-            let start = interceptor.recorded.count
-            let error = try await #require(throws: EP11Error.self) {
-                try await clock.drive { try await client.generateRandom(count: 4) }
-            }
-            #expect(error.returnValue == .ibmInternalError)
-            #expect(error.isRetryable)
-            #expect(error.detail == "injected", "\(error)")
-            #expect(interceptor.recorded.count - start == 3)
-            #expect(clock.requestedSleeps == [.seconds(1), .seconds(2), .seconds(1), .seconds(2)])
-
-            interceptor.failNext(1, retryable: false)
-            let once = interceptor.recorded.count
-            await #expect(throws: EP11Error(returnValue: .ibmInternalError)) {
-                try await clock.drive { try await client.generateRandom(count: 4) }
-            }
-            #expect(interceptor.recorded.count - once == 1)
-            #expect(clock.requestedSleeps.count == 4)
+            try await interceptor.expectRetries(of: client, on: clock, waits: [.seconds(1), .seconds(2)])
         }
     }
 
