@@ -22,7 +22,7 @@ extension EP11Client {
         public var timeouts: Timeouts
         public var retryPolicy: RetryPolicy
         /// Which gRPC implementation carries the calls: ``Transport/cgrpc`` (the gRPC C core, the default) or
-        /// ``Transport/nio`` (grpc-swift-2 on SwiftNIO). Both speak the same GREP11 over HTTP/2 with the same
+        /// ``Transport/nio`` (SwiftNIO HTTP/2). Both speak the same GREP11 over HTTP/2 with the same
         /// security rules, deadlines, retries and errors. Not used by ``EP11Client/init(transport:configuration:logger:)``.
         public var transport: Transport = .defaults
         /// Settings of the ``Transport/nio`` transport; ignored by ``Transport/cgrpc``.
@@ -125,7 +125,8 @@ extension EP11Client {
     /// - ``cgrpc``: the gRPC C core (Debian `libgrpc`), with a direct unary path: messages are encoded by
     ///   swift-protobuf and handed to the core, one completion-queue thread resumes the waiting tasks. The cheapest
     ///   per call (CPU and latency).
-    /// - ``nio``: grpc-swift-2's HTTP/2 transport on SwiftNIO. Pure Swift; tune it with ``NIOTransportOptions``.
+    /// - ``nio``: SwiftNIO HTTP/2, pure Swift, also a direct unary path: one connection per endpoint, one stream per
+    ///   call. Tune it with ``NIOTransportOptions``.
     ///
     /// The in-process transport (``EP11Client/init(transport:configuration:logger:)``, e.g. `HSMMock`'s) is a
     /// grpc-swift-2 transport and does not use this setting.
@@ -136,7 +137,7 @@ extension EP11Client {
         }
         package let kind: Kind
 
-        /// grpc-swift-2 over SwiftNIO HTTP/2.
+        /// SwiftNIO HTTP/2, pure Swift.
         public static let nio = Transport(kind: .nio)
         /// The gRPC C core.
         public static let cgrpc = Transport(kind: .cgrpc)
@@ -168,9 +169,9 @@ extension EP11Client {
 
     /// Settings of the ``Transport/nio`` transport that change its cost per call.
     public struct NIOTransportOptions: Sendable, Hashable {
-        /// Whether the HTTP/2 connection batches outbound flushes (grpc-swift-nio-transport's flush coalescing).
-        /// Batching saves system calls when many calls are in flight but adds wake-ups and a short delay to each
-        /// call when few are; off suits latency-bound use with one or a few callers. Default: `false`.
+        /// Whether the flushes of one event-loop pass become one write on the HTTP/2 connection. Batching saves
+        /// system calls when many calls are in flight but adds a wake-up to each call when few are; off suits
+        /// latency-bound use with one or a few callers. Default: `false`.
         public var flushCoalescing: Bool
         /// How long an idle connection is kept before it is closed. Default 30 minutes.
         public var maximumIdleTime: Duration
