@@ -92,11 +92,13 @@ struct ServeFailure: Error, CustomStringConvertible {
 
 @Suite(
     "hpcs-tool ca serve (built binary, embedded HSM mock, PostgreSQL)",
-    .enabled(if: (HPCSTool.isBuilt && PostgresCluster.isInstalled) || PythonInterpreter.isCI, "no hpcs-tool or PostgreSQL")
+    .enabled(
+        if: (HPCSTool.isBuilt && PostgresCluster.isInstalled) || PythonInterpreter.isCI, "no hpcs-tool or PostgreSQL")
 )
 struct ServeCommandTests {
     func tool(_ arguments: [String]) async throws -> ChildProcess.Output {
-        try await ChildProcess.run(HPCSTool.path, arguments, environment: ["GREP11_ADDRESS": ""], timeout: .seconds(120))
+        try await ChildProcess.run(
+            HPCSTool.path, arguments, environment: ["GREP11_ADDRESS": ""], timeout: .seconds(120))
     }
 
     @Test("a node killed mid-request loses no certificate it returned; a new node serves on; SIGTERM stops cleanly")
