@@ -114,7 +114,8 @@ public final class EP11Client: Sendable {
                     host: host,
                     port: configuration.port,
                     isIPLiteral: isIPLiteral,
-                    authority: IPLiteral.isIPv6(host) ? "[\(host)]:\(configuration.port)" : "\(host):\(configuration.port)",
+                    authority: IPLiteral.isIPv6(host)
+                        ? "[\(host)]:\(configuration.port)" : "\(host):\(configuration.port)",
                     tls: tls,
                     maximumIdleTime: configuration.nio.maximumIdleTime > .zero
                         ? TimeAmount(configuration.nio.maximumIdleTime) : nil,
@@ -127,21 +128,14 @@ public final class EP11Client: Sendable {
 
     /// A client over any gRPC transport, e.g. an in-process transport to `HSMMock`. `configuration` supplies
     /// authentication, timeouts and retries; its host, port, transport security and transport are not used.
-    public init(
+    public convenience init(
         transport: some ClientTransport,
         configuration: Configuration = Configuration(host: "in-process"),
         logger: Logger = EP11Client.noOpLogger
     ) {
-        self.caller = GRPCCoreCaller(transport: transport, instanceID: configuration.instanceID)
-        self.failover = []
-        self.clock = configuration.clock ?? ErasedClock(ContinuousClock())
-        self.masterKeyRotation = configuration.masterKeyRotation
-        self.tokenSource = configuration.authentication.tokenSource
-        self.timeouts = configuration.timeouts
-        self.retryPolicy = configuration.retryPolicy
-        self.logger = logger
-        let host = configuration.host
-        self.target = host.contains(":") ? "[\(host)]:\(configuration.port)" : "\(host):\(configuration.port)"
+        self.init(
+            caller: GRPCCoreCaller(transport: transport, instanceID: configuration.instanceID),
+            configuration: configuration, logger: logger)
     }
 
     private init(
