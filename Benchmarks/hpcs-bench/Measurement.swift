@@ -100,7 +100,9 @@ struct LatencyHistogram: Sendable {
     static func middle(_ bucket: Int) -> Double {
         guard bucket >= subBuckets else { return Double(bucket) }
         let shift = (bucket - subBuckets) / subBuckets
-        let lower = Double(subBuckets + (bucket - subBuckets) % subBuckets) * Double(sign: .plus, exponent: shift, significand: 1)
+        let lower =
+            Double(subBuckets + (bucket - subBuckets) % subBuckets)
+            * Double(sign: .plus, exponent: shift, significand: 1)
         return lower + Double(sign: .plus, exponent: shift, significand: 1) / 2
     }
 

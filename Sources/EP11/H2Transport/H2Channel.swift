@@ -153,7 +153,8 @@ final class H2Channel: UnaryCaller {
     private func connection(by deadline: ContinuousClock.Instant) async throws -> H2Connection {
         let (ready, pending): (H2Connection?, EventLoopFuture<H2Connection>?) = try state.withLock { state in
             guard !state.stopped else {
-                throw RuntimeError(code: .clientIsStopped, message: "Client has been stopped. Can't make any more RPCs.")
+                throw RuntimeError(
+                    code: .clientIsStopped, message: "Client has been stopped. Can't make any more RPCs.")
             }
             switch state.connection {
             case .ready(let connection) where connection.isUsable:

@@ -209,12 +209,15 @@ final class H2Exchange: ChannelInboundHandler, NIOScheduledCallbackHandler, @unc
             fail(
                 RPCError(
                     code: code,
-                    message: status.map { "Unexpected non-200 HTTP Status Code (\($0))." } ?? "HTTP Status Code is missing.",
+                    message: status.map { "Unexpected non-200 HTTP Status Code (\($0))." }
+                        ?? "HTTP Status Code is missing.",
                     metadata: Self.metadata(headers)))
             return
         }
         guard let contentType = headers.first(name: "content-type"), contentType.hasPrefix("application/grpc") else {
-            fail(RPCError(code: .internalError, message: "Missing content-type header", metadata: Self.metadata(headers)))
+            fail(
+                RPCError(code: .internalError, message: "Missing content-type header", metadata: Self.metadata(headers))
+            )
             return
         }
         if let encoding = headers.first(name: "grpc-encoding"), encoding != "identity" {
@@ -274,11 +277,16 @@ final class H2Exchange: ChannelInboundHandler, NIOScheduledCallbackHandler, @unc
             let compressed = received.readInteger(as: UInt8.self),
             let length = received.readInteger(as: UInt32.self)
         else {
-            fail(RPCError(code: .unimplemented, message: "No messages received, exactly one was expected."), reset: false)
+            fail(
+                RPCError(code: .unimplemented, message: "No messages received, exactly one was expected."), reset: false
+            )
             return
         }
         guard compressed == 0 else {
-            fail(RPCError(code: .internalError, message: "The server sent a compressed message the client did not ask for."), reset: false)
+            fail(
+                RPCError(
+                    code: .internalError, message: "The server sent a compressed message the client did not ask for."),
+                reset: false)
             return
         }
         guard received.readableBytes == Int(length) else {

@@ -252,7 +252,9 @@ struct H2TransportTests {
         let clock = ContinuousClock()
         let start = clock.now
         let error = try await #require(throws: EP11Error.self) {
-            try await withEP11Client(server.configuration(timeout: .seconds(30))) { try await $0.generateRandom(count: 8) }
+            try await withEP11Client(server.configuration(timeout: .seconds(30))) {
+                try await $0.generateRandom(count: 8)
+            }
         }
         #expect(error.description.contains("maximum payload size"), "\(error)")
         #expect(start.duration(to: clock.now) < .seconds(20))
