@@ -187,7 +187,7 @@ struct PostgresStoreTests {
                     // The second and third arrive while the first batch waits, and queue behind it.
                     if index > 0 { try? await Task.sleep(for: .milliseconds(300)) }
                     do {
-                        try await store.record(
+                        _ = try await store.record(
                             serial: "0\(index)", subject: "CN=x", profile: "tls-server", notBefore: Date(),
                             notAfter: Date(), der: [1])
                         return "recorded"
