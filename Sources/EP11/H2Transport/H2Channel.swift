@@ -151,23 +151,28 @@ final class H2Channel: UnaryCaller {
 
     /// The connection for the next call: the current one while it is usable, else a new one.
     private func connection(by deadline: ContinuousClock.Instant) async throws -> H2Connection {
-        let (ready, pending): (H2Connection?, EventLoopFuture<H2Connection>?) = try state.withLock { state in
-            guard !state.stopped else {
-                throw RuntimeError(
-                    code: .clientIsStopped, message: "Client has been stopped. Can't make any more RPCs.")
+        let (ready, pending, toConnect):
+            (H2Connection?, EventLoopFuture<H2Connection>?, EventLoopPromise<H2Connection>?) = try state.withLock {
+                state in
+                guard !state.stopped else {
+                    throw RuntimeError(
+                        code: .clientIsStopped, message: "Client has been stopped. Can't make any more RPCs.")
+                }
+                switch state.connection {
+                case .ready(let connection) where connection.isUsable:
+                    return (connection, nil, nil)
+                case .connecting(let future):
+                    return (nil, future, nil)
+                case .none, .ready:
+                    let promise = group.next().makePromise(of: H2Connection.self)
+                    state.connection = .connecting(promise.futureResult)
+                    return (nil, promise.futureResult, promise)
+                }
             }
-            switch state.connection {
-            case .ready(let connection) where connection.isUsable:
-                return (connection, nil)
-            case .connecting(let future):
-                return (nil, future)
-            case .none, .ready:
-                let future = connect()
-                state.connection = .connecting(future)
-                return (nil, future)
-            }
-        }
         if let ready { return ready }
+        // Connected outside the lock: on an event-loop thread (NIO's loops as the global executor) a connect that
+        // fails at once completes inline, and its outcome takes the lock again.
+        if let toConnect { connect(completing: toConnect) }
         guard let pending else { throw RPCError(code: .internalError, message: "No connection was made.") }
         // The connection is shared: a call that ends (deadline, cancellation) stops waiting, not connecting.
         let wait = FirstResult<H2Connection>()
@@ -188,8 +193,9 @@ final class H2Channel: UnaryCaller {
         }
     }
 
-    /// Starts a connection; its outcome becomes the channel's state.
-    private func connect() -> EventLoopFuture<H2Connection> {
+    /// Starts a connection that completes `promise`, whose future the state already holds as `.connecting`; its
+    /// outcome becomes the channel's state.
+    private func connect(completing promise: EventLoopPromise<H2Connection>) {
         let settings = self.settings
         let bootstrap = ClientBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -218,10 +224,12 @@ final class H2Channel: UnaryCaller {
                 return channel.eventLoop.makeFailedFuture(error)
             }
         }
-        future.whenComplete { [weak self] result in
+        future.cascade(to: promise)
+        let outcome = promise.futureResult
+        outcome.whenComplete { [weak self] result in
             guard let self else { return }
             let retire: H2Connection? = self.state.withLock { state in
-                guard case .connecting(let current) = state.connection, current === future else {
+                guard case .connecting(let current) = state.connection, current === outcome else {
                     return try? result.get()
                 }
                 switch result {
@@ -235,7 +243,6 @@ final class H2Channel: UnaryCaller {
             }
             retire?.retire()
         }
-        return future
     }
 
     /// TLS (when configured), HTTP/2 as a client with grpc-swift-2's settings, and the connection's handler.
