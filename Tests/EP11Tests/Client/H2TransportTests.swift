@@ -330,12 +330,9 @@ struct H2TransportTests {
             address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext,
             config: .defaults { $0.http2.maxConcurrentStreams = 10 })
         let server = GRPCServer(transport: serverTransport, services: [mock.service])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
-            defer { server.beginGracefulShutdown() }
-            let address = try #require(try await serverTransport.listeningAddress.ipv4)
+        try await withServing(server, on: serverTransport) { port in
             var configuration = EP11Client.Configuration(
-                host: "127.0.0.1", port: address.port, transportSecurity: .plaintext)
+                host: "127.0.0.1", port: port, transportSecurity: .plaintext)
             configuration.transport = .nio
             configuration.retryPolicy = .none
             try await withEP11Client(configuration) { client in

@@ -36,19 +36,29 @@ func withHTTP2Mock<T: Sendable>(
         config: .defaults { $0.http2.maxConcurrentStreams = HSMRequestLimits.maximumConcurrentStreams },
         eventLoopGroup: loops)
     let server = GRPCServer(transport: serverTransport, services: [mock.service], interceptors: interceptors)
-    return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+    return try await withServing(server, on: serverTransport) { port in
+        var configuration = EP11Client.Configuration(host: "127.0.0.1", port: port, transportSecurity: .plaintext)
+        configuration.transport = transport
+        if ownEventLoops { configuration.nioEventLoopGroup = loops }
+        configure(&configuration)
+        return try await withEP11Client(configuration, body)
+    }
+}
+
+/// Serves `server` while `body` runs with the IPv4 port `transport` listens on, and ends with a graceful shutdown,
+/// also when `body` throws: cancelling a SwiftNIO server while it accepts a connection traps (apple/swift-nio#2637)
+/// and would end every test of the process.
+func withServing<T: Sendable>(
+    _ server: GRPCServer<HTTP2ServerTransport.Posix>,
+    on transport: HTTP2ServerTransport.Posix,
+    _ body: (Int) async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
         group.addTask { try await server.serve() }
-        // A graceful shutdown also when the test fails: cancelling a SwiftNIO server while it accepts a connection
-        // traps (apple/swift-nio#2637) and would end every test of the process.
         let outcome: Result<T, any Error>
         do {
-            let address = try #require(try await serverTransport.listeningAddress.ipv4)
-            var configuration = EP11Client.Configuration(
-                host: "127.0.0.1", port: address.port, transportSecurity: .plaintext)
-            configuration.transport = transport
-            if ownEventLoops { configuration.nioEventLoopGroup = loops }
-            configure(&configuration)
-            outcome = .success(try await withEP11Client(configuration, body))
+            let address = try #require(try await transport.listeningAddress.ipv4)
+            outcome = .success(try await body(address.port))
         } catch {
             outcome = .failure(error)
         }
@@ -60,7 +70,9 @@ func withHTTP2Mock<T: Sendable>(
 
 @Suite("EP11 client on both transports: deadlines, metadata, retries, errors, concurrency")
 struct WireTransportTests {
-    @Test("a server that accepts and never answers: the call fails with timeout at its deadline", arguments: wireTransports)
+    @Test(
+        "a server that accepts and never answers: the call fails with timeout at its deadline",
+        arguments: wireTransports)
     func silentServer(transport: EP11Client.Transport) async throws {
         let listener = try ConnectionCountingListener()
         var configuration = EP11Client.Configuration(
@@ -150,12 +162,9 @@ struct WireTransportTests {
                 certificateChain: [.bytes(pki.serverChainPEM, format: .pem)],
                 privateKey: .bytes(pki.serverKeyPEM, format: .pem)))
         let server = GRPCServer(transport: serverTransport, services: [mock.service], interceptors: [interceptor])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
-            defer { server.beginGracefulShutdown() }
-            let address = try #require(try await serverTransport.listeningAddress.ipv4)
+        try await withServing(server, on: serverTransport) { port in
             var configuration = EP11Client.Configuration(
-                host: "localhost", port: address.port,
+                host: "localhost", port: port,
                 transportSecurity: .tls(EP11Client.TLS(trustRootsPEM: pki.caPEM)))
             configuration.transport = transport
             configuration.authentication = .tokenSource(tokens)
