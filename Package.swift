@@ -6,6 +6,43 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// Which package provides each external product the targets use: declared once, so that a target lists its
+/// products by name only.
+let productPackages: [String: String] = [
+    "ArgumentParser": "swift-argument-parser",
+    "AsyncHTTPClient": "async-http-client",
+    "Crypto": "swift-crypto", "_CryptoExtras": "swift-crypto",
+    "GRDB": "GRDB.swift",
+    "GRPCCore": "grpc-swift-2", "GRPCInProcessTransport": "grpc-swift-2",
+    "GRPCNIOTransportHTTP2": "grpc-swift-nio-transport",
+    "GRPCProtobuf": "grpc-swift-protobuf",
+    "Hummingbird": "hummingbird", "HummingbirdTLS": "hummingbird",
+    "JWTKit": "jwt-kit",
+    "Logging": "swift-log",
+    "Metrics": "swift-metrics",
+    "NIOCore": "swift-nio", "NIOFoundationCompat": "swift-nio", "NIOHTTP1": "swift-nio", "NIOPosix": "swift-nio",
+    "NIOHPACK": "swift-nio-http2", "NIOHTTP2": "swift-nio-http2",
+    "NIOSSL": "swift-nio-ssl",
+    "PostgresNIO": "postgres-nio",
+    "Prometheus": "swift-prometheus",
+    "ServiceLifecycle": "swift-service-lifecycle",
+    "Subprocess": "swift-subprocess",
+    "SwiftASN1": "swift-asn1",
+    "SwiftProtobuf": "swift-protobuf",
+    "X509": "swift-certificates",
+    "Yams": "Yams",
+]
+
+/// The named external products, each from the package `productPackages` says provides it.
+func products(_ names: String...) -> [Target.Dependency] {
+    names.map { name in
+        guard let package = productPackages[name] else {
+            fatalError("Package.swift: no package is listed for the product \(name) in productPackages")
+        }
+        return .product(name: name, package: package)
+    }
+}
+
 let package = Package(
     name: "swift-hpcs",
     platforms: [.macOS(.v15)],
@@ -64,66 +101,34 @@ let package = Package(
         ),
         .target(
             name: "IAM",
-            dependencies: [
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ],
+            dependencies: products(
+                "AsyncHTTPClient", "Logging", "NIOCore", "NIOFoundationCompat", "NIOPosix", "NIOSSL"
+            ),
             swiftSettings: swiftSettings
         ),
         .target(
             name: "EP11",
-            dependencies: [
-                "IAM",
-                "CGRPC",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
-                .product(name: "NIOHPACK", package: "swift-nio-http2"),
-            ],
+            dependencies: ["IAM", "CGRPC"] + products(
+                "GRPCCore", "GRPCProtobuf", "SwiftProtobuf", "Crypto", "_CryptoExtras", "X509", "SwiftASN1",
+                "Logging", "NIOSSL", "NIOCore", "NIOPosix", "NIOHTTP2", "NIOHPACK"
+            ),
             exclude: ["GREP11/Generated/README.md"],
             swiftSettings: swiftSettings
         ),
 
         .target(
             name: "KeyProtect",
-            dependencies: [
-                "IAM",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-            ],
+            dependencies: ["IAM"] + products(
+                "AsyncHTTPClient", "Logging", "NIOCore", "NIOHTTP1", "NIOFoundationCompat"
+            ),
             swiftSettings: swiftSettings
         ),
 
         .target(
             name: "CertificateAuthority",
-            dependencies: [
-                "EP11",
-                "IAM",
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["EP11", "IAM"] + products(
+                "X509", "SwiftASN1", "Crypto", "_CryptoExtras", "GRDB", "PostgresNIO", "NIOSSL", "Logging"
+            ),
             path: "Sources/CertificateAuthority",
             swiftSettings: swiftSettings
         ),
@@ -132,83 +137,41 @@ let package = Package(
         // health and Prometheus metrics; several nodes share one PostgreSQL store.
         .target(
             name: "CertificateAuthorityServer",
-            dependencies: [
-                "CertificateAuthority",
-                "EP11",
-                "IAM",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ],
+            dependencies: ["CertificateAuthority", "EP11", "IAM"] + products(
+                "Hummingbird", "HummingbirdTLS", "JWTKit", "Metrics", "Prometheus", "ServiceLifecycle", "X509",
+                "Crypto", "Logging", "NIOSSL"
+            ),
             swiftSettings: swiftSettings
         ),
 
         .target(
             name: "KeyDaemon",
-            dependencies: [
-                "IAM",
-                "KeyProtect",
-                "Contract",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
-            ],
+            dependencies: ["IAM", "KeyProtect", "Contract"] + products(
+                "AsyncHTTPClient", "Crypto", "Logging", "ServiceLifecycle", "Yams"
+            ),
             swiftSettings: swiftSettings
         ),
 
         .target(
             name: "Contract",
-            dependencies: [
-                "IAM",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Yams", package: "Yams"),
-            ],
+            dependencies: ["IAM"] + products("Crypto", "_CryptoExtras", "X509", "Yams"),
             swiftSettings: swiftSettings
         ),
 
         // MARK: Mocks
         .target(
             name: "HSMMock",
-            dependencies: [
-                "EP11",
-                "IAM",
-                "COpenSSL",
-                "CGRPC",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ],
+            dependencies: ["EP11", "IAM", "COpenSSL", "CGRPC"] + products(
+                "AsyncHTTPClient", "NIOCore", "NIOPosix", "GRPCCore", "GRPCInProcessTransport",
+                "GRPCNIOTransportHTTP2", "GRPCProtobuf", "SwiftProtobuf", "SwiftASN1", "Logging", "NIOSSL"
+            ),
             path: "mocks/HSMMock",
             swiftSettings: swiftSettings
         ),
 
         .target(
             name: "KeyProtectMock",
-            dependencies: [
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
+            dependencies: products("Hummingbird", "Crypto", "Logging", "NIOCore"),
             path: "mocks/KeyProtectMock",
             swiftSettings: swiftSettings
         ),
@@ -218,82 +181,40 @@ let package = Package(
         // exit statuses, --version, reading and writing the files named on the command line. Not a product.
         .target(
             name: "CommandLineSupport",
-            dependencies: [
-                "Contract",
-                "IAM",
-                "KeyProtect",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["Contract", "IAM", "KeyProtect"] + products("ArgumentParser", "Logging"),
             swiftSettings: swiftSettings
         ),
         .target(
             name: "KeyDaemonCLI",
-            dependencies: [
-                "CommandLineSupport",
-                "KeyDaemon",
-                "Contract",
-                "KeyProtect",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["CommandLineSupport", "KeyDaemon", "Contract", "KeyProtect"] + products(
+                "ArgumentParser", "Logging", "ServiceLifecycle"
+            ),
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "hpcs-keyd",
-            dependencies: [
-                "CommandLineSupport",
-                "KeyDaemonCLI",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["CommandLineSupport", "KeyDaemonCLI"] + products("ArgumentParser"),
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "hpcs-tool",
             dependencies: [
-                "CommandLineSupport",
-                "EP11",
-                "HSMMock",
-                "IAM",
-                "KeyProtect",
-                "KeyProtectMock",
-                "CertificateAuthority",
-                "CertificateAuthorityServer",
-                "KeyDaemon",
-                "KeyDaemonCLI",
-                "Contract",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-            ],
+                "CommandLineSupport", "EP11", "HSMMock", "IAM", "KeyProtect", "KeyProtectMock", "CertificateAuthority",
+                "CertificateAuthorityServer", "KeyDaemon", "KeyDaemonCLI", "Contract",
+            ] + products(
+                "ArgumentParser", "Logging", "ServiceLifecycle", "X509", "Crypto", "Subprocess"
+            ),
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "hpcs-bench",
             dependencies: [
-                "EP11",
-                "HSMMock",
-                "IAM",
-                "KeyProtect",
-                "KeyProtectMock",
-                "CertificateAuthority",
-                "CertificateAuthorityServer",
-                "KeyDaemon",
-                "TestSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+                "EP11", "HSMMock", "IAM", "KeyProtect", "KeyProtectMock", "CertificateAuthority",
+                "CertificateAuthorityServer", "KeyDaemon", "TestSupport",
+            ] + products(
+                "ArgumentParser", "GRPCCore", "X509", "Crypto", "AsyncHTTPClient", "Logging", "NIOCore",
+                "NIOFoundationCompat", "ServiceLifecycle"
+            ),
             path: "Benchmarks/hpcs-bench",
             exclude: ["keyprotect_pairs.py"],
             swiftSettings: swiftSettings
@@ -304,11 +225,7 @@ let package = Package(
         // -sanitize=fuzzer. A plain build gives a replayer (hsm-fuzz FILE...).
         .executableTarget(
             name: "hsm-fuzz",
-            dependencies: [
-                "HSMMock",
-                "EP11",
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ],
+            dependencies: ["HSMMock", "EP11"] + products("SwiftProtobuf"),
             path: "Fuzz/hsm-fuzz",
             swiftSettings: swiftSettings
         ),
@@ -316,107 +233,54 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "TestSupport",
-            dependencies: [
-                .product(name: "Subprocess", package: "swift-subprocess"),
-            ],
+            dependencies: products("Subprocess"),
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IAMTests",
-            dependencies: [
-                "IAM",
-                "TestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
+            dependencies: ["IAM", "TestSupport"] + products("AsyncHTTPClient", "Hummingbird", "Logging", "NIOCore"),
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EP11Tests",
-            dependencies: [
-                "EP11",
-                "HSMMock",
-                "IAM",
-                "TestSupport",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
-                .product(name: "NIOHPACK", package: "swift-nio-http2"),
-            ],
+            dependencies: ["EP11", "HSMMock", "IAM", "TestSupport"] + products(
+                "Crypto", "_CryptoExtras", "X509", "SwiftASN1", "GRPCCore", "GRPCInProcessTransport",
+                "GRPCNIOTransportHTTP2", "GRPCProtobuf", "SwiftProtobuf", "NIOCore", "NIOPosix", "NIOHTTP2",
+                "NIOHPACK"
+            ),
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KeyProtectTests",
-            dependencies: [
-                "IAM",
-                "KeyProtect",
-                "KeyProtectMock",
-                "TestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-            ],
+            dependencies: ["IAM", "KeyProtect", "KeyProtectMock", "TestSupport"] + products(
+                "AsyncHTTPClient", "NIOCore", "NIOHTTP1", "NIOFoundationCompat"
+            ),
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CertificateAuthorityTests",
-            dependencies: [
-                "CertificateAuthority",
-                "TestSupport",
-                "EP11",
-                "HSMMock",
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-            ],
+            dependencies: ["CertificateAuthority", "TestSupport", "EP11", "HSMMock"] + products(
+                "X509", "SwiftASN1", "Crypto", "_CryptoExtras"
+            ),
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CertificateAuthorityServerTests",
             dependencies: [
-                "CertificateAuthorityServer",
-                "CertificateAuthority",
-                "TestSupport",
-                "EP11",
-                "HSMMock",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+                "CertificateAuthorityServer", "CertificateAuthority", "TestSupport", "EP11", "HSMMock",
+            ] + products(
+                "AsyncHTTPClient", "JWTKit", "X509", "Crypto", "NIOSSL", "NIOFoundationCompat", "Logging",
+                "ServiceLifecycle"
+            ),
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KeyDaemonTests",
-            dependencies: [
-                "KeyDaemon",
-                "Contract",
-                "KeyProtect",
-                "KeyProtectMock",
-                "IAM",
-                "TestSupport",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["KeyDaemon", "Contract", "KeyProtect", "KeyProtectMock", "IAM", "TestSupport"] + products(
+                "Crypto", "Logging"
+            ),
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -426,14 +290,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HSMMockTests",
-            dependencies: [
-                "HSMMock",
-                "EP11",
-                "IAM",
-                "KeyProtectMock",
-                "COpenSSL",
-                "TestSupport",
-            ],
+            dependencies: ["HSMMock", "EP11", "IAM", "KeyProtectMock", "COpenSSL", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]
