@@ -14,59 +14,53 @@ struct DedicatedEndpointTests {
         )
     }
 
+    /// One kind of CRN in one region, with the endpoint expected on each network.
     struct Case: Sendable, CustomTestStringConvertible {
         var kind: String
         var service: String
         var plan: CRN.Plan
-        var network: CRN.Network
-        var expected: String
         var region = "eu-de"
         var instance = DedicatedEndpointTests.instance
-        var testDescription: String { "\(kind) \(network) in \(region)" }
+        var publicEndpoint: String
+        var privateEndpoint: String
+        var testDescription: String { "\(kind) in \(region)" }
     }
 
     @Test(
-        "each kind of CRN gets its endpoint",
+        "each kind of CRN gets its endpoint on the public and the private network",
         arguments: [
             Case(
-                kind: "Standard Key Protect", service: "kms", plan: .standard, network: .public,
-                expected: "https://eu-de.kms.cloud.ibm.com"),
+                kind: "Standard Key Protect", service: "kms", plan: .standard,
+                publicEndpoint: "https://eu-de.kms.cloud.ibm.com",
+                privateEndpoint: "https://private.eu-de.kms.cloud.ibm.com"),
             Case(
-                kind: "Standard Key Protect", service: "kms", plan: .standard, network: .private,
-                expected: "https://private.eu-de.kms.cloud.ibm.com"),
+                kind: "Key Protect Dedicated", service: "kms", plan: .dedicated,
+                publicEndpoint: "https://\(instance).api.eu-de.kms.appdomain.cloud",
+                privateEndpoint: "https://\(instance).api.private.eu-de.kms.appdomain.cloud"),
             Case(
-                kind: "Key Protect Dedicated", service: "kms", plan: .dedicated, network: .public,
-                expected: "https://\(instance).api.eu-de.kms.appdomain.cloud"),
+                kind: "HPCS", service: "hs-crypto", plan: .standard,
+                publicEndpoint: "https://\(instance).api.eu-de.hs-crypto.appdomain.cloud",
+                privateEndpoint: "https://\(instance).api.private.eu-de.hs-crypto.appdomain.cloud"),
             Case(
-                kind: "Key Protect Dedicated", service: "kms", plan: .dedicated, network: .private,
-                expected: "https://\(instance).api.private.eu-de.kms.appdomain.cloud"),
+                kind: "Standard Key Protect", service: "kms", plan: .standard, region: "us-east", instance: "inst-1",
+                publicEndpoint: "https://us-east.kms.cloud.ibm.com",
+                privateEndpoint: "https://private.us-east.kms.cloud.ibm.com"),
             Case(
-                kind: "HPCS", service: "hs-crypto", plan: .standard, network: .public,
-                expected: "https://\(instance).api.eu-de.hs-crypto.appdomain.cloud"),
-            Case(
-                kind: "HPCS", service: "hs-crypto", plan: .standard, network: .private,
-                expected: "https://\(instance).api.private.eu-de.hs-crypto.appdomain.cloud"),
-            Case(
-                kind: "Standard Key Protect", service: "kms", plan: .standard, network: .public,
-                expected: "https://us-east.kms.cloud.ibm.com", region: "us-east", instance: "inst-1"),
-            Case(
-                kind: "Standard Key Protect", service: "kms", plan: .standard, network: .private,
-                expected: "https://private.us-east.kms.cloud.ibm.com", region: "us-east", instance: "inst-1"),
-            Case(
-                kind: "HPCS", service: "hs-crypto", plan: .standard, network: .public,
-                expected: "https://inst-1.api.us-east.hs-crypto.appdomain.cloud", region: "us-east",
-                instance: "inst-1"),
-            Case(
-                kind: "HPCS", service: "hs-crypto", plan: .standard, network: .private,
-                expected: "https://inst-1.api.private.us-east.hs-crypto.appdomain.cloud", region: "us-east",
-                instance: "inst-1"),
+                kind: "HPCS", service: "hs-crypto", plan: .standard, region: "us-east", instance: "inst-1",
+                publicEndpoint: "https://inst-1.api.us-east.hs-crypto.appdomain.cloud",
+                privateEndpoint: "https://inst-1.api.private.us-east.hs-crypto.appdomain.cloud"),
         ])
     func endpoints(_ testCase: Case) throws {
         let crn = try Self.crn(service: testCase.service, region: testCase.region, instance: testCase.instance)
-        #expect(try crn.endpoint(network: testCase.network, plan: testCase.plan) == testCase.expected)
-        if testCase.plan == .standard {
-            // Standard is the default plan.
-            #expect(try crn.endpoint(network: testCase.network) == testCase.expected)
+        let expectations: [(CRN.Network, String)] = [
+            (.public, testCase.publicEndpoint), (.private, testCase.privateEndpoint),
+        ]
+        for (network, expected) in expectations {
+            #expect(try crn.endpoint(network: network, plan: testCase.plan) == expected)
+            if testCase.plan == .standard {
+                // Standard is the default plan.
+                #expect(try crn.endpoint(network: network) == expected)
+            }
         }
     }
 
