@@ -119,23 +119,21 @@ package struct TransportFailure: Sendable, Equatable {
         return nil
     }
 
+    /// The connect and I/O errors a user meets, as the kind and explanation each stands for.
+    private static let errnoFailures: [CInt: (kind: Kind, explanation: String)] = [
+        ECONNREFUSED: (.connectionRefused, "connection refused"),
+        EHOSTUNREACH: (.unreachable, "no route to host"),
+        ENETUNREACH: (.unreachable, "network unreachable"),
+        ETIMEDOUT: (.unreachable, "connecting timed out"),
+        ECONNRESET: (.other, "connection reset by the server"),
+        EPIPE: (.other, "the server closed the connection"),
+    ]
+
     private static func fromErrno(_ code: CInt) -> TransportFailure {
-        switch code {
-        case ECONNREFUSED:
-            return TransportFailure(kind: .connectionRefused, explanation: "connection refused")
-        case EHOSTUNREACH:
-            return TransportFailure(kind: .unreachable, explanation: "no route to host")
-        case ENETUNREACH:
-            return TransportFailure(kind: .unreachable, explanation: "network unreachable")
-        case ETIMEDOUT:
-            return TransportFailure(kind: .unreachable, explanation: "connecting timed out")
-        case ECONNRESET:
-            return TransportFailure(kind: .other, explanation: "connection reset by the server")
-        case EPIPE:
-            return TransportFailure(kind: .other, explanation: "the server closed the connection")
-        default:
+        guard let known = errnoFailures[code] else {
             return TransportFailure(kind: .other, explanation: String(cString: strerror(code)).lowercased())
         }
+        return TransportFailure(kind: known.kind, explanation: known.explanation)
     }
 
     /// BoringSSL reports a refused server certificate as `CERTIFICATE_VERIFY_FAILED`, and a TLS alert from the
