@@ -105,34 +105,51 @@ struct KeyProtectClientErrorTests {
         }
     }
 
-    @Test("a second rotation within the hour is 409 KEY_ROTATION_NOT_PERMITTED, allowed again an hour later")
-    func rotationLimit() async throws {
-        try await withMockKeyProtect(configuration: .init(apiKeys: [testAPIKey])) { fixture in
-            let client = try fixture.client()
-            try await client.rotate(keyID: fixture.rootKey.id)
-            let error = try await #require(throws: KeyProtectError.self) {
-                try await client.rotate(keyID: fixture.rootKey.id)
+    /// A key action the service limits in time.
+    enum KeyAction: String, Sendable {
+        case rotate, disable, enable
+
+        func perform(with client: KeyProtectClient, keyID: String) async throws {
+            switch self {
+            case .rotate: try await client.rotate(keyID: keyID)
+            case .disable: try await client.disable(keyID: keyID)
+            case .enable: try await client.enable(keyID: keyID)
             }
-            #expect(error.code == .conflict)
-            #expect(error.reasonCode == "KEY_ROTATION_NOT_PERMITTED")
-            fixture.mock.advanceTime(by: .seconds(3601))
-            try await client.rotate(keyID: fixture.rootKey.id)
-            #expect(fixture.mock.key(fixture.rootKey.id)?.versionIDs.count == 3)
         }
     }
 
-    @Test("enable within 30 s of disable is 409 REQ_TOO_EARLY_ERR")
-    func enableTooEarly() async throws {
+    struct TooSoonCase: Sendable, CustomTestStringConvertible {
+        var first: KeyAction
+        var second: KeyAction
+        var reason: String
+        var wait: Duration
+        /// The key's versions once `second` succeeded.
+        var versions: Int
+        var testDescription: String { "\(second) after \(first): \(reason), allowed after \(wait)" }
+    }
+
+    @Test(
+        "a second rotation within the hour or an enable within 30 s of disable is 409, allowed again later",
+        arguments: [
+            TooSoonCase(
+                first: .rotate, second: .rotate, reason: "KEY_ROTATION_NOT_PERMITTED", wait: .seconds(3601), versions: 3),
+            TooSoonCase(first: .disable, second: .enable, reason: "REQ_TOO_EARLY_ERR", wait: .seconds(31), versions: 1),
+        ])
+    func actionTooSoon(_ testCase: TooSoonCase) async throws {
         try await withMockKeyProtect(configuration: .init(apiKeys: [testAPIKey])) { fixture in
             let client = try fixture.client()
-            try await client.disable(keyID: fixture.rootKey.id)
+            let keyID = fixture.rootKey.id
+            try await testCase.first.perform(with: client, keyID: keyID)
             let error = try await #require(throws: KeyProtectError.self) {
-                try await client.enable(keyID: fixture.rootKey.id)
+                try await testCase.second.perform(with: client, keyID: keyID)
             }
-            #expect(error.reasonCode == "REQ_TOO_EARLY_ERR")
-            fixture.mock.advanceTime(by: .seconds(31))
-            try await client.enable(keyID: fixture.rootKey.id)
-            #expect(fixture.mock.key(fixture.rootKey.id)?.state == .active)
+            #expect(error.code == .conflict)
+            #expect(error.reasonCode == testCase.reason)
+            fixture.mock.advanceTime(by: testCase.wait)
+            try await testCase.second.perform(with: client, keyID: keyID)
+            let key = try #require(fixture.mock.key(keyID))
+            #expect(key.versionIDs.count == testCase.versions)
+            #expect(key.state == .active)
         }
     }
 
