@@ -27,11 +27,10 @@ struct ConfigurationTests {
     }
 
     static func kmsList(_ count: Int, crn: String = crn, type: String = "public") -> String {
-        var text = "    kms:\n"
-        for index in 0..<count {
-            text += "      - apiKey: \"key-\(index)\"\n        crn: \"\(crn)\"\n        type: \(type)\n"
-        }
-        return text
+        "    kms:\n"
+            + (0..<count).map { index in
+                "      - apiKey: \"key-\(index)\"\n        crn: \"\(crn)\"\n        type: \(type)\n"
+            }.joined()
     }
 
     @Test("a full volume parses: seeds, up to five entries, timeout in minutes, mount and filesystem")
@@ -157,11 +156,7 @@ struct ConfigurationLimitsTests {
 
     /// `count` volumes named v0, v1, ... with a seed each.
     static func volumes(_ count: Int) -> String {
-        var text = "volumes:\n"
-        for index in 0..<count {
-            text += "  v\(index):\n    seed: \"seed \(index)\"\n"
-        }
-        return text
+        "volumes:\n" + (0..<count).map { "  v\($0):\n    seed: \"seed \($0)\"\n" }.joined()
     }
 
     @Test("an API key typed into a kms entry's type field is not echoed")
