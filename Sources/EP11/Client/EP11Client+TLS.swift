@@ -543,7 +543,7 @@ private struct RefusalReportingCaller: UnaryCaller {
     let base: any UnaryCaller
     let verifier: ServerCertificateVerifier
 
-    func call<Method: GREP11UnaryMethod>(
+    nonisolated(nonsending) func call<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ request: Method.Input,
         authorization: String?,

@@ -100,7 +100,7 @@ public final class EP11Client: Sendable {
                 serverVerifier: verifier,
                 instanceID: configuration.instanceID
             )
-            let caller = Self.reportingRefusals(CoreCaller(channel: channel), verifier)
+            let caller = Self.reportingRefusals(channel, verifier)
             self.init(caller: caller, configuration: configuration, logger: logger)
         case .nio:
             var tls: H2Channel.TLS?
@@ -185,8 +185,9 @@ public final class EP11Client: Sendable {
     /// The deadline is one instant for all attempts, the backoff between them, the IAM token wait and a rewrap
     /// with its retry. Each attempt gets what is left of it: the C core takes it as the call's own deadline; on
     /// the grpc-swift-2 path the process's ``DeadlineScheduler`` cancels an attempt that outlives it (no timer
-    /// task per call).
-    package func perform<Method: GREP11UnaryMethod>(
+    /// task per call). It runs on the caller's executor (`nonisolated(nonsending)`), as its attempts and the
+    /// transport's call do: no executor switch on entry to and return from each layer.
+    nonisolated(nonsending) package func perform<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ request: Method.Input,
         keys: [KeyBlobField<Method.Input>] = []
@@ -212,7 +213,7 @@ public final class EP11Client: Sendable {
 
     /// Re-enciphers every key blob `request` carries under the next master key (``MasterKeyRotation``), hands
     /// each new blob to the caller, and returns the request with the new blobs.
-    private func rewrapKeys<Input>(
+    nonisolated(nonsending) private func rewrapKeys<Input>(
         of request: Input,
         _ keys: [KeyBlobField<Input>],
         _ rewrap: MasterKeyRotation.Rewrap,
@@ -251,7 +252,7 @@ public final class EP11Client: Sendable {
     }
 
     /// The attempts of one call until `deadline`: authentication, retries with backoff.
-    private func attempts<Method: GREP11UnaryMethod>(
+    nonisolated(nonsending) private func attempts<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ request: Method.Input,
         deadline: CallDeadline

@@ -4,8 +4,13 @@ import SwiftProtobuf
 import Synchronization
 
 /// The layer under ``EP11Client``'s `perform`: one attempt of one unary call, ending by `deadline`.
+///
+/// ``call(_:_:authorization:deadline:)`` runs on the caller's executor (`nonisolated(nonsending)`), as the client's
+/// call chain above it does: a call then switches executors only where a transport waits for its answer, and not
+/// on entry to and return from each layer (with a task executor preference, each switch reads the task's status
+/// records under its lock).
 protocol UnaryCaller: Sendable {
-    func call<Method: GREP11UnaryMethod>(
+    nonisolated(nonsending) func call<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ request: Method.Input,
         authorization: String?,
@@ -39,7 +44,7 @@ struct GRPCCoreCaller<Transport: ClientTransport>: UnaryCaller {
         self.baseMetadata = metadata
     }
 
-    func call<Method: GREP11UnaryMethod>(
+    nonisolated(nonsending) func call<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ request: Method.Input,
         authorization: String?,
@@ -120,26 +125,4 @@ struct GRPCCoreCaller<Transport: ClientTransport>: UnaryCaller {
 /// Whether a caller has begun shutting down (a class: callers are copied).
 private final class StopFlag: Sendable {
     let value = Atomic<Bool>(false)
-}
-
-/// The gRPC C core, called directly (see ``CoreChannel``).
-struct CoreCaller: UnaryCaller {
-    let channel: CoreChannel
-
-    func call<Method: GREP11UnaryMethod>(
-        _ method: Method.Type,
-        _ request: Method.Input,
-        authorization: String?,
-        deadline: ContinuousClock.Instant
-    ) async throws -> Method.Output {
-        try await channel.unary(method, request, authorization: authorization, deadline: deadline)
-    }
-
-    func run() async throws {
-        await channel.run()
-    }
-
-    func beginGracefulShutdown() {
-        channel.beginGracefulShutdown()
-    }
 }

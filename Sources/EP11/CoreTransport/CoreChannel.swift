@@ -9,7 +9,7 @@ import Synchronization
 /// Below ``EP11Client``'s `perform` (which keeps the deadline over all attempts, the token wait and the retries),
 /// a call is one `grpc_channel_create_registered_call` with the remaining deadline, one batch of six operations,
 /// and one wake-up of the waiting task from the completion-queue thread. Messages are swift-protobuf's.
-final class CoreChannel: @unchecked Sendable {
+final class CoreChannel: UnaryCaller, @unchecked Sendable {
     /// `grpc_channel*`; destroyed when the client and every call in flight let go of this object.
     private let channel: OpaquePointer
     /// `grpc_channel_register_call` handles by method; immutable after init.
@@ -87,7 +87,7 @@ final class CoreChannel: @unchecked Sendable {
     ///
     /// It runs on the caller's executor (`nonisolated(nonsending)`): no hop on entry and none after the answer,
     /// which costs a task switch each on ``EP11Client/cgrpcTaskExecutor``.
-    nonisolated(nonsending) func unary<Method: GREP11UnaryMethod>(
+    nonisolated(nonsending) func call<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ request: Method.Input,
         authorization: String?,
