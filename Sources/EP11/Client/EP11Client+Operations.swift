@@ -28,36 +28,24 @@ extension EP11Client {
         var request = Grep11_DigestSingleRequest()
         request.mech = mechanism.wire
         request.data = Data(data)
-        return Array(
-            try await perform(Grep11_Crypto.Method.DigestSingle.self, request).digest)
+        return Array(try await perform(Grep11_Crypto.Method.DigestSingle.self, request).digest)
     }
 
     /// `DigestInit`: starts a digest; continue with ``digest(state:data:)`` or ``digestUpdate(state:data:)``.
     public func digestInit(mechanism: Mechanism) async throws -> OperationState {
         var request = Grep11_DigestInitRequest()
         request.mech = mechanism.wire
-        return OperationState(
-            Array(
-                try await perform(Grep11_Crypto.Method.DigestInit.self, request).state))
+        return OperationState(Array(try await perform(Grep11_Crypto.Method.DigestInit.self, request).state))
     }
 
     /// `Digest`: PKCS#11 single-part digest after ``digestInit(mechanism:)``.
     public func digest(state: OperationState, data: [UInt8]) async throws -> [UInt8] {
-        var request = Grep11_DigestRequest()
-        request.state = Data(state.bytes)
-        request.data = Data(data)
-        return Array(
-            try await perform(Grep11_Crypto.Method.Digest.self, request).digest)
+        Array(try await step(Grep11_Crypto.Method.Digest.self, state, (\.data, data)).digest)
     }
 
     /// `DigestUpdate`: feeds more data; returns the state for the next call.
     public func digestUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
-        var request = Grep11_DigestUpdateRequest()
-        request.state = Data(state.bytes)
-        request.data = Data(data)
-        return OperationState(
-            Array(
-                try await perform(Grep11_Crypto.Method.DigestUpdate.self, request).state))
+        try await update(Grep11_Crypto.Method.DigestUpdate.self, state, (\.data, data))
     }
 
     /// `DigestKey`: feeds a secret key's value into the digest without revealing it.
@@ -66,47 +54,31 @@ extension EP11Client {
         request.state = Data(state.bytes)
         request.key = key.wire
         return OperationState(
-            Array(
-                try await perform(Grep11_Crypto.Method.DigestKey.self, request, keys: [.blob(\.key)]).state))
+            Array(try await perform(Grep11_Crypto.Method.DigestKey.self, request, keys: [.blob(\.key)]).state))
     }
 
     /// `DigestFinal`: the digest of everything fed so far.
     public func digestFinal(state: OperationState) async throws -> [UInt8] {
-        var request = Grep11_DigestFinalRequest()
-        request.state = Data(state.bytes)
-        return Array(
-            try await perform(Grep11_Crypto.Method.DigestFinal.self, request).digest)
+        Array(try await step(Grep11_Crypto.Method.DigestFinal.self, state).digest)
     }
 
     // MARK: Encrypt
 
     /// `EncryptSingle`: encrypts `plaintext` in one call.
     public func encrypt(_ plaintext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
-        var request = Grep11_EncryptSingleRequest()
-        request.mech = mechanism.wire
-        request.key = key.wire
-        request.plain = Data(plaintext)
-        return Array(
-            try await perform(Grep11_Crypto.Method.EncryptSingle.self, request, keys: [.blob(\.key)]).ciphered)
+        Array(
+            try await keyed(Grep11_Crypto.Method.EncryptSingle.self, mechanism, key, \.key, (\.plain, plaintext))
+                .ciphered)
     }
 
     /// `EncryptInit`: starts an encryption with `key`.
     public func encryptInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
-        var request = Grep11_EncryptInitRequest()
-        request.mech = mechanism.wire
-        request.key = key.wire
-        return OperationState(
-            Array(
-                try await perform(Grep11_Crypto.Method.EncryptInit.self, request, keys: [.blob(\.key)]).state))
+        try await start(Grep11_Crypto.Method.EncryptInit.self, mechanism, key, \.key)
     }
 
     /// `Encrypt`: PKCS#11 single-part encryption after ``encryptInit(key:mechanism:)``.
     public func encrypt(state: OperationState, plaintext: [UInt8]) async throws -> [UInt8] {
-        var request = Grep11_EncryptRequest()
-        request.state = Data(state.bytes)
-        request.plain = Data(plaintext)
-        return Array(
-            try await perform(Grep11_Crypto.Method.Encrypt.self, request).ciphered)
+        Array(try await step(Grep11_Crypto.Method.Encrypt.self, state, (\.plain, plaintext)).ciphered)
     }
 
     /// `EncryptUpdate`: encrypts another part; returns the new state and the ciphertext produced so far.
@@ -114,50 +86,32 @@ extension EP11Client {
         state: OperationState,
         plaintext: [UInt8]
     ) async throws -> (state: OperationState, ciphertext: [UInt8]) {
-        var request = Grep11_EncryptUpdateRequest()
-        request.state = Data(state.bytes)
-        request.plain = Data(plaintext)
-        let response = try await perform(Grep11_Crypto.Method.EncryptUpdate.self, request)
+        let response = try await step(Grep11_Crypto.Method.EncryptUpdate.self, state, (\.plain, plaintext))
         return (OperationState(Array(response.state)), Array(response.ciphered))
     }
 
     /// `EncryptFinal`: the last ciphertext part (e.g. the padded final block).
     public func encryptFinal(state: OperationState) async throws -> [UInt8] {
-        var request = Grep11_EncryptFinalRequest()
-        request.state = Data(state.bytes)
-        return Array(
-            try await perform(Grep11_Crypto.Method.EncryptFinal.self, request).ciphered)
+        Array(try await step(Grep11_Crypto.Method.EncryptFinal.self, state).ciphered)
     }
 
     // MARK: Decrypt
 
     /// `DecryptSingle`: decrypts `ciphertext` in one call.
     public func decrypt(_ ciphertext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
-        var request = Grep11_DecryptSingleRequest()
-        request.mech = mechanism.wire
-        request.key = key.wire
-        request.ciphered = Data(ciphertext)
-        return Array(
-            try await perform(Grep11_Crypto.Method.DecryptSingle.self, request, keys: [.blob(\.key)]).plain)
+        Array(
+            try await keyed(Grep11_Crypto.Method.DecryptSingle.self, mechanism, key, \.key, (\.ciphered, ciphertext))
+                .plain)
     }
 
     /// `DecryptInit`: starts a decryption with `key`.
     public func decryptInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
-        var request = Grep11_DecryptInitRequest()
-        request.mech = mechanism.wire
-        request.key = key.wire
-        return OperationState(
-            Array(
-                try await perform(Grep11_Crypto.Method.DecryptInit.self, request, keys: [.blob(\.key)]).state))
+        try await start(Grep11_Crypto.Method.DecryptInit.self, mechanism, key, \.key)
     }
 
     /// `Decrypt`: PKCS#11 single-part decryption after ``decryptInit(key:mechanism:)``.
     public func decrypt(state: OperationState, ciphertext: [UInt8]) async throws -> [UInt8] {
-        var request = Grep11_DecryptRequest()
-        request.state = Data(state.bytes)
-        request.ciphered = Data(ciphertext)
-        return Array(
-            try await perform(Grep11_Crypto.Method.Decrypt.self, request).plain)
+        Array(try await step(Grep11_Crypto.Method.Decrypt.self, state, (\.ciphered, ciphertext)).plain)
     }
 
     /// `DecryptUpdate`: decrypts another part; returns the new state and the plaintext released so far.
@@ -165,19 +119,13 @@ extension EP11Client {
         state: OperationState,
         ciphertext: [UInt8]
     ) async throws -> (state: OperationState, plaintext: [UInt8]) {
-        var request = Grep11_DecryptUpdateRequest()
-        request.state = Data(state.bytes)
-        request.ciphered = Data(ciphertext)
-        let response = try await perform(Grep11_Crypto.Method.DecryptUpdate.self, request)
+        let response = try await step(Grep11_Crypto.Method.DecryptUpdate.self, state, (\.ciphered, ciphertext))
         return (OperationState(Array(response.state)), Array(response.plain))
     }
 
     /// `DecryptFinal`: the last plaintext part (padding removed).
     public func decryptFinal(state: OperationState) async throws -> [UInt8] {
-        var request = Grep11_DecryptFinalRequest()
-        request.state = Data(state.bytes)
-        return Array(
-            try await perform(Grep11_Crypto.Method.DecryptFinal.self, request).plain)
+        Array(try await step(Grep11_Crypto.Method.DecryptFinal.self, state).plain)
     }
 
     /// `ReencryptSingle`: decrypts with one key and encrypts with another inside the HSM.
@@ -204,49 +152,29 @@ extension EP11Client {
 
     /// `SignSingle`: signs `data` in one call. ECDSA signatures are raw `r‖s`.
     public func sign(_ data: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
-        var request = Grep11_SignSingleRequest()
-        request.mech = mechanism.wire
-        request.privKey = key.wire
-        request.data = Data(data)
-        return Array(
-            try await perform(Grep11_Crypto.Method.SignSingle.self, request, keys: [.blob(\.privKey)]).signature)
+        Array(
+            try await keyed(Grep11_Crypto.Method.SignSingle.self, mechanism, key, \.privKey, (\.data, data))
+                .signature)
     }
 
     /// `SignInit`: starts a signature with a private key.
     public func signInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
-        var request = Grep11_SignInitRequest()
-        request.mech = mechanism.wire
-        request.privKey = key.wire
-        return OperationState(
-            Array(
-                try await perform(Grep11_Crypto.Method.SignInit.self, request, keys: [.blob(\.privKey)]).state))
+        try await start(Grep11_Crypto.Method.SignInit.self, mechanism, key, \.privKey)
     }
 
     /// `Sign`: PKCS#11 single-part signature after ``signInit(key:mechanism:)``.
     public func sign(state: OperationState, data: [UInt8]) async throws -> [UInt8] {
-        var request = Grep11_SignRequest()
-        request.state = Data(state.bytes)
-        request.data = Data(data)
-        return Array(
-            try await perform(Grep11_Crypto.Method.Sign.self, request).signature)
+        Array(try await step(Grep11_Crypto.Method.Sign.self, state, (\.data, data)).signature)
     }
 
     /// `SignUpdate`: feeds more data to a signature.
     public func signUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
-        var request = Grep11_SignUpdateRequest()
-        request.state = Data(state.bytes)
-        request.data = Data(data)
-        return OperationState(
-            Array(
-                try await perform(Grep11_Crypto.Method.SignUpdate.self, request).state))
+        try await update(Grep11_Crypto.Method.SignUpdate.self, state, (\.data, data))
     }
 
     /// `SignFinal`: the signature over everything fed so far.
     public func signFinal(state: OperationState) async throws -> [UInt8] {
-        var request = Grep11_SignFinalRequest()
-        request.state = Data(state.bytes)
-        return Array(
-            try await perform(Grep11_Crypto.Method.SignFinal.self, request).signature)
+        Array(try await step(Grep11_Crypto.Method.SignFinal.self, state).signature)
     }
 
     // MARK: Verify
@@ -254,49 +182,84 @@ extension EP11Client {
     /// `VerifySingle`: returns normally when the signature is valid; throws ``EP11Error/signatureInvalid``
     /// when it is not.
     public func verify(_ signature: [UInt8], for data: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws {
-        var request = Grep11_VerifySingleRequest()
-        request.mech = mechanism.wire
-        request.pubKey = key.wire
-        request.data = Data(data)
-        request.signature = Data(signature)
-        _ = try await perform(Grep11_Crypto.Method.VerifySingle.self, request, keys: [.blob(\.pubKey)])
+        _ = try await keyed(
+            Grep11_Crypto.Method.VerifySingle.self, mechanism, key, \.pubKey, (\.data, data),
+            (\.signature, signature))
     }
 
     /// `VerifyInit`: starts a verification with a public key.
     public func verifyInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
-        var request = Grep11_VerifyInitRequest()
-        request.mech = mechanism.wire
-        request.pubKey = key.wire
-        return OperationState(
-            Array(
-                try await perform(Grep11_Crypto.Method.VerifyInit.self, request, keys: [.blob(\.pubKey)]).state))
+        try await start(Grep11_Crypto.Method.VerifyInit.self, mechanism, key, \.pubKey)
     }
 
     /// `Verify`: PKCS#11 single-part verification after ``verifyInit(key:mechanism:)``.
     public func verify(state: OperationState, data: [UInt8], signature: [UInt8]) async throws {
-        var request = Grep11_VerifyRequest()
-        request.state = Data(state.bytes)
-        request.data = Data(data)
-        request.signature = Data(signature)
-        _ = try await perform(Grep11_Crypto.Method.Verify.self, request)
+        _ = try await step(Grep11_Crypto.Method.Verify.self, state, (\.data, data), (\.signature, signature))
     }
 
     /// `VerifyUpdate`: feeds more data to a verification.
     public func verifyUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
-        var request = Grep11_VerifyUpdateRequest()
-        request.state = Data(state.bytes)
-        request.data = Data(data)
-        return OperationState(
-            Array(
-                try await perform(Grep11_Crypto.Method.VerifyUpdate.self, request).state))
+        try await update(Grep11_Crypto.Method.VerifyUpdate.self, state, (\.data, data))
     }
 
     /// `VerifyFinal`: checks `signature` over everything fed so far.
     public func verifyFinal(state: OperationState, signature: [UInt8]) async throws {
-        var request = Grep11_VerifyFinalRequest()
+        _ = try await step(Grep11_Crypto.Method.VerifyFinal.self, state, (\.signature, signature))
+    }
+
+    // MARK: Call shapes
+
+    /// The calls that continue a multi-part operation (`Encrypt`, `SignUpdate`, `DigestFinal`, ...): `state`
+    /// and the byte `inputs`, each into its request field.
+    private func step<Method: GREP11UnaryMethod>(
+        _ method: Method.Type,
+        _ state: OperationState,
+        _ inputs: (WritableKeyPath<Method.Input, Data>, [UInt8])...
+    ) async throws -> Method.Output where Method.Input: GREP11StateRequest {
+        var request = Method.Input()
         request.state = Data(state.bytes)
-        request.signature = Data(signature)
-        _ = try await perform(Grep11_Crypto.Method.VerifyFinal.self, request)
+        for (field, bytes) in inputs {
+            request[keyPath: field] = Data(bytes)
+        }
+        return try await perform(method, request)
+    }
+
+    /// The `*Update` calls that return only the operation's next state.
+    private func update<Method: GREP11UnaryMethod>(
+        _ method: Method.Type,
+        _ state: OperationState,
+        _ input: (WritableKeyPath<Method.Input, Data>, [UInt8])
+    ) async throws -> OperationState where Method.Input: GREP11StateRequest, Method.Output: GREP11StateResponse {
+        OperationState(Array(try await step(method, state, input).state))
+    }
+
+    /// The calls that run `mechanism` with `key` in the request field `keyField` (`EncryptSingle`, `SignInit`,
+    /// ...), with the byte `inputs` each into its field. A key under a retired master key is re-enciphered as
+    /// ``EP11Client/MasterKeyRotation`` says.
+    private func keyed<Method: GREP11UnaryMethod>(
+        _ method: Method.Type,
+        _ mechanism: Mechanism,
+        _ key: KeyBlob,
+        _ keyField: WritableKeyPath<Method.Input, Grep11_KeyBlob>,
+        _ inputs: (WritableKeyPath<Method.Input, Data>, [UInt8])...
+    ) async throws -> Method.Output where Method.Input: GREP11MechanismRequest {
+        var request = Method.Input()
+        request.mech = mechanism.wire
+        request[keyPath: keyField] = key.wire
+        for (field, bytes) in inputs {
+            request[keyPath: field] = Data(bytes)
+        }
+        return try await perform(method, request, keys: [.blob(keyField)])
+    }
+
+    /// The `*Init` calls that start an operation with a key: their state.
+    private func start<Method: GREP11UnaryMethod>(
+        _ method: Method.Type,
+        _ mechanism: Mechanism,
+        _ key: KeyBlob,
+        _ keyField: WritableKeyPath<Method.Input, Grep11_KeyBlob>
+    ) async throws -> OperationState where Method.Input: GREP11MechanismRequest, Method.Output: GREP11StateResponse {
+        OperationState(Array(try await keyed(method, mechanism, key, keyField).state))
     }
 
     // MARK: Keys
@@ -307,10 +270,7 @@ extension EP11Client {
         request.mech = mechanism.wire
         request.template = template.wire
         let response = try await perform(Grep11_Crypto.Method.GenerateKey.self, request)
-        let key = KeyBlob(wire: response.key, fallbackBytes: response.keyBytes)
-        guard !key.bytes.isEmpty else {
-            throw EP11Error(code: .malformedResponse, message: "GenerateKey returned no key")
-        }
+        let key = try KeyBlob(returnedBy: "GenerateKey", wire: response.key, fallbackBytes: response.keyBytes)
         return GeneratedKey(key: key, checksum: Array(response.checkSum))
     }
 
@@ -325,12 +285,11 @@ extension EP11Client {
         request.pubKeyTemplate = publicKeyTemplate.wire
         request.privKeyTemplate = privateKeyTemplate.wire
         let response = try await perform(Grep11_Crypto.Method.GenerateKeyPair.self, request)
-        let publicKey = KeyBlob(wire: response.pubKey, fallbackBytes: response.pubKeyBytes)
-        let privateKey = KeyBlob(wire: response.privKey, fallbackBytes: response.privKeyBytes)
-        guard !publicKey.bytes.isEmpty, !privateKey.bytes.isEmpty else {
-            throw EP11Error(code: .malformedResponse, message: "GenerateKeyPair returned no key")
-        }
-        return KeyPair(publicKey: publicKey, privateKey: privateKey)
+        return KeyPair(
+            publicKey: try KeyBlob(
+                returnedBy: "GenerateKeyPair", wire: response.pubKey, fallbackBytes: response.pubKeyBytes),
+            privateKey: try KeyBlob(
+                returnedBy: "GenerateKeyPair", wire: response.privKey, fallbackBytes: response.privKeyBytes))
     }
 
     /// `WrapKey`: exports `key` encrypted under `wrappingKey` (AES_CBC_PAD and key-wrap gives the raw key or
@@ -368,10 +327,8 @@ extension EP11Client {
         if let macKey { request.macKey = macKey.wire }
         let response = try await perform(
             Grep11_Crypto.Method.UnwrapKey.self, request, keys: [.blob(\.keK), .blob(\.macKey)])
-        let key = KeyBlob(wire: response.unwrapped, fallbackBytes: response.unwrappedBytes)
-        guard !key.bytes.isEmpty else {
-            throw EP11Error(code: .malformedResponse, message: "UnwrapKey returned no key")
-        }
+        let key = try KeyBlob(
+            returnedBy: "UnwrapKey", wire: response.unwrapped, fallbackBytes: response.unwrappedBytes)
         return GeneratedKey(key: key, checksum: Array(response.checkSum))
     }
 
@@ -388,10 +345,7 @@ extension EP11Client {
         request.template = template.wire
         request.data = Data(data)
         let response = try await perform(Grep11_Crypto.Method.DeriveKey.self, request, keys: [.blob(\.baseKey)])
-        let key = KeyBlob(wire: response.newKey, fallbackBytes: response.newKeyBytes)
-        guard !key.bytes.isEmpty else {
-            throw EP11Error(code: .malformedResponse, message: "DeriveKey returned no key")
-        }
+        let key = try KeyBlob(returnedBy: "DeriveKey", wire: response.newKey, fallbackBytes: response.newKeyBytes)
         return GeneratedKey(key: key, checksum: Array(response.checkSum))
     }
 
@@ -401,11 +355,8 @@ extension EP11Client {
         request.wrappedKeyBytes = Data(key.bytes)
         request.wrappedKey = key.wire
         let response = try await perform(Grep11_Crypto.Method.RewrapKeyBlob.self, request)
-        let blob = KeyBlob(wire: response.rewrappedKey, fallbackBytes: response.rewrappedKeyBytes)
-        guard !blob.bytes.isEmpty else {
-            throw EP11Error(code: .malformedResponse, message: "RewrapKeyBlob returned no key")
-        }
-        return blob
+        return try KeyBlob(
+            returnedBy: "RewrapKeyBlob", wire: response.rewrappedKey, fallbackBytes: response.rewrappedKeyBytes)
     }
 
     // MARK: Mechanisms and attributes
@@ -485,3 +436,51 @@ package struct KeyBlobField<Input> {
             write: { $0[keyPath: path] = Data($1.bytes) })
     }
 }
+
+/// A request that continues a multi-part operation: it carries the operation's state.
+protocol GREP11StateRequest: SwiftProtobuf.Message {
+    var state: Data { get set }
+}
+
+/// A response that returns a multi-part operation's next state.
+protocol GREP11StateResponse: SwiftProtobuf.Message {
+    var state: Data { get }
+}
+
+/// A request that names the mechanism to run.
+protocol GREP11MechanismRequest: SwiftProtobuf.Message {
+    var mech: Grep11_Mechanism { get set }
+}
+
+extension Grep11_DigestRequest: GREP11StateRequest {}
+extension Grep11_DigestUpdateRequest: GREP11StateRequest {}
+extension Grep11_DigestFinalRequest: GREP11StateRequest {}
+extension Grep11_EncryptRequest: GREP11StateRequest {}
+extension Grep11_EncryptUpdateRequest: GREP11StateRequest {}
+extension Grep11_EncryptFinalRequest: GREP11StateRequest {}
+extension Grep11_DecryptRequest: GREP11StateRequest {}
+extension Grep11_DecryptUpdateRequest: GREP11StateRequest {}
+extension Grep11_DecryptFinalRequest: GREP11StateRequest {}
+extension Grep11_SignRequest: GREP11StateRequest {}
+extension Grep11_SignUpdateRequest: GREP11StateRequest {}
+extension Grep11_SignFinalRequest: GREP11StateRequest {}
+extension Grep11_VerifyRequest: GREP11StateRequest {}
+extension Grep11_VerifyUpdateRequest: GREP11StateRequest {}
+extension Grep11_VerifyFinalRequest: GREP11StateRequest {}
+
+extension Grep11_DigestUpdateResponse: GREP11StateResponse {}
+extension Grep11_SignUpdateResponse: GREP11StateResponse {}
+extension Grep11_VerifyUpdateResponse: GREP11StateResponse {}
+extension Grep11_EncryptInitResponse: GREP11StateResponse {}
+extension Grep11_DecryptInitResponse: GREP11StateResponse {}
+extension Grep11_SignInitResponse: GREP11StateResponse {}
+extension Grep11_VerifyInitResponse: GREP11StateResponse {}
+
+extension Grep11_EncryptSingleRequest: GREP11MechanismRequest {}
+extension Grep11_EncryptInitRequest: GREP11MechanismRequest {}
+extension Grep11_DecryptSingleRequest: GREP11MechanismRequest {}
+extension Grep11_DecryptInitRequest: GREP11MechanismRequest {}
+extension Grep11_SignSingleRequest: GREP11MechanismRequest {}
+extension Grep11_SignInitRequest: GREP11MechanismRequest {}
+extension Grep11_VerifySingleRequest: GREP11MechanismRequest {}
+extension Grep11_VerifyInitRequest: GREP11MechanismRequest {}

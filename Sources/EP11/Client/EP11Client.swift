@@ -238,10 +238,8 @@ public final class EP11Client: Sendable {
                         + error.message,
                     detail: error.detail, isRetryable: false, cause: error)
             }
-            let new = KeyBlob(wire: response.rewrappedKey, fallbackBytes: response.rewrappedKeyBytes)
-            guard !new.bytes.isEmpty else {
-                throw EP11Error(code: .malformedResponse, message: "RewrapKeyBlob returned no key")
-            }
+            let new = try KeyBlob(
+                returnedBy: "RewrapKeyBlob", wire: response.rewrappedKey, fallbackBytes: response.rewrappedKeyBytes)
             logger.debug(
                 "GREP11 key blob re-enciphered under the next master key",
                 metadata: ["hpcs.ep11.method": "\(method)"])

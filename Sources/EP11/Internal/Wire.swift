@@ -58,10 +58,14 @@ extension KeyBlob {
         )
     }
 
-    /// The wire form of a key returned by a key-creating call, whose raw bytes may come in a separate field.
-    package init(wire: Grep11_KeyBlob, fallbackBytes: Data) {
+    /// The key a key-creating call (`method`, for the message) returned, whose raw bytes may come in a separate
+    /// field; a response without a key is malformed.
+    package init(returnedBy method: String, wire: Grep11_KeyBlob, fallbackBytes: Data) throws {
         self.init(wire: wire)
         if bytes.isEmpty { bytes = Array(fallbackBytes) }
+        guard !bytes.isEmpty else {
+            throw EP11Error(code: .malformedResponse, message: "\(method) returned no key")
+        }
     }
 }
 

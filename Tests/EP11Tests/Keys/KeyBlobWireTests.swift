@@ -73,9 +73,18 @@ struct KeyBlobWireTests {
         var wire = Grep11_KeyBlob()
         wire.keyBlobs = [Data([0x30, 0x01, 0x02])]
         wire.attributes = [AttributeType.sign.rawValue: AttributeValue.bool(true).wire]
-        let key = KeyBlob(wire: wire, fallbackBytes: Data())
+        let key = try KeyBlob(returnedBy: "GenerateKey", wire: wire, fallbackBytes: Data())
         #expect(try Self.decodedKey(key) == wire)
-        let fallback = KeyBlob(wire: Grep11_KeyBlob(), fallbackBytes: Data([0x42]))
+        let fallback = try KeyBlob(returnedBy: "GenerateKey", wire: Grep11_KeyBlob(), fallbackBytes: Data([0x42]))
         #expect(try Self.decodedKey(fallback).keyBlobs == [Data([0x42])])
+    }
+
+    @Test("a response with neither a key blob nor key bytes is malformed, and the message names the call")
+    func noKeyReturned() {
+        let error = #expect(throws: EP11Error.self) {
+            try KeyBlob(returnedBy: "DeriveKey", wire: Grep11_KeyBlob(), fallbackBytes: Data())
+        }
+        #expect(error?.code == .malformedResponse)
+        #expect(error?.message == "DeriveKey returned no key")
     }
 }
