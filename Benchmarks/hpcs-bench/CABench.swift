@@ -21,18 +21,7 @@ enum CABench {
         print("")
         print("Certificate authority: certificates issued per second (P-256 CA key in the HSM mock, P-256 CSRs")
         print("prepared beforehand; CSR check + policy + HSM serial + HSM signature + signature check + SQLite store)")
-        let (sign, verify) = OpenSSLBaseline.ecdsaP256(seconds: max(1, Int(seconds.rounded())))
-        var combined: Double?
-        if let sign, let verify {
-            let value = 1 / (1 / sign + 1 / verify)
-            combined = value
-            print(
-                String(
-                    format: "baseline: openssl speed ecdsap256 (single core, same run): sign %.0f/s, verify %.0f/s; "
-                        + "1/(1/sign + 1/verify) = %.0f/s", sign, verify, value))
-        } else {
-            print("baseline: openssl speed ecdsap256 n/a")
-        }
+        let combined = OpenSSLBaseline.issuanceFloor(seconds: seconds)
 
         let requests = try makeRequests(count: csrCount)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -114,6 +103,23 @@ enum CABench {
 }
 
 extension OpenSSLBaseline {
+    /// The cryptographic floor of one issuance, one ECDSA P-256 signature and one verification:
+    /// 1/(1/sign + 1/verify) from ``ecdsaP256(seconds:)``, printed as the baseline line (nil and "n/a" without
+    /// openssl).
+    static func issuanceFloor(seconds: Double) -> Double? {
+        let (sign, verify) = ecdsaP256(seconds: max(1, Int(seconds.rounded())))
+        guard let sign, let verify else {
+            print("baseline: openssl speed ecdsap256 n/a")
+            return nil
+        }
+        let floor = 1 / (1 / sign + 1 / verify)
+        print(
+            String(
+                format: "baseline: openssl speed ecdsap256 (single core, same run): sign %.0f/s, verify %.0f/s; "
+                    + "1/(1/sign + 1/verify) = %.0f/s", sign, verify, floor))
+        return floor
+    }
+
     /// `openssl speed ecdsap256`'s sign and verify rates (single core).
     static func ecdsaP256(seconds: Int) -> (sign: Double?, verify: Double?) {
         // Machine-readable lines: "+F4:<n>:256:<signs per second>:<verifies per second>" (OpenSSL 3).

@@ -45,15 +45,7 @@ enum CAServiceBench {
         print("")
         print("CA service: certificates issued per second through POST /1.0/sign over HTTP (P-256 CA key in the")
         print("in-process HSM mock, P-256 CSRs prepared beforehand, one ES256 token minted per request)")
-        let (sign, verify) = OpenSSLBaseline.ecdsaP256(seconds: max(1, Int(seconds.rounded())))
-        var floor: Double?
-        if let sign, let verify {
-            floor = 1 / (1 / sign + 1 / verify)
-            print(
-                String(
-                    format: "baseline: openssl speed ecdsap256 (single core, same run): 1/(1/sign + 1/verify) = %.0f/s",
-                    floor ?? 0))
-        }
+        let floor = OpenSSLBaseline.issuanceFloor(seconds: seconds)
         let requests = try makeRequests(count: csrCount)
         let key = P256.Signing.PrivateKey()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent(
