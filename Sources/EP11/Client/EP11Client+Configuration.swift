@@ -131,7 +131,8 @@ extension EP11Client {
     /// The in-process transport (``EP11Client/init(transport:configuration:logger:)``, e.g. `HSMMock`'s) is a
     /// grpc-swift-2 transport and does not use this setting.
     public struct Transport: Sendable, Hashable, CustomStringConvertible {
-        package enum Kind: Sendable, Hashable {
+        /// The transports, each raw value the name the command line and configuration files spell it by.
+        package enum Kind: String, Sendable, Hashable {
             case nio
             case cgrpc
         }
@@ -146,20 +147,12 @@ extension EP11Client {
         public static var defaults: Transport { .cgrpc }
 
         /// `nio` or `cgrpc`, as the command line spells it.
-        public var description: String {
-            switch kind {
-            case .nio: "nio"
-            case .cgrpc: "cgrpc"
-            }
-        }
+        public var description: String { kind.rawValue }
 
         /// Parses `nio` or `cgrpc`; nil for anything else.
         public init?(_ name: String) {
-            switch name {
-            case "nio": self = .nio
-            case "cgrpc": self = .cgrpc
-            default: return nil
-            }
+            guard let kind = Kind(rawValue: name) else { return nil }
+            self.init(kind: kind)
         }
 
         private init(kind: Kind) {

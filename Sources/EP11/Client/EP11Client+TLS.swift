@@ -16,9 +16,10 @@ extension EP11Client {
     /// ``hostOrHostAndPort`` accepts it, for exactly the port connected to, and nothing else that ``standard``
     /// would refuse. The certificate chain is verified against the trust roots either way.
     public struct ServerNameCheck: Sendable, Hashable, CustomStringConvertible {
-        package enum Kind: Sendable, Hashable {
+        /// The checks, each raw value the name the command line and configuration files spell it by.
+        package enum Kind: String, Sendable, Hashable {
             case standard
-            case hostOrHostAndPort
+            case hostOrHostAndPort = "host-or-host-and-port"
         }
         package let kind: Kind
 
@@ -33,20 +34,12 @@ extension EP11Client {
         public static let hostOrHostAndPort = ServerNameCheck(kind: .hostOrHostAndPort)
 
         /// `standard` or `host-or-host-and-port`, as the command line spells it.
-        public var description: String {
-            switch kind {
-            case .standard: "standard"
-            case .hostOrHostAndPort: "host-or-host-and-port"
-            }
-        }
+        public var description: String { kind.rawValue }
 
         /// Parses `standard` or `host-or-host-and-port`; nil for anything else.
         public init?(_ name: String) {
-            switch name {
-            case "standard": self = .standard
-            case "host-or-host-and-port": self = .hostOrHostAndPort
-            default: return nil
-            }
+            guard let kind = Kind(rawValue: name) else { return nil }
+            self.init(kind: kind)
         }
 
         private init(kind: Kind) {
