@@ -3,7 +3,7 @@
 
 /// The mask generation function of RSA OAEP and PSS (`CK_RSA_PKCS_MGF_TYPE`, the `CKG_*` constants; the
 /// proto's `Mask` enum).
-public struct MaskGenerationFunction: RawRepresentable, Hashable, Sendable {
+public struct MaskGenerationFunction: PKCS11Constant {
     /// The `CKG_*` value.
     public var rawValue: UInt64
 
@@ -57,22 +57,13 @@ public struct MaskGenerationFunction: RawRepresentable, Hashable, Sendable {
         Self.pairs.first { $0.mgf == self }?.digest
     }
 
-    /// The C name of a known value (`"CKG_MGF1_SHA256"`), or `nil`.
-    public var name: String? {
-        Self.pairs.first { $0.mgf == self }?.name
-    }
-}
-
-extension MaskGenerationFunction: CustomStringConvertible {
-    /// The C name, or the value in hex.
-    public var description: String {
-        self.name ?? pkcs11Hex(self.rawValue)
-    }
+    /// The C names (`"CKG_MGF1_SHA256"`), from the digest table.
+    public static let knownNames = PKCS11NameTable(prefix: "CKG_", pairs.map { ($0.mgf.rawValue, $0.name) })
 }
 
 /// The key derivation function applied to an ECDH shared secret (`CK_EC_KDF_TYPE`, the `CKD_*` constants; the
 /// proto's `KeyDerivationFunction` enum).
-public struct KeyDerivationFunction: RawRepresentable, Hashable, Sendable {
+public struct KeyDerivationFunction: PKCS11Constant {
     /// The `CKD_*` value.
     public var rawValue: UInt64
 
@@ -95,22 +86,19 @@ public struct KeyDerivationFunction: RawRepresentable, Hashable, Sendable {
     public static let sha512KDF = KeyDerivationFunction(rawValue: 8)
     /// `CKD_IBM_HYBRID_NULL` (0x800001): keep the raw secret for a later hybrid (ECDH + Kyber) derivation (IBM).
     public static let ibmHybridNull = KeyDerivationFunction(rawValue: 0x80_0001)
-}
 
-extension KeyDerivationFunction: CustomStringConvertible {
-    /// The C name, or the value in hex.
-    public var description: String {
-        switch self {
-        case .null: "CKD_NULL"
-        case .sha1KDF: "CKD_SHA1_KDF"
-        case .sha224KDF: "CKD_SHA224_KDF"
-        case .sha256KDF: "CKD_SHA256_KDF"
-        case .sha384KDF: "CKD_SHA384_KDF"
-        case .sha512KDF: "CKD_SHA512_KDF"
-        case .ibmHybridNull: "CKD_IBM_HYBRID_NULL"
-        default: pkcs11Hex(self.rawValue)
-        }
-    }
+    /// The C names of the known values.
+    public static let knownNames = PKCS11NameTable(
+        prefix: "CKD_",
+        [
+            (null.rawValue, "CKD_NULL"),
+            (sha1KDF.rawValue, "CKD_SHA1_KDF"),
+            (sha224KDF.rawValue, "CKD_SHA224_KDF"),
+            (sha256KDF.rawValue, "CKD_SHA256_KDF"),
+            (sha384KDF.rawValue, "CKD_SHA384_KDF"),
+            (sha512KDF.rawValue, "CKD_SHA512_KDF"),
+            (ibmHybridNull.rawValue, "CKD_IBM_HYBRID_NULL"),
+        ])
 }
 
 /// The kind of `CKM_IBM_BTC_DERIVE` derivation: BIP-32 or SLIP-10, and which key is derived from which (the
@@ -160,7 +148,7 @@ extension BTCDeriveType: CustomStringConvertible {
 }
 
 /// The signature scheme of `CKM_IBM_ECDSA_OTHER` (`ECSG_Var_t` in `ep11.h`; the proto's `ECSGType`).
-public struct ECSGType: RawRepresentable, Hashable, Sendable {
+public struct ECSGType: PKCS11Constant {
     /// The raw value.
     public var rawValue: UInt64
 
@@ -176,16 +164,13 @@ public struct ECSGType: RawRepresentable, Hashable, Sendable {
     public static let ecsdsaCompressedMulti = ECSGType(rawValue: 5)
     /// `ECSG_IBM_BLS` (6): Boneh-Lynn-Shacham signatures (draft-irtf-cfrg-bls-signature-05) on BLS12-381.
     public static let bls = ECSGType(rawValue: 6)
-}
 
-extension ECSGType: CustomStringConvertible {
-    /// The C name, or the value in hex.
-    public var description: String {
-        switch self {
-        case .ecsdsaS256: "ECSG_IBM_ECSDSA_S256"
-        case .ecsdsaCompressedMulti: "ECSG_IBM_ECSDSA_COMPR_MULTI"
-        case .bls: "ECSG_IBM_BLS"
-        default: pkcs11Hex(self.rawValue)
-        }
-    }
+    /// The C names of the known values.
+    public static let knownNames = PKCS11NameTable(
+        prefix: "ECSG_",
+        [
+            (ecsdsaS256.rawValue, "ECSG_IBM_ECSDSA_S256"),
+            (ecsdsaCompressedMulti.rawValue, "ECSG_IBM_ECSDSA_COMPR_MULTI"),
+            (bls.rawValue, "ECSG_IBM_BLS"),
+        ])
 }

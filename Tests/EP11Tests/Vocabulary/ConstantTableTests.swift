@@ -199,6 +199,25 @@ extension VocabularyTests {
                     ("CKO_SECRET_KEY", 4), ("CKO_HW_FEATURE", 5), ("CKO_DOMAIN_PARAMETERS", 6), ("CKO_MECHANISM", 7),
                     ("CKO_OTP_KEY", 8), ("CKO_VENDOR_DEFINED", 0x8000_0000),
                 ]),
+            // Values from `protos/server.proto` (`RSAOAEPParm.Mask`).
+            .of(
+                MaskGenerationFunction.self, prefix: "CKG_", unknown: (99, "0x00000063"),
+                known: [
+                    ("CKG_MGF1_SHA1", 1), ("CKG_MGF1_SHA256", 2), ("CKG_MGF1_SHA384", 3), ("CKG_MGF1_SHA512", 4),
+                    ("CKG_MGF1_SHA224", 5), ("CKG_IBM_MGF1_SHA3_224", 0x80_0001), ("CKG_IBM_MGF1_SHA3_256", 0x80_0002),
+                    ("CKG_IBM_MGF1_SHA3_384", 0x80_0003), ("CKG_IBM_MGF1_SHA3_512", 0x80_0004),
+                ]),
+            // Values from `protos/server.proto` (`ECDH1DeriveParm.KeyDerivationFunction`).
+            .of(
+                KeyDerivationFunction.self, prefix: "CKD_", unknown: (3, "0x00000003"),
+                known: [
+                    ("CKD_NULL", 1), ("CKD_SHA1_KDF", 2), ("CKD_SHA224_KDF", 5), ("CKD_SHA256_KDF", 6),
+                    ("CKD_SHA384_KDF", 7), ("CKD_SHA512_KDF", 8), ("CKD_IBM_HYBRID_NULL", 0x80_0001),
+                ]),
+            // Values from IBM `ep11.h` (`ECSG_Var_t`).
+            .of(
+                ECSGType.self, prefix: "ECSG_", unknown: (4, "0x00000004"),
+                known: [("ECSG_IBM_ECSDSA_S256", 3), ("ECSG_IBM_ECSDSA_COMPR_MULTI", 5), ("ECSG_IBM_BLS", 6)]),
         ]
 
         @Test("Known values match their C names, both ways, and print as their names", arguments: tables)
