@@ -65,9 +65,8 @@ struct FailoverTests {
         let trusted = try HSMMock()
         let rpc = try #require(Self.generateRandom)
         let untrustedTLS = HSMMock.ServerTLS(certificateChainPEM: other.chainPEM, privateKeyPEM: other.keyPEM)
-        let trustedTLS = HSMMock.ServerTLS(certificateChainPEM: pki.serverChainPEM, privateKeyPEM: pki.serverKeyPEM)
         try await untrusted.withServer(tls: untrustedTLS) { badPort in
-            try await trusted.withServer(tls: trustedTLS) { goodPort in
+            try await trusted.withServer(tls: pki.serverTLS()) { goodPort in
                 var configuration = EP11Client.Configuration(
                     host: "localhost", port: badPort,
                     transportSecurity: .tls(EP11Client.TLS(trustRootsPEM: pki.caPEM)))
@@ -87,9 +86,7 @@ struct FailoverTests {
         let first = try closedLoopbackPort()
         let second = try closedLoopbackPort()
         let configuration = failoverConfiguration(ports: [first, second], transport: transport, timeout: .seconds(10))
-        let error = try await #require(throws: EP11Error.self) {
-            try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
-        }
+        let (error, _) = try await failedCall(configuration)
         #expect(error.code == .transportFailure, "\(error)")
         #expect(error.message.contains("none of the 2 GREP11 endpoints answered"), "\(error.message)")
         #expect(error.message.contains("127.0.0.1:"), "\(error.message)")
@@ -121,9 +118,7 @@ struct FailoverTests {
         try await live.withServer { livePort in
             let configuration = failoverConfiguration(
                 ports: [silent.port, livePort], transport: .nio, timeout: .milliseconds(500))
-            let error = try await #require(throws: EP11Error.self) {
-                try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
-            }
+            let (error, _) = try await failedCall(configuration)
             #expect(error.code == .timeout, "\(error)")
         }
         #expect(live.callCount(rpc) == 0)

@@ -77,9 +77,7 @@ struct SANPortTests {
         let configuration = Self.configuration(
             port: port, tls: EP11Client.TLS(trustRootsPEM: roots, serverNameCheck: .hostOrHostAndPort),
             transport: transport)
-        return try await #require(throws: EP11Error.self) {
-            try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
-        }
+        return try await failedCall(configuration).error
     }
 
     @Test(
@@ -96,9 +94,7 @@ struct SANPortTests {
 
             // The default refuses the same server: the option is needed and off unless chosen.
             let standard = Self.configuration(port: port, tls: EP11Client.TLS(trustRootsPEM: ca), transport: client)
-            let error = try await #require(throws: EP11Error.self) {
-                try await withEP11Client(standard) { try await $0.generateRandom(count: 8) }
-            }
+            let (error, _) = try await failedCall(standard)
             #expect(!error.isRetryable, "\(error)")
             #expect(error.message.contains("certificate"), "\(error.message)")
         }
@@ -177,9 +173,7 @@ struct SANPortTests {
                 transport: transport)
             anonymous.retryPolicy = .none
             anonymous.timeouts = .init(call: .seconds(10))
-            let error = try await #require(throws: EP11Error.self) {
-                try await withEP11Client(anonymous) { try await $0.generateRandom(count: 8) }
-            }
+            let (error, _) = try await failedCall(anonymous)
             #expect(error.code == .transportFailure || error.code == .timeout, "\(error)")
             #expect(
                 !error.message.contains("was refused: it is"), "the server certificate was accepted: \(error.message)")
@@ -202,8 +196,7 @@ struct SANPortTests {
     func standardNamesStillPass(transport: EP11Client.Transport) async throws {
         let pki = TestPKI.shared
         let mock = try HSMMock()
-        let tls = HSMMock.ServerTLS(certificateChainPEM: pki.serverChainPEM, privateKeyPEM: pki.serverKeyPEM)
-        try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
+        try await mock.withServer(host: "127.0.0.1", port: 0, tls: pki.serverTLS()) { port in
             for host in ["localhost", "127.0.0.1"] {
                 let configuration = Self.configuration(
                     host: host, port: port,

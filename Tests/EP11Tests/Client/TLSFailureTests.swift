@@ -54,56 +54,50 @@ struct EP11TLSFailureTests {
         return configuration
     }
 
+    /// A call to a mock whose certificate, from another CA, names `dnsName`, from a client trusting `roots(that
+    /// CA)`; it must fail. Its error, how long the client took to give it, and the mock's port.
+    static func refusedCall(
+        serverName dnsName: String, roots: ([UInt8]) -> [UInt8], transport: EP11Client.Transport
+    ) async throws -> (error: EP11Error, elapsed: Duration, port: Int) {
+        let other = try Self.serverCertificate(dnsName: dnsName)
+        let mock = try HSMMock()
+        let tls = HSMMock.ServerTLS(certificateChainPEM: other.chainPEM, privateKeyPEM: other.keyPEM)
+        return try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
+            let configuration = Self.configuration(
+                port: port, tls: EP11Client.TLS(trustRootsPEM: roots(other.caPEM)), transport: transport)
+            let (error, elapsed) = try await failedCall(configuration)
+            return (error, elapsed, port)
+        }
+    }
+
     @Test(
         "a server certificate from a CA the client does not trust: not retryable, says certificate, at once",
         arguments: wireTransports)
     func untrustedIssuer(transport: EP11Client.Transport) async throws {
-        let pki = TestPKI.shared
-        let other = try Self.serverCertificate(dnsName: "localhost")
-        let mock = try HSMMock()
-        let tls = HSMMock.ServerTLS(certificateChainPEM: other.chainPEM, privateKeyPEM: other.keyPEM)
-        try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
-            let configuration = Self.configuration(
-                port: port, tls: EP11Client.TLS(trustRootsPEM: pki.caPEM), transport: transport)
-            let clock = ContinuousClock()
-            let start = clock.now
-            let error = try await #require(throws: EP11Error.self) {
-                try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
-            }
-            let elapsed = start.duration(to: clock.now)
-            #expect(error.code == .transportFailure)
-            #expect(!error.isRetryable, "\(error)")
-            #expect(error.message.contains("certificate was refused"), "\(error.message)")
-            #expect(error.message.contains("CERTIFICATE_VERIFY_FAILED"), "\(error.message)")
-            #expect(error.message.contains("localhost:\(port)"), "\(error.message)")
-            #expect(!error.message.contains("retryable"))
-            #expect(!String(describing: error).contains("(retryable)"))
-            #expect(elapsed < .seconds(15), "no retry: took \(elapsed)")
-        }
+        let (error, elapsed, port) = try await Self.refusedCall(
+            serverName: "localhost", roots: { _ in TestPKI.shared.caPEM }, transport: transport)
+        #expect(error.code == .transportFailure)
+        #expect(!error.isRetryable, "\(error)")
+        #expect(error.message.contains("certificate was refused"), "\(error.message)")
+        #expect(error.message.contains("CERTIFICATE_VERIFY_FAILED"), "\(error.message)")
+        #expect(error.message.contains("localhost:\(port)"), "\(error.message)")
+        #expect(!error.message.contains("retryable"))
+        #expect(!String(describing: error).contains("(retryable)"))
+        #expect(elapsed < .seconds(15), "no retry: took \(elapsed)")
     }
 
     @Test(
         "a server certificate for another host name: not retryable, says the name does not match",
         arguments: wireTransports)
     func hostnameMismatch(transport: EP11Client.Transport) async throws {
-        let other = try Self.serverCertificate(dnsName: "grep11.other.example")
-        let mock = try HSMMock()
-        let tls = HSMMock.ServerTLS(certificateChainPEM: other.chainPEM, privateKeyPEM: other.keyPEM)
-        try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
-            let configuration = Self.configuration(
-                port: port, tls: EP11Client.TLS(trustRootsPEM: other.caPEM), transport: transport)
-            let clock = ContinuousClock()
-            let start = clock.now
-            let error = try await #require(throws: EP11Error.self) {
-                try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
-            }
-            #expect(!error.isRetryable, "\(error)")
-            #expect(error.message.contains("certificate"), "\(error.message)")
-            #expect(
-                error.message.contains("host name") || error.message.contains("CERTIFICATE_VERIFY_FAILED"),
-                "\(error.message)")
-            #expect(start.duration(to: clock.now) < .seconds(15))
-        }
+        let (error, elapsed, _) = try await Self.refusedCall(
+            serverName: "grep11.other.example", roots: { $0 }, transport: transport)
+        #expect(!error.isRetryable, "\(error)")
+        #expect(error.message.contains("certificate"), "\(error.message)")
+        #expect(
+            error.message.contains("host name") || error.message.contains("CERTIFICATE_VERIFY_FAILED"),
+            "\(error.message)")
+        #expect(elapsed < .seconds(15))
     }
 
     @Test(
@@ -114,12 +108,7 @@ struct EP11TLSFailureTests {
         var configuration = EP11Client.Configuration(host: "127.0.0.1", port: port, transportSecurity: .plaintext)
         configuration.transport = transport
         configuration.timeouts = .init(call: .seconds(10))
-        let clock = ContinuousClock()
-        let start = clock.now
-        let error = try await #require(throws: EP11Error.self) {
-            try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
-        }
-        let elapsed = start.duration(to: clock.now)
+        let (error, elapsed) = try await failedCall(configuration)
         #expect(error.code == .transportFailure || error.code == .timeout, "\(error)")
         #expect(error.message.contains("connection refused"), "\(error.message)")
         #expect(error.message.contains("127.0.0.1:\(port)"), "\(error.message)")
@@ -189,10 +178,9 @@ struct EP11LenientPEMTests {
         let (width, separator) = wrapping
         let pki = TestPKI.shared
         let mock = try HSMMock()
-        let tls = HSMMock.ServerTLS(
-            certificateChainPEM: pki.serverChainPEM, privateKeyPEM: pki.serverKeyPEM,
-            clientCertificateRootsPEM: pki.caPEM)
-        try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
+        try await mock.withServer(
+            host: "127.0.0.1", port: 0, tls: pki.serverTLS(requiringClientCertificates: true)
+        ) { port in
             var configuration = EP11Client.Configuration(
                 host: "localhost", port: port,
                 transportSecurity: .tls(

@@ -75,17 +75,8 @@ struct WireTransportTests {
         arguments: wireTransports)
     func silentServer(transport: EP11Client.Transport) async throws {
         let listener = try ConnectionCountingListener()
-        var configuration = EP11Client.Configuration(
-            host: "127.0.0.1", port: listener.port, transportSecurity: .plaintext)
-        configuration.transport = transport
-        configuration.timeouts = .init(call: .milliseconds(600))
-        configuration.retryPolicy = .none
-        let clock = ContinuousClock()
-        let start = clock.now
-        let error = try await #require(throws: EP11Error.self) {
-            try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
-        }
-        let elapsed = start.duration(to: clock.now)
+        let (error, elapsed) = try await failedCall(
+            loopbackConfiguration(port: listener.port, transport: transport, timeout: .milliseconds(600)))
         #expect(error.code == .timeout, "\(error)")
         #expect(elapsed >= .milliseconds(550), "ended before its deadline: \(elapsed)")
         #expect(elapsed < .seconds(10), "took \(elapsed)")
@@ -132,11 +123,7 @@ struct WireTransportTests {
     @Test("cancelling the calling task cancels the call at once", arguments: wireTransports)
     func cancellation(transport: EP11Client.Transport) async throws {
         let listener = try ConnectionCountingListener()
-        var configuration = EP11Client.Configuration(
-            host: "127.0.0.1", port: listener.port, transportSecurity: .plaintext)
-        configuration.transport = transport
-        configuration.timeouts = .init(call: .seconds(60))
-        configuration.retryPolicy = .none
+        let configuration = loopbackConfiguration(port: listener.port, transport: transport, timeout: .seconds(60))
         let clock = ContinuousClock()
         let start = clock.now
         try await withEP11Client(configuration) { client in

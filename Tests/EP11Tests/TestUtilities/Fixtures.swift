@@ -4,6 +4,7 @@ import Foundation
 import GRPCCore
 import HSMMock
 import SwiftASN1
+import Testing
 import X509
 
 /// How a test reaches the mock: in process, over HTTP/2 on 127.0.0.1, or over HTTP/2 with TLS.
@@ -25,6 +26,14 @@ struct TestPKI: Sendable {
     static let shared: TestPKI = {
         do { return try TestPKI() } catch { preconditionFailure("test PKI: \(error)") }
     }()
+
+    /// The mock's TLS with the test server certificate; with `requiringClientCertificates`, it also requires a
+    /// client certificate from the test CA.
+    func serverTLS(requiringClientCertificates: Bool = false) -> HSMMock.ServerTLS {
+        HSMMock.ServerTLS(
+            certificateChainPEM: serverChainPEM, privateKeyPEM: serverKeyPEM,
+            clientCertificateRootsPEM: requiringClientCertificates ? caPEM : nil)
+    }
 
     init() throws {
         let caKey = P256.Signing.PrivateKey()
@@ -96,8 +105,7 @@ func withClient<T: Sendable>(
         }
     case .http2TLS:
         let pki = TestPKI.shared
-        let tls = HSMMock.ServerTLS(certificateChainPEM: pki.serverChainPEM, privateKeyPEM: pki.serverKeyPEM)
-        return try await mock.withServer(host: "127.0.0.1", port: 0, tls: tls) { port in
+        return try await mock.withServer(host: "127.0.0.1", port: 0, tls: pki.serverTLS()) { port in
             var configuration = EP11Client.Configuration(
                 host: "localhost",
                 port: port,
@@ -107,6 +115,28 @@ func withClient<T: Sendable>(
             return try await withEP11Client(configuration, body)
         }
     }
+}
+
+/// A plaintext configuration for `127.0.0.1:port` on `transport`, each call limited to `timeout`, no retries.
+func loopbackConfiguration(
+    port: Int, transport: EP11Client.Transport, timeout: Duration
+) -> EP11Client.Configuration {
+    var configuration = EP11Client.Configuration(host: "127.0.0.1", port: port, transportSecurity: .plaintext)
+    configuration.transport = transport
+    configuration.timeouts = .init(call: timeout)
+    configuration.retryPolicy = .none
+    return configuration
+}
+
+/// One `GenerateRandom` call through a new client with `configuration`, which must fail: its error, and how long
+/// the client took to give it.
+func failedCall(_ configuration: EP11Client.Configuration) async throws -> (error: EP11Error, elapsed: Duration) {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let error = try await #require(throws: EP11Error.self) {
+        try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
+    }
+    return (error, start.duration(to: clock.now))
 }
 
 /// The bytes of a hex literal in a test vector, through the package's one hex reader. Test-only: traps on a typo.
