@@ -30,21 +30,13 @@ public final class PostgresIssuanceStore: IssuanceStore {
     private let logger: Logger
     private let state = Mutex(State())
 
-    private struct PendingRecord: Sendable {
-        var certificate: NewCertificateRecord
-        var token: OneTimeTokenID?
-        var continuation: CheckedContinuation<RecordOutcome, any Error>
-    }
-
     private struct State: Sendable {
-        var pending: [PendingRecord] = []
-        var committing = false
+        /// The group-commit queue, the last token-id purge, and whether closed.
+        var common = StoreState()
         /// The commit task that may take batches (see ``commitPending(_:)``); a new one when a batch is given up at
         /// its deadline.
         var commitRun = 0
         var migrated = false
-        var closed = false
-        var lastPurge = Date.distantPast
     }
 
     /// Advisory lock keys (`pg_advisory_xact_lock(bigint)`), the ASCII of "hpcs-ca" plus a purpose.
@@ -122,9 +114,7 @@ public final class PostgresIssuanceStore: IssuanceStore {
     private func operation<T: Sendable>(
         _ what: String, _ body: @escaping @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
-        guard !state.withLock({ $0.closed }) else {
-            throw CertificateAuthorityError(code: .storageFailure, message: "the issuance database is closed")
-        }
+        guard !state.withLock({ $0.common.closed }) else { throw CertificateAuthorityError.closedStore }
         let client = self.client
         let work: @Sendable () async throws -> T = { [self] in
             try await migrateOnce()
@@ -306,14 +296,10 @@ public final class PostgresIssuanceStore: IssuanceStore {
                 "SELECT COALESCE(MAX(version), 0) FROM schema_version", logger: logger
             ).collect()
             let current = try rows.first?.decode(Int.self) ?? 0
-            guard current <= migrations.count else {
-                throw CertificateAuthorityError(
-                    code: .storageFailure,
-                    message: "the issuance database has schema version \(current), newer than this program's "
-                        + "\(migrations.count): use a newer hpcs-tool")
-            }
-            for (index, step) in migrations.enumerated() where index + 1 > current {
-                for statement in step {
+            let missing = try SchemaMigrations.missing(
+                current: current, count: migrations.count, database: "the issuance database")
+            for index in missing {
+                for statement in migrations[index] {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await connection.query("INSERT INTO schema_version (version) VALUES (\(index + 1))", logger: logger)
@@ -336,19 +322,9 @@ public final class PostgresIssuanceStore: IssuanceStore {
     public func record(_ certificate: NewCertificateRecord, consumingToken token: OneTimeTokenID?) async throws
         -> RecordOutcome
     {
-        guard !state.withLock({ $0.closed }) else {
-            throw CertificateAuthorityError(code: .storageFailure, message: "the issuance database is closed")
-        }
-        return try await withCheckedThrowingContinuation { continuation in
-            let record = PendingRecord(certificate: certificate, token: token, continuation: continuation)
-            let leads = state.withLock { state in
-                state.pending.append(record)
-                guard !state.committing else { return false }
-                state.committing = true
-                return true
-            }
-            if leads { startCommitting() }
-        }
+        try await PendingRecord.commit(
+            certificate, consumingToken: token, enqueue: { record in state.withLock { $0.common.enqueue(record) } },
+            startCommitting: { startCommitting() })
     }
 
     /// The next batch: at most ``maximumBatch`` records, no serial or token id twice (a second one waits for the
@@ -430,8 +406,8 @@ public final class PostgresIssuanceStore: IssuanceStore {
             let now = Date()
             let batch = state.withLock { state -> [PendingRecord] in
                 guard state.commitRun == run.number else { return [] }
-                let batch = Self.takeBatch(&state.pending)
-                if batch.isEmpty { state.committing = false }
+                let batch = Self.takeBatch(&state.common.pending)
+                if batch.isEmpty { state.common.committing = false }
                 return batch
             }
             guard !batch.isEmpty else { return }
@@ -441,8 +417,8 @@ public final class PostgresIssuanceStore: IssuanceStore {
                 let restart = state.withLock { state -> Bool in
                     guard state.commitRun == run.number else { return false }
                     state.commitRun += 1
-                    if state.pending.isEmpty {
-                        state.committing = false
+                    if state.common.pending.isEmpty {
+                        state.common.committing = false
                         return false
                     }
                     return true
@@ -458,7 +434,7 @@ public final class PostgresIssuanceStore: IssuanceStore {
                 ? loop.scheduleTask(in: .seconds(2)) { [self] in
                     Task { if let error = await probeFailure(what) { giveUp(error) } }
                 } : nil
-            let purge = batch.contains { $0.token != nil } && purgeIsDue(now)
+            let purge = batch.contains { $0.token != nil } && state.withLock { $0.common.purgeIsDue(now) }
             let rows = batch.map { ($0.certificate, $0.token) }
             do {
                 try await migrateOnce()
@@ -752,7 +728,7 @@ public final class PostgresIssuanceStore: IssuanceStore {
     // MARK: One-time tokens
 
     public func consumeTokenID(_ jti: String, provisioner: String, expiresAt: Date) async throws -> Bool {
-        let purge = purgeIsDue(Date())
+        let purge = state.withLock { $0.common.purgeIsDue(Date()) }
         let logger = self.logger
         return try await operation("consume token id") { client in
             if purge {
@@ -767,15 +743,6 @@ public final class PostgresIssuanceStore: IssuanceStore {
         }
     }
 
-    /// Whether this instance should purge expired token ids now (at most once per ``TokenIDPurge/interval``).
-    private func purgeIsDue(_ now: Date) -> Bool {
-        state.withLock { state in
-            guard now.timeIntervalSince(state.lastPurge) >= TokenIDPurge.interval else { return false }
-            state.lastPurge = now
-            return true
-        }
-    }
-
     // MARK: Health and lifetime
 
     public func ping() async throws {
@@ -787,13 +754,9 @@ public final class PostgresIssuanceStore: IssuanceStore {
 
     /// Waits for queued certificates, then stops the connection pool.
     public func close() async {
-        let wasClosed = state.withLock { state in
-            defer { state.closed = true }
-            return state.closed
-        }
-        guard !wasClosed else { return }
+        guard !state.withLock({ $0.common.close() }) else { return }
         // Queued group commits finish (or time out) first.
-        while state.withLock({ $0.committing }) {
+        while state.withLock({ $0.common.committing }) {
             try? await Task.sleep(for: .milliseconds(10))
         }
         runner.cancel()

@@ -16,26 +16,12 @@ public final class SQLiteIssuanceStore: IssuanceStore {
     private let queue: DatabasePool
     /// The database file.
     public let path: String
-    /// Certificates waiting for the next group commit (see ``record(_:consumingToken:)``).
-    private let commits = Mutex(CommitState())
-    /// When expired token ids were last purged by this instance.
-    private let lastPurge = Mutex(Date.distantPast)
-    private let closed = Mutex(false)
+    /// The group-commit queue (see ``record(_:consumingToken:)``), the last token-id purge, and whether closed.
+    private let state = Mutex(StoreState())
 
     public var location: String { "SQLite \(path)" }
 
-    private struct PendingRecord: Sendable {
-        var certificate: NewCertificateRecord
-        var token: OneTimeTokenID?
-        var continuation: CheckedContinuation<RecordOutcome, any Error>
-    }
-
-    private struct CommitState: Sendable {
-        var pending: [PendingRecord] = []
-        var committing = false
-    }
-
-    /// The schema, one step per version; ``SchemaMigrations`` applies the steps a file has not seen, in one write
+    /// The schema, one step per version (``SchemaMigrations``); the steps a file has not seen are applied in one write
     /// transaction (SQLite's write lock keeps two processes from applying them twice). Version 1 is the schema of
     /// the first releases, created with `IF NOT EXISTS` so that their files are adopted as they are.
     static let migrations: [String] = [
@@ -93,14 +79,10 @@ public final class SQLiteIssuanceStore: IssuanceStore {
             try queue.write { db in
                 try db.execute(sql: "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
                 let current = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM schema_version") ?? 0
-                guard current <= Self.migrations.count else {
-                    throw CertificateAuthorityError(
-                        code: .storageFailure,
-                        message: "the issuance database \(path) has schema version \(current), newer than this "
-                            + "program's \(Self.migrations.count): use a newer hpcs-tool")
-                }
-                for (index, step) in Self.migrations.enumerated() where index + 1 > current {
-                    try db.execute(sql: step)
+                let missing = try SchemaMigrations.missing(
+                    current: current, count: Self.migrations.count, database: "the issuance database \(path)")
+                for index in missing {
+                    try db.execute(sql: Self.migrations[index])
                     try db.execute(sql: "INSERT INTO schema_version (version) VALUES (?)", arguments: [index + 1])
                 }
             }
@@ -115,9 +97,7 @@ public final class SQLiteIssuanceStore: IssuanceStore {
     private func storage<T: Sendable>(
         _ what: String, write: Bool = false, _ body: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
-        guard !closed.withLock({ $0 }) else {
-            throw CertificateAuthorityError(code: .storageFailure, message: "the issuance database is closed")
-        }
+        guard !state.withLock({ $0.closed }) else { throw CertificateAuthorityError.closedStore }
         do {
             return write ? try await queue.write(body) : try await queue.read(body)
         } catch let error as CertificateAuthorityError {
@@ -143,27 +123,15 @@ public final class SQLiteIssuanceStore: IssuanceStore {
     public func record(_ certificate: NewCertificateRecord, consumingToken token: OneTimeTokenID?) async throws
         -> RecordOutcome
     {
-        guard !closed.withLock({ $0 }) else {
-            throw CertificateAuthorityError(code: .storageFailure, message: "the issuance database is closed")
-        }
-        return try await withCheckedThrowingContinuation { continuation in
-            let record = PendingRecord(certificate: certificate, token: token, continuation: continuation)
-            let leads = commits.withLock { state in
-                state.pending.append(record)
-                guard !state.committing else { return false }
-                state.committing = true
-                return true
-            }
-            if leads {
-                Thread { [self] in commitPending() }.start()
-            }
-        }
+        try await PendingRecord.commit(
+            certificate, consumingToken: token, enqueue: { record in state.withLock { $0.enqueue(record) } },
+            startCommitting: { Thread { [self] in commitPending() }.start() })
     }
 
     /// Commits queued certificates, a transaction per batch, until none are left.
     private func commitPending() {
         while true {
-            let batch = commits.withLock { state in
+            let batch = state.withLock { state in
                 let batch = state.pending
                 state.pending.removeAll()
                 if batch.isEmpty { state.committing = false }
@@ -171,7 +139,7 @@ public final class SQLiteIssuanceStore: IssuanceStore {
             }
             guard !batch.isEmpty else { return }
             let now = Date()
-            let purge = batch.contains { $0.token != nil } && purgeIsDue(now)
+            let purge = batch.contains { $0.token != nil } && state.withLock { $0.purgeIsDue(now) }
             let outcome = Result {
                 try queue.write { db in
                     if purge { try Self.purgeTokenIDs(db, now: now) }
@@ -376,20 +344,11 @@ public final class SQLiteIssuanceStore: IssuanceStore {
 
     public func consumeTokenID(_ jti: String, provisioner: String, expiresAt: Date) async throws -> Bool {
         let now = Date()
-        let purge = purgeIsDue(now)
+        let purge = state.withLock { $0.purgeIsDue(now) }
         let token = OneTimeTokenID(provisioner: provisioner, id: jti, expiresAt: expiresAt)
         return try await storage("consume token id", write: true) { db in
             if purge { try Self.purgeTokenIDs(db, now: now) }
             return try Self.insertTokenID(token, db)
-        }
-    }
-
-    /// Whether this instance should purge expired token ids now (at most once per ``TokenIDPurge/interval``).
-    private func purgeIsDue(_ now: Date) -> Bool {
-        lastPurge.withLock { last in
-            guard now.timeIntervalSince(last) >= TokenIDPurge.interval else { return false }
-            last = now
-            return true
         }
     }
 
@@ -415,11 +374,7 @@ public final class SQLiteIssuanceStore: IssuanceStore {
     }
 
     public func close() async {
-        let wasClosed = closed.withLock { closed in
-            defer { closed = true }
-            return closed
-        }
-        guard !wasClosed else { return }
+        guard !state.withLock({ $0.close() }) else { return }
         // Pending group commits finish first: close() waits for the pool's writer.
         try? queue.close()
     }
@@ -484,9 +439,4 @@ public final class SQLiteIssuanceStore: IssuanceStore {
             }
         }
     }
-}
-
-/// How often an instance purges expired token ids (at most once per interval, inside a consume).
-enum TokenIDPurge {
-    static let interval: TimeInterval = 60
 }
