@@ -200,7 +200,7 @@ struct ServeCommandTests {
         let store = try PostgresIssuanceStore(url: url, environment: [:])
         for pem in certificates {
             let certificate = try Certificate(pemEncoded: pem)
-            let serial = certificate.serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
+            let serial = certificate.serialHex
             let record = try await store.certificate(serial: serial)
             #expect(record?.certificateDER == Array(try certificate.serializeAsPEM().derBytes), "\(serial) lost")
         }

@@ -39,8 +39,7 @@ struct ServiceTests {
             let names = try #require(try certificate.extensions.subjectAlternativeNames)
             #expect(Set(names) == [.dnsName("www.example.com"), .dnsName("api.example.com")])
             // Recorded before it was returned.
-            let serial = certificate.serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
-            let record = try await world.node.ca.store.certificate(serial: serial)
+            let record = try await world.node.ca.store.certificate(serial: certificate.serialHex)
             #expect(record?.certificateDER == Array(try certificate.serializeAsPEM().derBytes))
             if pkilint.interpreter != nil || PythonInterpreter.isCI {
                 let path = world.directory.appendingPathComponent("signed.pem").path
@@ -233,12 +232,7 @@ struct ServiceTests {
     @Test("revoke with a token: 200, then /crl (DER) lists the serial; a second revocation is refused")
     func revokeWithToken() async throws {
         try await withServiceWorld { world in
-            let (csr, _) = try await world.csr(commonName: "gone.example.com", sans: ["gone.example.com"])
-            let token = try await world.provisioner.token(sub: "gone.example.com", aud: world.signAudience)
-            let signed = try await world.post("/1.0/sign", ["csr": csr, "ott": token])
-            let crt = try #require(signed.body["crt"] as? String, "\(signed.text)")
-            let serial = try Certificate(pemEncoded: crt).serialNumber.bytes.map { String(format: "%02x", $0) }
-                .joined()
+            let serial = try await world.issue(commonName: "gone.example.com").certificate.serialHex
 
             let before = try await world.get("/crl")
             #expect(before.status == 200)
@@ -247,19 +241,12 @@ struct ServiceTests {
                 "/1.0/revoke", ["serial": serial, "reasonCode": 1, "ott": revokeToken])
             #expect(revoked.status == 200, "\(revoked.text)")
 
-            let crl = try await world.get("/crl")
-            #expect(crl.status == 200)
-            let crlPath = world.directory.appendingPathComponent("crl.der")
-            try Data(crl.body).write(to: crlPath)
-            let text = try await openssl(
-                ["crl", "-inform", "DER", "-in", crlPath.path, "-noout", "-text", "-CAfile", world.rootPath],
-                in: world.directory)
-            #expect(text.status == 0, "\(text.text)")
-            #expect(text.text.uppercased().contains(serial.uppercased()), "\(text.text)")
-            #expect(text.text.contains("Key Compromise"), "\(text.text)")
-            #expect(text.text.contains("verify OK"), "\(text.text)")
+            let crl = try await world.servedCRL()
+            #expect(crl.text.uppercased().contains(serial.uppercased()), "\(crl.text)")
+            #expect(crl.text.contains("Key Compromise"), "\(crl.text)")
+            #expect(crl.text.contains("verify OK"), "\(crl.text)")
             if pkilint.interpreter != nil || PythonInterpreter.isCI {
-                let lint = try await pkilintCRL(crlPath.path)
+                let lint = try await pkilintCRL(crl.path)
                 #expect(lint.status == 0, "\(lint.text)")
             }
 
@@ -273,11 +260,7 @@ struct ServiceTests {
     @Test("renew over mutual TLS with an empty body: same names and key, openssl verifies; refused once revoked")
     func renewal() async throws {
         try await withServiceWorld { world in
-            let (csr, keyPath) = try await world.csr(commonName: "client.example.com", sans: ["client.example.com"])
-            let token = try await world.provisioner.token(sub: "client.example.com", aud: world.signAudience)
-            let signed = try await world.post("/1.0/sign", ["csr": csr, "ott": token])
-            let crt = try #require(signed.body["crt"] as? String, "\(signed.text)")
-            let original = try Certificate(pemEncoded: crt)
+            let (crt, original, keyPath) = try await world.issue(commonName: "client.example.com")
 
             // Without a client certificate.
             let anonymous = try await world.post("/1.0/renew", bytes: [])
@@ -296,8 +279,7 @@ struct ServiceTests {
                 #expect(try new.extensions.subjectAlternativeNames == original.extensions.subjectAlternativeNames)
                 let verify = try await world.opensslVerify(newPEM)
                 #expect(verify.status == 0, "\(verify.text)")
-                let newSerial = new.serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
-                let record = try await world.node.ca.store.certificate(serial: newSerial)
+                let record = try await world.node.ca.store.certificate(serial: new.serialHex)
                 let recorded = try #require(record, "recorded before it was returned")
                 #expect(try Certificate(derEncoded: recorded.certificateDER) == new)
 
@@ -316,9 +298,8 @@ struct ServiceTests {
                 #expect(notJSON.status == 400, "\(notJSON.text)")
 
                 // Revoke the original over mutual TLS with itself, then renewing with it is refused.
-                let serial = original.serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
                 let revoked = try await world.post(
-                    "/1.0/revoke", ["serial": serial, "reasonCode": 4], client: mtls)
+                    "/1.0/revoke", ["serial": original.serialHex, "reasonCode": 4], client: mtls)
                 #expect(revoked.status == 200, "\(revoked.text)")
                 let before = try await world.node.ca.store.allCertificates().count
                 let refused = try await world.post("/1.0/renew", bytes: [], client: mtls)
@@ -377,10 +358,7 @@ struct ServiceTests {
     @Test("metrics: sign and renew report HSM call and database latency per operation, and issuance time")
     func latencyMetrics() async throws {
         try await withServiceWorld { world in
-            let (csr, keyPath) = try await world.csr(commonName: "m.example.com", sans: ["m.example.com"])
-            let token = try await world.provisioner.token(sub: "m.example.com", aud: world.signAudience)
-            let signed = try await world.post("/1.0/sign", ["csr": csr, "ott": token])
-            let crt = try #require(signed.body["crt"] as? String, "\(signed.text)")
+            let (crt, _, keyPath) = try await world.issue(commonName: "m.example.com")
             let mtls = try world.mutualTLSClient(certificatePEM: crt, keyPath: keyPath)
             let renewed = try await world.post("/1.0/renew", bytes: [], client: mtls)
             try await mtls.shutdown()

@@ -178,6 +178,32 @@ struct ServiceWorld: Sendable {
         return try String(contentsOf: directory.appendingPathComponent("\(name).csr"), encoding: .utf8)
     }
 
+    /// A certificate the service issued for `commonName` (also its one DNS name) to a new P-256 key, signed with a
+    /// provisioner token on `node` (201 expected): the PEM, the certificate and the key's path (for mutual TLS).
+    func issue(commonName: String, on node: TestNode? = nil) async throws
+        -> (pem: String, certificate: Certificate, keyPath: String)
+    {
+        let (csr, keyPath) = try await csr(commonName: commonName, sans: [commonName])
+        let token = try await provisioner.token(sub: commonName, aud: signAudience)
+        let signed = try await post("/1.0/sign", ["csr": csr, "ott": token], on: node)
+        try #require(signed.status == 201, "\(signed.text)")
+        let pem = try #require(signed.body["crt"] as? String, "\(signed.text)")
+        return (pem, try Certificate(pemEncoded: pem), keyPath)
+    }
+
+    /// The CRL `node` serves (`GET /crl`, 200 expected) as `openssl crl -text` prints it after checking its
+    /// signature against the root ("verify OK" in the text), and the path of the DER file it read.
+    func servedCRL(on node: TestNode? = nil) async throws -> (text: String, path: String) {
+        let crl = try await get("/crl", on: node)
+        try #require(crl.status == 200)
+        let path = directory.appendingPathComponent("crl-\(UUID().uuidString).der").path
+        try Data(crl.body).write(to: URL(fileURLWithPath: path))
+        let output = try await openssl(
+            ["crl", "-inform", "DER", "-in", path, "-noout", "-text", "-CAfile", rootPath], in: directory)
+        try #require(output.status == 0, "\(output.text)")
+        return (output.text, path)
+    }
+
     /// Checks a leaf PEM with `openssl verify` against the root; returns openssl's output on failure.
     func opensslVerify(_ leafPEM: String) async throws -> ChildProcess.Output {
         let path = directory.appendingPathComponent("leaf-\(UUID().uuidString).pem")
@@ -195,6 +221,11 @@ struct ServiceWorld: Sendable {
         configuration.httpVersion = .http1Only
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
+}
+
+extension Certificate {
+    /// The serial number in lower-case hex, as the store keeps it.
+    var serialHex: String { serialNumber.bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
 /// Runs `openssl` in `directory`.
