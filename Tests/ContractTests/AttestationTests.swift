@@ -163,7 +163,7 @@ struct AttestationTests {
             attestationCertificatePEM: fixtures.text("attestation.crt"))
         #expect(record.compare(with: contract.checksums).isMatch)
         // The contract's decryptor is the wrong key for the record.
-        let wrong = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let wrong = try fixtures.decryptor()
         #expect(throws: ContractError.decryptionFailed) {
             try AttestationRecord.decrypt(token: token, decryptor: wrong)
         }

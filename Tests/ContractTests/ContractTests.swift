@@ -41,7 +41,7 @@ struct ContractTests {
     func roundTrip() async throws {
         let fixtures = try await Fixtures.shared()
         let built = try makeBuilt(fixtures)
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let decryptor = try fixtures.decryptor()
 
         // Four single-line `key: value` lines, in contract-go's order.
         let lines = built.yaml.split(separator: "\n")
@@ -115,7 +115,7 @@ struct ContractTests {
         #expect(built.yaml.contains("env: contract-basic."))
         let contract = try HyperProtectContract.parse(yaml: built.yaml)
         #expect(contract.attestationPublicKey == nil)
-        _ = try contract.verifySignature(decryptor: ContractDecryptor(privateKeyPEM: fixtures.text("enc.key")))
+        _ = try contract.verifySignature(decryptor: fixtures.decryptor())
     }
 
     @Test("a signing certificate is the contract's expiry")
@@ -123,7 +123,7 @@ struct ContractTests {
         let fixtures = try await Fixtures.shared()
         let built = try makeBuilt(fixtures, certificate: true)
         let contract = try HyperProtectContract.parse(yaml: built.yaml)
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let decryptor = try fixtures.decryptor()
         let now = Date()
         let verification = try contract.verifySignature(decryptor: decryptor, now: now)
         let validity = try #require(verification.certificateValidity)
@@ -160,7 +160,7 @@ struct ContractTests {
     func tampering(_ tampering: Tampering) async throws {
         let fixtures = try await Fixtures.shared()
         let built = try makeBuilt(fixtures)
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let decryptor = try fixtures.decryptor()
         var contract = try HyperProtectContract.parse(yaml: built.yaml)
         let workload = try #require(tokenOf(contract.workload))
         let env = try #require(tokenOf(contract.env))
@@ -202,7 +202,7 @@ struct ContractTests {
     func tamperedText() async throws {
         let fixtures = try await Fixtures.shared()
         let built = try makeBuilt(fixtures)
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let decryptor = try fixtures.decryptor()
         // Change one base64 character inside part B of the workload token.
         let lines = built.yaml.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var workloadLine = Array(lines[0].utf8)
@@ -346,7 +346,7 @@ struct ContractTests {
         let built = try builder.build(workload: "type: workload", env: "type: env")
         #expect(built.contract.envWorkloadSignature == nil)
         #expect(built.checksums.entries.map(\.field) == [.workload, .env])
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let decryptor = try fixtures.decryptor()
         #expect(try built.contract.sectionText(of: .env, decryptor: decryptor) == "type: env")
 
         let signing = try ContractBuilder(
@@ -365,8 +365,8 @@ struct ContractTests {
     @Test("errors about a decrypted env never quote it")
     func noSecretsInErrors() async throws {
         let fixtures = try await Fixtures.shared()
-        let encryptor = try ContractEncryptor(encryptionKeyPEM: fixtures.text("enc.crt"))
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let encryptor = try fixtures.encryptor()
+        let decryptor = try fixtures.decryptor()
         let signer = try ContractSigner(privateKeyPEM: fixtures.text("signer.key"))
         let env = try encryptor.encrypt("password: hunter2-secret-value\n  nested: [unclosed")
         let contract = try HyperProtectContract(

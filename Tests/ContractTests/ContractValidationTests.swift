@@ -345,7 +345,7 @@ struct ContractValidationTests {
         #expect(unopened.isValid)
         #expect(unopened.notes.contains { $0.path == "env" && $0.message.contains("encrypted") })
 
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let decryptor = try fixtures.decryptor()
         let opened = try ContractValidation.validate(yaml: contract, decryptor: decryptor)
         #expect(opened.problems.map(\.description) == ["env.volumes.data.kmsTimeout: must be 0-20 (minutes)"])
 

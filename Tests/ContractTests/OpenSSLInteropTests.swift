@@ -23,7 +23,7 @@ struct OpenSSLInteropTests {
     @Test("openssl decrypts what we encrypt")
     func opensslDecryptsOurs() async throws {
         let fixtures = try await Fixtures.shared()
-        let encryptor = try ContractEncryptor(encryptionKeyPEM: fixtures.text("enc.crt"))
+        let encryptor = try fixtures.encryptor()
         for size in [0, 5, 16, 333] {
             let plaintext = Bytes.random(size)
             let token = try encryptor.encrypt(plaintext)
@@ -34,7 +34,7 @@ struct OpenSSLInteropTests {
     @Test("we decrypt tokens made by IBM's documented shell pipeline")
     func weDecryptIBMPipeline() async throws {
         let fixtures = try await Fixtures.shared()
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let decryptor = try fixtures.decryptor()
         let workload = "type: workload\ncompose:\n  archive: H4sIAAAAAAAAA+3O\n"
         let workloadFile = try fixtures.write(workload, name: "workload.yaml")
         // contract.md §2.1, verbatim apart from the variables. About 22% of these passwords contain 0x0A or 0x00.
@@ -84,7 +84,7 @@ struct OpenSSLInteropTests {
         let envelope = try await openssl(
             ["enc", "-aes-256-cbc", "-pbkdf2", "-pass", "stdin", "-in", plaintextFile], stdin: password)
         let token = "hyper-protect-basic.\(Bytes.base64(wrapped)).\(Bytes.base64(envelope))"
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let decryptor = try fixtures.decryptor()
         #expect(try decryptor.decrypt(token: token) == plaintext)
         // The cut matters: the whole 32 bytes as PBKDF2 password do not give the plaintext. (Except for a single
         // final 0x00: HMAC pads its key with zeros, so that password is the same key with or without the cut.)

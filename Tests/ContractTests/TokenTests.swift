@@ -8,8 +8,8 @@ struct TokenTests {
     @Test("encrypt then decrypt gives the plaintext back", arguments: [0, 1, 15, 16, 17, 1000])
     func roundTrip(size: Int) async throws {
         let fixtures = try await Fixtures.shared()
-        let encryptor = try ContractEncryptor(encryptionKeyPEM: fixtures.text("enc.crt"))
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let encryptor = try fixtures.encryptor()
+        let decryptor = try fixtures.decryptor()
         let plaintext = Bytes.random(size)
         let token = try encryptor.encrypt(plaintext)
         #expect(try decryptor.decrypt(token: token) == plaintext)
@@ -20,7 +20,7 @@ struct TokenTests {
     @Test("a token has the documented shape")
     func shape() async throws {
         let fixtures = try await Fixtures.shared()
-        let token = try ContractEncryptor(encryptionKeyPEM: fixtures.text("enc.crt")).encrypt("type: workload")
+        let token = try fixtures.encryptor().encrypt("type: workload")
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         try #require(parts.count == 3)
         #expect(parts[0] == "hyper-protect-basic")
@@ -35,7 +35,7 @@ struct TokenTests {
     func prefix() async throws {
         let fixtures = try await Fixtures.shared()
         let encryptor = try ContractEncryptor(encryptionKeyPEM: fixtures.text("enc.pub"), prefix: .contractBasic)
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let decryptor = try fixtures.decryptor()
         let token = try encryptor.encrypt("env: x")
         #expect(token.hasPrefix("contract-basic."))
         #expect(try decryptor.decrypt(token: token) == Array("env: x".utf8))
@@ -50,7 +50,7 @@ struct TokenTests {
     @Test("a token for another key does not decrypt")
     func wrongKey() async throws {
         let fixtures = try await Fixtures.shared()
-        let token = try ContractEncryptor(encryptionKeyPEM: fixtures.text("enc.crt")).encrypt("secret: 1")
+        let token = try fixtures.encryptor().encrypt("secret: 1")
         let other = try ContractDecryptor(privateKeyPEM: fixtures.text("other.key"))
         let error = try #require(throws: ContractError.self) { try other.decrypt(token: token) }
         #expect(error.code == .decryptionFailed)
@@ -60,52 +60,53 @@ struct TokenTests {
     enum Malformation: String, CaseIterable, Sendable {
         case wrongPrefix, twoParts, fourParts, emptyPart, badBase64A, badBase64B, urlAlphabet, truncatedCiphertext
         case noSaltedMagic, onlyHeader, empty, shortWrappedPassword, innerWhitespace
+
+        /// The error decrypting the malformed token gives.
+        var expected: ContractError {
+            switch self {
+            case .wrongPrefix: .invalidPrefix
+            case .shortWrappedPassword: .decryptionFailed
+            default: .malformedToken
+            }
+        }
+
+        /// `token` (prefix, part A, part B: the envelope) malformed this way.
+        func apply(to token: String) throws -> String {
+            let parts = token.split(separator: ".").map(String.init)
+            try #require(parts.count == 3)
+            let (prefix, a, b) = (parts[0], parts[1], parts[2])
+            let envelope = try #require(Bytes.fromBase64(b))
+            switch self {
+            case .wrongPrefix: return "hyper-protect-advanced.\(a).\(b)"
+            case .twoParts: return "\(prefix).\(a)"
+            case .fourParts: return token + ".AAAA"
+            case .emptyPart: return "\(prefix)..\(b)"
+            case .badBase64A: return "\(prefix).\(a.dropLast(4))!!!!.\(b)"
+            case .badBase64B: return "\(prefix).\(a).\(b.dropLast(1))"
+            case .urlAlphabet:
+                let url = a.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                let withURLCharacter = url.contains("-") || url.contains("_") ? url : "-" + url.dropFirst()
+                return "\(prefix).\(withURLCharacter).\(b)"
+            case .truncatedCiphertext: return "\(prefix).\(a).\(Bytes.base64(Array(envelope.dropLast(5))))"
+            case .noSaltedMagic: return "\(prefix).\(a).\(Bytes.base64(Array(envelope.dropFirst(8))))"
+            case .onlyHeader: return "\(prefix).\(a).\(Bytes.base64(Array(envelope.prefix(16))))"
+            case .empty: return ""
+            case .shortWrappedPassword:
+                let wrapped = try #require(Bytes.fromBase64(a))
+                return "\(prefix).\(Bytes.base64(Array(wrapped.dropLast(1)))).\(b)"
+            case .innerWhitespace: return "\(prefix).\(a.prefix(8)) \(a.dropFirst(8)).\(b)"
+            }
+        }
     }
 
     @Test("malformed tokens give typed errors", arguments: Malformation.allCases)
     func malformed(_ malformation: Malformation) async throws {
         let fixtures = try await Fixtures.shared()
-        let token = try ContractEncryptor(encryptionKeyPEM: fixtures.text("enc.crt")).encrypt(Bytes.random(40))
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
-        let parts = token.split(separator: ".").map(String.init)
-        let envelope = try #require(Bytes.fromBase64(parts[2]))
-        let bad: String
-        let expected: ContractError
-        switch malformation {
-        case .wrongPrefix:
-            (bad, expected) = ("hyper-protect-advanced.\(parts[1]).\(parts[2])", .invalidPrefix)
-        case .twoParts:
-            (bad, expected) = ("\(parts[0]).\(parts[1])", .malformedToken)
-        case .fourParts:
-            (bad, expected) = (token + ".AAAA", .malformedToken)
-        case .emptyPart:
-            (bad, expected) = ("\(parts[0])..\(parts[2])", .malformedToken)
-        case .badBase64A:
-            (bad, expected) = ("\(parts[0]).\(parts[1].dropLast(4))!!!!.\(parts[2])", .malformedToken)
-        case .badBase64B:
-            (bad, expected) = ("\(parts[0]).\(parts[1]).\(parts[2].dropLast(1))", .malformedToken)
-        case .urlAlphabet:
-            let url = parts[1].replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            let withURLCharacter = url.contains("-") || url.contains("_") ? url : "-" + url.dropFirst()
-            (bad, expected) = ("\(parts[0]).\(withURLCharacter).\(parts[2])", .malformedToken)
-        case .truncatedCiphertext:
-            (bad, expected) = ("\(parts[0]).\(parts[1]).\(Bytes.base64(Array(envelope.dropLast(5))))", .malformedToken)
-        case .noSaltedMagic:
-            (bad, expected) = ("\(parts[0]).\(parts[1]).\(Bytes.base64(Array(envelope.dropFirst(8))))", .malformedToken)
-        case .onlyHeader:
-            (bad, expected) = ("\(parts[0]).\(parts[1]).\(Bytes.base64(Array(envelope.prefix(16))))", .malformedToken)
-        case .empty:
-            (bad, expected) = ("", .malformedToken)
-        case .shortWrappedPassword:
-            let wrapped = try #require(Bytes.fromBase64(parts[1]))
-            (bad, expected) = ("\(parts[0]).\(Bytes.base64(Array(wrapped.dropLast(1)))).\(parts[2])", .decryptionFailed)
-        case .innerWhitespace:
-            (bad, expected) = (
-                "\(parts[0]).\(parts[1].prefix(8)) \(parts[1].dropFirst(8)).\(parts[2])", .malformedToken
-            )
-        }
+        let token = try fixtures.encryptor().encrypt(Bytes.random(40))
+        let decryptor = try fixtures.decryptor()
+        let bad = try malformation.apply(to: token)
         let error = try #require(throws: ContractError.self) { try decryptor.decrypt(token: bad) }
-        #expect(error == expected, "\(malformation): \(error)")
+        #expect(error == malformation.expected, "\(malformation): \(error)")
         #expect(!error.message.isEmpty)
     }
 
@@ -113,8 +114,8 @@ struct TokenTests {
     func flippedCiphertext() async throws {
         let fixtures = try await Fixtures.shared()
         let plaintext = Array("type: env\nvalue: 42\n".utf8)
-        let token = try ContractEncryptor(encryptionKeyPEM: fixtures.text("enc.crt")).encrypt(plaintext)
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let token = try fixtures.encryptor().encrypt(plaintext)
+        let decryptor = try fixtures.decryptor()
         let parts = token.split(separator: ".").map(String.init)
         var envelope = try #require(Bytes.fromBase64(parts[2]))
         // The last byte of the block before the last: CBC flips the same bit of the last plaintext byte, the
@@ -133,8 +134,8 @@ struct TokenTests {
     @Test("surrounding whitespace (a file's final newline) is ignored")
     func trailingNewline() async throws {
         let fixtures = try await Fixtures.shared()
-        let token = try ContractEncryptor(encryptionKeyPEM: fixtures.text("enc.crt")).encrypt("a: b")
-        let decryptor = try ContractDecryptor(privateKeyPEM: fixtures.text("enc.key"))
+        let token = try fixtures.encryptor().encrypt("a: b")
+        let decryptor = try fixtures.decryptor()
         #expect(try decryptor.decrypt(token: token + "\n") == Array("a: b".utf8))
     }
 
@@ -161,7 +162,7 @@ struct TokenTests {
     @Test("PKCS#1, PKCS#8 and passphrase-protected private keys")
     func privateKeyForms() async throws {
         let fixtures = try await Fixtures.shared()
-        let token = try ContractEncryptor(encryptionKeyPEM: fixtures.text("enc.crt")).encrypt("k: v")
+        let token = try fixtures.encryptor().encrypt("k: v")
         let pkcs8 = try fixtures.text("enc.key")
         #expect(pkcs8.contains("BEGIN PRIVATE KEY"))
         let pkcs1 = String(

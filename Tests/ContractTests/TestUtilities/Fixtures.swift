@@ -1,3 +1,4 @@
+import Contract
 import Foundation
 
 /// Keys and certificates made once per test run with the real `openssl`, in a temporary directory.
@@ -19,6 +20,12 @@ struct Fixtures: Sendable {
     }
 
     func write(_ text: String, name: String) throws -> String { try write(Array(text.utf8), name: name) }
+
+    /// An encryptor for the encryption certificate `enc.crt`, with the default prefix.
+    func encryptor() throws -> ContractEncryptor { try ContractEncryptor(encryptionKeyPEM: text("enc.crt")) }
+
+    /// A decryptor with the encryption certificate's private key `enc.key`.
+    func decryptor() throws -> ContractDecryptor { try ContractDecryptor(privateKeyPEM: text("enc.key")) }
 
     /// The shared fixtures, made on first use.
     static func shared() async throws -> Fixtures { try await FixtureStore.shared.fixtures() }
