@@ -100,69 +100,19 @@ extension RealDevices {
             echo "the passphrase opens the data partition"
             """#
 
-        struct Setup {
-            let kms: KMSFixture
-            let directory: String
-            let crn: String
-            let contractPath: String
-
-            var keyID: String { KMSFixture.keyID(crn) }
-
-            func script(_ text: String, disk: String) async throws -> ChildProcess.Output {
-                try await ChildProcess.run(
-                    "/bin/bash", ["-c", text],
-                    environment: [
-                        "WORK": directory, "DISK": disk, "BASE": kms.baseURL, "API_KEY": daemonTestAPIKey,
-                        "KEY_ID": keyID, "INSTANCE_ID": kms.instanceID, "ENV_SEED": HPVSKeyfileInteropTests.envSeed,
-                        "WORKLOAD_SEED": HPVSKeyfileInteropTests.workloadSeed,
-                    ],
-                    timeout: .seconds(120))
-            }
-
-            func tool(_ arguments: [String], disk: String, environment: [String: String] = [:]) async throws
-                -> ChildProcess.Output
-            {
-                try await RealDevices.VolumeCLITests.tool(
-                    arguments + ["--no-activate"], contractPath: contractPath, device: disk, kms: kms,
-                    environment: environment)
-            }
-
-            /// A new image `name` in the work directory, provisioned by the daemon (`volume provision`).
-            func provisionedImage(_ name: String) async throws -> String {
-                let disk = directory + "/" + name
-                try VolumeFixture.makeSparseFile(disk, size: VolumeFixture.imageSize)
-                let provisioned = try await tool(["volume", "provision"], disk: disk)
-                try #require(provisioned.status == 0, "\(provisioned.text)")
-                return disk
-            }
-
-            /// The image's keyfile as `debugfs` reads it (through the verifying script).
-            static func keyfile(in output: ChildProcess.Output) -> String? {
-                output.text.split(separator: "\n").first { $0.hasPrefix("keyfile: ") }.map { String($0.dropFirst(9)) }
-            }
-        }
-
-        func withSetup(_ body: @escaping @Sendable (Setup) async throws -> Void) async throws {
-            try await withKMS { kms in
-                let directory = try VolumeFixture.makeTemporaryDirectory(in: NSTemporaryDirectory())
-                defer { try? FileManager.default.removeItem(atPath: directory) }
-                let crn = kms.makeRootKey()
-                let contractPath = directory + "/contract.yaml"
-                try RealDevices.VolumeCLITests.plaintextContract(crn: crn)
-                    .write(toFile: contractPath, atomically: true, encoding: .utf8)
-                try await body(Setup(kms: kms, directory: directory, crn: crn, contractPath: contractPath))
-            }
-        }
+        /// The CLI tests' setup: the Key Protect mock with a root key, a work directory and a contract naming the key.
+        typealias Setup = RealDevices.VolumeCLITests.Setup
 
         @Test("a volume prepared by hand with HPVS's documented steps is opened by the daemon")
         func preparedByHandIsOpened() async throws {
-            try await withSetup { setup in
-                let disk = setup.directory + "/by-hand.img"
+            try await RealDevices.VolumeCLITests.withSetup { setup in
+                let disk = setup.devices.directory + "/by-hand.img"
                 let prepared = try await setup.script(Self.prepareByHand, disk: disk)
                 try #require(prepared.status == 0, "\(prepared.text)")
-                let expected = try String(contentsOfFile: setup.directory + "/expected-keyfile", encoding: .utf8)
+                let expected = try String(
+                    contentsOfFile: setup.devices.directory + "/expected-keyfile", encoding: .utf8)
 
-                let opened = try await setup.tool(["volume", "open"], disk: disk)
+                let opened = try await setup.tool(["volume", "open", "--no-activate"], image: disk)
                 #expect(opened.status == 0, "\(opened.text)")
                 #expect(opened.text.contains("[KD107I]") && opened.text.contains("[KD123I]"), "\(opened.text)")
                 let json = RealDevices.VolumeCLITests.json(opened)
@@ -177,8 +127,8 @@ extension RealDevices {
 
         @Test("a volume the daemon prepared opens with a raw unwrap of its keyfile and the seeds hashed by hand")
         func daemonPreparedOpensByHand() async throws {
-            try await withSetup { setup in
-                let disk = try await setup.provisionedImage("by-daemon.img")
+            try await RealDevices.VolumeCLITests.withSetup { setup in
+                let disk = try await setup.provisionedImage()
                 let verified = try await setup.script(Self.verifyWithoutProjectCode, disk: disk)
                 #expect(verified.status == 0, "\(verified.text)")
                 #expect(verified.text.contains("the passphrase opens the data partition"), "\(verified.text)")
@@ -189,8 +139,8 @@ extension RealDevices {
 
         @Test("a keyfile of earlier versions is rewritten as the ciphertext at the next boot, also after a SIGKILL")
         func legacyKeyfileIsRewrittenOnImage() async throws {
-            try await withSetup { setup in
-                let disk = try await setup.provisionedImage("legacy.img")
+            try await RealDevices.VolumeCLITests.withSetup { setup in
+                let disk = try await setup.provisionedImage()
                 let volume = DiskVolume(path: disk)
                 let ciphertext = String(decoding: try #require(try await volume.readKeyfile()), as: UTF8.self)
                 let legacy =
@@ -199,14 +149,13 @@ extension RealDevices {
 
                 // Killed right after the rewrite: the next boot opens and leaves the keyfile as it is.
                 let killed = try await setup.tool(
-                    ["volume", "open"], disk: disk,
-                    environment: ["HPCS_KEYD_KILL_AFTER_STEP": ProvisioningStep.keyfileWritten.rawValue])
+                    ["volume", "open", "--no-activate"], image: disk, killAfter: .keyfileWritten)
                 #expect(killed.status != 0)
                 #expect(killed.text.contains("[KD126I]"), "\(killed.text)")
                 #expect(try await volume.readKeyfile() == Array(ciphertext.utf8))
 
                 try await volume.replaceKeyfile(Array(legacy.utf8))
-                let opened = try await setup.tool(["volume", "open"], disk: disk)
+                let opened = try await setup.tool(["volume", "open", "--no-activate"], image: disk)
                 #expect(opened.status == 0, "\(opened.text)")
                 #expect(opened.text.contains("[KD137I]"), "\(opened.text)")
                 #expect(RealDevices.VolumeCLITests.json(opened)["keyfileWritten"] as? Bool == true)
@@ -215,9 +164,39 @@ extension RealDevices {
                 #expect(verified.status == 0, "\(verified.text)")
                 #expect(Setup.keyfile(in: verified) == ciphertext)
 
-                let again = try await setup.tool(["volume", "open"], disk: disk)
+                let again = try await setup.tool(["volume", "open", "--no-activate"], image: disk)
                 #expect(again.status == 0 && !again.text.contains("[KD137I]"), "\(again.text)")
             }
         }
+    }
+}
+
+/// What the HPVS interoperability tests add to the CLI tests' setup.
+extension RealDevices.VolumeCLITests.Setup {
+    /// Runs `text` with bash in the work directory, with the mock, the key and the contract's seeds in the
+    /// environment (`WORK`, `DISK`, `BASE`, `API_KEY`, `KEY_ID`, `INSTANCE_ID`, `ENV_SEED`, `WORKLOAD_SEED`).
+    func script(_ text: String, disk: String) async throws -> ChildProcess.Output {
+        try await ChildProcess.run(
+            "/bin/bash", ["-c", text],
+            environment: [
+                "WORK": devices.directory, "DISK": disk, "BASE": kms.baseURL, "API_KEY": daemonTestAPIKey,
+                "KEY_ID": keyID, "INSTANCE_ID": kms.instanceID,
+                "ENV_SEED": RealDevices.HPVSKeyfileInteropTests.envSeed,
+                "WORKLOAD_SEED": RealDevices.HPVSKeyfileInteropTests.workloadSeed,
+            ],
+            timeout: .seconds(120))
+    }
+
+    /// A new image in the work directory, provisioned by the daemon (`volume provision`).
+    func provisionedImage() async throws -> String {
+        let disk = try newImage()
+        let provisioned = try await tool(["volume", "provision", "--no-activate"], image: disk)
+        try #require(provisioned.status == 0, "\(provisioned.text)")
+        return disk
+    }
+
+    /// The image's keyfile as `debugfs` reads it (through the verifying script).
+    static func keyfile(in output: ChildProcess.Output) -> String? {
+        output.text.split(separator: "\n").first { $0.hasPrefix("keyfile: ") }.map { String($0.dropFirst(9)) }
     }
 }

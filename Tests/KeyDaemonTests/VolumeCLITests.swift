@@ -108,7 +108,7 @@ extension RealDevices {
             return "env: |\n\(indented(env))\nworkload: |\n\(indented(workload))\n"
         }
 
-        func withSetup(_ body: @escaping @Sendable (Setup) async throws -> Void) async throws {
+        static func withSetup(_ body: @escaping @Sendable (Setup) async throws -> Void) async throws {
             try await withKMS { kms in
                 try await ImageFileDevices.with { devices in
                     let crn = kms.makeRootKey()
@@ -127,7 +127,7 @@ extension RealDevices {
 
         @Test("provision, dry-run, status and open; every decision logged with a message id and no secret")
         func provisionAndOpen() async throws {
-            try await withSetup { setup in
+            try await Self.withSetup { setup in
                 let image = try setup.newImage()
                 let dry = try await setup.tool(["volume", "provision", "--dry-run"], image: image)
                 #expect(dry.status == 0, "\(dry.text)")
@@ -170,7 +170,7 @@ extension RealDevices {
                 (.oneMebibyteOfZeros, 5, .refusedDeviceTooSmall),
             ])
         func foreignDevice(_ image: ForeignImage, exitCode: Int32, messageID: MessageID) async throws {
-            try await withSetup { setup in
+            try await Self.withSetup { setup in
                 let path = setup.devices.directory + "/\(image.rawValue).img"
                 try await image.make(at: path, scratch: setup.devices.directory)
                 let before = try fileDigest(path)
@@ -195,7 +195,7 @@ extension RealDevices {
 
         @Test("the other refusals of the decision table exit with 2, dry-run or not, and change nothing")
         func otherRefusalsExitWithTwo() async throws {
-            try await withSetup { setup in
+            try await Self.withSetup { setup in
                 let image = try await setup.newSinglePartitionImage()
                 let before = try fileDigest(image)
                 for arguments in [["volume", "provision", "--dry-run"], ["volume", "provision"], ["volume", "open"]] {
@@ -209,7 +209,7 @@ extension RealDevices {
 
         @Test("keyd run --power container: a volume refused at boot says KD204E and why before it exits with 76")
         func shutdownAtBootIsLogged() async throws {
-            try await withSetup { setup in
+            try await Self.withSetup { setup in
                 let image = try await setup.newSinglePartitionImage()
                 let before = try fileDigest(image)
                 let refused = try await setup.tool(
@@ -223,7 +223,7 @@ extension RealDevices {
 
         @Test("keyd run requires --power, and --help says what each value does")
         func powerIsRequired() async throws {
-            try await withSetup { setup in
+            try await Self.withSetup { setup in
                 let image = try setup.newImage()
                 let without = try await setup.tool(["keyd", "run"], image: image)
                 #expect(without.status == 64, "\(without.text)")
@@ -238,7 +238,7 @@ extension RealDevices {
 
         @Test("scratch folders a killed run left in /dev/shm are removed at the next start")
         func staleScratchRemovedAtStart() async throws {
-            try await withSetup { setup in
+            try await Self.withSetup { setup in
                 let stale = "/dev/shm/hpcs-volume.\(try await exitedProcessID()).Zx9Yw8"
                 try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: false)
                 defer { try? FileManager.default.removeItem(atPath: stale) }
@@ -252,7 +252,7 @@ extension RealDevices {
 
         @Test("killed with SIGKILL after each step of provisioning, the next run completes and keeps the volume key")
         func killedDuringProvisioning() async throws {
-            try await withSetup { setup in
+            try await Self.withSetup { setup in
                 for step in [
                     ProvisioningStep.layoutCreated, .seedGenerated, .seedVerified, .keyfileWritten, .luksFormatted,
                 ] {
@@ -271,7 +271,7 @@ extension RealDevices {
 
         @Test("keyd killed with SIGKILL during the rewrap after a rotation: the volume still opens with the same key")
         func killedDuringRewrap() async throws {
-            try await withSetup { setup in
+            try await Self.withSetup { setup in
                 for step in [ProvisioningStep.seedRewrapped, .seedVerified, .keyfileWritten] {
                     let image = try setup.newImage()
                     let provisioned = try await setup.tool(["volume", "provision"], image: image)
@@ -297,7 +297,7 @@ extension RealDevices {
 
         @Test("keyd restarts (exit 75) when the key is disabled, after rewrapping a rotation")
         func keydRestartsOnDisable() async throws {
-            try await withSetup { setup in
+            try await Self.withSetup { setup in
                 let image = try setup.newImage()
                 let polls = { setup.kms.mock.recordedRequests.filter { $0.path.hasSuffix("/metadata") }.count }
                 let daemon = Task {
@@ -319,7 +319,7 @@ extension RealDevices {
 
         @Test("an encrypted and signed contract drives the daemon with --contract-key")
         func encryptedContract() async throws {
-            try await withSetup { setup in
+            try await Self.withSetup { setup in
                 let key = setup.devices.directory + "/contract.key"
                 let cert = setup.devices.directory + "/contract.crt"
                 let made = try await ChildProcess.run(
