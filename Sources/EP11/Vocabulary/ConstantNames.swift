@@ -1,6 +1,5 @@
 /// One of the open PKCS #11 vocabularies (``AttributeType``, ``KeyType``, ``MechanismType``, ``ObjectClass``,
-/// ``ReturnValue``, and the parameter values ``MaskGenerationFunction``, ``KeyDerivationFunction`` and
-/// ``ECSGType``): a `CK_ULONG` wrapper where any `UInt64` is a valid value, so a value this library does not
+/// ``ReturnValue``, and the parameter values ``MaskGenerationFunction`` and ``ECSGType``): a `CK_ULONG` wrapper where any `UInt64` is a valid value, so a value this library does not
 /// know survives a round trip. Known values have `static` members, a C ``name`` and print by it; others print as
 /// hex (`0x8001ABCD`).
 public protocol PKCS11Constant: RawRepresentable<UInt64>, Hashable, Sendable, CustomStringConvertible {

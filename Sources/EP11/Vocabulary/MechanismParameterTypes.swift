@@ -63,7 +63,7 @@ public struct MaskGenerationFunction: PKCS11Constant {
 
 /// The key derivation function applied to an ECDH shared secret (`CK_EC_KDF_TYPE`, the `CKD_*` constants; the
 /// proto's `KeyDerivationFunction` enum).
-public struct KeyDerivationFunction: PKCS11Constant {
+public struct KeyDerivationFunction: RawRepresentable, Hashable, Sendable {
     /// The `CKD_*` value.
     public var rawValue: UInt64
 
@@ -86,19 +86,22 @@ public struct KeyDerivationFunction: PKCS11Constant {
     public static let sha512KDF = KeyDerivationFunction(rawValue: 8)
     /// `CKD_IBM_HYBRID_NULL` (0x800001): keep the raw secret for a later hybrid (ECDH + Kyber) derivation (IBM).
     public static let ibmHybridNull = KeyDerivationFunction(rawValue: 0x80_0001)
+}
 
-    /// The C names of the known values.
-    public static let knownNames = PKCS11NameTable(
-        prefix: "CKD_",
-        [
-            (null.rawValue, "CKD_NULL"),
-            (sha1KDF.rawValue, "CKD_SHA1_KDF"),
-            (sha224KDF.rawValue, "CKD_SHA224_KDF"),
-            (sha256KDF.rawValue, "CKD_SHA256_KDF"),
-            (sha384KDF.rawValue, "CKD_SHA384_KDF"),
-            (sha512KDF.rawValue, "CKD_SHA512_KDF"),
-            (ibmHybridNull.rawValue, "CKD_IBM_HYBRID_NULL"),
-        ])
+extension KeyDerivationFunction: CustomStringConvertible {
+    /// The C name, or the value in hex.
+    public var description: String {
+        switch self {
+        case .null: "CKD_NULL"
+        case .sha1KDF: "CKD_SHA1_KDF"
+        case .sha224KDF: "CKD_SHA224_KDF"
+        case .sha256KDF: "CKD_SHA256_KDF"
+        case .sha384KDF: "CKD_SHA384_KDF"
+        case .sha512KDF: "CKD_SHA512_KDF"
+        case .ibmHybridNull: "CKD_IBM_HYBRID_NULL"
+        default: pkcs11Hex(self.rawValue)
+        }
+    }
 }
 
 /// The kind of `CKM_IBM_BTC_DERIVE` derivation: BIP-32 or SLIP-10, and which key is derived from which (the

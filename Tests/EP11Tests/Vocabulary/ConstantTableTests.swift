@@ -207,13 +207,6 @@ extension VocabularyTests {
                     ("CKG_MGF1_SHA224", 5), ("CKG_IBM_MGF1_SHA3_224", 0x80_0001), ("CKG_IBM_MGF1_SHA3_256", 0x80_0002),
                     ("CKG_IBM_MGF1_SHA3_384", 0x80_0003), ("CKG_IBM_MGF1_SHA3_512", 0x80_0004),
                 ]),
-            // Values from `protos/server.proto` (`ECDH1DeriveParm.KeyDerivationFunction`).
-            .of(
-                KeyDerivationFunction.self, prefix: "CKD_", unknown: (3, "0x00000003"),
-                known: [
-                    ("CKD_NULL", 1), ("CKD_SHA1_KDF", 2), ("CKD_SHA224_KDF", 5), ("CKD_SHA256_KDF", 6),
-                    ("CKD_SHA384_KDF", 7), ("CKD_SHA512_KDF", 8), ("CKD_IBM_HYBRID_NULL", 0x80_0001),
-                ]),
             // Values from IBM `ep11.h` (`ECSG_Var_t`).
             .of(
                 ECSGType.self, prefix: "ECSG_", unknown: (4, "0x00000004"),
