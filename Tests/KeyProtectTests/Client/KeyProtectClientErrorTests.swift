@@ -118,37 +118,30 @@ struct KeyProtectClientErrorTests {
         }
     }
 
-    struct TooSoonCase: Sendable, CustomTestStringConvertible {
-        var first: KeyAction
-        var second: KeyAction
-        var reason: String
-        var wait: Duration
-        /// The key's versions once `second` succeeded.
-        var versions: Int
-        var testDescription: String { "\(second) after \(first): \(reason), allowed after \(wait)" }
-    }
-
+    /// `second` right after `first` is refused 409 with the service's `reason`, and succeeds after `wait`; the key
+    /// then has `versions` versions.
     @Test(
         "a second rotation within the hour or an enable within 30 s of disable is 409, allowed again later",
         arguments: [
-            TooSoonCase(
-                first: .rotate, second: .rotate, reason: "KEY_ROTATION_NOT_PERMITTED", wait: .seconds(3601), versions: 3),
-            TooSoonCase(first: .disable, second: .enable, reason: "REQ_TOO_EARLY_ERR", wait: .seconds(31), versions: 1),
+            (KeyAction.rotate, KeyAction.rotate, "KEY_ROTATION_NOT_PERMITTED", Duration.seconds(3601), 3),
+            (.disable, .enable, "REQ_TOO_EARLY_ERR", .seconds(31), 1),
         ])
-    func actionTooSoon(_ testCase: TooSoonCase) async throws {
+    func actionTooSoon(first: KeyAction, second: KeyAction, reason: String, wait: Duration, versions: Int)
+        async throws
+    {
         try await withMockKeyProtect(configuration: .init(apiKeys: [testAPIKey])) { fixture in
             let client = try fixture.client()
             let keyID = fixture.rootKey.id
-            try await testCase.first.perform(with: client, keyID: keyID)
+            try await first.perform(with: client, keyID: keyID)
             let error = try await #require(throws: KeyProtectError.self) {
-                try await testCase.second.perform(with: client, keyID: keyID)
+                try await second.perform(with: client, keyID: keyID)
             }
             #expect(error.code == .conflict)
-            #expect(error.reasonCode == testCase.reason)
-            fixture.mock.advanceTime(by: testCase.wait)
-            try await testCase.second.perform(with: client, keyID: keyID)
+            #expect(error.reasonCode == reason)
+            fixture.mock.advanceTime(by: wait)
+            try await second.perform(with: client, keyID: keyID)
             let key = try #require(fixture.mock.key(keyID))
-            #expect(key.versionIDs.count == testCase.versions)
+            #expect(key.versionIDs.count == versions)
             #expect(key.state == .active)
         }
     }
