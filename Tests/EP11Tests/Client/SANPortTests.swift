@@ -418,9 +418,7 @@ struct TLSMaterialTests {
     @Test("a TLS value and a configuration describe themselves without key bytes")
     func descriptions() throws {
         let pki = TestPKI.shared
-        let tls = EP11Client.TLS(
-            trustRootsPEM: pki.caPEM, clientCertificateChainPEM: pki.clientChainPEM,
-            clientPrivateKeyPEM: pki.clientKeyPEM, serverNameCheck: .hostOrHostAndPort)
+        let tls = pki.mutualClientTLS(serverNameCheck: .hostOrHostAndPort)
         let configuration = EP11Client.Configuration(host: "localhost", port: 9876, transportSecurity: .tls(tls))
         let keyBody = String(decoding: pki.clientKeyPEM, as: UTF8.self).split(separator: "\n")[1]
         for text in [String(describing: tls), String(reflecting: tls), String(describing: configuration)] {

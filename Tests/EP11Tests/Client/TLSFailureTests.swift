@@ -181,14 +181,8 @@ struct EP11LenientPEMTests {
         try await mock.withServer(
             host: "127.0.0.1", port: 0, tls: pki.serverTLS(requiringClientCertificates: true)
         ) { port in
-            var configuration = EP11Client.Configuration(
-                host: "localhost", port: port,
-                transportSecurity: .tls(
-                    EP11Client.TLS(
-                        trustRootsPEM: Self.rewrapped(pki.caPEM, width: width, separator: separator),
-                        clientCertificateChainPEM: Self.rewrapped(
-                            pki.clientChainPEM, width: width, separator: separator),
-                        clientPrivateKeyPEM: Self.rewrapped(pki.clientKeyPEM, width: width, separator: separator))))
+            let tls = pki.mutualClientTLS { Self.rewrapped($0, width: width, separator: separator) }
+            var configuration = EP11Client.Configuration(host: "localhost", port: port, transportSecurity: .tls(tls))
             configuration.retryPolicy = .none
             configuration.timeouts = .init(call: .seconds(10))
             configuration.transport = transport

@@ -262,11 +262,7 @@ struct TransportTests {
         ) { port in
             // Trusted CA and a client certificate: works.
             var mutual = EP11Client.Configuration(
-                host: "localhost", port: port,
-                transportSecurity: .tls(
-                    EP11Client.TLS(
-                        trustRootsPEM: pki.caPEM, clientCertificateChainPEM: pki.clientChainPEM,
-                        clientPrivateKeyPEM: pki.clientKeyPEM)))
+                host: "localhost", port: port, transportSecurity: .tls(pki.mutualClientTLS()))
             mutual.transport = transport
             let bytes = try await withEP11Client(mutual) { try await $0.generateRandom(count: 16) }
             #expect(bytes.count == 16)

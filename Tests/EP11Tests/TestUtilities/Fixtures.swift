@@ -35,6 +35,16 @@ struct TestPKI: Sendable {
             clientCertificateRootsPEM: requiringClientCertificates ? caPEM : nil)
     }
 
+    /// The client's TLS for mutual TLS: it trusts the test CA and shows the test client certificate, each PEM
+    /// passed through `pem` first.
+    func mutualClientTLS(
+        serverNameCheck: EP11Client.ServerNameCheck = .standard, _ pem: ([UInt8]) -> [UInt8] = { $0 }
+    ) -> EP11Client.TLS {
+        EP11Client.TLS(
+            trustRootsPEM: pem(caPEM), clientCertificateChainPEM: pem(clientChainPEM),
+            clientPrivateKeyPEM: pem(clientKeyPEM), serverNameCheck: serverNameCheck)
+    }
+
     init() throws {
         let caKey = P256.Signing.PrivateKey()
         let caName = try DistinguishedName { CommonName("swift-hpcs test CA") }
