@@ -119,8 +119,7 @@ enum ClientBench {
     }
 
     /// The call one caller repeats; for sign, after generating an EC P-256 key pair.
-    static func prepare(_ client: EP11Client, _ operation: Operation) async throws -> @Sendable () async throws -> Void
-    {
+    static func prepare(_ client: EP11Client, _ operation: Operation) async throws -> Measurement.Call {
         switch operation {
         case .random:
             return { _ = try await client.generateRandom(count: 32) }
@@ -134,7 +133,7 @@ enum ClientBench {
     }
 
     static func measure(
-        _ call: @escaping @Sendable () async throws -> Void, transport: String, operation: Operation, callers: Int,
+        _ call: @escaping Measurement.Call, transport: String, operation: Operation, callers: Int,
         seconds: Double, rssInterval: Double?
     ) async throws -> Result {
         // Warm-up: the connection and a second of calls.

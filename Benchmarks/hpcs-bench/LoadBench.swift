@@ -69,7 +69,7 @@ enum LoadBench {
                 }
                 return samples
             }
-            let operation: @Sendable () async throws -> Void = {
+            let operation: Measurement.Call = {
                 // A mix: two signatures for each encryption.
                 if Int.random(in: 0..<3) == 0 {
                     _ = try await client.encrypt(data, key: key, mechanism: .aesCBCPad(iv: iv))

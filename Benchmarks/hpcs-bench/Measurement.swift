@@ -7,6 +7,11 @@
 /// as warm-up); the calls made, the window, and the latency percentiles. Shared with Benchmarks/old-client, whose
 /// driver links this file, so that the old build is measured by the same loop.
 struct Measurement: Sendable {
+    /// The call a caller repeats. It runs on the caller's executor (`nonisolated(nonsending)`), as a call written
+    /// in the caller's own loop would: the harness adds no executor switch of its own to each call (on a task
+    /// executor, each switch reads the task's status records under their lock).
+    typealias Call = nonisolated(nonsending) @Sendable () async throws -> Void
+
     var operations: Int
     var elapsed: Double
     var p50Milliseconds: Double
@@ -19,7 +24,7 @@ struct Measurement: Sendable {
         seconds: Double,
         callers: Int,
         executor: (any TaskExecutor)? = preferredExecutor,
-        _ operation: @escaping @Sendable () async throws -> Void
+        _ operation: @escaping Call
     ) async throws -> Measurement {
         try await withTaskExecutorPreference(executor) {
             try await measure(seconds: seconds, callers: callers, operation)
@@ -29,7 +34,7 @@ struct Measurement: Sendable {
     private static func measure(
         seconds: Double,
         callers: Int,
-        _ operation: @escaping @Sendable () async throws -> Void
+        _ operation: @escaping Call
     ) async throws -> Measurement {
         // Warm-up: one call per caller.
         try await withThrowingTaskGroup(of: Void.self) { group in
