@@ -6,11 +6,13 @@ extension VocabularyTests {
     /// the C headers: one row per type instead of the same tests written once per type.
     @Suite("PKCS #11 constant tables")
     struct ConstantTableTests {
-        /// One constant type: its values from the headers, a value it does not know, and its lookups.
+        /// One constant type: its values from the headers, a sample of its Swift members with the values they must
+        /// have, a value it does not know, and its lookups.
         struct Table: Sendable, CustomTestStringConvertible {
             let typeName: String
             let prefix: String
             let known: [(name: String, value: UInt64)]
+            let members: [(actual: UInt64, expected: UInt64)]
             /// A value the library does not know, and how it prints.
             let unknown: (value: UInt64, description: String)
             /// Whether `known` lists every value the library knows (else it is a sample of them).
@@ -27,10 +29,12 @@ extension VocabularyTests {
                 prefix: String,
                 unknown: (value: UInt64, description: String),
                 complete: Bool = true,
-                known: [(name: String, value: UInt64)]
+                known: [(name: String, value: UInt64)],
+                members: [(Constant, UInt64)] = []
             ) -> Table {
                 Table(
-                    typeName: "\(Constant.self)", prefix: prefix, known: known, unknown: unknown, isComplete: complete,
+                    typeName: "\(Constant.self)", prefix: prefix, known: known,
+                    members: members.map { ($0.rawValue, $1) }, unknown: unknown, isComplete: complete,
                     valueNamed: { Constant(name: $0)?.rawValue },
                     name: { Constant(rawValue: $0).name },
                     description: { Constant(rawValue: $0).description },
@@ -72,6 +76,11 @@ extension VocabularyTests {
                     ("CKA_GREP11_TOKEN_LABEL", 0x8004_0001), ("CKA_GREP11_WKID", 0x8004_0002),
                     ("CKA_GREP11_KEYSTORE_PASSWORD", 0x8004_0003), ("CKA_GREP11_KEYBLOB_HAS_ROTATION", 0x8004_0004),
                     ("CKA_GREP11_NEXTWKID", 0x8004_0005),
+                ],
+                members: [
+                    (.class, 0x0), (.private, 0x2), (.valueLength, 0x161), (.ecParameters, 0x180),
+                    (.publicKeyInfo, 0x129), (.ibmAttributeBound, 0x8001_0004), (.ibmStructParameters, 0x8001_0009),
+                    (.ibmPQCParameters, 0x8001_000E), (.ibmMACedPublicKeyInfo, 0x8002_0002), (.grep11WKID, 0x8004_0002),
                 ]),
             // Values from PKCS #11 v2.40 `pkcs11t.h` and IBM `ep11.h`.
             .of(
@@ -117,6 +126,15 @@ extension VocabularyTests {
                     ("CKM_IBM_WIRETEST", 0x8003_0004), ("CKM_IBM_RETAINKEY", 0x8004_0001),
                     ("CKM_IBM_CPACF_WRAP", 0x8006_0001), ("CKM_IBM_BTC_DERIVE", 0x8007_0001),
                     ("CKM_IBM_ETH_DERIVE", 0x8007_0002),
+                ],
+                members: [
+                    (.rsaPKCS, 0x1), (.rsaPKCSKeyPairGen, 0x0), (.rsaX509, 0x3), (.rsaPKCSOAEP, 0x9),
+                    (.sha256RSAPKCSPSS, 0x43), (.sha512RSAPKCSPSS, 0x45), (.ecKeyPairGen, 0x1040), (.ecdsaSHA384, 0x1045),
+                    (.ecdh1Derive, 0x1050), (.aesCBCPad, 0x1085), (.aesKeyWrapPad, 0x210A), (.des3CBCPad, 0x136),
+                    (.sha1, 0x220), (.sha512_256HMAC, 0x4D), (.genericSecretKeyGen, 0x350),
+                    (.ibmSHA3_512, 0x8001_0004), (.ibmECX25519, 0x8001_001B), (.ibmED25519SHA512, 0x8001_001C),
+                    (.ibmDilithium, 0x8001_0023), (.ibmECDSAOther, 0x8001_0031), (.ibmAttributeBoundWrap, 0x8002_0004),
+                    (.ibmTransportKey, 0x8002_0005), (.ibmBTCDerive, 0x8007_0001), (.ibmETHDerive, 0x8007_0002),
                 ]),
             // Values from PKCS #11 v2.40 `pkcs11t.h`, IBM `ep11.h` and `grep11.h`.
             .of(
@@ -180,6 +198,12 @@ extension VocabularyTests {
                     ("CKR_IBM_GREP11_CANNOT_MARSHAL", 0x8004_0003), ("CKR_IBM_GREP11_CONFLICT", 0x8004_0004),
                     ("CKR_IBM_GREP11_DBINTERNAL", 0x8004_0005), ("CKR_IBM_GREP11_MISSING", 0x8004_0006),
                     ("CKR_IBM_GREP11_REPLAY", 0x8004_0007),
+                ],
+                members: [
+                    (.ok, 0), (.signatureInvalid, 0xC0), (.mechanismParamInvalid, 0x71), (.keyHandleInvalid, 0x60),
+                    (.functionRejected, 0x200), (.ibmWKIDMismatch, 0x8001_0001), (.ibmBlobError, 0x8001_0004),
+                    (.ibmPQCParamsNotSupported, 0x8001_0031), (.grep11NotAuthenticated, 0x8004_0001),
+                    (.grep11Replay, 0x8004_0007),
                 ]),
             // Values from PKCS #11 v2.40 `pkcs11t.h` and IBM `ep11.h`.
             .of(
@@ -190,7 +214,8 @@ extension VocabularyTests {
                     ("CKK_AES", 0x1F), ("CKK_CAMELLIA", 0x25), ("CKK_SHA256_HMAC", 0x2B), ("CKK_SHA224_HMAC", 0x2E),
                     ("CKK_VENDOR_DEFINED", 0x8000_0000), ("CKK_IBM_PQC_DILITHIUM", 0x8001_0023),
                     ("CKK_IBM_PQC_KYBER", 0x8001_0024),
-                ]),
+                ],
+                members: [(.aes, 0x1F), (.ec, 3), (.ibmDilithium, 0x8001_0023)]),
             // Values from PKCS #11 v2.40 `pkcs11t.h`.
             .of(
                 ObjectClass.self, prefix: "CKO_", unknown: (9, "0x00000009"),
@@ -198,7 +223,8 @@ extension VocabularyTests {
                     ("CKO_DATA", 0), ("CKO_CERTIFICATE", 1), ("CKO_PUBLIC_KEY", 2), ("CKO_PRIVATE_KEY", 3),
                     ("CKO_SECRET_KEY", 4), ("CKO_HW_FEATURE", 5), ("CKO_DOMAIN_PARAMETERS", 6), ("CKO_MECHANISM", 7),
                     ("CKO_OTP_KEY", 8), ("CKO_VENDOR_DEFINED", 0x8000_0000),
-                ]),
+                ],
+                members: [(.secretKey, 4), (.domainParameters, 6)]),
             // Values from `protos/server.proto` (`RSAOAEPParm.Mask`).
             .of(
                 MaskGenerationFunction.self, prefix: "CKG_", unknown: (99, "0x00000063"),
@@ -219,6 +245,13 @@ extension VocabularyTests {
                 #expect(table.valueNamed(name) == value, "\(name)")
                 #expect(table.name(value) == name, "\(name)")
                 #expect(table.description(value) == name, "\(name)")
+            }
+        }
+
+        @Test("Swift members carry the C values", arguments: tables)
+        func swiftMembers(table: Table) {
+            for (actual, expected) in table.members {
+                #expect(actual == expected, "\(table.description(expected))")
             }
         }
 

@@ -4,15 +4,6 @@ import Testing
 extension VocabularyTests {
     @Suite("KeyType and ObjectClass")
     struct KeyTypeAndObjectClassTests {
-        @Test("Swift names")
-        func swiftNames() {
-            #expect(KeyType.aes.rawValue == 0x1F)
-            #expect(KeyType.ec.rawValue == 3)
-            #expect(KeyType.ibmDilithium.rawValue == 0x8001_0023)
-            #expect(ObjectClass.secretKey.rawValue == 4)
-            #expect(ObjectClass.domainParameters.rawValue == 6)
-        }
-
         @Test("CKK_ECDSA and CKK_CAST5 are aliases")
         func aliases() {
             #expect(KeyType.ecdsa == .ec)

@@ -4,20 +4,6 @@ import Testing
 extension VocabularyTests {
     @Suite("ReturnValue")
     struct ReturnValueTests {
-        @Test("Static members carry the expected values")
-        func staticMembers() {
-            #expect(ReturnValue.ok.rawValue == 0)
-            #expect(ReturnValue.signatureInvalid.rawValue == 0xC0)
-            #expect(ReturnValue.mechanismParamInvalid.rawValue == 0x71)
-            #expect(ReturnValue.keyHandleInvalid.rawValue == 0x60)
-            #expect(ReturnValue.functionRejected.rawValue == 0x200)
-            #expect(ReturnValue.ibmWKIDMismatch.rawValue == 0x8001_0001)
-            #expect(ReturnValue.ibmBlobError.rawValue == 0x8001_0004)
-            #expect(ReturnValue.ibmPQCParamsNotSupported.rawValue == 0x8001_0031)
-            #expect(ReturnValue.grep11NotAuthenticated.rawValue == 0x8004_0001)
-            #expect(ReturnValue.grep11Replay.rawValue == 0x8004_0007)
-        }
-
         @Test("isOK is true only for CKR_OK")
         func isOK() {
             #expect(ReturnValue.ok.isOK)
