@@ -43,47 +43,37 @@ enum ForeignImage: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     /// Makes the image at `path` with the real tools.
     func make(at path: String, scratch: String) async throws {
-        func shell(_ script: String) async throws {
-            let output = try await ChildProcess.run("/bin/sh", ["-c", script], timeout: .seconds(120))
-            guard output.status == 0 else { throw FixtureError("\(rawValue): \(script) failed: \(output.text)") }
-        }
-        let size = Self.size
-        switch self {
-        case .ext4WithFiles:
-            try await shell(
+        // Most images start as a sparse file of `size` bytes.
+        let sparse = "truncate -s \(Self.size) '\(path)'"
+        let script =
+            switch self {
+            case .ext4WithFiles:
                 "mkdir -p '\(scratch)/files/docs' && echo 'quarterly numbers' > '\(scratch)/files/docs/report.txt' && "
-                    + "head -c 300000 /dev/urandom > '\(scratch)/files/photo.jpg' && truncate -s \(size) '\(path)' && "
-                    + "mkfs.ext4 -q -F -d '\(scratch)/files' '\(path)'")
-        case .swap:
-            try await shell("truncate -s \(size) '\(path)' && mkswap '\(path)' >/dev/null 2>&1")
-        case .xfs:
+                    + "head -c 300000 /dev/urandom > '\(scratch)/files/photo.jpg' && \(sparse) && "
+                    + "mkfs.ext4 -q -F -d '\(scratch)/files' '\(path)'"
+            case .swap: "\(sparse) && mkswap '\(path)' >/dev/null 2>&1"
             // mkfs.xfs 5.19 and later refuse filesystems under 300 MB.
-            try await shell("truncate -s \(max(size, 320 << 20)) '\(path)' && mkfs.xfs -q -f '\(path)'")
-        case .randomBytesAtStart:
-            try await shell(
-                "truncate -s \(size) '\(path)' && head -c 4194304 /dev/urandom | dd of='\(path)' conv=notrunc status=none"
-            )
-        case .randomBytesInTheMiddle:
+            case .xfs: "truncate -s \(max(Self.size, 320 << 20)) '\(path)' && mkfs.xfs -q -f '\(path)'"
+            case .randomBytesAtStart:
+                "\(sparse) && head -c 4194304 /dev/urandom | dd of='\(path)' conv=notrunc status=none"
             // Nothing in the first 16 MiB or the last MiB: only a scan of the whole file sees these bytes.
-            try await shell(
-                "truncate -s \(size) '\(path)' && head -c 65536 /dev/urandom | "
-                    + "dd of='\(path)' bs=1M seek=60 conv=notrunc status=none")
-        case .overlappingGPT:
-            try await shell("truncate -s \(size) '\(path)'")
-            try Self.writeOverlappingGPT(path: path, size: size)
-        case .truncatedLUKSHeader:
+            case .randomBytesInTheMiddle:
+                "\(sparse) && head -c 65536 /dev/urandom | dd of='\(path)' bs=1M seek=60 conv=notrunc status=none"
+            // The partition table is written below.
+            case .overlappingGPT: sparse
             // The first 2 KiB of a real LUKS2 header: blkid still sees crypto_LUKS, cryptsetup no longer opens it.
-            try await shell(
+            case .truncatedLUKSHeader:
                 "truncate -s 32M '\(scratch)/luks.img' && printf %s 'a passphrase' | cryptsetup luksFormat --type luks2 "
                     + "--batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file=- '\(scratch)/luks.img' && "
-                    + "truncate -s \(size) '\(path)' && head -c 2048 '\(scratch)/luks.img' | "
-                    + "dd of='\(path)' conv=notrunc status=none")
-        case .servicesFile:
-            try await shell("cp /etc/services '\(path)'")
-        case .oneMebibyteOfZeros:
-            try await shell("truncate -s 1M '\(path)'")
-        case .emptyGPT:
-            try await shell("truncate -s \(size) '\(path)' && printf 'label: gpt\\n' | sfdisk -q '\(path)'")
+                    + "\(sparse) && head -c 2048 '\(scratch)/luks.img' | dd of='\(path)' conv=notrunc status=none"
+            case .servicesFile: "cp /etc/services '\(path)'"
+            case .oneMebibyteOfZeros: "truncate -s 1M '\(path)'"
+            case .emptyGPT: "\(sparse) && printf 'label: gpt\\n' | sfdisk -q '\(path)'"
+            }
+        let output = try await ChildProcess.run("/bin/sh", ["-c", script], timeout: .seconds(120))
+        guard output.status == 0 else { throw FixtureError("\(rawValue): \(script) failed: \(output.text)") }
+        if self == .overlappingGPT {
+            try Self.writeOverlappingGPT(path: path, size: Self.size)
         }
     }
 
