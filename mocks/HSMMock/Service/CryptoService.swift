@@ -22,7 +22,21 @@ struct CryptoService: Sendable {
         try await run(context, mechanismTypes: mechanisms.map(\.mechanism), body)
     }
 
-    /// As above, for the call of `context.descriptor`.
+    /// `run` for the calls that answer with one field: `body`'s value goes into `field` of a new response.
+    private func run<Response: SwiftProtobuf.Message, Value>(
+        _ context: ServerContext,
+        mechanisms: [Grep11_Mechanism] = [],
+        into field: WritableKeyPath<Response, Value>,
+        _ body: () throws(HSMFailure) -> Value
+    ) async throws -> Response {
+        try await run(context, mechanisms: mechanisms) { () throws(HSMFailure) in
+            var response = Response()
+            response[keyPath: field] = try body()
+            return response
+        }
+    }
+
+    /// As the first, for the call of `context.descriptor`.
     private func run<T>(
         _ context: ServerContext,
         mechanismTypes: [UInt64],
@@ -102,78 +116,62 @@ struct CryptoService: Sendable {
 
     func digestInit(request: Grep11_DigestInitRequest, context: ServerContext) async throws -> Grep11_DigestInitResponse
     {
-        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
-            var response = Grep11_DigestInitResponse()
-            response.state = try core.digestInit(mechanism: request.mech)
-            return response
+        try await run(context, mechanisms: [request.mech], into: \.state) { () throws(HSMFailure) in
+            try core.digestInit(mechanism: request.mech)
         }
     }
 
     func digest(request: Grep11_DigestRequest, context: ServerContext) async throws -> Grep11_DigestResponse {
-        try await run(context) { () throws(HSMFailure) in
-            var response = Grep11_DigestResponse()
-            response.digest = try core.digestFinal(state: request.state, extra: request.data)
-            return response
+        try await run(context, into: \.digest) { () throws(HSMFailure) in
+            try core.digestFinal(state: request.state, extra: request.data)
         }
     }
 
     func digestUpdate(request: Grep11_DigestUpdateRequest, context: ServerContext) async throws
         -> Grep11_DigestUpdateResponse
     {
-        try await run(context) { () throws(HSMFailure) in
-            var response = Grep11_DigestUpdateResponse()
-            response.state = try core.digestUpdate(state: request.state, data: request.data)
-            return response
+        try await run(context, into: \.state) { () throws(HSMFailure) in
+            try core.digestUpdate(state: request.state, data: request.data)
         }
     }
 
     func digestKey(request: Grep11_DigestKeyRequest, context: ServerContext) async throws -> Grep11_DigestKeyResponse {
-        try await run(context) { () throws(HSMFailure) in
-            var response = Grep11_DigestKeyResponse()
-            response.state = try core.digestKey(state: request.state, key: request.key, hasKey: request.hasKey)
-            return response
+        try await run(context, into: \.state) { () throws(HSMFailure) in
+            try core.digestKey(state: request.state, key: request.key, hasKey: request.hasKey)
         }
     }
 
     func digestFinal(request: Grep11_DigestFinalRequest, context: ServerContext) async throws
         -> Grep11_DigestFinalResponse
     {
-        try await run(context) { () throws(HSMFailure) in
-            var response = Grep11_DigestFinalResponse()
-            response.digest = try core.digestFinal(state: request.state, extra: nil)
-            return response
+        try await run(context, into: \.digest) { () throws(HSMFailure) in
+            try core.digestFinal(state: request.state, extra: nil)
         }
     }
 
     func digestSingle(request: Grep11_DigestSingleRequest, context: ServerContext) async throws
         -> Grep11_DigestSingleResponse
     {
-        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
-            var response = Grep11_DigestSingleResponse()
-            response.digest = try core.digestSingle(mechanism: request.mech, data: request.data)
-            return response
+        try await run(context, mechanisms: [request.mech], into: \.digest) { () throws(HSMFailure) in
+            try core.digestSingle(mechanism: request.mech, data: request.data)
         }
     }
 
     func encryptInit(request: Grep11_EncryptInitRequest, context: ServerContext) async throws
         -> Grep11_EncryptInitResponse
     {
-        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
-            var response = Grep11_EncryptInitResponse()
-            response.state = try core.cipherInit(
+        try await run(context, mechanisms: [request.mech], into: \.state) { () throws(HSMFailure) in
+            try core.cipherInit(
                 mechanism: request.mech, key: request.key, hasKey: request.hasKey, encrypt: true)
-            return response
         }
     }
 
     func decryptInit(request: Grep11_DecryptInitRequest, context: ServerContext) async throws
         -> Grep11_DecryptInitResponse
     {
-        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
-            var response = Grep11_DecryptInitResponse()
-            response.state = try core.cipherInit(
+        try await run(context, mechanisms: [request.mech], into: \.state) { () throws(HSMFailure) in
+            try core.cipherInit(
                 mechanism: request.mech, key: request.key, hasKey: request.hasKey, encrypt: false)
-            return response
         }
     }
 
@@ -202,108 +200,86 @@ struct CryptoService: Sendable {
     }
 
     func encrypt(request: Grep11_EncryptRequest, context: ServerContext) async throws -> Grep11_EncryptResponse {
-        try await run(context) { () throws(HSMFailure) in
-            var response = Grep11_EncryptResponse()
-            response.ciphered = try core.cipherWithState(request.state, input: request.plain, encrypt: true)
-            return response
+        try await run(context, into: \.ciphered) { () throws(HSMFailure) in
+            try core.cipherWithState(request.state, input: request.plain, encrypt: true)
         }
     }
 
     func decrypt(request: Grep11_DecryptRequest, context: ServerContext) async throws -> Grep11_DecryptResponse {
-        try await run(context) { () throws(HSMFailure) in
-            var response = Grep11_DecryptResponse()
-            response.plain = try core.cipherWithState(request.state, input: request.ciphered, encrypt: false)
-            return response
+        try await run(context, into: \.plain) { () throws(HSMFailure) in
+            try core.cipherWithState(request.state, input: request.ciphered, encrypt: false)
         }
     }
 
     func encryptFinal(request: Grep11_EncryptFinalRequest, context: ServerContext) async throws
         -> Grep11_EncryptFinalResponse
     {
-        try await run(context) { () throws(HSMFailure) in
-            var response = Grep11_EncryptFinalResponse()
-            response.ciphered = try core.cipherFinal(request.state, encrypt: true)
-            return response
+        try await run(context, into: \.ciphered) { () throws(HSMFailure) in
+            try core.cipherFinal(request.state, encrypt: true)
         }
     }
 
     func decryptFinal(request: Grep11_DecryptFinalRequest, context: ServerContext) async throws
         -> Grep11_DecryptFinalResponse
     {
-        try await run(context) { () throws(HSMFailure) in
-            var response = Grep11_DecryptFinalResponse()
-            response.plain = try core.cipherFinal(request.state, encrypt: false)
-            return response
+        try await run(context, into: \.plain) { () throws(HSMFailure) in
+            try core.cipherFinal(request.state, encrypt: false)
         }
     }
 
     func encryptSingle(request: Grep11_EncryptSingleRequest, context: ServerContext) async throws
         -> Grep11_EncryptSingleResponse
     {
-        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech], into: \.ciphered) { () throws(HSMFailure) in
             let key = try core.openKey(request.key, hasKey: request.hasKey, role: "encryption")
-            var response = Grep11_EncryptSingleResponse()
-            response.ciphered = Data(
+            return Data(
                 try core.cipherSingle(mechanism: request.mech, key: key, data: Array(request.plain), encrypt: true))
-            return response
         }
     }
 
     func decryptSingle(request: Grep11_DecryptSingleRequest, context: ServerContext) async throws
         -> Grep11_DecryptSingleResponse
     {
-        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech], into: \.plain) { () throws(HSMFailure) in
             let key = try core.openKey(request.key, hasKey: request.hasKey, role: "decryption")
-            var response = Grep11_DecryptSingleResponse()
-            response.plain = Data(
+            return Data(
                 try core.cipherSingle(mechanism: request.mech, key: key, data: Array(request.ciphered), encrypt: false))
-            return response
         }
     }
 
     func signInit(request: Grep11_SignInitRequest, context: ServerContext) async throws -> Grep11_SignInitResponse {
-        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
-            var response = Grep11_SignInitResponse()
-            response.state = try core.signInit(
+        try await run(context, mechanisms: [request.mech], into: \.state) { () throws(HSMFailure) in
+            try core.signInit(
                 mechanism: request.mech, key: request.privKey, hasKey: request.hasPrivKey, signing: true)
-            return response
         }
     }
 
     func verifyInit(request: Grep11_VerifyInitRequest, context: ServerContext) async throws -> Grep11_VerifyInitResponse
     {
-        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
-            var response = Grep11_VerifyInitResponse()
-            response.state = try core.signInit(
+        try await run(context, mechanisms: [request.mech], into: \.state) { () throws(HSMFailure) in
+            try core.signInit(
                 mechanism: request.mech, key: request.pubKey, hasKey: request.hasPubKey, signing: false)
-            return response
         }
     }
 
     func signUpdate(request: Grep11_SignUpdateRequest, context: ServerContext) async throws -> Grep11_SignUpdateResponse
     {
-        try await run(context) { () throws(HSMFailure) in
-            var response = Grep11_SignUpdateResponse()
-            response.state = try core.signUpdate(request.state, input: request.data, signing: true)
-            return response
+        try await run(context, into: \.state) { () throws(HSMFailure) in
+            try core.signUpdate(request.state, input: request.data, signing: true)
         }
     }
 
     func verifyUpdate(request: Grep11_VerifyUpdateRequest, context: ServerContext) async throws
         -> Grep11_VerifyUpdateResponse
     {
-        try await run(context) { () throws(HSMFailure) in
-            var response = Grep11_VerifyUpdateResponse()
-            response.state = try core.signUpdate(request.state, input: request.data, signing: false)
-            return response
+        try await run(context, into: \.state) { () throws(HSMFailure) in
+            try core.signUpdate(request.state, input: request.data, signing: false)
         }
     }
 
     func signFinal(request: Grep11_SignFinalRequest, context: ServerContext) async throws -> Grep11_SignFinalResponse {
-        try await run(context) { () throws(HSMFailure) in
-            var response = Grep11_SignFinalResponse()
-            response.signature = try core.signWithState(request.state, input: nil)
-            return response
+        try await run(context, into: \.signature) { () throws(HSMFailure) in
+            try core.signWithState(request.state, input: nil)
         }
     }
 
@@ -317,10 +293,8 @@ struct CryptoService: Sendable {
     }
 
     func sign(request: Grep11_SignRequest, context: ServerContext) async throws -> Grep11_SignResponse {
-        try await run(context) { () throws(HSMFailure) in
-            var response = Grep11_SignResponse()
-            response.signature = try core.signWithState(request.state, input: request.data)
-            return response
+        try await run(context, into: \.signature) { () throws(HSMFailure) in
+            try core.signWithState(request.state, input: request.data)
         }
     }
 
@@ -333,12 +307,10 @@ struct CryptoService: Sendable {
 
     func signSingle(request: Grep11_SignSingleRequest, context: ServerContext) async throws -> Grep11_SignSingleResponse
     {
-        try await run(context, mechanisms: [request.mech]) { () throws(HSMFailure) in
+        try await run(context, mechanisms: [request.mech], into: \.signature) { () throws(HSMFailure) in
             let key = try core.openKey(request.privKey, hasKey: request.hasPrivKey, role: "signing")
             let scheme = try HSMCore.signatureScheme(request.mech)
-            var response = Grep11_SignSingleResponse()
-            response.signature = Data(try core.signData(Array(request.data), key: key, scheme: scheme))
-            return response
+            return Data(try core.signData(Array(request.data), key: key, scheme: scheme))
         }
     }
 
@@ -356,11 +328,8 @@ struct CryptoService: Sendable {
     func reencryptSingle(request: Grep11_ReencryptSingleRequest, context: ServerContext) async throws
         -> Grep11_ReencryptSingleResponse
     {
-        try await run(context, mechanisms: [request.decMech, request.encMech]) {
-            () throws(HSMFailure) in
-            var response = Grep11_ReencryptSingleResponse()
-            response.reciphered = try core.reencrypt(request)
-            return response
+        try await run(context, mechanisms: [request.decMech, request.encMech], into: \.reciphered) {
+            () throws(HSMFailure) in try core.reencrypt(request)
         }
     }
 
