@@ -129,7 +129,8 @@ extension VocabularyTests {
                 ],
                 members: [
                     (.rsaPKCS, 0x1), (.rsaPKCSKeyPairGen, 0x0), (.rsaX509, 0x3), (.rsaPKCSOAEP, 0x9),
-                    (.sha256RSAPKCSPSS, 0x43), (.sha512RSAPKCSPSS, 0x45), (.ecKeyPairGen, 0x1040), (.ecdsaSHA384, 0x1045),
+                    (.sha256RSAPKCSPSS, 0x43), (.sha512RSAPKCSPSS, 0x45), (.ecKeyPairGen, 0x1040),
+                    (.ecdsaSHA384, 0x1045),
                     (.ecdh1Derive, 0x1050), (.aesCBCPad, 0x1085), (.aesKeyWrapPad, 0x210A), (.des3CBCPad, 0x136),
                     (.sha1, 0x220), (.sha512_256HMAC, 0x4D), (.genericSecretKeyGen, 0x350),
                     (.ibmSHA3_512, 0x8001_0004), (.ibmECX25519, 0x8001_001B), (.ibmED25519SHA512, 0x8001_001C),
