@@ -6,8 +6,6 @@ import TestSupport
 import Testing
 import X509
 
-private let hpcsTool = HPCSTool.path
-
 extension Trait where Self == ConditionTrait {
     /// Runs where PostgreSQL is installed, and always in CI (where its absence fails).
     fileprivate static var postgreSQL: Self {
@@ -22,19 +20,27 @@ extension Trait where Self == ConditionTrait {
     }
 }
 
-/// Runs the built hpcs-tool in `directory` (stdout and stderr merged), with `environment` added and GREP11_ADDRESS
-/// and the database variables unset unless given.
-private func tool(
-    _ arguments: [String], in directory: URL, environment: [String: String] = [:]
-) async throws -> ChildProcess.Output {
-    try #require(HPCSTool.isBuilt, "\(hpcsTool) is missing; run swift build")
-    let unset = ["GREP11_ADDRESS", "HPCS_CA_DATABASE", "HPCS_CA_DATABASE_PASSWORD", "HPCS_CA_DATABASE_PASSWORD_FILE"]
-        .filter { environment[$0] == nil }.flatMap { ["-u", $0] }
-    let set = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-    return try await ChildProcess.run(
-        "/usr/bin/env",
-        unset + set + ["sh", "-c", #"cd "$0" && exec "$@""#, directory.path, hpcsTool] + arguments,
-        timeout: .seconds(120))
+/// A new database owned by the cluster's password user, and the URL that logs in as that user (with no password).
+private func passwordUserDatabase() async throws -> (cluster: PostgresCluster, name: String, url: String) {
+    let cluster = try await PostgresCluster.shared()
+    let name = try await cluster.makeDatabase(owner: PostgresCluster.passwordUser)
+    return (cluster, name, cluster.url(database: name, user: PostgresCluster.passwordUser))
+}
+
+/// Runs `body` with a store on `url` (`environment` in place of the process's) and closes the store after it, also
+/// when it throws.
+private func withPostgresStore<T>(
+    _ url: String, environment: [String: String] = [:], _ body: (PostgresIssuanceStore) async throws -> T
+) async throws -> T {
+    let store = try PostgresIssuanceStore(url: url, environment: environment)
+    do {
+        let result = try await body(store)
+        await store.close()
+        return result
+    } catch {
+        await store.close()
+        throw error
+    }
 }
 
 @Suite("PostgreSQL issuance store: URLs and passwords, an unreachable database, two CA nodes, ca init and migrate")
@@ -93,20 +99,11 @@ struct PostgresStoreTests {
         "Password: from the URL, HPCS_CA_DATABASE_PASSWORD or a 0600 file; none or a wrong one fails clearly",
         .postgreSQL)
     func passwords() async throws {
-        let cluster = try await PostgresCluster.shared()
-        let name = try await cluster.makeDatabase(owner: PostgresCluster.passwordUser)
-        let url = cluster.url(database: name, user: PostgresCluster.passwordUser)
+        let url = try await passwordUserDatabase().url
         let password = PostgresCluster.password
 
         func ping(_ url: String, _ environment: [String: String]) async throws {
-            let store = try PostgresIssuanceStore(url: url, environment: environment)
-            do {
-                try await store.ping()
-            } catch {
-                await store.close()
-                throw error
-            }
-            await store.close()
+            try await withPostgresStore(url, environment: environment) { try await $0.ping() }
         }
         // From the environment, from a file, from the URL.
         try await ping(url, ["HPCS_CA_DATABASE_PASSWORD": password])
@@ -155,22 +152,21 @@ struct PostgresStoreTests {
     @Test("Nothing listening: storageFailure within the timeout, naming the database, no crash")
     func unreachable() async throws {
         let port = try closedLoopbackPort()
-        let store = try PostgresIssuanceStore(
-            url: "postgres://postgres@127.0.0.1:\(port)/ca?connect_timeout=2", environment: [:])
-        let started = ContinuousClock.now
-        do {
-            try await store.ping()
-            Issue.record("ping succeeded with nothing listening")
-        } catch let error as CertificateAuthorityError {
-            #expect(error.code == .storageFailure)
-            #expect(error.message.contains("127.0.0.1:\(port)/ca"), "\(error.message)")
+        try await withPostgresStore("postgres://postgres@127.0.0.1:\(port)/ca?connect_timeout=2") { store in
+            let started = ContinuousClock.now
+            do {
+                try await store.ping()
+                Issue.record("ping succeeded with nothing listening")
+            } catch let error as CertificateAuthorityError {
+                #expect(error.code == .storageFailure)
+                #expect(error.message.contains("127.0.0.1:\(port)/ca"), "\(error.message)")
+            }
+            await #expect(throws: CertificateAuthorityError.storageFailure) {
+                try await store.record(
+                    serial: "01", subject: "CN=x", profile: "tls-server", notBefore: Date(), notAfter: Date(), der: [1])
+            }
+            #expect(ContinuousClock.now - started < .seconds(30))
         }
-        await #expect(throws: CertificateAuthorityError.storageFailure) {
-            try await store.record(
-                serial: "01", subject: "CN=x", profile: "tls-server", notBefore: Date(), notAfter: Date(), der: [1])
-        }
-        #expect(ContinuousClock.now - started < .seconds(30))
-        await store.close()
     }
 
     @Test(
@@ -178,38 +174,37 @@ struct PostgresStoreTests {
         .timeLimit(.minutes(1)))
     func silentDatabase() async throws {
         let listener = try ConnectionCountingListener()
-        let store = try PostgresIssuanceStore(
-            url: "postgres://postgres@127.0.0.1:\(listener.port)/ca?connect_timeout=1", environment: [:])
-        let started = ContinuousClock.now
-        let outcomes = await withTaskGroup(of: String.self) { group in
-            for index in 0..<3 {
-                group.addTask {
-                    // The second and third arrive while the first batch waits, and queue behind it.
-                    if index > 0 { try? await Task.sleep(for: .milliseconds(300)) }
-                    do {
-                        _ = try await store.record(
-                            serial: "0\(index)", subject: "CN=x", profile: "tls-server", notBefore: Date(),
-                            notAfter: Date(), der: [1])
-                        return "recorded"
-                    } catch let error as CertificateAuthorityError {
-                        // At the deadline, or a moment later when the direct connection attempt beside it times
-                        // out first.
-                        return error.code == .storageFailure
-                            && error.message.contains("127.0.0.1:\(listener.port)/ca")
-                            && (error.message.contains("did not answer within 1 s")
-                                || error.message.contains("Connect timeout"))
-                            ? "timed out" : error.message
-                    } catch {
-                        return "\(error)"
+        try await withPostgresStore("postgres://postgres@127.0.0.1:\(listener.port)/ca?connect_timeout=1") { store in
+            let started = ContinuousClock.now
+            let outcomes = await withTaskGroup(of: String.self) { group in
+                for index in 0..<3 {
+                    group.addTask {
+                        // The second and third arrive while the first batch waits, and queue behind it.
+                        if index > 0 { try? await Task.sleep(for: .milliseconds(300)) }
+                        do {
+                            _ = try await store.record(
+                                serial: "0\(index)", subject: "CN=x", profile: "tls-server", notBefore: Date(),
+                                notAfter: Date(), der: [1])
+                            return "recorded"
+                        } catch let error as CertificateAuthorityError {
+                            // At the deadline, or a moment later when the direct connection attempt beside it times
+                            // out first.
+                            return error.code == .storageFailure
+                                && error.message.contains("127.0.0.1:\(listener.port)/ca")
+                                && (error.message.contains("did not answer within 1 s")
+                                    || error.message.contains("Connect timeout"))
+                                ? "timed out" : error.message
+                        } catch {
+                            return "\(error)"
+                        }
                     }
                 }
+                return await group.reduce(into: [String]()) { $0.append($1) }
             }
-            return await group.reduce(into: [String]()) { $0.append($1) }
+            #expect(outcomes == ["timed out", "timed out", "timed out"])
+            #expect(listener.acceptedConnections() > 0)
+            #expect(ContinuousClock.now - started < .seconds(40))
         }
-        #expect(outcomes == ["timed out", "timed out", "timed out"])
-        #expect(listener.acceptedConnections() > 0)
-        #expect(ContinuousClock.now - started < .seconds(40))
-        await store.close()
     }
 
     @Test(
@@ -221,28 +216,27 @@ struct PostgresStoreTests {
         let name = try await cluster.makeDatabase()
         // Room for the first connection and the migrations on a busy machine; once the database is down, the
         // direct connection attempt two seconds into an operation fails it (connection refused), not the deadline.
-        let store = try PostgresIssuanceStore(
-            url: cluster.url(database: name) + "?connect_timeout=15", environment: [:])
-        try await withEmptyCA(store: store) { ca, _, directory in
-            try await ca.createRoot(subject: try DistinguishedName { CommonName("Down Test Root") })
-            let csr = try await opensslCSR(.p256, in: directory)
-            let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
-            #expect(try await ca.issuedCertificate(serialNumber: issued.serialNumber).certificateDER == issued.der)
+        try await withPostgresStore(cluster.url(database: name) + "?connect_timeout=15") { store in
+            try await withEmptyCA(store: store) { ca, _, directory in
+                try await ca.createRoot(subject: try DistinguishedName { CommonName("Down Test Root") })
+                let csr = try await opensslCSR(.p256, in: directory)
+                let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
+                #expect(try await ca.issuedCertificate(serialNumber: issued.serialNumber).certificateDER == issued.der)
 
-            cluster.stop()
-            do {
-                _ = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
-                Issue.record("issued with the database down")
-            } catch let error as CertificateAuthorityError {
-                #expect(error.code == .storageFailure)
-                #expect(error.message.contains("issuance database"), "\(error.message)")
-            }
-            await #expect(throws: CertificateAuthorityError.storageFailure) { try await store.ping() }
-            await #expect(throws: CertificateAuthorityError.storageFailure) {
-                try await ca.revoke(serialNumber: issued.serialNumber)
+                cluster.stop()
+                do {
+                    _ = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
+                    Issue.record("issued with the database down")
+                } catch let error as CertificateAuthorityError {
+                    #expect(error.code == .storageFailure)
+                    #expect(error.message.contains("issuance database"), "\(error.message)")
+                }
+                await #expect(throws: CertificateAuthorityError.storageFailure) { try await store.ping() }
+                await #expect(throws: CertificateAuthorityError.storageFailure) {
+                    try await ca.revoke(serialNumber: issued.serialNumber)
+                }
             }
         }
-        await store.close()
     }
 
     // MARK: Two CA nodes
@@ -252,44 +246,44 @@ struct PostgresStoreTests {
         .postgreSQL)
     func twoNodes() async throws {
         let url = try await PostgresCluster.makeDatabaseURL()
-        let storeA = try PostgresIssuanceStore(url: url, environment: [:])
-        let storeB = try PostgresIssuanceStore(url: url, environment: [:])
-        try await withMockHSM { client in
-            try await withTemporaryDirectory { directory in
-                let nodeA = try CertificateAuthority(
-                    directory: directory.appendingPathComponent("a"), client: client, store: storeA)
-                try await nodeA.createRoot(subject: try DistinguishedName { CommonName("Two Node Root") })
-                // Node B: the same key blob and chain (as a second machine would have), its own store instance.
-                let b = directory.appendingPathComponent("b")
-                try FileManager.default.copyItem(at: directory.appendingPathComponent("a"), to: b)
-                let nodeB = try CertificateAuthority(directory: b, client: client, store: storeB)
-                #expect(await nodeB.databaseURL == storeB.configuration.url)
+        try await withPostgresStore(url) { storeA in
+            try await withPostgresStore(url) { storeB in
+                try await withMockHSM { client in
+                    try await withTemporaryDirectory { directory in
+                        let nodeA = try CertificateAuthority(
+                            directory: directory.appendingPathComponent("a"), client: client, store: storeA)
+                        try await nodeA.createRoot(subject: try DistinguishedName { CommonName("Two Node Root") })
+                        // Node B: the same key blob and chain (as a second machine would have), its own store instance.
+                        let b = directory.appendingPathComponent("b")
+                        try FileManager.default.copyItem(at: directory.appendingPathComponent("a"), to: b)
+                        let nodeB = try CertificateAuthority(directory: b, client: client, store: storeB)
+                        #expect(await nodeB.databaseURL == storeB.configuration.url)
 
-                let csr = try await opensslCSR(.p256, in: directory)
-                let issued = try await withThrowingTaskGroup(of: IssuedCertificate.self) { group in
-                    for index in 0..<12 {
-                        let node = index % 2 == 0 ? nodeA : nodeB
-                        group.addTask { try await node.sign(csrPEMOrDER: csr, profile: .tlsServer) }
+                        let csr = try await opensslCSR(.p256, in: directory)
+                        let issued = try await withThrowingTaskGroup(of: IssuedCertificate.self) { group in
+                            for index in 0..<12 {
+                                let node = index % 2 == 0 ? nodeA : nodeB
+                                group.addTask { try await node.sign(csrPEMOrDER: csr, profile: .tlsServer) }
+                            }
+                            return try await group.reduce(into: [IssuedCertificate]()) { $0.append($1) }
+                        }
+                        let serials = Set(issued.map(\.serialNumber))
+                        #expect(serials.count == 12)
+                        #expect(Set(try await nodeB.issuedCertificates().map(\.serialNumber)) == serials)
+
+                        let revoked = try #require(issued.first?.serialNumber)
+                        try await nodeA.revoke(serialNumber: revoked, reason: .keyCompromise)
+                        let crlB = try await nodeB.generateCRL()
+                        #expect(crlB.revokedSerialNumbers == [revoked])
+                        let crlA = try await nodeA.generateCRL()
+                        #expect(crlA.number > crlB.number)
+                        // Both nodes serve the newest CRL.
+                        #expect(try await nodeB.latestCRL()?.der == crlA.der)
+                        #expect(try await nodeA.latestCRL()?.number == crlA.number)
                     }
-                    return try await group.reduce(into: [IssuedCertificate]()) { $0.append($1) }
                 }
-                let serials = Set(issued.map(\.serialNumber))
-                #expect(serials.count == 12)
-                #expect(Set(try await nodeB.issuedCertificates().map(\.serialNumber)) == serials)
-
-                let revoked = try #require(issued.first?.serialNumber)
-                try await nodeA.revoke(serialNumber: revoked, reason: .keyCompromise)
-                let crlB = try await nodeB.generateCRL()
-                #expect(crlB.revokedSerialNumbers == [revoked])
-                let crlA = try await nodeA.generateCRL()
-                #expect(crlA.number > crlB.number)
-                // Both nodes serve the newest CRL.
-                #expect(try await nodeB.latestCRL()?.der == crlA.der)
-                #expect(try await nodeA.latestCRL()?.number == crlA.number)
             }
         }
-        await storeA.close()
-        await storeB.close()
     }
 
     // MARK: Command line
@@ -298,42 +292,37 @@ struct PostgresStoreTests {
         "ca init --database records the URL without password, refuses a used database, and issues into PostgreSQL",
         .postgreSQLAndTool)
     func initWithDatabase() async throws {
-        let cluster = try await PostgresCluster.shared()
-        let name = try await cluster.makeDatabase(owner: PostgresCluster.passwordUser)
-        let url = cluster.url(database: name, user: PostgresCluster.passwordUser)
+        let (cluster, name, url) = try await passwordUserDatabase()
         let environment = ["HPCS_CA_DATABASE_PASSWORD": PostgresCluster.password]
         try await withTemporaryDirectory { directory in
-            var result = try await tool(
+            try await runHPCSTool(
                 ["ca", "init", "--mock", "--dir", "ca", "--subject", "CN=PG Root", "--database", url],
-                in: directory, environment: environment)
-            #expect(result.status == 0, "\(result.text)")
+                in: directory, environment: environment
+            ).expectStatus(0)
             let configuration = try String(
                 contentsOf: directory.appendingPathComponent("ca/ca-config.json"), encoding: .utf8)
             #expect(configuration.contains(#""database""#) && configuration.contains(name), "\(configuration)")
             #expect(!configuration.contains(PostgresCluster.password))
 
-            let csr = try await opensslCSR(.p256, in: directory)
-            try Data(csr).write(to: directory.appendingPathComponent("leaf.csr"))
-            result = try await tool(
+            try await writeLeafCSR(in: directory)
+            try await runHPCSTool(
                 ["ca", "sign", "--mock", "--dir", "ca", "--csr", "leaf.csr", "--profile", "tls-server"],
-                in: directory, environment: environment)
-            #expect(result.status == 0, "\(result.text)")
+                in: directory, environment: environment
+            ).expectStatus(0)
             let count = try await cluster.psql("SELECT COUNT(*) FROM certificate", database: name)
             #expect(count == "1")
             // No SQLite store was made beside it.
             #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("ca/issued.sqlite").path))
 
             // Without the password the next command fails clearly, and does not crash.
-            result = try await tool(["ca", "list", "--mock", "--dir", "ca"], in: directory)
-            #expect(result.status == 1, "\(result.text)")
-            #expect(result.text.contains("HPCS_CA_DATABASE_PASSWORD"), "\(result.text)")
+            try await runHPCSTool(["ca", "list", "--mock", "--dir", "ca"], in: directory).expectStatus(
+                1, printing: "HPCS_CA_DATABASE_PASSWORD")
 
             // The same database for a second CA: refused before any key is made.
-            result = try await tool(
+            try await runHPCSTool(
                 ["ca", "init", "--mock", "--dir", "other", "--subject", "CN=Other Root"], in: directory,
-                environment: environment.merging(["HPCS_CA_DATABASE": url]) { a, _ in a })
-            #expect(result.status == 1, "\(result.text)")
-            #expect(result.text.contains("already holds a CA's records"), "\(result.text)")
+                environment: environment.merging(["HPCS_CA_DATABASE": url]) { a, _ in a }
+            ).expectStatus(1, printing: "already holds a CA's records")
             #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("other/ca-key.blob").path))
         }
     }
@@ -346,26 +335,25 @@ struct PostgresStoreTests {
         let name = try await cluster.makeDatabase()
         let url = cluster.url(database: name)
         try await withTemporaryDirectory { directory in
-            var result = try await tool(
-                ["ca", "init", "--mock", "--dir", "ca", "--subject", "CN=Migrated Root"], in: directory)
-            #expect(result.status == 0, "\(result.text)")
-            let csr = try await opensslCSR(.p256, in: directory)
-            try Data(csr).write(to: directory.appendingPathComponent("leaf.csr"))
+            var result = try await runHPCSTool(
+                ["ca", "init", "--mock", "--dir", "ca", "--subject", "CN=Migrated Root"], in: directory
+            ).expectStatus(0)
+            try await writeLeafCSR(in: directory)
             var serials: [String] = []
             for _ in 0..<3 {
-                result = try await tool(
+                result = try await runHPCSTool(
                     ["ca", "sign", "--mock", "--dir", "ca", "--csr", "leaf.csr", "--profile", "tls-server"],
-                    in: directory)
-                #expect(result.status == 0, "\(result.text)")
+                    in: directory
+                ).expectStatus(0)
                 let line = try #require(result.text.split(separator: "\n").first { $0.hasPrefix("issued serial ") })
                 serials.append(String(line.split(separator: " ")[2]))
             }
-            result = try await tool(
+            result = try await runHPCSTool(
                 ["ca", "revoke", "--mock", "--dir", "ca", "--serial", serials[1], "--reason", "key-compromise"],
-                in: directory)
-            #expect(result.status == 0, "\(result.text)")
-            result = try await tool(["ca", "crl", "--mock", "--dir", "ca", "--out", "crl1.pem"], in: directory)
-            #expect(result.status == 0, "\(result.text)")
+                in: directory
+            ).expectStatus(0)
+            result = try await runHPCSTool(["ca", "crl", "--mock", "--dir", "ca", "--out", "crl1.pem"], in: directory)
+                .expectStatus(0)
             let sqlitePath = directory.appendingPathComponent("ca/issued.sqlite").path
             let sqlite = try SQLiteIssuanceStore(path: sqlitePath)
             _ = try await sqlite.addProvisioner(
@@ -373,13 +361,10 @@ struct PostgresStoreTests {
             let before = try await sqlite.snapshot()
             await sqlite.close()
 
-            result = try await tool(["ca", "migrate", "--dir", "ca", "--database", url], in: directory)
-            #expect(result.status == 0, "\(result.text)")
-            #expect(result.text.contains("copied 3 certificates, 1 provisioners and CRL number 1"), "\(result.text)")
+            result = try await runHPCSTool(["ca", "migrate", "--dir", "ca", "--database", url], in: directory)
+                .expectStatus(0, printing: "copied 3 certificates, 1 provisioners and CRL number 1")
 
-            let postgres = try PostgresIssuanceStore(url: url, environment: [:])
-            let after = try await postgres.snapshot()
-            await postgres.close()
+            let after = try await withPostgresStore(url) { try await $0.snapshot() }
             #expect(after.certificates.map(\.serialNumber).sorted() == before.certificates.map(\.serialNumber).sorted())
             #expect(Set(after.certificates.map(\.certificateDER)) == Set(before.certificates.map(\.certificateDER)))
             #expect(after.certificates.filter(\.isRevoked).map(\.serialNumber) == [serials[1]])
@@ -389,16 +374,15 @@ struct PostgresStoreTests {
             #expect(after.provisioners.map(\.publicKey) == [#"{"kty":"EC"}"#])
 
             // Again: nothing to do. The CA now works on PostgreSQL, its CRL numbers going on.
-            result = try await tool(["ca", "migrate", "--dir", "ca", "--database", url], in: directory)
+            result = try await runHPCSTool(["ca", "migrate", "--dir", "ca", "--database", url], in: directory)
             #expect(result.status == 0 && result.text.contains("nothing to do"), "\(result.text)")
-            result = try await tool(["ca", "list", "--mock", "--dir", "ca"], in: directory)
-            #expect(result.status == 0, "\(result.text)")
+            result = try await runHPCSTool(["ca", "list", "--mock", "--dir", "ca"], in: directory).expectStatus(0)
             for serial in serials { #expect(result.text.contains(serial), "\(result.text)") }
-            result = try await tool(["ca", "crl", "--mock", "--dir", "ca", "--out", "crl2.pem"], in: directory)
-            #expect(result.status == 0, "\(result.text)")
+            result = try await runHPCSTool(["ca", "crl", "--mock", "--dir", "ca", "--out", "crl2.pem"], in: directory)
+                .expectStatus(0)
             #expect(try await cluster.psql("SELECT number FROM crl_state", database: name) == "2")
             // A second, different database is refused.
-            result = try await tool(
+            result = try await runHPCSTool(
                 ["ca", "migrate", "--dir", "ca", "--database", cluster.url(database: "elsewhere")], in: directory)
             #expect(result.status == 1 && result.text.contains("already keeps its records"), "\(result.text)")
         }
@@ -418,9 +402,7 @@ struct PostgresStoreTests {
 
             // The copy committed, then the process died: the database holds exactly the records.
             let url = try await PostgresCluster.makeDatabaseURL()
-            let target = try PostgresIssuanceStore(url: url, environment: [:])
-            try await target.restore(snapshot)
-            await target.close()
+            try await withPostgresStore(url) { try await $0.restore(snapshot) }
             let outcome = try await CertificateAuthority.migrateStore(
                 directory: caDirectory, to: url, environment: [:])
             #expect(outcome == .resumed(certificates: 1))

@@ -66,19 +66,15 @@ struct RSAPSSTests {
             try write(pem(issued.der), to: "leaf.pem", in: directory)
             #expect(try issued.pemChain == pem(issued.der) + rootPEM)
 
-            var result = try await opensslChild(["verify", "-CAfile", "root.pem", "root.pem"], in: directory)
-            #expect(result.status == 0, "\(result.text)")
-            result = try await opensslChild(["verify", "-CAfile", "root.pem", "leaf.pem"], in: directory)
-            #expect(result.status == 0, "\(result.text)")
-            #expect(result.text.contains("leaf.pem: OK"))
+            try await opensslChild(["verify", "-CAfile", "root.pem", "root.pem"], in: directory)
+                .expectStatus(0)
+            try await opensslChild(["verify", "-CAfile", "root.pem", "leaf.pem"], in: directory).expectStatus(
+                0, printing: "leaf.pem: OK")
 
             for name in ["root.pem", "leaf.pem"] {
-                result = try await opensslChild(["x509", "-in", name, "-noout", "-text"], in: directory)
-                #expect(result.status == 0, "\(result.text)")
-                #expect(result.text.contains("Signature Algorithm: rsassaPss"), "\(result.text)")
-                #expect(result.text.contains("Hash Algorithm: sha256"))
-                #expect(result.text.contains("Mask Algorithm: mgf1 with sha256"))
-                #expect(result.text.contains("Salt Length: 0x20"))
+                try await opensslChild(["x509", "-in", name, "-noout", "-text"], in: directory).expectStatus(
+                    0, printing: "Signature Algorithm: rsassaPss", "Hash Algorithm: sha256",
+                    "Mask Algorithm: mgf1 with sha256", "Salt Length: 0x20")
             }
 
             // Both signature fields hold the same AlgorithmIdentifier, byte for byte what openssl writes.
@@ -131,11 +127,8 @@ struct RSAPSSTests {
             let rootPEM = await ca.certificateChainPEM
             try write(rootPEM, to: "root.pem", in: directory)
             let result = try await opensslChild(
-                ["crl", "-in", "crl.pem", "-CAfile", "root.pem", "-noout", "-text"], in: directory)
-            #expect(result.status == 0, "\(result.text)")
-            #expect(result.text.contains("verify OK"), "\(result.text)")
-            #expect(result.text.contains("Signature Algorithm: rsassaPss"))
-            #expect(result.text.contains("Salt Length: 0x20"))
+                ["crl", "-in", "crl.pem", "-CAfile", "root.pem", "-noout", "-text"], in: directory
+            ).expectStatus(0, printing: "verify OK", "Signature Algorithm: rsassaPss", "Salt Length: 0x20")
             #expect(result.text.uppercased().contains(issued.serialNumber.uppercased()))
 
             // A CRL with one bit of its signature flipped does not verify.
@@ -186,9 +179,9 @@ struct RSAPSSTests {
             let leaf = try await intermediate.sign(csrPEMOrDER: csr, profile: .tlsServer)
             try write(pem(issued.der), to: "intermediate.pem", in: directory)
             try write(pem(leaf.der), to: "leaf.pem", in: directory)
-            let result = try await opensslChild(
-                ["verify", "-CAfile", "root.pem", "-untrusted", "intermediate.pem", "leaf.pem"], in: directory)
-            #expect(result.status == 0, "\(result.text)")
+            try await opensslChild(
+                ["verify", "-CAfile", "root.pem", "-untrusted", "intermediate.pem", "leaf.pem"], in: directory
+            ).expectStatus(0)
         }
     }
 
