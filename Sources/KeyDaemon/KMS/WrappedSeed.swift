@@ -68,11 +68,8 @@ public struct WrappedSeed: Sendable, Hashable, CustomStringConvertible {
             throw KeyDaemonError(code: .malformedKeyfile, message: "the keyfile is empty")
         }
         if trimmed.first == UInt8(ascii: "{") {
-            let document: LegacyDocument
-            do {
-                document = try JSONDecoder().decode(LegacyDocument.self, from: Data(trimmed))
-            } catch {
-                throw KeyDaemonError(
+            let document = try JSONDecoder().decode(LegacyDocument.self, from: trimmed) { _ in
+                KeyDaemonError(
                     code: .malformedKeyfile,
                     message: "the keyfile is JSON but neither a wrap response's ciphertext nor an earlier keyfile")
             }

@@ -33,11 +33,8 @@ enum PartitionTableParser {
     static func parse(sfdiskJSON: [UInt8], deviceSize: UInt64, device: String) throws(VolumeError)
         -> [PartitionTableEntry]
     {
-        let output: Output
-        do {
-            output = try JSONDecoder().decode(Output.self, from: Data(sfdiskJSON))
-        } catch {
-            throw VolumeError(
+        let output = try JSONDecoder().decode(Output.self, from: sfdiskJSON) { error in
+            VolumeError(
                 code: .unexpectedToolOutput,
                 message: "sfdisk --json printed something that is not a partition table (\(Self.summary(of: error)))",
                 device: device, tool: "sfdisk")
