@@ -107,6 +107,31 @@ struct StoreAndParsingTests {
         #expect(try RevocationReason(parsing: "key-compromise") == .keyCompromise)
         #expect(throws: CertificateAuthorityError.malformedInput) { try Profile(parsing: "email") }
     }
+
+    @Test(
+        "Revocation reasons print their RFC 5280 names and parse from them, kebab-case or in any case",
+        arguments: [
+            (RevocationReason.unspecified, "unspecified", "Unspecified"),
+            (.keyCompromise, "keyCompromise", "key-compromise"), (.caCompromise, "cACompromise", "ca-compromise"),
+            (.affiliationChanged, "affiliationChanged", "affiliation-changed"),
+            (.superseded, "superseded", "SUPERSEDED"),
+            (.cessationOfOperation, "cessationOfOperation", "cessation-of-operation"),
+            (.certificateHold, "certificateHold", "certificate-hold"),
+            (.privilegeWithdrawn, "privilegeWithdrawn", "privilege-withdrawn"),
+        ])
+    func revocationReasons(reason: RevocationReason, name: String, spelling: String) throws {
+        #expect(reason.description == name)
+        #expect(try RevocationReason(parsing: name) == reason)
+        #expect(try RevocationReason(parsing: spelling) == reason)
+    }
+
+    @Test("A revocation reason without a name prints its code; an unknown name is refused")
+    func unnamedRevocationReasons() {
+        #expect(RevocationReason(rawValue: 8).description == "reason(8)")
+        #expect(RevocationReason(rawValue: 10).description == "reason(10)")
+        #expect(throws: CertificateAuthorityError.malformedInput) { try RevocationReason(parsing: "removeFromCRL") }
+        #expect(throws: CertificateAuthorityError.malformedInput) { try RevocationReason(parsing: "") }
+    }
 }
 
 @Suite("Policy JSON")

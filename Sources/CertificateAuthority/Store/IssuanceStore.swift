@@ -312,31 +312,25 @@ public struct RevocationReason: Sendable, Hashable, CustomStringConvertible {
     public static let certificateHold = RevocationReason(rawValue: 6)
     public static let privilegeWithdrawn = RevocationReason(rawValue: 9)
 
-    /// Parses `keyCompromise`, `key-compromise`, `superseded`, ... (for a CLI).
+    /// Every named reason with its RFC 5280 name: the one list ``init(parsing:)`` and ``description`` read.
+    static let names: [(reason: RevocationReason, name: String)] = [
+        (.unspecified, "unspecified"), (.keyCompromise, "keyCompromise"), (.caCompromise, "cACompromise"),
+        (.affiliationChanged, "affiliationChanged"), (.superseded, "superseded"),
+        (.cessationOfOperation, "cessationOfOperation"), (.certificateHold, "certificateHold"),
+        (.privilegeWithdrawn, "privilegeWithdrawn"),
+    ]
+
+    /// Parses `keyCompromise`, `key-compromise`, `superseded`, ... (for a CLI): an RFC 5280 name in any case, with
+    /// or without hyphens.
     public init(parsing text: String) throws {
-        let names: [String: Int] = [
-            "unspecified": 0, "keycompromise": 1, "cacompromise": 2, "affiliationchanged": 3, "superseded": 4,
-            "cessationofoperation": 5, "certificatehold": 6, "privilegewithdrawn": 9,
-        ]
-        let key = text.lowercased().replacingOccurrences(of: "-", with: "")
-        guard let value = names[key] else {
+        func key(_ name: String) -> String { name.lowercased().replacingOccurrences(of: "-", with: "") }
+        guard let match = Self.names.first(where: { key($0.name) == key(text) }) else {
             throw CertificateAuthorityError(
                 code: .malformedInput, message: "unknown revocation reason '\(ControlCharacters.escaped(text))'")
         }
-        self.rawValue = value
+        self = match.reason
     }
 
-    public var description: String {
-        switch rawValue {
-        case 0: "unspecified"
-        case 1: "keyCompromise"
-        case 2: "cACompromise"
-        case 3: "affiliationChanged"
-        case 4: "superseded"
-        case 5: "cessationOfOperation"
-        case 6: "certificateHold"
-        case 9: "privilegeWithdrawn"
-        default: "reason(\(rawValue))"
-        }
-    }
+    /// The RFC 5280 name (`keyCompromise`), or `reason(7)` for a code without one.
+    public var description: String { Self.names.first { $0.reason == self }?.name ?? "reason(\(rawValue))" }
 }
