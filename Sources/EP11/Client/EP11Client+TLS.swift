@@ -426,7 +426,7 @@ package final class ServerCertificateVerifier: Sendable {
         } catch {
             return "its subject alternative names cannot be read"
         }
-        let address = isIPLiteral ? Self.addressBytes(host) : nil
+        let address = isIPLiteral ? IPLiteral.octets(host) : nil
         let wantedWithPort = Self.asciiLowercased(hostAndPort)
         var dnsNames: [String] = []
         for name in names {
@@ -478,19 +478,6 @@ package final class ServerCertificateVerifier: Sendable {
             guard !wanted.contains("*"), wanted == given else { return false }
         }
         return true
-    }
-
-    /// The 4 or 16 bytes of an address literal.
-    private static func addressBytes(_ host: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, host, &v4) == 1 {
-            return withUnsafeBytes(of: &v4) { Array($0) }
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, host, &v6) == 1 {
-            return withUnsafeBytes(of: &v6) { Array($0) }
-        }
-        return nil
     }
 
     private static func asciiLowercased(_ text: String) -> String {

@@ -432,16 +432,23 @@ public final class EP11Client: Sendable {
 
 /// Recognises IP address literals, which get an address target instead of DNS (and no TLS server name). They are
 /// read with `inet_pton`, as the connection will be: shorthand such as `127.1` is a name, not an address.
-enum IPLiteral {
-    static func isIPv4(_ host: String) -> Bool {
-        var address = in_addr()
-        return inet_pton(AF_INET, host, &address) == 1
+package enum IPLiteral {
+    /// The 4 bytes of an IPv4 or the 16 of an IPv6 address literal (without brackets), or `nil` for anything else.
+    package static func octets(_ host: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 {
+            return withUnsafeBytes(of: &v4) { Array($0) }
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { Array($0) }
+        }
+        return nil
     }
 
-    static func isIPv6(_ host: String) -> Bool {
-        var address = in6_addr()
-        return inet_pton(AF_INET6, host, &address) == 1
-    }
+    static func isIPv4(_ host: String) -> Bool { octets(host)?.count == 4 }
+
+    static func isIPv6(_ host: String) -> Bool { octets(host)?.count == 16 }
 }
 
 /// Runs an ``EP11Client`` for the duration of `body`, then shuts it down.
