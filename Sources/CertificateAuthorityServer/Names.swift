@@ -1,13 +1,6 @@
+import EP11
 import Foundation
 import X509
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// The rule that ties a CSR to a token: the CSR's names (its subject common names and requested subject
 /// alternative names) must be exactly the token's `sub` and `sans`, as sets. DNS names compare without case,
@@ -41,36 +34,29 @@ enum SubjectNames {
 
     /// A comparable form of a name given as text (a token's `sub` or `sans`, a common name).
     static func key(_ text: String) -> String {
-        if let octets = ipOctets(text) { return "ip:" + octets.map { String(format: "%02x", $0) }.joined() }
+        if let octets = IPLiteral.octets(text) { return ipKey(octets) }
         if text.utf8.firstRange(of: "://".utf8) != nil { return "uri:" + text }
         if text.contains("@") { return "email:" + text }
-        var name = text.lowercased()
-        if name.hasSuffix(".") { name.removeLast() }
-        return "dns:" + name
+        return dnsKey(text)
     }
 
     static func key(_ name: GeneralName) -> String {
         switch name {
-        case .dnsName(let text):
-            var name = text.lowercased()
-            if name.hasSuffix(".") { name.removeLast() }
-            return "dns:" + name
-        case .ipAddress(let octets):
-            return "ip:" + octets.bytes.map { String(format: "%02x", $0) }.joined()
-        case .rfc822Name(let text):
-            return "email:" + text
-        case .uniformResourceIdentifier(let text):
-            return "uri:" + text
-        default:
-            return "other:" + String(describing: name)
+        case .dnsName(let text): dnsKey(text)
+        case .ipAddress(let octets): ipKey(octets.bytes)
+        case .rfc822Name(let text): "email:" + text
+        case .uniformResourceIdentifier(let text): "uri:" + text
+        default: "other:" + String(describing: name)
         }
     }
 
-    static func ipOctets(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
-        return nil
+    /// A DNS name compares without case and without a final dot.
+    private static func dnsKey(_ text: String) -> String {
+        "dns:" + (text.hasSuffix(".") ? text.dropLast() : Substring(text)).lowercased()
+    }
+
+    /// An IP address compares by its octets.
+    private static func ipKey(_ octets: some Sequence<UInt8>) -> String {
+        "ip:" + octets.map { String(format: "%02x", $0) }.joined()
     }
 }

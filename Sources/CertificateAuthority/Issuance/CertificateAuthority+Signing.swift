@@ -179,7 +179,7 @@ extension CertificateAuthority {
                     if case .dnsName(let dns) = name { dns.lowercased() } else { nil }
                 })
             for commonName in Self.commonNames(subject) {
-                if let octets = NameMatching.ipOctets(commonName) {
+                if let octets = IPLiteral.octets(commonName) {
                     let name = GeneralName.ipAddress(ASN1OctetString(contentBytes: octets[...]))
                     if present.insert(name).inserted { names.append(name) }
                 } else if NameMatching.normalizedHostname(commonName, allowingWildcard: true) != nil {

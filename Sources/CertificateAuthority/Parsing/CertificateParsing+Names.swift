@@ -1,3 +1,4 @@
+import EP11
 import SwiftASN1
 public import X509
 
@@ -91,7 +92,7 @@ extension CertificateParsing {
         switch kind {
         case "dns": return .dnsName(value)
         case "ip":
-            guard let octets = NameMatching.ipOctets(value) else { throw malformed("'\(value)' is not an IP address") }
+            guard let octets = IPLiteral.octets(value) else { throw malformed("'\(value)' is not an IP address") }
             return .ipAddress(ASN1OctetString(contentBytes: octets[...]))
         case "email": return .rfc822Name(value)
         case "uri": return .uniformResourceIdentifier(value)

@@ -1,3 +1,4 @@
+import EP11
 import Foundation
 
 #if canImport(Glibc)
@@ -73,19 +74,6 @@ enum NameMatching {
 
     // MARK: IP
 
-    /// The octets of an IPv4 or IPv6 address in text form.
-    static func ipOctets(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            return withUnsafeBytes(of: &v4) { Array($0) }
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            return withUnsafeBytes(of: &v6) { Array($0) }
-        }
-        return nil
-    }
-
     /// The text form of 4 or 16 octets.
     static func ipText(_ octets: [UInt8]) -> String {
         if octets.count == 4 { return octets.map(String.init).joined(separator: ".") }
@@ -100,7 +88,7 @@ enum NameMatching {
     /// A CIDR range `address/prefix` (or a single address).
     static func ipRange(_ text: String) throws -> (network: [UInt8], prefix: Int) {
         let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
-        guard let first = parts.first, let network = ipOctets(first) else {
+        guard let first = parts.first, let network = IPLiteral.octets(first) else {
             throw CertificateAuthorityError(
                 code: .malformedInput, message: "'\(ControlCharacters.escaped(text))' is not an IP range")
         }
@@ -177,7 +165,8 @@ enum NameMatching {
             throw refuse("'\(requested)' is not an absolute URI with a host")
         }
         guard
-            let host = normalizedHostname(rawHost, allowingWildcard: false) ?? (ipOctets(rawHost).map { _ in rawHost })
+            let host = normalizedHostname(rawHost, allowingWildcard: false)
+                ?? (IPLiteral.octets(rawHost).map { _ in rawHost })
         else {
             throw refuse("'\(requested)' has an invalid host")
         }
