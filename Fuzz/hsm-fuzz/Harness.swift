@@ -55,6 +55,16 @@ enum Harness {
             else { return nil }
             return try? Method.Output(serializedBytes: out)
         }
+        /// Records a call that continues the operation in `state`, with the rest of its request set by `fill`, and
+        /// returns the mock's answer.
+        func continuing<Method: GREP11UnaryMethod>(
+            _ method: Method.Type, _ state: Data, _ fill: (inout Method.Input) -> Void = { _ in }
+        ) -> Method.Output? where Method.Input: GREP11StateRequest {
+            var request = Method.Input()
+            request.state = state
+            fill(&request)
+            return response(method, request)
+        }
 
         var random = Grep11_GenerateRandomRequest()
         random.len = 32
@@ -67,13 +77,8 @@ enum Harness {
         var digestInit = Grep11_DigestInitRequest()
         digestInit.mech = mechanism(0x270)
         if let state = response(Grep11_Crypto.Method.DigestInit.self, digestInit)?.state {
-            var update = Grep11_DigestUpdateRequest()
-            update.state = state
-            update.data = Data("hello".utf8)
-            _ = response(Grep11_Crypto.Method.DigestUpdate.self, update)
-            var final = Grep11_DigestFinalRequest()
-            final.state = state
-            _ = response(Grep11_Crypto.Method.DigestFinal.self, final)
+            _ = continuing(Grep11_Crypto.Method.DigestUpdate.self, state) { $0.data = Data("hello".utf8) }
+            _ = continuing(Grep11_Crypto.Method.DigestFinal.self, state)
         }
 
         var aesGen = Grep11_GenerateKeyRequest()
@@ -121,22 +126,15 @@ enum Harness {
         encryptInit.mech = mechanism(0x1085, parameter: iv)
         encryptInit.key = aes
         if let state = response(Grep11_Crypto.Method.EncryptInit.self, encryptInit)?.state {
-            var update = Grep11_EncryptUpdateRequest()
-            update.state = state
-            update.plain = Data(repeating: 0x61, count: 21)
-            let next = response(Grep11_Crypto.Method.EncryptUpdate.self, update)?.state ?? state
-            var final = Grep11_EncryptFinalRequest()
-            final.state = next
-            _ = response(Grep11_Crypto.Method.EncryptFinal.self, final)
+            let plain = Data(repeating: 0x61, count: 21)
+            let next = continuing(Grep11_Crypto.Method.EncryptUpdate.self, state) { $0.plain = plain }?.state ?? state
+            _ = continuing(Grep11_Crypto.Method.EncryptFinal.self, next)
         }
         var decryptInit = Grep11_DecryptInitRequest()
         decryptInit.mech = mechanism(0x1085, parameter: iv)
         decryptInit.key = aes
         if let state = response(Grep11_Crypto.Method.DecryptInit.self, decryptInit)?.state {
-            var update = Grep11_DecryptUpdateRequest()
-            update.state = state
-            update.ciphered = ciphered
-            _ = response(Grep11_Crypto.Method.DecryptUpdate.self, update)
+            _ = continuing(Grep11_Crypto.Method.DecryptUpdate.self, state) { $0.ciphered = ciphered }
         }
 
         let message = Data("sign this".utf8)
@@ -157,14 +155,8 @@ enum Harness {
             signInit.mech = mechanism(mechanismType)
             signInit.privKey = key
             if let state = response(Grep11_Crypto.Method.SignInit.self, signInit)?.state {
-                var update = Grep11_SignUpdateRequest()
-                update.state = state
-                update.data = message
-                _ = response(Grep11_Crypto.Method.SignUpdate.self, update)
-                var single = Grep11_SignRequest()
-                single.state = state
-                single.data = message
-                _ = response(Grep11_Crypto.Method.Sign.self, single)
+                _ = continuing(Grep11_Crypto.Method.SignUpdate.self, state) { $0.data = message }
+                _ = continuing(Grep11_Crypto.Method.Sign.self, state) { $0.data = message }
             }
         }
         if let rsa {

@@ -438,7 +438,7 @@ package struct KeyBlobField<Input> {
 }
 
 /// A request that continues a multi-part operation: it carries the operation's state.
-protocol GREP11StateRequest: SwiftProtobuf.Message {
+package protocol GREP11StateRequest: SwiftProtobuf.Message {
     var state: Data { get set }
 }
 
