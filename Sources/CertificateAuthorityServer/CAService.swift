@@ -451,11 +451,21 @@ public final class CAService: Service, Sendable {
             }
         }
         let (profile, validity) = (configuration.profile, configuration.validity)
-        let issued: IssuedCertificate
-        do {
-            issued = try await metrics.issuance("renew") {
+        let issued = try await Self.renewalRefusals {
+            try await metrics.issuance("renew") {
                 try await ca.renew(certificatePEMOrDER: der, profile: profile, validity: validity)
             }
+        }
+        return issuedResponse(
+            issued, context, "renewed certificate", requester,
+            ["hpcs.ca.previous_serial": "\(hex(current.serialNumber.bytes))"])
+    }
+
+    /// Runs a renewal, turning the CA's refusals of the presented certificate into the client's errors: one this
+    /// CA did not record is unknown (401), a revoked one forbidden (403), an expired one 401.
+    static func renewalRefusals<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
         } catch let error as CertificateAuthorityError {
             switch error.code {
             case .certificateMismatch, .notFound:
@@ -468,9 +478,6 @@ public final class CAService: Service, Sendable {
                 throw error
             }
         }
-        return issuedResponse(
-            issued, context, "renewed certificate", requester,
-            ["hpcs.ca.previous_serial": "\(hex(current.serialNumber.bytes))"])
     }
 
     func revoke(
