@@ -87,46 +87,49 @@ struct CoreExecutorTests {
 
     @Test("cancelling a task on it cancels its call at once")
     func cancellation() async throws {
-        let listener = try ConnectionCountingListener()
-        let configuration = Self.silentServer(listener, callTimeout: .seconds(60))
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await withEP11Client(configuration) { client in
-            let call = Task(executorPreference: executor) { try await client.generateRandom(count: 8) }
-            try await Task.sleep(for: .milliseconds(200))
-            call.cancel()
-            let result = await call.result
-            #expect(throws: EP11Error.self) { try result.get() }
+        let ((), elapsed) = try await Self.againstSilentServer(callTimeout: .seconds(60)) { configuration in
+            try await withEP11Client(configuration) { client in
+                let call = Task(executorPreference: executor) { try await client.generateRandom(count: 8) }
+                try await Task.sleep(for: .milliseconds(200))
+                call.cancel()
+                let result = await call.result
+                #expect(throws: EP11Error.self) { try result.get() }
+            }
         }
-        #expect(start.duration(to: clock.now) < .seconds(30))
+        #expect(elapsed < .seconds(30))
     }
 
     @Test("a call on it to a server that never answers ends at its deadline")
     func deadline() async throws {
-        let listener = try ConnectionCountingListener()
-        let configuration = Self.silentServer(listener, callTimeout: .milliseconds(600))
-        let clock = ContinuousClock()
-        let start = clock.now
-        let error = try await #require(throws: EP11Error.self) {
-            try await withTaskExecutorPreference(executor) {
-                try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
+        let (error, elapsed) = try await Self.againstSilentServer(callTimeout: .milliseconds(600)) { configuration in
+            try await #require(throws: EP11Error.self) {
+                try await withTaskExecutorPreference(executor) {
+                    try await withEP11Client(configuration) { try await $0.generateRandom(count: 8) }
+                }
             }
         }
-        let elapsed = start.duration(to: clock.now)
         #expect(error.code == .timeout, "\(error)")
         #expect(elapsed >= .milliseconds(550), "ended before its deadline: \(elapsed)")
         #expect(elapsed < .seconds(10), "took \(elapsed)")
     }
 
-    /// A C-core client configuration for `listener`, which accepts and never answers; no retries.
-    static func silentServer(_ listener: ConnectionCountingListener, callTimeout: Duration) -> EP11Client.Configuration
-    {
+    /// Runs `body` with a C-core client configuration (no retries) for a server that accepts and never answers;
+    /// its result and how long it took.
+    static func againstSilentServer<Result>(
+        callTimeout: Duration,
+        _ body: (EP11Client.Configuration) async throws -> Result
+    ) async throws -> (Result, Duration) {
+        let listener = try ConnectionCountingListener()
         var configuration = EP11Client.Configuration(
             host: "127.0.0.1", port: listener.port, transportSecurity: .plaintext)
         configuration.transport = .cgrpc
         configuration.timeouts = .init(call: callTimeout)
         configuration.retryPolicy = .none
-        return configuration
+        defer { withExtendedLifetime(listener) {} }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try await body(configuration)
+        return (result, start.duration(to: clock.now))
     }
 
     @Test("1,000 concurrent calls from tasks on it all succeed there")
