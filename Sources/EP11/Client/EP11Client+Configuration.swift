@@ -148,16 +148,6 @@ extension EP11Client {
 
         /// `nio` or `cgrpc`, as the command line spells it.
         public var description: String { kind.rawValue }
-
-        /// Parses `nio` or `cgrpc`; nil for anything else.
-        public init?(_ name: String) {
-            guard let kind = Kind(rawValue: name) else { return nil }
-            self.init(kind: kind)
-        }
-
-        private init(kind: Kind) {
-            self.kind = kind
-        }
     }
 
     /// Settings of the ``Transport/nio`` transport that change its cost per call.
@@ -316,5 +306,14 @@ extension EP11Client {
         ) -> MasterKeyRotation {
             MasterKeyRotation(rewrap: Rewrap(client: client, onRewrapped: onRewrapped))
         }
+    }
+}
+
+// In an extension, so that the struct keeps its memberwise initializer.
+extension EP11Client.Transport {
+    /// Parses `nio` or `cgrpc`; nil for anything else.
+    public init?(_ name: String) {
+        guard let kind = Kind(rawValue: name) else { return nil }
+        self.init(kind: kind)
     }
 }

@@ -35,16 +35,15 @@ extension EP11Client {
 
         /// `standard` or `host-or-host-and-port`, as the command line spells it.
         public var description: String { kind.rawValue }
+    }
+}
 
-        /// Parses `standard` or `host-or-host-and-port`; nil for anything else.
-        public init?(_ name: String) {
-            guard let kind = Kind(rawValue: name) else { return nil }
-            self.init(kind: kind)
-        }
-
-        private init(kind: Kind) {
-            self.kind = kind
-        }
+// In an extension, so that the struct keeps its memberwise initializer.
+extension EP11Client.ServerNameCheck {
+    /// Parses `standard` or `host-or-host-and-port`; nil for anything else.
+    public init?(_ name: String) {
+        guard let kind = Kind(rawValue: name) else { return nil }
+        self.init(kind: kind)
     }
 }
 

@@ -229,12 +229,17 @@ struct WireTransportTests {
         #expect(results.sorted() == (0..<count).map { 1 + $0 % 32 }.sorted())
     }
 
-    @Test("transport names parse as the command line spells them")
-    func transportNames() {
+    @Test("transport and server name check names parse and print as the command line spells them")
+    func settingNames() {
         #expect(EP11Client.Transport("cgrpc") == .cgrpc)
         #expect(EP11Client.Transport("nio") == .nio)
         #expect(EP11Client.Transport("grpc") == nil)
         #expect(EP11Client.Transport.cgrpc.description == "cgrpc")
+        #expect(EP11Client.Transport.nio.description == "nio")
+        #expect(EP11Client.ServerNameCheck("standard") == .standard)
+        #expect(EP11Client.ServerNameCheck("host-or-host-and-port") == .hostOrHostAndPort)
+        #expect(EP11Client.ServerNameCheck("hostOrHostAndPort") == nil)
+        #expect(EP11Client.ServerNameCheck.hostOrHostAndPort.description == "host-or-host-and-port")
     }
 
     @Test("the refusals apply to both transports before any connection", arguments: wireTransports)
