@@ -640,8 +640,9 @@ struct CPUGroup {
 
     static func create(name: String, cpus: Double) throws -> CPUGroup {
         let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
-        guard cpus.isFinite, cpus >= 0.01, cpus <= cores else {
-            throw BenchError(String(format: "--node-cpu must be 0.01 to %.0f (this machine's cores)", cores))
+        // The kernel's smallest quota is 1 ms: 0.1 of the 10 ms period.
+        guard cpus.isFinite, cpus >= 0.1, cpus <= cores else {
+            throw BenchError(String(format: "--node-cpu must be 0.1 to %.0f (this machine's cores)", cores))
         }
         let quota = Int(cpus * Double(period))
         let manager = FileManager.default
