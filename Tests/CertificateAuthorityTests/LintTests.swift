@@ -13,7 +13,7 @@ let pkilint = PythonInterpreter.find(importCheck: "import pkilint")
     .enabled(if: pkilint.interpreter != nil || PythonInterpreter.isCI, "pkilint is not installed")
 )
 struct LintTests {
-    func lint(_ module: String, _ arguments: [String], in directory: URL) async throws -> CommandResult {
+    func lint(_ module: String, _ arguments: [String], in directory: URL) async throws -> ChildProcess.Output {
         guard let python = pkilint.interpreter else {
             throw CommandError(
                 "pkilint not found (run scripts/install-deps.sh); tried: \(pkilint.reasons.joined(separator: "; "))")
@@ -38,10 +38,10 @@ struct LintTests {
 
             for path in [leafPath, rootPath] {
                 let result = try await lint("lint_pkix_cert", ["-s", "ERROR", path], in: directory)
-                #expect(result.status == 0, "\(path): \(result.output)")
+                #expect(result.status == 0, "\(path): \(result.text)")
             }
             let crl = try await lint("lint_crl", ["-t", "CRL", "-p", "PKIX", "-s", "ERROR", crlPath], in: directory)
-            #expect(crl.status == 0, "\(crl.output)")
+            #expect(crl.status == 0, "\(crl.text)")
         }
     }
 

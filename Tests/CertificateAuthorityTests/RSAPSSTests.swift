@@ -7,12 +7,6 @@ import TestSupport
 import Testing
 import X509
 
-/// Runs `openssl` in `directory` on a thread of its own (TestSupport), stdout and stderr merged.
-func opensslChild(_ arguments: [String], in directory: URL) async throws -> ChildProcess.Output {
-    try await ChildProcess.run(
-        "/bin/sh", ["-c", #"cd "$0" && exec openssl "$@""#, directory.path] + arguments, timeout: .seconds(60))
-}
-
 /// An in-process HSM and an RSA root CA that signs with RSASSA-PSS.
 func withPSSRootCA<T: Sendable>(
     policy: Policy = .defaults,
@@ -66,19 +60,19 @@ struct RSAPSSTests {
             try write(pem(issued.der), to: "leaf.pem", in: directory)
             #expect(try issued.pemChain == pem(issued.der) + rootPEM)
 
-            try await opensslChild(["verify", "-CAfile", "root.pem", "root.pem"], in: directory)
+            try await openssl(["verify", "-CAfile", "root.pem", "root.pem"], in: directory)
                 .expectStatus(0)
-            try await opensslChild(["verify", "-CAfile", "root.pem", "leaf.pem"], in: directory).expectStatus(
+            try await openssl(["verify", "-CAfile", "root.pem", "leaf.pem"], in: directory).expectStatus(
                 0, printing: "leaf.pem: OK")
 
             for name in ["root.pem", "leaf.pem"] {
-                try await opensslChild(["x509", "-in", name, "-noout", "-text"], in: directory).expectStatus(
+                try await openssl(["x509", "-in", name, "-noout", "-text"], in: directory).expectStatus(
                     0, printing: "Signature Algorithm: rsassaPss", "Hash Algorithm: sha256",
                     "Mask Algorithm: mgf1 with sha256", "Salt Length: 0x20")
             }
 
             // Both signature fields hold the same AlgorithmIdentifier, byte for byte what openssl writes.
-            let reference = try await opensslChild(
+            let reference = try await openssl(
                 [
                     "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ref.key", "-out", "ref.pem",
                     "-subj", "/CN=reference", "-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt",
@@ -96,7 +90,7 @@ struct RSAPSSTests {
             #expect(try outerAlgorithmIdentifier(rootDER) == expected)
 
             // The fields read through swift-certificates match what openssl sees.
-            let fields = try await opensslChild(["x509", "-in", "leaf.pem", "-noout", "-serial"], in: directory)
+            let fields = try await openssl(["x509", "-in", "leaf.pem", "-noout", "-serial"], in: directory)
             #expect(fields.text.lowercased().contains("serial=\(issued.serialNumber)"))
             let rootFields = try await ca.certificate()
             #expect(issued.certificate.issuer == rootFields.subject)
@@ -126,7 +120,7 @@ struct RSAPSSTests {
             try write(crl.pem, to: "crl.pem", in: directory)
             let rootPEM = await ca.certificateChainPEM
             try write(rootPEM, to: "root.pem", in: directory)
-            let result = try await opensslChild(
+            let result = try await openssl(
                 ["crl", "-in", "crl.pem", "-CAfile", "root.pem", "-noout", "-text"], in: directory
             ).expectStatus(0, printing: "verify OK", "Signature Algorithm: rsassaPss", "Salt Length: 0x20")
             #expect(result.text.uppercased().contains(issued.serialNumber.uppercased()))
@@ -135,7 +129,7 @@ struct RSAPSSTests {
             var tampered = crl.der
             tampered[tampered.count - 1] ^= 0x01
             try write(pem(tampered, "X509 CRL"), to: "tampered-crl.pem", in: directory)
-            let bad = try await opensslChild(
+            let bad = try await openssl(
                 ["crl", "-in", "tampered-crl.pem", "-CAfile", "root.pem", "-noout"], in: directory)
             #expect(!bad.text.contains("verify OK"), "\(bad.text)")
             #expect(bad.text.contains("verify failure"), "\(bad.text)")
@@ -164,7 +158,7 @@ struct RSAPSSTests {
             for (name, der) in [("bad-signature.pem", badSignature), ("bad-tbs.pem", badTBS)] {
                 try write(pem(der), to: name, in: directory)
                 try write(rootPEM, to: "root.pem", in: directory)
-                let result = try await opensslChild(["verify", "-CAfile", "root.pem", name], in: directory)
+                let result = try await openssl(["verify", "-CAfile", "root.pem", name], in: directory)
                 #expect(result.status != 0, "\(name): \(result.text)")
                 #expect(result.text.contains("signature failure"), "\(name): \(result.text)")
                 await #expect(throws: CertificateAuthorityError.invalidSignature) {
@@ -179,7 +173,7 @@ struct RSAPSSTests {
             let leaf = try await intermediate.sign(csrPEMOrDER: csr, profile: .tlsServer)
             try write(pem(issued.der), to: "intermediate.pem", in: directory)
             try write(pem(leaf.der), to: "leaf.pem", in: directory)
-            try await opensslChild(
+            try await openssl(
                 ["verify", "-CAfile", "root.pem", "-untrusted", "intermediate.pem", "leaf.pem"], in: directory
             ).expectStatus(0)
         }

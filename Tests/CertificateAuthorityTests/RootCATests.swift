@@ -34,8 +34,7 @@ struct RootCATests {
 
             // openssl agrees it is a self-signed CA.
             let path = try write(try CertificateParsing.pem([root]), to: "root.pem", in: directory)
-            let result = try await openssl(["verify", "-CAfile", path, path], in: directory)
-            #expect(result.status == 0, "\(result.output)")
+            try await openssl(["verify", "-CAfile", path, path], in: directory).expectStatus(0)
 
             // Reopening the directory loads the same CA; a second root is refused.
             let reopened = try CertificateAuthority(directory: directory.appendingPathComponent("root"), client: client)
@@ -103,13 +102,13 @@ struct RootCATests {
             let rootPath = try write(try CertificateParsing.pem([rootCertificate]), to: "root.pem", in: directory)
             let chainPath = try write(try CertificateParsing.pem([issued.certificate]), to: "inter.pem", in: directory)
             let leafPath = try write(try CertificateParsing.pem([leaf.certificate]), to: "leaf.pem", in: directory)
-            let result = try await openssl(
+            try await openssl(
                 [
                     "verify", "-x509_strict", "-CAfile", rootPath, "-untrusted", chainPath, "-purpose", "sslserver",
                     leafPath,
                 ],
-                in: directory)
-            #expect(result.status == 0, "\(result.output)")
+                in: directory
+            ).expectStatus(0)
         }
     }
 }
@@ -132,7 +131,7 @@ struct ExternalRootTests {
                     "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
                     "keyUsage=critical,keyCertSign,cRLSign",
                 ], in: directory)
-            try #require(result.status == 0, "\(result.output)")
+            try #require(result.status == 0, "\(result.text)")
             try write(
                 """
                 basicConstraints=critical,CA:TRUE,pathlen:0
@@ -146,7 +145,7 @@ struct ExternalRootTests {
                     "x509", "-req", "-in", "issuing/ca.csr.pem", "-CA", "root.pem", "-CAkey", "root.key",
                     "-CAcreateserial", "-days", "20", "-extfile", "ext.cnf", "-out", "issuing.pem",
                 ], in: directory)
-            try #require(result.status == 0, "\(result.output)")
+            try #require(result.status == 0, "\(result.text)")
             let chain =
                 try String(contentsOf: directory.appendingPathComponent("issuing.pem"), encoding: .utf8)
                 + String(contentsOf: directory.appendingPathComponent("root.pem"), encoding: .utf8)
@@ -161,8 +160,8 @@ struct ExternalRootTests {
             let leafPath = try write(
                 try CertificateParsing.pem([issued.certificate]), to: "leaf.pem", in: directory)
             result = try await openssl(
-                ["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", leafPath], in: directory)
-            #expect(result.status == 0, "\(result.output)")
+                ["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", leafPath], in: directory
+            ).expectStatus(0)
             let root = try CertificateParsing.certificates(
                 fromPEMOrDER: Array(try Data(contentsOf: directory.appendingPathComponent("root.pem"))))
             let intermediate = try #require(await ca.certificateChain.first)

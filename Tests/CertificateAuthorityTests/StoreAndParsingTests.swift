@@ -72,8 +72,8 @@ struct StoreAndParsingTests {
                 try await reopened.createIntermediateCSR(subject: try DistinguishedName { CommonName("again") })
             }
             // openssl reads the request and its HSM signature.
-            let result = try await openssl(["req", "-in", "ca.csr.pem", "-verify", "-noout"], in: directory)
-            #expect(result.status == 0, "\(result.output)")
+            try await openssl(["req", "-in", "ca.csr.pem", "-verify", "-noout"], in: directory)
+                .expectStatus(0)
         }
     }
 
@@ -189,7 +189,7 @@ struct PublicationTests {
             let csr = try await opensslCSR(.p256, in: directory)
             let issued = try await ca.sign(csrPEMOrDER: csr, profile: .tlsServer)
             let leafPath = try write(try CertificateParsing.pem([issued.certificate]), to: "leaf.pem", in: directory)
-            let text = try await openssl(["x509", "-in", leafPath, "-noout", "-text"], in: directory).output
+            let text = try await openssl(["x509", "-in", leafPath, "-noout", "-text"], in: directory).text
             #expect(text.contains("X509v3 CRL Distribution Points"))
             #expect(text.contains("URI:http://ca.example.com/crl.der"))
             #expect(text.contains("CA Issuers - URI:http://ca.example.com/ca.der"))
@@ -199,19 +199,19 @@ struct PublicationTests {
 
             let rootPath = try write(
                 try CertificateParsing.pem([try await ca.certificate()]), to: "root.pem", in: directory)
-            let verified = try await openssl(["verify", "-x509_strict", "-CAfile", rootPath, leafPath], in: directory)
-            #expect(verified.status == 0, "\(verified.output)")
+            try await openssl(["verify", "-x509_strict", "-CAfile", rootPath, leafPath], in: directory)
+                .expectStatus(0)
 
             if let python = pkilint.interpreter {
                 // With revocation information and a policy, the CA/B Forum DV linter finds no errors.
-                let lint = try await run(
+                try await run(
                     python.executable,
                     python.leadingArguments + [
                         "-m", "pkilint.bin.lint_cabf_serverauth_cert", "lint", "-t", "DV-FINAL-CERTIFICATE",
                         "-s", "ERROR", leafPath,
                     ],
-                    in: directory)
-                #expect(lint.status == 0, "\(lint.output)")
+                    in: directory
+                ).expectStatus(0)
             } else if PythonInterpreter.isCI {
                 Issue.record("pkilint is missing in CI: run scripts/install-deps.sh")
             }

@@ -67,8 +67,8 @@ func expectCRLVerifies(_ crl: CertificateRevocationList, ca: CertificateAuthorit
         try CertificateParsing.pem([try await ca.certificate()]), to: "check-root.pem", in: directory)
     let crlPath = try write(crl.pem, to: "check-crl.pem", in: directory)
     let verified = try await openssl(["crl", "-in", crlPath, "-CAfile", rootPath, "-verify", "-noout"], in: directory)
-    #expect(verified.status == 0, "\(verified.output)")
-    return (rootPath, crlPath, verified.output)
+        .expectStatus(0)
+    return (rootPath, crlPath, verified.text)
 }
 
 /// Signs `csr` as a TLS server `count` times at once, request `index` through `authorities[index % count]`;
@@ -85,24 +85,17 @@ func signConcurrently(_ count: Int, _ csr: [UInt8], through authorities: [Certif
     }
 }
 
-/// The result of running a command.
-struct CommandResult {
-    var status: Int32
-    var output: String
-}
-
 /// Runs `openssl` with `arguments` in `directory`, capturing stdout and stderr together.
 @discardableResult
-func openssl(_ arguments: [String], in directory: URL) async throws -> CommandResult {
+func openssl(_ arguments: [String], in directory: URL) async throws -> ChildProcess.Output {
     try await run("/usr/bin/env", ["openssl"] + arguments, in: directory)
 }
 
 /// Runs `executable` in `directory` with stdout and stderr merged. The child is waited for on a thread of its own
 /// (TestSupport's `ChildProcess`): blocking the cooperative pool would stall the in-process servers of other tests.
-func run(_ executable: String, _ arguments: [String], in directory: URL) async throws -> CommandResult {
-    let output = try await ChildProcess.run(
+func run(_ executable: String, _ arguments: [String], in directory: URL) async throws -> ChildProcess.Output {
+    try await ChildProcess.run(
         "/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory.path, executable] + arguments, timeout: .seconds(120))
-    return CommandResult(status: output.status, output: output.text)
 }
 
 /// Kinds of key `openssl req` makes CSRs with.
@@ -136,7 +129,7 @@ func opensslCSR(
         ]
     if !sans.isEmpty { arguments += ["-addext", "subjectAltName=" + sans.joined(separator: ",")] }
     let result = try await openssl(arguments, in: directory)
-    try #require(result.status == 0, "openssl req failed: \(result.output)")
+    try #require(result.status == 0, "openssl req failed: \(result.text)")
     return Array(try Data(contentsOf: directory.appendingPathComponent("\(name).csr")))
 }
 
