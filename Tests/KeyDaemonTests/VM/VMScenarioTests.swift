@@ -240,42 +240,45 @@ extension RealDevices {
             try await VMHarness.withWork { vm in
                 let disks = try steps.map { try vm.disk("\($0).img", megabytes: 160) }
                 let devices = steps.indices.map { "/dev/vd\(Character(UnicodeScalar(UInt8(97 + $0))))" }
-                var killScript = "vm_start_mock\nvm_contract \"$VM_KEY\"\n"
-                for (step, device) in zip(steps, devices) {
-                    killScript += """
-                        VM_DEVICE=\(device) HPCS_KEYD_KILL_AFTER_STEP=\(step) vm_volume provision
-                        echo "vm-killed-\(step): $?"
-
-                        """
+                /// One boot that starts the mock and the contract, runs `perStep` for each step on its device and
+                /// finishes; reported as `scenario` and expected to end with status 0.
+                func bootEachStep(_ scenario: String, _ perStep: (_ step: String, _ device: String) -> String)
+                    async throws -> VMHarness.Boot
+                {
+                    let blocks = zip(steps, devices).map { step, device in perStep(step, device) }
+                    let script = "vm_start_mock\nvm_contract \"$VM_KEY\"\n" + blocks.joined() + "vm_finish\n"
+                    let boot = try await vm.boot(script, disks: disks)
+                    VMHarness.report(scenario, boot)
+                    #expect(boot.status == 0, "\(boot)")
+                    return boot
                 }
-                killScript += "vm_finish\n"
-                let killed = try await vm.boot(killScript, disks: disks)
-                VMHarness.report("7 killed after each step", killed)
-                #expect(killed.status == 0, "\(killed)")
+
+                let killed = try await bootEachStep("7 killed after each step") { step, device in
+                    """
+                    VM_DEVICE=\(device) HPCS_KEYD_KILL_AFTER_STEP=\(step) vm_volume provision
+                    echo "vm-killed-\(step): $?"
+
+                    """
+                }
                 for step in steps {
                     #expect(killed.value("killed-\(step)") == "137", "SIGKILL after \(step): \(killed)")
                 }
 
-                var openScript = "vm_start_mock\nvm_contract \"$VM_KEY\"\n"
-                for (step, device) in zip(steps, devices) {
-                    openScript += """
-                        : > keyd.log
-                        VM_DEVICE=\(device) vm_volume provision
-                        echo "vm-status-\(step): $?"
-                        echo "vm-ids-\(step): $(grep -o '\\[KD[0-9][0-9][0-9][IWE]\\]' keyd.log | tr -d '[]' | tr '\\n' ' ')"
-                        grep -q " $VM_MOUNT " /proc/mounts && [ -e /dev/mapper/data ] && echo "vm-mounted-\(step): yes"
-                        echo "\(step)" > "$VM_MOUNT/proof.txt"
-                        umount "$VM_MOUNT"; cryptsetup close data
-                        VM_DEVICE=\(device) vm_volume open
-                        echo "vm-file-\(step): $(cat "$VM_MOUNT/proof.txt" 2>/dev/null)"
-                        umount "$VM_MOUNT"; cryptsetup close data
+                let opened = try await bootEachStep("7 next boot after the kills") { step, device in
+                    """
+                    : > keyd.log
+                    VM_DEVICE=\(device) vm_volume provision
+                    echo "vm-status-\(step): $?"
+                    echo "vm-ids-\(step): $(grep -o '\\[KD[0-9][0-9][0-9][IWE]\\]' keyd.log | tr -d '[]' | tr '\\n' ' ')"
+                    grep -q " $VM_MOUNT " /proc/mounts && [ -e /dev/mapper/data ] && echo "vm-mounted-\(step): yes"
+                    echo "\(step)" > "$VM_MOUNT/proof.txt"
+                    umount "$VM_MOUNT"; cryptsetup close data
+                    VM_DEVICE=\(device) vm_volume open
+                    echo "vm-file-\(step): $(cat "$VM_MOUNT/proof.txt" 2>/dev/null)"
+                    umount "$VM_MOUNT"; cryptsetup close data
 
-                        """
+                    """
                 }
-                openScript += "vm_finish\n"
-                let opened = try await vm.boot(openScript, disks: disks)
-                VMHarness.report("7 next boot after the kills", opened)
-                #expect(opened.status == 0, "\(opened)")
                 for step in steps {
                     #expect(opened.value("status-\(step)") == "0", "after a kill at \(step): \(opened)")
                     #expect(opened.value("mounted-\(step)") == "yes", "after a kill at \(step): \(opened)")
