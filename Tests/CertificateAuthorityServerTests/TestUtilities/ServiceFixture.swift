@@ -152,30 +152,28 @@ struct ServiceWorld: Sendable {
 
     /// A CSR from `openssl req` (P-256) for `commonName` with DNS `sans`; returns the CSR PEM and the key path.
     func csr(commonName: String?, sans: [String]) async throws -> (pem: String, keyPath: String) {
-        let name = "req-\(UUID().uuidString)"
-        var arguments = [
-            "req", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-keyout",
-            "\(name).key", "-out", "\(name).csr", "-subj", commonName.map { "/CN=\($0)" } ?? "/O=swift-hpcs tests",
-        ]
-        if !sans.isEmpty {
-            arguments += ["-addext", "subjectAltName=" + sans.map { "DNS:\($0)" }.joined(separator: ",")]
-        }
-        let result = try await openssl(arguments, in: directory)
-        try #require(result.status == 0, "openssl req failed: \(result.text)")
-        let pem = try String(contentsOf: directory.appendingPathComponent("\(name).csr"), encoding: .utf8)
-        return (pem, directory.appendingPathComponent("\(name).key").path)
+        let keyPath = directory.appendingPathComponent("req-\(UUID().uuidString).key").path
+        let pem = try await certificateRequest(
+            subject: commonName.map { "/CN=\($0)" } ?? "/O=swift-hpcs tests", sans: sans,
+            key: ["-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-keyout", keyPath])
+        return (pem, keyPath)
     }
 
     /// A CSR from `openssl req` with the existing key at `keyPath`.
     func csr(commonName: String, sans: [String], keyPath: String) async throws -> String {
-        let name = "req-\(UUID().uuidString)"
-        var arguments = ["req", "-new", "-key", keyPath, "-out", "\(name).csr", "-subj", "/CN=\(commonName)"]
+        try await certificateRequest(subject: "/CN=\(commonName)", sans: sans, key: ["-key", keyPath])
+    }
+
+    /// The PEM of `openssl req -new` for `subject` and DNS `sans`, with `key` (the options that make or name it).
+    private func certificateRequest(subject: String, sans: [String], key: [String]) async throws -> String {
+        let name = "req-\(UUID().uuidString).csr"
+        var arguments = ["req", "-new"] + key + ["-out", name, "-subj", subject]
         if !sans.isEmpty {
             arguments += ["-addext", "subjectAltName=" + sans.map { "DNS:\($0)" }.joined(separator: ",")]
         }
         let result = try await openssl(arguments, in: directory)
         try #require(result.status == 0, "openssl req failed: \(result.text)")
-        return try String(contentsOf: directory.appendingPathComponent("\(name).csr"), encoding: .utf8)
+        return try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
     }
 
     /// A certificate the service issued for `commonName` (also its one DNS name) to a new P-256 key, signed with a
