@@ -40,12 +40,12 @@ extension EP11Client {
 
     /// `Digest`: PKCS#11 single-part digest after ``digestInit(mechanism:)``.
     public func digest(state: OperationState, data: [UInt8]) async throws -> [UInt8] {
-        Array(try await step(Grep11_Crypto.Method.Digest.self, state, (\.data, data)).digest)
+        Array(try await step(Grep11_Crypto.Method.Digest.self, state) { $0.data = Data(data) }.digest)
     }
 
     /// `DigestUpdate`: feeds more data; returns the state for the next call.
     public func digestUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
-        try await update(Grep11_Crypto.Method.DigestUpdate.self, state, (\.data, data))
+        try await update(Grep11_Crypto.Method.DigestUpdate.self, state) { $0.data = Data(data) }
     }
 
     /// `DigestKey`: feeds a secret key's value into the digest without revealing it.
@@ -67,8 +67,9 @@ extension EP11Client {
     /// `EncryptSingle`: encrypts `plaintext` in one call.
     public func encrypt(_ plaintext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
         Array(
-            try await keyed(Grep11_Crypto.Method.EncryptSingle.self, mechanism, key, \.key, (\.plain, plaintext))
-                .ciphered)
+            try await keyed(Grep11_Crypto.Method.EncryptSingle.self, mechanism, key, \.key) {
+                $0.plain = Data(plaintext)
+            }.ciphered)
     }
 
     /// `EncryptInit`: starts an encryption with `key`.
@@ -78,7 +79,7 @@ extension EP11Client {
 
     /// `Encrypt`: PKCS#11 single-part encryption after ``encryptInit(key:mechanism:)``.
     public func encrypt(state: OperationState, plaintext: [UInt8]) async throws -> [UInt8] {
-        Array(try await step(Grep11_Crypto.Method.Encrypt.self, state, (\.plain, plaintext)).ciphered)
+        Array(try await step(Grep11_Crypto.Method.Encrypt.self, state) { $0.plain = Data(plaintext) }.ciphered)
     }
 
     /// `EncryptUpdate`: encrypts another part; returns the new state and the ciphertext produced so far.
@@ -86,7 +87,7 @@ extension EP11Client {
         state: OperationState,
         plaintext: [UInt8]
     ) async throws -> (state: OperationState, ciphertext: [UInt8]) {
-        let response = try await step(Grep11_Crypto.Method.EncryptUpdate.self, state, (\.plain, plaintext))
+        let response = try await step(Grep11_Crypto.Method.EncryptUpdate.self, state) { $0.plain = Data(plaintext) }
         return (OperationState(Array(response.state)), Array(response.ciphered))
     }
 
@@ -100,8 +101,9 @@ extension EP11Client {
     /// `DecryptSingle`: decrypts `ciphertext` in one call.
     public func decrypt(_ ciphertext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
         Array(
-            try await keyed(Grep11_Crypto.Method.DecryptSingle.self, mechanism, key, \.key, (\.ciphered, ciphertext))
-                .plain)
+            try await keyed(Grep11_Crypto.Method.DecryptSingle.self, mechanism, key, \.key) {
+                $0.ciphered = Data(ciphertext)
+            }.plain)
     }
 
     /// `DecryptInit`: starts a decryption with `key`.
@@ -111,7 +113,7 @@ extension EP11Client {
 
     /// `Decrypt`: PKCS#11 single-part decryption after ``decryptInit(key:mechanism:)``.
     public func decrypt(state: OperationState, ciphertext: [UInt8]) async throws -> [UInt8] {
-        Array(try await step(Grep11_Crypto.Method.Decrypt.self, state, (\.ciphered, ciphertext)).plain)
+        Array(try await step(Grep11_Crypto.Method.Decrypt.self, state) { $0.ciphered = Data(ciphertext) }.plain)
     }
 
     /// `DecryptUpdate`: decrypts another part; returns the new state and the plaintext released so far.
@@ -119,7 +121,7 @@ extension EP11Client {
         state: OperationState,
         ciphertext: [UInt8]
     ) async throws -> (state: OperationState, plaintext: [UInt8]) {
-        let response = try await step(Grep11_Crypto.Method.DecryptUpdate.self, state, (\.ciphered, ciphertext))
+        let response = try await step(Grep11_Crypto.Method.DecryptUpdate.self, state) { $0.ciphered = Data(ciphertext) }
         return (OperationState(Array(response.state)), Array(response.plain))
     }
 
@@ -153,7 +155,7 @@ extension EP11Client {
     /// `SignSingle`: signs `data` in one call. ECDSA signatures are raw `r‖s`.
     public func sign(_ data: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
         Array(
-            try await keyed(Grep11_Crypto.Method.SignSingle.self, mechanism, key, \.privKey, (\.data, data))
+            try await keyed(Grep11_Crypto.Method.SignSingle.self, mechanism, key, \.privKey) { $0.data = Data(data) }
                 .signature)
     }
 
@@ -164,12 +166,12 @@ extension EP11Client {
 
     /// `Sign`: PKCS#11 single-part signature after ``signInit(key:mechanism:)``.
     public func sign(state: OperationState, data: [UInt8]) async throws -> [UInt8] {
-        Array(try await step(Grep11_Crypto.Method.Sign.self, state, (\.data, data)).signature)
+        Array(try await step(Grep11_Crypto.Method.Sign.self, state) { $0.data = Data(data) }.signature)
     }
 
     /// `SignUpdate`: feeds more data to a signature.
     public func signUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
-        try await update(Grep11_Crypto.Method.SignUpdate.self, state, (\.data, data))
+        try await update(Grep11_Crypto.Method.SignUpdate.self, state) { $0.data = Data(data) }
     }
 
     /// `SignFinal`: the signature over everything fed so far.
@@ -182,9 +184,9 @@ extension EP11Client {
     /// `VerifySingle`: returns normally when the signature is valid; throws ``EP11Error/signatureInvalid``
     /// when it is not.
     public func verify(_ signature: [UInt8], for data: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws {
-        _ = try await keyed(
-            Grep11_Crypto.Method.VerifySingle.self, mechanism, key, \.pubKey, (\.data, data),
-            (\.signature, signature))
+        _ = try await keyed(Grep11_Crypto.Method.VerifySingle.self, mechanism, key, \.pubKey) {
+            $0.data = Data(data); $0.signature = Data(signature)
+        }
     }
 
     /// `VerifyInit`: starts a verification with a public key.
@@ -194,33 +196,34 @@ extension EP11Client {
 
     /// `Verify`: PKCS#11 single-part verification after ``verifyInit(key:mechanism:)``.
     public func verify(state: OperationState, data: [UInt8], signature: [UInt8]) async throws {
-        _ = try await step(Grep11_Crypto.Method.Verify.self, state, (\.data, data), (\.signature, signature))
+        _ = try await step(Grep11_Crypto.Method.Verify.self, state) {
+            $0.data = Data(data); $0.signature = Data(signature)
+        }
     }
 
     /// `VerifyUpdate`: feeds more data to a verification.
     public func verifyUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
-        try await update(Grep11_Crypto.Method.VerifyUpdate.self, state, (\.data, data))
+        try await update(Grep11_Crypto.Method.VerifyUpdate.self, state) { $0.data = Data(data) }
     }
 
     /// `VerifyFinal`: checks `signature` over everything fed so far.
     public func verifyFinal(state: OperationState, signature: [UInt8]) async throws {
-        _ = try await step(Grep11_Crypto.Method.VerifyFinal.self, state, (\.signature, signature))
+        _ = try await step(Grep11_Crypto.Method.VerifyFinal.self, state) { $0.signature = Data(signature) }
     }
 
     // MARK: Call shapes
 
-    /// The calls that continue a multi-part operation (`Encrypt`, `SignUpdate`, `DigestFinal`, ...): `state`
-    /// and the byte `inputs`, each into its request field.
+    /// The calls that continue a multi-part operation (`Encrypt`, `SignUpdate`, `DigestFinal`, ...): `state`,
+    /// and `inputs` sets the request's byte fields (a closure, not a list of key paths: nothing is allocated for
+    /// it per call).
     private func step<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ state: OperationState,
-        _ inputs: (WritableKeyPath<Method.Input, Data>, [UInt8])...
+        inputs: (inout Method.Input) -> Void = { _ in }
     ) async throws -> Method.Output where Method.Input: GREP11StateRequest {
         var request = Method.Input()
         request.state = Data(state.bytes)
-        for (field, bytes) in inputs {
-            request[keyPath: field] = Data(bytes)
-        }
+        inputs(&request)
         return try await perform(method, request)
     }
 
@@ -228,27 +231,25 @@ extension EP11Client {
     private func update<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ state: OperationState,
-        _ input: (WritableKeyPath<Method.Input, Data>, [UInt8])
+        input: (inout Method.Input) -> Void
     ) async throws -> OperationState where Method.Input: GREP11StateRequest, Method.Output: GREP11StateResponse {
-        OperationState(Array(try await step(method, state, input).state))
+        OperationState(Array(try await step(method, state, inputs: input).state))
     }
 
     /// The calls that run `mechanism` with `key` in the request field `keyField` (`EncryptSingle`, `SignInit`,
-    /// ...), with the byte `inputs` each into its field. A key under a retired master key is re-enciphered as
+    /// ...), `inputs` setting the request's byte fields. A key under a retired master key is re-enciphered as
     /// ``EP11Client/MasterKeyRotation`` says.
     private func keyed<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ mechanism: Mechanism,
         _ key: KeyBlob,
         _ keyField: WritableKeyPath<Method.Input, Grep11_KeyBlob>,
-        _ inputs: (WritableKeyPath<Method.Input, Data>, [UInt8])...
+        inputs: (inout Method.Input) -> Void = { _ in }
     ) async throws -> Method.Output where Method.Input: GREP11MechanismRequest {
         var request = Method.Input()
         request.mech = mechanism.wire
         request[keyPath: keyField] = key.wire
-        for (field, bytes) in inputs {
-            request[keyPath: field] = Data(bytes)
-        }
+        inputs(&request)
         return try await perform(method, request, keys: [.blob(keyField)])
     }
 

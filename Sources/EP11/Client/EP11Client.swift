@@ -186,17 +186,19 @@ public final class EP11Client: Sendable {
     /// with its retry. Each attempt gets what is left of it: the C core takes it as the call's own deadline; on
     /// the grpc-swift-2 path the process's ``DeadlineScheduler`` cancels an attempt that outlives it (no timer
     /// task per call). It runs on the caller's executor (`nonisolated(nonsending)`), as its attempts and the
-    /// transport's call do: no executor switch on entry to and return from each layer.
+    /// transport's call do: no executor switch on entry to and return from each layer. `keys` is evaluated only
+    /// when the HSM refuses a key as under another master key, so a call builds no list of fields.
     nonisolated(nonsending) package func perform<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ request: Method.Input,
-        keys: [KeyBlobField<Method.Input>] = []
+        keys: @autoclosure () -> [KeyBlobField<Method.Input>] = []
     ) async throws -> Method.Output {
         let deadline = CallDeadline(clock: clock, limit: timeouts.call)
         do {
             return try await attempts(method, request, deadline: deadline)
-        } catch let error as EP11Error where error.returnValue == .ibmWKIDMismatch && !keys.isEmpty {
-            guard let rewrap = masterKeyRotation.rewrap else { throw error }
+        } catch let error as EP11Error where error.returnValue == .ibmWKIDMismatch {
+            let keys = keys()
+            guard !keys.isEmpty, let rewrap = masterKeyRotation.rewrap else { throw error }
             let retried = try await rewrapKeys(
                 of: request, keys, rewrap, method: Method.name, deadline: deadline)
             do {
