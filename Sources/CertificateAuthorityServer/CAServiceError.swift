@@ -93,9 +93,7 @@ public struct CAServiceError: Error, Sendable, Hashable, CustomStringConvertible
         switch error.code {
         case .nameNotPermitted, .keyNotPermitted, .validityNotPermitted, .profileNotPermitted:
             return Self(status: 403, reason: .policy, message: error.message)
-        case .malformedInput:
-            return Self(status: 400, reason: .csrInvalid, message: error.message)
-        case .invalidSignature:
+        case .malformedInput, .invalidSignature:
             return Self(status: 400, reason: .csrInvalid, message: error.message)
         case .notFound:
             return Self(status: 404, reason: .notFound, message: error.message)
