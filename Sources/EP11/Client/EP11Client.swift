@@ -260,7 +260,8 @@ public final class EP11Client: Sendable {
         let name = Method.name
         let limit = deadline.limit
         let attempts = retryPolicy.attempts
-        var backoff = retryPolicy.waits()
+        // Built at the first failure: a call that succeeds at once never needs it.
+        var backoff: Backoff?
         var refreshedToken = false
         var attempt = 1
         var lastFailure: EP11Error?
@@ -269,14 +270,16 @@ public final class EP11Client: Sendable {
         // Endpoints that failed to answer since the last backoff.
         var unreachable = 0
         while true {
-            guard !deadline.hasPassed else {
+            // The clock is read once per attempt here (and once more after a token exchange), not by each check.
+            var remaining = deadline.remaining
+            guard remaining > .zero else {
                 throw Self.deadlinePassed(name, limit, after: lastFailure)
             }
             var authorization: String?
             if let tokenSource {
                 do {
                     // The call's deadline covers the token exchange too.
-                    let token = try await tokenSource.bearerToken(within: deadline.remaining)
+                    let token = try await tokenSource.bearerToken(within: remaining)
                     authorization = token.authorizationHeaderValue
                 } catch is BearerTokenTimeout {
                     throw EP11Error(
@@ -287,16 +290,18 @@ public final class EP11Client: Sendable {
                     throw EP11Error(
                         code: .unauthenticated, message: "could not obtain an IAM token" + reason, cause: error)
                 }
-            }
-            // The deadline covers the token exchange too: what is left of it bounds the call itself.
-            guard !deadline.hasPassed else {
-                throw Self.deadlinePassed(name, limit, after: lastFailure)
+                // The deadline covers the token exchange too: what is left of it bounds the call itself.
+                remaining = deadline.remaining
+                guard remaining > .zero else {
+                    throw Self.deadlinePassed(name, limit, after: lastFailure)
+                }
             }
             let (caller, target) =
                 endpoint == 0 ? (caller, target) : (failover[endpoint - 1].caller, failover[endpoint - 1].target)
             do {
                 let response = try await caller.call(
-                    method, request, authorization: authorization, deadline: deadline.continuousInstant)
+                    method, request, authorization: authorization,
+                    deadline: ContinuousClock.now.advanced(by: remaining))
                 if endpointCount > 1 { preferredEndpoint.withLock { $0 = endpoint } }
                 return response
             } catch {
@@ -332,7 +337,9 @@ public final class EP11Client: Sendable {
                     "GREP11 call failed; retrying",
                     metadata: ["hpcs.ep11.method": "\(name)", "hpcs.ep11.attempt": "\(attempt)"]
                 )
-                let wait = min(backoff.nextWait(), deadline.remaining)
+                var waits = backoff ?? retryPolicy.waits()
+                let wait = min(waits.nextWait(), deadline.remaining)
+                backoff = waits
                 if wait > .zero { try await deadline.clock.sleep(for: wait) }
                 attempt += 1
             }
@@ -498,9 +505,4 @@ public func withEP11Client<Result: Sendable>(
 extension EP11Client {
     /// How long ``withEP11Client(_:isolation:_:)`` lets connections close after its body returns before closing them at once.
     public static let shutdownGracePeriod: Duration = .seconds(5)
-}
-
-extension CallDeadline {
-    /// What is left, as the instant on the continuous clock the transports end an attempt at.
-    var continuousInstant: ContinuousClock.Instant { ContinuousClock.now.advanced(by: remaining) }
 }
