@@ -9,7 +9,7 @@ extension EP11Client {
     // MARK: Random
 
     /// `GenerateRandom`: `count` bytes from the HSM's random number generator.
-    public func generateRandom(count: Int) async throws -> [UInt8] {
+    nonisolated(nonsending) public func generateRandom(count: Int) async throws -> [UInt8] {
         guard count > 0 else { throw EP11Error(code: .invalidArgument, message: "random byte count must be positive") }
         var request = Grep11_GenerateRandomRequest()
         request.len = UInt64(count)
@@ -24,7 +24,7 @@ extension EP11Client {
     // MARK: Digest
 
     /// `DigestSingle`: hashes `data` in one call.
-    public func digest(_ data: [UInt8], mechanism: Mechanism) async throws -> [UInt8] {
+    nonisolated(nonsending) public func digest(_ data: [UInt8], mechanism: Mechanism) async throws -> [UInt8] {
         var request = Grep11_DigestSingleRequest()
         request.mech = mechanism.wire
         request.data = Data(data)
@@ -32,24 +32,24 @@ extension EP11Client {
     }
 
     /// `DigestInit`: starts a digest; continue with ``digest(state:data:)`` or ``digestUpdate(state:data:)``.
-    public func digestInit(mechanism: Mechanism) async throws -> OperationState {
+    nonisolated(nonsending) public func digestInit(mechanism: Mechanism) async throws -> OperationState {
         var request = Grep11_DigestInitRequest()
         request.mech = mechanism.wire
         return OperationState(Array(try await perform(Grep11_Crypto.Method.DigestInit.self, request).state))
     }
 
     /// `Digest`: PKCS#11 single-part digest after ``digestInit(mechanism:)``.
-    public func digest(state: OperationState, data: [UInt8]) async throws -> [UInt8] {
+    nonisolated(nonsending) public func digest(state: OperationState, data: [UInt8]) async throws -> [UInt8] {
         Array(try await step(Grep11_Crypto.Method.Digest.self, state) { $0.data = Data(data) }.digest)
     }
 
     /// `DigestUpdate`: feeds more data; returns the state for the next call.
-    public func digestUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
+    nonisolated(nonsending) public func digestUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
         try await update(Grep11_Crypto.Method.DigestUpdate.self, state) { $0.data = Data(data) }
     }
 
     /// `DigestKey`: feeds a secret key's value into the digest without revealing it.
-    public func digestKey(state: OperationState, key: KeyBlob) async throws -> OperationState {
+    nonisolated(nonsending) public func digestKey(state: OperationState, key: KeyBlob) async throws -> OperationState {
         var request = Grep11_DigestKeyRequest()
         request.state = Data(state.bytes)
         request.key = key.wire
@@ -58,14 +58,14 @@ extension EP11Client {
     }
 
     /// `DigestFinal`: the digest of everything fed so far.
-    public func digestFinal(state: OperationState) async throws -> [UInt8] {
+    nonisolated(nonsending) public func digestFinal(state: OperationState) async throws -> [UInt8] {
         Array(try await step(Grep11_Crypto.Method.DigestFinal.self, state).digest)
     }
 
     // MARK: Encrypt
 
     /// `EncryptSingle`: encrypts `plaintext` in one call.
-    public func encrypt(_ plaintext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
+    nonisolated(nonsending) public func encrypt(_ plaintext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
         Array(
             try await keyed(Grep11_Crypto.Method.EncryptSingle.self, mechanism, key, \.key) {
                 $0.plain = Data(plaintext)
@@ -73,17 +73,17 @@ extension EP11Client {
     }
 
     /// `EncryptInit`: starts an encryption with `key`.
-    public func encryptInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
+    nonisolated(nonsending) public func encryptInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
         try await start(Grep11_Crypto.Method.EncryptInit.self, mechanism, key, \.key)
     }
 
     /// `Encrypt`: PKCS#11 single-part encryption after ``encryptInit(key:mechanism:)``.
-    public func encrypt(state: OperationState, plaintext: [UInt8]) async throws -> [UInt8] {
+    nonisolated(nonsending) public func encrypt(state: OperationState, plaintext: [UInt8]) async throws -> [UInt8] {
         Array(try await step(Grep11_Crypto.Method.Encrypt.self, state) { $0.plain = Data(plaintext) }.ciphered)
     }
 
     /// `EncryptUpdate`: encrypts another part; returns the new state and the ciphertext produced so far.
-    public func encryptUpdate(
+    nonisolated(nonsending) public func encryptUpdate(
         state: OperationState,
         plaintext: [UInt8]
     ) async throws -> (state: OperationState, ciphertext: [UInt8]) {
@@ -92,14 +92,14 @@ extension EP11Client {
     }
 
     /// `EncryptFinal`: the last ciphertext part (e.g. the padded final block).
-    public func encryptFinal(state: OperationState) async throws -> [UInt8] {
+    nonisolated(nonsending) public func encryptFinal(state: OperationState) async throws -> [UInt8] {
         Array(try await step(Grep11_Crypto.Method.EncryptFinal.self, state).ciphered)
     }
 
     // MARK: Decrypt
 
     /// `DecryptSingle`: decrypts `ciphertext` in one call.
-    public func decrypt(_ ciphertext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
+    nonisolated(nonsending) public func decrypt(_ ciphertext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
         Array(
             try await keyed(Grep11_Crypto.Method.DecryptSingle.self, mechanism, key, \.key) {
                 $0.ciphered = Data(ciphertext)
@@ -107,17 +107,17 @@ extension EP11Client {
     }
 
     /// `DecryptInit`: starts a decryption with `key`.
-    public func decryptInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
+    nonisolated(nonsending) public func decryptInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
         try await start(Grep11_Crypto.Method.DecryptInit.self, mechanism, key, \.key)
     }
 
     /// `Decrypt`: PKCS#11 single-part decryption after ``decryptInit(key:mechanism:)``.
-    public func decrypt(state: OperationState, ciphertext: [UInt8]) async throws -> [UInt8] {
+    nonisolated(nonsending) public func decrypt(state: OperationState, ciphertext: [UInt8]) async throws -> [UInt8] {
         Array(try await step(Grep11_Crypto.Method.Decrypt.self, state) { $0.ciphered = Data(ciphertext) }.plain)
     }
 
     /// `DecryptUpdate`: decrypts another part; returns the new state and the plaintext released so far.
-    public func decryptUpdate(
+    nonisolated(nonsending) public func decryptUpdate(
         state: OperationState,
         ciphertext: [UInt8]
     ) async throws -> (state: OperationState, plaintext: [UInt8]) {
@@ -126,12 +126,12 @@ extension EP11Client {
     }
 
     /// `DecryptFinal`: the last plaintext part (padding removed).
-    public func decryptFinal(state: OperationState) async throws -> [UInt8] {
+    nonisolated(nonsending) public func decryptFinal(state: OperationState) async throws -> [UInt8] {
         Array(try await step(Grep11_Crypto.Method.DecryptFinal.self, state).plain)
     }
 
     /// `ReencryptSingle`: decrypts with one key and encrypts with another inside the HSM.
-    public func reencrypt(
+    nonisolated(nonsending) public func reencrypt(
         _ ciphertext: [UInt8],
         decryptionKey: KeyBlob,
         decryptionMechanism: Mechanism,
@@ -153,29 +153,29 @@ extension EP11Client {
     // MARK: Sign
 
     /// `SignSingle`: signs `data` in one call. ECDSA signatures are raw `r‖s`.
-    public func sign(_ data: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
+    nonisolated(nonsending) public func sign(_ data: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
         Array(
             try await keyed(Grep11_Crypto.Method.SignSingle.self, mechanism, key, \.privKey) { $0.data = Data(data) }
                 .signature)
     }
 
     /// `SignInit`: starts a signature with a private key.
-    public func signInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
+    nonisolated(nonsending) public func signInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
         try await start(Grep11_Crypto.Method.SignInit.self, mechanism, key, \.privKey)
     }
 
     /// `Sign`: PKCS#11 single-part signature after ``signInit(key:mechanism:)``.
-    public func sign(state: OperationState, data: [UInt8]) async throws -> [UInt8] {
+    nonisolated(nonsending) public func sign(state: OperationState, data: [UInt8]) async throws -> [UInt8] {
         Array(try await step(Grep11_Crypto.Method.Sign.self, state) { $0.data = Data(data) }.signature)
     }
 
     /// `SignUpdate`: feeds more data to a signature.
-    public func signUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
+    nonisolated(nonsending) public func signUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
         try await update(Grep11_Crypto.Method.SignUpdate.self, state) { $0.data = Data(data) }
     }
 
     /// `SignFinal`: the signature over everything fed so far.
-    public func signFinal(state: OperationState) async throws -> [UInt8] {
+    nonisolated(nonsending) public func signFinal(state: OperationState) async throws -> [UInt8] {
         Array(try await step(Grep11_Crypto.Method.SignFinal.self, state).signature)
     }
 
@@ -183,31 +183,31 @@ extension EP11Client {
 
     /// `VerifySingle`: returns normally when the signature is valid; throws ``EP11Error/signatureInvalid``
     /// when it is not.
-    public func verify(_ signature: [UInt8], for data: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws {
+    nonisolated(nonsending) public func verify(_ signature: [UInt8], for data: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws {
         _ = try await keyed(Grep11_Crypto.Method.VerifySingle.self, mechanism, key, \.pubKey) {
             $0.data = Data(data); $0.signature = Data(signature)
         }
     }
 
     /// `VerifyInit`: starts a verification with a public key.
-    public func verifyInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
+    nonisolated(nonsending) public func verifyInit(key: KeyBlob, mechanism: Mechanism) async throws -> OperationState {
         try await start(Grep11_Crypto.Method.VerifyInit.self, mechanism, key, \.pubKey)
     }
 
     /// `Verify`: PKCS#11 single-part verification after ``verifyInit(key:mechanism:)``.
-    public func verify(state: OperationState, data: [UInt8], signature: [UInt8]) async throws {
+    nonisolated(nonsending) public func verify(state: OperationState, data: [UInt8], signature: [UInt8]) async throws {
         _ = try await step(Grep11_Crypto.Method.Verify.self, state) {
             $0.data = Data(data); $0.signature = Data(signature)
         }
     }
 
     /// `VerifyUpdate`: feeds more data to a verification.
-    public func verifyUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
+    nonisolated(nonsending) public func verifyUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
         try await update(Grep11_Crypto.Method.VerifyUpdate.self, state) { $0.data = Data(data) }
     }
 
     /// `VerifyFinal`: checks `signature` over everything fed so far.
-    public func verifyFinal(state: OperationState, signature: [UInt8]) async throws {
+    nonisolated(nonsending) public func verifyFinal(state: OperationState, signature: [UInt8]) async throws {
         _ = try await step(Grep11_Crypto.Method.VerifyFinal.self, state) { $0.signature = Data(signature) }
     }
 
@@ -216,7 +216,7 @@ extension EP11Client {
     /// The calls that continue a multi-part operation (`Encrypt`, `SignUpdate`, `DigestFinal`, ...): `state`,
     /// and `inputs` sets the request's byte fields (a closure, not a list of key paths: nothing is allocated for
     /// it per call).
-    private func step<Method: GREP11UnaryMethod>(
+    nonisolated(nonsending) private func step<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ state: OperationState,
         inputs: (inout Method.Input) -> Void = { _ in }
@@ -228,7 +228,7 @@ extension EP11Client {
     }
 
     /// The `*Update` calls that return only the operation's next state.
-    private func update<Method: GREP11UnaryMethod>(
+    nonisolated(nonsending) private func update<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ state: OperationState,
         input: (inout Method.Input) -> Void
@@ -239,7 +239,7 @@ extension EP11Client {
     /// The calls that run `mechanism` with `key` in the request field `keyField` (`EncryptSingle`, `SignInit`,
     /// ...), `inputs` setting the request's byte fields. A key under a retired master key is re-enciphered as
     /// ``EP11Client/MasterKeyRotation`` says.
-    private func keyed<Method: GREP11UnaryMethod>(
+    nonisolated(nonsending) private func keyed<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ mechanism: Mechanism,
         _ key: KeyBlob,
@@ -254,7 +254,7 @@ extension EP11Client {
     }
 
     /// The `*Init` calls that start an operation with a key: their state.
-    private func start<Method: GREP11UnaryMethod>(
+    nonisolated(nonsending) private func start<Method: GREP11UnaryMethod>(
         _ method: Method.Type,
         _ mechanism: Mechanism,
         _ key: KeyBlob,
@@ -266,7 +266,7 @@ extension EP11Client {
     // MARK: Keys
 
     /// `GenerateKey`: a new secret key (AES, DES3, generic secret) made inside the HSM.
-    public func generateKey(_ mechanism: Mechanism, template: AttributeTemplate) async throws -> GeneratedKey {
+    nonisolated(nonsending) public func generateKey(_ mechanism: Mechanism, template: AttributeTemplate) async throws -> GeneratedKey {
         var request = Grep11_GenerateKeyRequest()
         request.mech = mechanism.wire
         request.template = template.wire
@@ -276,7 +276,7 @@ extension EP11Client {
     }
 
     /// `GenerateKeyPair`: a new key pair (RSA, EC, Ed25519, ...) made inside the HSM.
-    public func generateKeyPair(
+    nonisolated(nonsending) public func generateKeyPair(
         _ mechanism: Mechanism,
         publicKeyTemplate: AttributeTemplate,
         privateKeyTemplate: AttributeTemplate
@@ -295,7 +295,7 @@ extension EP11Client {
 
     /// `WrapKey`: exports `key` encrypted under `wrappingKey` (AES_CBC_PAD and key-wrap gives the raw key or
     /// PKCS#8; RSA-OAEP/PKCS gives the encrypted raw key). `macKey` is for attribute-bound wrapping.
-    public func wrapKey(
+    nonisolated(nonsending) public func wrapKey(
         _ key: KeyBlob,
         wrappingKey: KeyBlob,
         mechanism: Mechanism,
@@ -313,7 +313,7 @@ extension EP11Client {
     }
 
     /// `UnwrapKey`: imports a wrapped key; `template` describes the new key.
-    public func unwrapKey(
+    nonisolated(nonsending) public func unwrapKey(
         _ wrapped: [UInt8],
         unwrappingKey: KeyBlob,
         mechanism: Mechanism,
@@ -334,7 +334,7 @@ extension EP11Client {
     }
 
     /// `DeriveKey`: a new key derived from `baseKey` (ECDH, BIP32/SLIP-10, ...).
-    public func deriveKey(
+    nonisolated(nonsending) public func deriveKey(
         _ mechanism: Mechanism,
         baseKey: KeyBlob,
         template: AttributeTemplate,
@@ -351,7 +351,7 @@ extension EP11Client {
     }
 
     /// `RewrapKeyBlob`: re-encrypts a blob under the HSM's next (committed) master key.
-    public func rewrapKeyBlob(_ key: KeyBlob) async throws -> KeyBlob {
+    nonisolated(nonsending) public func rewrapKeyBlob(_ key: KeyBlob) async throws -> KeyBlob {
         var request = Grep11_RewrapKeyBlobRequest()
         request.wrappedKeyBytes = Data(key.bytes)
         request.wrappedKey = key.wire
@@ -363,13 +363,13 @@ extension EP11Client {
     // MARK: Mechanisms and attributes
 
     /// `GetMechanismList`: the mechanisms the HSM offers.
-    public func mechanismList() async throws -> [MechanismType] {
+    nonisolated(nonsending) public func mechanismList() async throws -> [MechanismType] {
         let response = try await perform(Grep11_Crypto.Method.GetMechanismList.self, Grep11_GetMechanismListRequest())
         return response.mechs.map { MechanismType(rawValue: $0) }
     }
 
     /// `GetMechanismInfo`: key-size range and capability flags of one mechanism.
-    public func mechanismInfo(_ mechanism: MechanismType) async throws -> MechanismInfo {
+    nonisolated(nonsending) public func mechanismInfo(_ mechanism: MechanismType) async throws -> MechanismInfo {
         var request = Grep11_GetMechanismInfoRequest()
         request.mech = mechanism.rawValue
         let response = try await perform(Grep11_Crypto.Method.GetMechanismInfo.self, request)
@@ -381,7 +381,7 @@ extension EP11Client {
     }
 
     /// `GetAttributeValue`: the values of `types` on a key.
-    public func attributeValues(of key: KeyBlob, types: [AttributeType]) async throws -> AttributeTemplate {
+    nonisolated(nonsending) public func attributeValues(of key: KeyBlob, types: [AttributeType]) async throws -> AttributeTemplate {
         var request = Grep11_GetAttributeValueRequest()
         request.object = Data(key.bytes)
         for type in types {
@@ -398,7 +398,7 @@ extension EP11Client {
 
     /// `SetAttributeValue`: changes attributes of a key; returns the new blob (the old one stays valid with the
     /// old attributes, as on a real HSM).
-    public func setAttributeValues(_ attributes: AttributeTemplate, on key: KeyBlob) async throws -> KeyBlob {
+    nonisolated(nonsending) public func setAttributeValues(_ attributes: AttributeTemplate, on key: KeyBlob) async throws -> KeyBlob {
         var request = Grep11_SetAttributeValueRequest()
         request.object = Data(key.bytes)
         request.attributes = attributes.wire

@@ -38,6 +38,14 @@ import Synchronization
 ///
 /// See ``MasterKeyRotation``: a call whose key blob is under a master key the HSM no longer has can re-encipher
 /// it and retry once.
+///
+/// ## Where a call runs
+///
+/// The operations are `nonisolated(nonsending)`: a call runs on its caller's executor (no switch to the global
+/// executor on entry and back on return). Called from an actor, such as the main actor, the few microseconds of
+/// building and encoding the request and decoding the answer run on that actor; the actor is free while the call
+/// waits for the HSM, as it would be otherwise, and the answer resumes the caller there directly. Code that must
+/// keep even that off its actor calls from a nonisolated function or a task of its own.
 public final class EP11Client: Sendable {
     private let caller: any UnaryCaller
     private let tokenSource: (any BearerTokenSource)?
