@@ -479,7 +479,9 @@ extension CAServiceBench {
 
     /// 1 and 2 node processes on one PostgreSQL database, each in its own CPU group with a quota of `nodeCPU`
     /// cores, as nodes on small machines of their own would be; the HSM mock, the database and the requesters stay
-    /// outside the quotas (they are other machines).
+    /// outside the quotas (they are other machines). The HSM mock answers on its C-core server, about a tenth of
+    /// the NIO server's CPU per call, so that on this one machine it takes as little as it can of what the nodes
+    /// and the database need.
     static func measureCapped(
         nodeCPU: Double,
         cluster: PostgresCluster,
@@ -489,7 +491,8 @@ extension CAServiceBench {
         seconds: Double,
         accounts: inout [String]
     ) async throws -> [Row] {
-        let (rows, lines) = try await HSMMock().withServer(host: "127.0.0.1", port: 0) { hsmPort in
+        let hsmSettings = HSMMock.ServerSettings(transport: .cgrpc)
+        let (rows, lines) = try await HSMMock().withServer(host: "127.0.0.1", settings: hsmSettings) { hsmPort in
             var rows: [Row] = []
             var lines: [String] = []
             var hsm = EP11Client.Configuration(host: "127.0.0.1", port: hsmPort, transportSecurity: .plaintext)
