@@ -136,9 +136,13 @@ struct WireTransportTests {
         #expect(start.duration(to: clock.now) < .seconds(30))
     }
 
-    @Test("calls carry authorization and bluemix-instance over TLS", arguments: wireTransports)
-    func metadata(transport: EP11Client.Transport) async throws {
+    @Test(
+        "calls carry authorization and bluemix-instance over TLS, also when the first attempt is retried",
+        arguments: wireTransports, [0, 1])
+    func metadata(transport: EP11Client.Transport, retriedAttempts: Int) async throws {
         let interceptor = RecordingInterceptor()
+        // A retryable failure of the first attempt, as under load, where a retry happens unasked.
+        interceptor.failNext(retriedAttempts)
         let tokens = CountingTokenSource()
         // Credentials are only sent over TLS.
         let pki = TestPKI.shared
