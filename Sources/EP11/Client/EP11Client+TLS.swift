@@ -526,10 +526,10 @@ private struct RefusalReportingCaller: UnaryCaller {
         _ method: Method.Type,
         _ request: Method.Input,
         authorization: String?,
-        deadline: ContinuousClock.Instant
+        timeout: Duration
     ) async throws -> Method.Output {
         do {
-            return try await base.call(method, request, authorization: authorization, deadline: deadline)
+            return try await base.call(method, request, authorization: authorization, timeout: timeout)
         } catch let error as RPCError {
             guard let refusal = verifier.recordedRefusal, let failure = EP11Client.transportFailure(in: error),
                 failure.kind == .certificateRefused || failure.kind == .tlsHandshake

@@ -308,8 +308,7 @@ public final class EP11Client: Sendable {
                 endpoint == 0 ? (caller, target) : (failover[endpoint - 1].caller, failover[endpoint - 1].target)
             do {
                 let response = try await caller.call(
-                    method, request, authorization: authorization,
-                    deadline: ContinuousClock.now.advanced(by: remaining))
+                    method, request, authorization: authorization, timeout: remaining)
                 if endpointCount > 1 { preferredEndpoint.withLock { $0 = endpoint } }
                 return response
             } catch {

@@ -3,9 +3,13 @@ import GRPCProtobuf
 import SwiftProtobuf
 import Synchronization
 
-/// The layer under ``EP11Client``'s `perform`: one attempt of one unary call, ending by `deadline`.
+/// The layer under ``EP11Client``'s `perform`: one attempt of one unary call, ending within `timeout`.
 ///
-/// ``call(_:_:authorization:deadline:)`` runs on the caller's executor (`nonisolated(nonsending)`), as the client's
+/// `timeout` is what was left of the call's deadline when the client measured it just before this attempt: a
+/// transport turns it into its own deadline form with one clock read (the C core's `gpr_timespec`, an instant on
+/// the continuous clock), instead of the client making an instant that the transport turns back into a duration.
+///
+/// ``call(_:_:authorization:timeout:)`` runs on the caller's executor (`nonisolated(nonsending)`), as the client's
 /// call chain above it does: a call then switches executors only where a transport waits for its answer, and not
 /// on entry to and return from each layer (with a task executor preference, each switch reads the task's status
 /// records under its lock).
@@ -14,7 +18,7 @@ protocol UnaryCaller: Sendable {
         _ method: Method.Type,
         _ request: Method.Input,
         authorization: String?,
-        deadline: ContinuousClock.Instant
+        timeout: Duration
     ) async throws -> Method.Output
 
     func run() async throws
@@ -48,8 +52,9 @@ struct GRPCCoreCaller<Transport: ClientTransport>: UnaryCaller {
         _ method: Method.Type,
         _ request: Method.Input,
         authorization: String?,
-        deadline: ContinuousClock.Instant
+        timeout: Duration
     ) async throws -> Method.Output {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
         guard !stopped.value.load(ordering: .relaxed) else {
             throw RuntimeError(code: .clientIsStopped, message: "Client has been stopped. Can't make any more RPCs.")
         }

@@ -91,7 +91,7 @@ final class CoreChannel: UnaryCaller, @unchecked Sendable {
         _ method: Method.Type,
         _ request: Method.Input,
         authorization: String?,
-        deadline: ContinuousClock.Instant
+        timeout remaining: Duration
     ) async throws -> Method.Output {
         if shutDown.load(ordering: .acquiring) {
             throw EP11Error(code: .transportFailure, message: "\(Method.name): the GREP11 client was shut down")
@@ -102,7 +102,6 @@ final class CoreChannel: UnaryCaller, @unchecked Sendable {
         // Encoded straight into the slice the core sends.
         var message: CoreSlice = try request.serializedBytes()
         defer { message.release() }
-        let remaining = ContinuousClock.now.duration(to: deadline)
         let (seconds, attoseconds) = remaining.components
         let nanoseconds =
             remaining <= .zero

@@ -84,8 +84,9 @@ final class H2Channel: UnaryCaller {
         _ method: Method.Type,
         _ request: Method.Input,
         authorization: String?,
-        deadline: ContinuousClock.Instant
+        timeout: Duration
     ) async throws -> Method.Output {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
         let payload = try Self.framed(request)
         // Pseudo-headers first (RFC 9113 8.3).
         var headers = HPACKHeaders()
@@ -95,7 +96,7 @@ final class H2Channel: UnaryCaller {
         headers.add(name: ":path", value: "/" + Method.descriptor.fullyQualifiedMethod)
         headers.add(name: ":authority", value: settings.authority)
         headers.add(contentsOf: fixedHeaders)
-        headers.add(name: "grpc-timeout", value: Self.timeoutHeader(ContinuousClock.now.duration(to: deadline)))
+        headers.add(name: "grpc-timeout", value: Self.timeoutHeader(timeout))
         if let authorization { headers.add(name: "authorization", value: authorization) }
         // A stream the server provably did not process (refused, or beyond a GOAWAY) goes to a new connection.
         var attempt = 1
