@@ -44,7 +44,9 @@ extension EP11Client {
     }
 
     /// `DigestUpdate`: feeds more data; returns the state for the next call.
-    nonisolated(nonsending) public func digestUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
+    nonisolated(nonsending) public func digestUpdate(state: OperationState, data: [UInt8]) async throws
+        -> OperationState
+    {
         try await update(Grep11_Crypto.Method.DigestUpdate.self, state) { $0.data = Data(data) }
     }
 
@@ -65,7 +67,9 @@ extension EP11Client {
     // MARK: Encrypt
 
     /// `EncryptSingle`: encrypts `plaintext` in one call.
-    nonisolated(nonsending) public func encrypt(_ plaintext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
+    nonisolated(nonsending) public func encrypt(_ plaintext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws
+        -> [UInt8]
+    {
         Array(
             try await keyed(Grep11_Crypto.Method.EncryptSingle.self, mechanism, key, \.key) {
                 $0.plain = Data(plaintext)
@@ -99,7 +103,9 @@ extension EP11Client {
     // MARK: Decrypt
 
     /// `DecryptSingle`: decrypts `ciphertext` in one call.
-    nonisolated(nonsending) public func decrypt(_ ciphertext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
+    nonisolated(nonsending) public func decrypt(_ ciphertext: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws
+        -> [UInt8]
+    {
         Array(
             try await keyed(Grep11_Crypto.Method.DecryptSingle.self, mechanism, key, \.key) {
                 $0.ciphered = Data(ciphertext)
@@ -153,7 +159,9 @@ extension EP11Client {
     // MARK: Sign
 
     /// `SignSingle`: signs `data` in one call. ECDSA signatures are raw `r‖s`.
-    nonisolated(nonsending) public func sign(_ data: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws -> [UInt8] {
+    nonisolated(nonsending) public func sign(_ data: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws
+        -> [UInt8]
+    {
         Array(
             try await keyed(Grep11_Crypto.Method.SignSingle.self, mechanism, key, \.privKey) { $0.data = Data(data) }
                 .signature)
@@ -170,7 +178,8 @@ extension EP11Client {
     }
 
     /// `SignUpdate`: feeds more data to a signature.
-    nonisolated(nonsending) public func signUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
+    nonisolated(nonsending) public func signUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState
+    {
         try await update(Grep11_Crypto.Method.SignUpdate.self, state) { $0.data = Data(data) }
     }
 
@@ -183,7 +192,9 @@ extension EP11Client {
 
     /// `VerifySingle`: returns normally when the signature is valid; throws ``EP11Error/signatureInvalid``
     /// when it is not.
-    nonisolated(nonsending) public func verify(_ signature: [UInt8], for data: [UInt8], key: KeyBlob, mechanism: Mechanism) async throws {
+    nonisolated(nonsending) public func verify(
+        _ signature: [UInt8], for data: [UInt8], key: KeyBlob, mechanism: Mechanism
+    ) async throws {
         _ = try await keyed(Grep11_Crypto.Method.VerifySingle.self, mechanism, key, \.pubKey) {
             $0.data = Data(data); $0.signature = Data(signature)
         }
@@ -202,7 +213,9 @@ extension EP11Client {
     }
 
     /// `VerifyUpdate`: feeds more data to a verification.
-    nonisolated(nonsending) public func verifyUpdate(state: OperationState, data: [UInt8]) async throws -> OperationState {
+    nonisolated(nonsending) public func verifyUpdate(state: OperationState, data: [UInt8]) async throws
+        -> OperationState
+    {
         try await update(Grep11_Crypto.Method.VerifyUpdate.self, state) { $0.data = Data(data) }
     }
 
@@ -266,7 +279,9 @@ extension EP11Client {
     // MARK: Keys
 
     /// `GenerateKey`: a new secret key (AES, DES3, generic secret) made inside the HSM.
-    nonisolated(nonsending) public func generateKey(_ mechanism: Mechanism, template: AttributeTemplate) async throws -> GeneratedKey {
+    nonisolated(nonsending) public func generateKey(_ mechanism: Mechanism, template: AttributeTemplate) async throws
+        -> GeneratedKey
+    {
         var request = Grep11_GenerateKeyRequest()
         request.mech = mechanism.wire
         request.template = template.wire
@@ -381,7 +396,9 @@ extension EP11Client {
     }
 
     /// `GetAttributeValue`: the values of `types` on a key.
-    nonisolated(nonsending) public func attributeValues(of key: KeyBlob, types: [AttributeType]) async throws -> AttributeTemplate {
+    nonisolated(nonsending) public func attributeValues(of key: KeyBlob, types: [AttributeType]) async throws
+        -> AttributeTemplate
+    {
         var request = Grep11_GetAttributeValueRequest()
         request.object = Data(key.bytes)
         for type in types {
@@ -398,7 +415,9 @@ extension EP11Client {
 
     /// `SetAttributeValue`: changes attributes of a key; returns the new blob (the old one stays valid with the
     /// old attributes, as on a real HSM).
-    nonisolated(nonsending) public func setAttributeValues(_ attributes: AttributeTemplate, on key: KeyBlob) async throws -> KeyBlob {
+    nonisolated(nonsending) public func setAttributeValues(_ attributes: AttributeTemplate, on key: KeyBlob)
+        async throws -> KeyBlob
+    {
         var request = Grep11_SetAttributeValueRequest()
         request.object = Data(key.bytes)
         request.attributes = attributes.wire
