@@ -108,27 +108,30 @@ let package = Package(
         ),
         .target(
             name: "EP11",
-            dependencies: ["IAM", "CGRPC"] + products(
-                "GRPCCore", "GRPCProtobuf", "SwiftProtobuf", "Crypto", "_CryptoExtras", "X509", "SwiftASN1",
-                "Logging", "NIOSSL", "NIOCore", "NIOPosix", "NIOHTTP2", "NIOHPACK"
-            ),
+            dependencies: ["IAM", "CGRPC"]
+                + products(
+                    "GRPCCore", "GRPCProtobuf", "SwiftProtobuf", "Crypto", "_CryptoExtras", "X509", "SwiftASN1",
+                    "Logging", "NIOSSL", "NIOCore", "NIOPosix", "NIOHTTP2", "NIOHPACK"
+                ),
             exclude: ["GREP11/Generated/README.md"],
             swiftSettings: swiftSettings
         ),
 
         .target(
             name: "KeyProtect",
-            dependencies: ["IAM"] + products(
-                "AsyncHTTPClient", "Logging", "NIOCore", "NIOHTTP1", "NIOFoundationCompat"
-            ),
+            dependencies: ["IAM"]
+                + products(
+                    "AsyncHTTPClient", "Logging", "NIOCore", "NIOHTTP1", "NIOFoundationCompat"
+                ),
             swiftSettings: swiftSettings
         ),
 
         .target(
             name: "CertificateAuthority",
-            dependencies: ["EP11", "IAM"] + products(
-                "X509", "SwiftASN1", "Crypto", "_CryptoExtras", "GRDB", "PostgresNIO", "NIOSSL", "Logging"
-            ),
+            dependencies: ["EP11", "IAM"]
+                + products(
+                    "X509", "SwiftASN1", "Crypto", "_CryptoExtras", "GRDB", "PostgresNIO", "NIOSSL", "Logging"
+                ),
             path: "Sources/CertificateAuthority",
             swiftSettings: swiftSettings
         ),
@@ -137,18 +140,20 @@ let package = Package(
         // health and Prometheus metrics; several nodes share one PostgreSQL store.
         .target(
             name: "CertificateAuthorityServer",
-            dependencies: ["CertificateAuthority", "EP11", "IAM"] + products(
-                "Hummingbird", "HummingbirdTLS", "JWTKit", "Metrics", "Prometheus", "ServiceLifecycle", "X509",
-                "Crypto", "Logging", "NIOSSL"
-            ),
+            dependencies: ["CertificateAuthority", "EP11", "IAM"]
+                + products(
+                    "Hummingbird", "HummingbirdTLS", "JWTKit", "Metrics", "Prometheus", "ServiceLifecycle", "X509",
+                    "Crypto", "Logging", "NIOSSL"
+                ),
             swiftSettings: swiftSettings
         ),
 
         .target(
             name: "KeyDaemon",
-            dependencies: ["IAM", "KeyProtect", "Contract"] + products(
-                "AsyncHTTPClient", "Crypto", "Logging", "ServiceLifecycle", "Yams"
-            ),
+            dependencies: ["IAM", "KeyProtect", "Contract"]
+                + products(
+                    "AsyncHTTPClient", "Crypto", "Logging", "ServiceLifecycle", "Yams"
+                ),
             swiftSettings: swiftSettings
         ),
 
@@ -161,10 +166,11 @@ let package = Package(
         // MARK: Mocks
         .target(
             name: "HSMMock",
-            dependencies: ["EP11", "IAM", "COpenSSL", "CGRPC"] + products(
-                "AsyncHTTPClient", "NIOCore", "NIOPosix", "GRPCCore", "GRPCInProcessTransport",
-                "GRPCNIOTransportHTTP2", "GRPCProtobuf", "SwiftProtobuf", "SwiftASN1", "Logging", "NIOSSL"
-            ),
+            dependencies: ["EP11", "IAM", "COpenSSL", "CGRPC"]
+                + products(
+                    "AsyncHTTPClient", "NIOCore", "NIOPosix", "GRPCCore", "GRPCInProcessTransport",
+                    "GRPCNIOTransportHTTP2", "GRPCProtobuf", "SwiftProtobuf", "SwiftASN1", "Logging", "NIOSSL"
+                ),
             path: "mocks/HSMMock",
             swiftSettings: swiftSettings
         ),
@@ -186,9 +192,10 @@ let package = Package(
         ),
         .target(
             name: "KeyDaemonCLI",
-            dependencies: ["CommandLineSupport", "KeyDaemon", "Contract", "KeyProtect"] + products(
-                "ArgumentParser", "Logging", "ServiceLifecycle"
-            ),
+            dependencies: ["CommandLineSupport", "KeyDaemon", "Contract", "KeyProtect"]
+                + products(
+                    "ArgumentParser", "Logging", "ServiceLifecycle"
+                ),
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -201,9 +208,10 @@ let package = Package(
             dependencies: [
                 "CommandLineSupport", "EP11", "HSMMock", "IAM", "KeyProtect", "KeyProtectMock", "CertificateAuthority",
                 "CertificateAuthorityServer", "KeyDaemon", "KeyDaemonCLI", "Contract",
-            ] + products(
-                "ArgumentParser", "Logging", "ServiceLifecycle", "X509", "Crypto", "Subprocess"
-            ),
+            ]
+                + products(
+                    "ArgumentParser", "Logging", "ServiceLifecycle", "X509", "Crypto", "Subprocess"
+                ),
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -211,10 +219,11 @@ let package = Package(
             dependencies: [
                 "EP11", "HSMMock", "IAM", "KeyProtect", "KeyProtectMock", "CertificateAuthority",
                 "CertificateAuthorityServer", "KeyDaemon", "TestSupport",
-            ] + products(
-                "ArgumentParser", "GRPCCore", "X509", "Crypto", "AsyncHTTPClient", "Logging", "NIOCore",
-                "NIOFoundationCompat", "ServiceLifecycle"
-            ),
+            ]
+                + products(
+                    "ArgumentParser", "GRPCCore", "X509", "Crypto", "AsyncHTTPClient", "Logging", "NIOCore",
+                    "NIOFoundationCompat", "NIOHTTP1", "NIOPosix", "ServiceLifecycle"
+                ),
             path: "Benchmarks/hpcs-bench",
             exclude: ["keyprotect_pairs.py"],
             swiftSettings: swiftSettings
@@ -244,43 +253,48 @@ let package = Package(
         ),
         .testTarget(
             name: "EP11Tests",
-            dependencies: ["EP11", "HSMMock", "IAM", "TestSupport"] + products(
-                "Crypto", "_CryptoExtras", "X509", "SwiftASN1", "GRPCCore", "GRPCInProcessTransport",
-                "GRPCNIOTransportHTTP2", "GRPCProtobuf", "SwiftProtobuf", "NIOCore", "NIOPosix", "NIOHTTP2",
-                "NIOHPACK"
-            ),
+            dependencies: ["EP11", "HSMMock", "IAM", "TestSupport"]
+                + products(
+                    "Crypto", "_CryptoExtras", "X509", "SwiftASN1", "GRPCCore", "GRPCInProcessTransport",
+                    "GRPCNIOTransportHTTP2", "GRPCProtobuf", "SwiftProtobuf", "NIOCore", "NIOPosix", "NIOHTTP2",
+                    "NIOHPACK"
+                ),
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KeyProtectTests",
-            dependencies: ["IAM", "KeyProtect", "KeyProtectMock", "TestSupport"] + products(
-                "AsyncHTTPClient", "NIOCore", "NIOHTTP1", "NIOFoundationCompat"
-            ),
+            dependencies: ["IAM", "KeyProtect", "KeyProtectMock", "TestSupport"]
+                + products(
+                    "AsyncHTTPClient", "NIOCore", "NIOHTTP1", "NIOFoundationCompat"
+                ),
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CertificateAuthorityTests",
-            dependencies: ["CertificateAuthority", "TestSupport", "EP11", "HSMMock"] + products(
-                "X509", "SwiftASN1", "Crypto", "_CryptoExtras"
-            ),
+            dependencies: ["CertificateAuthority", "TestSupport", "EP11", "HSMMock"]
+                + products(
+                    "X509", "SwiftASN1", "Crypto", "_CryptoExtras"
+                ),
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CertificateAuthorityServerTests",
             dependencies: [
                 "CertificateAuthorityServer", "CertificateAuthority", "TestSupport", "EP11", "HSMMock",
-            ] + products(
-                "AsyncHTTPClient", "JWTKit", "X509", "Crypto", "NIOSSL", "NIOFoundationCompat", "Logging",
-                "ServiceLifecycle"
-            ),
+            ]
+                + products(
+                    "AsyncHTTPClient", "JWTKit", "X509", "Crypto", "NIOSSL", "NIOFoundationCompat", "Logging",
+                    "ServiceLifecycle"
+                ),
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KeyDaemonTests",
-            dependencies: ["KeyDaemon", "Contract", "KeyProtect", "KeyProtectMock", "IAM", "TestSupport"] + products(
-                "Crypto", "Logging"
-            ),
+            dependencies: ["KeyDaemon", "Contract", "KeyProtect", "KeyProtectMock", "IAM", "TestSupport"]
+                + products(
+                    "Crypto", "Logging"
+                ),
             swiftSettings: swiftSettings
         ),
         .testTarget(

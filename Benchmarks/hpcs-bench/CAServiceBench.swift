@@ -185,6 +185,8 @@ enum CAServiceBench {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let requesters = LeanHTTPClient()
+        defer { requesters.shutdown() }
         var rows: [Row] = []
         do {
             var ports: [Int] = []
@@ -197,7 +199,7 @@ enum CAServiceBench {
                 let result = try await Measurement.run(seconds: seconds, callers: callers) {
                     let request = requests[Int.random(in: 0..<requests.count)]
                     let port = targets[next.increment() % targets.count]
-                    try await signOnce(http: http, port: port, key: key, request: request)
+                    try await signOnce(http: requesters, port: port, key: key, request: request)
                 }
                 let cpu = CPUSample.take(postgresRoot: postgresRoot).since(cpuBefore, operations: next.value)
                 let metrics = try await scrapeMetrics(http: http, ports: targets).since(metricsBefore)
@@ -222,18 +224,14 @@ enum CAServiceBench {
     }
 
     static func signOnce(
-        http: HTTPClient, port: Int, key: P256.Signing.PrivateKey, request: Request
+        http: LeanHTTPClient, port: Int, key: P256.Signing.PrivateKey, request: Request
     ) async throws {
         let token = try mintToken(key: key, subject: request.host)
-        var call = HTTPClientRequest(url: "http://127.0.0.1:\(port)/1.0/sign")
-        call.method = .POST
-        call.headers.add(name: "content-type", value: "application/json")
         // The CSR's JSON string was escaped beforehand; the token is base64url and dots.
-        call.body = .bytes(ByteBuffer(string: #"{"csr":""# + request.json + #"","ott":""# + token + #""}"#))
-        let response = try await http.execute(call, timeout: .seconds(60))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        guard response.status.code == 201 else {
-            throw BenchError("sign answered \(response.status.code): \(String(buffer: body).prefix(200))")
+        let body = ByteBuffer(string: #"{"csr":""# + request.json + #"","ott":""# + token + #""}"#)
+        let answer = try await http.post(port: port, path: "/1.0/sign", body: body)
+        guard answer.status == 201 else {
+            throw BenchError("sign answered \(answer.status): \(String(buffer: answer.body).prefix(200))")
         }
     }
 
@@ -597,6 +595,8 @@ extension CAServiceBench {
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         defer { _ = http.shutdown() }
+        let requesters = LeanHTTPClient()
+        defer { requesters.shutdown() }
         let targets = nodes.map(\.port)
         let pids = nodes.map(\.pid)
         var rows: [Row] = []
@@ -609,7 +609,7 @@ extension CAServiceBench {
             let result = try await Measurement.run(seconds: seconds, callers: callers) {
                 let request = requests[Int.random(in: 0..<requests.count)]
                 let port = targets[next.increment() % targets.count]
-                try await signOnce(http: http, port: port, key: key, request: request)
+                try await signOnce(http: requesters, port: port, key: key, request: request)
             }
             let cpu = CPUSample.take(postgresRoot: postgresRoot, nodes: pids).since(cpuBefore, operations: next.value)
             let throttled = zip(nodes, throttledBefore).map { $0.group.throttledSeconds() - $1 }.reduce(0, +)
