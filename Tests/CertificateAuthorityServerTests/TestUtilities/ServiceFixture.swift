@@ -387,7 +387,9 @@ func withServiceWorld<T: Sendable>(
         for store in stores { await store.close() }
         hsmServer.beginGracefulShutdown()
         client.beginGracefulShutdown()
-        group.cancelAll()
+        // Every task ends by its graceful shutdown: cancelling a SwiftNIO server while it accepts a connection traps
+        // in SwiftNIO (apple/swift-nio#2637).
+        try? await group.waitForAll()
         return try result.get()
     }
 }
