@@ -7,8 +7,9 @@ import Synchronization
 /// per connection at a time, idle connections kept per port for the next request.
 ///
 /// The requesters stand for clients on other machines, but here they share the cores with the nodes they measure;
-/// this client does only what a load generator needs (no redirects, pooling policy, decompression or timeouts
-/// beyond the one the caller sets), so that the figures measure the service rather than the HTTP client.
+/// this client does only what a load generator needs (no redirects, pooling policy or decompression; one timeout
+/// per request, ``LeanHTTPConnection/timeoutSeconds``), so that the figures measure the service rather than the HTTP
+/// client.
 final class LeanHTTPClient: Sendable {
     private let group: any EventLoopGroup
     private let idle = Mutex([Int: [LeanHTTPConnection]]())
@@ -19,20 +20,34 @@ final class LeanHTTPClient: Sendable {
 
     /// POSTs `body` (JSON) to `path` on 127.0.0.1:`port` and returns the status and the body of the answer.
     func post(port: Int, path: String, body: ByteBuffer) async throws -> (status: Int, body: ByteBuffer) {
-        let reused = idle.withLock { $0[port]?.popLast() }
+        // A connection the node closed while it was idle is dropped here.
+        var reused: LeanHTTPConnection?
+        while let next = idle.withLock({ $0[port]?.popLast() }) {
+            if next.isActive {
+                reused = next
+                break
+            }
+            next.close()
+        }
         let connection: LeanHTTPConnection
         if let reused {
             connection = reused
         } else {
             connection = try await LeanHTTPConnection.connect(port: port, group: group)
         }
-        let answer = try await connection.post(path: path, body: body)
-        if connection.isReusable {
+        let answer: LeanHTTPConnection.Answer
+        do {
+            answer = try await connection.post(path: path, body: body)
+        } catch {
+            connection.close()
+            throw error
+        }
+        if answer.keepAlive, connection.isActive {
             idle.withLock { $0[port, default: []].append(connection) }
         } else {
             connection.close()
         }
-        return answer
+        return (answer.status, answer.body)
     }
 
     /// Closes every idle connection.
@@ -47,6 +62,15 @@ final class LeanHTTPClient: Sendable {
 
 /// One keep-alive connection and the handler that turns its next answer into a result.
 final class LeanHTTPConnection: Sendable {
+    /// An answer: its status, its body, and whether the server keeps the connection open after it.
+    typealias Answer = (status: Int, body: ByteBuffer, keepAlive: Bool)
+
+    /// The largest answer body read (as AsyncHTTPClient's `collect(upTo:)` bounded it before).
+    static let maximumBodyBytes = 1 << 20
+
+    /// How long, in seconds, a request may wait for its whole answer before it fails and its connection is closed.
+    static let timeoutSeconds: Int64 = 60
+
     private let channel: any Channel
     private let handler: NIOLoopBound<AnswerHandler>
 
@@ -72,15 +96,24 @@ final class LeanHTTPConnection: Sendable {
         return LeanHTTPConnection(channel: channel, handler: handler)
     }
 
-    /// Whether the connection can carry another request.
-    var isReusable: Bool { channel.isActive }
+    /// Whether the connection is still open.
+    var isActive: Bool { channel.isActive }
 
-    func post(path: String, body: ByteBuffer) async throws -> (status: Int, body: ByteBuffer) {
+    func post(path: String, body: ByteBuffer) async throws -> Answer {
         let channel = self.channel
         let handler = self.handler
         return try await channel.eventLoop.flatSubmit {
-            let promise = channel.eventLoop.makePromise(of: (status: Int, body: ByteBuffer).self)
+            guard channel.isActive else {
+                return channel.eventLoop.makeFailedFuture(BenchError("the node closed the connection"))
+            }
+            let promise = channel.eventLoop.makePromise(of: Answer.self)
             handler.value.expect(promise)
+            // Failed through the handler, which completes each promise once (the close that follows fails nothing).
+            let timer = channel.eventLoop.scheduleTask(in: .seconds(Self.timeoutSeconds)) {
+                handler.value.fail(BenchError("the node did not answer \(path) within \(Self.timeoutSeconds) s"))
+                channel.close(promise: nil)
+            }
+            promise.futureResult.whenComplete { _ in timer.cancel() }
             var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
             head.headers.add(name: "host", value: "127.0.0.1")
             head.headers.add(name: "content-type", value: "application/json")
@@ -101,13 +134,15 @@ final class LeanHTTPConnection: Sendable {
 private final class AnswerHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 
-    private var promise: EventLoopPromise<(status: Int, body: ByteBuffer)>?
+    private var promise: EventLoopPromise<LeanHTTPConnection.Answer>?
     private var status = 0
+    private var keepAlive = false
     private var body = ByteBuffer()
 
-    func expect(_ promise: EventLoopPromise<(status: Int, body: ByteBuffer)>) {
+    func expect(_ promise: EventLoopPromise<LeanHTTPConnection.Answer>) {
         self.promise = promise
         status = 0
+        keepAlive = false
         body.clear()
     }
 
@@ -115,10 +150,16 @@ private final class AnswerHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             status = Int(head.status.code)
+            keepAlive = head.isKeepAlive
         case .body(var part):
+            guard body.readableBytes + part.readableBytes <= LeanHTTPConnection.maximumBodyBytes else {
+                fail(BenchError("the node's answer is larger than \(LeanHTTPConnection.maximumBodyBytes) bytes"))
+                context.close(promise: nil)
+                return
+            }
             body.writeBuffer(&part)
         case .end:
-            let answer = (status: status, body: body)
+            let answer = (status: status, body: body, keepAlive: keepAlive)
             let promise = self.promise
             self.promise = nil
             promise?.succeed(answer)
@@ -135,7 +176,8 @@ private final class AnswerHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
-    private func fail(_ error: BenchError) {
+    /// Fails the answer awaited, if any.
+    func fail(_ error: BenchError) {
         let promise = self.promise
         self.promise = nil
         promise?.fail(error)
