@@ -30,16 +30,18 @@ extension ChildProcess.Output {
         _ expected: Int32, printing texts: String..., sourceLocation: SourceLocation = #_sourceLocation
     ) -> Self {
         #expect(status == expected, "\(text)", sourceLocation: sourceLocation)
-        for piece in texts {
-            #expect(text.contains(piece), "\(text)", sourceLocation: sourceLocation)
-        }
-        return self
+        return expectPrinting(texts, sourceLocation: sourceLocation)
     }
 
     /// Expects a failure (an exit status other than 0) and each of `texts` in the output; returns the output.
     @discardableResult
     func expectFailure(printing texts: String..., sourceLocation: SourceLocation = #_sourceLocation) -> Self {
         #expect(status != 0, "\(text)", sourceLocation: sourceLocation)
+        return expectPrinting(texts, sourceLocation: sourceLocation)
+    }
+
+    /// Expects each of `texts` in the output (which a failure shows); returns the output.
+    private func expectPrinting(_ texts: [String], sourceLocation: SourceLocation) -> Self {
         for piece in texts {
             #expect(text.contains(piece), "\(text)", sourceLocation: sourceLocation)
         }
