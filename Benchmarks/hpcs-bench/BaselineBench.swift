@@ -34,7 +34,16 @@ enum BaselineBench {
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 
-    static func run(seconds: Double, callers: [Int], memorySeconds: Double) async throws {
+    /// One figure's ratio to the C++ client measured just before or after it.
+    struct PairedRatio {
+        var transport: String
+        var operation: String
+        var callers: Int
+        var cpu: Double
+        var throughput: Double
+    }
+
+    static func run(seconds: Double, callers: [Int], rounds: Int, memorySeconds: Double) async throws {
         guard let serverBinary = baselineBinary("grep11-fast-server"),
             let clientBinary = baselineBinary("grep11-cpp-client")
         else {
@@ -48,46 +57,65 @@ enum BaselineBench {
             "grpc-baseline: \(ProcessInfo.processInfo.activeProcessorCount) cores; clients against the C++ "
                 + "answer-at-once server (pid \(server.pid), \(endpoint)); \(seconds) s per figure, one process each")
         var results: [ClientBench.Result] = []
-        for operation in ClientBench.Operation.allCases {
-            for count in callers {
-                var row: [ClientBench.Result] = []
-                for transport in ["nio", "cgrpc", Self.queueThreadLabel] {
-                    let onQueueThread = transport == Self.queueThreadLabel
-                    row += measureChild(
-                        selfExecutable,
-                        [
-                            "--endpoint", endpoint, "--transport", onQueueThread ? "cgrpc" : transport, "--callers",
-                            "\(count)", "--op", operation.rawValue, "--seconds", "\(seconds)",
-                        ], onQueueThread: onQueueThread)
-                }
-                row += measureChild(
-                    clientBinary,
-                    [
-                        "--endpoint", endpoint, "--callers", "\(count)", "--op", operation.rawValue, "--seconds",
-                        "\(seconds)",
-                    ])
-                if let oldClient = ClientBench.oldClientBinary {
-                    row += measureChild(
-                        oldClient,
-                        [
-                            "--endpoint", endpoint, "--transport", "nio", "--callers", "\(count)", "--op",
-                            operation.rawValue, "--seconds", "\(seconds)",
-                        ])
-                }
-                if let cpp = row.first(where: { $0.transport == "cpp" }) {
-                    for result in row where result.transport != "cpp" {
-                        print(
-                            String(
-                                format:
-                                    "  %@ vs cpp (%@, %d callers): client CPU/call %.2fx, throughput %.2fx",
-                                result.transport as NSString, operation.rawValue as NSString, count,
-                                result.cpuMicrosecondsPerCall / max(cpp.cpuMicrosecondsPerCall, 0.001),
-                                result.opsPerSecond / max(cpp.opsPerSecond, 0.001)))
+        var ratios: [PairedRatio] = []
+        for round in 1...rounds {
+            if rounds > 1 { print("round \(round) of \(rounds):") }
+            // Odd rounds measure the C++ client last, even ones first, so that a drift of the machine's load
+            // during a round does not always favour the same side.
+            let cppFirst = round % 2 == 0
+            for operation in ClientBench.Operation.allCases {
+                for count in callers {
+                    var row: [ClientBench.Result] = []
+                    let cpp = {
+                        measureChild(
+                            clientBinary,
+                            [
+                                "--endpoint", endpoint, "--callers", "\(count)", "--op", operation.rawValue,
+                                "--seconds", "\(seconds)",
+                            ])
                     }
+                    if cppFirst { row += cpp() }
+                    for transport in ["nio", "cgrpc", Self.queueThreadLabel] {
+                        let onQueueThread = transport == Self.queueThreadLabel
+                        row += measureChild(
+                            selfExecutable,
+                            [
+                                "--endpoint", endpoint, "--transport", onQueueThread ? "cgrpc" : transport,
+                                "--callers", "\(count)", "--op", operation.rawValue, "--seconds", "\(seconds)",
+                            ], onQueueThread: onQueueThread)
+                    }
+                    if !cppFirst { row += cpp() }
+                    if let oldClient = ClientBench.oldClientBinary {
+                        row += measureChild(
+                            oldClient,
+                            [
+                                "--endpoint", endpoint, "--transport", "nio", "--callers", "\(count)", "--op",
+                                operation.rawValue, "--seconds", "\(seconds)",
+                            ])
+                    }
+                    if let cpp = row.first(where: { $0.transport == "cpp" }) {
+                        for result in row where result.transport != "cpp" {
+                            let ratio = PairedRatio(
+                                transport: result.transport, operation: operation.rawValue, callers: count,
+                                cpu: result.cpuMicrosecondsPerCall / max(cpp.cpuMicrosecondsPerCall, 0.001),
+                                throughput: result.opsPerSecond / max(cpp.opsPerSecond, 0.001))
+                            ratios.append(ratio)
+                            print(
+                                String(
+                                    format: "  %@ vs cpp (%@, %d callers): client CPU/call %.2fx, throughput %.2fx",
+                                    result.transport as NSString, operation.rawValue as NSString, count, ratio.cpu,
+                                    ratio.throughput))
+                        }
+                    }
+                    for line in ClientBench.comparedToOldBuild(row) { print(line) }
+                    results += row
                 }
-                for line in ClientBench.comparedToOldBuild(row) { print(line) }
-                results += row
             }
+        }
+        if rounds > 1 {
+            print("")
+            print("over \(rounds) rounds, each ratio against the C++ client of its own round: median (range)")
+            for line in summary(ratios) { print("  " + line) }
         }
         print("")
         print("memory: \(Int(memorySeconds)) s, 32 callers, GenerateRandom on the nio transport (RSS every 5 s):")
@@ -100,6 +128,30 @@ enum BaselineBench {
         results += long
         print("")
         for result in results { print(result.line) }
+    }
+
+    /// One line per transport, operation and caller count: the median and range of its paired ratios.
+    static func summary(_ ratios: [PairedRatio]) -> [String] {
+        var order: [String] = []
+        var groups: [String: [PairedRatio]] = [:]
+        for ratio in ratios {
+            let key = "\(ratio.transport) \(ratio.operation) \(ratio.callers)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(ratio)
+        }
+        func spread(_ values: [Double]) -> String {
+            let sorted = values.sorted()
+            let middle = sorted.count / 2
+            let median = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+            return String(format: "%.2fx (%.2f-%.2f)", median, sorted[0], sorted[sorted.count - 1])
+        }
+        return order.compactMap { key in
+            guard let group = groups[key], let first = group.first else { return nil }
+            return String(
+                format: "%@ vs cpp (%@, %d callers, %d rounds): client CPU/call %@, throughput %@",
+                first.transport as NSString, first.operation as NSString, first.callers, group.count,
+                spread(group.map(\.cpu)) as NSString, spread(group.map(\.throughput)) as NSString)
+        }
     }
 
     /// The C-core client with its callers on the completion-queue thread (`EP11Client.cgrpcTaskExecutor`).

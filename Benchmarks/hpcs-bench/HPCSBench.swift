@@ -54,6 +54,12 @@ struct HPCSBench: AsyncParsableCommand {
             """)
     var grpcBaseline = false
     @Option(help: "--grpc-baseline: seconds of the memory run.") var memorySeconds: Double = 60
+    @Option(
+        help: """
+            --grpc-baseline: rounds of the comparison; with more than one, the C++ client runs alternately first and \
+            last, and each ratio's median and range over the rounds ends the report.
+            """)
+    var rounds = 1
     @Option(help: "--load: the mock's server transport, cgrpc or nio.") var serverTransport = "cgrpc"
     @Option(help: "--load: the load client's transport, cgrpc or nio.") var loadClientTransport = "cgrpc"
 
@@ -82,7 +88,9 @@ struct HPCSBench: AsyncParsableCommand {
             }
         }
         if grpcBaseline {
-            return try await BaselineBench.run(seconds: seconds, callers: callers, memorySeconds: memorySeconds)
+            guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be 1 to 100") }
+            return try await BaselineBench.run(
+                seconds: seconds, callers: callers, rounds: rounds, memorySeconds: memorySeconds)
         }
         if kms { return try await KeyProtectBench.run(seconds: seconds, callers: callers) }
         if ca { return try await CABench.run(seconds: seconds) }
