@@ -2,8 +2,10 @@
 // for swift-hpcs's client. N callers each keep one call in flight for S seconds; for sign, an EC P-256 key pair is
 // generated first and SignSingle(ECDSA) is called with its private key blob. Prints the RESULT line of hpcs-bench:
 //   RESULT transport=cpp op=sign callers=32 ops_s=... p50_us=... p99_us=... cli_cpu_us=... cli_rss_mb=...
+// Each call has a deadline, as every EP11Client call has one (its per-call timeout, 30 s by default): the core then
+// starts a timer per call and sends grpc-timeout, work an EP11Client call does too. --deadline-ms 0 sends none.
 // Usage: grep11-cpp-client --endpoint HOST:PORT [--callers N] [--seconds S] [--op sign|random]
-//                          [--plaintext | --tls-roots FILE]
+//                          [--deadline-ms MS] [--plaintext | --tls-roots FILE]
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
 
@@ -36,6 +38,7 @@ struct Options {
   int callers = 1;
   double seconds = 3;
   std::string op = "sign";
+  long deadline_ms = 30000;
   std::string roots;
   bool plaintext = true;
 };
@@ -77,6 +80,9 @@ class Caller {
  private:
   void Next() {
     context_ = std::make_unique<grpc::ClientContext>();
+    if (options_.deadline_ms > 0) {
+      context_->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(options_.deadline_ms));
+    }
     started_ = Clock::now();
     auto completion = [this](grpc::Status status) { Completed(status); };
     if (options_.op == "sign") {
@@ -163,7 +169,7 @@ Round Measure(grep11::Crypto::Stub* stub, const Options& options, const grep11::
 
 int Usage(const char* program) {
   std::fprintf(stderr,
-               "usage: %s --endpoint HOST:PORT [--callers N] [--seconds S] [--op sign|random] "
+               "usage: %s --endpoint HOST:PORT [--callers N] [--seconds S] [--op sign|random] [--deadline-ms MS] "
                "[--plaintext | --tls-roots FILE]\n",
                program);
   return 2;
@@ -184,6 +190,8 @@ int main(int argc, char** argv) {
       options.seconds = std::atof(argv[++i]);
     } else if (arg == "--op" && has_value) {
       options.op = argv[++i];
+    } else if (arg == "--deadline-ms" && has_value) {
+      options.deadline_ms = std::atol(argv[++i]);
     } else if (arg == "--tls-roots" && has_value) {
       std::ifstream file(argv[++i]);
       std::stringstream text;
@@ -201,7 +209,7 @@ int main(int argc, char** argv) {
     }
   }
   if (options.endpoint.empty() || options.callers < 1 || options.callers > 4096 || options.seconds <= 0 ||
-      (options.op != "sign" && options.op != "random")) {
+      options.deadline_ms < 0 || (options.op != "sign" && options.op != "random")) {
     return Usage(argv[0]);
   }
   std::shared_ptr<grpc::ChannelCredentials> credentials;

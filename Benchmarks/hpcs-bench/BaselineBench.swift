@@ -10,7 +10,9 @@ import Foundation
 /// so that only the clients differ; once Benchmarks/old-client/build.sh has run, the f9bc0c1 build of the EP11
 /// client (NIO) too, so that the current one is compared with it in the same run. Each measurement runs in its own
 /// process (`hpcs-bench --endpoint`, the old build's driver, or the C++ client), so its CPU and peak memory are its
-/// own. Ends with a 60 s, 32-caller NIO run printing memory over time.
+/// own. The C++ client's calls carry the deadline every EP11Client call carries (30 s, its default per-call timeout),
+/// so that both do the same work (a timer in the core and a grpc-timeout header per call); its figure without
+/// deadlines is printed beside it. Ends with a 60 s, 32-caller NIO run printing memory over time.
 enum BaselineBench {
     /// The repository root: the nearest directory above this executable (`.build/.../hpcs-bench`) holding a
     /// Package.swift; the current directory when there is none.
@@ -66,13 +68,21 @@ enum BaselineBench {
             for operation in ClientBench.Operation.allCases {
                 for count in callers {
                     var row: [ClientBench.Result] = []
+                    // The C++ client gives each call the deadline an EP11Client call has (30 s): the same work.
+                    // Its figure without deadlines is printed too (cpp-no-deadline), not compared against.
                     let cpp = {
                         measureChild(
                             clientBinary,
                             [
                                 "--endpoint", endpoint, "--callers", "\(count)", "--op", operation.rawValue,
-                                "--seconds", "\(seconds)",
+                                "--seconds", "\(seconds)", "--deadline-ms", "30000",
                             ])
+                            + measureChild(
+                                clientBinary,
+                                [
+                                    "--endpoint", endpoint, "--callers", "\(count)", "--op", operation.rawValue,
+                                    "--seconds", "\(seconds)", "--deadline-ms", "0",
+                                ], label: "cpp-no-deadline")
                     }
                     if cppFirst { row += cpp() }
                     for transport in ["nio", "cgrpc", Self.queueThreadLabel] {
@@ -158,10 +168,12 @@ enum BaselineBench {
     static let queueThreadLabel = "cgrpc-cq"
 
     /// Runs a client process and returns its RESULT lines (printing them, and with `echoOther` its other lines).
+    /// With `label`, its results are labelled so.
     /// With `onQueueThread`, the child's callers prefer the C core's completion-queue thread
     /// (`HPCS_BENCH_CGRPC_EXECUTOR=1`, read by ``Measurement``) and its cgrpc results are labelled cgrpc-cq.
     static func measureChild(
-        _ executable: String, _ arguments: [String], echoOther: Bool = false, onQueueThread: Bool = false
+        _ executable: String, _ arguments: [String], echoOther: Bool = false, onQueueThread: Bool = false,
+        label: String? = nil
     ) -> [ClientBench.Result] {
         if onQueueThread { setenv("HPCS_BENCH_CGRPC_EXECUTOR", "1", 1) }
         defer { if onQueueThread { unsetenv("HPCS_BENCH_CGRPC_EXECUTOR") } }
@@ -173,6 +185,7 @@ enum BaselineBench {
         for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
             if var result = ClientBench.Result(line: line) {
                 if onQueueThread, result.transport == "cgrpc" { result.transport = queueThreadLabel }
+                if let label { result.transport = label }
                 results.append(result)
                 print("  " + result.line)
             } else if echoOther {
