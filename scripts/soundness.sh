@@ -52,8 +52,7 @@ fi
 
 # 6. The documentation of every library builds, and our DocC catalogs have no unresolved links. `--target` is
 #    given once per library (executables and tests have no public API to document); `--ide-console-output` makes
-#    DocC print `file:line:column: warning:` lines. Warnings in doc comments (an undocumented parameter) are
-#    counted and reported; warnings in the catalogs fail.
+#    DocC print `file:line:column: warning:` lines. Warnings in doc comments and in the catalogs fail.
 libraries=(IAM EP11 KeyProtect HSMMock KeyProtectMock CertificateAuthority CertificateAuthorityServer KeyDaemon Contract)
 docs_log=$(mktemp)
 docs_started=$SECONDS
@@ -69,8 +68,13 @@ if [ -n "$catalog_warnings" ]; then
     echo "$catalog_warnings" >&2
     fail "$(echo "$catalog_warnings" | wc -l) warning(s) in our DocC catalogs (unresolved links?)"
 fi
-comment_warnings=$(grep -cE '\.swift:[0-9]+:[0-9]+: warning:' "$docs_log" || true)
-echo "soundness: $comment_warnings documentation warning(s) in doc comments (see $docs_log)"
+comment_warnings=$(grep -E '\.swift:[0-9]+:[0-9]+: warning:' "$docs_log" | sort -u || true)
+if [ -n "$comment_warnings" ]; then
+    echo "$comment_warnings" >&2
+    fail "$(echo "$comment_warnings" | wc -l) documentation warning(s) in doc comments (a link DocC cannot resolve?)"
+else
+    echo "soundness: 0 documentation warnings in doc comments"
+fi
 
 [ "$status" -eq 0 ] && echo "soundness: ok"
 exit "$status"

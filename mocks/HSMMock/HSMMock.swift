@@ -85,7 +85,7 @@ public final class HSMMock: Sendable {
     /// The current master key's id (WKID), as found in every blob.
     public var wrappingKeyID: [UInt8] { core.currentMasterKey.identifier }
 
-    /// Loads a next master key; ``EP11Client/rewrapKeyBlob(_:)`` then moves blobs to it.
+    /// Loads a next master key; `EP11Client.rewrapKeyBlob(_:)` then moves blobs to it.
     ///
     /// This is a real domain's "load and commit the new master key" step: blobs under the current key still work
     /// and can be rewrapped; blobs under the next key are refused (`CKR_IBM_WKID_MISMATCH`) until
@@ -278,7 +278,7 @@ public final class HSMMock: Sendable {
     /// The server allows 4,096 concurrent calls on one HTTP/2 connection (clients queue the rest, as a real
     /// GREP11 endpoint makes them) and request messages of up to 4 MiB; see `HSMRequestLimits`.
     ///
-    /// - Throws: ``EP11Error`` with code `invalidArgument` when `tls` is unusable, saying which part: the
+    /// - Throws: `EP11Error` with code `invalidArgument` when `tls` is unusable, saying which part: the
     ///   certificate chain or the private key is not PEM, they do not belong together, or the client roots are not
     ///   PEM certificates; or when a setting is out of range.
     public func makeServer(

@@ -86,7 +86,7 @@ final class CoreGRPCServer: @unchecked Sendable {
     /// Binds, serves until ``beginGracefulShutdown()`` and returns once every call has ended and every resource is
     /// released.
     ///
-    /// - Throws: ``EP11Error`` with code `transportFailure` naming why the server cannot listen.
+    /// - Throws: `EP11Error` with code `transportFailure` naming why the server cannot listen.
     func run() async throws {
         let proceed = state.withLock { state -> Bool in
             guard case .idle = state.phase else { return false }
