@@ -38,11 +38,13 @@ public struct RandomSource: Sendable, CustomStringConvertible {
         return .system
     }
 
+    /// The source in words, for people: "the HSM (GenerateRandom)", "the random device /dev/trng", "the system
+    /// generator (getrandom)".
     public var description: String {
         switch kind {
-        case .hsm: "RandomSource.hsm"
-        case .device(let path): "RandomSource.device(\(path))"
-        case .system: "RandomSource.system"
+        case .hsm: "the HSM (GenerateRandom)"
+        case .device(let path): "the random device \(path)"
+        case .system: "the system generator (getrandom)"
         }
     }
 

@@ -36,11 +36,11 @@ struct RandomSourceTests {
     func automatic() {
         let choice = RandomSource.automatic().description
         if FileManager.default.isReadableFile(atPath: "/dev/trng") {
-            #expect(choice == "RandomSource.device(/dev/trng)")
+            #expect(choice == "the random device /dev/trng")
         } else if FileManager.default.isReadableFile(atPath: "/dev/prandom") {
-            #expect(choice == "RandomSource.device(/dev/prandom)")
+            #expect(choice == "the random device /dev/prandom")
         } else {
-            #expect(choice == "RandomSource.system")
+            #expect(choice == "the system generator (getrandom)")
         }
     }
 
