@@ -157,7 +157,9 @@ struct Demo: AsyncParsableCommand {
                 Attribute.extractable(true)
             }
         )
-        print("key blob: \(aes.key), check value \(hex(aes.checkValue ?? [])), \(aes.keyBitCount ?? 0) bits")
+        print(
+            "key blob: \(aes.key.bytes.count) bytes, opaque to the host; check value \(hex(aes.checkValue ?? [])), "
+                + "\(aes.keyBitCount ?? 0) bits")
         let iv = try await client.generateRandom(count: 16)
         let message = Array("Hyper Protect: keys never leave the HSM".utf8)
         let ciphertext = try await client.encrypt(message, key: aes.key, mechanism: .aesCBCPad(iv: iv))
