@@ -165,8 +165,9 @@ struct KeyProtectClientRetryTests {
             #expect(ContinuousClock.now - started < .seconds(15))
             fixture.mock.clearFaults()
 
-            let retrying = try fixture.client(timeout: .milliseconds(150))
-            fixture.mock.injectFault(.init(.delay(.milliseconds(1500))))
+            // The attempt after the slow one must fit in the per-attempt timeout on a busy machine: 1 s, not 150 ms.
+            let retrying = try fixture.client(timeout: .seconds(1))
+            fixture.mock.injectFault(.init(.delay(.seconds(5))))
             #expect(try await retrying.metadata(keyID: fixture.rootKey.id).id == fixture.rootKey.id)
         }
     }
