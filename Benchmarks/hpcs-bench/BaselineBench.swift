@@ -68,21 +68,17 @@ enum BaselineBench {
             for operation in ClientBench.Operation.allCases {
                 for count in callers {
                     var row: [ClientBench.Result] = []
-                    // The C++ client gives each call the deadline an EP11Client call has (30 s): the same work.
-                    // Its figure without deadlines is printed too (cpp-no-deadline), not compared against.
+                    // The C++ client gives each call the deadline an EP11Client call has: the same work. Its
+                    // figure without deadlines is printed too (cpp-no-deadline), not compared against.
                     let cpp = {
-                        measureChild(
-                            clientBinary,
-                            [
-                                "--endpoint", endpoint, "--callers", "\(count)", "--op", operation.rawValue,
-                                "--seconds", "\(seconds)", "--deadline-ms", "30000",
-                            ])
-                            + measureChild(
+                        [(callDeadlineMilliseconds, nil), (0, "cpp-no-deadline")].flatMap { deadline, label in
+                            measureChild(
                                 clientBinary,
                                 [
                                     "--endpoint", endpoint, "--callers", "\(count)", "--op", operation.rawValue,
-                                    "--seconds", "\(seconds)", "--deadline-ms", "0",
-                                ], label: "cpp-no-deadline")
+                                    "--seconds", "\(seconds)", "--deadline-ms", "\(deadline)",
+                                ], label: label)
+                        }
                     }
                     if cppFirst { row += cpp() }
                     for transport in ["nio", "cgrpc", Self.queueThreadLabel] {
@@ -162,6 +158,12 @@ enum BaselineBench {
                 first.transport as NSString, first.operation as NSString, first.callers, group.count,
                 spread(group.map(\.cpu)) as NSString, spread(group.map(\.throughput)) as NSString)
         }
+    }
+
+    /// The deadline of an EP11Client call by default (its per-call timeout), in milliseconds: the C++ client's.
+    static var callDeadlineMilliseconds: Int64 {
+        let (seconds, attoseconds) = EP11Client.Timeouts().call.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 
     /// The C-core client with its callers on the completion-queue thread (`EP11Client.cgrpcTaskExecutor`).
