@@ -182,9 +182,8 @@ enum CAServiceBench {
         stores += nodes.stores
         let (services, group) = (nodes.services, nodes.group)
         let runner = Task { try await group.run() }
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        // Only for /metrics; the requesters post through `LeanHTTPClient`.
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let requesters = LeanHTTPClient()
         defer { requesters.shutdown() }
         var rows: [Row] = []
@@ -591,9 +590,8 @@ extension CAServiceBench {
         nodes: [NodeProcess], setup: String, postgresRoot: URL, key: P256.Signing.PrivateKey, requests: [Request],
         seconds: Double
     ) async throws -> ([Row], [String]) {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        // Only for /metrics; the requesters post through `LeanHTTPClient`.
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { _ = http.shutdown() }
         let requesters = LeanHTTPClient()
         defer { requesters.shutdown() }
